@@ -1,0 +1,35 @@
+"""What every command receives: the data folder, parsed arguments, and the store on demand."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.paths import AppPaths
+from app.store import Store, open_store
+
+QtCheck = Callable[[AppPaths], str]
+Screenshotter = Callable[[AppPaths, Path], list[Path]]
+
+
+@dataclass
+class CliContext:
+    paths: AppPaths
+    args: argparse.Namespace
+    qt_check: QtCheck | None = None
+    screenshotter: Screenshotter | None = None
+    _store: Store | None = field(default=None, repr=False)
+
+    @property
+    def store(self) -> Store:
+        """The local store, opened (and migrated) the first time a command needs it."""
+        if self._store is None:
+            self._store = open_store(self.paths)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.dispose()
+            self._store = None

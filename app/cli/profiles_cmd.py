@@ -1,0 +1,109 @@
+"""``profiles list | export FILE | import FILE | test NAME``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from app.cli.context import CliContext
+from app.services.profiles import ProfileService
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser("profiles", help="manage connection profiles")
+    psub = p.add_subparsers(dest="profiles_command", metavar="ACTION", required=True)
+
+    ls = psub.add_parser("list", help="list connection profiles")
+    ls.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    ls.set_defaults(handler=_list)
+
+    ex = psub.add_parser("export", help="write profiles to a JSON file (secrets never included)")
+    ex.add_argument("file", type=Path)
+    ex.add_argument("--name", action="append", help="export only this profile (repeatable)")
+    ex.set_defaults(handler=_export)
+
+    im = psub.add_parser("import", help="read profiles from a JSON file; secrets go to the keyring")
+    im.add_argument("file", type=Path)
+    im.add_argument("--replace", action="store_true", help="replace profiles with the same name")
+    im.set_defaults(handler=_import)
+
+    te = psub.add_parser("test", help="test a profile's connection")
+    te.add_argument("name")
+    te.set_defaults(handler=_test)
+
+
+def _fmt_time(value: Any) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else "never"
+
+
+def _list(ctx: CliContext) -> int:
+    profiles = ProfileService(ctx.store).list()
+    if ctx.args.json:
+        rows = [
+            {
+                "name": p.name,
+                "kind": p.kind,
+                "settings": p.settings,
+                "secrets_set": sorted(p.secrets_set),
+                "last_test_ok": p.last_test_ok,
+                "last_test_at": p.last_test_at.isoformat() if p.last_test_at else None,
+            }
+            for p in profiles
+        ]
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not profiles:
+        print("No connection profiles yet. Add one in the app, or: profiles import FILE")
+        return 0
+    header = ("Name", "Kind", "Last test", "Last used")
+    rows_txt = [
+        (
+            p.name,
+            p.kind_label,
+            "never"
+            if p.last_test_ok is None
+            else ("ok " if p.last_test_ok else "FAILED ") + _fmt_time(p.last_test_at),
+            _fmt_time(p.last_used_at),
+        )
+        for p in profiles
+    ]
+    widths = [max(len(r[i]) for r in [header, *rows_txt]) for i in range(4)]
+    for row in [header, *rows_txt]:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def _export(ctx: CliContext) -> int:
+    service = ProfileService(ctx.store)
+    ids = None
+    if ctx.args.name:
+        ids = [service.get_by_name(n).id for n in ctx.args.name]
+    count = service.export(ctx.args.file, ids)
+    print(f"Exported {count} profile(s) to {ctx.args.file} (secrets as keyring references only).")
+    return 0
+
+
+def _import(ctx: CliContext) -> int:
+    report = ProfileService(ctx.store).import_file(ctx.args.file, replace=ctx.args.replace)
+    for label, names in (
+        ("Created", report.created),
+        ("Replaced", report.replaced),
+        ("Skipped (name exists; use --replace)", report.skipped),
+    ):
+        if names:
+            print(f"{label}: {', '.join(names)}")
+    for warning in report.warnings:
+        print(f"Warning: {warning}")
+    if not (report.created or report.replaced or report.skipped or report.warnings):
+        print("The file holds no profiles.")
+    return 1 if report.warnings else 0
+
+
+def _test(ctx: CliContext) -> int:
+    service = ProfileService(ctx.store)
+    profile = service.get_by_name(ctx.args.name)
+    result = service.test(profile.id)
+    print(("OK: " if result.ok else "FAILED: ") + result.message)
+    return 0 if result.ok else 1

@@ -1,0 +1,1 @@
+"""One module per external system kind; the registry maps kind names to classes."""

@@ -1,0 +1,123 @@
+"""What every connector kind declares: its config fields, a connection test, its streams."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, ClassVar
+from urllib.parse import urlparse
+
+
+class FieldType(StrEnum):
+    TEXT = "text"
+    URL = "url"
+    INTEGER = "integer"
+    BOOLEAN = "boolean"
+    CHOICE = "choice"
+    PATH = "path"
+
+
+@dataclass(frozen=True)
+class ConfigField:
+    """One setting of a connector kind; the profile editor form is generated from these."""
+
+    name: str
+    label: str
+    type: FieldType = FieldType.TEXT
+    required: bool = False
+    secret: bool = False
+    help: str = ""
+    default: Any = None
+    choices: tuple[str, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+    placeholder: str = ""
+
+    def validate(self, value: Any) -> str | None:
+        """Return a readable problem with ``value``, or None if it is acceptable."""
+        empty = value is None or (isinstance(value, str) and not value.strip())
+        if empty:
+            return f"{self.label} is required." if self.required else None
+        if self.type is FieldType.URL:
+            parsed = urlparse(str(value).strip())
+            if parsed.scheme not in ("http", "https") or not parsed.netloc:
+                return f"{self.label} must be a web address starting with https://"
+        if self.type is FieldType.INTEGER:
+            try:
+                number = int(value)
+            except (TypeError, ValueError):
+                return f"{self.label} must be a whole number."
+            if self.minimum is not None and number < self.minimum:
+                return f"{self.label} must be at least {self.minimum}."
+            if self.maximum is not None and number > self.maximum:
+                return f"{self.label} must be at most {self.maximum}."
+        if self.type is FieldType.CHOICE and str(value) not in self.choices:
+            return f"{self.label} must be one of: {', '.join(self.choices)}."
+        if self.type is FieldType.BOOLEAN and not isinstance(value, bool):
+            return f"{self.label} must be yes or no."
+        return None
+
+    def coerce(self, value: Any) -> Any:
+        """Turn a value from a form or a JSON file into this field's Python type."""
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return self.default
+        if self.type is FieldType.INTEGER:
+            return int(value)
+        if self.type is FieldType.BOOLEAN:
+            if isinstance(value, str):
+                return value.strip().lower() in ("1", "true", "yes", "y", "on")
+            return bool(value)
+        return str(value).strip() if not self.secret else str(value)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The answer to "Test connection"."""
+
+    ok: bool
+    message: str
+    elapsed_ms: int = 0
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class Connector(ABC):
+    """A configured external system. Subclasses declare ``kind``, ``label`` and ``fields``."""
+
+    kind: ClassVar[str]
+    label: ClassVar[str]
+    description: ClassVar[str] = ""
+    fields: ClassVar[tuple[ConfigField, ...]]
+
+    def __init__(self, settings: dict[str, Any], secrets: dict[str, str]) -> None:
+        self.settings = settings
+        self.secrets = secrets
+
+    @classmethod
+    def field(cls, name: str) -> ConfigField:
+        for f in cls.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    @classmethod
+    def secret_field_names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in cls.fields if f.secret)
+
+    @classmethod
+    def validate(cls, settings: dict[str, Any], secrets: dict[str, str]) -> dict[str, str]:
+        """Problems per field name (empty when everything is acceptable)."""
+        problems: dict[str, str] = {}
+        for f in cls.fields:
+            value = secrets.get(f.name) if f.secret else settings.get(f.name, f.default)
+            problem = f.validate(value)
+            if problem:
+                problems[f.name] = problem
+        return problems
+
+    @abstractmethod
+    def check(self) -> CheckResult:
+        """Really connect to the system and say whether it works, in plain words."""
+
+    def close(self) -> None:  # noqa: B027 — optional hook, most kinds hold nothing
+        """Release network clients; the default holds none."""

@@ -1,0 +1,11 @@
+"""Errors raised by connectors."""
+
+from app.errors import RooftopError
+
+
+class ConnectorError(RooftopError):
+    """A connector cannot do what was asked (bad settings, unreachable system...)."""
+
+
+class UnknownConnectorKindError(ConnectorError):
+    """A profile names a connector kind this build does not have."""

@@ -1,0 +1,33 @@
+"""The connector kinds this build knows, by kind name."""
+
+from __future__ import annotations
+
+from app.connectors.base import Connector
+from app.connectors.errors import UnknownConnectorKindError
+from app.connectors.http_api import HttpApiConnector
+
+_KINDS: dict[str, type[Connector]] = {}
+
+
+def register(cls: type[Connector]) -> type[Connector]:
+    _KINDS[cls.kind] = cls
+    return cls
+
+
+def kinds() -> list[type[Connector]]:
+    """Every registered kind, sorted by its label."""
+    return sorted(_KINDS.values(), key=lambda c: c.label)
+
+
+def get_kind(kind: str) -> type[Connector]:
+    try:
+        return _KINDS[kind]
+    except KeyError:
+        known = ", ".join(sorted(_KINDS))
+        raise UnknownConnectorKindError(
+            f"This version of Rooftop Sync has no connector of kind '{kind}'.",
+            hint=f"Known kinds: {known}.",
+        ) from None
+
+
+register(HttpApiConnector)

@@ -1,0 +1,1 @@
+"""Orchestration used by both the UI and the command line."""

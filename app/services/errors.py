@@ -1,0 +1,16 @@
+"""Errors of the service layer."""
+
+from app.errors import RooftopError
+
+
+class ValidationError(RooftopError):
+    """Input that a person must correct; ``problems`` maps field names to messages."""
+
+    def __init__(self, message: str, problems: dict[str, str] | None = None) -> None:
+        self.problems = problems or {}
+        detail = "; ".join(f"{k}: {v}" for k, v in self.problems.items())
+        super().__init__(message, hint=detail)
+
+
+class ImportFileError(RooftopError):
+    """A profiles file that cannot be read or is not in our format."""

@@ -1,0 +1,193 @@
+"""Versioned schema migrations with a backup taken before any change.
+
+Each migration is a list of SQL statements that moves the schema from version N-1 to N.
+The version lives in SQLite's ``user_version`` pragma. Add a migration by appending to
+``MIGRATIONS``; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from app.store.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+_V1 = [
+    """CREATE TABLE connection_profiles (
+        id INTEGER PRIMARY KEY,
+        uid VARCHAR(36) NOT NULL UNIQUE,
+        name VARCHAR(200) NOT NULL UNIQUE,
+        kind VARCHAR(64) NOT NULL,
+        settings JSON NOT NULL,
+        secret_fields JSON NOT NULL,
+        is_demo BOOLEAN NOT NULL DEFAULT 0,
+        created_at DATETIME NOT NULL,
+        updated_at DATETIME NOT NULL,
+        last_test_at DATETIME,
+        last_test_ok BOOLEAN,
+        last_test_message TEXT,
+        last_used_at DATETIME
+    )""",
+    """CREATE TABLE flows (
+        id INTEGER PRIMARY KEY,
+        slug VARCHAR(100) NOT NULL UNIQUE,
+        name VARCHAR(200) NOT NULL,
+        source_profile_id INTEGER REFERENCES connection_profiles(id) ON DELETE RESTRICT,
+        source_stream VARCHAR(100) NOT NULL DEFAULT '',
+        dest_profile_id INTEGER REFERENCES connection_profiles(id) ON DELETE RESTRICT,
+        dest_stream VARCHAR(100) NOT NULL DEFAULT '',
+        mode VARCHAR(20) NOT NULL DEFAULT 'incremental',
+        enabled BOOLEAN NOT NULL DEFAULT 1,
+        schedule JSON NOT NULL,
+        ownership JSON NOT NULL,
+        created_at DATETIME NOT NULL,
+        updated_at DATETIME NOT NULL
+    )""",
+    """CREATE TABLE mappings (
+        id INTEGER PRIMARY KEY,
+        flow_id INTEGER NOT NULL REFERENCES flows(id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        rules JSON NOT NULL,
+        comment TEXT NOT NULL DEFAULT '',
+        created_by VARCHAR(100) NOT NULL DEFAULT '',
+        created_at DATETIME NOT NULL,
+        UNIQUE (flow_id, version)
+    )""",
+    """CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        flow_id INTEGER REFERENCES flows(id) ON DELETE SET NULL,
+        "trigger" VARCHAR(20) NOT NULL DEFAULT 'manual',
+        triggered_by VARCHAR(100) NOT NULL DEFAULT '',
+        dry_run BOOLEAN NOT NULL DEFAULT 0,
+        status VARCHAR(30) NOT NULL DEFAULT 'running',
+        started_at DATETIME NOT NULL,
+        finished_at DATETIME,
+        read_count INTEGER NOT NULL DEFAULT 0,
+        created_count INTEGER NOT NULL DEFAULT 0,
+        updated_count INTEGER NOT NULL DEFAULT 0,
+        unchanged_count INTEGER NOT NULL DEFAULT 0,
+        failed_count INTEGER NOT NULL DEFAULT 0,
+        parked_count INTEGER NOT NULL DEFAULT 0,
+        error TEXT
+    )""",
+    "CREATE INDEX ix_runs_flow_started ON runs (flow_id, started_at)",
+    """CREATE TABLE record_outcomes (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        entity VARCHAR(50) NOT NULL,
+        record_key VARCHAR(200) NOT NULL,
+        golden_id VARCHAR(36),
+        action VARCHAR(20) NOT NULL,
+        status VARCHAR(20) NOT NULL,
+        error TEXT,
+        payload_hash VARCHAR(64),
+        attempt INTEGER NOT NULL DEFAULT 1,
+        destination_id VARCHAR(200),
+        started_at DATETIME NOT NULL,
+        duration_ms INTEGER,
+        source_payload TEXT,
+        sent_payload TEXT,
+        response_payload TEXT
+    )""",
+    "CREATE INDEX ix_outcomes_run ON record_outcomes (run_id)",
+    "CREATE INDEX ix_outcomes_key ON record_outcomes (entity, record_key)",
+    "CREATE INDEX ix_outcomes_status ON record_outcomes (status)",
+    """CREATE TABLE links (
+        id INTEGER PRIMARY KEY,
+        entity VARCHAR(50) NOT NULL,
+        system VARCHAR(100) NOT NULL,
+        external_id VARCHAR(200) NOT NULL,
+        golden_id VARCHAR(36) NOT NULL,
+        created_at DATETIME NOT NULL,
+        UNIQUE (entity, system, external_id)
+    )""",
+    "CREATE INDEX ix_links_golden ON links (golden_id)",
+    """CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at DATETIME NOT NULL,
+        os_user VARCHAR(100) NOT NULL,
+        action VARCHAR(50) NOT NULL,
+        object_type VARCHAR(50) NOT NULL,
+        object_id VARCHAR(100) NOT NULL DEFAULT '',
+        object_name VARCHAR(200) NOT NULL DEFAULT '',
+        diff JSON NOT NULL
+    )""",
+    "CREATE INDEX ix_audit_at ON audit_log (at)",
+    """CREATE TABLE settings (
+        "key" VARCHAR(100) PRIMARY KEY,
+        value JSON
+    )""",
+]
+
+MIGRATIONS: Sequence[Sequence[str]] = (_V1,)
+LATEST_VERSION = len(MIGRATIONS)
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def backup_database(db_path: Path, backups_dir: Path, from_version: int) -> Path:
+    """Copy the database with SQLite's online backup API (safe with WAL) before a change."""
+    backups_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
+    target = backups_dir / f"rooftop-v{from_version}-{stamp}.db"
+    src = sqlite3.connect(db_path)
+    try:
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    return target
+
+
+def migrate(
+    db_path: Path,
+    backups_dir: Path,
+    migrations: Sequence[Sequence[str]] = MIGRATIONS,
+) -> tuple[int, int, Path | None]:
+    """Bring the database file to the latest schema.
+
+    Returns (version before, version after, backup path or None). A database newer than
+    this build raises ``StoreError`` rather than being touched.
+    """
+    latest = len(migrations)
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        current = schema_version(conn)
+        if current > latest:
+            raise StoreError(
+                f"The database {db_path} was written by a newer Rooftop Sync "
+                f"(schema {current}, this version knows up to {latest}).",
+                hint=f"Install the newer version again, or restore a backup from {backups_dir}.",
+            )
+        if current == latest:
+            return current, current, None
+        backup = backup_database(db_path, backups_dir, current) if current > 0 else None
+        if backup:
+            log.info("Backed up database schema v%s to %s before migrating", current, backup)
+        for version in range(current + 1, latest + 1):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in migrations[version - 1]:
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {version}")
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                conn.execute("ROLLBACK")
+                raise StoreError(
+                    f"Could not upgrade the database to schema {version}: {exc}",
+                    hint=f"Your data is unchanged; a backup is in {backups_dir}.",
+                ) from exc
+            log.info("Migrated database to schema v%s", version)
+        return current, latest, backup
+    finally:
+        conn.close()

@@ -1,0 +1,66 @@
+"""Start the desktop application: Qt, theme, crash dialog, store, main window."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from app import APP_ID, APP_NAME, __version__, secrets
+from app.errors import RooftopError
+from app.logging_setup import install_crash_handler
+from app.paths import AppPaths
+from app.store import open_store
+from app.ui.context import UiContext
+from app.ui.crash_dialog import CrashReporter
+from app.ui.main_window import MainWindow
+from app.ui.theme import apply_theme
+
+log = logging.getLogger(__name__)
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    QApplication.setHighDpiScaleFactorRoundingPolicy(
+        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+    )
+    app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_ID)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_ID)
+    app.setQuitOnLastWindowClosed(False)  # the tray keeps the app alive
+    apply_theme(app)
+    return app
+
+
+def run_gui(paths: AppPaths) -> int:
+    """Open the main window on the store in ``paths``; returns the exit code."""
+    app = create_application()
+    reporter = CrashReporter(paths, app)
+    install_crash_handler(reporter.report)
+    try:
+        store = open_store(paths)
+    except RooftopError as exc:
+        QMessageBox.critical(None, APP_NAME, str(exc))
+        return 2
+    ctx = UiContext.create(paths, store)
+    window = MainWindow(ctx)
+    window.show()
+    try:
+        secrets.ensure_backend()
+    except RooftopError as exc:
+        QMessageBox.warning(
+            window,
+            f"{APP_NAME} — no secure keyring",
+            f"{exc.message}\n\n{exc.hint}\n\nYou can look around, but connections that need "
+            "a password or key cannot be saved until this is fixed.",
+        )
+    log.info("Rooftop Sync %s started on %s", __version__, paths.data_dir)
+    code = app.exec()
+    store.dispose()
+    return int(code)

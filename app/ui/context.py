@@ -1,0 +1,25 @@
+"""What the windows share: paths, the store, services, and the per-data-folder UI settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QSettings
+
+from app.paths import AppPaths
+from app.services.profiles import ProfileService
+from app.store import Store
+
+
+@dataclass
+class UiContext:
+    paths: AppPaths
+    store: Store
+    profiles: ProfileService
+    settings: QSettings
+
+    @classmethod
+    def create(cls, paths: AppPaths, store: Store) -> UiContext:
+        # An INI file in the data folder (not the registry) keeps --data-dir installs apart.
+        settings = QSettings(str(paths.data_dir / "ui.ini"), QSettings.Format.IniFormat)
+        return cls(paths, store, ProfileService(store), settings)

@@ -1,0 +1,107 @@
+"""One input widget per connector config field type, with a common get/set interface."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from app.connectors.base import ConfigField, FieldType
+from app.ui.icons import icon
+
+
+class FieldInput(QWidget):
+    """Wraps the right Qt widget for a ``ConfigField``; emits ``changed`` on every edit."""
+
+    changed = Signal()
+
+    def __init__(self, spec: ConfigField, *, secret_stored: bool = False) -> None:
+        super().__init__()
+        self.spec = spec
+        self.setObjectName(f"field_{spec.name}")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.editor: QWidget
+        if spec.type is FieldType.BOOLEAN:
+            box = QCheckBox()
+            box.setChecked(bool(spec.default))
+            box.toggled.connect(self.changed)
+            self.editor = box
+        elif spec.type is FieldType.INTEGER:
+            spin = QSpinBox()
+            spin.setRange(spec.minimum or 0, spec.maximum or 1_000_000)
+            spin.setValue(int(spec.default or 0))
+            spin.valueChanged.connect(self.changed)
+            self.editor = spin
+        elif spec.type is FieldType.CHOICE:
+            combo = QComboBox()
+            combo.addItems(list(spec.choices))
+            if spec.default:
+                combo.setCurrentText(str(spec.default))
+            combo.currentTextChanged.connect(self.changed)
+            self.editor = combo
+        else:
+            line = QLineEdit()
+            line.setPlaceholderText(spec.placeholder)
+            if spec.default is not None and not spec.secret:
+                line.setText(str(spec.default))
+            if spec.secret:
+                line.setEchoMode(QLineEdit.EchoMode.Password)
+                if secret_stored:
+                    line.setPlaceholderText("Stored in the keyring — leave empty to keep it")
+                reveal = line.addAction(
+                    icon("mdi6.eye-outline"), QLineEdit.ActionPosition.TrailingPosition
+                )
+                reveal.setToolTip("Show or hide what you typed")
+                reveal.triggered.connect(lambda: self._toggle_echo(line))
+            line.textChanged.connect(self.changed)
+            self.editor = line
+        layout.addWidget(self.editor, 1)
+        if spec.type is FieldType.PATH:
+            browse = QPushButton("Browse…")
+            browse.clicked.connect(self._browse)
+            layout.addWidget(browse)
+        self.editor.setToolTip(spec.help)
+        self.setFocusProxy(self.editor)
+
+    @staticmethod
+    def _toggle_echo(line: QLineEdit) -> None:
+        hidden = line.echoMode() == QLineEdit.EchoMode.Password
+        line.setEchoMode(QLineEdit.EchoMode.Normal if hidden else QLineEdit.EchoMode.Password)
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.spec.label)
+        if folder:
+            self.set_value(folder)
+
+    def value(self) -> Any:
+        e = self.editor
+        if isinstance(e, QCheckBox):
+            return e.isChecked()
+        if isinstance(e, QSpinBox):
+            return e.value()
+        if isinstance(e, QComboBox):
+            return e.currentText()
+        assert isinstance(e, QLineEdit)
+        return e.text()
+
+    def set_value(self, value: Any) -> None:
+        e = self.editor
+        if isinstance(e, QCheckBox):
+            e.setChecked(bool(value))
+        elif isinstance(e, QSpinBox):
+            e.setValue(int(value or 0))
+        elif isinstance(e, QComboBox):
+            e.setCurrentText(str(value or ""))
+        elif isinstance(e, QLineEdit):
+            e.setText("" if value is None else str(value))

@@ -1,0 +1,265 @@
+"""Create or edit a connection profile. The form is generated from the connector kind's
+declared fields, validates as you type, and tests the connection in the background."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.connectors.base import CheckResult, Connector
+from app.connectors.registry import get_kind, kinds
+from app.services.profiles import ProfileInfo, ProfileService
+from app.ui.dialogs.field_widgets import FieldInput
+from app.ui.icons import icon
+from app.ui.theme import STATUS_ICONS, Status, status_colour
+from app.ui.workers import run_in_background
+
+
+class ProfileDialog(QDialog):
+    """``profile=None`` creates a new profile; otherwise edits that one."""
+
+    def __init__(
+        self,
+        service: ProfileService,
+        profile: ProfileInfo | None = None,
+        parent: QWidget | None = None,
+        taken_names: set[str] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.taken_names = {n.casefold() for n in (taken_names or set())}
+        if profile:
+            self.taken_names.discard(profile.name.casefold())
+        self.profile = profile
+        self.saved: ProfileInfo | None = None
+        self._inputs: dict[str, FieldInput] = {}
+        self._errors: dict[str, QLabel] = {}
+        self.setWindowTitle("Edit connection" if profile else "Add connection")
+        self.setMinimumWidth(560)
+
+        outer = QVBoxLayout(self)
+        top = QFormLayout()
+        top.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.name_edit = QLineEdit(profile.name if profile else "")
+        self.name_edit.setObjectName("field_name")
+        self.name_edit.setPlaceholderText("e.g. Main Street Honda — CRM")
+        self.name_edit.textChanged.connect(self._validate)
+        self._errors["name"] = self._error_label()
+        top.addRow("Name *", self._with_error(self.name_edit, self._errors["name"]))
+        self.kind_combo = QComboBox()
+        self.kind_combo.setObjectName("kind")
+        for cls in kinds():
+            self.kind_combo.addItem(cls.label, cls.kind)
+        if profile:
+            self.kind_combo.setCurrentIndex(self.kind_combo.findData(profile.kind))
+            self.kind_combo.setEnabled(False)
+            self.kind_combo.setToolTip("The kind of a saved connection cannot change.")
+        self.kind_combo.currentIndexChanged.connect(self._build_fields)
+        top.addRow("Kind", self.kind_combo)
+        self.kind_help = QLabel()
+        self.kind_help.setObjectName("Muted")
+        self.kind_help.setWordWrap(True)
+        top.addRow("", self.kind_help)
+        outer.addLayout(top)
+
+        self.fields_host = QWidget()
+        self.fields_form = QFormLayout(self.fields_host)
+        self.fields_form.setContentsMargins(0, 0, 0, 0)
+        self.fields_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        outer.addWidget(self.fields_host)
+
+        test_row = QHBoxLayout()
+        self.test_button = QPushButton(icon("mdi6.lan-check"), "Test connection")
+        self.test_button.setObjectName("test_button")
+        self.test_button.clicked.connect(self._test)
+        self.test_icon = QLabel()
+        self.test_result = QLabel()
+        self.test_result.setObjectName("test_result")
+        self.test_result.setWordWrap(True)
+        self.test_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        test_row.addWidget(self.test_button)
+        test_row.addWidget(self.test_icon)
+        test_row.addWidget(self.test_result, 1)
+        outer.addSpacing(6)
+        outer.addLayout(test_row)
+
+        self.save_error = QLabel()
+        self.save_error.setObjectName("FieldError")
+        self.save_error.setWordWrap(True)
+        self.save_error.hide()
+        outer.addWidget(self.save_error)
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self._save)
+        self.buttons.rejected.connect(self.reject)
+        outer.addStretch(1)
+        outer.addWidget(self.buttons)
+        self._build_fields()
+
+    # --- form ------------------------------------------------------------------------
+    @staticmethod
+    def _error_label() -> QLabel:
+        label = QLabel()
+        label.setObjectName("FieldError")
+        label.setWordWrap(True)
+        label.hide()
+        return label
+
+    @staticmethod
+    def _with_error(editor: QWidget, error: QLabel, help_text: str = "") -> QWidget:
+        box = QWidget()
+        v = QVBoxLayout(box)
+        v.setContentsMargins(0, 0, 0, 0)
+        v.setSpacing(2)
+        v.addWidget(editor)
+        if help_text:
+            h = QLabel(help_text)
+            h.setObjectName("Muted")
+            h.setWordWrap(True)
+            v.addWidget(h)
+        v.addWidget(error)
+        return box
+
+    def kind_class(self) -> type[Connector]:
+        return get_kind(str(self.kind_combo.currentData()))
+
+    def _build_fields(self) -> None:
+        while self.fields_form.rowCount():
+            self.fields_form.removeRow(0)
+        self._inputs.clear()
+        self._errors = {"name": self._errors["name"]}
+        cls = self.kind_class()
+        self.kind_help.setText(cls.description)
+        stored = self.profile.secrets_set if self.profile else frozenset()
+        for spec in cls.fields:
+            field_input = FieldInput(spec, secret_stored=spec.name in stored)
+            if self.profile and not spec.secret and spec.name in self.profile.settings:
+                field_input.set_value(self.profile.settings[spec.name])
+            field_input.changed.connect(self._validate)
+            error = self._error_label()
+            self._inputs[spec.name] = field_input
+            self._errors[spec.name] = error
+            label = spec.label + (" *" if spec.required else "")
+            self.fields_form.addRow(label, self._with_error(field_input, error, spec.help))
+        self.test_result.clear()
+        self.test_icon.clear()
+        self._validate()
+
+    def values(self) -> tuple[dict[str, Any], dict[str, str]]:
+        """(settings, secrets typed in this dialog)."""
+        settings: dict[str, Any] = {}
+        typed: dict[str, str] = {}
+        for name, field_input in self._inputs.items():
+            value = field_input.value()
+            if field_input.spec.secret:
+                if value:
+                    typed[name] = str(value)
+            else:
+                settings[name] = value
+        return settings, typed
+
+    def problems(self) -> dict[str, str]:
+        settings, typed = self.values()
+        stored = self.profile.secrets_set if self.profile else frozenset()
+        check = {**{n: "stored" for n in stored}, **typed}
+        found = self.kind_class().validate(settings, check)
+        name = self.name_edit.text().strip()
+        if not name:
+            found["name"] = "Name is required."
+        elif name.casefold() in self.taken_names:
+            found["name"] = f"A connection named '{name}' already exists."
+        return found
+
+    def _validate(self) -> bool:
+        found = self.problems()
+        for name, label in self._errors.items():
+            label.setText(found.get(name, ""))
+            label.setVisible(name in found)
+        save = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        save.setEnabled(not found)
+        self.test_button.setEnabled(not found)
+        self.save_error.hide()
+        return not found
+
+    # --- test --------------------------------------------------------------------------
+    def _test(self) -> None:
+        settings, typed = self.values()
+        if self.profile:
+            stored = self.service.secrets_for(self.profile.id)
+            typed = {**stored, **typed}
+        self._show_test(Status.RUNNING, "Testing the connection…")
+        self.test_button.setEnabled(False)
+        kind = str(self.kind_combo.currentData())
+        self._start(
+            ProfileService.test_unsaved,
+            kind,
+            settings,
+            typed,
+            on_success=self._tested,
+            on_failure=lambda msg: self._tested(CheckResult(False, msg)),
+        )
+
+    def _tested(self, result: CheckResult) -> None:
+        self._show_test(Status.OK if result.ok else Status.ERROR, result.message)
+        self.test_button.setEnabled(True)
+
+    def _show_test(self, status: Status, message: str) -> None:
+        colour = status_colour(status)
+        self.test_icon.setPixmap(icon(STATUS_ICONS[status], colour).pixmap(18, 18))
+        self.test_result.setText(message)
+        self.test_result.setStyleSheet(f"color: {colour.name()};")
+
+    # --- save --------------------------------------------------------------------------
+    def _save(self) -> None:
+        if not self._validate():
+            return
+        settings, typed = self.values()
+        name = self.name_edit.text().strip()
+        self.buttons.setEnabled(False)
+        if self.profile:
+            pid = self.profile.id
+            self._start(
+                lambda: self.service.update(
+                    pid, name=name, settings=settings, secret_values=dict(typed)
+                ),
+                on_success=self._saved,
+                on_failure=self._save_failed,
+            )
+        else:
+            kind = str(self.kind_combo.currentData())
+            self._start(
+                self.service.create,
+                name,
+                kind,
+                settings,
+                typed,
+                on_success=self._saved,
+                on_failure=self._save_failed,
+            )
+
+    def _saved(self, profile: ProfileInfo) -> None:
+        self.saved = profile
+        self.accept()
+
+    def _save_failed(self, message: str) -> None:
+        self.buttons.setEnabled(True)
+        self.save_error.setText(f"Not saved: {message}")
+        self.save_error.show()
+
+    def _start(self, fn: Any, *args: Any, on_success: Any, on_failure: Any) -> None:
+        run_in_background(fn, *args, on_success=on_success, on_failure=on_failure)

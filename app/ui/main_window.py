@@ -1,0 +1,243 @@
+"""The main window: navigation rail on the left, the chosen screen on the right, a status
+bar that says what is running, and a tray icon that keeps the app alive."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QSystemTrayIcon,
+    QWidget,
+)
+
+from app import APP_NAME, __version__
+from app.errors import RooftopError
+from app.ui.context import UiContext
+from app.ui.icons import NAV, icon
+from app.ui.screens.coming import UpcomingScreen
+from app.ui.screens.connections import ConnectionsScreen
+from app.ui.screens.dashboard import DashboardScreen
+from app.ui.screens.settings import SettingsScreen
+from app.ui.tray import TrayIcon
+
+SCREENS = (
+    ("dashboard", "Dashboard"),
+    ("connections", "Connections"),
+    ("flows", "Flows"),
+    ("mappings", "Mappings"),
+    ("duplicates", "Duplicates"),
+    ("sync_log", "Sync Log"),
+    ("settings", "Settings"),
+)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: UiContext, *, tray: bool = True) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.setWindowTitle(APP_NAME)
+        self.setWindowIcon(icon("mdi6.car-connected", "#1f5fbf"))
+        # small enough for a 1366x768 laptop at 200 % scaling
+        self.setMinimumSize(QSize(760, 480))
+        self._really_quit = False
+
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        self.nav = QListWidget()
+        self.nav.setObjectName("NavRail")
+        self.nav.setIconSize(QSize(22, 22))
+        self.nav.setFixedWidth(210)
+        self.stack = QStackedWidget()
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.dashboard = DashboardScreen(ctx.profiles)
+        self.connections = ConnectionsScreen(ctx.profiles)
+        self.settings_screen = SettingsScreen(ctx.store)
+        self.screens: dict[str, QWidget] = {
+            "dashboard": self.dashboard,
+            "connections": self.connections,
+            "settings": self.settings_screen,
+        }
+        for key, label in SCREENS:
+            screen = self.screens.get(key) or UpcomingScreen(key)
+            self.screens[key] = screen
+            self.stack.addWidget(screen)
+            item = QListWidgetItem(icon(NAV[key]), label)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setSizeHint(QSize(190, 42))
+            self.nav.addItem(item)
+        self.nav.currentRowChanged.connect(self._on_nav)
+        self.dashboard.go_to.connect(self.show_screen)
+        self.connections.status_message.connect(lambda m: self.statusBar().showMessage(m, 8000))
+        self.connections.profiles_changed.connect(self.dashboard.reload)
+
+        self._build_menus()
+        self.running_label = QLabel("No sync running")
+        self.next_label = QLabel("Next sync: none scheduled")
+        for w in (self.running_label, self.next_label):
+            w.setContentsMargins(8, 0, 8, 0)
+            self.statusBar().addPermanentWidget(w)
+        self.statusBar().showMessage(f"Data folder: {ctx.paths.data_dir}", 10000)
+
+        self.tray: TrayIcon | None = None
+        if tray and QSystemTrayIcon.isSystemTrayAvailable():
+            self.tray = TrayIcon(self)
+            self.tray.show()
+        self._restore_geometry()
+        self.nav.setCurrentRow(0)
+
+    # --- navigation --------------------------------------------------------------------
+    def _on_nav(self, row: int) -> None:
+        key = self.nav.item(row).data(Qt.ItemDataRole.UserRole)
+        self.stack.setCurrentWidget(self.screens[key])
+        if key == "dashboard":
+            self.dashboard.reload()
+        if key == "settings" and self.settings_screen.tabs.currentIndex() == 1:
+            self.settings_screen.reload_audit()
+
+    def show_screen(self, key: str) -> None:
+        for row in range(self.nav.count()):
+            if self.nav.item(row).data(Qt.ItemDataRole.UserRole) == key:
+                self.nav.setCurrentRow(row)
+                return
+
+    def current_screen_key(self) -> str:
+        return str(self.nav.currentItem().data(Qt.ItemDataRole.UserRole))
+
+    # --- menus -------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        imp = QAction(icon("mdi6.import"), "&Import connections…", self)
+        imp.triggered.connect(self.import_profiles)
+        exp = QAction(icon("mdi6.export"), "&Export connections…", self)
+        exp.triggered.connect(self.export_profiles)
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.quit)
+        file_menu.addActions([imp, exp])
+        file_menu.addSeparator()
+        file_menu.addAction(quit_action)
+
+        help_menu = self.menuBar().addMenu("&Help")
+        logs = QAction(icon("mdi6.file-document-outline"), "Open &log folder", self)
+        logs.triggered.connect(
+            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.ctx.paths.logs_dir)))
+        )
+        about = QAction(icon("mdi6.information-outline"), f"&About {APP_NAME}", self)
+        about.triggered.connect(self.show_about)
+        help_menu.addActions([logs, about])
+
+    def show_about(self) -> QMessageBox:
+        box = QMessageBox(self)
+        box.setWindowTitle(f"About {APP_NAME}")
+        box.setIconPixmap(icon("mdi6.car-connected", "#1f5fbf").pixmap(64, 64))
+        box.setText(f"<h3>{APP_NAME} {__version__}</h3>")
+        box.setInformativeText(
+            "Keeps your DMS in step with your CRM, website and ad feeds, and marketing "
+            "platform — so nobody re-types a customer, a phone number or a VIN again.<br><br>"
+            f"Data folder: {self.ctx.paths.data_dir}<br>"
+            "Secrets are kept in the system keyring."
+        )
+        box.open()
+        return box
+
+    def import_profiles(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Import connections", "", "Rooftop Sync connections (*.json)"
+        )
+        if not name:
+            return
+        try:
+            report = self.ctx.profiles.import_file(Path(name))
+        except RooftopError as exc:
+            QMessageBox.warning(self, "Import connections", str(exc))
+            return
+        lines = []
+        if report.created:
+            lines.append("Added: " + ", ".join(report.created))
+        if report.skipped:
+            lines.append(
+                "Skipped (a connection with that name exists): " + ", ".join(report.skipped)
+            )
+        lines += report.warnings
+        QMessageBox.information(
+            self, "Import connections", "\n".join(lines) or "Nothing to import."
+        )
+        self.connections.reload()
+        self.dashboard.reload()
+
+    def export_profiles(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Export connections", "rooftop-connections.json", "JSON (*.json)"
+        )
+        if not name:
+            return
+        count = self.ctx.profiles.export(Path(name))
+        self.statusBar().showMessage(
+            f"Exported {count} connection(s) to {name}. Passwords and keys are not in the file.",
+            10000,
+        )
+
+    # --- window life -------------------------------------------------------------------
+    def _restore_geometry(self) -> None:
+        geometry = self.ctx.settings.value("main_window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+
+    def save_geometry(self) -> None:
+        self.ctx.settings.setValue("main_window/geometry", self.saveGeometry())
+        self.ctx.settings.sync()
+
+    def quit(self) -> None:
+        self._really_quit = True
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_geometry()
+        if self.tray is not None and not self._really_quit and self._keep_in_tray():
+            self.hide()
+            self.tray.showMessage(
+                APP_NAME,
+                "Rooftop Sync keeps running here so scheduled syncs go on. "
+                "Right-click the icon to quit.",
+            )
+            event.ignore()
+            return
+        if self.tray is not None:
+            self.tray.hide()
+        event.accept()
+        QApplication.quit()
+
+    def _keep_in_tray(self) -> bool:
+        saved = self.ctx.settings.value("main_window/keep_in_tray")
+        if saved is not None:
+            return str(saved).lower() == "true"
+        answer = QMessageBox.question(
+            self,
+            APP_NAME,
+            "Keep Rooftop Sync running in the notification area when the window is closed? "
+            "Scheduled syncs only run while it is running.\n\n(You will not be asked again; "
+            "use File → Quit to exit.)",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes,
+        )
+        keep = answer == QMessageBox.StandardButton.Yes
+        self.ctx.settings.setValue("main_window/keep_in_tray", keep)
+        return keep

@@ -1,0 +1,88 @@
+"""Small widgets every screen uses: the screen header, the empty state, a search box."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui.icons import icon
+
+
+class ScreenHeader(QWidget):
+    """Title and one line saying what the screen is for."""
+
+    def __init__(self, title: str, subtitle: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 8)
+        layout.setSpacing(2)
+        t = QLabel(title)
+        t.setObjectName("ScreenTitle")
+        s = QLabel(subtitle)
+        s.setObjectName("ScreenSubtitle")
+        s.setWordWrap(True)
+        layout.addWidget(t)
+        layout.addWidget(s)
+
+
+class EmptyState(QWidget):
+    """What an empty list shows instead of a blank grey area: what to do next."""
+
+    action_clicked = Signal()
+
+    def __init__(
+        self,
+        icon_name: str,
+        title: str,
+        text: str,
+        action_text: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        pic = QLabel()
+        pic.setPixmap(icon(icon_name, "#8a94a3").pixmap(64, 64))
+        pic.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        title_label = QLabel(title)
+        title_label.setObjectName("EmptyTitle")
+        title_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        body = QLabel(text)
+        body.setObjectName("Muted")
+        body.setWordWrap(True)
+        body.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        body.setMaximumWidth(520)
+        layout.addWidget(pic)
+        layout.addWidget(title_label)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(body)
+        row.addStretch(1)
+        layout.addLayout(row)
+        if action_text:
+            self.button = QPushButton(action_text)
+            self.button.setDefault(True)
+            self.button.clicked.connect(self.action_clicked)
+            brow = QHBoxLayout()
+            brow.addStretch(1)
+            brow.addWidget(self.button)
+            brow.addStretch(1)
+            layout.addSpacing(8)
+            layout.addLayout(brow)
+        layout.addStretch(2)
+
+
+class SearchBox(QLineEdit):
+    def __init__(self, placeholder: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setPlaceholderText(placeholder)
+        self.setClearButtonEnabled(True)
+        self.addAction(icon("mdi6.magnify"), QLineEdit.ActionPosition.LeadingPosition)
+        self.setMinimumWidth(280)

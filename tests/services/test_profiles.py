@@ -1,0 +1,200 @@
+import json
+from pathlib import Path
+
+import keyring
+import pytest
+
+from app import secrets
+from app.services import audit
+from app.services.errors import ImportFileError, ValidationError
+from app.services.profiles import ProfileService
+from app.store import Store
+from app.store.errors import DuplicateNameError, NotFoundError
+from tests.conftest import FakeApi, files_containing
+
+SECRET = "sk-live-9f8e7d6c5b4a"
+
+
+def _create(service: ProfileService, name: str = "CRM", url: str = "https://crm.example.com"):
+    return service.create(name, "http_api", {"base_url": url}, {"api_key": SECRET})
+
+
+def test_secret_goes_to_keyring_never_to_the_data_folder(store: Store) -> None:
+    service = ProfileService(store)
+    p = _create(service)
+    assert p.secrets_set == {"api_key"}
+    assert "api_key" not in p.settings
+    assert keyring.get_password(secrets.SERVICE, f"profile/{p.uid}/api_key") == SECRET
+    assert service.secrets_for(p.id) == {"api_key": SECRET}
+    store.dispose()  # flush WAL into the file before grepping it
+    assert files_containing(store.paths.data_dir, SECRET) == []
+
+
+def test_defaults_validation_and_unique_names(store: Store) -> None:
+    service = ProfileService(store)
+    p = _create(service)
+    assert p.settings["api_key_header"] == "X-API-Key" and p.settings["timeout_s"] == 10
+    with pytest.raises(ValidationError) as err:
+        service.create("Bad", "http_api", {"base_url": "not a url"}, {})
+    assert set(err.value.problems) == {"base_url", "api_key"}
+    with pytest.raises(DuplicateNameError):
+        _create(service)
+    # the failed duplicate must not have left a stray secret behind
+    assert [x.name for x in service.list()] == ["CRM"]
+
+
+def test_update_keeps_replaces_or_clears_secrets(store: Store) -> None:
+    service = ProfileService(store)
+    p = _create(service)
+    p = service.update(p.id, name="CRM (prod)", settings={"base_url": "https://crm2.example.com"})
+    assert p.name == "CRM (prod)" and service.secrets_for(p.id) == {"api_key": SECRET}
+    p = service.update(p.id, secret_values={"api_key": "new-secret-value"})
+    assert service.secrets_for(p.id) == {"api_key": "new-secret-value"}
+    with pytest.raises(ValidationError):  # api_key is required: it cannot be cleared
+        service.update(p.id, secret_values={"api_key": None})
+
+
+def test_duplicate_copies_secret_and_delete_removes_it(store: Store) -> None:
+    service = ProfileService(store)
+    p = _create(service)
+    copy = service.duplicate(p.id)
+    assert copy.name == "CRM (copy)" and copy.uid != p.uid
+    assert service.secrets_for(copy.id) == {"api_key": SECRET}
+    service.delete(copy.id)
+    assert secrets.get_secret(f"profile/{copy.uid}", "api_key") is None
+    assert secrets.get_secret(f"profile/{p.uid}", "api_key") == SECRET
+    with pytest.raises(NotFoundError):
+        service.get(copy.id)
+
+
+def test_every_change_is_audited_with_secrets_redacted(store: Store) -> None:
+    service = ProfileService(store)
+    p = _create(service)
+    service.update(p.id, settings={"base_url": "https://other.example.com"})
+    service.update(p.id, secret_values={"api_key": "rotated-key-123"})
+    service.delete(p.id)
+    entries = audit.recent(store)
+    assert [e.action for e in entries] == ["delete", "update", "update", "create"]
+    assert all(e.os_user for e in entries)
+    url_change = entries[2].diff["changes"]["settings"]["base_url"]
+    assert url_change == {"before": "https://crm.example.com", "after": "https://other.example.com"}
+    assert entries[1].diff["changes"]["secrets"]["api_key"]["after"] == "stored (new value)"
+    dumped = json.dumps([e.diff for e in entries])
+    assert SECRET not in dumped and "rotated-key-123" not in dumped
+
+
+def test_test_connection_is_remembered(store: Store, fake_api: FakeApi) -> None:
+    service = ProfileService(store)
+    p = service.create("API", "http_api", {"base_url": fake_api.url}, {"api_key": fake_api.api_key})
+    assert service.test(p.id).ok
+    p = service.get(p.id)
+    assert p.last_test_ok is True and p.last_test_at is not None
+    fake_api.status = 500
+    assert not service.test(p.id).ok
+    assert service.get(p.id).last_test_ok is False
+    assert "HTTP 500" in (service.get(p.id).last_test_message or "")
+
+
+def test_export_has_references_only(store: Store, tmp_path: Path) -> None:
+    service = ProfileService(store)
+    p = _create(service)
+    out = tmp_path / "profiles.json"
+    assert service.export(out) == 1
+    text = out.read_text(encoding="utf-8")
+    assert SECRET not in text
+    doc = json.loads(text)
+    assert doc["profiles"][0]["secrets"] == {
+        "api_key": f"keyring:RooftopSync/profile/{p.uid}/api_key"
+    }
+
+
+def test_import_with_secret_value_puts_it_in_the_keyring(store: Store, tmp_path: Path) -> None:
+    service = ProfileService(store)
+    src = tmp_path / "in.json"
+    src.write_text(
+        json.dumps(
+            {
+                "format": "rooftop-sync/profiles",
+                "version": 1,
+                "profiles": [
+                    {
+                        "name": "Imported CRM",
+                        "kind": "http_api",
+                        "settings": {"base_url": "https://crm.example.com"},
+                        "secrets": {"api_key": "imported-secret-xyz"},
+                    },
+                    {  # a hand-written file with the key among the settings
+                        "name": "Hand written",
+                        "kind": "http_api",
+                        "settings": {"base_url": "https://x.example.com", "api_key": "hand-key-77"},
+                    },
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    report = service.import_file(src)
+    assert report.created == ["Imported CRM", "Hand written"] and not report.warnings
+    a, b = service.get_by_name("Imported CRM"), service.get_by_name("Hand written")
+    assert service.secrets_for(a.id) == {"api_key": "imported-secret-xyz"}
+    assert service.secrets_for(b.id) == {"api_key": "hand-key-77"}
+    assert "api_key" not in b.settings
+    src.unlink()
+    store.dispose()
+    for value in ("imported-secret-xyz", "hand-key-77"):
+        assert files_containing(store.paths.data_dir, value) == []
+
+
+def test_export_import_round_trip_resolves_references(store: Store, tmp_path: Path) -> None:
+    service = ProfileService(store)
+    _create(service)
+    out = tmp_path / "p.json"
+    service.export(out)
+    report = service.import_file(out)
+    assert report.skipped == ["CRM"]
+    service.delete(service.get_by_name("CRM").id)
+    # the reference no longer resolves: the profile is created, the admin is told
+    report = service.import_file(out)
+    assert report.created == ["CRM"]
+    assert "not in this computer's keyring" in report.warnings[0]
+    assert service.get_by_name("CRM").secrets_set == frozenset()
+
+
+def test_import_replace_and_bad_entries(store: Store, tmp_path: Path) -> None:
+    service = ProfileService(store)
+    _create(service)
+    src = tmp_path / "in.json"
+    src.write_text(
+        json.dumps(
+            {
+                "format": "rooftop-sync/profiles",
+                "profiles": [
+                    {"name": "CRM", "kind": "http_api", "settings": {"base_url": "https://n.example.com"}},
+                    {"name": "Mystery", "kind": "no_such_kind", "settings": {}},
+                    {"kind": "http_api"},
+                    {"name": "Bad URL", "kind": "http_api", "settings": {"base_url": "nope"}},
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    report = service.import_file(src, replace=True)
+    assert report.replaced == ["CRM"]
+    assert len(report.warnings) == 3
+    assert "no connector of kind 'no_such_kind'" in report.warnings[0]
+    crm = service.get_by_name("CRM")
+    assert crm.settings["base_url"] == "https://n.example.com"
+    assert service.secrets_for(crm.id) == {"api_key": SECRET}  # kept
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"{not json", b"\xff\xfe\x00garbage", b'{"format": "other"}', b'{"format": "rooftop-sync/profiles"}'],
+)
+def test_unreadable_import_files_raise_readable_errors(
+    store: Store, tmp_path: Path, content: bytes
+) -> None:
+    src = tmp_path / "bad.json"
+    src.write_bytes(content)
+    with pytest.raises(ImportFileError):
+        ProfileService(store).import_file(src)

@@ -1,0 +1,100 @@
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from app.paths import AppPaths
+from app.store import open_store
+from app.store.errors import StoreError
+from app.store.migrations import LATEST_VERSION, MIGRATIONS, migrate
+from app.store.models import Base
+
+
+def test_fresh_store_is_migrated_with_wal_and_foreign_keys(paths: AppPaths) -> None:
+    store = open_store(paths)
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA user_version").scalar() == LATEST_VERSION
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    store.dispose()
+    assert list(paths.backups_dir.iterdir()) == []  # nothing to back up on a new file
+
+
+def test_migrated_schema_matches_the_orm_models(paths: AppPaths) -> None:
+    store = open_store(paths)
+    insp = inspect(store.engine)
+    for table in Base.metadata.sorted_tables:
+        db_cols = {c["name"]: c for c in insp.get_columns(table.name)}
+        assert set(db_cols) == set(table.columns.keys()), table.name
+        for col in table.columns:
+            if not col.primary_key:
+                assert db_cols[col.name]["nullable"] == col.nullable, (table.name, col.name)
+    required = {
+        "connection_profiles",
+        "flows",
+        "mappings",
+        "runs",
+        "record_outcomes",
+        "links",
+        "audit_log",
+    }
+    assert required <= set(insp.get_table_names())
+    store.dispose()
+
+
+def _v2_adds_column() -> list[list[str]]:
+    return [*map(list, MIGRATIONS), ["ALTER TABLE flows ADD COLUMN notes TEXT"]]
+
+
+def test_upgrade_backs_up_first_and_keeps_data(tmp_path: Path) -> None:
+    db, backups = tmp_path / "rooftop.db", tmp_path / "backups"
+    migrate(db, backups)
+    con = sqlite3.connect(db)
+    con.execute(
+        "INSERT INTO audit_log (at, os_user, action, object_type, diff) "
+        "VALUES ('2026-01-01', 'admin', 'create', 'x', '{}')"
+    )
+    con.commit()
+    con.close()
+
+    before, after, backup = migrate(db, backups, _v2_adds_column())
+
+    assert (before, after) == (LATEST_VERSION, LATEST_VERSION + 1)
+    assert backup is not None and backup.exists()
+    old = sqlite3.connect(backup)
+    assert old.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION
+    assert old.execute("SELECT count(*) FROM audit_log").fetchone()[0] == 1
+    old.close()
+    new = sqlite3.connect(db)
+    assert new.execute("SELECT count(*) FROM audit_log").fetchone()[0] == 1
+    assert "notes" in [r[1] for r in new.execute("PRAGMA table_info(flows)")]
+    new.close()
+
+
+def test_failed_migration_rolls_back_and_says_where_the_backup_is(tmp_path: Path) -> None:
+    db, backups = tmp_path / "rooftop.db", tmp_path / "backups"
+    migrate(db, backups)
+    broken = [*map(list, MIGRATIONS), ["ALTER TABLE flows ADD COLUMN x TEXT", "NOT SQL"]]
+    with pytest.raises(StoreError) as err:
+        migrate(db, backups, broken)
+    assert "unchanged" in str(err.value)
+    con = sqlite3.connect(db)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION
+    assert "x" not in [r[1] for r in con.execute("PRAGMA table_info(flows)")]
+    con.close()
+
+
+def test_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    db = tmp_path / "rooftop.db"
+    con = sqlite3.connect(db)
+    con.execute(f"PRAGMA user_version = {LATEST_VERSION + 5}")
+    con.close()
+    with pytest.raises(StoreError, match="newer Rooftop Sync"):
+        migrate(db, tmp_path / "backups")
+
+
+def test_a_file_that_is_not_a_database_gives_a_readable_error(paths: AppPaths) -> None:
+    paths.database.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="cannot be opened"):
+        open_store(paths)

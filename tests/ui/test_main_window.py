@@ -1,0 +1,78 @@
+from PySide6.QtWidgets import QLabel
+
+from app import __version__
+from app.ui.context import UiContext
+from app.ui.main_window import SCREENS, MainWindow
+from app.ui.screens.coming import UpcomingScreen
+
+
+def test_navigation_reaches_every_screen(window: MainWindow) -> None:
+    labels = [window.nav.item(i).text() for i in range(window.nav.count())]
+    assert labels == [label for _key, label in SCREENS]
+    for key, _label in SCREENS:
+        window.show_screen(key)
+        assert window.stack.currentWidget() is window.screens[key]
+        assert window.current_screen_key() == key
+
+
+def test_screens_not_built_yet_say_what_will_be_there(window: MainWindow) -> None:
+    for key in ("flows", "mappings", "duplicates", "sync_log"):
+        screen = window.screens[key]
+        assert isinstance(screen, UpcomingScreen)
+        texts = " ".join(label.text() for label in screen.findChildren(QLabel))
+        assert len(texts) > 100
+
+
+def test_status_bar_says_what_is_running(window: MainWindow) -> None:
+    assert window.running_label.text() == "No sync running"
+    assert window.next_label.text().startswith("Next sync:")
+
+
+def test_about_shows_version(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    box = window.show_about()
+    assert __version__ in box.text()
+    box.close()
+
+
+def test_geometry_is_remembered(qtbot, ui_ctx: UiContext) -> None:  # type: ignore[no-untyped-def]
+    first = MainWindow(ui_ctx, tray=False)
+    qtbot.addWidget(first)
+    first.show()
+    first.resize(790, 530)  # inside the offscreen screen (800x600): restore does not clamp
+    qtbot.waitUntil(lambda: first.width() == 790)
+    first.save_geometry()
+    again = MainWindow(UiContext.create(ui_ctx.paths, ui_ctx.store), tray=False)
+    qtbot.addWidget(again)
+    assert (again.width(), again.height()) == (790, 530)
+
+
+def test_dashboard_counts_connections(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    assert window.dashboard.connections_card.value.text() == "0"
+    assert window.dashboard.add_button.isVisibleTo(window.dashboard)
+    window.ctx.profiles.create(
+        "CRM", "http_api", {"base_url": "https://a.example.com"}, {"api_key": "k-0001"}
+    )
+    window.show_screen("connections")
+    window.show_screen("dashboard")
+    assert window.dashboard.connections_card.value.text() == "1"
+    assert window.dashboard.failing_card.value.text() == "1"  # untested counts as not passing
+
+
+def test_settings_shows_the_audit_log(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    window.ctx.profiles.create(
+        "CRM", "http_api", {"base_url": "https://a.example.com"}, {"api_key": "k-0001"}
+    )
+    window.show_screen("settings")
+    screen = window.settings_screen
+    screen.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: screen.audit_model.rowCount() == 1, timeout=5000)
+    screen.audit_table.selectRow(0)
+    assert "settings.base_url" in screen.audit_detail.toPlainText()
+    assert "k-0001" not in screen.audit_detail.toPlainText()
+    qtbot.waitUntil(lambda: "working" in screen.keyring_label.text(), timeout=5000)
+
+
+def test_close_quits_when_there_is_no_tray(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    window.close()
+    assert not window.isVisible()
+    assert window.ctx.settings.value("main_window/geometry") is not None
