@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from app import __version__, secrets
+from app.store.migrations import LATEST_VERSION
 from tests.conftest import files_containing
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +33,7 @@ def test_version() -> None:
 def test_self_test_passes_here(tmp_path: Path) -> None:
     out = run("--data-dir", str(tmp_path / "d"), "self-test")
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "Database: " in out.stdout and "schema v1" in out.stdout
+    assert "Database: " in out.stdout and f"schema v{LATEST_VERSION}" in out.stdout
     assert "Keyring: write/read/delete" in out.stdout
     assert "User interface: main window built" in out.stdout
     assert (tmp_path / "d" / "rooftop.db").exists()

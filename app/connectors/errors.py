@@ -9,3 +9,11 @@ class ConnectorError(RooftopError):
 
 class UnknownConnectorKindError(ConnectorError):
     """A profile names a connector kind this build does not have."""
+
+
+class AuthError(ConnectorError):
+    """The system refused our credentials."""
+
+
+class DeliveryError(ConnectorError):
+    """A request could not be completed even after retries (network, 5xx, throttling)."""

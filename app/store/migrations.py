@@ -124,7 +124,76 @@ _V1 = [
     )""",
 ]
 
-MIGRATIONS: Sequence[Sequence[str]] = (_V1,)
+# v2: sync engine state — cursors, last delivered payloads, the retry queue, conflicts,
+# and the contact index the lead flow's pre-entry duplicate check reads.
+_V2 = [
+    """CREATE TABLE flow_state (
+        flow_id INTEGER PRIMARY KEY REFERENCES flows(id) ON DELETE CASCADE,
+        cursor TEXT,
+        last_run_id INTEGER,
+        last_success_at DATETIME,
+        updated_at DATETIME NOT NULL
+    )""",
+    """CREATE TABLE delivery_state (
+        flow_id INTEGER NOT NULL REFERENCES flows(id) ON DELETE CASCADE,
+        golden_id VARCHAR(36) NOT NULL,
+        record_key VARCHAR(200) NOT NULL,
+        dest_id VARCHAR(200),
+        payload_hash VARCHAR(64) NOT NULL,
+        payload JSON NOT NULL,
+        delivered_at DATETIME NOT NULL,
+        PRIMARY KEY (flow_id, golden_id)
+    )""",
+    """CREATE TABLE parked_records (
+        id INTEGER PRIMARY KEY,
+        flow_id INTEGER NOT NULL REFERENCES flows(id) ON DELETE CASCADE,
+        run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+        outcome_id INTEGER,
+        record_key VARCHAR(200) NOT NULL,
+        golden_id VARCHAR(36),
+        source_payload JSON NOT NULL,
+        reason TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 1,
+        status VARCHAR(20) NOT NULL DEFAULT 'open',
+        first_failed_at DATETIME NOT NULL,
+        last_failed_at DATETIME NOT NULL,
+        resolved_at DATETIME
+    )""",
+    "CREATE INDEX ix_parked_flow_status ON parked_records (flow_id, status)",
+    "CREATE INDEX ix_parked_key ON parked_records (flow_id, record_key)",
+    """CREATE TABLE conflicts (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER REFERENCES runs(id) ON DELETE CASCADE,
+        flow_id INTEGER REFERENCES flows(id) ON DELETE CASCADE,
+        golden_id VARCHAR(36) NOT NULL,
+        record_key VARCHAR(200) NOT NULL,
+        field VARCHAR(100) NOT NULL,
+        source_value TEXT,
+        kept_value TEXT,
+        winner VARCHAR(20) NOT NULL,
+        at DATETIME NOT NULL
+    )""",
+    "CREATE INDEX ix_conflicts_run ON conflicts (run_id)",
+    """CREATE TABLE contact_index (
+        id INTEGER PRIMARY KEY,
+        system VARCHAR(100) NOT NULL,
+        external_id VARCHAR(200) NOT NULL,
+        email VARCHAR(254),
+        phone VARCHAR(20),
+        UNIQUE (system, external_id)
+    )""",
+    "CREATE INDEX ix_contact_index_email ON contact_index (system, email)",
+    "CREATE INDEX ix_contact_index_phone ON contact_index (system, phone)",
+    "ALTER TABLE record_outcomes ADD COLUMN flow_id INTEGER",
+    "ALTER TABLE record_outcomes ADD COLUMN replay_of INTEGER",
+    "CREATE INDEX ix_outcomes_flow ON record_outcomes (flow_id, started_at)",
+    "ALTER TABLE runs ADD COLUMN conflict_count INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE runs ADD COLUMN cursor_before TEXT",
+    "ALTER TABLE runs ADD COLUMN cursor_after TEXT",
+    "ALTER TABLE flows ADD COLUMN options JSON NOT NULL DEFAULT '{}'",
+]
+
+MIGRATIONS: Sequence[Sequence[str]] = (_V1, _V2)
 LATEST_VERSION = len(MIGRATIONS)
 
 

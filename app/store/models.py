@@ -91,6 +91,7 @@ class Flow(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     schedule: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     ownership: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -134,6 +135,9 @@ class Run(Base):
     unchanged_count: Mapped[int] = mapped_column(Integer, default=0)
     failed_count: Mapped[int] = mapped_column(Integer, default=0)
     parked_count: Mapped[int] = mapped_column(Integer, default=0)
+    conflict_count: Mapped[int] = mapped_column(Integer, default=0)
+    cursor_before: Mapped[str | None] = mapped_column(Text)
+    cursor_after: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
 
 
@@ -145,10 +149,13 @@ class RecordOutcome(Base):
         Index("ix_outcomes_run", "run_id"),
         Index("ix_outcomes_key", "entity", "record_key"),
         Index("ix_outcomes_status", "status"),
+        Index("ix_outcomes_flow", "flow_id", "started_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    flow_id: Mapped[int | None] = mapped_column(Integer)
+    replay_of: Mapped[int | None] = mapped_column(Integer)
     entity: Mapped[str] = mapped_column(String(50))
     record_key: Mapped[str] = mapped_column(String(200))
     golden_id: Mapped[str | None] = mapped_column(String(36))
@@ -205,3 +212,92 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class FlowState(Base):
+    """Where an incremental flow stands: its cursor advances only past acknowledged records."""
+
+    __tablename__ = "flow_state"
+
+    flow_id: Mapped[int] = mapped_column(
+        ForeignKey("flows.id", ondelete="CASCADE"), primary_key=True
+    )
+    cursor: Mapped[str | None] = mapped_column(Text)
+    last_run_id: Mapped[int | None] = mapped_column(Integer)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DeliveryState(Base):
+    """The last payload a flow delivered for a golden record (for skip-unchanged and diffs)."""
+
+    __tablename__ = "delivery_state"
+
+    flow_id: Mapped[int] = mapped_column(
+        ForeignKey("flows.id", ondelete="CASCADE"), primary_key=True
+    )
+    golden_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    record_key: Mapped[str] = mapped_column(String(200))
+    dest_id: Mapped[str | None] = mapped_column(String(200))
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    delivered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ParkedRecord(Base):
+    """The retry queue: a record that failed, kept with its source payload for replay."""
+
+    __tablename__ = "parked_records"
+    __table_args__ = (
+        Index("ix_parked_flow_status", "flow_id", "status"),
+        Index("ix_parked_key", "flow_id", "record_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    flow_id: Mapped[int] = mapped_column(ForeignKey("flows.id", ondelete="CASCADE"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
+    outcome_id: Mapped[int | None] = mapped_column(Integer)
+    record_key: Mapped[str] = mapped_column(String(200))
+    golden_id: Mapped[str | None] = mapped_column(String(36))
+    source_payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    first_failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Conflict(Base):
+    """Both sides changed a field: the owner's value was kept and this row says so."""
+
+    __tablename__ = "conflicts"
+    __table_args__ = (Index("ix_conflicts_run", "run_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    flow_id: Mapped[int | None] = mapped_column(ForeignKey("flows.id", ondelete="CASCADE"))
+    golden_id: Mapped[str] = mapped_column(String(36))
+    record_key: Mapped[str] = mapped_column(String(200))
+    field: Mapped[str] = mapped_column(String(100))
+    source_value: Mapped[str | None] = mapped_column(Text)
+    kept_value: Mapped[str | None] = mapped_column(Text)
+    winner: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ContactIndex(Base):
+    """Normalised e-mail / phone of each known customer per system (pre-entry checks)."""
+
+    __tablename__ = "contact_index"
+    __table_args__ = (
+        UniqueConstraint("system", "external_id"),
+        Index("ix_contact_index_email", "system", "email"),
+        Index("ix_contact_index_phone", "system", "phone"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    system: Mapped[str] = mapped_column(String(100))
+    external_id: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(20))

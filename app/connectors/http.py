@@ -1,0 +1,225 @@
+"""A resilient HTTP client shared by the REST connectors: explicit timeouts, retries with
+exponential back-off and full jitter, ``Retry-After``, token refresh on 401, and a
+client-side rate limit. One client per connector."""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import httpx
+
+from app.connectors.errors import AuthError, DeliveryError
+
+log = logging.getLogger(__name__)
+
+RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
+
+
+class Auth(Protocol):
+    def headers(self, client: httpx.Client) -> dict[str, str]: ...
+
+    def refresh(self, client: httpx.Client) -> None: ...
+
+
+@dataclass
+class ApiKeyAuth:
+    key: str
+    header: str = "X-API-Key"
+
+    def headers(self, client: httpx.Client) -> dict[str, str]:
+        return {self.header: self.key}
+
+    def refresh(self, client: httpx.Client) -> None:
+        raise AuthError("The server rejected the API key (HTTP 401).")
+
+
+class OAuth2ClientCredentials:
+    """Client-credentials tokens, cached until shortly before they expire."""
+
+    def __init__(
+        self, token_url: str, client_id: str, client_secret: str, scope: str = ""
+    ) -> None:
+        self.token_url = token_url
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.scope = scope
+        self._token: str | None = None
+        self._expires_at = 0.0
+        self._lock = threading.Lock()
+
+    def headers(self, client: httpx.Client) -> dict[str, str]:
+        with self._lock:
+            if self._token is None or time.monotonic() > self._expires_at - 30:
+                self._fetch(client)
+            return {"Authorization": f"Bearer {self._token}"}
+
+    def refresh(self, client: httpx.Client) -> None:
+        with self._lock:
+            self._fetch(client)
+
+    def _fetch(self, client: httpx.Client) -> None:
+        data = {"grant_type": "client_credentials"}
+        if self.scope:
+            data["scope"] = self.scope
+        try:
+            response = client.post(
+                self.token_url, data=data, auth=(self.client_id, self.client_secret)
+            )
+        except httpx.HTTPError as exc:
+            raise DeliveryError(
+                f"Could not reach the token endpoint {self.token_url}: {exc}"
+            ) from exc
+        if response.status_code in (400, 401, 403):
+            raise AuthError(
+                f"The server refused the client id / secret (HTTP {response.status_code}).",
+                hint="Check the credentials in the connection profile.",
+            )
+        if response.status_code >= 400:
+            raise DeliveryError(f"The token endpoint answered HTTP {response.status_code}.")
+        body = response.json()
+        self._token = str(body["access_token"])
+        self._expires_at = time.monotonic() + float(body.get("expires_in", 300))
+
+
+class RateLimiter:
+    """Token bucket: at most ``per_second`` requests a second on average, bursts of ``burst``."""
+
+    def __init__(self, per_second: float, burst: int = 10) -> None:
+        self.rate = per_second
+        self.capacity = float(burst)
+        self.tokens = float(burst)
+        self.updated = time.monotonic()
+        self.lock = threading.Lock()
+
+    def acquire(self, sleep: Callable[[float], None] = time.sleep) -> None:
+        if self.rate <= 0:
+            return
+        while True:
+            with self.lock:
+                now = time.monotonic()
+                self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+                self.updated = now
+                if self.tokens >= 1:
+                    self.tokens -= 1
+                    return
+                wait = (1 - self.tokens) / self.rate
+            sleep(wait)
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Parse ``Retry-After`` (seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    now = now or datetime.now(UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+@dataclass
+class RetryPolicy:
+    max_attempts: int = 6
+    base_delay_s: float = 0.2
+    max_delay_s: float = 20.0
+    max_retry_after_s: float = 120.0
+
+    def backoff(self, attempt: int, rng: random.Random) -> float:
+        """Full jitter: uniform(0, min(cap, base * 2**attempt))."""
+        return rng.uniform(0, min(self.max_delay_s, self.base_delay_s * (2**attempt)))
+
+
+class ResilientClient:
+    """``request()`` returns the final response (2xx or a non-retryable 4xx) or raises
+    ``DeliveryError`` once retries are exhausted. Callers decide what a 4xx means."""
+
+    def __init__(
+        self,
+        base_url: str,
+        auth: Auth | None = None,
+        *,
+        timeout_s: float = 30.0,
+        retry: RetryPolicy | None = None,
+        rate_limit_per_s: float = 0.0,
+        default_headers: dict[str, str] | None = None,
+        request_id_header: str | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        seed: int | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.auth = auth
+        self.retry = retry or RetryPolicy()
+        self.limiter = RateLimiter(rate_limit_per_s) if rate_limit_per_s > 0 else None
+        self.request_id_header = request_id_header
+        self.sleep = sleep
+        self.rng = random.Random(seed)
+        self.client = httpx.Client(
+            base_url=self.base_url,
+            timeout=httpx.Timeout(timeout_s, connect=min(10.0, timeout_s)),
+            headers={"User-Agent": "RooftopSync", **(default_headers or {})},
+            transport=transport,
+        )
+        self.stats = {"requests": 0, "retries": 0, "throttled": 0, "refreshed": 0}
+
+    def close(self) -> None:
+        self.client.close()
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        base_headers = dict(kwargs.pop("headers", None) or {})
+        last_problem = ""
+        refreshed = False
+        attempt = 0
+        while True:
+            if self.limiter:
+                self.limiter.acquire(self.sleep)
+            headers = dict(base_headers)
+            if self.auth is not None:
+                headers.update(self.auth.headers(self.client))
+            if self.request_id_header:
+                headers[self.request_id_header] = str(uuid.uuid4())
+            self.stats["requests"] += 1
+            try:
+                response = self.client.request(method, path, headers=headers, **kwargs)
+            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+                last_problem = f"{type(exc).__name__}: {exc or 'no answer'}"
+                delay = self.retry.backoff(attempt, self.rng)
+            else:
+                if response.status_code == 401 and self.auth is not None and not refreshed:
+                    refreshed = True  # an expired token: refresh once, not counted as a failure
+                    self.stats["refreshed"] += 1
+                    self.auth.refresh(self.client)
+                    continue
+                if response.status_code not in RETRYABLE_STATUS:
+                    return response
+                last_problem = f"HTTP {response.status_code}"
+                delay = self.retry.backoff(attempt, self.rng)
+                if response.status_code == 429:
+                    self.stats["throttled"] += 1
+                    hinted = retry_after_seconds(response.headers.get("Retry-After"))
+                    if hinted is not None:
+                        delay = min(hinted, self.retry.max_retry_after_s)
+            attempt += 1
+            if attempt >= self.retry.max_attempts:
+                raise DeliveryError(
+                    f"{method} {self.base_url}{path} failed after {attempt} attempts "
+                    f"({last_problem})."
+                )
+            self.stats["retries"] += 1
+            log.info("%s %s: %s; retrying in %.2fs", method, path, last_problem, delay)
+            self.sleep(delay)

@@ -1,0 +1,109 @@
+"""Streams: one entity in one system. A stream reads DataFrame chunks from a cursor and
+writes batches of records, answering per record."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import pandas as pd
+
+
+class FieldKind(StrEnum):
+    STRING = "string"
+    INTEGER = "integer"
+    NUMBER = "number"
+    BOOLEAN = "boolean"
+    DATE = "date"
+    DATETIME = "datetime"
+
+
+@dataclass(frozen=True)
+class StreamField:
+    name: str
+    kind: FieldKind = FieldKind.STRING
+    required: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    """What a stream declares: its fields, primary key and (if incremental) cursor field."""
+
+    name: str
+    entity: str  # canonical entity used for identity links: customer, vehicle, deal, ...
+    fields: tuple[StreamField, ...]
+    primary_key: str
+    cursor_field: str | None = None
+    readable: bool = True
+    writable: bool = False
+    max_batch: int = 100
+    description: str = ""
+
+    def field_names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def required_fields(self) -> list[str]:
+        return [f.name for f in self.fields if f.required]
+
+
+class WriteAction(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    REJECTED = "rejected"  # the destination refused this record (validation): park it
+    FAILED = "failed"  # transient: the batch could not be delivered after retries
+
+
+@dataclass(frozen=True)
+class WriteRecord:
+    """One record to deliver. ``key`` is the source's business key (it becomes the
+    destination's external id); ``dest_id`` is the destination's own id when known."""
+
+    key: str
+    golden_id: str
+    payload: dict[str, Any]
+    dest_id: str | None = None
+    idempotency_key: str = ""
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    action: WriteAction
+    dest_id: str | None = None
+    error: str | None = None
+    response: dict[str, Any] | None = field(default=None, compare=False)
+
+
+class Stream(ABC):
+    """Base class of every stream. ``read`` yields DataFrames whose columns are the spec's
+    field names (all values as strings, '' for missing), ordered by the cursor field."""
+
+    spec: StreamSpec
+
+    def read(self, cursor: str | None = None) -> Iterator[pd.DataFrame]:
+        raise NotImplementedError(f"{self.spec.name} cannot be read")
+
+    def write(self, batch: Sequence[WriteRecord]) -> list[WriteResult]:
+        """Deliver up to ``spec.max_batch`` records; one result per record, same order.
+        Raises ``DeliveryError`` when the whole batch could not be delivered."""
+        raise NotImplementedError(f"{self.spec.name} cannot be written")
+
+    def fetch(self, keys: Sequence[str]) -> pd.DataFrame:
+        """Read specific records by primary key (for re-syncing one customer or VIN)."""
+        frames = [f for f in self.read(None)]
+        if not frames:
+            return pd.DataFrame(columns=self.spec.field_names())
+        df = pd.concat(frames, ignore_index=True)
+        return df[df[self.spec.primary_key].isin(list(keys))]
+
+
+class StreamSource(ABC):
+    """Mixin for connectors that have streams."""
+
+    @abstractmethod
+    def streams(self) -> dict[str, Stream]:
+        """The connector's streams by name."""

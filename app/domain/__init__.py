@@ -1,0 +1,1 @@
+"""Canonical records, field vocabulary and normalisers (phone, e-mail, VIN, ZIP, names)."""

@@ -1,0 +1,81 @@
+"""Normalisers built on the field's libraries. Each returns the normalised text, or None
+when the value is not valid (callers decide whether that is an error)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from nameparser import HumanName
+from vininfo import Vin
+
+
+@lru_cache(maxsize=200_000)
+def phone_e164(value: str, region: str = "US") -> str | None:
+    """'(313) 555-0142' -> '+13135550142'; None when it is not a possible number."""
+    try:
+        parsed = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(parsed) or not phonenumbers.is_valid_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+@lru_cache(maxsize=200_000)
+def email(value: str) -> str | None:
+    """Lower-cased, syntax-checked address (no DNS look-up: we work offline)."""
+    try:
+        result = validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        return None
+    return str(result.normalized).lower()
+
+
+def _digits(value: str) -> str:
+    return "".join(ch for ch in value if ch.isdigit())
+
+
+def zip5(value: str) -> str | None:
+    digits = _digits(value)
+    if len(digits) in (5, 9) and len(value.strip()) <= 10:
+        return digits[:5]
+    return None
+
+
+def zip_plus4(value: str) -> str | None:
+    digits = _digits(value)
+    if len(digits) == 9 and len(value.strip()) <= 10:
+        return f"{digits[:5]}-{digits[5:]}"
+    if len(digits) == 5 and len(value.strip()) <= 10:
+        return digits
+    return None
+
+
+@lru_cache(maxsize=50_000)
+def vin(value: str) -> str | None:
+    """Upper-cased VIN if it has 17 allowed characters and a correct check digit."""
+    candidate = value.strip().upper()
+    if len(candidate) != 17 or any(ch in "IOQ" for ch in candidate) or not candidate.isalnum():
+        return None
+    try:
+        ok = Vin(candidate).verify_checksum()
+    except (ValueError, KeyError, IndexError):
+        return None
+    return candidate if ok else None
+
+
+@lru_cache(maxsize=200_000)
+def title_case(value: str) -> str:
+    """Name-aware title case: 'o'brien-smith' -> "O'Brien-Smith", 'MCDONALD' -> 'McDonald'."""
+    name = HumanName(value)
+    name.capitalize(force=True)
+    text = str(name)
+    return text if text else value
+
+
+@lru_cache(maxsize=200_000)
+def name_part(value: str, part: str) -> str:
+    """One part (first, middle, last, title, suffix) of a full name."""
+    return str(getattr(HumanName(value), part, "") or "")

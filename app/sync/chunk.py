@@ -1,0 +1,282 @@
+"""One chunk of source records through map -> identity -> plan -> deliver -> record."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from app.connectors.streams import WriteAction, WriteRecord, WriteResult
+from app.domain import normalise
+from app.mapping.apply import apply_mapping
+from app.store.models import utcnow
+from app.sync import identity, run_log, state
+from app.sync.hashing import idempotency_key
+from app.sync.planner import PlanItem, plan_record
+from app.sync.run_log import Outcome, OutcomeStatus
+
+if TYPE_CHECKING:
+    from app.sync.engine import SyncEngine, _Context
+
+_PHONE_COLUMNS = ("mobile_phone", "mobile", "home_phone", "phone", "work_phone")
+_MAX_RECORD_RETRIES = 3
+_COUNT_OF = {
+    WriteAction.CREATED: "created",
+    WriteAction.UPDATED: "updated",
+    WriteAction.UNCHANGED: "unchanged",
+}
+_PLANNED_COUNT = {"create": "created", "update": "updated", "skip": "unchanged"}
+Parked = tuple[str, str | None, dict[str, Any], str]
+
+
+@dataclass
+class _Item:
+    plan: PlanItem
+    source: dict[str, Any]
+    note: str | None = None
+
+    def outcome(self, ctx: _Context, status: str, **kw: Any) -> Outcome:
+        p = self.plan
+        fields: dict[str, Any] = {
+            "dest_id": p.dest_id,
+            "payload_hash": p.digest,
+            "source_payload": self.source,
+            "sent_payload": p.payload,
+            "replay_of": ctx.replay_of.get(p.key),
+        }
+        fields.update(kw)
+        return Outcome(
+            p.key, ctx.source.spec.entity, p.action, status, p.golden_id or None, **fields
+        )
+
+
+def _contact_rows(df: pd.DataFrame, key_col: str) -> list[tuple[str, str | None, str | None]]:
+    """(key, normalised e-mail, E.164 phone) of customer rows, for the pre-entry check."""
+    if "email" not in df.columns and not any(c in df.columns for c in _PHONE_COLUMNS):
+        return []
+    emails = df["email"] if "email" in df.columns else pd.Series("", index=df.index)
+    phones = pd.Series("", index=df.index, dtype=object)
+    for col in _PHONE_COLUMNS:
+        if col in df.columns:
+            phones = phones.mask(phones.eq(""), df[col])
+    return [
+        (str(k), normalise.email(e) if e else None, normalise.phone_e164(p) if p else None)
+        for k, e, p in zip(df[key_col], emails, phones, strict=True)
+    ]
+
+
+def _pre_entry_match(
+    session: Session, ctx: _Context, options: dict[str, Any], payload: dict[str, Any]
+) -> str | None:
+    """Exact e-mail or phone match against customers already known in the destination,
+    so a lead from an existing customer is linked to them instead of creating a new one."""
+    raw_email = str(payload.get(options.get("email_field", "email")) or "")
+    raw_phone = str(payload.get(options.get("phone_field", "phone")) or "")
+    return identity.find_contact(
+        session,
+        ctx.dest_system,
+        email=normalise.email(raw_email) if raw_email else None,
+        phone=normalise.phone_e164(raw_phone) if raw_phone else None,
+    )
+
+
+def _park_rejects(ctx: _Context) -> tuple[list[Parked], list[Outcome]]:
+    """Rows a file extract could not parse are parked with file, line and reason."""
+    parked: list[Parked] = []
+    outcomes: list[Outcome] = []
+    for reject in getattr(ctx.source, "take_rejects", lambda: [])():
+        where = f"{reject.get('file', '')}:{reject.get('line', '')}"
+        reason = f"{reject.get('file', '')} line {reject.get('line', '?')}: {reject.get('reason')}"
+        parked.append((where, None, dict(reject), reason))
+        outcomes.append(
+            Outcome(
+                where,
+                ctx.source.spec.entity,
+                "reject",
+                OutcomeStatus.PARKED,
+                error=reason,
+                source_payload=dict(reject),
+            )
+        )
+    return parked, outcomes
+
+
+def process_chunk(engine: SyncEngine, ctx: _Context, df: pd.DataFrame) -> None:
+    flow, counts = ctx.flow, ctx.counts
+    src_spec, dst_spec = ctx.source.spec, ctx.dest.spec
+    key_col = src_spec.primary_key
+    to_park, outcomes = _park_rejects(ctx)
+    counts["read"] += len(df) + len(to_park)
+    if not len(df) and not to_park:
+        return
+    df = df.astype(object).fillna("").astype(str)
+    mapped = apply_mapping(df, flow.mapping, key_col)
+    required = set(flow.mapping.required_targets()) | set(dst_spec.required_fields())
+    errors_by_key: dict[str, list[str]] = {}
+    for e in mapped.errors:
+        if e.field in required:
+            errors_by_key.setdefault(e.row_key, []).append(f"{e.field}: {e.reason} ({e.value!r})")
+    keys = [str(k) for k in df[key_col]]
+    sources: list[dict[str, Any]] = [
+        {str(k): v for k, v in r.items()} for r in df.to_dict("records")
+    ]
+    records = [{str(k): v for k, v in r.items()} for r in mapped.frame.to_dict("records")]
+    dest_owned = {f for f, owner in flow.ownership.items() if owner == "destination"}
+    pre_entry = flow.options.get("pre_entry_check")
+    items: list[_Item] = []
+
+    with engine.store.session() as s:
+        if src_spec.entity == "customer" and not ctx.dry_run:
+            identity.index_contacts(s, ctx.source_system, _contact_rows(df, key_col))
+        golden = identity.golden_ids(
+            s, src_spec.entity, ctx.source_system, keys, create=not ctx.dry_run
+        )
+        dests = identity.dest_ids(s, dst_spec.entity, ctx.dest_system, list(golden.values()))
+        last = state.delivered(s, flow.id, list(golden.values()))
+        for key, source, payload in zip(keys, sources, records, strict=True):
+            gold = golden.get(key, "")
+            problems = errors_by_key.get(key, []) + [
+                f"{f}: required but empty" for f in required if f in payload and not payload[f]
+            ]
+            if problems:
+                reason = "; ".join(problems)
+                to_park.append((key, gold or None, source, reason))
+                outcomes.append(
+                    Outcome(
+                        key,
+                        src_spec.entity,
+                        "reject",
+                        OutcomeStatus.PARKED,
+                        gold or None,
+                        error=reason,
+                        source_payload=source,
+                        replay_of=ctx.replay_of.get(key),
+                    )
+                )
+                continue
+            dest_id, note = dests.get(gold), None
+            if pre_entry and not dest_id and gold not in last:
+                found = _pre_entry_match(s, ctx, pre_entry, payload)
+                if found:
+                    payload = {**payload, pre_entry.get("set_field", "customer_id"): found}
+                    note = f"linked to existing customer {found}"
+            plan = plan_record(
+                key, gold, payload, dest_id, last.get(gold), dest_owned, force=ctx.force
+            )
+            items.append(_Item(plan, source, note))
+
+        if ctx.dry_run:
+            for item in items:
+                ctx.plan.append(item.plan)
+                counts[_PLANNED_COUNT[item.plan.action]] += 1
+                diff = {k: list(v) for k, v in item.plan.diff.items()}
+                outcomes.append(
+                    item.outcome(ctx, OutcomeStatus.PLANNED, response_payload={"diff": diff})
+                )
+            counts["parked"] += len(to_park)
+            run_log.write_outcomes(s, ctx.run_id, flow.id, outcomes)
+            return
+
+        counts["parked"] += run_log.park(s, flow.id, ctx.run_id, to_park)
+        conflicts = [
+            (i.plan.golden_id, i.plan.key, f, _text(sv), _text(kv), "destination")
+            for i in items
+            for f, sv, kv in i.plan.conflicts
+        ]
+        counts["conflicts"] += run_log.record_conflicts(s, flow.id, ctx.run_id, conflicts)
+        skipped = [i for i in items if i.plan.action == "skip"]
+        counts["unchanged"] += len(skipped)
+        outcomes += [i.outcome(ctx, OutcomeStatus.UNCHANGED, sent_payload=None) for i in skipped]
+        run_log.write_outcomes(s, ctx.run_id, flow.id, outcomes)
+        if ctx.replay_of:
+            run_log.resolve_parked(s, flow.id, [i.plan.key for i in skipped])
+
+    engine.emit(ctx, "delivering")
+    pending = [i for i in items if i.plan.action != "skip"]
+    for start in range(0, len(pending), dst_spec.max_batch):
+        _deliver(engine, ctx, pending[start : start + dst_spec.max_batch])
+        engine.emit(ctx, "delivering")
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _write_with_retries(ctx: _Context, batch: Sequence[_Item]) -> list[WriteResult]:
+    """Write a batch; records the destination reports as transiently failed are sent
+    again on their own (a partial batch failure) a few times before giving up on them."""
+    records = [
+        WriteRecord(
+            i.plan.key,
+            i.plan.golden_id,
+            i.plan.payload,
+            i.plan.dest_id,
+            idempotency_key(i.plan.golden_id, i.plan.digest),
+        )
+        for i in batch
+    ]
+    results = list(ctx.dest.write(records))
+    for attempt in range(_MAX_RECORD_RETRIES):
+        again = [n for n, r in enumerate(results) if r.action is WriteAction.FAILED]
+        if not again:
+            break
+        time.sleep(0.2 * (attempt + 1))
+        for n, r in zip(again, ctx.dest.write([records[n] for n in again]), strict=True):
+            results[n] = r
+    return results
+
+
+def _deliver(engine: SyncEngine, ctx: _Context, batch: Sequence[_Item]) -> None:
+    flow, counts = ctx.flow, ctx.counts
+    started = utcnow()
+    t0 = time.perf_counter()
+    try:
+        results = _write_with_retries(ctx, batch)
+    except Exception:
+        # Not parked: the cursor has not moved past these, so the next run reads them again.
+        counts["failed"] += len(batch)
+        reason = "the destination could not be reached; it will be sent again on the next run"
+        with engine.store.session() as s:
+            run_log.write_outcomes(
+                s,
+                ctx.run_id,
+                flow.id,
+                [
+                    i.outcome(ctx, OutcomeStatus.FAILED, error=reason, started_at=started)
+                    for i in batch
+                ],
+            )
+        raise
+    ms = int((time.perf_counter() - t0) * 1000 / max(1, len(batch)))
+    outcomes: list[Outcome] = []
+    delivered: list[tuple[str, str, str | None, str, dict[str, Any]]] = []
+    parked: list[Parked] = []
+    for item, result in zip(batch, results, strict=True):
+        p = item.plan
+        common = {"started_at": started, "duration_ms": ms, "response_payload": result.response}
+        if result.action in _COUNT_OF:
+            counts[_COUNT_OF[result.action]] += 1
+            dest_id = result.dest_id or p.dest_id
+            delivered.append((p.golden_id, p.key, dest_id, p.digest, p.full_payload))
+            outcomes.append(
+                item.outcome(
+                    ctx, OutcomeStatus.DELIVERED, dest_id=dest_id, error=item.note, **common
+                )
+            )
+        else:
+            reason = result.error or "rejected by the destination"
+            if result.action is WriteAction.FAILED:
+                reason = f"kept failing after retries: {reason}"
+            parked.append((p.key, p.golden_id, item.source, reason))
+            outcomes.append(item.outcome(ctx, OutcomeStatus.PARKED, error=reason, **common))
+    with engine.store.session() as s:
+        state.save_delivered(s, flow.id, delivered)
+        links = [(d, g) for g, _k, d, _h, _p in delivered if d]
+        identity.link(s, ctx.dest.spec.entity, ctx.dest_system, links)
+        counts["parked"] += run_log.park(s, flow.id, ctx.run_id, parked)
+        run_log.resolve_parked(s, flow.id, [k for _g, k, _d, _h, _p in delivered])
+        run_log.write_outcomes(s, ctx.run_id, flow.id, outcomes)

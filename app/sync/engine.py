@@ -1,0 +1,291 @@
+"""Run a flow: read -> map -> resolve identity -> plan -> deliver in batches -> record
+outcomes -> advance the cursor only past what the destination acknowledged."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+from sqlalchemy import func, select
+
+from app.connectors.base import Connector
+from app.connectors.errors import ConnectorError, DeliveryError
+from app.connectors.streams import Stream, StreamSource
+from app.mapping.apply import MappingError
+from app.services.profiles import ProfileService
+from app.store import Store
+from app.store.models import ParkedRecord, RecordOutcome
+from app.sync import run_log, state
+from app.sync.errors import RunCancelledError, SyncError
+from app.sync.flows import FlowInfo, FlowService
+from app.sync.planner import PlanItem
+from app.sync.prefetch import prefetch
+from app.sync.progress import CancelToken, Progress, ProgressCallback
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunSummary:
+    run_id: int
+    flow: str
+    status: str  # succeeded | completed_with_errors | failed | cancelled | dry_run
+    counts: dict[str, int]
+    error: str | None = None
+    elapsed_s: float = 0.0
+    plan: list[PlanItem] = field(default_factory=list)  # dry run only
+
+    @property
+    def exit_code(self) -> int:
+        if self.status in ("succeeded", "dry_run"):
+            return 0
+        return 1 if self.status == "completed_with_errors" else 2
+
+
+@dataclass
+class _Context:
+    flow: FlowInfo
+    run_id: int
+    source: Stream
+    dest: Stream
+    source_system: str
+    dest_system: str
+    dry_run: bool
+    force: bool
+    counts: dict[str, int]
+    progress: Progress
+    replay_of: dict[str, int] = field(default_factory=dict)
+    plan: list[PlanItem] = field(default_factory=list)
+
+
+def _stream(connector: Connector, name: str, role: str) -> Stream:
+    if not isinstance(connector, StreamSource):
+        raise SyncError(f"The {role} connection ({connector.label}) has no data streams.")
+    streams = connector.streams()
+    if name not in streams:
+        raise SyncError(
+            f"The {role} connection has no stream '{name}'.",
+            hint=f"It offers: {', '.join(sorted(streams))}.",
+        )
+    return streams[name]
+
+
+class SyncEngine:
+    """Runs flows against the store. One engine per thread; each run opens its own
+    sessions and connectors."""
+
+    def __init__(self, store: Store, *, progress: ProgressCallback | None = None) -> None:
+        self.store = store
+        self.profiles = ProfileService(store)
+        self.flows = FlowService(store)
+        self.on_progress = progress
+
+    # --- entry points ------------------------------------------------------------------
+    def run(
+        self,
+        flow_ref: str | int,
+        *,
+        dry_run: bool = False,
+        full: bool = False,
+        keys: Sequence[str] | None = None,
+        trigger: str = "manual",
+        triggered_by: str = "",
+        cancel: CancelToken | None = None,
+    ) -> RunSummary:
+        """Run a flow. ``keys`` re-syncs only those records (forced, cursor untouched)."""
+        flow = self.flows.get(flow_ref)
+        return self._execute(
+            flow,
+            dry_run=dry_run,
+            full=full,
+            keys=keys,
+            trigger=trigger,
+            triggered_by=triggered_by,
+            cancel=cancel or CancelToken(),
+        )
+
+    def replay(
+        self,
+        flow_ref: str | int,
+        *,
+        parked_ids: Sequence[int] | None = None,
+        triggered_by: str = "",
+    ) -> RunSummary:
+        """Send parked records again through the current mapping."""
+        flow = self.flows.get(flow_ref)
+        return self._execute(
+            flow,
+            dry_run=False,
+            full=False,
+            keys=None,
+            trigger="replay",
+            triggered_by=triggered_by,
+            cancel=CancelToken(),
+            parked_ids=parked_ids,
+        )
+
+    # --- the run -----------------------------------------------------------------------
+    def _execute(
+        self,
+        flow: FlowInfo,
+        *,
+        dry_run: bool,
+        full: bool,
+        keys: Sequence[str] | None,
+        trigger: str,
+        triggered_by: str,
+        cancel: CancelToken,
+        parked_ids: Sequence[int] | None = None,
+    ) -> RunSummary:
+        started = time.monotonic()
+        if flow.source_profile_id is None or flow.dest_profile_id is None:
+            raise SyncError(f"Flow '{flow.name}' has no source or destination connection.")
+        src_profile = self.profiles.get(flow.source_profile_id)
+        dst_profile = self.profiles.get(flow.dest_profile_id)
+        src_conn = self.profiles.connector(src_profile.id)
+        dst_conn = self.profiles.connector(dst_profile.id)
+        cursor = None if full or keys else self._cursor(flow.id)
+        with self.store.session() as s:
+            run_id = run_log.start_run(
+                s,
+                flow.id,
+                trigger=trigger,
+                triggered_by=triggered_by,
+                dry_run=dry_run,
+                cursor=cursor,
+            )
+        counts = dict.fromkeys(
+            ("read", "created", "updated", "unchanged", "failed", "parked", "conflicts"), 0
+        )
+        ctx = _Context(
+            flow,
+            run_id,
+            _stream(src_conn, flow.source_stream, "source"),
+            _stream(dst_conn, flow.dest_stream, "destination"),
+            src_profile.uid,
+            dst_profile.uid,
+            dry_run,
+            force=bool(keys),
+            counts=counts,
+            progress=Progress(flow.name),
+        )
+        status, error, new_cursor = "running", None, cursor
+        try:
+            for chunk, chunk_cursor in self._chunks(ctx, cursor, keys, parked_ids):
+                if cancel.cancelled:
+                    raise RunCancelledError("Cancelled by the user.")
+                self._process_chunk(ctx, chunk)
+                if chunk_cursor and not dry_run and not keys and parked_ids is None:
+                    new_cursor = max(new_cursor or "", chunk_cursor)
+                    with self.store.session() as s:
+                        state.set_cursor(s, flow.id, new_cursor, run_id)
+            if dry_run:
+                status = "dry_run"
+            elif counts["parked"] or counts["failed"]:
+                status = "completed_with_errors"
+            else:
+                status = "succeeded"
+        except RunCancelledError as exc:
+            status, error = "cancelled", str(exc)
+        except (DeliveryError, ConnectorError, MappingError, SyncError) as exc:
+            status, error = "failed", str(exc)
+            log.warning("Flow %s run %s failed: %s", flow.slug, run_id, exc)
+        finally:
+            src_conn.close()
+            dst_conn.close()
+            with self.store.session() as s:
+                run_log.finish_run(
+                    s,
+                    run_id,
+                    status=status if status != "running" else "failed",
+                    counts=counts,
+                    error=error
+                    or (
+                        None
+                        if status != "running"
+                        else "The run stopped unexpectedly; see the log file."
+                    ),
+                    cursor_after=new_cursor,
+                )
+                if status in ("succeeded", "completed_with_errors"):
+                    state.mark_success(s, flow.id)
+            self.emit(ctx, "done")
+        return RunSummary(
+            run_id, flow.slug, status, counts, error, time.monotonic() - started, ctx.plan
+        )
+
+    def _cursor(self, flow_id: int) -> str | None:
+        with self.store.session() as s:
+            return state.get_cursor(s, flow_id)
+
+    def _chunks(
+        self,
+        ctx: _Context,
+        cursor: str | None,
+        keys: Sequence[str] | None,
+        parked_ids: Sequence[int] | None,
+    ) -> Iterator[tuple[pd.DataFrame, str | None]]:
+        if parked_ids is not None:
+            df, ctx.replay_of = self._parked_frame(ctx.flow.id, parked_ids)
+            yield df, None
+            return
+        if keys is not None:
+            yield ctx.source.fetch(list(keys)), None
+            return
+        cursor_field = ctx.source.spec.cursor_field
+        self.emit(ctx, "reading")
+        for df in prefetch(ctx.source.read(cursor), depth=2):
+            top = None
+            if cursor_field and cursor_field in df.columns and len(df):
+                top = str(df[cursor_field].max())
+            yield df, top
+
+    def _parked_frame(
+        self, flow_id: int, parked_ids: Sequence[int]
+    ) -> tuple[pd.DataFrame, dict[str, int]]:
+        """Open parked records as a source chunk, and for each key the outcome it replays."""
+        with self.store.session() as s:
+            query = select(ParkedRecord).where(
+                ParkedRecord.flow_id == flow_id, ParkedRecord.status == "open"
+            )
+            if parked_ids:
+                query = query.where(ParkedRecord.id.in_(list(parked_ids)))
+            rows = s.scalars(query).all()
+            keys = [r.record_key for r in rows]
+            originals = dict(
+                s.execute(
+                    select(RecordOutcome.record_key, func.max(RecordOutcome.id))
+                    .where(
+                        RecordOutcome.flow_id == flow_id,
+                        RecordOutcome.status == "parked",
+                        RecordOutcome.record_key.in_(keys),
+                    )
+                    .group_by(RecordOutcome.record_key)
+                ).all()
+            )
+            frame = pd.DataFrame([r.source_payload for r in rows]).fillna("")
+            return frame, {k: int(v) for k, v in originals.items()}
+
+    # --- one chunk ---------------------------------------------------------------------
+    def _process_chunk(self, ctx: _Context, df: pd.DataFrame) -> None:
+        from app.sync.chunk import process_chunk
+
+        process_chunk(self, ctx, df)
+
+    def emit(self, ctx: _Context, phase: str) -> None:
+        p = ctx.progress
+        p.phase = phase
+        c = ctx.counts
+        p.read, p.created, p.updated, p.unchanged = (
+            c["read"],
+            c["created"],
+            c["updated"],
+            c["unchanged"],
+        )
+        p.failed, p.parked = c["failed"], c["parked"]
+        p.done = p.created + p.updated + p.unchanged + p.failed + p.parked
+        if self.on_progress:
+            self.on_progress(p)

@@ -1,0 +1,197 @@
+"""Flows and their mappings as the engine, the CLI and the UI see them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app.mapping.model import Mapping
+from app.services import audit
+from app.store import Store
+from app.store.models import Flow, FlowState, Run, utcnow
+from app.store.models import Mapping as MappingRow
+from app.sync.errors import FlowNotFoundError
+
+
+@dataclass(frozen=True)
+class FlowDefinition:
+    """What it takes to create or update a flow (used by the demo and by imports)."""
+
+    slug: str
+    name: str
+    source_profile_id: int
+    source_stream: str
+    dest_profile_id: int
+    dest_stream: str
+    mapping: Mapping
+    mode: str = "incremental"  # incremental | full | realtime
+    ownership: dict[str, str] = field(default_factory=dict)  # field -> "destination"
+    options: dict[str, Any] = field(default_factory=dict)
+    schedule: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FlowInfo:
+    id: int
+    slug: str
+    name: str
+    source_profile_id: int | None
+    source_stream: str
+    dest_profile_id: int | None
+    dest_stream: str
+    mode: str
+    enabled: bool
+    ownership: dict[str, str]
+    options: dict[str, Any]
+    schedule: dict[str, Any]
+    mapping: Mapping
+    mapping_version: int
+    cursor: str | None
+    last_run_status: str | None
+    last_run_at: Any
+
+
+def _info(session: Any, row: Flow) -> FlowInfo:
+    latest = session.scalar(
+        select(MappingRow)
+        .where(MappingRow.flow_id == row.id)
+        .order_by(MappingRow.version.desc())
+        .limit(1)
+    )
+    state = session.get(FlowState, row.id)
+    last = session.scalar(
+        select(Run)
+        .where(Run.flow_id == row.id, Run.dry_run.is_(False))
+        .order_by(Run.id.desc())
+        .limit(1)
+    )
+    return FlowInfo(
+        id=row.id,
+        slug=row.slug,
+        name=row.name,
+        source_profile_id=row.source_profile_id,
+        source_stream=row.source_stream,
+        dest_profile_id=row.dest_profile_id,
+        dest_stream=row.dest_stream,
+        mode=row.mode,
+        enabled=row.enabled,
+        ownership=dict(row.ownership or {}),
+        options=dict(row.options or {}),
+        schedule=dict(row.schedule or {}),
+        mapping=Mapping.from_json(latest.rules) if latest else Mapping(()),
+        mapping_version=latest.version if latest else 0,
+        cursor=state.cursor if state else None,
+        last_run_status=last.status if last else None,
+        last_run_at=last.started_at if last else None,
+    )
+
+
+class FlowService:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def list(self) -> list[FlowInfo]:
+        with self.store.session() as s:
+            return [_info(s, r) for r in s.scalars(select(Flow).order_by(Flow.name)).all()]
+
+    def get(self, ref: str | int) -> FlowInfo:
+        """A flow by id, slug (``customers-dms-to-crm``) or name."""
+        with self.store.session() as s:
+            row = self._row(s, ref)
+            return _info(s, row)
+
+    def _row(self, session: Any, ref: str | int) -> Flow:
+        row = None
+        if isinstance(ref, int) or str(ref).isdigit():
+            row = session.get(Flow, int(ref))
+        if row is None:
+            row = session.scalar(
+                select(Flow).where((Flow.slug == str(ref)) | (Flow.name == str(ref)))
+            )
+        if row is None:
+            known = ", ".join(session.scalars(select(Flow.slug).order_by(Flow.slug)).all())
+            raise FlowNotFoundError(
+                f"There is no flow '{ref}'.", hint=f"Known flows: {known or 'none yet'}."
+            )
+        return row
+
+    def upsert(self, definition: FlowDefinition, *, comment: str = "") -> FlowInfo:
+        """Create the flow, or update it in place; a changed mapping becomes a new version."""
+        with self.store.session() as s:
+            row = s.scalar(select(Flow).where(Flow.slug == definition.slug))
+            created = row is None
+            if row is None:
+                row = Flow(slug=definition.slug, created_at=utcnow())
+                s.add(row)
+            row.name = definition.name
+            row.source_profile_id = definition.source_profile_id
+            row.source_stream = definition.source_stream
+            row.dest_profile_id = definition.dest_profile_id
+            row.dest_stream = definition.dest_stream
+            row.mode = definition.mode
+            row.ownership = dict(definition.ownership)
+            row.options = dict(definition.options)
+            if created or definition.schedule:
+                row.schedule = dict(definition.schedule)
+            row.updated_at = utcnow()
+            s.flush()
+            audit.record(
+                s,
+                "create" if created else "update",
+                "flow",
+                object_id=row.slug,
+                object_name=row.name,
+                after={"source": f"{row.source_stream}", "destination": row.dest_stream},
+            )
+            self._save_mapping(s, row, definition.mapping, comment or "saved with the flow")
+            return _info(s, row)
+
+    def save_mapping(self, ref: str | int, mapping: Mapping, *, comment: str = "") -> int:
+        """Store a new version of the flow's mapping (if it changed); returns the version."""
+        with self.store.session() as s:
+            row = self._row(s, ref)
+            return self._save_mapping(s, row, mapping, comment)
+
+    @staticmethod
+    def _save_mapping(session: Any, row: Flow, mapping: Mapping, comment: str) -> int:
+        latest = session.scalar(
+            select(MappingRow)
+            .where(MappingRow.flow_id == row.id)
+            .order_by(MappingRow.version.desc())
+            .limit(1)
+        )
+        rules = mapping.to_json()
+        if latest is not None and latest.rules == rules:
+            return int(latest.version)
+        version = (
+            int(
+                session.scalar(
+                    select(func.coalesce(func.max(MappingRow.version), 0)).where(
+                        MappingRow.flow_id == row.id
+                    )
+                )
+            )
+            + 1
+        )
+        session.add(
+            MappingRow(
+                flow_id=row.id,
+                version=version,
+                rules=rules,
+                comment=comment,
+                created_by=audit.current_os_user(),
+                created_at=utcnow(),
+            )
+        )
+        audit.record(
+            session,
+            "save_mapping",
+            "mapping",
+            object_id=row.slug,
+            object_name=f"{row.name} v{version}",
+            before={"rules": len(latest.rules.get("rules", [])) if latest else 0},
+            after={"rules": len(rules["rules"])},
+        )
+        return version

@@ -1,0 +1,208 @@
+"""The run log: a row per run, a row per record per attempt, the retry queue, conflicts.
+This is what the sync log viewer reads."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from app.store.models import Conflict, ParkedRecord, RecordOutcome, Run, utcnow
+
+
+class OutcomeStatus:
+    DELIVERED = "delivered"
+    UNCHANGED = "unchanged"
+    PARKED = "parked"  # rejected by a rule or by the destination: in the retry queue
+    FAILED = "failed"  # transient: will be read again on the next run
+    PLANNED = "planned"  # dry run
+
+
+@dataclass
+class Outcome:
+    record_key: str
+    entity: str
+    action: str  # create | update | skip | reject
+    status: str
+    golden_id: str | None = None
+    dest_id: str | None = None
+    error: str | None = None
+    payload_hash: str | None = None
+    attempt: int = 1
+    started_at: datetime | None = None
+    duration_ms: int | None = None
+    source_payload: dict[str, Any] | None = None
+    sent_payload: dict[str, Any] | None = None
+    response_payload: dict[str, Any] | None = None
+    replay_of: int | None = None
+
+
+def _dump(value: dict[str, Any] | None) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
+
+
+def start_run(
+    session: Session,
+    flow_id: int,
+    *,
+    trigger: str,
+    triggered_by: str,
+    dry_run: bool,
+    cursor: str | None,
+) -> int:
+    run = Run(
+        flow_id=flow_id,
+        trigger=trigger,
+        triggered_by=triggered_by,
+        dry_run=dry_run,
+        status="running",
+        started_at=utcnow(),
+        cursor_before=cursor,
+    )
+    session.add(run)
+    session.flush()
+    return int(run.id)
+
+
+def write_outcomes(
+    session: Session, run_id: int, flow_id: int, outcomes: Iterable[Outcome]
+) -> None:
+    now = utcnow()
+    rows = [
+        {
+            "run_id": run_id,
+            "flow_id": flow_id,
+            "entity": o.entity,
+            "record_key": o.record_key[:200],
+            "golden_id": o.golden_id,
+            "action": o.action,
+            "status": o.status,
+            "error": o.error,
+            "payload_hash": o.payload_hash,
+            "attempt": o.attempt,
+            "destination_id": o.dest_id,
+            "started_at": o.started_at or now,
+            "duration_ms": o.duration_ms,
+            "source_payload": _dump(o.source_payload),
+            "sent_payload": _dump(o.sent_payload),
+            "response_payload": _dump(o.response_payload),
+            "replay_of": o.replay_of,
+        }
+        for o in outcomes
+    ]
+    if rows:
+        session.execute(insert(RecordOutcome), rows)
+
+
+def park(
+    session: Session,
+    flow_id: int,
+    run_id: int,
+    records: Iterable[tuple[str, str | None, dict[str, Any], str]],
+) -> int:
+    """Put (key, golden id, source payload, reason) in the retry queue. A key already
+    waiting there is updated (attempts + 1) rather than queued twice."""
+    now = utcnow()
+    count = 0
+    for key, golden, payload, reason in records:
+        count += 1
+        existing = session.scalar(
+            select(ParkedRecord).where(
+                ParkedRecord.flow_id == flow_id,
+                ParkedRecord.record_key == key,
+                ParkedRecord.status == "open",
+            )
+        )
+        if existing is not None:
+            existing.attempts += 1
+            existing.reason = reason
+            existing.source_payload = payload
+            existing.run_id = run_id
+            existing.last_failed_at = now
+            continue
+        session.add(
+            ParkedRecord(
+                flow_id=flow_id,
+                run_id=run_id,
+                record_key=key,
+                golden_id=golden,
+                source_payload=payload,
+                reason=reason,
+                attempts=1,
+                status="open",
+                first_failed_at=now,
+                last_failed_at=now,
+            )
+        )
+    return count
+
+
+def resolve_parked(session: Session, flow_id: int, keys: Iterable[str]) -> None:
+    """A record that was parked has now been delivered: close its queue entry."""
+    wanted = list(keys)
+    for i in range(0, len(wanted), 500):
+        session.execute(
+            update(ParkedRecord)
+            .where(
+                ParkedRecord.flow_id == flow_id,
+                ParkedRecord.status == "open",
+                ParkedRecord.record_key.in_(wanted[i : i + 500]),
+            )
+            .values(status="resolved", resolved_at=utcnow())
+        )
+
+
+def record_conflicts(
+    session: Session,
+    flow_id: int,
+    run_id: int,
+    conflicts: Iterable[tuple[str, str, str, str | None, str | None, str]],
+) -> int:
+    """(golden id, key, field, source value, kept value, winner) for each conflict."""
+    now = utcnow()
+    rows = [
+        {
+            "run_id": run_id,
+            "flow_id": flow_id,
+            "golden_id": g,
+            "record_key": k,
+            "field": f,
+            "source_value": sv,
+            "kept_value": kv,
+            "winner": w,
+            "at": now,
+        }
+        for g, k, f, sv, kv, w in conflicts
+    ]
+    if rows:
+        session.execute(insert(Conflict), rows)
+    return len(rows)
+
+
+def finish_run(
+    session: Session,
+    run_id: int,
+    *,
+    status: str,
+    counts: dict[str, int],
+    error: str | None,
+    cursor_after: str | None,
+) -> None:
+    run = session.get(Run, run_id)
+    assert run is not None
+    run.status = status
+    run.finished_at = utcnow()
+    run.error = error
+    run.cursor_after = cursor_after
+    run.read_count = counts.get("read", 0)
+    run.created_count = counts.get("created", 0)
+    run.updated_count = counts.get("updated", 0)
+    run.unchanged_count = counts.get("unchanged", 0)
+    run.failed_count = counts.get("failed", 0)
+    run.parked_count = counts.get("parked", 0)
+    run.conflict_count = counts.get("conflicts", 0)

@@ -1,0 +1,107 @@
+"""Per-flow state: the incremental cursor and the last payload delivered per golden id."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.orm import Session
+
+from app.store.models import DeliveryState, FlowState, utcnow
+
+
+@dataclass(frozen=True)
+class Delivered:
+    golden_id: str
+    dest_id: str | None
+    payload_hash: str
+    payload: dict[str, Any]
+
+
+def get_cursor(session: Session, flow_id: int) -> str | None:
+    row = session.get(FlowState, flow_id)
+    return row.cursor if row else None
+
+
+def set_cursor(session: Session, flow_id: int, cursor: str | None, run_id: int) -> None:
+    stmt = insert(FlowState).values(
+        flow_id=flow_id, cursor=cursor, last_run_id=run_id, updated_at=utcnow()
+    )
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["flow_id"],
+            set_={"cursor": cursor, "last_run_id": run_id, "updated_at": utcnow()},
+        )
+    )
+
+
+def mark_success(session: Session, flow_id: int) -> None:
+    row = session.get(FlowState, flow_id)
+    if row is None:
+        row = FlowState(flow_id=flow_id, updated_at=utcnow())
+        session.add(row)
+    row.last_success_at = utcnow()
+
+
+def reset_cursor(session: Session, flow_id: int) -> None:
+    session.execute(delete(FlowState).where(FlowState.flow_id == flow_id))
+
+
+def delivered(session: Session, flow_id: int, golden: Sequence[str]) -> dict[str, Delivered]:
+    out: dict[str, Delivered] = {}
+    unique = list(dict.fromkeys(golden))
+    for i in range(0, len(unique), 500):
+        rows = session.execute(
+            select(
+                DeliveryState.golden_id,
+                DeliveryState.dest_id,
+                DeliveryState.payload_hash,
+                DeliveryState.payload,
+            ).where(
+                DeliveryState.flow_id == flow_id,
+                DeliveryState.golden_id.in_(unique[i : i + 500]),
+            )
+        )
+        for gold, dest, digest, payload in rows:
+            out[gold] = Delivered(gold, dest, digest, payload)
+    return out
+
+
+def save_delivered(
+    session: Session,
+    flow_id: int,
+    rows: Iterable[tuple[str, str, str | None, str, dict[str, Any]]],
+) -> None:
+    """Upsert (golden id, record key, dest id, hash, payload) after the destination acked."""
+    now = utcnow()
+    values = [
+        {
+            "flow_id": flow_id,
+            "golden_id": g,
+            "record_key": k,
+            "dest_id": d,
+            "payload_hash": h,
+            "payload": p,
+            "delivered_at": now,
+        }
+        for g, k, d, h, p in rows
+    ]
+    if not values:
+        return
+    stmt = insert(DeliveryState)
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["flow_id", "golden_id"],
+            set_={
+                "record_key": stmt.excluded.record_key,
+                "dest_id": stmt.excluded.dest_id,
+                "payload_hash": stmt.excluded.payload_hash,
+                "payload": stmt.excluded.payload,
+                "delivered_at": stmt.excluded.delivered_at,
+            },
+        ),
+        values,
+    )
