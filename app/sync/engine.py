@@ -124,7 +124,7 @@ class SyncEngine:
             trigger="replay",
             triggered_by=triggered_by,
             cancel=CancelToken(),
-            parked_ids=parked_ids,
+            parked_ids=list(parked_ids or []),
         )
 
     # --- the run -----------------------------------------------------------------------
