@@ -8,7 +8,7 @@ import sys
 def _launch_gui(ctx):  # type: ignore[no-untyped-def]
     from app.ui.application import run_gui
 
-    return run_gui(ctx.paths)
+    return run_gui(ctx.paths, demo=ctx.demo)
 
 
 def _qt_check(paths):  # type: ignore[no-untyped-def]
@@ -26,9 +26,7 @@ def _screenshots(paths, out_dir):  # type: ignore[no-untyped-def]
 def main() -> int:
     from app.cli import main as cli_main
 
-    return cli_main(
-        sys.argv[1:], gui=_launch_gui, qt_check=_qt_check, screenshotter=_screenshots
-    )
+    return cli_main(sys.argv[1:], gui=_launch_gui, qt_check=_qt_check, screenshotter=_screenshots)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Sets everything up, then opens Rooftop Sync on the demo data folder (.demo/data).
-# With no display (a server, a CI box), it says so and runs headless instead: the
-# self-test, then screenshots of every screen into .demo/screenshots.
+# Sets everything up, then opens Rooftop Sync on the built-in demo dealership (simulated
+# DMS, CRM, website and marketing servers on 127.0.0.1; data folder .demo/data).
+# With no display (a server, a CI box), it says so and runs the demo headless instead:
+# every demo flow once, a summary, and screenshots of every screen in .demo/screenshots.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -19,10 +20,8 @@ run_app() {
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   echo "No display found (DISPLAY is not set): running Rooftop Sync headless instead."
   export QT_QPA_PLATFORM=offscreen
-  run_app self-test
-  run_app screenshots --out "$PWD/.demo/screenshots" >/dev/null
-  echo "Screenshots of every screen are in $PWD/.demo/screenshots"
+  run_app demo --headless --screenshots "$PWD/.demo/screenshots" "$@"
   echo "On a desktop, run this command again to open the window."
   exit 0
 fi
-run_app "$@"
+run_app demo "$@"

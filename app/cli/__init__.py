@@ -11,7 +11,14 @@ import sys
 from collections.abc import Callable, Sequence
 
 from app import APP_NAME, __version__
-from app.cli import profiles_cmd, screenshots_cmd, selftest_cmd
+from app.cli import (
+    demo_cmd,
+    flow_cmd,
+    profiles_cmd,
+    sandbox_cmd,
+    screenshots_cmd,
+    selftest_cmd,
+)
 from app.cli.context import CliContext, QtCheck, Screenshotter
 from app.errors import RooftopError
 from app.logging_setup import setup_logging
@@ -19,7 +26,7 @@ from app.paths import resolve_paths
 
 GuiLauncher = Callable[[CliContext], int]
 
-_COMMANDS = (selftest_cmd, profiles_cmd, screenshots_cmd)
+_COMMANDS = (selftest_cmd, profiles_cmd, flow_cmd, sandbox_cmd, demo_cmd, screenshots_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,7 +59,9 @@ def main(
     parser = build_parser()
     args = parser.parse_args(argv)
     paths = resolve_paths(args.data_dir)
-    ctx = CliContext(paths=paths, args=args, qt_check=qt_check, screenshotter=screenshotter)
+    ctx = CliContext(
+        paths=paths, args=args, qt_check=qt_check, screenshotter=screenshotter, gui=gui
+    )
     try:
         paths.ensure()
         setup_logging(paths.log_file, console=args.command is not None)

@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from app.paths import AppPaths
 from app.store import Store, open_store
@@ -20,6 +21,8 @@ class CliContext:
     args: argparse.Namespace
     qt_check: QtCheck | None = None
     screenshotter: Screenshotter | None = None
+    gui: Any = None  # opens the window (given by main.py)
+    demo: Any = None  # a running app.sandbox.demo_session.DemoSession, in demo mode
     _store: Store | None = field(default=None, repr=False)
 
     @property

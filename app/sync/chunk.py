@@ -84,6 +84,43 @@ def _pre_entry_match(
     )
 
 
+def _resolve_references(
+    session: Session, ctx: _Context, df: pd.DataFrame
+) -> dict[str, dict[str, str]]:
+    """For each reference target field, source value -> the destination's id of the
+    record it points to (e.g. an RO's DMS customer number -> that customer's CRM id)."""
+    resolved: dict[str, dict[str, str]] = {}
+    for target, ref in ctx.flow.options.get("references", {}).items():
+        values = [v for v in df[ref["from"]].unique().tolist() if v]
+        golden = identity.golden_ids(
+            session, ref["entity"], ctx.source_system, values, create=False
+        )
+        dest = identity.dest_ids(session, ref["entity"], ctx.dest_system, list(golden.values()))
+        resolved[target] = {v: dest[g] for v, g in golden.items() if g in dest}
+    return resolved
+
+
+def _apply_references(
+    ctx: _Context,
+    resolved: dict[str, dict[str, str]],
+    source: dict[str, Any],
+    payload: dict[str, Any],
+) -> tuple[dict[str, Any], list[str]]:
+    problems: list[str] = []
+    refs = ctx.flow.options.get("references", {})
+    for target, table in resolved.items():
+        ref = refs[target]
+        value = source.get(ref["from"], "")
+        if value in table:
+            payload = {**payload, target: table[value]}
+        elif ref.get("required", True):
+            problems.append(
+                f"{ref['entity']} {value or '(none)'} is not in the destination yet"
+                + (f" (run {ref['hint']} first)" if ref.get("hint") else "")
+            )
+    return payload, problems
+
+
 def _park_rejects(ctx: _Context) -> tuple[list[Parked], list[Outcome]]:
     """Rows a file extract could not parse are parked with file, line and reason."""
     parked: list[Parked] = []
@@ -137,9 +174,11 @@ def process_chunk(engine: SyncEngine, ctx: _Context, df: pd.DataFrame) -> None:
         )
         dests = identity.dest_ids(s, dst_spec.entity, ctx.dest_system, list(golden.values()))
         last = state.delivered(s, flow.id, list(golden.values()))
+        resolved = _resolve_references(s, ctx, df)
         for key, source, payload in zip(keys, sources, records, strict=True):
             gold = golden.get(key, "")
-            problems = errors_by_key.get(key, []) + [
+            payload, problems = _apply_references(ctx, resolved, source, payload)
+            problems += errors_by_key.get(key, []) + [
                 f"{f}: required but empty" for f in required if f in payload and not payload[f]
             ]
             if problems:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -38,17 +39,18 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def run_gui(paths: AppPaths) -> int:
-    """Open the main window on the store in ``paths``; returns the exit code."""
+def run_gui(paths: AppPaths, demo: Any = None) -> int:
+    """Open the main window on the store in ``paths`` (``demo``: a running DemoSession)."""
     app = create_application()
     reporter = CrashReporter(paths, app)
     install_crash_handler(reporter.report)
     try:
-        store = open_store(paths)
+        # the demo already opened the store: one engine per process
+        store = demo.store if demo is not None else open_store(paths)
     except RooftopError as exc:
         QMessageBox.critical(None, APP_NAME, str(exc))
         return 2
-    ctx = UiContext.create(paths, store)
+    ctx = UiContext.create(paths, store, demo=demo)
     window = MainWindow(ctx)
     window.show()
     try:

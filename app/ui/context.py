@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import QSettings
 
@@ -17,9 +18,14 @@ class UiContext:
     store: Store
     profiles: ProfileService
     settings: QSettings
+    demo: Any = None  # app.sandbox.demo_session.DemoSession when running the demo
+
+    @property
+    def is_demo(self) -> bool:
+        return self.demo is not None
 
     @classmethod
-    def create(cls, paths: AppPaths, store: Store) -> UiContext:
+    def create(cls, paths: AppPaths, store: Store, demo: Any = None) -> UiContext:
         # An INI file in the data folder (not the registry) keeps --data-dir installs apart.
         settings = QSettings(str(paths.data_dir / "ui.ini"), QSettings.Format.IniFormat)
-        return cls(paths, store, ProfileService(store), settings)
+        return cls(paths, store, ProfileService(store), settings, demo)

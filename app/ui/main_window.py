@@ -30,6 +30,7 @@ from app.ui.screens.connections import ConnectionsScreen
 from app.ui.screens.dashboard import DashboardScreen
 from app.ui.screens.settings import SettingsScreen
 from app.ui.tray import TrayIcon
+from app.ui.workers import run_in_background
 
 SCREENS = (
     ("dashboard", "Dashboard"),
@@ -87,6 +88,8 @@ class MainWindow(QMainWindow):
         self.connections.profiles_changed.connect(self.dashboard.reload)
 
         self._build_menus()
+        if ctx.is_demo:
+            self._build_demo()
         self.running_label = QLabel("No sync running")
         self.next_label = QLabel("Next sync: none scheduled")
         for w in (self.running_label, self.next_label):
@@ -118,6 +121,66 @@ class MainWindow(QMainWindow):
 
     def current_screen_key(self) -> str:
         return str(self.nav.currentItem().data(Qt.ItemDataRole.UserRole))
+
+    # --- demo --------------------------------------------------------------------------
+    def _build_demo(self) -> None:
+        self.setWindowTitle(f"{APP_NAME} — DEMO dealership")
+        badge = QLabel("DEMO")
+        badge.setObjectName("DemoBadge")
+        badge.setToolTip(
+            "You are looking at the built-in demo dealership: simulated DMS, CRM, website "
+            "and marketing systems on this computer. Nothing here touches real customers."
+        )
+        self.menuBar().setCornerWidget(badge, Qt.Corner.TopRightCorner)
+        self.demo_badge = badge
+        menu = self.menuBar().addMenu("&Demo")
+        run_all = QAction(icon("mdi6.sync"), "&Run every demo flow once", self)
+        run_all.triggered.connect(self.run_demo_flows)
+        reset = QAction(icon("mdi6.refresh"), "Re&set the demo…", self)
+        reset.triggered.connect(self.reset_demo)
+        menu.addActions([run_all, reset])
+        self.demo_actions = (run_all, reset)
+
+    def _demo_busy(self, busy: bool, text: str) -> None:
+        for action in self.demo_actions:
+            action.setEnabled(not busy)
+        self.running_label.setText(text)
+
+    def run_demo_flows(self) -> None:
+        self._demo_busy(True, "Running the demo flows…")
+        run_in_background(
+            self.ctx.demo.run_all,
+            on_success=lambda summaries: self._demo_done(
+                f"Demo flows finished: {sum(s.counts['read'] for s in summaries):,} records read."
+            ),
+            on_failure=lambda msg: self._demo_done(f"Demo run failed: {msg}"),
+        )
+
+    def reset_demo(self, *, confirm: bool = True) -> None:
+        if confirm:
+            answer = QMessageBox.question(
+                self,
+                "Reset the demo",
+                "Reset the demo dealership?\n\nThe simulated DMS, CRM, website and marketing "
+                "systems get fresh demo data, and the demo flows forget their runs, links and "
+                "sync log. Connections and flows you created yourself are not touched.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self._demo_busy(True, "Resetting the demo…")
+        run_in_background(
+            self.ctx.demo.reset,
+            on_success=lambda _r: self._demo_done("The demo was reset."),
+            on_failure=lambda msg: self._demo_done(f"Reset failed: {msg}"),
+        )
+
+    def _demo_done(self, message: str) -> None:
+        self._demo_busy(False, "No sync running")
+        self.statusBar().showMessage(message, 15000)
+        self.connections.reload()
+        self.dashboard.reload()
 
     # --- menus -------------------------------------------------------------------------
     def _build_menus(self) -> None:

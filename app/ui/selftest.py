@@ -11,7 +11,7 @@ from PySide6.QtCore import QThreadPool
 from app.paths import AppPaths
 
 
-def _offscreen_window(paths: AppPaths):  # type: ignore[no-untyped-def]
+def _offscreen_window(paths: AppPaths):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from app.store import open_store
     from app.ui.application import create_application

@@ -1,0 +1,129 @@
+"""``flow list | run NAME [--dry-run] [--full] | replay NAME``.
+
+Exit codes of ``run``: 0 everything delivered, 1 finished with record errors, 2 the run
+failed (or could not start)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+from app.cli.context import CliContext
+from app.services.audit import current_os_user
+from app.sync.engine import RunSummary, SyncEngine
+from app.sync.flows import FlowService
+from app.sync.progress import Progress
+
+STATUS_TEXT = {
+    "succeeded": "Succeeded",
+    "completed_with_errors": "Completed with errors",
+    "failed": "Failed",
+    "cancelled": "Cancelled",
+    "dry_run": "Dry run (nothing was sent)",
+}
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser("flow", help="list and run sync flows")
+    fsub = p.add_subparsers(dest="flow_command", metavar="ACTION", required=True)
+    ls = fsub.add_parser("list", help="list flows with their last run")
+    ls.set_defaults(handler=_list)
+    run = fsub.add_parser("run", help="run a flow now")
+    run.add_argument("name", help="flow id such as customers-dms-to-crm, or its name")
+    run.add_argument("--dry-run", action="store_true", help="show what would change; send nothing")
+    run.add_argument("--full", action="store_true", help="read everything, not just changes")
+    run.add_argument("--key", action="append", help="re-sync only this record (repeatable)")
+    run.set_defaults(handler=_run)
+    rp = fsub.add_parser("replay", help="send the flow's parked (failed) records again")
+    rp.add_argument("name")
+    rp.set_defaults(handler=_replay)
+
+
+def _list(ctx: CliContext) -> int:
+    flows = FlowService(ctx.store).list()
+    if not flows:
+        print("No flows yet. Start the demo (sandbox serve) or set one up in the app.")
+        return 0
+    rows = [("Id", "Name", "Mode", "Last run", "Mapping")]
+    for f in flows:
+        last = (
+            f"{STATUS_TEXT.get(f.last_run_status or '', f.last_run_status)} "
+            f"{f.last_run_at.astimezone():%Y-%m-%d %H:%M}"
+            if f.last_run_at
+            else "never"
+        )
+        rows.append((f.slug, f.name, f.mode, last, f"v{f.mapping_version}"))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    return 0
+
+
+class _Ticker:
+    """One progress line, rewritten in place on a terminal, at most every 0.2 s."""
+
+    def __init__(self) -> None:
+        self.last = 0.0
+        self.tty = sys.stdout.isatty()
+
+    def __call__(self, p: Progress) -> None:
+        now = time.monotonic()
+        if p.phase != "done" and now - self.last < 0.2:
+            return
+        self.last = now
+        if self.tty:
+            print("\r" + p.line()[:150].ljust(150), end="", flush=True)
+        elif p.phase == "done":
+            print(p.line())
+
+    def close(self) -> None:
+        if self.tty:
+            print()
+
+
+def _print_summary(summary: RunSummary) -> int:
+    c = summary.counts
+    print(
+        f"{STATUS_TEXT.get(summary.status, summary.status)} — run #{summary.run_id} of "
+        f"{summary.flow} in {summary.elapsed_s:.1f} s: read {c['read']:,}, created "
+        f"{c['created']:,}, updated {c['updated']:,}, unchanged {c['unchanged']:,}, "
+        f"parked {c['parked']:,}, failed {c['failed']:,}, conflicts {c['conflicts']:,}."
+    )
+    if summary.error:
+        print(f"Reason: {summary.error}")
+    if summary.status == "completed_with_errors":
+        print("Parked records wait in the retry queue; fix the cause, then: flow replay NAME")
+    for item in summary.plan[:50]:
+        if item.action == "skip":
+            continue
+        changes = ", ".join(f"{k}: {old!r} -> {new!r}" for k, (old, new) in item.diff.items())
+        print(f"  {item.action:<6} {item.key}: {changes}")
+    if len(summary.plan) > 50:
+        print(f"  … and {len(summary.plan) - 50:,} more")
+    return summary.exit_code
+
+
+def _run(ctx: CliContext) -> int:
+    ticker = _Ticker()
+    engine = SyncEngine(ctx.store, progress=ticker)
+    try:
+        summary = engine.run(
+            ctx.args.name,
+            dry_run=ctx.args.dry_run,
+            full=ctx.args.full,
+            keys=ctx.args.key,
+            trigger="manual",
+            triggered_by=f"{current_os_user()} (command line)",
+        )
+    finally:
+        ticker.close()
+    return _print_summary(summary)
+
+
+def _replay(ctx: CliContext) -> int:
+    summary = SyncEngine(ctx.store).replay(
+        ctx.args.name, triggered_by=f"{current_os_user()} (command line)"
+    )
+    return _print_summary(summary)

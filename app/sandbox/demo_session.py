@@ -1,0 +1,98 @@
+"""The demo dealership running inside the app: servers on 127.0.0.1, demo connections and
+flows in the data folder, and a reset that puts everything back as it was."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from app.paths import AppPaths
+from app.sandbox.demo import DEMO_CUSTOMERS, DEMO_SEED, DemoInstall, install_demo
+from app.sandbox.generator import build_dataset
+from app.sandbox.servers import SandboxServers, write_port_file
+from app.store import Store
+from app.sync import history
+from app.sync.engine import RunSummary, SyncEngine
+from app.sync.progress import ProgressCallback
+
+log = logging.getLogger(__name__)
+
+# The order a new dealership would run them in: customers first so the others can link.
+RUN_ORDER = (
+    "customers-dms-to-crm",
+    "service-history-dms-to-crm",
+    "deal-status-dms-to-crm",
+    "leads-crm-to-dms",
+    "appointments-crm-to-dms",
+    "deal-status-crm-to-dms",
+)
+
+
+class DemoSession:
+    def __init__(
+        self,
+        store: Store,
+        paths: AppPaths,
+        *,
+        customers: int = DEMO_CUSTOMERS,
+        seed: int = DEMO_SEED,
+        faults: str = "",
+    ) -> None:
+        self.store = store
+        self.paths = paths
+        self.customers = customers
+        self.seed = seed
+        self.faults = faults
+        self.servers: SandboxServers | None = None
+        self.installed: DemoInstall | None = None
+
+    @property
+    def port_file(self) -> Path:
+        return self.paths.sandbox_dir / "servers.json"
+
+    def start(self) -> DemoInstall:
+        """Start the simulated systems and point the demo connections at them."""
+        self.paths.sandbox_dir.mkdir(parents=True, exist_ok=True)
+        dataset = build_dataset(self.customers, self.seed)
+        self.servers = SandboxServers(
+            dataset, faults=self.faults, seed=self.seed, state_dir=self.paths.sandbox_dir
+        )
+        self.servers.start()
+        payload = self.servers.port_file_payload()
+        write_port_file(self.port_file, payload)
+        self.installed = install_demo(self.store, payload)
+        log.info("Demo dealership started with %s customers", self.customers)
+        return self.installed
+
+    def stop(self) -> None:
+        if self.servers is not None:
+            self.servers.stop()
+            self.servers = None
+        self.port_file.unlink(missing_ok=True)
+
+    def reset(self) -> DemoInstall:
+        """Fresh demo data in every system and no sync history for the demo flows."""
+        self.stop()
+        if self.installed is not None:
+            flows = SyncEngine(self.store).flows
+            ids = [flows.get(slug).id for slug in self.installed.flows]
+            systems = [p.uid for p in self.installed.profiles.values()]
+            with self.store.session() as s:
+                history.forget(s, ids, systems)
+        return self.start()
+
+    def run_all(
+        self,
+        progress: ProgressCallback | None = None,
+        on_done: Callable[[RunSummary], None] | None = None,
+    ) -> list[RunSummary]:
+        """Run every demo flow once, in dependency order."""
+        engine = SyncEngine(self.store, progress=progress)
+        summaries = []
+        for slug in RUN_ORDER:
+            summary = engine.run(slug, trigger="demo", triggered_by="demo")
+            summaries.append(summary)
+            if on_done:
+                on_done(summary)
+        return summaries
