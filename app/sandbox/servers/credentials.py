@@ -1,0 +1,38 @@
+"""Demo credentials, derived from the seed so a demo set-up is repeatable.
+
+They only ever live in memory, the port file and ``state_dir/credentials.json``; nothing
+here logs them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+
+def _derive(seed: int, label: str, length: int = 32) -> str:
+    return hashlib.sha256(f"rooftop-sync-sandbox/{seed}/{label}".encode()).hexdigest()[:length]
+
+
+def demo_credentials(seed: int) -> dict[str, dict[str, str]]:
+    """Server name -> its credentials (what a connection profile would hold)."""
+    subscription = uuid.UUID(hex=_derive(seed, "dms-subscription"))
+    return {
+        "dms": {
+            "client_id": "demo-dms-client",
+            "client_secret": _derive(seed, "dms-client-secret"),
+            "subscription_id": str(subscription),
+            "webhook_secret": _derive(seed, "dms-webhook-secret"),
+            "token_path": "/oauth2/token",
+        },
+        "crm": {
+            "api_key": "crm_" + _derive(seed, "crm-api-key"),
+            "client_id": "demo-crm-client",
+            "client_secret": _derive(seed, "crm-client-secret"),
+            "webhook_secret": _derive(seed, "crm-webhook-secret"),
+            "token_path": "/oauth/token",
+        },
+        "website": {"api_key": "web_" + _derive(seed, "website-api-key")},
+        "marketing": {"api_key": "mkt_" + _derive(seed, "marketing-api-key")},
+        "crm_smtp": {"recipient": "leads@crm.sandbox.test"},
+    }
