@@ -193,7 +193,53 @@ _V2 = [
     "ALTER TABLE flows ADD COLUMN options JSON NOT NULL DEFAULT '{}'",
 ]
 
-MIGRATIONS: Sequence[Sequence[str]] = (_V1, _V2)
+# v3: the record search index (find a customer, VIN, stock, deal or RO number fast) with
+# an FTS5 table over names, kept in step by triggers.
+_V3 = [
+    """CREATE TABLE record_index (
+        id INTEGER PRIMARY KEY,
+        entity VARCHAR(50) NOT NULL,
+        system VARCHAR(100) NOT NULL,
+        record_key VARCHAR(200) NOT NULL,
+        golden_id VARCHAR(36),
+        name VARCHAR(300) NOT NULL DEFAULT '',
+        email VARCHAR(254),
+        phone VARCHAR(20),
+        vin VARCHAR(17),
+        stock_number VARCHAR(50),
+        deal_number VARCHAR(50),
+        ro_number VARCHAR(50),
+        customer_number VARCHAR(50),
+        updated_at DATETIME NOT NULL,
+        UNIQUE (entity, system, record_key)
+    )""",
+    "CREATE INDEX ix_record_index_golden ON record_index (golden_id)",
+    "CREATE INDEX ix_record_index_email ON record_index (email)",
+    "CREATE INDEX ix_record_index_phone ON record_index (phone)",
+    "CREATE INDEX ix_record_index_vin ON record_index (vin)",
+    "CREATE INDEX ix_record_index_stock ON record_index (stock_number)",
+    "CREATE INDEX ix_record_index_deal ON record_index (deal_number)",
+    "CREATE INDEX ix_record_index_ro ON record_index (ro_number)",
+    "CREATE INDEX ix_record_index_customer ON record_index (customer_number)",
+    "CREATE INDEX ix_record_index_key ON record_index (record_key)",
+    """CREATE VIRTUAL TABLE record_index_fts USING fts5(
+        name, content='record_index', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+    )""",
+    """CREATE TRIGGER record_index_ai AFTER INSERT ON record_index BEGIN
+        INSERT INTO record_index_fts(rowid, name) VALUES (new.id, new.name);
+    END""",
+    """CREATE TRIGGER record_index_ad AFTER DELETE ON record_index BEGIN
+        INSERT INTO record_index_fts(record_index_fts, rowid, name)
+            VALUES ('delete', old.id, old.name);
+    END""",
+    """CREATE TRIGGER record_index_au AFTER UPDATE OF name ON record_index BEGIN
+        INSERT INTO record_index_fts(record_index_fts, rowid, name)
+            VALUES ('delete', old.id, old.name);
+        INSERT INTO record_index_fts(rowid, name) VALUES (new.id, new.name);
+    END""",
+]
+
+MIGRATIONS: Sequence[Sequence[str]] = (_V1, _V2, _V3)
 LATEST_VERSION = len(MIGRATIONS)
 
 

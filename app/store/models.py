@@ -301,3 +301,36 @@ class ContactIndex(Base):
     external_id: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(20))
+
+
+class RecordIndex(Base):
+    """Business keys of every record the engine has read, for search (names via FTS5)."""
+
+    __tablename__ = "record_index"
+    __table_args__ = (
+        UniqueConstraint("entity", "system", "record_key"),
+        Index("ix_record_index_golden", "golden_id"),
+        Index("ix_record_index_email", "email"),
+        Index("ix_record_index_phone", "phone"),
+        Index("ix_record_index_vin", "vin"),
+        Index("ix_record_index_stock", "stock_number"),
+        Index("ix_record_index_deal", "deal_number"),
+        Index("ix_record_index_ro", "ro_number"),
+        Index("ix_record_index_customer", "customer_number"),
+        Index("ix_record_index_key", "record_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity: Mapped[str] = mapped_column(String(50))
+    system: Mapped[str] = mapped_column(String(100))
+    record_key: Mapped[str] = mapped_column(String(200))
+    golden_id: Mapped[str | None] = mapped_column(String(36))
+    name: Mapped[str] = mapped_column(String(300), default="")
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    vin: Mapped[str | None] = mapped_column(String(17))
+    stock_number: Mapped[str | None] = mapped_column(String(50))
+    deal_number: Mapped[str | None] = mapped_column(String(50))
+    ro_number: Mapped[str | None] = mapped_column(String(50))
+    customer_number: Mapped[str | None] = mapped_column(String(50))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

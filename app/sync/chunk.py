@@ -14,7 +14,7 @@ from app.connectors.streams import WriteAction, WriteRecord, WriteResult
 from app.domain import normalise
 from app.mapping.apply import apply_mapping
 from app.store.models import utcnow
-from app.sync import identity, run_log, state
+from app.sync import identity, run_log, search, state
 from app.sync.hashing import idempotency_key
 from app.sync.planner import PlanItem, plan_record
 from app.sync.run_log import Outcome, OutcomeStatus
@@ -172,6 +172,8 @@ def process_chunk(engine: SyncEngine, ctx: _Context, df: pd.DataFrame) -> None:
         golden = identity.golden_ids(
             s, src_spec.entity, ctx.source_system, keys, create=not ctx.dry_run
         )
+        if not ctx.dry_run:
+            search.index_rows(s, src_spec.entity, ctx.source_system, df, key_col, golden)
         dests = identity.dest_ids(s, dst_spec.entity, ctx.dest_system, list(golden.values()))
         last = state.delivered(s, flow.id, list(golden.values()))
         resolved = _resolve_references(s, ctx, df)

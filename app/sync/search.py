@@ -1,0 +1,159 @@
+"""Find records by what a manager knows: a name, phone, e-mail, VIN, stock, deal, RO or
+customer number. The engine keeps ``record_index`` up to date as it reads sources; a
+search is a handful of indexed look-ups, never a scan of payloads."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import or_, select, text
+from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.orm import Session
+
+from app.domain import normalise
+from app.store import Store
+from app.store.models import RecordIndex, utcnow
+
+_FTS_QUERY = text("SELECT rowid FROM record_index_fts WHERE record_index_fts MATCH :m LIMIT :n")
+_NAME_COLUMNS = (("first_name", "last_name"), ("company_name",), ("name",))
+_PHONES = ("mobile_phone", "mobile", "home_phone", "phone", "work_phone")
+_KEYS = {
+    "vin": ("vin", "vehicle_of_interest_vin"),
+    "stock_number": ("stock_number",),
+    "deal_number": ("deal_number",),
+    "ro_number": ("ro_number",),
+    "customer_number": ("customer_id", "external_id"),
+}
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    entity: str
+    system: str
+    record_key: str
+    golden_id: str | None
+    name: str
+    email: str | None
+    phone: str | None
+    vin: str | None
+    stock_number: str | None
+    deal_number: str | None
+    ro_number: str | None
+    customer_number: str | None
+
+
+def _first(df: pd.DataFrame, columns: Iterable[str]) -> pd.Series:
+    out = pd.Series("", index=df.index, dtype=object)
+    for col in columns:
+        if col in df.columns:
+            out = out.mask(out.eq(""), df[col])
+    return out
+
+
+def index_rows(
+    session: Session,
+    entity: str,
+    system: str,
+    df: pd.DataFrame,
+    key_column: str,
+    golden: dict[str, str],
+) -> None:
+    """Upsert the searchable keys of a chunk of source rows."""
+    if not len(df):
+        return
+    name = pd.Series("", index=df.index, dtype=object)
+    for cols in _NAME_COLUMNS:
+        if all(c in df.columns for c in cols):
+            joined = df[list(cols)].agg(" ".join, axis=1).str.strip()
+            name = name.mask(name.eq(""), joined)
+    emails = _first(df, ("email",))
+    phones = _first(df, _PHONES)
+    keys = {k: _first(df, cols) for k, cols in _KEYS.items()}
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    for i, key in enumerate(df[key_column].tolist()):
+        email, phone = emails.iat[i], phones.iat[i]
+        row = {
+            "entity": entity,
+            "system": system,
+            "record_key": str(key),
+            "golden_id": golden.get(str(key)),
+            "name": str(name.iat[i])[:300],
+            "email": normalise.email(email) if email else None,
+            "phone": normalise.phone_e164(phone) if phone else None,
+            "updated_at": now,
+        }
+        for k, series in keys.items():
+            value = str(series.iat[i]).strip().upper()
+            row[k] = value or None
+        rows.append(row)
+    stmt = insert(RecordIndex)
+    update_cols = {
+        c: stmt.excluded[c] for c in rows[0] if c not in ("entity", "system", "record_key")
+    }
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["entity", "system", "record_key"], set_=update_cols
+        ),
+        rows,
+    )
+
+
+def _hit(row: RecordIndex) -> SearchHit:
+    return SearchHit(
+        row.entity, row.system, row.record_key, row.golden_id, row.name, row.email, row.phone,
+        row.vin, row.stock_number, row.deal_number, row.ro_number, row.customer_number,
+    )  # fmt: skip
+
+
+def search(
+    store: Store, query: str, *, limit: int = 100, entity: str | None = None
+) -> list[SearchHit]:
+    """Records matching ``query``: e-mail, phone, VIN or business number exactly, else
+    names by word prefix ("bob smi" finds Bob Smith)."""
+    q = query.strip()
+    if not q:
+        return []
+    with store.session() as s:
+        base = select(RecordIndex)
+        if entity:
+            base = base.where(RecordIndex.entity == entity)
+        conditions = []
+        if "@" in q:
+            email = normalise.email(q)
+            conditions.append(RecordIndex.email == (email or q.lower()))
+        digits = re.sub(r"\D", "", q)
+        if len(digits) >= 7 and len(digits) >= len(q.replace(" ", "")) - 6:
+            phone = normalise.phone_e164(q)
+            if phone:
+                conditions.append(RecordIndex.phone == phone)
+        upper = q.upper()
+        conditions += [
+            RecordIndex.vin == upper,
+            RecordIndex.stock_number == upper,
+            RecordIndex.deal_number == upper,
+            RecordIndex.ro_number == upper,
+            RecordIndex.customer_number == upper,
+            RecordIndex.record_key == q,
+        ]
+        hits = list(s.scalars(base.where(or_(*conditions)).limit(limit)).all())
+        if len(hits) < limit and "@" not in q:
+            words = [w for w in re.findall(r"\w+", q) if w]
+            if words:
+                match = " ".join(f'"{w}"*' for w in words)
+                ids = [
+                    r[0]
+                    for r in s.execute(
+                        _FTS_QUERY,
+                        {"m": match, "n": limit},
+                    )
+                ]
+                if ids:
+                    seen = {h.id for h in hits}
+                    more = s.scalars(base.where(RecordIndex.id.in_(ids))).all()
+                    hits += [h for h in more if h.id not in seen][: limit - len(hits)]
+        return [_hit(h) for h in hits]

@@ -1,0 +1,24 @@
+from app.store import Store
+from app.sync.engine import SyncEngine
+from app.sync.search import search
+from tests.sync.conftest import customer
+from tests.sync.memory_connector import World
+
+
+def test_records_read_by_a_flow_are_found_by_name_phone_email_and_key(
+    store: Store, world: type[World], memory_flow: str
+) -> None:
+    world.source = [
+        customer(1, first_name="Robert", last_name="Smith", email="Bob.Smith@Example.com",
+                 mobile_phone="(313) 204-0142"),
+        customer(2, first_name="Elizabeth", last_name="Ortiz"),
+    ]  # fmt: skip
+    SyncEngine(store).run(memory_flow)
+    assert [h.record_key for h in search(store, "bob.smith@example.com")] == ["C00001"]
+    assert [h.record_key for h in search(store, "313-204-0142")] == ["C00001"]
+    assert [h.record_key for h in search(store, "C00002")] == ["C00002"]
+    assert [h.record_key for h in search(store, "rob smi")] == ["C00001"]
+    assert [h.name for h in search(store, "ortiz")] == ["Elizabeth Ortiz"]
+    assert search(store, "nobody") == [] and search(store, "  ") == []
+    hit = search(store, "C00001")[0]
+    assert hit.golden_id and hit.email == "bob.smith@example.com" and hit.phone == "+13132040142"
