@@ -75,7 +75,7 @@ def fake_api() -> Iterator[FakeApi]:
     api = FakeApi()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             api.requests.append({"path": self.path, **dict(self.headers)})
             if api.delay_s:
                 time.sleep(api.delay_s)

@@ -48,7 +48,10 @@ def test_crash_handler_logs_traceback_and_reports(tmp_path: Path) -> None:
         t.join()
     finally:
         sys.excepthook, threading.excepthook = old_hook, old_thread_hook
-    assert [s for s, _ in seen] == ["ValueError: boom for [email]", "ZeroDivisionError: division by zero"]
+    assert [s for s, _ in seen] == [
+        "ValueError: boom for [email]",
+        "ZeroDivisionError: division by zero",
+    ]
     assert "Traceback" in seen[0][1]
     for h in logging.getLogger().handlers:
         h.flush()

@@ -54,11 +54,12 @@ class OAuth2ClientCredentials:
         self.scope = scope
         self._token: str | None = None
         self._expires_at = 0.0
+        self._margin = 30.0  # refresh this long before expiry (a tenth of short lifetimes)
         self._lock = threading.Lock()
 
     def headers(self, client: httpx.Client) -> dict[str, str]:
         with self._lock:
-            if self._token is None or time.monotonic() > self._expires_at - 30:
+            if self._token is None or time.monotonic() > self._expires_at - self._margin:
                 self._fetch(client)
             return {"Authorization": f"Bearer {self._token}"}
 
@@ -87,7 +88,9 @@ class OAuth2ClientCredentials:
             raise DeliveryError(f"The token endpoint answered HTTP {response.status_code}.")
         body = response.json()
         self._token = str(body["access_token"])
-        self._expires_at = time.monotonic() + float(body.get("expires_in", 300))
+        lifetime = float(body.get("expires_in", 300))
+        self._margin = min(30.0, lifetime / 10)
+        self._expires_at = time.monotonic() + lifetime
 
 
 class RateLimiter:
@@ -111,7 +114,7 @@ class RateLimiter:
                 if self.tokens >= 1:
                     self.tokens -= 1
                     return
-                wait = (1 - self.tokens) / self.rate
+                wait = max((1 - self.tokens) / self.rate, 1e-6)
             sleep(wait)
 
 
@@ -209,8 +212,8 @@ class ResilientClient:
                     return response
                 last_problem = f"HTTP {response.status_code}"
                 delay = self.retry.backoff(attempt, self.rng)
-                if response.status_code == 429:
-                    self.stats["throttled"] += 1
+                if response.status_code in (429, 503):
+                    self.stats["throttled"] += response.status_code == 429
                     hinted = retry_after_seconds(response.headers.get("Retry-After"))
                     if hinted is not None:
                         delay = min(hinted, self.retry.max_retry_after_s)

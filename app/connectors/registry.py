@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from app.connectors.adf_lead import AdfLeadConnector
 from app.connectors.base import Connector
+from app.connectors.crm_rest import CrmRestConnector
+from app.connectors.dms_file import DmsFileConnector
+from app.connectors.dms_rest import DmsRestConnector
 from app.connectors.errors import UnknownConnectorKindError
 from app.connectors.http_api import HttpApiConnector
 
@@ -31,3 +35,7 @@ def get_kind(kind: str) -> type[Connector]:
 
 
 register(HttpApiConnector)
+register(DmsRestConnector)
+register(CrmRestConnector)
+register(DmsFileConnector)
+register(AdfLeadConnector)

@@ -66,13 +66,26 @@ def vin(value: str) -> str | None:
     return candidate if ok else None
 
 
+def _cap_word(word: str) -> str:
+    core = word.strip(",.;:()\"")
+    if not core:
+        return word
+    name = HumanName(core)
+    name.capitalize(force=True)
+    cased = str(name)
+    # nameparser may reorder or drop pieces of odd tokens; then only the case changes
+    if cased.casefold() != core.casefold():
+        cased = core[:1].upper() + core[1:].lower()
+    start = word.index(core)
+    return word[:start] + cased + word[start + len(core) :]
+
+
 @lru_cache(maxsize=200_000)
 def title_case(value: str) -> str:
-    """Name-aware title case: 'o'brien-smith' -> "O'Brien-Smith", 'MCDONALD' -> 'McDonald'."""
-    name = HumanName(value)
-    name.capitalize(force=True)
-    text = str(name)
-    return text if text else value
+    """Name-aware capitalisation that changes only the case, never the punctuation:
+    "o'brien-smith" -> "O'Brien-Smith", 'MCDONALD' -> 'McDonald',
+    'GARCIA CONSTRUCTION, LLC' -> 'Garcia Construction, Llc'."""
+    return " ".join(_cap_word(w) for w in value.split(" "))
 
 
 @lru_cache(maxsize=200_000)

@@ -41,6 +41,7 @@ def _profile_specs(
                 "token_url": dms["url"] + dms["credentials"]["token_path"],
                 "client_id": dms["credentials"]["client_id"],
                 "subscription_id": dms["credentials"]["subscription_id"],
+                "rate_limit_per_s": 50,  # the simulated DMS has no server-side limit
             },
             {"client_secret": dms["credentials"]["client_secret"]},
         ),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from app.mapping.model import Mapping, Step, rule
 from app.sync.flows import FlowDefinition
 
-TRIM = Step("trim")
+TRIM = Step("collapse_spaces")
 NAME = Step("name_case")
 DEAL_STATUS_DMS_TO_CRM = {
     "PENDING": "Pending",

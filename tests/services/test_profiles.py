@@ -169,7 +169,11 @@ def test_import_replace_and_bad_entries(store: Store, tmp_path: Path) -> None:
             {
                 "format": "rooftop-sync/profiles",
                 "profiles": [
-                    {"name": "CRM", "kind": "http_api", "settings": {"base_url": "https://n.example.com"}},
+                    {
+                        "name": "CRM",
+                        "kind": "http_api",
+                        "settings": {"base_url": "https://n.example.com"},
+                    },
                     {"name": "Mystery", "kind": "no_such_kind", "settings": {}},
                     {"kind": "http_api"},
                     {"name": "Bad URL", "kind": "http_api", "settings": {"base_url": "nope"}},
@@ -189,7 +193,12 @@ def test_import_replace_and_bad_entries(store: Store, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "content",
-    [b"{not json", b"\xff\xfe\x00garbage", b'{"format": "other"}', b'{"format": "rooftop-sync/profiles"}'],
+    [
+        b"{not json",
+        b"\xff\xfe\x00garbage",
+        b'{"format": "other"}',
+        b'{"format": "rooftop-sync/profiles"}',
+    ],
 )
 def test_unreadable_import_files_raise_readable_errors(
     store: Store, tmp_path: Path, content: bytes

@@ -13,7 +13,7 @@ from tests.conftest import FakeApi
 def _line(dialog: ProfileDialog, name: str) -> QLineEdit:
     widget = dialog.findChild(QLineEdit, f"field_{name}")
     if widget is None:  # FieldInput wraps its QLineEdit
-        widget = dialog._inputs[name].editor  # noqa: SLF001
+        widget = dialog._inputs[name].editor
     assert isinstance(widget, QLineEdit)
     return widget
 
@@ -38,11 +38,12 @@ def test_create_edit_test_delete_through_the_dialog(
     # --- create: validates as you type
     dialog = screen.add()
     qtbot.waitExposed(dialog)
+    dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData("http_api"))
     assert not _save_button(dialog).isEnabled()
-    assert dialog._errors["name"].text() == "Name is required."  # noqa: SLF001
+    assert dialog._errors["name"].text() == "Name is required."
     qtbot.keyClicks(dialog.name_edit, "Sandbox CRM")
     qtbot.keyClicks(_line(dialog, "base_url"), "not-a-url")
-    assert "must be a web address" in dialog._errors["base_url"].text()  # noqa: SLF001
+    assert "must be a web address" in dialog._errors["base_url"].text()
     _line(dialog, "base_url").setText(fake_api.url)
     assert not _save_button(dialog).isEnabled()  # API key still missing
     qtbot.keyClicks(_line(dialog, "api_key"), fake_api.api_key)
@@ -104,7 +105,7 @@ def test_duplicate_names_are_flagged_as_you_type(qtbot, window: MainWindow) -> N
     window.connections.reload()
     dialog = window.connections.add()
     qtbot.keyClicks(dialog.name_edit, "existing")
-    assert "already exists" in dialog._errors["name"].text()  # noqa: SLF001
+    assert "already exists" in dialog._errors["name"].text()
     dialog.reject()
 
 

@@ -122,6 +122,7 @@ class CrmService(SandboxService):
             Route("/leads/{lead_id}", self._lead, methods=["GET", "PATCH"]),
             Route("/activities", self._lister(s.activities, ("contact_id",)), methods=["GET"]),
             Route("/activities", self._create_activity, methods=["POST"]),
+            Route("/activities/batch", self._create_activities, methods=["POST"]),
             Route("/deals", self._lister(s.deals, ("contact_id", "external_id")), methods=["GET"]),
             Route("/deals/batch-upsert", self._upsert_deals, methods=["POST"]),
             Route("/appointments", self._lister(s.appointments, ("contact_id",)), methods=["GET"]),
@@ -154,6 +155,9 @@ class CrmService(SandboxService):
             wanted = {f: params[f] for f in filters if params.get(f)}
             if wanted:
                 rows = [r for r in rows if all(r.get(k) == val for k, val in wanted.items())]
+            if params.get("ids"):  # ?ids=K1,K2 — fetch several records in one call
+                ids = set(params["ids"].split(","))
+                rows = [r for r in rows if r[table.key] in ids]
             body = cursor_response(ordered(rows, table.key, since), table.key, params, dict)
             return JSONResponse(body)
 
@@ -249,18 +253,41 @@ class CrmService(SandboxService):
         return JSONResponse({"leads": self.store.ingest_adf(prospects, "http")}, 201)
 
     # -- activities, deals, appointments -------------------------------------------
-    async def _create_activity(self, request: Request) -> Response:
-        self._guard(request)
+    def _activity(self, body: Mapping[str, Any]) -> tuple[Record, bool]:
         allowed = ("contact_id", "type", "subject", "body", "occurred_at", "external_id")
         fields = _checked(
-            await json_body(request),
-            allowed,
-            {"type": v.one_of(*ACTIVITY_TYPES), "occurred_at": v.timestamp},
+            body, allowed, {"type": v.one_of(*ACTIVITY_TYPES), "occurred_at": v.timestamp}
         )
         _require(fields, "contact_id", "type")
         fields.setdefault("occurred_at", now_ts())
-        record, created = self.store.create_once(self.store.activities, fields)
+        return self.store.create_once(self.store.activities, fields)
+
+    async def _create_activity(self, request: Request) -> Response:
+        self._guard(request)
+        record, created = self._activity(await json_body(request))
         return JSONResponse(record, 201 if created else 200)
+
+    async def _create_activities(self, request: Request) -> Response:
+        """Up to 100 activities in one call, created once per external_id, with a result
+        per record (``created`` / ``unchanged`` / ``rejected`` + reason)."""
+        self._guard(request)
+        _id_field, records = await self._batch(request)
+        if len(records) > 100:
+            raise ApiError(413, f"records: at most 100 per call, got {len(records)}")
+        results: list[dict[str, Any]] = []
+        for index, raw in enumerate(records):
+            try:
+                if not isinstance(raw, dict):
+                    raise ApiError(422, "record must be an object")
+                record, created = self._activity(raw)
+            except ApiError as exc:
+                results.append({"index": index, "status": "rejected", "error": exc.message})
+                continue
+            results.append(
+                {"index": index, "status": "created" if created else "unchanged",
+                 "id": record["activity_id"]}
+            )  # fmt: skip
+        return self._summary(results)
 
     async def _create_appointment(self, request: Request) -> Response:
         self._guard(request)

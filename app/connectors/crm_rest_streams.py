@@ -1,0 +1,316 @@
+"""Streams of the cloud CRM: cursor-paged reads, batch upserts and single creates.
+
+Batch upsert (contacts, deals): at most 100 records per call; a 413 splits the batch in
+halves until it fits. The server answers ``[{"index","status","id","error"}]``; each
+becomes the record's ``WriteResult`` (``id`` = the CRM's own id, in ``dest_id``).
+Contacts whose CRM id is known (``WriteRecord.dest_id``) are matched on ``contact_id``;
+when that id is gone (merged away, deleted) the record is sent again matched on its
+``external_id``. Single creates (leads, activities, appointments) are idempotent:
+activities/appointments on ``external_id``, leads on the ``Idempotency-Key`` header.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pandas as pd
+
+from app.connectors import crm_rest_specs as specs
+from app.connectors.errors import AuthError, ConnectorError
+from app.connectors.http import ResilientClient
+from app.connectors.rest_helpers import (
+    clean_payload,
+    error_text,
+    frame,
+    idempotency_key,
+    json_object,
+    raise_for_read,
+)
+from app.connectors.streams import Stream, StreamSpec, WriteAction, WriteRecord, WriteResult
+
+SYSTEM = "CRM"
+MAX_BATCH = 100
+ACTIONS = {
+    "created": WriteAction.CREATED,
+    "updated": WriteAction.UPDATED,
+    "unchanged": WriteAction.UNCHANGED,
+    "rejected": WriteAction.REJECTED,
+}
+Body = dict[str, Any]
+
+
+def _rejected(message: str) -> WriteResult:
+    return WriteResult(WriteAction.REJECTED, error=message)
+
+
+def _check_auth(response: httpx.Response) -> None:
+    if response.status_code in (401, 403):
+        raise AuthError(
+            f"The CRM refused the write: {error_text(response)}.",
+            hint="Check the API key or OAuth client in the connection profile.",
+        )
+
+
+class CrmStream(Stream):
+    """One CRM collection read with ``updated_since`` and opaque cursors."""
+
+    def __init__(
+        self,
+        spec: StreamSpec,
+        client: ResilientClient,
+        path: str,
+        writable: Sequence[str] = (),
+        *,
+        page_size: int = 200,
+    ) -> None:
+        self.spec = spec
+        self.client = client
+        self.path = path
+        self.writable = tuple(writable)
+        self.page_size = page_size
+        self.last_cursor: str | None = None  # max updated_at yielded by the last read
+
+    def read(self, cursor: str | None = None) -> Iterator[pd.DataFrame]:
+        self.last_cursor = cursor
+        params: dict[str, Any] = {"limit": self.page_size}
+        if cursor:
+            params["updated_since"] = cursor
+        while True:
+            response = self.client.request("GET", self.path, params=params)
+            raise_for_read(response, SYSTEM)
+            body = json_object(response)
+            rows = [r for r in body.get("data") or [] if isinstance(r, dict)]
+            if rows:
+                stamps = [str(r.get("updated_at") or "") for r in rows]
+                top = max(stamps)
+                if top and (self.last_cursor is None or top > self.last_cursor):
+                    self.last_cursor = top
+                yield frame(rows, self.spec.field_names())
+            following = body.get("next_cursor")
+            if not body.get("has_more") or not following:
+                return
+            if following == params.get("cursor"):
+                raise ConnectorError(f"The CRM sent the same page cursor twice for {self.path}.")
+            params["cursor"] = following
+
+    def _body(self, record: WriteRecord) -> Body | WriteResult:
+        """The payload limited to writable fields; an unknown field rejects the record."""
+        payload = clean_payload(record.payload)
+        names = set(self.spec.field_names())
+        extra = sorted(k for k in payload if k not in names)
+        if extra:
+            return _rejected(
+                f"Not a field of CRM {self.spec.name}: {', '.join(extra)}. Fix the mapping."
+            )
+        return {k: v for k, v in payload.items() if k in self.writable}
+
+
+class BatchUpsertStream(CrmStream):
+    """Contacts and deals: ``POST {path}/batch-upsert`` matched on an id field; activities:
+    ``POST {path}/batch``, created once per external_id."""
+
+    def __init__(
+        self,
+        *args: Any,
+        match_dest_on: str | None = None,
+        batch_path: str = "batch-upsert",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.match_dest_on = match_dest_on  # id field for records whose dest_id is known
+        self.batch_path = batch_path
+
+    def write(self, batch: Sequence[WriteRecord]) -> list[WriteResult]:
+        results: list[WriteResult | None] = [None] * len(batch)
+        groups: dict[str, list[tuple[int, Body]]] = {}
+        for index, record in enumerate(batch):
+            body = self._body(record)
+            if isinstance(body, WriteResult):
+                results[index] = body
+                continue
+            body.setdefault("external_id", record.key)
+            if not body["external_id"]:
+                body["external_id"] = record.key
+            id_field = "external_id"
+            if record.dest_id and self.match_dest_on:
+                id_field = self.match_dest_on
+                body[id_field] = record.dest_id
+            groups.setdefault(id_field, []).append((index, body))
+        for id_field, items in groups.items():
+            answers = self._send_all(id_field, [b for _, b in items])
+            for (index, body), answer in zip(items, answers, strict=True):
+                if id_field != "external_id" and _gone(answer):
+                    body = {k: v for k, v in body.items() if k != id_field}
+                    answer = self._send_all("external_id", [body])[0]
+                results[index] = answer
+        return [r if r is not None else _rejected("internal: no result") for r in results]
+
+    def _send_all(self, id_field: str, bodies: list[Body]) -> list[WriteResult]:
+        out: list[WriteResult] = []
+        for start in range(0, len(bodies), MAX_BATCH):
+            out += self._send(id_field, bodies[start : start + MAX_BATCH])
+        return out
+
+    def _send(self, id_field: str, bodies: list[Body]) -> list[WriteResult]:
+        response = self.client.request(
+            "POST",
+            f"{self.path}/{self.batch_path}",
+            json={"idField": id_field, "records": bodies},
+        )
+        if response.status_code == 413:
+            if len(bodies) == 1:
+                return [
+                    _rejected(f"The CRM refused the record as too large: {error_text(response)}")
+                ]
+            half = len(bodies) // 2
+            return self._send(id_field, bodies[:half]) + self._send(id_field, bodies[half:])
+        _check_auth(response)
+        if response.status_code >= 300:
+            reason = f"The CRM refused the whole batch: {error_text(response)}"
+            return [_rejected(reason) for _ in bodies]
+        answers = json_object(response).get("results")
+        by_index = {a.get("index"): a for a in answers or [] if isinstance(a, dict)}
+        return [_result(by_index.get(i)) for i in range(len(bodies))]
+
+
+def _result(answer: Mapping[str, Any] | None) -> WriteResult:
+    if answer is None:
+        return WriteResult(WriteAction.FAILED, error="The CRM gave no result for this record.")
+    action = ACTIONS.get(str(answer.get("status")), WriteAction.FAILED)
+    dest = answer.get("id")
+    error = answer.get("error")
+    if action is WriteAction.REJECTED and error:
+        error = f"The CRM refused the record: {error}"
+    return WriteResult(
+        action,
+        dest_id=str(dest) if dest else None,
+        error=str(error) if error else None,
+        response=dict(answer),
+    )
+
+
+def _gone(result: WriteResult) -> bool:
+    """A match on a CRM id that no longer exists (merged away or deleted)."""
+    return result.action is WriteAction.REJECTED and "no record with" in (result.error or "")
+
+
+class CreateOnceStream(CrmStream):
+    """Activities and appointments: ``POST`` one per record, idempotent on external_id."""
+
+    def write(self, batch: Sequence[WriteRecord]) -> list[WriteResult]:
+        return [self._create(record) for record in batch]
+
+    def _create(self, record: WriteRecord) -> WriteResult:
+        body = self._body(record)
+        if isinstance(body, WriteResult):
+            return body
+        if not body.get("external_id"):
+            body["external_id"] = record.key
+        response = self.client.request("POST", self.path, json=body)
+        _check_auth(response)
+        if response.status_code >= 300:
+            return _rejected(f"The CRM refused the {self.spec.entity}: {error_text(response)}")
+        data = json_object(response)
+        action = WriteAction.CREATED if response.status_code == 201 else WriteAction.UNCHANGED
+        return WriteResult(action, dest_id=str(data.get(self.spec.primary_key, "")), response=data)
+
+
+_LEAD_CONTACT_COLUMNS = {
+    "first_name": "first_name",
+    "last_name": "last_name",
+    "email": "email",
+    "phone": "phone",
+    "mobile": "mobile",
+    "street": "street",
+    "city": "city",
+    "state": "state",
+    "postal_code": "postal_code",
+    "contact_external_id": "external_id",
+}
+
+
+class LeadStream(CrmStream):
+    """Create a lead (with its contact, or ``contact_id``), or update a known one. Reading
+    fills in each lead's contact (name, e-mail, phones, address) so a flow to the DMS can
+    find or create the customer."""
+
+    def read(self, cursor: str | None = None) -> Iterator[pd.DataFrame]:
+        for df in super().read(cursor):
+            ids = sorted({c for c in df["contact_id"] if c})
+            contacts: dict[str, dict[str, Any]] = {}
+            for start in range(0, len(ids), 100):
+                params = {"ids": ",".join(ids[start : start + 100]), "limit": 100}
+                response = self.client.request("GET", "/contacts", params=params)
+                raise_for_read(response, SYSTEM)
+                for row in json_object(response).get("data") or []:
+                    if isinstance(row, dict):
+                        contacts[str(row.get("contact_id"))] = row
+            for column, source in _LEAD_CONTACT_COLUMNS.items():
+                df[column] = [str(contacts.get(c, {}).get(source) or "") for c in df["contact_id"]]
+            yield df
+
+    def write(self, batch: Sequence[WriteRecord]) -> list[WriteResult]:
+        return [self._write_one(record) for record in batch]
+
+    def _write_one(self, record: WriteRecord) -> WriteResult:
+        body = self._body(record)
+        if isinstance(body, WriteResult):
+            return body
+        payload = clean_payload(record.payload)
+        if record.dest_id:
+            changes = {k: v for k, v in body.items() if k in specs.LEAD_PATCHABLE}
+            path = f"{self.path}/{quote(record.dest_id, safe='')}"
+            response = self.client.request("PATCH", path, json=changes)
+            action = WriteAction.UPDATED
+            ident = record.dest_id
+        else:
+            if not body.get("contact_id"):
+                contact = {
+                    ("external_id" if k == "contact_external_id" else k): v
+                    for k, v in payload.items()
+                    if k in specs.LEAD_CONTACT and v not in ("", None)
+                }
+                body["contact"] = contact
+            body = {k: v for k, v in body.items() if v not in ("", None)}
+            key = idempotency_key(record)
+            response = self.client.request(
+                "POST", self.path, json=body, headers={"Idempotency-Key": key}
+            )
+            action = WriteAction.CREATED
+            ident = ""
+        _check_auth(response)
+        if response.status_code >= 300:
+            return _rejected(f"The CRM refused the lead: {error_text(response)}")
+        data = json_object(response)
+        return WriteResult(action, dest_id=str(data.get("lead_id") or ident), response=data)
+
+
+def build_streams(client: ResilientClient, page_size: int) -> dict[str, Stream]:
+    kw: dict[str, Any] = {"page_size": page_size}
+    out: list[Stream] = [
+        BatchUpsertStream(
+            specs.CONTACTS,
+            client,
+            "/contacts",
+            specs.CONTACT_WRITABLE,
+            match_dest_on="contact_id",
+            **kw,
+        ),
+        LeadStream(specs.LEADS, client, "/leads", specs.LEAD_WRITABLE, **kw),
+        BatchUpsertStream(
+            specs.ACTIVITIES,
+            client,
+            "/activities",
+            specs.ACTIVITY_WRITABLE,
+            batch_path="batch",
+            **kw,
+        ),
+        BatchUpsertStream(specs.DEAL_STATUS, client, "/deals", specs.DEAL_WRITABLE, **kw),
+        CreateOnceStream(
+            specs.APPOINTMENTS, client, "/appointments", specs.APPOINTMENT_WRITABLE, **kw
+        ),
+    ]
+    return {s.spec.name: s for s in out}

@@ -1,0 +1,322 @@
+"""ADF 1.0 (Auto-lead Data Format) leads: a lenient parser and a strict emitter.
+
+``parse_adf`` reads what real lead providers send: any tag/attribute case, curly quotes
+around attribute values, phone types home/work/mobile, a missing ``vendorname`` or
+``<?ADF?>`` PI, one ``<name part="full">``, several prospects, a bare ``<!DOCTYPE adf>``.
+XML from outside is hostile: a DTD with declarations, entities or external references
+raises ``AdfError`` and is never expanded (defusedxml).
+
+``render_adf`` writes one prospect in the DTD's element order (``specs/adf-1.0.dtd``),
+with every required element present.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+from nameparser import HumanName
+
+from app.formats.errors import AdfError
+
+INTERESTS = ("buy", "lease", "sell", "trade-in", "test-drive")
+VEHICLE_STATUSES = ("new", "used")
+MOBILE_TYPES = frozenset({"cellphone", "cell", "mobile"})
+WORK_TYPES = frozenset({"work", "office", "business"})
+SKIPPED_PHONE_TYPES = frozenset({"fax", "pager"})
+_CURLY = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
+_BARE_DOCTYPE = re.compile(
+    r"<!DOCTYPE\s+[\w:.-]+(\s+(SYSTEM|PUBLIC)(\s+(\"[^\"]*\"|'[^']*')){1,2})?\s*>", re.I
+)
+# attributes with enumerated values (compared lower-case); others (id source...) keep case
+ENUM_ATTRIBUTES = frozenset(
+    {"part", "type", "interest", "status", "time", "preferredcontact", "units", "limit"}
+)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_DECL_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([\w.-]+)[\"']", re.I)
+
+
+@dataclass
+class AdfVehicle:
+    interest: str = "buy"
+    status: str = "new"
+    year: str = ""
+    make: str = ""
+    model: str = ""
+    vin: str = ""
+    stock: str = ""
+    trim: str = ""
+    odometer: str = ""
+    price: str = ""
+    comments: str = ""
+
+
+@dataclass
+class AdfLead:
+    """One ``<prospect>``: the customer, the vehicle(s) of interest, vendor and provider."""
+
+    request_date: str = ""
+    ids: list[tuple[str, str]] = field(default_factory=list)  # (source, value)
+    status: str = "new"
+    first_name: str = ""
+    middle_name: str = ""
+    last_name: str = ""
+    company_name: str = ""
+    email: str = ""
+    phone: str = ""
+    mobile: str = ""
+    work_phone: str = ""
+    street: str = ""
+    apartment: str = ""
+    city: str = ""
+    region: str = ""
+    postal_code: str = ""
+    country: str = ""
+    comments: str = ""
+    vehicles: list[AdfVehicle] = field(default_factory=list)
+    vendor_name: str = ""
+    vendor_email: str = ""
+    vendor_phone: str = ""
+    provider_name: str = ""
+    provider_service: str = ""
+    provider_url: str = ""
+    provider_email: str = ""
+
+    @property
+    def vehicle(self) -> AdfVehicle | None:
+        """The vehicle the customer wants (not a trade-in), if any."""
+        wanted = [v for v in self.vehicles if v.interest not in ("sell", "trade-in")]
+        pool = wanted or self.vehicles
+        return pool[0] if pool else None
+
+
+# -- parsing -----------------------------------------------------------------------
+def _decode(data: bytes | str) -> str:
+    if isinstance(data, str):
+        return data
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8) :].decode("utf-8", "replace")
+    declared = _DECL_ENCODING.match(data)
+    candidates = [declared.group(1).decode("ascii")] if declared else []
+    for encoding in [*candidates, "utf-8"]:
+        try:
+            return data.decode(encoding)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("cp1252", "replace")
+
+
+def _fix_tags(text: str) -> str:
+    """Curly quotes become straight ones inside tags only (text content is kept)."""
+    return re.sub(r"<[^<>]*>", lambda m: m.group().translate(_CURLY), text)
+
+
+def _text(node: ET.Element | None) -> str:
+    return " ".join("".join(node.itertext()).split()) if node is not None else ""
+
+
+def _normalise(root: ET.Element) -> None:
+    for node in root.iter():
+        if isinstance(node.tag, str):
+            node.tag = node.tag.rpartition("}")[2].strip().lower()
+            attrs = {k.strip().lower(): " ".join(v.split()) for k, v in node.attrib.items()}
+            node.attrib = {k: v.lower() if k in ENUM_ATTRIBUTES else v for k, v in attrs.items()}
+
+
+def parse_adf(data: bytes | str) -> list[AdfLead]:
+    """Every prospect in an ADF document; ``AdfError`` saying what is wrong otherwise."""
+    text = _XML_DECL.sub("", _decode(data), count=1)
+    text = _BARE_DOCTYPE.sub("", _fix_tags(text), count=1).strip()
+    if not text:
+        raise AdfError("The ADF lead is empty.")
+    try:
+        root = fromstring(text, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise AdfError(
+            "Refused an ADF lead that declares a DTD, entities or external references "
+            f"({type(exc).__name__}); such XML can be used to attack the server."
+        ) from None
+    except ET.ParseError as exc:
+        raise AdfError(f"The ADF lead is not well-formed XML: {exc}.") from None
+    _normalise(root)
+    if root.tag != "adf":
+        raise AdfError(f"The document is not an ADF lead: its root is <{root.tag}>, not <adf>.")
+    prospects = root.findall("prospect")
+    if not prospects:
+        raise AdfError("The ADF document has no <prospect>.")
+    return [_prospect(node, number) for number, node in enumerate(prospects, start=1)]
+
+
+def _names(contact: ET.Element, lead: AdfLead) -> None:
+    full = ""
+    for node in contact.findall("name"):
+        part, value = node.get("part", "full"), _text(node)
+        if node.get("type") == "business":
+            lead.company_name = lead.company_name or value
+        elif part == "first":
+            lead.first_name = value
+        elif part == "middle":
+            lead.middle_name = value
+        elif part in ("last", "surname"):
+            lead.last_name = lead.last_name or value
+        else:
+            full = full or value
+    if full and not (lead.first_name or lead.last_name):
+        name = HumanName(full)
+        lead.first_name, lead.middle_name, lead.last_name = name.first, name.middle, name.last
+        if name.suffix:
+            lead.last_name = f"{lead.last_name} {name.suffix}".strip()
+
+
+def _contact(contact: ET.Element, lead: AdfLead) -> None:
+    _names(contact, lead)
+    lead.email = _text(contact.find("email"))
+    for node in contact.findall("phone"):
+        kind, number = node.get("type", "voice"), _text(node)
+        if not number or kind in SKIPPED_PHONE_TYPES:
+            continue
+        slot = "mobile" if kind in MOBILE_TYPES else "work_phone" if kind in WORK_TYPES else "phone"
+        if not getattr(lead, slot):
+            setattr(lead, slot, number)
+    address = contact.find("address")
+    if address is not None:
+        lead.street = ", ".join(t for t in (_text(s) for s in address.findall("street")) if t)
+        lead.apartment = _text(address.find("apartment"))
+        lead.city = _text(address.find("city"))
+        lead.region = _text(address.find("regioncode")).upper()
+        lead.postal_code = _text(address.find("postalcode"))
+        lead.country = _text(address.find("country")).upper()
+
+
+def _vehicle(node: ET.Element) -> AdfVehicle:
+    interest, status = node.get("interest", "buy"), node.get("status", "new")
+    return AdfVehicle(
+        interest=interest if interest in INTERESTS else "buy",
+        status=status if status in VEHICLE_STATUSES else "new",
+        year=_text(node.find("year")),
+        make=_text(node.find("make")),
+        model=_text(node.find("model")),
+        vin=_text(node.find("vin")).upper(),
+        stock=_text(node.find("stock")),
+        trim=_text(node.find("trim")),
+        odometer=_text(node.find("odometer")),
+        price=_text(node.find("price")),
+        comments=_text(node.find("comments")),
+    )
+
+
+def _prospect(node: ET.Element, number: int) -> AdfLead:
+    status = node.get("status", "new")
+    lead = AdfLead(
+        request_date=_text(node.find("requestdate")),
+        ids=[(i.get("source", ""), _text(i)) for i in node.findall("id") if _text(i)],
+        status=status if status in ("new", "resend") else "new",
+        vehicles=[_vehicle(v) for v in node.findall("vehicle")],
+        comments=_text(node.find("customer/comments")),
+        vendor_name=_text(node.find("vendor/vendorname")),
+        vendor_email=_text(node.find("vendor/contact/email")),
+        vendor_phone=_text(node.find("vendor/contact/phone")),
+        provider_name=_text(node.find("provider/name")),
+        provider_service=_text(node.find("provider/service")),
+        provider_url=_text(node.find("provider/url")),
+        provider_email=_text(node.find("provider/email")),
+    )
+    contact = node.find("customer/contact")
+    if contact is None:
+        raise AdfError(f"Prospect {number} has no <customer><contact>.")
+    _contact(contact, lead)
+    named = lead.first_name or lead.last_name or lead.company_name
+    if not named and not (lead.email or lead.phone or lead.mobile or lead.work_phone):
+        raise AdfError(f"Prospect {number}: the customer has no name, email or phone.")
+    return lead
+
+
+# -- rendering ---------------------------------------------------------------------
+def _sub(parent: ET.Element, tag: str, text: str = "", **attrs: str) -> ET.Element:
+    node = ET.SubElement(parent, tag, attrs)
+    node.text = text
+    return node
+
+
+def _opt(parent: ET.Element, tag: str, text: str, **attrs: str) -> None:
+    if text:
+        _sub(parent, tag, text, **attrs)
+
+
+def _render_vehicle(prospect: ET.Element, vehicle: AdfVehicle) -> None:
+    interest = vehicle.interest if vehicle.interest in INTERESTS else "buy"
+    status = vehicle.status if vehicle.status in VEHICLE_STATUSES else "new"
+    node = _sub(prospect, "vehicle", interest=interest, status=status)
+    for tag in ("year", "make", "model"):  # required by the DTD, even when unknown
+        _sub(node, tag, getattr(vehicle, tag))
+    _opt(node, "vin", vehicle.vin)
+    _opt(node, "stock", vehicle.stock)
+    _opt(node, "trim", vehicle.trim)
+    _opt(node, "odometer", vehicle.odometer)
+    _opt(node, "price", vehicle.price)
+    _opt(node, "comments", vehicle.comments)
+
+
+def _render_contact(parent: ET.Element, lead: AdfLead) -> None:
+    contact = _sub(parent, "contact")
+    if lead.first_name or lead.last_name:
+        _opt(contact, "name", lead.first_name, part="first", type="individual")
+        _opt(contact, "name", lead.middle_name, part="middle", type="individual")
+        _opt(contact, "name", lead.last_name, part="last", type="individual")
+    if lead.company_name:
+        _sub(contact, "name", lead.company_name, part="full", type="business")
+    _opt(contact, "email", lead.email)
+    _opt(contact, "phone", lead.phone, type="voice")
+    _opt(contact, "phone", lead.mobile, type="cellphone")
+    _opt(contact, "phone", lead.work_phone, type="voice", time="day")
+    if any((lead.street, lead.city, lead.region, lead.postal_code)):
+        address = _sub(contact, "address")
+        _sub(address, "street", lead.street, line="1")
+        _opt(address, "apartment", lead.apartment)
+        _opt(address, "city", lead.city)
+        _opt(address, "regioncode", lead.region)
+        _opt(address, "postalcode", lead.postal_code)
+        _opt(address, "country", lead.country)
+
+
+def render_adf(lead: AdfLead, *, now: datetime | None = None) -> str:
+    """One lead as an ADF 1.0 document (UTF-8 XML text); ``AdfError`` if it cannot be one."""
+    if not (lead.first_name or lead.last_name or lead.company_name):
+        raise AdfError("The lead has no customer name; ADF needs at least a last name.")
+    if not (lead.email or lead.phone or lead.mobile or lead.work_phone):
+        raise AdfError("The lead has no email or phone; ADF needs one of them.")
+    status = lead.status if lead.status in ("new", "resend") else "new"
+    root = ET.Element("adf")
+    prospect = _sub(root, "prospect", status=status)
+    for sequence, (source, value) in enumerate(lead.ids, start=1):
+        _sub(prospect, "id", value, sequence=str(sequence), source=source)
+    moment = now or datetime.now(UTC)
+    _sub(prospect, "requestdate", lead.request_date or moment.isoformat(timespec="seconds"))
+    for vehicle in lead.vehicles or [AdfVehicle()]:
+        _render_vehicle(prospect, vehicle)
+    customer = _sub(prospect, "customer")
+    _render_contact(customer, lead)
+    _opt(customer, "comments", lead.comments)
+    vendor = _sub(prospect, "vendor")
+    vendor_name = lead.vendor_name or "Unknown dealership"
+    _sub(vendor, "vendorname", vendor_name)
+    vendor_contact = _sub(vendor, "contact")
+    _sub(vendor_contact, "name", vendor_name, part="full")
+    if lead.vendor_phone and not lead.vendor_email:
+        _sub(vendor_contact, "phone", lead.vendor_phone, type="voice")
+    else:  # the DTD wants an email or a phone here; an empty email keeps it valid
+        _sub(vendor_contact, "email", lead.vendor_email)
+    if lead.provider_name:
+        provider = _sub(prospect, "provider")
+        _sub(provider, "name", lead.provider_name, part="full")
+        _opt(provider, "service", lead.provider_service)
+        _opt(provider, "url", lead.provider_url)
+        _opt(provider, "email", lead.provider_email)
+    ET.indent(root, space="  ")
+    body = ET.tostring(root, encoding="unicode")
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<?ADF VERSION="1.0"?>\n{body}\n'
