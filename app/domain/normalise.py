@@ -66,16 +66,23 @@ def vin(value: str) -> str | None:
     return candidate if ok else None
 
 
+_PLAIN_WORD = frozenset("abcdefghijklmnopqrstuvwxyz")
+
+
 def _cap_word(word: str) -> str:
     core = word.strip(",.;:()\"")
     if not core:
         return word
-    name = HumanName(core)
-    name.capitalize(force=True)
-    cased = str(name)
-    # nameparser may reorder or drop pieces of odd tokens; then only the case changes
-    if cased.casefold() != core.casefold():
-        cased = core[:1].upper() + core[1:].lower()
+    lower = core.lower()
+    if set(lower) <= _PLAIN_WORD and not lower.startswith(("mc", "mac")):
+        cased = lower.capitalize()  # the common case, without nameparser's parse cost
+    else:
+        name = HumanName(core)
+        name.capitalize(force=True)
+        cased = str(name)
+        # nameparser may reorder or drop pieces of odd tokens; then only the case changes
+        if cased.casefold() != core.casefold():
+            cased = core[:1].upper() + core[1:].lower()
     start = word.index(core)
     return word[:start] + cased + word[start + len(core) :]
 

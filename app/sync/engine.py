@@ -4,9 +4,11 @@ outcomes -> advance the cursor only past what the destination acknowledged."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -21,6 +23,7 @@ from app.store.models import ParkedRecord, RecordOutcome
 from app.sync import run_log, state
 from app.sync.errors import RunCancelledError, SyncError
 from app.sync.flows import FlowInfo, FlowService
+from app.sync.pipeline import DeliveryPipeline
 from app.sync.planner import PlanItem
 from app.sync.prefetch import prefetch
 from app.sync.progress import CancelToken, Progress, ProgressCallback
@@ -59,6 +62,20 @@ class _Context:
     progress: Progress
     replay_of: dict[str, int] = field(default_factory=dict)
     plan: list[PlanItem] = field(default_factory=list)
+    pipeline: DeliveryPipeline | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, key: str, n: int = 1) -> None:
+        """Count from either thread (the reader's or the delivery worker's)."""
+        with self._lock:
+            self.counts[key] += n
+
+    def submit(self, job: Callable[[], None]) -> None:
+        """Hand a job to the delivery worker, or run it now when there is none."""
+        if self.pipeline is None:
+            job()
+        else:
+            self.pipeline.submit(job)
 
 
 def _stream(connector: Connector, name: str, role: str) -> Stream:
@@ -172,16 +189,22 @@ class SyncEngine:
             counts=counts,
             progress=Progress(flow.name),
         )
-        status, error, new_cursor = "running", None, cursor
+        status, error = "running", None
+        checkpoints: list[str | None] = [cursor]  # the cursor as last acknowledged
+        if not dry_run:
+            ctx.pipeline = DeliveryPipeline()
         try:
-            for chunk, chunk_cursor in self._chunks(ctx, cursor, keys, parked_ids):
-                if cancel.cancelled:
-                    raise RunCancelledError("Cancelled by the user.")
-                self._process_chunk(ctx, chunk)
-                if chunk_cursor and not dry_run and not keys and parked_ids is None:
-                    new_cursor = max(new_cursor or "", chunk_cursor)
-                    with self.store.session() as s:
-                        state.set_cursor(s, flow.id, new_cursor, run_id)
+            try:
+                for chunk, chunk_cursor in self._chunks(ctx, cursor, keys, parked_ids):
+                    if cancel.cancelled:
+                        raise RunCancelledError("Cancelled by the user.")
+                    self._process_chunk(ctx, chunk)
+                    if chunk_cursor and not dry_run and not keys and parked_ids is None:
+                        top = max(checkpoints[-1] or "", chunk_cursor)
+                        ctx.submit(partial(self._checkpoint, ctx, top, checkpoints))
+            finally:
+                if ctx.pipeline is not None:  # wait for what is on the wire, in order
+                    ctx.pipeline.finish()
             if dry_run:
                 status = "dry_run"
             elif counts["parked"] or counts["failed"]:
@@ -208,7 +231,7 @@ class SyncEngine:
                         if status != "running"
                         else "The run stopped unexpectedly; see the log file."
                     ),
-                    cursor_after=new_cursor,
+                    cursor_after=checkpoints[-1],
                 )
                 if status in ("succeeded", "completed_with_errors"):
                     state.mark_success(s, flow.id)
@@ -216,6 +239,12 @@ class SyncEngine:
         return RunSummary(
             run_id, flow.slug, status, counts, error, time.monotonic() - started, ctx.plan
         )
+
+    def _checkpoint(self, ctx: _Context, cursor: str, checkpoints: list[str | None]) -> None:
+        """Runs on the delivery worker after every batch of the chunks before it."""
+        with self.store.session() as s:
+            state.set_cursor(s, ctx.flow.id, cursor, ctx.run_id)
+        checkpoints.append(cursor)
 
     def _cursor(self, flow_id: int) -> str | None:
         with self.store.session() as s:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
-from app.store.models import ContactIndex, Link, utcnow
+from app.store.models import ContactIndex, Link, table_of, utcnow
 
 _CHUNK = 500  # SQLite's bound-parameter limit is generous, but keep IN lists modest
 
@@ -40,7 +40,7 @@ def golden_ids(
         now = utcnow()
         new = {k: str(uuid.uuid4()) for k in missing}
         session.execute(
-            insert(Link).on_conflict_do_nothing(),
+            insert(table_of(Link)).on_conflict_do_nothing(),
             [
                 {
                     "entity": entity,
@@ -86,7 +86,7 @@ def link(session: Session, entity: str, system: str, pairs: Iterable[tuple[str, 
         if ext
     ]
     if rows:
-        session.execute(insert(Link).on_conflict_do_nothing(), rows)
+        session.execute(insert(table_of(Link)).on_conflict_do_nothing(), rows)
 
 
 def index_contacts(
@@ -100,7 +100,7 @@ def index_contacts(
     ]
     if not values:
         return
-    stmt = insert(ContactIndex)
+    stmt = insert(table_of(ContactIndex))
     stmt = stmt.on_conflict_do_update(
         index_elements=["system", "external_id"],
         set_={"email": stmt.excluded.email, "phone": stmt.excluded.phone},

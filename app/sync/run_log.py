@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from app.store.models import Conflict, ParkedRecord, RecordOutcome, Run, utcnow
+from app.store.models import Conflict, ParkedRecord, RecordOutcome, Run, table_of, utcnow
 
 
 class OutcomeStatus:
@@ -96,7 +96,7 @@ def write_outcomes(
         for o in outcomes
     ]
     if rows:
-        session.execute(insert(RecordOutcome), rows)
+        session.execute(insert(table_of(RecordOutcome)), rows)
 
 
 def park(
@@ -180,7 +180,7 @@ def record_conflicts(
         for g, k, f, sv, kv, w in conflicts
     ]
     if rows:
-        session.execute(insert(Conflict), rows)
+        session.execute(insert(table_of(Conflict)), rows)
     return len(rows)
 
 

@@ -15,8 +15,9 @@ from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
 from app.domain import normalise
+from app.domain import normalise as fast  # TODO(issue 5): the mapping's fast paths
 from app.store import Store
-from app.store.models import RecordIndex, utcnow
+from app.store.models import RecordIndex, table_of, utcnow
 
 _FTS_QUERY = text("SELECT rowid FROM record_index_fts WHERE record_index_fts MATCH :m LIMIT :n")
 _NAME_COLUMNS = (("first_name", "last_name"), ("company_name",), ("name",))
@@ -68,30 +69,33 @@ def index_rows(
     name = pd.Series("", index=df.index, dtype=object)
     for cols in _NAME_COLUMNS:
         if all(c in df.columns for c in cols):
-            joined = df[list(cols)].agg(" ".join, axis=1).str.strip()
-            name = name.mask(name.eq(""), joined)
-    emails = _first(df, ("email",))
-    phones = _first(df, _PHONES)
-    keys = {k: _first(df, cols) for k, cols in _KEYS.items()}
+            joined = df[cols[0]].astype(str)
+            for col in cols[1:]:
+                joined = joined + " " + df[col].astype(str)
+            name = name.mask(name.eq(""), joined.str.strip())
+    record_keys = [str(k) for k in df[key_column].tolist()]
+    columns: dict[str, list[Any]] = {
+        "record_key": record_keys,
+        "golden_id": [golden.get(k) for k in record_keys],
+        "name": [n[:300] for n in name.astype(str).tolist()],
+        "email": [fast.email(e) if e else None for e in _first(df, ("email",)).tolist()],
+        "phone": [fast.phone_e164(p) if p else None for p in _first(df, _PHONES).tolist()],
+    }
+    for k, cols in _KEYS.items():
+        upper = _first(df, cols).astype(str).str.strip().str.upper()
+        columns[k] = [v or None for v in upper.tolist()]
     now = utcnow()
-    rows: list[dict[str, Any]] = []
-    for i, key in enumerate(df[key_column].tolist()):
-        email, phone = emails.iat[i], phones.iat[i]
-        row = {
+    names = list(columns)
+    rows: list[dict[str, Any]] = [
+        {
             "entity": entity,
             "system": system,
-            "record_key": str(key),
-            "golden_id": golden.get(str(key)),
-            "name": str(name.iat[i])[:300],
-            "email": normalise.email(email) if email else None,
-            "phone": normalise.phone_e164(phone) if phone else None,
             "updated_at": now,
+            **dict(zip(names, values, strict=True)),
         }
-        for k, series in keys.items():
-            value = str(series.iat[i]).strip().upper()
-            row[k] = value or None
-        rows.append(row)
-    stmt = insert(RecordIndex)
+        for values in zip(*columns.values(), strict=True)
+    ]
+    stmt = insert(table_of(RecordIndex))
     update_cols = {
         c: stmt.excluded[c] for c in rows[0] if c not in ("entity", "system", "record_key")
     }

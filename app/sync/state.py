@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
-from app.store.models import DeliveryState, FlowState, utcnow
+from app.store.models import DeliveryState, FlowState, table_of, utcnow
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def save_delivered(
     ]
     if not values:
         return
-    stmt = insert(DeliveryState)
+    stmt = insert(table_of(DeliveryState))
     session.execute(
         stmt.on_conflict_do_update(
             index_elements=["flow_id", "golden_id"],
