@@ -1,13 +1,21 @@
-"""Apply a mapping to a DataFrame, vectorised, collecting per-row errors instead of failing."""
+"""Apply a mapping to a DataFrame, collecting per-row errors instead of failing.
+
+Speed: every rule's chain runs once per *distinct* source value (or distinct combination
+of its sources), then the results are spread back to the rows with an integer take. A
+100,000-row customer extract has a few hundred cities and a few thousand first names, so
+most chains touch a fraction of the rows (bench/bench_mapping.py).
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from app.errors import RooftopError
-from app.mapping.model import Mapping, Rule
+from app.mapping.model import Mapping, Rule, Step
 from app.mapping.transforms import COMBINERS, TRANSFORMS, Transformed, describe
 
 
@@ -38,30 +46,37 @@ def missing_sources(mapping: Mapping, columns: list[str]) -> list[str]:
     return sorted(f for f in mapping.source_fields() if f not in have)
 
 
-def _run_rule(rule: Rule, df: pd.DataFrame) -> Transformed:
-    steps = list(rule.steps)
-    if len(rule.sources) > 1:
-        first = steps.pop(0) if steps and steps[0].name in COMBINERS else None
-        combiner = COMBINERS[first.name] if first else COMBINERS["concat"]
-        current = combiner(df[list(rule.sources)], **(first.params if first else {}))
-    elif rule.sources:
-        current = Transformed(df[rule.sources[0]])
-    else:
-        current = Transformed(pd.Series("", index=df.index, dtype=object))
-    invalid: pd.Series | None = current.invalid
-    reason = current.reason
+def missing_message(missing: list[str], columns: list[str]) -> str:
+    """'The source no longer has ...' naming each field and, where one looks like it,
+    the field it was probably renamed to."""
+    from app.mapping.drift import rename_candidates  # drift imports this module
+
+    parts = []
+    for name in missing:
+        guess = rename_candidates(name, [c for c in columns if c not in missing])
+        parts.append(f"'{name}' (renamed to '{guess[0][0]}'?)" if guess else f"'{name}'")
+    return (
+        "The source no longer has the field(s) this mapping reads: "
+        + ", ".join(parts)
+        + ". Fix the mapping before syncing (nothing was sent)."
+    )
+
+
+def run_steps(rule: Rule, current: Transformed, steps: list[Step]) -> Transformed:
+    """Run ``steps`` on ``current``; the first failing step's reason is the one reported."""
+    invalid, reason = current.invalid, current.reason
     for step in steps:
         fn = TRANSFORMS.get(step.name)
         if fn is None:
             raise MappingError(f"Rule for '{rule.target}' uses an unknown transform '{step.name}'.")
         try:
-            out = fn(current.values.astype(object).fillna(""), **step.params)
-        except TypeError as exc:
+            out = fn(current.values, **step.params)
+        except (TypeError, ValueError, re.error) as exc:
             raise MappingError(
                 f"Rule for '{rule.target}': {describe(step.name, step.params)} — {exc}"
             ) from exc
         if out.invalid is not None and out.invalid.any():
-            if invalid is None:  # the first failing step's reason is the one reported
+            if invalid is None:
                 invalid, reason = out.invalid, out.reason
             else:
                 invalid = invalid | out.invalid
@@ -69,30 +84,86 @@ def _run_rule(rule: Rule, df: pd.DataFrame) -> Transformed:
     return current
 
 
+def start(rule: Rule, sources: pd.DataFrame) -> tuple[Transformed, list[Step]]:
+    """The chain's input (combined when there are several sources) and the steps left."""
+    steps = list(rule.steps)
+    if len(rule.sources) > 1:
+        first = steps.pop(0) if steps and steps[0].name in COMBINERS else None
+        combiner = COMBINERS[first.name] if first else COMBINERS["concat"]
+        try:
+            return combiner(sources, **(first.params if first else {})), steps
+        except (TypeError, ValueError) as exc:
+            raise MappingError(f"Rule for '{rule.target}': {exc}") from exc
+    if rule.sources:
+        return Transformed(sources.iloc[:, 0]), steps
+    return Transformed(pd.Series([""] * len(sources), index=sources.index, dtype=object)), steps
+
+
+class _Factors:
+    """Each source column factorised once: integer codes per row + distinct values."""
+
+    def __init__(self, df: pd.DataFrame) -> None:
+        self.df = df
+        self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def get(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        if column not in self._cache:
+            codes, uniques = pd.factorize(self.df[column], use_na_sentinel=True)
+            arr = np.asarray(uniques, dtype=object)
+            if pd.api.types.infer_dtype(arr, skipna=False) != "string":
+                arr = np.array([str(v) for v in arr], dtype=object)
+            values = np.append(arr, np.array([""], dtype=object))
+            codes = np.where(codes < 0, len(values) - 1, codes)  # missing -> ''
+            self._cache[column] = (codes.astype(np.int64), values)
+        return self._cache[column]
+
+    def distinct(self, columns: tuple[str, ...], n: int) -> tuple[np.ndarray, pd.DataFrame]:
+        """(row -> combination number, DataFrame of the distinct combinations)."""
+        if not columns:
+            return np.zeros(n, dtype=np.int64), pd.DataFrame(index=pd.RangeIndex(1 if n else 0))
+        if len(columns) == 1:
+            codes, values = self.get(columns[0])
+            return codes, pd.DataFrame({columns[0]: values}, dtype=object)
+        parts = [self.get(c) for c in columns]
+        combined = np.zeros(n, dtype=np.int64)
+        for codes, values in parts:
+            combined = combined * len(values) + codes
+        keys, inverse = np.unique(combined, return_inverse=True)
+        frame: dict[str, np.ndarray] = {}
+        rest = keys
+        for col, (_codes, values) in reversed(list(zip(columns, parts, strict=True))):
+            rest, idx = np.divmod(rest, len(values))
+            frame[col] = values[idx]
+        return inverse.reshape(-1), pd.DataFrame({c: frame[c] for c in columns}, dtype=object)
+
+
 def apply_mapping(df: pd.DataFrame, mapping: Mapping, key_column: str) -> MappingResult:
     """Map every row. A value a rule rejects marks that row's error (row key, field, value,
     reason); the row's other fields are still mapped and the batch goes on."""
     missing = missing_sources(mapping, list(df.columns))
     if missing:
-        raise MappingError(
-            "The source no longer has the field(s) this mapping reads: "
-            + ", ".join(missing)
-            + ". Fix the mapping before syncing (nothing was sent).",
-        )
-    data = df.astype(object).fillna("").astype(str) if len(df) else df
-    out: dict[str, pd.Series] = {}
+        raise MappingError(missing_message(missing, [str(c) for c in df.columns]))
+    n = len(df)
+    factors = _Factors(df)
+    out: dict[str, np.ndarray] = {}
     errors: list[RowError] = []
-    keys: pd.Series = (
-        data[key_column]
-        if key_column in data.columns
-        else pd.Series(data.index.astype(str), index=data.index)
+    keys = (
+        factors.get(key_column)
+        if key_column in df.columns
+        else (np.arange(n), np.array([str(i) for i in df.index] + [""], dtype=object))
     )
     for rule in mapping.rules:
-        result = _run_rule(rule, data)
-        out[rule.target] = result.values.astype(object).fillna("")
+        inverse, distinct = factors.distinct(rule.sources, n)
+        first, steps = start(rule, distinct)
+        result = run_steps(rule, first, steps)
+        values = result.values.to_numpy(dtype=object)
+        out[rule.target] = values[inverse] if n else np.array([], dtype=object)
         if result.invalid is not None and result.invalid.any():
-            source = data[list(rule.sources)].agg(" ".join, axis=1) if rule.sources else None
-            for idx in result.invalid[result.invalid].index:
-                value = str(source.loc[idx]) if source is not None else ""
-                errors.append(RowError(str(keys.loc[idx]), rule.target, value, result.reason))
-    return MappingResult(pd.DataFrame(out, index=data.index), errors)
+            bad = np.flatnonzero(result.invalid.to_numpy(dtype=bool)[inverse])
+            for pos in bad.tolist():
+                combo = distinct.iloc[int(inverse[pos])]
+                value = " ".join(str(v) for v in combo.tolist())
+                key = str(keys[1][keys[0][pos]])
+                errors.append(RowError(key, rule.target, value, result.reason))
+    frame = pd.DataFrame(out, index=df.index, columns=mapping.targets(), dtype=object)
+    return MappingResult(frame, errors)

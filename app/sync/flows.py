@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from app.mapping.diff import describe as describe_changes
 from app.mapping.model import Mapping
 from app.services import audit
 from app.store import Store
@@ -193,5 +194,11 @@ class FlowService:
             object_name=f"{row.name} v{version}",
             before={"rules": len(latest.rules.get("rules", [])) if latest else 0},
             after={"rules": len(rules["rules"])},
+            extra={  # readable rule-by-rule diff (issue 5)
+                "diff": describe_changes(
+                    Mapping.from_json(latest.rules) if latest else None, mapping
+                ),
+                "comment": comment,
+            },
         )
         return version

@@ -1,0 +1,96 @@
+"""Exact shortcuts for the two slowest validators on the common case.
+
+``phonenumbers`` spends ~150 µs and ``email-validator`` ~60 µs per value; a 100,000-row
+extract has ~100,000 distinct phones and e-mails. For values in the everyday shapes
+((313) 555-0142, bob@mail.com) we answer with the libraries' own rules, precompiled:
+
+* phones: the NANP region and validity rules from phonenumbers' metadata (the same
+  patterns ``is_valid_number`` walks through, in the same order);
+* e-mails: a strict ASCII subset of what email-validator accepts.
+
+Anything else falls through to the library. tests/mapping/test_fastpaths.py compares the
+two on thousands of values.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache, lru_cache
+
+from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
+from phonenumbers.phonemetadata import PhoneMetadata
+
+from app.domain import normalise
+
+_TYPES = (
+    "premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan",
+    "voicemail", "fixed_line", "mobile",
+)  # fmt: skip
+_NANP_SHAPE = re.compile(
+    r"\s*(?:\+?1[\s.\-]?)?(?:\(([2-9]\d\d)\)|([2-9]\d\d))[\s.\-]?(\d{3})[\s.\-]?(\d{4})\s*"
+)
+
+
+@cache
+def _nanp_rules() -> list[tuple[re.Pattern[str] | None, re.Pattern[str]]]:
+    """(leading-digits pattern or None, validity pattern) per NANP region, in the order
+    phonenumbers resolves a +1 number's region."""
+    rules = []
+    for region in COUNTRY_CODE_TO_REGION_CODE[1]:
+        meta = PhoneMetadata.metadata_for_region(region)
+        if meta is None:
+            continue
+        patterns = []
+        for kind in _TYPES:
+            desc = getattr(meta, kind)
+            if desc is None or desc.national_number_pattern is None:
+                continue
+            if desc.possible_length and 10 not in desc.possible_length:
+                continue
+            patterns.append(f"(?:{desc.national_number_pattern})")
+        general = meta.general_desc.national_number_pattern if meta.general_desc else None
+        if general is None:
+            continue
+        valid = re.compile(f"(?=(?:{general})$)(?:{'|'.join(patterns) or '(?!)'})$")
+        leading = re.compile(meta.leading_digits) if meta.leading_digits else None
+        rules.append((leading, valid))
+    return rules
+
+
+@lru_cache(maxsize=300_000)
+def phone_e164(value: str, region: str = "US") -> str | None:
+    """Same answer as ``normalise.phone_e164``; fast for NANP numbers typed the usual way."""
+    m = _NANP_SHAPE.fullmatch(value) if region in ("US", "CA") else None
+    if m is None:
+        return normalise.phone_e164(value, region)
+    digits = (m.group(1) or m.group(2)) + m.group(3) + m.group(4)
+    for leading, valid in _nanp_rules():
+        if leading is not None:
+            if leading.match(digits):
+                return f"+1{digits}" if valid.match(digits) else None
+        elif valid.match(digits):
+            return f"+1{digits}"
+    return None
+
+
+_SPECIAL_USE = ("arpa", "invalid", "local", "localhost", "onion", "test")
+_EMAIL_SHAPE = re.compile(
+    r"[a-z0-9_+\-]+(?:\.[a-z0-9_+\-]+)*"
+    r"@(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
+)
+
+
+@lru_cache(maxsize=300_000)
+def email(value: str) -> str | None:
+    """Same answer as ``normalise.email``; fast for plain ASCII addresses."""
+    v = value.strip().lower()
+    local, _, domain = v.partition("@")
+    if (
+        len(v) <= 254
+        and len(local) <= 64
+        and "--" not in domain
+        and _EMAIL_SHAPE.fullmatch(v)
+        and domain.rsplit(".", 1)[-1] not in _SPECIAL_USE
+    ):
+        return v
+    return normalise.email(value)

@@ -1,0 +1,70 @@
+"""What every transform returns, and the helpers that keep transforms fast.
+
+``apply_mapping`` calls transforms on the *distinct* values of a column (see apply.py), so
+a transform is a plain per-value function lifted over a Series; list comprehensions over
+Python strings are several times faster than pandas' ``.str`` accessor on object data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass
+class Transformed:
+    values: pd.Series
+    invalid: pd.Series | None = None  # bool mask aligned with values
+    reason: str = ""
+
+
+Combiner = Callable[..., Transformed]
+Transform = Callable[..., Transformed]
+
+
+def texts(s: pd.Series) -> list[str]:
+    """The Series' values as Python strings ('' for missing)."""
+    values = s.tolist()
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":
+        return values  # the usual case: already all str, no copy needed
+    return ["" if v is None or v != v else str(v) for v in values]
+
+
+def series(values: Iterable[object], like: pd.Series) -> pd.Series:
+    """Values as an object Series with ``like``'s index (pandas 3 would infer ``str``)."""
+    arr = np.empty(len(like), dtype=object)
+    arr[:] = list(values)
+    return pd.Series(arr, index=like.index, dtype=object, copy=False)
+
+
+def each(s: pd.Series, fn: Callable[[str], str]) -> Transformed:
+    """A total per-value function (never invalid) over a Series."""
+    return Transformed(series([fn(v) if v else v for v in texts(s)], s))
+
+
+def checked(s: pd.Series, fn: Callable[[str], str | None], reason: str) -> Transformed:
+    """A partial per-value function: None marks a non-empty value invalid (it becomes '')."""
+    out: list[str] = []
+    bad: list[bool] = []
+    for v in texts(s):
+        r = fn(v) if v else ""
+        out.append(r or "")
+        bad.append(r is None)
+    if not any(bad):
+        return Transformed(series(out, s))
+    return Transformed(series(out, s), pd.Series(bad, index=s.index, dtype=bool), reason)
+
+
+def by_unique(s: pd.Series, fn: Callable[[str], str | None], reason: str) -> Transformed:
+    """Like ``checked`` but computes once per distinct value (for callers with repeats)."""
+    values = texts(s)
+    table = {u: fn(u) if u else "" for u in set(values)}
+    out = [table[v] for v in values]
+    bad = [r is None for r in out]
+    clean = [r or "" for r in out]
+    if not any(bad):
+        return Transformed(series(clean, s))
+    return Transformed(series(clean, s), pd.Series(bad, index=s.index, dtype=bool), reason)

@@ -1,0 +1,28 @@
+"""Contact and vehicle transforms: phone, e-mail, ZIP, VIN."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from app.domain import fastpaths, normalise
+from app.mapping.transforms_base import Transformed, checked
+
+
+def phone_e164(s: pd.Series, region: str = "US") -> Transformed:
+    return checked(s, lambda v: fastpaths.phone_e164(v, region), "not a valid phone number")
+
+
+def email(s: pd.Series) -> Transformed:
+    return checked(s, fastpaths.email, "not a valid e-mail address")
+
+
+def zip5(s: pd.Series) -> Transformed:
+    return checked(s, normalise.zip5, "not a US ZIP code")
+
+
+def zip_plus4(s: pd.Series) -> Transformed:
+    return checked(s, normalise.zip_plus4, "not a US ZIP code")
+
+
+def vin(s: pd.Series) -> Transformed:
+    return checked(s, normalise.vin, "not a valid VIN (length, characters or check digit)")

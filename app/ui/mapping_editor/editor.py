@@ -1,0 +1,560 @@
+"""The mapping editor window: fields and drawn links, the selected rule's chain with
+values per step, auto-map, live preview, drift hints, undo/redo and a validated save."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.mapping import automap
+from app.mapping.catalog import CATALOG
+from app.mapping.drift import rename_candidates
+from app.mapping.model import Mapping, Rule, Step
+from app.mapping.preview import preview, trace_rule
+from app.services.mappings import MappingService, SaveResult, validate
+from app.store import Store
+from app.ui.icons import icon
+from app.ui.mapping_editor.canvas import MappingCanvas
+from app.ui.mapping_editor.dialogs import AutoMapDialog, LookupDialog, distinct_values
+from app.ui.mapping_editor.loader import EditorData, load, with_csv_sample
+from app.ui.mapping_editor.models import PreviewModel
+from app.ui.mapping_editor.rule_panel import RulePanel
+from app.ui.theme import STATUS_ICONS, Status, status_colour
+from app.ui.workers import run_in_background
+
+PREVIEW_ROWS = 50
+
+
+class _Change(QUndoCommand):
+    def __init__(self, editor: MappingEditor, before: Mapping, after: Mapping, text: str) -> None:
+        super().__init__(text)
+        self.editor, self.before, self.after = editor, before, after
+
+    def redo(self) -> None:
+        self.editor._show(self.after)
+
+    def undo(self) -> None:
+        self.editor._show(self.before)
+
+
+class MappingEditor(QDialog):
+    """Open with ``MappingEditor(store, flow_ref)``; it loads in the background. Tests and
+    callers that already have the data use ``MappingEditor(store, flow_ref, data=...)``."""
+
+    saved = Signal(int)  # the new version
+    loaded = Signal()
+
+    def __init__(
+        self,
+        store: Store,
+        flow_ref: str | int,
+        parent: QWidget | None = None,
+        *,
+        data: EditorData | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.flow_ref = flow_ref
+        self.data: EditorData | None = None
+        self.mapping = Mapping(())
+        self.saved_version: int | None = None
+        self.missing: dict[str, str] = {}  # source fields the mapping reads but the data lacks
+        self.undo = QUndoStack(self)
+        self.setWindowTitle("Edit mapping")
+        self.resize(1280, 800)
+        self.setSizeGripEnabled(True)
+        self._build()
+        if data is not None:
+            self.set_data(data)
+        else:
+            self._status(Status.RUNNING, "Reading a sample from the source connection…")
+            run_in_background(
+                load, store, flow_ref, on_success=self.set_data, on_failure=self._load_failed
+            )
+
+    # --- layout ------------------------------------------------------------------------
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        head = QHBoxLayout()
+        self.heading = QLabel("Loading…")
+        self.heading.setStyleSheet("font-size: 14pt; font-weight: 600;")
+        self.origin = QLabel("")
+        self.origin.setObjectName("Muted")
+        head.addWidget(self.heading)
+        head.addSpacing(12)
+        head.addWidget(self.origin, 1)
+        layout.addLayout(head)
+
+        bar = QToolBar()
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+
+        def act(icon_name: str, text: str, keys: str | QKeySequence.StandardKey, slot) -> QAction:
+            a = QAction(icon(icon_name), text, self)
+            a.setShortcut(QKeySequence(keys))
+            a.setToolTip(f"{text} ({QKeySequence(keys).toString()})")
+            a.triggered.connect(slot)
+            bar.addAction(a)
+            return a
+
+        self.automap_action = act("mdi6.auto-fix", "Auto-map…", "Ctrl+M", self.open_automap)
+        self.connect_action = act("mdi6.link-variant", "Connect", "Ctrl+L", self.connect_selected)
+        self.unmap_action = act(
+            "mdi6.link-variant-off", "Unmap target", "Delete", self.unmap_selected
+        )
+        bar.addSeparator()
+        self.undo_action = self.undo.createUndoAction(self, "Undo")
+        self.undo_action.setIcon(icon("mdi6.undo"))
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = self.undo.createRedoAction(self, "Redo")
+        self.redo_action.setIcon(icon("mdi6.redo"))
+        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        bar.addAction(self.undo_action)
+        bar.addAction(self.redo_action)
+        bar.addSeparator()
+        self.csv_action = act(
+            "mdi6.file-delimited-outline", "Sample from CSV…", "Ctrl+O", self.pick_csv
+        )
+        layout.addWidget(bar)
+
+        self.drift_banner = QLabel()
+        self.drift_banner.setObjectName("drift_banner")
+        self.drift_banner.setWordWrap(True)
+        self.drift_banner.setVisible(False)
+        self.fix_button = QPushButton()
+        self.fix_button.setObjectName("apply_rename")
+        self.fix_button.setVisible(False)
+        self.fix_button.clicked.connect(self.apply_suggested_renames)
+        banner_row = QHBoxLayout()
+        banner_row.addWidget(self.drift_banner, 1)
+        banner_row.addWidget(self.fix_button)
+        layout.addLayout(banner_row)
+
+        self.canvas = MappingCanvas()
+        self.canvas.connect_requested.connect(self.connect_fields)
+        self.canvas.target_selected.connect(lambda _t: self._show_rule())
+        self.rules = RulePanel()
+        self.rules.edit_table = self._edit_table
+        self.rules.rule_changed.connect(self._rule_edited)
+        self.rules.sample_row_changed.connect(lambda _r: self._show_rule())
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(self.canvas)
+        top.addWidget(self.rules)
+        top.setStretchFactor(0, 3)
+        top.setStretchFactor(1, 2)
+        top.setSizes([780, 470])
+
+        bottom = QWidget()
+        bl = QVBoxLayout(bottom)
+        bl.setContentsMargins(0, 4, 0, 0)
+        prow = QHBoxLayout()
+        ptitle = QLabel("Preview")
+        ptitle.setStyleSheet("font-weight: 600;")
+        self.fail_icon = QLabel()
+        self.fail_label = QLabel()
+        self.fail_label.setObjectName("preview_summary")
+        prow.addWidget(ptitle)
+        prow.addSpacing(8)
+        prow.addWidget(self.fail_icon)
+        prow.addWidget(self.fail_label, 1)
+        bl.addLayout(prow)
+        self.preview_model = PreviewModel()
+        self.preview_view = QTableView()
+        self.preview_view.setObjectName("preview")
+        self.preview_view.setModel(self.preview_model)
+        self.preview_view.setAlternatingRowColors(True)
+        self.preview_view.verticalHeader().setDefaultSectionSize(22)
+        self.preview_view.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.Interactive
+        )
+        self.preview_view.horizontalHeader().setDefaultSectionSize(130)
+        bl.addWidget(self.preview_view, 1)
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(top)
+        split.addWidget(bottom)
+        split.setSizes([500, 230])
+        layout.addWidget(split, 1)
+
+        foot = QHBoxLayout()
+        self.status_icon = QLabel()
+        self.status_label = QLabel()
+        self.status_label.setObjectName("editor_status")
+        self.status_label.setWordWrap(True)
+        foot.addWidget(self.status_icon)
+        foot.addWidget(self.status_label, 1)
+        self.close_button = QPushButton("Close")
+        self.close_button.clicked.connect(self.reject)
+        self.save_button = QPushButton(icon("mdi6.content-save-outline"), "Save new version…")
+        self.save_button.setObjectName("save_mapping")
+        self.save_button.setShortcut(QKeySequence.StandardKey.Save)
+        self.save_button.setToolTip("Check the mapping and save it as a new version (Ctrl+S)")
+        self.save_button.clicked.connect(lambda: self.save())
+        self.save_button.setDefault(True)
+        foot.addWidget(self.close_button)
+        foot.addWidget(self.save_button)
+        layout.addLayout(foot)
+        self.setTabOrder(self.canvas.source_view, self.canvas.target_view)
+        self.setTabOrder(self.canvas.target_view, self.rules.chain_view)
+        self.setTabOrder(self.rules.chain_view, self.preview_view)
+
+    # --- loading -----------------------------------------------------------------------
+    def set_data(self, data: EditorData) -> None:
+        self.data = data
+        self.heading.setText(f"{data.flow_name}")
+        version = f"version {data.version}" if data.version else "no saved version yet"
+        self.origin.setText(
+            f"{data.source_stream} → {data.dest_stream} · {version} · sample: {data.sample_origin}"
+        )
+        self.canvas.source_caption.setText(f"Source fields — {data.source_stream}")
+        self.canvas.target_caption.setText(f"Destination fields — {data.dest_stream}  (* required)")
+        self.canvas.targets.set_fields(data.target_fields)
+        self.rules.set_sample_count(len(data.sample))
+        self.undo.clear()
+        self._show(data.mapping, reload_sources=True)
+        if data.warnings:
+            self._status(Status.WARNING, " ".join(data.warnings))
+        else:
+            self._status(Status.OK, "Drag a source field onto a target field, or use Auto-map.")
+        first = next((r.target for r in self.mapping.rules), None)
+        if first:
+            self.canvas.select_target(first)
+        self.loaded.emit()
+
+    def _load_failed(self, message: str) -> None:
+        self._status(Status.ERROR, f"Could not open the mapping: {message}")
+
+    # --- state -------------------------------------------------------------------------
+    def change(self, after: Mapping, text: str) -> None:
+        """Every edit goes through here so it can be undone."""
+        if after.to_json() != self.mapping.to_json():
+            self.undo.push(_Change(self, self.mapping, after, text))
+
+    def _drift_problems(self) -> dict[str, str]:
+        """Source fields the mapping reads that the sample does not have (or that the last
+        run saw emptied), with the likely new name."""
+        data = self.data
+        if data is None:
+            return {}
+        columns = [f.name for f in data.source_fields if f.kind != "missing"]
+        if not data.sample.empty:
+            columns = [str(c) for c in data.sample.columns]
+        problems: dict[str, str] = {}
+        self.missing = {}
+        used = self.mapping.source_fields()
+        unused = [c for c in columns if c not in self.mapping.source_fields()]
+        for name in sorted(used):
+            if name in columns:
+                continue
+            guess = rename_candidates(name, unused)
+            self.missing[name] = guess[0][0] if guess else ""
+            problems[name] = "missing from the source" + (
+                f" — renamed to '{guess[0][0]}'?" if guess else ""
+            )
+        if data.drift is not None:
+            for change in data.drift.blocking:
+                if change.field not in problems and change.field in used:
+                    problems[change.field] = f"{change.detail}" + (
+                        f" — renamed to '{change.suggestion}'?" if change.suggestion else ""
+                    )
+                    self.missing[change.field] = change.suggestion or ""
+        return problems
+
+    def _show(self, mapping: Mapping, *, reload_sources: bool = False) -> None:
+        self.mapping = mapping
+        data = self.data
+        if data is None:
+            return
+        problems = self._drift_problems()
+        if reload_sources or set(problems) != set(self.canvas.sources.problems):
+            self.canvas.sources.set_data(data.source_fields, data.sample, problems)
+        target_problems = {
+            r.target: f"reads {', '.join(s for s in r.sources if s in problems)}, which the "
+            "source no longer has"
+            for r in mapping.rules
+            if any(s in problems for s in r.sources)
+        }
+        self.canvas.set_mapping(mapping, target_problems)
+        self._show_banner(problems)
+        self._refresh_preview()
+        self._show_rule()
+
+    def _show_banner(self, problems: dict[str, str]) -> None:
+        drift = self.data.drift if self.data else None
+        lines = [f"'{k}': {v}" for k, v in problems.items()]
+        if drift is not None:
+            added = [c.field for c in drift.source.of("added")]
+            if added:
+                lines.append("New source fields since this mapping was saved: " + ", ".join(added))
+            changed = [f"{c.field} ({c.detail})" for c in drift.source.of("type_changed")]
+            if changed:
+                lines.append("Type changed: " + ", ".join(changed))
+            gone_dest = [c.field for c in drift.destination.gone()]
+            if gone_dest:
+                lines.append("Gone from the destination: " + ", ".join(gone_dest))
+        self.drift_banner.setVisible(bool(lines))
+        level = Status.ERROR if problems else Status.WARNING
+        colour = status_colour(level).name()
+        self.drift_banner.setText(
+            f"<span style='color:{colour}'><b>Schema drift:</b> " + "<br>".join(lines) + "</span>"
+        )
+        renames = {k: v for k, v in self.missing.items() if v}
+        self.fix_button.setVisible(bool(renames))
+        if renames:
+            self.fix_button.setText(
+                "Use " + ", ".join(f"'{v}' for '{k}'" for k, v in renames.items())
+            )
+
+    def _refresh_preview(self) -> None:
+        data = self.data
+        if data is None or data.sample.empty:
+            self.fail_label.setText("No sample rows: load a sample to see the preview.")
+            return
+        result = preview(data.sample, self.mapping, data.key_column, PREVIEW_ROWS)
+        self.last_preview = result
+        self.preview_model.set_preview(result, data.key_column)
+        n = len(data.sample)
+        if result.error:
+            level, text = Status.ERROR, result.error
+        elif self.missing:
+            level = Status.ERROR
+            text = (
+                "A run would stop: the mapping reads "
+                + ", ".join(f"'{k}'" for k in self.missing)
+                + ", which the source no longer fills. Replace or unmap it."
+            )
+        elif result.failing_rows:
+            level = Status.WARNING
+            text = (
+                f"{result.failing_rows} of {n} sample records would fail (parked, not sent). "
+                "Hover a red cell for the reason."
+            )
+        else:
+            bad_cells = len(result.problems)
+            level = Status.OK
+            text = f"All {n} sample records would be sent." + (
+                f" {bad_cells} optional value(s) are invalid and would be sent empty."
+                if bad_cells
+                else ""
+            )
+        self.fail_icon.setPixmap(icon(STATUS_ICONS[level], status_colour(level)).pixmap(16, 16))
+        self.fail_label.setText(text)
+        self.fail_label.setStyleSheet(f"color: {status_colour(level).name()};")
+
+    def _show_rule(self) -> None:
+        target = self.canvas.selected_target()
+        rule = next((r for r in self.mapping.rules if r.target == target), None)
+        data = self.data
+        trace = []
+        if rule is not None and data is not None and not data.sample.empty:
+            row_no = min(self.rules.sample_row.value() - 1, len(data.sample) - 1)
+            row = {str(k): str(v) for k, v in data.sample.iloc[row_no].items()}
+            trace = trace_rule(rule, row)
+        self.rules.set_rule(rule, trace, target or "")
+        self.unmap_action.setEnabled(rule is not None)
+
+    # --- edits -------------------------------------------------------------------------
+    def _replace(self, rule: Rule, base: Mapping | None = None) -> Mapping:
+        rules = list((base or self.mapping).rules)
+        for i, r in enumerate(rules):
+            if r.target == rule.target:
+                rules[i] = rule
+                return Mapping(tuple(rules))
+        order = [f.name for f in (self.data.target_fields if self.data else [])]
+        rules.append(rule)
+        rules.sort(key=lambda r: order.index(r.target) if r.target in order else len(order))
+        return Mapping(tuple(rules))
+
+    def connect_fields(self, source: str, target: str) -> None:
+        """Source -> target. A target that is mapped already gets a second source (joined);
+        a new rule starts with the chain auto-map suggests for the pair."""
+        rule = next((r for r in self.mapping.rules if r.target == target), None)
+        field = next(
+            (f for f in (self.data.target_fields if self.data else []) if f.name == target), None
+        )
+        if field is not None and field.read_only:
+            self._status(Status.WARNING, f"'{target}' is set by the destination itself.")
+            return
+        if rule is None:
+            found = automap.suggest([source], [target], threshold=0.0)
+            required = bool(field and field.required)
+            new = Rule(target, (source,), found[0].steps if found else (), required)
+            text = f"Map {source} → {target}"
+        elif source in rule.sources:
+            return
+        else:
+            steps = list(rule.steps)
+            if not steps or not CATALOG.get(steps[0].name, CATALOG["trim"]).combiner:
+                steps.insert(0, Step("concat", {"separator": " "}))
+            new = Rule(target, (*rule.sources, source), tuple(steps), rule.required)
+            text = f"Add {source} to {target}"
+        self.change(self._replace(new), text)
+        self.canvas.select_target(target)
+        self._status(Status.OK, text + ".")
+
+    def connect_selected(self) -> None:
+        if not self.canvas.connect_selected():
+            self._status(Status.WARNING, "Select a source field and a target field first.")
+
+    def unmap_selected(self) -> None:
+        target = self.canvas.selected_target()
+        if target and any(r.target == target for r in self.mapping.rules):
+            rules = tuple(r for r in self.mapping.rules if r.target != target)
+            self.change(Mapping(rules), f"Unmap {target}")
+
+    def _rule_edited(self, rule: Rule, text: str) -> None:
+        self.change(self._replace(rule), text)
+
+    def apply_suggested_renames(self) -> None:
+        renames = {k: v for k, v in self.missing.items() if v}
+        rules = tuple(
+            Rule(r.target, tuple(renames.get(s, s) for s in r.sources), r.steps, r.required)
+            for r in self.mapping.rules
+        )
+        self.change(Mapping(rules), "Use the renamed source field(s)")
+
+    def _edit_table(self, table: dict[str, str]) -> dict[str, str] | None:
+        target = self.canvas.selected_target()
+        rule = next((r for r in self.mapping.rules if r.target == target), None)
+        values = distinct_values(self.data.sample, rule.sources) if (self.data and rule) else []
+        dialog = LookupDialog(table, values, f"Translate codes for {target}", self)
+        self.lookup_dialog = dialog  # reachable from tests
+        return dialog.table() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    # --- auto-map ----------------------------------------------------------------------
+    def suggestions(self) -> list[automap.Suggestion]:
+        data = self.data
+        if data is None:
+            return []
+        sources = [f.name for f in data.source_fields if f.kind != "missing"]
+        targets = [f.name for f in data.target_fields if not f.read_only]
+        already = {r.target: r.sources[0] for r in self.mapping.rules if r.sources}
+        already.update({r.target: "" for r in self.mapping.rules if not r.sources})
+        return automap.suggest(sources, targets, already=already)
+
+    def open_automap(self) -> AutoMapDialog:
+        dialog = AutoMapDialog(self.suggestions(), self)
+        self.automap_dialog = dialog
+        dialog.accepted.connect(lambda: self.accept_suggestions(dialog.chosen()))
+        dialog.open()
+        return dialog
+
+    def accept_suggestions(self, chosen: list[automap.Suggestion]) -> None:
+        mapping = self.mapping
+        required = {f.name for f in (self.data.target_fields if self.data else []) if f.required}
+        for s in chosen:
+            if any(r.target == s.target for r in mapping.rules):
+                continue
+            mapping = self._replace(
+                Rule(s.target, (s.source,), s.steps, s.target in required), mapping
+            )
+        self.change(mapping, f"Auto-map {len(chosen)} field(s)")
+        self._status(Status.OK, f"Auto-map added {len(chosen)} rule(s). Check them in the preview.")
+
+    # --- sample ------------------------------------------------------------------------
+    def pick_csv(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Sample from a CSV file", "", "CSV (*.csv *.txt)"
+        )
+        if name:
+            self.load_csv(Path(name))
+
+    def load_csv(self, path: Path) -> None:
+        if self.data is None:
+            return
+        self._status(Status.RUNNING, f"Reading {path.name}…")
+        run_in_background(
+            with_csv_sample,
+            self.data,
+            path,
+            on_success=lambda d: self.set_data_keep_mapping(d),
+            on_failure=lambda m: self._status(Status.ERROR, m),
+        )
+
+    def set_data_keep_mapping(self, data: EditorData) -> None:
+        mapping = self.mapping
+        self.set_data(data)
+        self._show(mapping, reload_sources=True)
+
+    # --- saving ------------------------------------------------------------------------
+    def problems(self) -> list[str]:
+        data = self.data
+        required = [f.name for f in data.target_fields if f.required] if data else []
+        out = validate(self.mapping, required)
+        for name, new in self.missing.items():
+            hint = f" (use '{new}'?)" if new else ""
+            out.append(f"The mapping reads '{name}', which the source no longer has{hint}.")
+        return out
+
+    def save(self, comment: str | None = None) -> bool:
+        """Check, ask for a comment, and save a new version in the background."""
+        problems = self.problems()
+        if problems:
+            self._status(Status.ERROR, "Not saved: " + " ".join(problems[:4]))
+            QMessageBox.warning(
+                self, "Mapping not saved", "Fix these first:\n\n• " + "\n• ".join(problems)
+            )
+            return False
+        if comment is None:
+            text, ok = QInputDialog.getText(
+                self, "Save mapping", "What changed? (kept with the version and the audit log)"
+            )
+            if not ok:
+                return False
+            comment = text
+        data = self.data
+        assert data is not None
+        required = [f.name for f in data.target_fields if f.required]
+        snapshot = data.snapshot() if not data.sample.empty else None
+        self.save_button.setEnabled(False)
+        self._status(Status.RUNNING, "Saving…")
+        run_in_background(
+            lambda: MappingService(self.store).save(
+                data.flow_id,
+                self.mapping,
+                comment=comment or "",
+                required_targets=required,
+                source_snapshot=snapshot,
+            ),
+            on_success=self._saved,
+            on_failure=self._save_failed,
+        )
+        return True
+
+    def _saved(self, result: SaveResult) -> None:
+        self.save_button.setEnabled(True)
+        self.saved_version = result.version
+        if self.data is not None:
+            self.data.version = result.version
+            self.data.mapping = self.mapping
+        if result.created:
+            self._status(Status.OK, f"Saved as version {result.version}.")
+        else:
+            self._status(Status.OK, f"Nothing changed since version {result.version}.")
+        self.undo.setClean()
+        self.saved.emit(result.version)
+
+    def _save_failed(self, message: str) -> None:
+        self.save_button.setEnabled(True)
+        self._status(Status.ERROR, f"Not saved: {message}")
+
+    def _status(self, level: Status, text: str) -> None:
+        self.status_icon.setPixmap(icon(STATUS_ICONS[level], status_colour(level)).pixmap(16, 16))
+        self.status_label.setText(text)

@@ -1,0 +1,207 @@
+"""Mappings screen: every flow's field mapping with its version and schema-drift badge;
+Edit opens the visual editor, History the versions (diff, restore, export, import)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.mapping.model import Mapping
+from app.services import schema_drift
+from app.services.mappings import MappingService
+from app.store import Store
+from app.ui.icons import icon
+from app.ui.mapping_editor.editor import MappingEditor
+from app.ui.mapping_editor.versions import VersionsDialog
+from app.ui.models.mappings_model import MappingRowView, MappingsTableModel
+from app.ui.widgets import EmptyState, ScreenHeader, SearchBox
+from app.ui.workers import run_in_background
+
+
+def load_rows(store: Store) -> list[MappingRowView]:
+    """Runs in a worker: flows, their current mapping and drift."""
+    service = MappingService(store)
+    summary = service.summary()
+    mappings: dict[int, Mapping] = {}
+    for s in summary:
+        if s["version"]:
+            mappings[s["flow_id"]] = service.get(s["flow_id"]).mapping
+    try:
+        drift = schema_drift.all_drift(store, mappings)
+    except Exception:  # noqa: BLE001 — snapshots table missing: show "not checked"
+        drift = {}
+    return [
+        MappingRowView(
+            s["flow_id"],
+            s["name"],
+            f"{s['source_stream']} → {s['dest_stream']}",
+            s["version"],
+            s["rules"],
+            s["saved_at"],
+            s["saved_by"],
+            s["comment"],
+            drift.get(s["flow_id"]),
+        )
+        for s in summary
+    ]
+
+
+class MappingsScreen(QWidget):
+    status_message = Signal(str)
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.service = MappingService(store)
+        self.editor: MappingEditor | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 16)
+        layout.addWidget(
+            ScreenHeader(
+                "Mappings",
+                "Which field goes where, and how it is cleaned on the way. Every save is a "
+                "new version; a field that disappears from a system shows up here.",
+            )
+        )
+        bar = QHBoxLayout()
+        self.search = SearchBox("Search by flow, stream or drift")
+        bar.addWidget(self.search)
+        bar.addStretch(1)
+        self.edit_button = QPushButton(icon("mdi6.pencil-outline"), "Edit mapping")
+        self.history_button = QPushButton(icon("mdi6.history"), "Versions…")
+        self.refresh_button = QPushButton(icon("mdi6.refresh"), "Refresh")
+        for b in (self.edit_button, self.history_button, self.refresh_button):
+            bar.addWidget(b)
+        layout.addLayout(bar)
+
+        self.model = MappingsTableModel()
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.proxy.setFilterKeyColumn(-1)
+        self.proxy.setSortRole(Qt.ItemDataRole.UserRole)
+        self.table = QTableView()
+        self.table.setObjectName("mappings_table")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.setShowGrid(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in range(1, 6):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.doubleClicked.connect(lambda _i: self.edit_selected())
+
+        self.empty = EmptyState(
+            "mdi6.table-arrow-right",
+            "No mappings yet",
+            "A mapping belongs to a flow. Create a flow (DMS customers → CRM contacts, say) on "
+            "the Flows screen, or start the demo dealership; its mapping appears here to edit.",
+        )
+        self.no_match = QLabel("No mapping matches your search.")
+        self.no_match.setObjectName("Muted")
+        self.no_match.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.loading = QLabel("Loading mappings…")
+        self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stack = QStackedWidget()
+        for w in (self.table, self.empty, self.no_match, self.loading):
+            self.stack.addWidget(w)
+        layout.addWidget(self.stack, 1)
+        self.message = QLabel()
+        self.message.setObjectName("Muted")
+        self.message.setWordWrap(True)
+        layout.addWidget(self.message)
+
+        self.edit_button.clicked.connect(lambda: self.edit_selected())
+        self.history_button.clicked.connect(lambda: self.history_selected())
+        self.refresh_button.clicked.connect(self.reload)
+        self.search.textChanged.connect(self._filter)
+        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.reload()
+
+    def reload(self) -> None:
+        if not self.model.rows:
+            self.stack.setCurrentWidget(self.loading)
+        run_in_background(
+            load_rows, self.store, on_success=self.set_rows, on_failure=self.message.setText
+        )
+
+    def set_rows(self, rows: list[MappingRowView]) -> None:
+        selected = self.selected()
+        self.model.set_rows(rows)
+        self._show_right_page()
+        if selected is not None:
+            self.select(selected.flow_id)
+        elif rows:
+            self.table.selectRow(0)
+        blocked = [r.name for r in rows if r.drift is not None and r.drift.blocking]
+        self.message.setText(
+            f"{len(blocked)} flow(s) are stopped by schema drift: {', '.join(blocked)}. Edit "
+            "the mapping to use the renamed field or remove the rule."
+            if blocked
+            else ""
+        )
+        self._update_buttons()
+
+    def select(self, flow_id: int) -> None:
+        for row, r in enumerate(self.model.rows):
+            if r.flow_id == flow_id:
+                self.table.selectRow(self.proxy.mapFromSource(self.model.index(row, 0)).row())
+
+    def _filter(self, text: str) -> None:
+        self.proxy.setFilterFixedString(text)
+        self._show_right_page()
+
+    def _show_right_page(self) -> None:
+        if self.model.rowCount() == 0:
+            self.stack.setCurrentWidget(self.empty)
+        elif self.proxy.rowCount() == 0:
+            self.stack.setCurrentWidget(self.no_match)
+        else:
+            self.stack.setCurrentWidget(self.table)
+
+    def selected(self) -> MappingRowView | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.rows[self.proxy.mapToSource(rows[0]).row()] if rows else None
+
+    def _update_buttons(self) -> None:
+        row = self.selected()
+        self.edit_button.setEnabled(row is not None)
+        self.history_button.setEnabled(row is not None and row.version > 0)
+
+    def edit_selected(self) -> MappingEditor | None:
+        row = self.selected()
+        if row is None:
+            return None
+        self.editor = MappingEditor(self.store, row.flow_id, self)
+        self.editor.saved.connect(lambda v: self._saved(row.name, v))
+        self.editor.open()
+        return self.editor
+
+    def _saved(self, name: str, version: int) -> None:
+        self.status_message.emit(f"Mapping of '{name}' saved as version {version}.")
+        self.reload()
+
+    def history_selected(self) -> VersionsDialog | None:
+        row = self.selected()
+        if row is None:
+            return None
+        dialog = VersionsDialog(self.service, row.flow_id, row.name, self)
+        dialog.finished.connect(lambda _r: self.reload())
+        dialog.open()
+        return dialog
