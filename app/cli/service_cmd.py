@@ -1,0 +1,104 @@
+"""``service`` — run the flow schedule headless (a Windows scheduled task on a workstation
+nobody logs into), and ``service --status`` to see what is scheduled.
+
+The window and the service can both be open on one data folder: only one of them runs the
+schedule at a time (the other waits and takes over if the first stops), and every run
+holds its flow's lock, so no flow ever runs twice at once."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from typing import Any
+
+from app.cli.context import CliContext
+from app.scheduling.alerts import AlertMonitor
+from app.scheduling.schedule import Schedule
+from app.scheduling.scheduler import FlowScheduler
+from app.sync.engine import RunSummary
+from app.sync.flows import FlowService
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "service",
+        help="run scheduled syncs and alerts without a window (for Windows Task Scheduler)",
+        description="Runs the flows on their schedules and sends alerts until stopped "
+        "(Ctrl+C, or ending the scheduled task).",
+    )
+    p.add_argument("--status", action="store_true", help="show the schedules and exit")
+    p.add_argument(
+        "--takeover-seconds",
+        type=float,
+        default=30.0,
+        help="while the window runs the schedule, how often to check whether it closed",
+    )
+    p.set_defaults(handler=_run)
+
+
+def _status(ctx: CliContext, scheduler: FlowScheduler) -> int:
+    next_runs = scheduler.next_runs()
+    flows = FlowService(ctx.store).list()
+    if not flows:
+        print("No flows yet.")
+        return 0
+    rows = [("Flow", "Schedule", "Next run")]
+    for f in flows:
+        nxt = next_runs.get(f.id)
+        rows.append(
+            (
+                f.slug,
+                Schedule.from_json(f.schedule).describe(),
+                f"{nxt:%a %d %b %H:%M}" if nxt else "—",
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    return 0
+
+
+def _run(ctx: CliContext) -> int:
+    store = ctx.store
+    monitor = AlertMonitor(store)
+
+    def finished(summary: RunSummary) -> None:
+        print(f"{summary.flow}: {summary.status} (run #{summary.run_id})", flush=True)
+
+    def check_alerts() -> None:
+        monitor.check()
+
+    scheduler = FlowScheduler(
+        store,
+        role="service",
+        on_run_finished=finished,
+        after_tick=check_alerts,
+        takeover_s=ctx.args.takeover_seconds,
+    )
+    if ctx.args.status:
+        return _status(ctx, scheduler)
+    stop = threading.Event()
+
+    def on_signal(_signum: int, _frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    if hasattr(signal, "SIGBREAK"):  # Windows: Ctrl+Break, and how a console task is ended
+        signal.signal(signal.SIGBREAK, on_signal)
+    status = scheduler.start()
+    print(f"Rooftop Sync service started ({status}): {scheduler.describe_status()}.", flush=True)
+    _status(ctx, scheduler)
+    last = status
+    try:
+        # Wake up now and then so a signal is handled promptly on every platform.
+        while not stop.wait(1.0):
+            if scheduler.status != last:
+                last = scheduler.status
+                print(f"Now {last}: {scheduler.describe_status()}.", flush=True)
+    finally:
+        print("Stopping: running syncs stop at a safe point…", flush=True)
+        scheduler.stop(wait=True)
+    print("Rooftop Sync service stopped.", flush=True)
+    return 0

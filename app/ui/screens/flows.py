@@ -1,0 +1,367 @@
+"""Flows screen: every flow with its schedule in plain words, last result and next run;
+Sync now with progress and Cancel; re-sync records or a date range; edit the schedule."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.scheduling.overview import FlowOverview, flow_overview
+from app.scheduling.runner import run_flow_locked
+from app.scheduling.scheduler import FlowScheduler
+from app.scheduling.schedules import ScheduleService
+from app.services.audit import current_os_user
+from app.store import Store
+from app.sync.engine import RunSummary
+from app.sync.progress import CancelToken
+from app.ui.dialogs.range_dialog import RangeDialog
+from app.ui.dialogs.resync_dialog import ResyncDialog
+from app.ui.dialogs.schedule_dialog import ScheduleDialog
+from app.ui.icons import icon
+from app.ui.manager_mode import AccessController
+from app.ui.models.flows_model import FLOW_ROLE, FlowsTableModel, next_run_text, run_status
+from app.ui.run_progress import RunProgress, throttled
+from app.ui.theme import STATUS_ICONS, Status, status_colour
+from app.ui.widgets import EmptyState, ScreenHeader, SearchBox
+from app.ui.workers import run_in_background
+
+REFRESH_MS = 20_000
+
+
+class FlowsScreen(QWidget):
+    status_message = Signal(str)
+    run_started = Signal(str)  # flow name — for the status bar / tray
+    run_finished = Signal(object)  # RunSummary
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        scheduler: FlowScheduler | None = None,
+        access: AccessController | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.scheduler = scheduler or FlowScheduler(store)  # a stopped one still forecasts
+        self.access = access
+        self.schedules = ScheduleService(store)
+        self.token: CancelToken | None = None
+        self.running_flow: int | None = None
+        self.last_summary: RunSummary | None = None
+        self._loaded = False
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 16)
+        layout.addWidget(
+            ScreenHeader(
+                "Flows",
+                "What is kept in step, when it runs next and how it went last time. "
+                "Sync now runs a flow at once; Re-sync sends one customer, vehicle or deal again.",
+            )
+        )
+        self.scheduler_label = QLabel(self.scheduler.describe_status())
+        self.scheduler_label.setObjectName("Muted")
+        layout.addWidget(self.scheduler_label)
+
+        bar = QHBoxLayout()
+        self.search = SearchBox("Filter flows by name or schedule")
+        bar.addWidget(self.search)
+        bar.addStretch(1)
+        self.sync_button = QPushButton(icon("mdi6.sync"), "Sync now")
+        self.resync_button = QPushButton(icon("mdi6.account-search-outline"), "Re-sync a record…")
+        self.range_button = QPushButton(icon("mdi6.calendar-range"), "Re-sync a date range…")
+        self.schedule_button = QPushButton(icon("mdi6.calendar-clock"), "Edit schedule…")
+        self.pause_button = QPushButton(icon("mdi6.pause-circle-outline"), "Pause schedule")
+        for b in (self.sync_button, self.resync_button, self.range_button,
+                  self.schedule_button, self.pause_button):  # fmt: skip
+            bar.addWidget(b)
+        layout.addLayout(bar)
+
+        self.model = FlowsTableModel()
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.proxy.setFilterKeyColumn(-1)
+        self.proxy.setSortRole(Qt.ItemDataRole.UserRole)
+        self.table = QTableView()
+        self.table.setObjectName("flows_table")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.setShowGrid(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        header = self.table.horizontalHeader()
+        for col in range(5):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(90)
+        self.table.verticalHeader().setDefaultSectionSize(32)
+        self.table.doubleClicked.connect(lambda _i: self.edit_schedule())
+
+        self.empty = EmptyState(
+            "mdi6.swap-horizontal-bold",
+            "No flows yet",
+            "A flow sends one kind of record from one system to another — for example "
+            "customers from the DMS to the CRM. Add your connections first; the demo "
+            "dealership (Demo menu) comes with six ready-made flows.",
+        )
+        self.no_match = QLabel("No flow matches your filter.")
+        self.no_match.setObjectName("Muted")
+        self.no_match.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.loading = QLabel("Loading flows…")
+        self.loading.setObjectName("Muted")
+        self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stack = QStackedWidget()
+        for w in (self.loading, self.table, self.empty, self.no_match):
+            self.stack.addWidget(w)
+        layout.addWidget(self.stack, 1)
+
+        self.detail = QLabel()
+        self.detail.setObjectName("flow_detail")
+        self.detail.setWordWrap(True)
+        self.detail.setTextFormat(Qt.TextFormat.RichText)
+        layout.addWidget(self.detail)
+        self.progress = RunProgress()
+        self.progress.hide()
+        layout.addWidget(self.progress)
+        result_row = QHBoxLayout()
+        self.result_icon = QLabel()
+        self.result_label = QLabel()
+        self.result_label.setObjectName("run_result")
+        self.result_label.setWordWrap(True)
+        result_row.addWidget(self.result_icon)
+        result_row.addWidget(self.result_label, 1)
+        layout.addLayout(result_row)
+
+        self.sync_button.clicked.connect(self.sync_now)
+        self.resync_button.clicked.connect(self.resync_record)
+        self.range_button.clicked.connect(self.resync_range)
+        self.schedule_button.clicked.connect(self.edit_schedule)
+        self.pause_button.clicked.connect(self.toggle_pause)
+        self.search.textChanged.connect(self._filter)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        if access is not None:
+            access.changed.connect(lambda _p: self._update_buttons())
+        self.timer = QTimer(self)
+        self.timer.setInterval(REFRESH_MS)
+        self.timer.timeout.connect(self.reload)
+        self.timer.start()
+        self._update_buttons()
+        self.reload()
+
+    # --- list --------------------------------------------------------------------------
+    def _load(self) -> list[FlowOverview]:
+        return flow_overview(self.store, self.scheduler.next_runs())
+
+    def reload(self) -> None:
+        run_in_background(self._load, on_success=self._loaded_rows, on_failure=self._say_error)
+
+    def _loaded_rows(self, rows: list[FlowOverview]) -> None:
+        selected = self.selected()
+        self.model.set_rows(rows)
+        self._loaded = True
+        self.scheduler_label.setText(self.scheduler.describe_status())
+        self._show_right_page()
+        if selected is not None:
+            self.select(selected.flow_id)
+        elif rows and not self.table.selectionModel().selectedRows():
+            self.table.selectRow(0)
+        self._selection_changed()
+
+    def select(self, flow_id: int) -> None:
+        row = self.model.row_of(flow_id)
+        if row >= 0:
+            self.table.selectRow(self.proxy.mapFromSource(self.model.index(row, 0)).row())
+
+    def _filter(self, text: str) -> None:
+        self.proxy.setFilterFixedString(text)
+        self._show_right_page()
+
+    def _show_right_page(self) -> None:
+        if not self._loaded:
+            self.stack.setCurrentWidget(self.loading)
+        elif self.model.rowCount() == 0:
+            self.stack.setCurrentWidget(self.empty)
+        elif self.proxy.rowCount() == 0:
+            self.stack.setCurrentWidget(self.no_match)
+        else:
+            self.stack.setCurrentWidget(self.table)
+
+    def selected(self) -> FlowOverview | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return self.proxy.data(rows[0], FLOW_ROLE)
+
+    def _selection_changed(self) -> None:
+        self._update_buttons()
+        f = self.selected()
+        if f is None:
+            self.detail.setText("")
+            return
+        status, text = run_status(f.last_status, f.last_errors)
+        colour = status_colour(status).name()
+        last = f"<span style='color:{colour}'><b>{text}</b></span>"
+        if f.last_at:
+            last += f" {f.last_at.astimezone():%a %d %b %H:%M}"
+        if f.last_error:
+            last += f" — {f.last_error}"
+        running = f"<br><b>Running now</b> — {f.running.describe()}" if f.running else ""
+        self.detail.setText(
+            f"<b>{f.name}</b> &nbsp;·&nbsp; {f.route} &nbsp;·&nbsp; {f.mode}<br>"
+            f"Schedule: {f.schedule.describe()} &nbsp;·&nbsp; next run: {next_run_text(f)}"
+            f"<br>Last run: {last}{running}"
+        )
+
+    def _update_buttons(self) -> None:
+        f = self.selected()
+        has = f is not None
+        policy = self.access.policy if self.access else None
+        can_schedule = policy is None or policy.can_edit_schedules
+        busy = self.token is not None
+        self.sync_button.setEnabled(has and not busy)
+        self.range_button.setEnabled(has and not busy)
+        self.resync_button.setEnabled(not busy)
+        self.schedule_button.setVisible(can_schedule)
+        self.pause_button.setVisible(can_schedule)
+        self.schedule_button.setEnabled(has)
+        scheduled = has and f is not None and f.schedule.kind != "manual"
+        self.pause_button.setEnabled(scheduled)
+        if f is not None and scheduled and not f.schedule.enabled:
+            self.pause_button.setText("Resume schedule")
+            self.pause_button.setIcon(icon("mdi6.play-circle-outline"))
+        else:
+            self.pause_button.setText("Pause schedule")
+            self.pause_button.setIcon(icon("mdi6.pause-circle-outline"))
+
+    # --- Sync now ----------------------------------------------------------------------
+    def sync_now(self) -> None:
+        f = self.selected()
+        if f is None or self.token is not None:
+            return
+        token = CancelToken()
+        self.token, self.running_flow = token, f.flow_id
+        self._update_buttons()
+        self.progress.begin(f"Syncing {f.name}…", token)
+        self._show_result(Status.RUNNING, f"{f.name} is running…")
+        self.run_started.emit(f.name)
+        who = f"{current_os_user()} (window)"
+        store, flow_id = self.store, f.flow_id
+
+        def work(progress):
+            return run_flow_locked(
+                store, flow_id, trigger="manual", triggered_by=who, cancel=token,
+                progress=throttled(progress), wait_s=2,
+            )  # fmt: skip
+
+        run_in_background(
+            work,
+            on_success=self._synced,
+            on_failure=self._sync_failed,
+            on_progress=self.progress.update_progress,
+        )
+
+    def _synced(self, summary: RunSummary) -> None:
+        self._run_over()
+        self.last_summary = summary
+        c = summary.counts
+        errors = c["failed"] + c["parked"]
+        status, text = run_status(summary.status, errors)
+        if summary.status == "cancelled":
+            message = (
+                f"{summary.flow}: cancelled. {c['created'] + c['updated']:,} records were sent "
+                "before it stopped; the next run carries on from there."
+            )
+        else:
+            message = (
+                f"{text} — read {c['read']:,}: {c['created']:,} new, {c['updated']:,} updated, "
+                f"{c['unchanged']:,} unchanged, {errors:,} failed."
+                + (f" {summary.error}" if summary.error else "")
+            )
+        self._show_result(status, message)
+        self.run_finished.emit(summary)
+        self.status_message.emit(message)
+
+    def _sync_failed(self, message: str) -> None:
+        self._run_over()
+        self._show_result(Status.ERROR, message)
+
+    def _run_over(self) -> None:
+        self.token = None
+        self.running_flow = None
+        self.progress.finish()
+        self._update_buttons()
+        self.reload()
+
+    # --- re-sync and schedules ---------------------------------------------------------
+    def resync_record(self) -> ResyncDialog:
+        dialog = ResyncDialog(self.store, self)
+        dialog.finished.connect(self._after_refresh)
+        dialog.open()
+        return dialog
+
+    def resync_range(self) -> RangeDialog | None:
+        f = self.selected()
+        if f is None:
+            return None
+        dialog = RangeDialog(self.store, f.flow_id, f.name, self)
+        dialog.finished.connect(self._after_refresh)
+        dialog.open()
+        return dialog
+
+    def edit_schedule(self) -> ScheduleDialog | None:
+        f = self.selected()
+        if f is None or (self.access and not self.access.policy.can_edit_schedules):
+            return None
+        dialog = ScheduleDialog(self.schedules, f.flow_id, f.name, f.schedule, self)
+        dialog.accepted.connect(lambda: self._schedule_saved(f.name, dialog))
+        dialog.open()
+        return dialog
+
+    def _schedule_saved(self, name: str, dialog: ScheduleDialog) -> None:
+        if dialog.saved is not None:
+            self.status_message.emit(f"Schedule of '{name}' saved: {dialog.saved.describe()}.")
+        run_in_background(self.scheduler.refresh, on_success=self._after_refresh)
+
+    def _after_refresh(self, _result: object = None) -> None:
+        self.reload()
+
+    def toggle_pause(self) -> None:
+        f = self.selected()
+        if f is None:
+            return
+        run_in_background(
+            self.schedules.set_enabled,
+            f.flow_id,
+            not f.schedule.enabled,
+            on_success=self._schedule_toggled,
+            on_failure=self._say_error,
+        )
+
+    def _schedule_toggled(self, _schedule: object = None) -> None:
+        run_in_background(self.scheduler.refresh, on_success=self._after_refresh)
+
+    # --- messages ----------------------------------------------------------------------
+    def _show_result(self, status: Status, message: str) -> None:
+        colour = status_colour(status)
+        self.result_icon.setPixmap(icon(STATUS_ICONS[status], colour).pixmap(18, 18))
+        self.result_label.setText(message)
+        self.result_label.setStyleSheet(f"color: {colour.name()};")
+
+    def _say_error(self, message: str) -> None:
+        self._show_result(Status.ERROR, message)

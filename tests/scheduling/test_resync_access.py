@@ -1,0 +1,81 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from app import secrets
+from app.scheduling.access import PIN_FIELD, PIN_OWNER, AccessService
+from app.scheduling.errors import AccessDeniedError
+from app.scheduling.resync import find_range, preview, run_preview, run_range
+from app.store import Store
+from app.sync.engine import SyncEngine
+from app.sync.errors import SyncError
+from app.sync.search import search
+from tests.sync.conftest import customer
+from tests.sync.memory_connector import World
+
+
+def test_preview_shows_field_changes_then_the_run_delivers_them(
+    store: Store, world: type[World], memory_flow: str
+) -> None:
+    world.source = [customer(1, first_name="Robert"), customer(2)]
+    SyncEngine(store).run(memory_flow)
+    world.source[0]["first_name"] = "Bob"
+    world.source[0]["mobile_phone"] = "(313) 555-0199"
+    hits = search(store, "robert")
+    assert [h.record_key for h in hits] == ["C00001"]
+    plan = preview(store, hits, triggered_by="manager")
+    assert plan.record_count == 1 and not plan.unmatched and not plan.busy
+    changed = {c.field: (c.before, c.after) for c in plan.changes}
+    assert changed == {"first_name": ("Robert", "Bob"), "phone": ("+13135550001", "+13135550199")}
+    assert {c.system for c in plan.changes} == {"Memory CRM"}
+    assert [r["first_name"] for r in world.sink.values() if r["external_id"] == "C00001"] == [
+        "Robert"
+    ]  # the preview sent nothing
+    [summary] = run_preview(store, plan, triggered_by="manager")
+    assert summary.status == "succeeded" and summary.counts["updated"] == 1
+    [rec] = [r for r in world.sink.values() if r["external_id"] == "C00001"]
+    assert rec["first_name"] == "Bob" and rec["phone"] == "+13135550199"
+
+
+def test_date_range_finds_and_resends_only_records_changed_inside_it(
+    store: Store, world: type[World], memory_flow: str
+) -> None:
+    world.source = [customer(n, updated=f"2026-03-{n:02d}T10:00:00Z") for n in range(1, 8)]
+    SyncEngine(store).run(memory_flow)
+    writes_before = sum(world.writes)
+    found = find_range(
+        store, memory_flow, datetime(2026, 3, 3, tzinfo=UTC), datetime(2026, 3, 5, 23, tzinfo=UTC)
+    )
+    assert found.keys == ["C00003", "C00004", "C00005"] and found.cursor_field == "updated_at"
+    summaries = run_range(store, found, triggered_by="manager")
+    assert [s.status for s in summaries] == ["succeeded"]
+    assert sum(world.writes) - writes_before == 3  # forced: sent again though unchanged
+    with pytest.raises(SyncError, match="end of the range"):
+        find_range(store, memory_flow, datetime(2026, 3, 5, tzinfo=UTC),
+                   datetime(2026, 3, 1, tzinfo=UTC))  # fmt: skip
+
+
+def test_manager_mode_needs_a_pin_to_leave(store: Store) -> None:
+    access = AccessService(store)
+    secrets.delete_secret(PIN_OWNER, PIN_FIELD)
+    try:
+        assert access.policy().can_edit_connections
+        with pytest.raises(AccessDeniedError, match="Set an admin PIN first"):
+            access.enter_manager_mode()
+        with pytest.raises(AccessDeniedError, match="4 to 12 digits"):
+            access.set_pin("12a4")
+        access.set_pin("2468")
+        stored = secrets.get_secret(PIN_OWNER, PIN_FIELD) or ""
+        assert "2468" not in stored and stored.startswith("pbkdf2_sha256$")
+        policy = access.enter_manager_mode()
+        assert policy.is_manager and not policy.can_see_secrets and not policy.can_edit_mappings
+        assert policy.can_sync_now and policy.can_resync and policy.can_work_duplicates
+        assert AccessService(store).policy().is_manager  # persisted
+        with pytest.raises(AccessDeniedError, match="Leave manager mode"):
+            access.set_pin("1111")
+        with pytest.raises(AccessDeniedError, match="not right"):
+            access.leave_manager_mode("1357")
+        assert access.policy().is_manager
+        assert not access.leave_manager_mode("2468").is_manager
+    finally:
+        secrets.delete_secret(PIN_OWNER, PIN_FIELD)
