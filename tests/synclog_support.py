@@ -1,0 +1,61 @@
+"""Helpers for the sync log tests: apply the viewer's index statements (until the lead
+adds them as a migration) and fill the run log with real engine runs (memory systems)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from app.services.profiles import ProfileService
+from app.store import Store
+from app.store.schema_synclog import STATEMENTS
+from app.sync.engine import RunSummary, SyncEngine
+from app.sync.flows import FlowDefinition, FlowService
+from tests.sync.conftest import CUSTOMER_MAPPING, customer
+from tests.sync.memory_connector import World
+
+BLOCKED = "blocked@example.com"
+
+
+def apply_synclog_schema(store: Store) -> Store:
+    with store.engine.begin() as conn:
+        for statement in STATEMENTS:
+            conn.exec_driver_sql(statement)
+    return store
+
+
+def run_with_one_reject(store: Store, world: type[World], flow: str) -> RunSummary:
+    """Five customers; C00002's e-mail is refused by the destination (parked)."""
+    world.source = [customer(n, f"2026-01-01T00:00:0{n}Z") for n in range(1, 6)]
+    world.source[1] = customer(2, "2026-01-01T00:00:02Z", email=BLOCKED)
+    world.reject_if = {BLOCKED: f"email: '{BLOCKED}' is on the block list"}
+    return SyncEngine(store).run(flow, trigger="manual", triggered_by="jsmith")
+
+
+FLOW = "customers-test"
+
+
+@pytest.fixture
+def synclog_memory(store: Store) -> Iterator[type[World]]:
+    """Memory DMS -> memory CRM customers flow (``FLOW``) and the viewer's indexes on
+    ``store``; use with ``pytestmark = pytest.mark.usefixtures("synclog_memory")``."""
+    World.reset()
+    profiles = ProfileService(store)
+    src = profiles.create("Memory DMS", "test_memory", {"name": "dms"})
+    dst = profiles.create("Memory CRM", "test_memory", {"name": "crm"})
+    FlowService(store).upsert(
+        FlowDefinition(
+            slug=FLOW,
+            name="Customers (test)",
+            source_profile_id=src.id,
+            source_stream="customers",
+            dest_profile_id=dst.id,
+            dest_stream="contacts",
+            mapping=CUSTOMER_MAPPING,
+            ownership={"email": "destination"},
+        )
+    )
+    apply_synclog_schema(store)
+    yield World
+    World.reset()
