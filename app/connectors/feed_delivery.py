@@ -1,0 +1,187 @@
+"""Where an inventory feed goes: a folder / network share, an SFTP server, or an HTTPS
+feed receiver. One profile per destination; the feed's own settings (channel, dealer
+details, columns) live on the feed, not here.
+
+Every delivery is atomic for the reader: folder and SFTP write a hidden temporary file
+and rename it over the final name; an HTTP upload replaces the listings in one request.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+from app.connectors.base import CheckResult, ConfigField, Connector, FieldType
+from app.connectors.errors import ConnectorError
+from app.connectors.feed_files import ChunkHook, DeliveryReceipt, probe_folder, write_atomic
+from app.connectors.rest_helpers import timed_check
+
+MODES = ("folder", "sftp", "http")
+CHANNELS = ("google", "meta", "website")
+
+
+class FeedTargetConnector(Connector):
+    kind = "feed_target"
+    label = "Inventory feed destination"
+    description = (
+        "Where a vehicle inventory feed (Google, Meta or your website) is delivered: a "
+        "folder or network share, an SFTP server, or an HTTPS feed upload."
+    )
+    fields: ClassVar[tuple[ConfigField, ...]] = (
+        ConfigField(
+            "delivery",
+            "Deliver by",
+            FieldType.CHOICE,
+            required=True,
+            default="http",
+            choices=MODES,
+            help="folder: a local folder or network share. sftp: upload to an SFTP "
+            "server. http: upload to the channel's or website's feed address.",
+        ),
+        ConfigField(
+            "file_name",
+            "File name",
+            help="Name of the feed file, e.g. google_vehicles.tsv. Empty: <channel>.csv/.tsv.",
+        ),
+        ConfigField(
+            "folder",
+            "Folder",
+            FieldType.PATH,
+            help=r"For folder delivery: e.g. C:\Feeds or \\web-server\feeds",
+        ),
+        ConfigField("sftp_host", "SFTP server", help="Host name, e.g. sftp.feedprovider.com"),
+        ConfigField(
+            "sftp_port", "SFTP port", FieldType.INTEGER, default=22, minimum=1, maximum=65535
+        ),
+        ConfigField("sftp_username", "SFTP user name"),
+        ConfigField(
+            "sftp_password",
+            "SFTP password",
+            secret=True,
+            help="Stored in the Windows Credential Manager / system keyring, never on disk.",
+        ),
+        ConfigField(
+            "sftp_private_key",
+            "SFTP private key",
+            secret=True,
+            help="Paste the key text instead of a password if the provider uses keys.",
+        ),
+        ConfigField("sftp_folder", "SFTP folder", default=".", help="Remote folder, e.g. /in"),
+        ConfigField(
+            "sftp_host_key",
+            "Host key fingerprint",
+            help="SHA256:… as the provider gives it. Test connection shows the server's.",
+        ),
+        ConfigField(
+            "http_url",
+            "Upload address",
+            FieldType.URL,
+            help="For http delivery: the full feed address, e.g. https://feeds.example.com"
+            "/feeds/website",
+            placeholder="https://",
+        ),
+        ConfigField(
+            "http_method", "Upload method", FieldType.CHOICE, default="PUT", choices=("PUT", "POST")
+        ),
+        ConfigField("api_key_header", "API key header", default="X-API-Key"),
+        ConfigField(
+            "api_key",
+            "API key",
+            secret=True,
+            help="Stored in the Windows Credential Manager / system keyring, never on disk.",
+        ),
+        ConfigField(
+            "timeout_s", "Timeout (seconds)", FieldType.INTEGER, default=60, minimum=1, maximum=600
+        ),
+    )
+
+    def _setting(self, name: str) -> Any:
+        return self.field(name).coerce(self.settings.get(name))
+
+    @property
+    def mode(self) -> str:
+        return str(self._setting("delivery") or "http")
+
+    @classmethod
+    def validate(cls, settings: dict[str, Any], secrets: dict[str, str]) -> dict[str, str]:
+        problems = super().validate(settings, secrets)
+        mode = str(settings.get("delivery") or "http")
+        needs = {
+            "folder": ("folder",),
+            "sftp": ("sftp_host", "sftp_username"),
+            "http": ("http_url",),
+        }.get(mode, ())
+        for name in needs:
+            if not str(settings.get(name) or "").strip():
+                problems.setdefault(name, f"{cls.field(name).label} is required for {mode}.")
+        if mode == "sftp" and not (secrets.get("sftp_password") or secrets.get("sftp_private_key")):
+            problems.setdefault("sftp_password", "Give a password or a private key for SFTP.")
+        if mode == "http" and not secrets.get("api_key"):
+            problems.setdefault("api_key", "API key is required for http upload.")
+        return problems
+
+    def file_name(self, channel: str, file_format: str) -> str:
+        name = str(self._setting("file_name") or "").strip()
+        if name and ("/" in name or "\\" in name or name.startswith(".")):
+            raise ConnectorError(f"The feed file name '{name}' must be a plain file name.")
+        return name or f"{channel}.{file_format}"
+
+    def sftp_settings(self) -> Any:
+        from app.connectors.feed_sftp import SftpSettings  # paramiko loads only when used
+
+        return SftpSettings(
+            host=str(self._setting("sftp_host") or ""),
+            port=int(self._setting("sftp_port")),
+            username=str(self._setting("sftp_username") or ""),
+            password=self.secrets.get("sftp_password", ""),
+            private_key=self.secrets.get("sftp_private_key", ""),
+            folder=str(self._setting("sftp_folder") or "."),
+            host_key=str(self._setting("sftp_host_key") or ""),
+            timeout_s=float(self._setting("timeout_s")),
+        )
+
+    def deliver(
+        self,
+        name: str,
+        data: bytes,
+        content_type: str,
+        *,
+        on_chunk: ChunkHook | None = None,
+    ) -> DeliveryReceipt:
+        """Put one complete feed file at the destination, atomically."""
+        if self.mode == "folder":
+            return write_atomic(Path(str(self._setting("folder"))), name, data, on_chunk=on_chunk)
+        if self.mode == "sftp":
+            from app.connectors import feed_sftp
+
+            return feed_sftp.upload(self.sftp_settings(), name, data, on_chunk)
+        from app.connectors import feed_http
+
+        return feed_http.upload(
+            str(self._setting("http_url")),
+            data,
+            content_type,
+            api_key=self.secrets.get("api_key", ""),
+            header=str(self._setting("api_key_header") or "X-API-Key"),
+            method=str(self._setting("http_method")),
+            timeout_s=float(self._setting("timeout_s")),
+        )
+
+    def check(self) -> CheckResult:
+        return timed_check("feed destination", self._probe)
+
+    def _probe(self) -> str:
+        if self.mode == "folder":
+            return probe_folder(Path(str(self._setting("folder") or "")))
+        if self.mode == "sftp":
+            from app.connectors import feed_sftp
+
+            return feed_sftp.probe(self.sftp_settings())
+        from app.connectors import feed_http
+
+        return feed_http.probe(
+            str(self._setting("http_url")),
+            api_key=self.secrets.get("api_key", ""),
+            header=str(self._setting("api_key_header") or "X-API-Key"),
+            timeout_s=float(self._setting("timeout_s")),
+        )

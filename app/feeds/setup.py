@@ -1,0 +1,105 @@
+"""Create or change a feed (stored as a flow: DMS inventory -> feed destination, with the
+feed settings in its options and, for the website CSV, its column mapping), and export a
+feed to a file without recording a publication (``feed export``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.connectors.feed_files import write_atomic
+from app.feeds.build import build_feed
+from app.feeds.config import (
+    CHANNEL_LABELS,
+    DEFAULT_INTERVAL_S,
+    WEBSITE_MAPPING,
+    FeedConfig,
+)
+from app.feeds.errors import FeedError, FeedNotFoundError
+from app.feeds.publish import list_feeds, read_source
+from app.formats.feeds.common import FeedFile
+from app.mapping.model import Mapping
+from app.services.profiles import ProfileInfo, ProfileService
+from app.store import Store
+from app.sync.flows import FlowDefinition, FlowInfo, FlowService
+
+DMS_KINDS = ("dms_rest", "dms_file")
+
+
+def save_feed(
+    store: Store,
+    *,
+    slug: str,
+    config: FeedConfig,
+    dms_profile_id: int,
+    target_profile_id: int,
+    name: str = "",
+    mapping: Mapping | None = None,
+    interval_s: int = DEFAULT_INTERVAL_S,
+    realtime: bool = True,
+) -> FlowInfo:
+    """Create or update a feed. ``realtime`` marks it for republishing on a sale."""
+    if mapping is None:
+        mapping = WEBSITE_MAPPING if config.channel == "website" else Mapping(())
+    definition = FlowDefinition(
+        slug=slug,
+        name=name or f"Inventory feed: {CHANNEL_LABELS[config.channel]}",
+        source_profile_id=dms_profile_id,
+        source_stream="inventory",
+        dest_profile_id=target_profile_id,
+        dest_stream=config.channel,
+        mapping=mapping,
+        mode="realtime" if realtime else "full",
+        options=config.to_options(),
+        schedule={"interval_s": int(interval_s)},
+    )
+    return FlowService(store).upsert(definition, comment="feed settings")
+
+
+def dms_profile(store: Store, name: str | None = None) -> ProfileInfo:
+    """The named DMS connection, or the first DMS (REST or extract) connection."""
+    profiles = ProfileService(store).list()
+    if name:
+        for p in profiles:
+            if p.name == name or str(p.id) == name:
+                return p
+        raise FeedNotFoundError(f"There is no connection named '{name}'.")
+    for kind in DMS_KINDS:
+        for p in profiles:
+            if p.kind == kind:
+                return p
+    raise FeedNotFoundError(
+        "There is no DMS connection in this data folder.",
+        hint="Add one under Connections (or start the demo), then try again.",
+    )
+
+
+def config_for_export(store: Store, channel: str) -> tuple[FeedConfig, Mapping]:
+    """The settings of an existing feed of ``channel`` (dealer details, website columns),
+    else the defaults."""
+    for info in list_feeds(store):
+        config = FeedConfig.from_options(info.options)
+        if config.channel == channel:
+            return config, info.mapping
+    return FeedConfig(channel), WEBSITE_MAPPING if channel == "website" else Mapping(())
+
+
+def export_feed(
+    store: Store,
+    channel: str,
+    out: Path,
+    *,
+    connection: str | None = None,
+    config: FeedConfig | None = None,
+    mapping: Mapping | None = None,
+) -> FeedFile:
+    """Build one channel's feed from the DMS and write it to ``out`` (atomically)."""
+    if channel not in CHANNEL_LABELS:
+        raise FeedError(f"Unknown feed format '{channel}'; use google, meta or website.")
+    profile = dms_profile(store, connection)
+    default_config, default_mapping = config_for_export(store, channel)
+    snapshot = read_source(store, profile.id)
+    feed = build_feed(snapshot, config or default_config, mapping or default_mapping)
+    feed.excluded = [*snapshot.parked, *feed.excluded]
+    target = out.expanduser().resolve()
+    write_atomic(target.parent, target.name, feed.data)
+    return feed
