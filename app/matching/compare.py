@@ -1,0 +1,287 @@
+"""Field comparisons of candidate pairs, as small integer *levels* (0 = cannot compare).
+
+String similarity (rapidfuzz Jaro-Winkler) is computed once per distinct pair of values
+(``process.cpdist`` over unique code pairs, all cores), then spread back to the pairs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import process
+from rapidfuzz.distance import JaroWinkler
+
+from app.matching import nicknames
+from app.matching.normalise import Norm
+
+I64 = npt.NDArray[np.int64]
+I8 = npt.NDArray[np.int8]
+F32 = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    levels: tuple[str, ...]  # level 1.. (0 is "missing on one side")
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("first", ("same", "nickname", "close", "similar", "different")),
+    Field("last", ("same", "close", "similar", "different")),
+    Field("email", ("same", "different")),
+    Field("phone", ("same", "one digit off", "different")),
+    Field("dob", ("same", "close", "different")),
+    Field("zip", ("same", "different")),
+    Field("address", ("same", "similar", "different")),
+)
+FIELD_INDEX = {f.name: i for i, f in enumerate(FIELDS)}
+
+
+@dataclass
+class Comparison:
+    """Levels per field (int8 arrays aligned with the pairs) and name similarities."""
+
+    levels: dict[str, I8]
+    first_sim: F32
+    last_sim: F32
+    swapped: npt.NDArray[np.bool_]
+
+    def matrix(self) -> npt.NDArray[np.int8]:
+        return np.stack([self.levels[f.name] for f in FIELDS], axis=1)
+
+
+def pair_sim(a: npt.NDArray[np.int32], b: npt.NDArray[np.int32], vocab: list[str]) -> F32:
+    """Jaro-Winkler similarity of vocab[a] vs vocab[b] (0 where either is missing)."""
+    out = np.zeros(len(a), dtype=np.float32)
+    ok = (a >= 0) & (b >= 0)
+    if not ok.any():
+        return out
+    v = max(len(vocab), 1)
+    key = np.minimum(a[ok], b[ok]).astype(np.int64) * v + np.maximum(a[ok], b[ok])
+    uniq, inverse = np.unique(key, return_inverse=True)
+    words = np.asarray(vocab, dtype=object)
+    qa, qb = words[uniq // v].tolist(), words[uniq % v].tolist()
+    workers = -1 if len(qa) > 5_000 else 1  # threads cost more than they save on few pairs
+    sims = process.cpdist(qa, qb, scorer=JaroWinkler.normalized_similarity, workers=workers)
+    out[ok] = np.asarray(sims, dtype=np.float32)[inverse]
+    return out
+
+
+def nickname_pairs(
+    a: npt.NDArray[np.int32], b: npt.NDArray[np.int32], vocab: list[str]
+) -> npt.NDArray[np.bool_]:
+    """Equivalent given names ("bob"/"robert", "chris"/"christina")."""
+    out = np.zeros(len(a), dtype=bool)
+    ok = (a >= 0) & (b >= 0) & (a != b)
+    if not ok.any():
+        return out
+    known = np.array(
+        [w in nicknames.EQUIVALENT or w in nicknames.CANONICAL for w in vocab] + [False]
+    )
+    ok &= known[np.where(a >= 0, a, len(vocab))] & known[np.where(b >= 0, b, len(vocab))]
+    if not ok.any():
+        return out
+    v = max(len(vocab), 1)
+    key = a[ok].astype(np.int64) * v + b[ok]
+    uniq, inverse = np.unique(key, return_inverse=True)
+    eq = np.array(
+        [nicknames.equivalent(vocab[k // v], vocab[k % v]) for k in uniq.tolist()], dtype=bool
+    )
+    out[ok] = eq[inverse]
+    return out
+
+
+def initial_match(
+    a: npt.NDArray[np.int32], b: npt.NDArray[np.int32], vocab: list[str]
+) -> npt.NDArray[np.bool_]:
+    """One side is just the other's initial ("j" / "john")."""
+    lens = np.array([len(w) for w in vocab] + [0], dtype=np.int64)
+    first = np.array([w[:1] for w in vocab] + [""], dtype=object)
+    ia, ib = np.where(a >= 0, a, len(vocab)), np.where(b >= 0, b, len(vocab))
+    one = ((lens[ia] == 1) | (lens[ib] == 1)) & (a >= 0) & (b >= 0)
+    return one & (first[ia] == first[ib])
+
+
+_OFF_BY_ONE = np.array(
+    sorted(
+        {d * 10**k for d in range(1, 10) for k in range(15)}
+        | {9 * d * 10**k for d in range(1, 10) for k in range(15)}
+    ),
+    dtype=np.int64,
+)
+
+
+def _one_digit_off(pa: I64, pb: I64) -> npt.NDArray[np.bool_]:
+    """Numbers differing by one wrong digit (d x 10^k) or two swapped neighbouring digits
+    ((x - y) x 9 x 10^k)."""
+    return (pa > 0) & (pb > 0) & np.isin(np.abs(pa - pb), _OFF_BY_ONE)
+
+
+def _ymd(days: npt.NDArray[np.int64]) -> tuple[I64, I64, I64]:
+    """Civil (year, month, day) of days since 1970-01-01 (Howard Hinnant's algorithm)."""
+    z = days + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = np.where(mp < 10, mp + 3, mp - 9)
+    return yoe + era * 400 + (m <= 2), m, d
+
+
+def dob_close(da: npt.NDArray[np.int32], db: npt.NDArray[np.int32]) -> npt.NDArray[np.bool_]:
+    """Same birth date but for day/month swapped or one part mistyped."""
+    ya, ma, dda = _ymd(da.astype(np.int64))
+    yb, mb, ddb = _ymd(db.astype(np.int64))
+    same = (ya == yb).astype(int) + (ma == mb).astype(int) + (dda == ddb).astype(int)
+    swapped = (ya == yb) & (ma == ddb) & (dda == mb)
+    return (same == 2) | swapped
+
+
+def compare(norm: Norm, a: I64, b: I64) -> Comparison:
+    """Levels of each field for the pairs (a[i], b[i])."""
+    A, B = norm.take(a), norm.take(b)
+    levels: dict[str, I8] = {}
+
+    # Names, with a check for first and last swapped between the two records.
+    first_sim = pair_sim(A["first"], B["first"], norm.first_vocab)
+    last_sim = pair_sim(A["last"], B["last"], norm.last_vocab)
+    swapped = swapped_names(norm, A, B)
+    nick = nickname_pairs(A["first"], B["first"], norm.first_vocab)
+    initial = initial_match(A["first"], B["first"], norm.first_vocab)
+    missing_f = (A["first"] < 0) | (B["first"] < 0)
+    first = np.select(
+        [
+            missing_f,
+            A["first"] == B["first"],
+            nick,
+            first_sim >= 0.92,
+            (first_sim >= 0.8) | initial,
+        ],
+        [0, 1, 2, 3, 4],
+        5,
+    ).astype(np.int8)
+    missing_l = (A["last"] < 0) | (B["last"] < 0)
+    # A married or hyphenated name keeps one part: "moore powell" vs "moore".
+    part = _token_overlap(A["last"], B["last"], norm.last_vocab, last_sim)
+    last = np.select(
+        [missing_l, A["last"] == B["last"], last_sim >= 0.92, (last_sim >= 0.8) | part],
+        [0, 1, 2, 3],
+        4,
+    ).astype(np.int8)
+    first[swapped], last[swapped] = 1, 1
+    levels["first"], levels["last"] = first, last
+
+    ea, eb = A["email"], B["email"]
+    levels["email"] = np.select([(ea < 0) | (eb < 0), ea == eb], [0, 1], 2).astype(np.int8)
+
+    pa, pb = A["phones"], B["phones"]
+    has_a, has_b = (pa > 0).any(axis=1), (pb > 0).any(axis=1)
+    shared = np.zeros(len(a), dtype=bool)
+    for i in range(pa.shape[1]):
+        for j in range(pb.shape[1]):
+            shared |= (pa[:, i] > 0) & (pa[:, i] == pb[:, j])
+    # One digit off: primary (first known) numbers only; it is weak evidence anyway.
+    close = np.zeros(len(a), dtype=bool)
+    rows = np.flatnonzero(has_a & has_b & ~shared)
+    if len(rows):
+        prim_a = pa[rows, np.argmax(pa[rows] > 0, axis=1)]
+        prim_b = pb[rows, np.argmax(pb[rows] > 0, axis=1)]
+        close[rows] = _one_digit_off(prim_a, prim_b)
+    levels["phone"] = np.select([~has_a | ~has_b, shared, close], [0, 1, 2], 3).astype(np.int8)
+
+    da, db = A["dob"], B["dob"]
+    dob = np.select([(da < 0) | (db < 0), da == db], [0, 1], 3).astype(np.int8)
+    differ = np.flatnonzero(dob == 3)
+    dob[differ[dob_close(da[differ], db[differ])]] = 2
+    levels["dob"] = dob
+
+    za, zb = A["zip5"], B["zip5"]
+    levels["zip"] = np.select([(za < 0) | (zb < 0), za == zb], [0, 1], 2).astype(np.int8)
+
+    ha, hb, sa, sb = A["house"], B["house"], A["street"], B["street"]
+    street_sim = pair_sim(sa, sb, norm.street_vocab)
+    levels["address"] = np.select(
+        [
+            (ha < 0) | (hb < 0) | (sa < 0) | (sb < 0),
+            (ha == hb) & (sa == sb),
+            (ha == hb) & (street_sim >= 0.88),
+        ],
+        [0, 1, 2],
+        3,
+    ).astype(np.int8)
+    return Comparison(levels, first_sim, last_sim, swapped)
+
+
+def swapped_names(
+    norm: Norm, A: dict[str, np.ndarray], B: dict[str, np.ndarray]
+) -> npt.NDArray[np.bool_]:
+    """First and last name swapped between the two records ("Lee Kim" / "Kim Lee")."""
+    if len(A["first"]) <= 2_000:  # a probe: a few string look-ups beat re-coding the vocab
+        fv, lv = norm.first_vocab, norm.last_vocab
+        out = np.zeros(len(A["first"]), dtype=bool)
+        for i, (fa, la, fb, lb) in enumerate(
+            zip(
+                A["first"].tolist(),
+                A["last"].tolist(),
+                B["first"].tolist(),
+                B["last"].tolist(),
+                strict=True,
+            )
+        ):
+            if (
+                min(fa, la, fb, lb) >= 0
+                and fv[fa] == lv[lb]
+                and lv[la] == fv[fb]
+                and fv[fa] != lv[la]
+            ):
+                out[i] = True
+        return out
+    fj, lj = _joint(norm)
+    fa, fb = fj[A["first"]], fj[B["first"]]  # index -1 is the "missing" slot
+    la, lb = lj[A["last"]], lj[B["last"]]
+    return (fa >= 0) & (la >= 0) & (fa == lb) & (la == fb) & (fa != la)
+
+
+def _joint(norm: Norm) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """First and last name codes in one shared vocabulary (last slot = missing = -1)."""
+    codes, _ = (
+        np.unique(
+            np.asarray(norm.first_vocab + norm.last_vocab, dtype=object).astype(str),
+            return_inverse=True,
+        )[1],
+        None,
+    )
+    nf = len(norm.first_vocab)
+    fj = np.append(codes[:nf], -1).astype(np.int64)
+    lj = np.append(codes[nf:], -1).astype(np.int64)
+    return fj, lj
+
+
+def _token_overlap(
+    a: npt.NDArray[np.int32], b: npt.NDArray[np.int32], vocab: list[str], sim: F32
+) -> npt.NDArray[np.bool_]:
+    """Multi-word last names sharing a word ("moore powell" / "moore")."""
+    if len(a) <= 2_000:
+        out = np.zeros(len(a), dtype=bool)
+        for i, (x, y, s) in enumerate(zip(a.tolist(), b.tolist(), sim.tolist(), strict=True)):
+            if x >= 0 and y >= 0 and x != y and s < 0.8:
+                out[i] = bool(set(vocab[x].split()) & set(vocab[y].split()))
+        return out
+    multi = np.array([" " in w for w in vocab] + [False])
+    ia, ib = np.where(a >= 0, a, len(vocab)), np.where(b >= 0, b, len(vocab))
+    rows = np.flatnonzero((multi[ia] | multi[ib]) & (a >= 0) & (b >= 0) & (a != b) & (sim < 0.8))
+    out = np.zeros(len(a), dtype=bool)
+    if not len(rows):
+        return out
+    v = max(len(vocab), 1)
+    key = ia[rows].astype(np.int64) * v + ib[rows]
+    uniq, inverse = np.unique(key, return_inverse=True)
+    hit = np.array(
+        [bool(set(vocab[k // v].split()) & set(vocab[k % v].split())) for k in uniq.tolist()]
+    )
+    out[rows] = hit[inverse]
+    return out

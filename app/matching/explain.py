@@ -1,0 +1,49 @@
+"""Reasons: why a pair scored what it did, in words an admin reads at a glance."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from app.matching.scoring import Scored
+
+_LABELS: dict[str, dict[int, str]] = {
+    "email": {1: "same e-mail", 2: "different e-mail"},
+    "phone": {1: "same phone", 2: "phone one digit off", 3: "different phone"},
+    "dob": {1: "same birth date", 2: "birth date nearly the same", 3: "different birth date"},
+    "zip": {1: "same ZIP", 2: "different ZIP"},
+    "address": {1: "same street address", 2: "similar street address", 3: "different address"},
+}
+
+
+def reasons(scored: Scored, rows: npt.NDArray[np.int64] | None = None) -> list[str]:
+    """One reason text per pair (``rows`` selects pairs; default all)."""
+    idx = np.arange(len(scored)) if rows is None else rows
+    lv = {k: v[idx] for k, v in scored.cmp.levels.items()}
+    parts: list[npt.NDArray[np.object_]] = []
+    first, last = lv["first"], lv["last"]
+    fs, ls = scored.cmp.first_sim[idx], scored.cmp.last_sim[idx]
+    swapped = scored.cmp.swapped[idx]
+    name = np.full(len(idx), "", dtype=object)
+    both_same = (first == 1) & (last == 1)
+    name[both_same] = "same name"
+    sim = (fs + ls) / 2
+    fuzzy = ~both_same & (first > 0) & (last > 0)
+    name[fuzzy] = [f"name {v:.2f}" for v in sim[fuzzy].tolist()]
+    name[(first == 2) & (last == 1)] = "nickname, same last name"
+    name[(first == 0) & (last == 1)] = "same last name"
+    name[(first == 1) & (last == 4)] = "same first name, different last name"
+    name[(first == 5) & ~swapped] = "different first name"
+    name[swapped] = "first and last name swapped"
+    parts.append(name)
+    for field, labels in _LABELS.items():
+        col = np.full(len(idx), "", dtype=object)
+        for level, text in labels.items():
+            col[lv[field] == level] = text
+        parts.append(col)
+    hh = np.where(scored.household[idx], "likely family members (shared details)", "")
+    parts.append(hh.astype(object))
+    out = []
+    for row in zip(*[p.tolist() for p in parts], strict=True):
+        out.append(", ".join(x for x in row if x))
+    return out

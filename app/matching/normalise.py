@@ -1,0 +1,307 @@
+"""Normalise a role frame (see ``roles.role_frame``) into integer-coded match fields.
+
+Every field becomes a numpy array of codes, so blocking and comparison are array work:
+names and ZIPs are normalised once per distinct value; phones and e-mails, which are
+nearly all distinct, through code-point matrices (``textmatrix``). Values the fast paths
+cannot vouch for (foreign numbers, odd e-mails) go through ``app.domain.normalise``
+(phonenumbers, email-validator) one distinct value at a time. Missing or invalid values
+are coded -1 (0 for phones) and simply do not take part in matching.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from app.domain import normalise as dn
+from app.matching import address, names, nicknames
+from app.matching import textmatrix as tm
+
+I32 = npt.NDArray[np.int32]
+I64 = npt.NDArray[np.int64]
+
+EPOCH = date(1970, 1, 1)
+_EMAIL_FAST = re.compile(
+    r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}"
+)
+_SPECIAL_TLDS = ("test", "invalid", "local", "localhost", "example", "onion", "arpa")
+_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%Y%m%d", "%m-%d-%Y", "%d-%b-%Y", "%b %d %Y")
+
+
+@dataclass
+class Norm:
+    """Integer-coded match fields of ``n`` records (row i = input row i)."""
+
+    n: int
+    first: I32  # code into first_vocab, -1 missing
+    first_vocab: list[str]
+    first_canon: I32  # nickname group code
+    last: I32  # code into last_vocab
+    last_vocab: list[str]
+    last_sdx: I32  # Soundex code of the last name
+    email: I64  # 63-bit hash of the normalised address, -1 missing
+    phones: I64  # (n, k) E.164 numbers as integers (13135550142), 0 missing
+    house: I64  # house number, -1 missing
+    street: I32  # code of the street name's first word into street_vocab
+    street_vocab: list[str]
+    zip5: I32
+    dob: I32  # days since 1970-01-01, -1 missing
+    stats: dict[str, int] = field(default_factory=dict)
+    canon_vocab: list[str] = field(default_factory=list)
+    sdx_vocab: list[str] = field(default_factory=list)
+
+    def take(self, rows: npt.NDArray[np.int64]) -> dict[str, np.ndarray]:
+        """The coded fields of ``rows`` (for comparisons)."""
+        return {
+            k: getattr(self, k)[rows]
+            for k in (
+                "first",
+                "first_canon",
+                "last",
+                "last_sdx",
+                "email",
+                "phones",
+                "house",
+                "street",
+                "zip5",
+                "dob",
+            )
+        }
+
+
+def _codes(values: pd.Series, fn: object) -> tuple[I32, list[str]]:
+    """Apply ``fn`` to each distinct value; codes of the results ('' -> -1)."""
+    codes, uniques = pd.factorize(values.fillna("").astype(str), sort=False)
+    out = [fn(u) for u in uniques.tolist()]  # type: ignore[operator]
+    out_codes, vocab = pd.factorize(pd.Series(out, dtype=object), sort=False)
+    vocab_list = [str(v) for v in vocab.tolist()]
+    if "" in vocab_list:
+        empty = vocab_list.index("")
+        out_codes = np.where(out_codes == empty, -1, out_codes)
+    mapped = out_codes[codes] if len(codes) else np.zeros(0, dtype=np.int64)
+    mapped = np.where(codes < 0, -1, mapped)
+    return mapped.astype(np.int32), vocab_list
+
+
+def _recode(codes: I32, vocab: list[str], fn: object) -> tuple[I32, list[str]]:
+    """Codes (and vocabulary) of ``fn(vocab[code])``, for derived keys such as Soundex."""
+    derived = [fn(v) for v in vocab]  # type: ignore[operator]
+    d_codes, d_vocab = pd.factorize(pd.Series(derived, dtype=object), sort=False)
+    lookup = np.append(d_codes, -1).astype(np.int32)
+    words = [str(v) for v in d_vocab.tolist()]
+    if "" in words:
+        lookup[lookup == words.index("")] = -1
+    return lookup[np.where(codes < 0, len(vocab), codes)], words
+
+
+@lru_cache(maxsize=1024)
+def _npa_valid(npa: int) -> bool:
+    """Whether phonenumbers knows the North American area code ``npa``."""
+    return any(dn.phone_e164(f"{npa}{rest}") is not None for rest in ("2345678", "5550123"))
+
+
+def _e164_int(text: str | None) -> int:
+    return int(text[1:]) if text and text.startswith("+") and text[1:].isdigit() else 0
+
+
+def phones(values: pd.Series, region: str = "US") -> I64:
+    """E.164 numbers as integers (0 = missing or not a possible number)."""
+    codes, arr = _distinct(values)
+    if not len(arr):
+        return np.zeros(len(values), dtype=np.int64)
+    m, too_long = tm.to_matrix(arr, 24)
+    value, count = tm.digits_value(m)
+    plus = (m == 43).any(axis=1)
+    alpha = (((m | 32) >= 97) & ((m | 32) <= 122)).any(axis=1)
+    national = np.where(
+        (count == 10) & ~plus,
+        value,
+        np.where((count == 11) & (value // 10**10 == 1), value % 10**10, -1),
+    )
+    fast = (national > 0) & ~alpha & ~too_long & (region == "US")
+    npa = national // 10**7
+    nxx_ok = (national // 10**6) % 10 >= 2
+    npa_ok = np.zeros(len(arr), dtype=bool)
+    for code in np.unique(npa[fast]).tolist():
+        if _npa_valid(int(code)):
+            npa_ok[fast & (npa == code)] = True
+    out = np.where(fast & npa_ok & nxx_ok & (npa // 100 >= 2), 10**10 + national, 0)
+    slow = ~fast & (count >= 7)
+    if slow.any():
+        idx = np.flatnonzero(slow)
+        uniq = {v: _e164_int(dn.phone_e164(v, region)) for v in set(arr[idx].tolist())}
+        out[idx] = [uniq[v] for v in arr[idx].tolist()]
+    return out.astype(np.int64)[codes]
+
+
+def _email_one(text: str) -> str:
+    low = text.strip().lower()
+    if not low:
+        return ""
+    if _EMAIL_FAST.fullmatch(low) and low.rsplit(".", 1)[-1] not in _SPECIAL_TLDS:
+        return low
+    return dn.email(low) or ""
+
+
+_EMAIL_CHARS = np.zeros(129, dtype=bool)
+for _c in "abcdefghijklmnopqrstuvwxyz0123456789.!#$%&'*+/=?^_`{|}~-@":
+    _EMAIL_CHARS[ord(_c)] = True
+_DOMAIN_CHARS = np.zeros(129, dtype=bool)
+for _c in "abcdefghijklmnopqrstuvwxyz0123456789.-":
+    _DOMAIN_CHARS[ord(_c)] = True
+
+
+def _email_fast_ok(m: tm.U32) -> tm.Bool:
+    """Rows (already lower-cased) that are plainly valid ASCII addresses."""
+    width = m.shape[1]
+    length = tm.lengths(m)
+    col = np.arange(width)[None, :]
+    inside = col < length[:, None]
+    c = np.minimum(m, 128)
+    at = m == 64
+    at_pos = np.argmax(at, axis=1)
+    after_at = col > at_pos[:, None]
+    ok = (at.sum(axis=1) == 1) & (at_pos > 0) & (length >= 5)
+    ok &= (_EMAIL_CHARS[c] | ~inside).all(axis=1)
+    ok &= (_DOMAIN_CHARS[c] | ~(inside & after_at)).all(axis=1)
+    dots = m == 46
+    ok &= (dots & after_at).any(axis=1)
+    ok &= ~(dots[:, :-1] & dots[:, 1:]).any(axis=1)
+    rows = np.arange(len(m))
+    last = m[rows, np.maximum(length - 1, 0)]
+    ok &= (last >= 97) & (last <= 122) & (m[:, 0] != 46)
+    ok &= m[rows, np.maximum(length - 2, 0)] != 46  # a top-level domain has 2+ letters
+    ok &= m[rows, np.maximum(at_pos - 1, 0)] != 46
+    ok &= ~np.isin(m[rows, np.minimum(at_pos + 1, width - 1)], (45, 46))
+    return ok
+
+
+def _distinct(values: pd.Series) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_]]:
+    """(codes, distinct values): work once per distinct value, then spread back."""
+    codes, uniques = pd.factorize(values.fillna("").astype(str), sort=False)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def emails(values: pd.Series) -> I64:
+    """Hash codes of lower-cased, syntax-checked e-mail addresses (-1 missing/invalid).
+    Plain ASCII addresses are checked as a matrix; the rest go through email-validator."""
+    codes, arr = _distinct(values)
+    if not len(arr):
+        return np.full(len(values), -1, dtype=np.int64)
+    m, too_long = tm.to_matrix(arr, 64)
+    low = tm.lower_ascii(m)
+    ok = _email_fast_ok(low) & ~too_long
+    h = tm.hash64(low)
+    h[~ok] = 0
+    slow = ~ok & (m[:, 0] != 0) | (too_long)
+    if slow.any():
+        idx = np.flatnonzero(slow)
+        uniq = {v: _email_one(v) for v in set(arr[idx].tolist())}
+        fixed = [uniq[v] for v in arr[idx].tolist()]
+        fm, long2 = tm.to_matrix(np.asarray(fixed, dtype=object), 64)
+        fh = tm.hash64(fm)
+        fh[long2] = 0
+        h[idx] = fh
+    # The code is the hash itself (63 bits): the same address gets the same code in
+    # every run, so an index built once can be probed with a single new record.
+    ucodes = np.where(h == 0, -1, (h >> np.uint64(1)).astype(np.int64))
+    return ucodes[codes].astype(np.int64)
+
+
+def _zip_one(text: str) -> str:
+    t = text.strip()
+    if len(t) == 4 and t.isdigit():  # a spreadsheet ate the leading zero
+        t = "0" + t
+    return dn.zip5(t) or ""
+
+
+def _dob_one(text: str) -> str:
+    t = text.strip()[:10] if "T" in text else text.strip()
+    if not t:
+        return ""
+    for fmt in _DATE_FORMATS:
+        try:
+            d = datetime.strptime(t, fmt).date()
+        except ValueError:
+            continue
+        if 1900 <= d.year <= date.today().year:
+            return str((d - EPOCH).days)
+        return ""
+    return ""
+
+
+def _int_codes(codes: I32, vocab: list[str]) -> I32:
+    lookup = np.array([int(v) if v else -1 for v in vocab] + [-1], dtype=np.int32)
+    return lookup[np.where(codes < 0, len(vocab), codes)]
+
+
+def normalise(frame: pd.DataFrame) -> Norm:
+    """Match fields of a role frame (columns from ``roles.ROLES``; phone, phone_2...)."""
+    n = len(frame)
+
+    def col(name: str) -> pd.Series:
+        if name in frame:
+            return frame[name].astype(object).fillna("")
+        return pd.Series([""] * n, dtype=object)
+
+    first_src, last_src = col("first_name").fillna(""), col("last_name").fillna("")
+    full = col("full_name").fillna("")
+    if (full != "").any():
+        parts = full.map(names.split_full)
+        need_first = first_src.str.strip() == ""
+        need_last = last_src.str.strip() == ""
+        first_src = first_src.where(~need_first, parts.map(lambda p: p[0]))
+        last_src = last_src.where(~need_last, parts.map(lambda p: p[1]))
+    company = col("company").fillna("")
+    last_src = last_src.where((last_src != "") | (company == ""), company)
+
+    first, first_vocab = _codes(first_src, names.first_token)
+    canon, canon_vocab = _recode(first, first_vocab, nicknames.canonical)
+    last, last_vocab = _codes(last_src, names.last_name)
+    sdx, sdx_vocab = _recode(last, last_vocab, names.soundex)
+    email = emails(col("email"))
+    phone_cols = [c for c in frame.columns if c == "phone" or c.startswith("phone_")]
+    phone_mat = np.zeros((n, max(1, len(phone_cols))), dtype=np.int64)
+    for j, c in enumerate(phone_cols):
+        phone_mat[:, j] = phones(frame[c])
+    scodes, suniq = _distinct(col("street"))
+    keys = address.keys(pd.Series(suniq, dtype=object)).iloc[scodes].reset_index(drop=True)
+    house = keys["house"].to_numpy(dtype=np.int64)
+    word_codes, word_uniques = pd.factorize(keys["word"].to_numpy(dtype=np.int64))
+    street = np.where(keys["word"].to_numpy() == 0, -1, word_codes).astype(np.int32)
+    street_vocab = [tm.unpack(int(w)) for w in word_uniques.tolist()]
+    zcodes, zvocab = _codes(col("zip"), _zip_one)
+    dcodes, dvocab = _codes(col("dob"), _dob_one)
+    stats = {
+        "records": n,
+        "with_name": int(((first >= 0) | (last >= 0)).sum()),
+        "with_email": int((email >= 0).sum()),
+        "with_phone": int((phone_mat > 0).any(axis=1).sum()),
+        "bad_email": int(((email < 0) & (col("email").fillna("").str.strip() != "")).sum()),
+    }
+    return Norm(
+        n=n,
+        first=first,
+        first_vocab=first_vocab,
+        first_canon=canon,
+        last=last,
+        last_vocab=last_vocab,
+        last_sdx=sdx,
+        email=email,
+        phones=phone_mat,
+        house=house,
+        street=street,
+        street_vocab=street_vocab,
+        zip5=_int_codes(zcodes, zvocab),
+        dob=_int_codes(dcodes, dvocab),
+        stats=stats,
+        canon_vocab=canon_vocab,
+        sdx_vocab=sdx_vocab,
+    )

@@ -1,0 +1,171 @@
+"""The whole matching run on one frame of person records: normalise -> block -> score ->
+band -> cluster, with timings and per-record results."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from app.matching import blocking, cluster, explain
+from app.matching.bands import CODE_TO_BAND, Thresholds, band_codes
+from app.matching.compare import (
+    FIELD_INDEX,
+    dob_close,
+    initial_match,
+    nickname_pairs,
+    pair_sim,
+    swapped_names,
+)
+from app.matching.model import Model
+from app.matching.normalise import Norm, normalise
+from app.matching.scoring import Scored, score_pairs
+
+StepFn = Callable[[str, int, int], None]  # (step, done, total)
+STEPS = ("normalise", "block", "score", "cluster")
+I64 = npt.NDArray[np.int64]
+
+
+@dataclass
+class MatchResult:
+    norm: Norm
+    pairs: Scored
+    bands: npt.NDArray[np.int8]  # per pair: 2 auto, 1 review, 0 none
+    labels: I64  # cluster label per record (auto-links only)
+    model: Model
+    thresholds: Thresholds
+    per_pass: dict[str, int]
+    timings: dict[str, float] = field(default_factory=dict)
+    split_components: int = 0
+
+    @property
+    def n(self) -> int:
+        return self.norm.n
+
+    def conflict(self, x: I64, y: I64) -> npt.NDArray[np.bool_]:
+        return conflicts(self.norm, x, y)
+
+    def review_pairs(self) -> I64:
+        """Review-band pairs whose records are not already in one auto-linked cluster."""
+        rev = np.flatnonzero(self.bands == 1)
+        return rev[self.labels[self.pairs.a[rev]] != self.labels[self.pairs.b[rev]]]
+
+    def review_share(self) -> float:
+        rows = self.review_pairs()
+        if not len(rows) or not self.n:
+            return 0.0
+        recs = np.unique(np.concatenate([self.pairs.a[rows], self.pairs.b[rows]]))
+        return len(recs) / self.n
+
+    def per_record(self) -> pd.DataFrame:
+        """cluster_id, match_score, match_band, match_reasons, match_row (the other record
+        of that pair, -1 none) of each input row: the record's strongest pair inside its
+        cluster (auto) or else its best review pair."""
+        n = self.n
+        a, b, score = self.pairs.a, self.pairs.b, self.pairs.score
+        cluster_id = _dense(self.labels)
+        best_score = np.zeros(n)
+        best_pair = np.full(n, -1, dtype=np.int64)
+        partner = np.full(n, -1, dtype=np.int64)
+        best_band = np.zeros(n, dtype=np.int8)
+        same = self.labels[a] == self.labels[b]
+        useful = np.flatnonzero(((self.bands == 2) & same) | (self.bands == 1))
+        # Higher band first, then higher score: sort so the last write wins.
+        order = useful[np.lexsort((score[useful], self.bands[useful]))]
+        for side, other in ((a, b), (b, a)):
+            recs = side[order]
+            best_pair[recs] = order
+            partner[recs] = other[order]
+        has = best_pair >= 0
+        best_score[has] = score[best_pair[has]]
+        best_band[has] = self.bands[best_pair[has]]
+        texts = np.full(n, "", dtype=object)
+        if has.any():
+            texts[has] = explain.reasons(self.pairs, best_pair[has])
+        return pd.DataFrame(
+            {
+                "cluster_id": cluster_id + 1,
+                "match_score": np.round(best_score, 4),
+                "match_band": [CODE_TO_BAND[i] if i else "none" for i in best_band.tolist()],
+                "match_reasons": texts,
+                "match_row": partner,
+            }
+        )
+
+
+def _dense(labels: I64) -> I64:
+    _, inverse = np.unique(labels, return_inverse=True)
+    return inverse.astype(np.int64)
+
+
+def conflicts(norm: Norm, x: I64, y: I64) -> npt.NDArray[np.bool_]:
+    """Records that are clearly different people: household names or birth dates."""
+    if not len(x):
+        return np.zeros(0, dtype=bool)
+    # Only the two fields that decide it: cheaper than a full comparison.
+    fa, fb = norm.first[x], norm.first[y]
+    both = (fa >= 0) & (fb >= 0) & (fa != fb) & (norm.first_canon[x] != norm.first_canon[y])
+    rows = np.flatnonzero(both)
+    different = np.zeros(len(x), dtype=bool)
+    if len(rows):
+        sim = pair_sim(fa[rows], fb[rows], norm.first_vocab)
+        nick = nickname_pairs(fa[rows], fb[rows], norm.first_vocab)
+        initial = initial_match(fa[rows], fb[rows], norm.first_vocab)
+        different[rows] = (sim < 0.8) & ~nick & ~initial
+        if different.any():  # a swapped first/last name is not a different person
+            d = np.flatnonzero(different)
+            different[d] &= ~swapped_names(norm, norm.take(x[d]), norm.take(y[d]))
+    da, db = norm.dob[x], norm.dob[y]
+    dob_conflict = (da >= 0) & (db >= 0) & (da != db)
+    if dob_conflict.any():
+        d = np.flatnonzero(dob_conflict)
+        dob_conflict[d] &= ~dob_close(da[d], db[d])
+    return different | dob_conflict
+
+
+def match_frame(
+    frame: pd.DataFrame,
+    thresholds: Thresholds | None = None,
+    *,
+    model: Model | None = None,
+    on_step: StepFn | None = None,
+) -> MatchResult:
+    """Run the pipeline on a role frame (``roles.role_frame``)."""
+    t = thresholds or Thresholds()
+    timings: dict[str, float] = {}
+    total = len(frame)
+    tick = time.perf_counter()
+
+    def step(name: str) -> None:
+        nonlocal tick
+        now = time.perf_counter()
+        timings[name] = now - tick
+        tick = now
+        if on_step is not None:
+            on_step(name, STEPS.index(name) + 1, len(STEPS))
+
+    norm = normalise(frame)
+    step("normalise")
+    cand = blocking.candidates(norm)
+    step("block")
+    scored, fitted = score_pairs(norm, cand.a, cand.b, model)
+    bands = band_codes(scored.score, scored.household, scored.conflict | scored.weak, t)
+    step("score")
+    auto = np.flatnonzero(bands == 2)
+    labels, split = cluster.guarded_clusters(
+        norm.n,
+        scored.a[auto],
+        scored.b[auto],
+        scored.weight[auto],
+        lambda x, y: conflicts(norm, x, y),
+    )
+    step("cluster")
+    del total
+    return MatchResult(norm, scored, bands, labels, fitted, t, cand.per_pass, timings, split)
+
+
+__all__ = ["FIELD_INDEX", "MatchResult", "conflicts", "match_frame"]

@@ -1,0 +1,149 @@
+"""The duplicates screen with a real SQLite store and a small generated dataset: review a
+cluster, pick a surviving value, merge, unmerge; lazy paging; not-a-duplicate; the
+thresholds widget's preview."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from sqlalchemy import select
+
+from app.sandbox.generator import build_dataset
+from app.services.matching_queue import MatchingQueue, QueueFilter
+from app.store import Store
+from app.store.matching_models import GoldenRecord
+from app.store.models import Link
+from app.ui.models import duplicates_model
+from app.ui.screens.duplicate_thresholds import ThresholdsWidget
+from app.ui.screens.duplicates import DuplicatesScreen
+from tests.matching.conftest import install_matching_schema, people_frames
+
+
+@pytest.fixture
+def filled(store: Store) -> Store:
+    install_matching_schema(store)
+    q = MatchingQueue(store)
+    for system, label, kind, frame, key in people_frames(build_dataset(900, seed=8)):
+        q.load_records(system, label, frame, key, kind=kind)
+    q.scan()
+    return store
+
+
+@pytest.fixture
+def screen(qtbot, filled: Store) -> DuplicatesScreen:  # type: ignore[no-untyped-def]
+    w = DuplicatesScreen(filled)
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    qtbot.waitUntil(lambda: w.detail is not None, timeout=15_000)
+    return w
+
+
+def links(store: Store) -> dict[tuple[str, str], str]:
+    with store.session() as s:
+        return {(lk.system, lk.external_id): lk.golden_id for lk in s.scalars(select(Link))}
+
+
+def test_review_pick_merge_unmerge(
+    qtbot, screen: DuplicatesScreen, filled: Store, answer_yes: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    detail = screen.detail
+    assert detail is not None and len(detail.records) >= 2
+    assert screen.compare.columnCount() == len(detail.records) + 2
+    assert screen.reasons.text().startswith("•")
+
+    # Pick the e-mail of the record that does not win it by the rules, by clicking its cell.
+    row = screen.compare.fields.index("email") if "email" in screen.compare.fields else 0
+    field = screen.compare.fields[row]
+    current = screen.compare.golden.fields[field].source
+    col = next(
+        i for i, r in enumerate(detail.records) if str(r.id) != current and r.fields.get(field)
+    )
+    rect = screen.compare_view.visualRect(screen.compare.index(row, col))
+    qtbot.mouseClick(screen.compare_view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    chosen = detail.records[col]
+    assert screen.overrides[field] == str(chosen.id)
+    assert screen.compare.golden.fields[field].source == str(chosen.id)
+
+    before = links(filled)
+    total = screen.model.total
+    qtbot.keyClick(screen, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)  # Merge
+    qtbot.waitUntil(lambda: screen.model.total == total - 1, timeout=15_000)
+    assert "Merge" in answer_yes[0] and "undo" in answer_yes[0]
+    after = links(filled)
+    golden_ids = {after[(r.system, r.external_id)] for r in detail.records}
+    assert len(golden_ids) == 1
+    with filled.session() as s:
+        g = s.get(GoldenRecord, golden_ids.pop())
+        assert g is not None
+        assert g.fields[field].lower() == chosen.fields[field].strip().lower()
+
+    screen.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: screen.history.rowCount() == 1, timeout=15_000)
+    screen.history_view.selectRow(0)
+    assert screen.unmerge_button.isEnabled()
+    qtbot.mouseClick(screen.unmerge_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: screen.history.rowCount() == 1 and screen.history.merge_at(0).status == "undone",
+        timeout=15_000,
+    )
+    assert links(filled) == before
+    assert "Undo the merge" in answer_yes[-1]
+
+
+def test_not_a_duplicate_and_skip_shortcuts(qtbot, screen: DuplicatesScreen, filled: Store) -> None:  # type: ignore[no-untyped-def]
+    total = screen.model.total
+    first = screen.detail
+    assert first is not None
+    qtbot.keyClick(screen, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: screen.model.total == total - 1, timeout=15_000)
+    qtbot.waitUntil(
+        lambda: screen.detail is not None and screen.detail.id != first.id, timeout=15_000
+    )
+    second = screen.detail
+    qtbot.keyClick(screen, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: screen.model.total == total - 2, timeout=15_000)
+    q = MatchingQueue(filled)
+    assert q.count(QueueFilter(status="not_duplicate")) == 1
+    assert q.count(QueueFilter(status="skipped")) == 1
+    assert second is not None
+
+
+def test_queue_pages_lazily(qtbot, screen: DuplicatesScreen, monkeypatch: Any) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(duplicates_model, "PAGE", 25)
+    screen.reload()
+    qtbot.waitUntil(lambda: screen.model.rowCount() == 25, timeout=15_000)
+    assert screen.model.total > 50
+    assert screen.model.canFetchMore()
+    screen.table.scrollToBottom()
+    screen.model.fetchMore()
+    qtbot.waitUntil(lambda: screen.model.rowCount() == 50, timeout=15_000)
+    assert "of" in screen.count_label.text()
+
+
+def test_band_filter_and_empty_state(qtbot, screen: DuplicatesScreen) -> None:  # type: ignore[no-untyped-def]
+    screen.search.setText("zzzz-nobody")
+    qtbot.waitUntil(lambda: screen.queue_stack.currentWidget() is screen.empty, timeout=15_000)
+    screen.search.setText("")
+    screen.band_box.setCurrentIndex(2)  # Auto-link
+    qtbot.waitUntil(
+        lambda: screen.model.rowCount() > 0 and screen.model.row_at(0).band == "auto",
+        timeout=15_000,
+    )
+
+
+def test_thresholds_widget_previews_moves(qtbot, filled: Store) -> None:  # type: ignore[no-untyped-def]
+    w = ThresholdsWidget(filled)
+    qtbot.addWidget(w)
+    qtbot.waitUntil(lambda: w.high.value() == pytest.approx(0.8), timeout=15_000)
+    w.high.setValue(0.999)
+    qtbot.waitUntil(lambda: "auto-link -> review" in w.preview_label.text(), timeout=15_000)
+    w.low.setValue(0.9999)
+    assert not w.save_button.isEnabled() and w.problem.text()
+    w.low.setValue(0.5)
+    assert w.save_button.isEnabled()
+    with qtbot.waitSignal(w.saved, timeout=15_000):
+        w.save()
+    assert MatchingQueue(filled).thresholds().high == pytest.approx(0.999)
