@@ -1,0 +1,1 @@
+"""Packaging: the PyInstaller bundle, the Windows installer (NSIS) and their build script."""
