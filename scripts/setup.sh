@@ -12,6 +12,8 @@ APT_PACKAGES=(
   libxcb-render-util0 libxcb-image0 libxcb-xinerama0 libxcb-xkb1 fonts-dejavu-core
   # a virtual screen for screenshots and a real keyring for secrets
   xvfb x11-utils dbus dbus-x11 gnome-keyring
+  # compiles the Windows installer script, so a syntax error fails CI
+  nsis
 )
 
 missing=()

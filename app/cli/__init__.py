@@ -12,12 +12,16 @@ from collections.abc import Callable, Sequence
 
 from app import APP_NAME, __version__
 from app.cli import (
+    bundle_check_cmd,
+    dedupe_cmd,
     demo_cmd,
+    feed_cmd,
     flow_cmd,
     profiles_cmd,
     sandbox_cmd,
     screenshots_cmd,
     selftest_cmd,
+    service_cmd,
 )
 from app.cli.context import CliContext, QtCheck, Screenshotter
 from app.errors import RooftopError
@@ -26,7 +30,18 @@ from app.paths import resolve_paths
 
 GuiLauncher = Callable[[CliContext], int]
 
-_COMMANDS = (selftest_cmd, profiles_cmd, flow_cmd, sandbox_cmd, demo_cmd, screenshots_cmd)
+_COMMANDS = (
+    selftest_cmd,
+    profiles_cmd,
+    flow_cmd,
+    service_cmd,
+    feed_cmd,
+    sandbox_cmd,
+    demo_cmd,
+    dedupe_cmd,
+    screenshots_cmd,
+    bundle_check_cmd,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from app.cli.context import CliContext
+from app.scheduling.runner import run_flow_locked
 from app.services.audit import current_os_user
 from app.sync.engine import RunSummary, SyncEngine
 from app.sync.flows import FlowService
@@ -107,15 +108,17 @@ def _print_summary(summary: RunSummary) -> int:
 
 def _run(ctx: CliContext) -> int:
     ticker = _Ticker()
-    engine = SyncEngine(ctx.store, progress=ticker)
     try:
-        summary = engine.run(
+        # the flow's lock: never two runs of one flow (window, service, another shell)
+        summary = run_flow_locked(
+            ctx.store,
             ctx.args.name,
             dry_run=ctx.args.dry_run,
             full=ctx.args.full,
             keys=ctx.args.key,
             trigger="manual",
             triggered_by=f"{current_os_user()} (command line)",
+            progress=ticker,
         )
     finally:
         ticker.close()

@@ -45,9 +45,7 @@ class ApiKeyAuth:
 class OAuth2ClientCredentials:
     """Client-credentials tokens, cached until shortly before they expire."""
 
-    def __init__(
-        self, token_url: str, client_id: str, client_secret: str, scope: str = ""
-    ) -> None:
+    def __init__(self, token_url: str, client_id: str, client_secret: str, scope: str = "") -> None:
         self.token_url = token_url
         self.client_id = client_id
         self.client_secret = client_secret

@@ -39,3 +39,7 @@ register(DmsRestConnector)
 register(CrmRestConnector)
 register(DmsFileConnector)
 register(AdfLeadConnector)
+
+from app.connectors.feed_delivery import FeedTargetConnector  # noqa: E402 — issue 9
+
+register(FeedTargetConnector)

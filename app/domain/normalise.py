@@ -70,7 +70,7 @@ _PLAIN_WORD = frozenset("abcdefghijklmnopqrstuvwxyz")
 
 
 def _cap_word(word: str) -> str:
-    core = word.strip(",.;:()\"")
+    core = word.strip(',.;:()"')
     if not core:
         return word
     lower = core.lower()

@@ -7,8 +7,11 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from app.feeds.publish import publish_all
+from app.feeds.realtime import RealtimeFeeds
 from app.paths import AppPaths
 from app.sandbox.demo import DEMO_CUSTOMERS, DEMO_SEED, DemoInstall, install_demo
+from app.sandbox.demo_feeds import install_demo_feeds, start_demo_realtime
 from app.sandbox.generator import build_dataset
 from app.sandbox.servers import SandboxServers, write_port_file
 from app.store import Store
@@ -46,6 +49,7 @@ class DemoSession:
         self.faults = faults
         self.servers: SandboxServers | None = None
         self.installed: DemoInstall | None = None
+        self.realtime: RealtimeFeeds | None = None
 
     @property
     def port_file(self) -> Path:
@@ -62,10 +66,16 @@ class DemoSession:
         payload = self.servers.port_file_payload()
         write_port_file(self.port_file, payload)
         self.installed = install_demo(self.store, payload)
+        self.installed.flows += install_demo_feeds(self.store, payload)
+        # a unit sold in the DMS leaves the website within seconds (Event-Relay webhook)
+        self.realtime = start_demo_realtime(self.store, payload)
         log.info("Demo dealership started with %s customers", self.customers)
         return self.installed
 
     def stop(self) -> None:
+        if self.realtime is not None:
+            self.realtime.stop()
+            self.realtime = None
         if self.servers is not None:
             self.servers.stop()
             self.servers = None
@@ -92,6 +102,11 @@ class DemoSession:
         summaries = []
         for slug in RUN_ORDER:
             summary = engine.run(slug, trigger="demo", triggered_by="demo")
+            summaries.append(summary)
+            if on_done:
+                on_done(summary)
+        for feed in publish_all(self.store, trigger="demo", triggered_by="demo"):
+            summary = feed.as_run_summary()
             summaries.append(summary)
             if on_done:
                 on_done(summary)

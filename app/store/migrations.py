@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from app.store import schema_mapping, schema_matching, schema_scheduling, schema_synclog
 from app.store.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -239,7 +240,16 @@ _V3 = [
     END""",
 ]
 
-MIGRATIONS: Sequence[Sequence[str]] = (_V1, _V2, _V3)
+# Later versions live beside the feature that needs them (one module per feature).
+MIGRATIONS: Sequence[Sequence[str]] = (
+    _V1,
+    _V2,
+    _V3,
+    schema_scheduling.STATEMENTS,  # v4: alert state, events and signals
+    schema_mapping.STATEMENTS,  # v5: schema snapshots for drift alerts
+    schema_synclog.STATEMENTS,  # v6: indexes for the sync log viewer
+    schema_matching.STATEMENTS,  # v7: match candidates, decisions, golden records, merges
+)
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from app.connectors.streams import WriteAction, WriteRecord, WriteResult
-from app.domain import normalise as fast  # TODO(issue 5): the mapping's fast paths
+from app.domain import fastpaths as fast
 from app.mapping.apply import apply_mapping
 from app.store.models import utcnow
 from app.sync import identity, run_log, search, state

@@ -17,6 +17,7 @@ from app.connectors.base import Connector
 from app.connectors.errors import ConnectorError, DeliveryError
 from app.connectors.streams import Stream, StreamSource
 from app.mapping.apply import MappingError
+from app.services import schema_drift
 from app.services.profiles import ProfileService
 from app.store import Store
 from app.store.models import ParkedRecord, RecordOutcome
@@ -189,10 +190,14 @@ class SyncEngine:
             counts=counts,
             progress=Progress(flow.name),
         )
+        try:  # schema-drift snapshots (issue 5); taking one must never fail the run
+            ctx.source = schema_drift.watch(self.store, flow, ctx.source, ctx.dest)
+        except Exception:
+            log.warning("No schema snapshot for flow %s", flow.slug, exc_info=True)
         status, error = "running", None
         checkpoints: list[str | None] = [cursor]  # the cursor as last acknowledged
         if not dry_run:
-            ctx.pipeline = DeliveryPipeline()
+            ctx.pipeline = DeliveryPipeline(cancel=cancel)
         try:
             try:
                 for chunk, chunk_cursor in self._chunks(ctx, cursor, keys, parked_ids):

@@ -11,11 +11,15 @@ import queue
 import threading
 from collections.abc import Callable
 
+from app.sync.errors import RunCancelledError
+from app.sync.progress import CancelToken
+
 _STOP = object()
 
 
 class DeliveryPipeline:
-    def __init__(self, depth: int = 4) -> None:
+    def __init__(self, depth: int = 4, cancel: CancelToken | None = None) -> None:
+        self._cancel = cancel
         self._jobs: queue.Queue[object] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._work, name="delivery", daemon=True)
@@ -26,8 +30,10 @@ class DeliveryPipeline:
             job = self._jobs.get()
             if job is _STOP:
                 return
+            if self._error is None and self._cancel is not None and self._cancel.cancelled:
+                self._error = RunCancelledError("Cancelled by the user.")
             if self._error is not None:
-                continue  # after a failure, later jobs (and checkpoints) are dropped
+                continue  # after a failure or Cancel, later jobs (and checkpoints) are dropped
             try:
                 job()  # type: ignore[operator]
             except BaseException as exc:  # noqa: BLE001 — handed to the run's thread

@@ -14,13 +14,17 @@ from sqlalchemy import or_, select, text
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
+from app.domain import fastpaths as fast
 from app.domain import normalise
-from app.domain import normalise as fast  # TODO(issue 5): the mapping's fast paths
 from app.store import Store
 from app.store.models import RecordIndex, table_of, utcnow
 
 _FTS_QUERY = text("SELECT rowid FROM record_index_fts WHERE record_index_fts MATCH :m LIMIT :n")
-_NAME_COLUMNS = (("first_name", "last_name"), ("company_name",), ("name",))
+_NAME_COLUMNS: tuple[tuple[str, ...], ...] = (
+    ("first_name", "last_name"),
+    ("company_name",),
+    ("name",),
+)
 _PHONES = ("mobile_phone", "mobile", "home_phone", "phone", "work_phone")
 _KEYS = {
     "vin": ("vin", "vehicle_of_interest_vin"),

@@ -14,6 +14,7 @@ from app.errors import RooftopError
 from app.logging_setup import install_crash_handler
 from app.paths import AppPaths
 from app.store import open_store
+from app.ui.app_icon import apply_app_icon
 from app.ui.context import UiContext
 from app.ui.crash_dialog import CrashReporter
 from app.ui.main_window import MainWindow
@@ -36,6 +37,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setDesktopFileName(APP_ID)
     app.setQuitOnLastWindowClosed(False)  # the tray keeps the app alive
     apply_theme(app)
+    apply_app_icon(app)
     return app
 
 
@@ -51,7 +53,7 @@ def run_gui(paths: AppPaths, demo: Any = None) -> int:
         QMessageBox.critical(None, APP_NAME, str(exc))
         return 2
     ctx = UiContext.create(paths, store, demo=demo)
-    window = MainWindow(ctx)
+    window = MainWindow(ctx, scheduler=True)
     window.show()
     try:
         secrets.ensure_backend()

@@ -18,17 +18,30 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QStackedWidget,
     QSystemTrayIcon,
+    QTabWidget,
     QWidget,
 )
 
 from app import APP_NAME, __version__
 from app.errors import RooftopError
+from app.services import retention
+from app.store.log_queries import EventFilter
+from app.ui.alert_settings import AlertSettingsWidget
 from app.ui.context import UiContext
+from app.ui.feeds_panel import FeedPublishPanel
 from app.ui.icons import NAV, icon
+from app.ui.manager_mode import AccessController, ManagerModeWidget
+from app.ui.scheduler_bridge import SchedulerBridge
 from app.ui.screens.coming import UpcomingScreen
 from app.ui.screens.connections import ConnectionsScreen
 from app.ui.screens.dashboard import DashboardScreen
+from app.ui.screens.duplicate_thresholds import ThresholdsWidget
+from app.ui.screens.duplicates import DuplicatesScreen
+from app.ui.screens.flows import FlowsScreen
+from app.ui.screens.mappings import MappingsScreen
+from app.ui.screens.retention_settings import RetentionSettingsWidget
 from app.ui.screens.settings import SettingsScreen
+from app.ui.screens.sync_log import SyncLogScreen
 from app.ui.tray import TrayIcon
 from app.ui.workers import run_in_background
 
@@ -44,9 +57,13 @@ SCREENS = (
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, ctx: UiContext, *, tray: bool = True) -> None:
+    def __init__(self, ctx: UiContext, *, tray: bool = True, scheduler: bool = False) -> None:
+        """``scheduler``: run scheduled syncs and alerts from this window (the app does;
+        tests and offscreen renders don't)."""
         super().__init__()
         self.ctx = ctx
+        self.access = AccessController(ctx.store, self)
+        self.bridge = SchedulerBridge(ctx.store, self)
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(icon("mdi6.car-connected", "#1f5fbf"))
         # small enough for a 1366x768 laptop at 200 % scaling
@@ -68,10 +85,34 @@ class MainWindow(QMainWindow):
 
         self.dashboard = DashboardScreen(ctx.profiles)
         self.connections = ConnectionsScreen(ctx.profiles)
+        self.flows = FlowsScreen(ctx.store, scheduler=self.bridge.scheduler, access=self.access)
+        self.feeds = FeedPublishPanel(ctx)
+        self.flows_tabs = QTabWidget()
+        self.flows_tabs.setDocumentMode(True)
+        self.flows_tabs.addTab(self.flows, icon("mdi6.swap-horizontal-bold"), "Sync flows")
+        self.flows_tabs.addTab(self.feeds, icon("mdi6.car-multiple"), "Inventory feeds")
+        self.mappings = MappingsScreen(ctx.store)
+        self.duplicates = DuplicatesScreen(ctx.store)
+        self.sync_log = SyncLogScreen(ctx.store, admin=True)
         self.settings_screen = SettingsScreen(ctx.store)
+        self.settings_screen.add_tab(
+            RetentionSettingsWidget(ctx.store), "mdi6.archive-clock-outline", "Log retention"
+        )
+        self.settings_screen.add_tab(
+            ThresholdsWidget(ctx.store), "mdi6.account-multiple-check-outline", "Matching"
+        )
+        self.settings_screen.add_tab(
+            ManagerModeWidget(self.access), "mdi6.shield-lock-outline", "Access"
+        )
+        self.alert_settings = AlertSettingsWidget(ctx.store, self.bridge.alerts)
+        self.settings_screen.add_tab(self.alert_settings, "mdi6.bell-outline", "Alerts")
         self.screens: dict[str, QWidget] = {
             "dashboard": self.dashboard,
             "connections": self.connections,
+            "flows": self.flows_tabs,
+            "mappings": self.mappings,
+            "duplicates": self.duplicates,
+            "sync_log": self.sync_log,
             "settings": self.settings_screen,
         }
         for key, label in SCREENS:
@@ -87,6 +128,14 @@ class MainWindow(QMainWindow):
         self.connections.status_message.connect(lambda m: self.statusBar().showMessage(m, 8000))
         self.connections.profiles_changed.connect(self.dashboard.reload)
 
+        for screen in (self.flows, self.feeds, self.mappings, self.sync_log, self.duplicates):
+            screen.status_message.connect(lambda m: self.statusBar().showMessage(m, 8000))
+        self.flows.run_finished.connect(lambda _s: self.sync_log.reload())
+        self.dashboard.open_sync_log.connect(self._open_sync_log)
+        self.flows.run_started.connect(lambda name: self._set_running(f"Syncing {name}…"))
+        self.flows.run_finished.connect(lambda _s: self._set_running("No sync running"))
+        self.bridge.status_changed.connect(self._scheduler_status)
+        self.access.changed.connect(self._apply_access)
         self._build_menus()
         if ctx.is_demo:
             self._build_demo()
@@ -101,6 +150,12 @@ class MainWindow(QMainWindow):
         if tray and QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = TrayIcon(self)
             self.tray.show()
+        self.bridge.notify.connect(self._notify)
+        self._apply_access(self.access.policy)
+        if scheduler:
+            self.bridge.start()
+            if retention.due(ctx.store):  # the daily clean-up of old log payloads
+                run_in_background(retention.prune, ctx.store)
         self._restore_geometry()
         self.nav.setCurrentRow(0)
 
@@ -110,6 +165,8 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.screens[key])
         if key == "dashboard":
             self.dashboard.reload()
+        if key == "sync_log":
+            self.sync_log.reload()
         if key == "settings" and self.settings_screen.tabs.currentIndex() == 1:
             self.settings_screen.reload_audit()
 
@@ -121,6 +178,33 @@ class MainWindow(QMainWindow):
 
     def current_screen_key(self) -> str:
         return str(self.nav.currentItem().data(Qt.ItemDataRole.UserRole))
+
+    # --- scheduler, access ---------------------------------------------------------------
+    def _set_running(self, text: str) -> None:
+        self.running_label.setText(text)
+        if self.tray is not None:
+            self.tray.set_status(text)
+
+    def _scheduler_status(self, text: str) -> None:
+        self.next_label.setText(text)
+
+    def _notify(self, title: str, message: str, _kind: str) -> None:
+        if self.tray is not None:
+            self.tray.showMessage(title, message)
+        else:
+            self.statusBar().showMessage(f"{title}: {message}", 15000)
+
+    def _apply_access(self, policy: object) -> None:
+        """Manager mode hides secrets, connection and mapping editing, alert settings."""
+        can_edit = bool(getattr(policy, "can_edit_connections", True))
+        self.connections.set_editable(can_edit)
+        self.mappings.setEnabled(bool(getattr(policy, "can_edit_mappings", True)))
+        self.alert_settings.setEnabled(bool(getattr(policy, "can_edit_alerts", True)))
+        self.sync_log.set_admin(not bool(getattr(policy, "is_manager", False)))
+
+    def _open_sync_log(self, event_filter: EventFilter) -> None:
+        self.show_screen("sync_log")
+        self.sync_log.show_filter(event_filter)
 
     # --- demo --------------------------------------------------------------------------
     def _build_demo(self) -> None:
@@ -285,6 +369,7 @@ class MainWindow(QMainWindow):
             return
         if self.tray is not None:
             self.tray.hide()
+        self.bridge.stop()
         event.accept()
         QApplication.quit()
 

@@ -9,7 +9,8 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+import shiboken6
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
 
 from app.errors import RooftopError
 
@@ -64,20 +65,78 @@ class FunctionWorker(QRunnable):
                 _active.discard(self)
 
 
+class _Relay(QObject):
+    """Lives in the GUI thread and calls the caller's callbacks there. Qt queues each
+    answer to it, and it stays referenced until the last one was delivered, so an answer
+    is never lost when the worker is collected first (plain lambdas connected straight to
+    the worker's signals were, under load)."""
+
+    def __init__(
+        self,
+        on_success: Callable[[Any], None] | None,
+        on_failure: Callable[[str], None] | None,
+        on_progress: Callable[[int, int, str], None] | None,
+        owner: QObject | None = None,
+    ) -> None:
+        super().__init__()
+        self._success, self._failure, self._progress = on_success, on_failure, on_progress
+        self._owner = owner
+        self.worker: FunctionWorker | None = None
+
+    def _deliver(self, callback: Callable[..., None] | None, *values: Any) -> None:
+        """Call back, unless the widget it belongs to was closed meanwhile."""
+        if callback is None:
+            return
+        for owner in (self._owner, getattr(callback, "__self__", None)):
+            if isinstance(owner, QObject) and not shiboken6.isValid(owner):
+                return
+        try:
+            callback(*values)
+        except RuntimeError as exc:
+            if "already deleted" not in str(exc):
+                raise
+            log.debug("A background result arrived after its screen was closed")
+
+    @Slot(object)
+    def succeeded(self, value: Any) -> None:
+        self._deliver(self._success, value)
+
+    @Slot(str)
+    def failed(self, message: str) -> None:
+        self._deliver(self._failure, message)
+
+    @Slot(int, int, str)
+    def progress(self, done: int, total: int, message: str) -> None:
+        self._deliver(self._progress, done, total, message)
+
+    @Slot()
+    def finished(self) -> None:
+        # let go on the next turn of the event loop, not while Qt is inside our slot
+        QTimer.singleShot(0, lambda: _relays.discard(self))
+
+
+_relays: set[_Relay] = set()
+
+
 def run_in_background(
     fn: Callable[..., Any],
     *args: Any,
     on_success: Callable[[Any], None] | None = None,
     on_failure: Callable[[str], None] | None = None,
     on_progress: Callable[[int, int, str], None] | None = None,
+    owner: QObject | None = None,
 ) -> FunctionWorker:
+    """Run ``fn(*args)`` on the thread pool; the callbacks run on the GUI thread, and are
+    skipped once ``owner`` (or the object a callback belongs to) has been deleted."""
     worker = FunctionWorker(fn, *args, wants_progress=on_progress is not None)
-    if on_success:
-        worker.signals.succeeded.connect(on_success)
-    if on_failure:
-        worker.signals.failed.connect(on_failure)
-    if on_progress:
-        worker.signals.progress.connect(on_progress)
+    relay = _Relay(on_success, on_failure, on_progress, owner)
+    relay.worker = worker  # the worker (and its signals) live as long as the relay
+    _relays.add(relay)
+    queued = Qt.ConnectionType.QueuedConnection
+    worker.signals.succeeded.connect(relay.succeeded, queued)
+    worker.signals.failed.connect(relay.failed, queued)
+    worker.signals.progress.connect(relay.progress, queued)
+    worker.signals.finished.connect(relay.finished, queued)
     with _active_lock:
         _active.add(worker)
     QThreadPool.globalInstance().start(worker)

@@ -34,6 +34,7 @@ class ConnectionsScreen(QWidget):
     def __init__(self, service: ProfileService, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.service = service
+        self.editable = True  # False in manager mode
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 16)
         layout.addWidget(
@@ -84,7 +85,7 @@ class ConnectionsScreen(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in range(1, 5):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        self.table.doubleClicked.connect(lambda _i: self.edit_selected())
+        self.table.doubleClicked.connect(lambda _i: self.edit_selected() if self.editable else None)
 
         self.empty = EmptyState(
             "mdi6.lan-connect",
@@ -153,10 +154,19 @@ class ConnectionsScreen(QWidget):
             return None
         return self.model.profile_at(self.proxy.mapToSource(rows[0]).row())
 
+    def set_editable(self, editable: bool) -> None:
+        """Manager mode: connections can be tested but not added, edited or deleted."""
+        self.editable = editable
+        for b in (self.add_button, self.edit_button, self.duplicate_button, self.delete_button):
+            b.setVisible(editable)
+        self.empty.button.setVisible(editable)
+        self._update_buttons()
+
     def _update_buttons(self) -> None:
         has = self.selected() is not None
-        for b in (self.edit_button, self.duplicate_button, self.delete_button, self.test_button):
-            b.setEnabled(has)
+        for b in (self.edit_button, self.duplicate_button, self.delete_button):
+            b.setEnabled(has and self.editable)
+        self.test_button.setEnabled(has)
 
     # --- actions -----------------------------------------------------------------------
     def _taken(self) -> set[str]:

@@ -46,6 +46,9 @@ class SettingsScreen(QWidget):
         layout.addWidget(self.tabs, 1)
         self.tabs.currentChanged.connect(self._tab_changed)
 
+    def add_tab(self, widget: QWidget, icon_name: str, title: str) -> None:
+        self.tabs.addTab(widget, icon(icon_name), title)
+
     def _tab_changed(self, index: int) -> None:
         if index == 1:
             self.reload_audit()

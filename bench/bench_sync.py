@@ -1,0 +1,184 @@
+"""Sync engine speed: full first sync of N customers DMS -> CRM through the sandbox servers
+(run in a separate process, on loopback), compared with a bare httpx loop that posts the
+same batches to the same endpoint in the same run; then an incremental sync with 1 % of
+the customers changed; and the engine's peak memory.
+
+    bash scripts/bench.sh bench/bench_sync.py [--customers 100000]
+
+Last line: one JSON object with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from app.mapping.apply import apply_mapping  # noqa: E402
+from app.paths import AppPaths  # noqa: E402
+from app.sandbox.demo import install_demo  # noqa: E402
+from app.sandbox.demo_flows import CUSTOMERS  # noqa: E402
+from app.store import open_store  # noqa: E402
+from app.sync.engine import SyncEngine  # noqa: E402
+
+FLOW = "customers-dms-to-crm"
+
+
+def start_servers(customers: int, work: Path) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
+    port_file = work / "ports.json"
+    command = [
+        sys.executable, str(ROOT / "main.py"), "--data-dir", str(work / "server-data"),
+        "sandbox", "serve", "--customers", str(customers), "--no-profiles",
+        "--port-file", str(port_file),
+    ]  # fmt: skip
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 900
+    while not port_file.exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            err = proc.stderr.read().decode() if proc.stderr else ""
+            raise SystemExit(f"sandbox did not start: {err}")
+        time.sleep(0.2)
+    return proc, json.loads(port_file.read_text())
+
+
+def dms_client(dms: dict[str, Any]) -> httpx.Client:
+    creds = dms["credentials"]
+    client = httpx.Client(base_url=dms["url"], timeout=60)
+    token = client.post(
+        creds["token_path"],
+        data={"grant_type": "client_credentials"},
+        auth=(creds["client_id"], creds["client_secret"]),
+    ).json()["access_token"]
+    client.headers.update(
+        {"Authorization": f"Bearer {token}", "Subscription-Id": creds["subscription_id"]}
+    )
+    return client
+
+
+def read_all_customers(dms: dict[str, Any]) -> list[dict[str, Any]]:
+    """The bare loop's input: the same DMS rows the engine reads (read outside the timing)."""
+    rows: list[dict[str, Any]] = []
+    url: str | None = "/customers?pageSize=1000"
+    with dms_client(dms) as c:
+        while url:
+            body = c.get(url, headers={"Request-Id": str(len(rows))}).json()
+            rows.extend(body["items"])
+            url = (body.get("links", {}).get("nextPage") or {}).get("href")
+    return rows
+
+
+def snake(name: str) -> str:
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
+
+
+def bare_loop(crm: dict[str, Any], batches: list[list[dict[str, Any]]]) -> float:
+    """Post the same batches to the same endpoint, as fast as one client can."""
+    headers = {"X-API-Key": crm["credentials"]["api_key"]}
+    started = time.perf_counter()
+    with httpx.Client(base_url=crm["url"], timeout=60, headers=headers) as c:
+        for batch in batches:
+            body = {"idField": "external_id", "records": batch}
+            while True:
+                r = c.post("/contacts/batch-upsert", json=body)
+                if r.status_code == 429:
+                    time.sleep(float(r.headers.get("Retry-After", "1")))
+                    continue
+                r.raise_for_status()
+                break
+    return time.perf_counter() - started
+
+
+def change_one_percent(dms: dict[str, Any], customers: list[dict[str, Any]]) -> int:
+    """Edit every 100th customer through the DMS API (a new suite number: always a change)."""
+    changed = 0
+    with dms_client(dms) as c:
+        for n, row in enumerate(customers[::100]):
+            cid = row["customerId"]
+            got = c.get(f"/customers/{cid}", headers={"Request-Id": f"g{cid}"})
+            r = c.patch(
+                f"/customers/{cid}",
+                json={"addressLine2": f"Suite {900 + n}"},
+                headers={"Request-Id": f"p{cid}", "If-Match": got.headers["ETag"]},
+            )
+            r.raise_for_status()
+            changed += 1
+    return changed
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--customers", type=int, default=100_000)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        t0 = time.perf_counter()
+        proc, ports = start_servers(args.customers, work)
+        print(f"sandbox with {args.customers:,} customers up in {time.perf_counter() - t0:.1f} s")
+        try:
+            store = open_store(AppPaths(work / "app-data").ensure())
+            install_demo(store, ports)
+            dms, crm = ports["servers"]["dms"], ports["servers"]["crm"]
+
+            # The bare loop posts the same mapped batches under other external ids, so it
+            # creates too (it runs first; the engine's records are new as well).
+            rows = read_all_customers(dms)
+            frame = pd.DataFrame(rows).rename(columns=snake).astype(object).fillna("")
+            mapped = apply_mapping(frame.astype(str), CUSTOMERS, "customer_id").frame
+            mapped["external_id"] = "bare-" + mapped["external_id"]
+            records = mapped.to_dict("records")
+            batches = [records[i : i + 100] for i in range(0, len(records), 100)]
+            bare_s = bare_loop(crm, batches)
+            bare_rate = len(records) / bare_s
+            print(
+                f"bare httpx loop: {len(records):,} records in {bare_s:.1f} s ({bare_rate:,.0f}/s)"
+            )
+
+            engine = SyncEngine(store)
+            started = time.perf_counter()
+            full = engine.run(FLOW, full=True)
+            full_s = time.perf_counter() - started
+            rate = full.counts["read"] / full_s
+            print(
+                f"engine full sync: {full.status} {full.counts} in {full_s:.1f} s ({rate:,.0f}/s)"
+            )
+
+            changed = change_one_percent(dms, rows)
+            started = time.perf_counter()
+            inc = engine.run(FLOW)
+            inc_s = time.perf_counter() - started
+            print(f"incremental, {changed:,} changed: {inc.status} {inc.counts} in {inc_s:.2f} s")
+            store.dispose()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result = {
+        "customers": args.customers,
+        "records_per_s": round(rate),
+        "bare_records_per_s": round(bare_rate),
+        "ratio_to_bare": round(rate / bare_rate, 3),
+        "full_sync_s": round(full_s, 1),
+        "full_status": full.status,
+        "incremental_changed": changed,
+        "incremental_updated": inc.counts["updated"],
+        "incremental_s": round(inc_s, 2),
+        "peak_rss_mb": round(peak),
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
