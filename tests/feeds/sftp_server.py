@@ -141,7 +141,9 @@ class LocalSftpServer:
             transport = paramiko.Transport(conn)
             transport.add_server_key(self.host_key)
             transport.set_subsystem_handler("sftp", SFTPServer, sftp_si=self._folder)
-            transport.start_server(server=_Auth())
+            # with an event, start_server returns at once: one slow or abandoned handshake
+            # must not keep the next client waiting for its banner
+            transport.start_server(event=threading.Event(), server=_Auth())
             self._transports.append(transport)
 
     def stop(self) -> None:
