@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,7 @@ def read_all_customers(dms: dict[str, Any]) -> list[dict[str, Any]]:
     """The bare loop's input: the same DMS rows the engine reads (read outside the timing)."""
     rows: list[dict[str, Any]] = []
     url: str | None = "/customers?pageSize=1000"
-    with dms_client(dms) as c:
+    with closing(dms_client(dms)) as c:
         while url:
             body = c.get(url, headers={"Request-Id": str(len(rows))}).json()
             rows.extend(body["items"])
@@ -104,7 +105,7 @@ def bare_loop(crm: dict[str, Any], batches: list[list[dict[str, Any]]]) -> float
 def change_one_percent(dms: dict[str, Any], customers: list[dict[str, Any]]) -> int:
     """Edit every 100th customer through the DMS API (a new suite number: always a change)."""
     changed = 0
-    with dms_client(dms) as c:
+    with closing(dms_client(dms)) as c:
         for n, row in enumerate(customers[::100]):
             cid = row["customerId"]
             got = c.get(f"/customers/{cid}", headers={"Request-Id": f"g{cid}"})

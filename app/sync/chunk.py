@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -171,14 +172,16 @@ def process_chunk(engine: SyncEngine, ctx: _Context, df: pd.DataFrame) -> None:
     pre_entry = flow.options.get("pre_entry_check")
     items: list[_Item] = []
 
+    # This thread only reads the store; every write goes through the delivery worker, in
+    # order, so SQLite never has two writers waiting on each other.
     with engine.store.session() as s:
-        if src_spec.entity == "customer" and not ctx.dry_run:
-            identity.index_contacts(s, ctx.source_system, _contact_rows(df, key_col))
-        golden = identity.golden_ids(
-            s, src_spec.entity, ctx.source_system, keys, create=not ctx.dry_run
-        )
+        golden = identity.golden_ids(s, src_spec.entity, ctx.source_system, keys, create=False)
+        new_links: list[tuple[str, str]] = []
         if not ctx.dry_run:
-            search.index_rows(s, src_spec.entity, ctx.source_system, df, key_col, golden)
+            for key in dict.fromkeys(k for k in keys if k and k not in golden):
+                golden[key] = ctx.assigned.setdefault(key, str(uuid.uuid4()))
+                new_links.append((key, golden[key]))
+            ctx.submit(partial(_index_chunk, engine, ctx, df, golden, new_links))
         dests = identity.dest_ids(s, dst_spec.entity, ctx.dest_system, list(golden.values()))
         last = state.delivered(s, flow.id, list(golden.values()))
         resolved = _resolve_references(s, ctx, df)
@@ -227,25 +230,53 @@ def process_chunk(engine: SyncEngine, ctx: _Context, df: pd.DataFrame) -> None:
             run_log.write_outcomes(s, ctx.run_id, flow.id, outcomes)
             return
 
-        ctx.add("parked", run_log.park(s, flow.id, ctx.run_id, to_park))
-        conflicts = [
-            (i.plan.golden_id, i.plan.key, f, _text(sv), _text(kv), "destination")
-            for i in items
-            for f, sv, kv in i.plan.conflicts
-        ]
-        ctx.add("conflicts", run_log.record_conflicts(s, flow.id, ctx.run_id, conflicts))
-        skipped = [i for i in items if i.plan.action == "skip"]
-        ctx.add("unchanged", len(skipped))
-        outcomes += [i.outcome(ctx, OutcomeStatus.UNCHANGED, sent_payload=None) for i in skipped]
-        run_log.write_outcomes(s, ctx.run_id, flow.id, outcomes)
-        if ctx.replay_of:
-            run_log.resolve_parked(s, flow.id, [i.plan.key for i in skipped])
-
+    conflicts = [
+        (i.plan.golden_id, i.plan.key, f, _text(sv), _text(kv), "destination")
+        for i in items
+        for f, sv, kv in i.plan.conflicts
+    ]
+    skipped = [i for i in items if i.plan.action == "skip"]
+    ctx.add("unchanged", len(skipped))
+    outcomes += [i.outcome(ctx, OutcomeStatus.UNCHANGED, sent_payload=None) for i in skipped]
+    ctx.submit(partial(_record_unsent, engine, ctx, to_park, conflicts, outcomes, skipped))
     engine.emit(ctx, "delivering")
     pending = [i for i in items if i.plan.action != "skip"]
     for start in range(0, len(pending), dst_spec.max_batch):
         batch = pending[start : start + dst_spec.max_batch]
         ctx.submit(partial(_deliver, engine, ctx, batch))
+
+
+def _index_chunk(
+    engine: SyncEngine,
+    ctx: _Context,
+    df: pd.DataFrame,
+    golden: dict[str, str],
+    new_links: list[tuple[str, str]],
+) -> None:
+    """Worker side of a chunk: new identity links, the contact and search indexes."""
+    spec = ctx.source.spec
+    with engine.store.session() as s:
+        identity.link(s, spec.entity, ctx.source_system, new_links)
+        if spec.entity == "customer":
+            identity.index_contacts(s, ctx.source_system, _contact_rows(df, spec.primary_key))
+        search.index_rows(s, spec.entity, ctx.source_system, df, spec.primary_key, golden)
+
+
+def _record_unsent(
+    engine: SyncEngine,
+    ctx: _Context,
+    to_park: list[Parked],
+    conflicts: list[tuple[str, str, str, str | None, str | None, str]],
+    outcomes: list[Outcome],
+    skipped: list[_Item],
+) -> None:
+    """Worker side of a chunk: what was parked, unchanged or in conflict (nothing sent)."""
+    with engine.store.session() as s:
+        ctx.add("parked", run_log.park(s, ctx.flow.id, ctx.run_id, to_park))
+        ctx.add("conflicts", run_log.record_conflicts(s, ctx.flow.id, ctx.run_id, conflicts))
+        run_log.write_outcomes(s, ctx.run_id, ctx.flow.id, outcomes)
+        if ctx.replay_of:
+            run_log.resolve_parked(s, ctx.flow.id, [i.plan.key for i in skipped])
 
 
 def _text(value: Any) -> str | None:

@@ -63,6 +63,7 @@ class _Context:
     progress: Progress
     replay_of: dict[str, int] = field(default_factory=dict)
     plan: list[PlanItem] = field(default_factory=list)
+    assigned: dict[str, str] = field(default_factory=dict)  # new golden ids of this run
     pipeline: DeliveryPipeline | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

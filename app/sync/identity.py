@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
+from app.store import bulk
 from app.store.models import ContactIndex, Link, table_of, utcnow
 
 _CHUNK = 500  # SQLite's bound-parameter limit is generous, but keep IN lists modest
@@ -85,8 +86,7 @@ def link(session: Session, entity: str, system: str, pairs: Iterable[tuple[str, 
         for ext, gold in pairs
         if ext
     ]
-    if rows:
-        session.execute(insert(table_of(Link)).on_conflict_do_nothing(), rows)
+    bulk.write_rows(session, table_of(Link), rows, ignore=True)
 
 
 def index_contacts(

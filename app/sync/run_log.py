@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from app.store import bulk
 from app.store.models import Conflict, ParkedRecord, RecordOutcome, Run, table_of, utcnow
 
 
@@ -95,8 +96,7 @@ def write_outcomes(
         }
         for o in outcomes
     ]
-    if rows:
-        session.execute(insert(table_of(RecordOutcome)), rows)
+    bulk.write_rows(session, table_of(RecordOutcome), rows)
 
 
 def park(

@@ -11,12 +11,11 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import or_, select, text
-from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
 from app.domain import fastpaths as fast
 from app.domain import normalise
-from app.store import Store
+from app.store import Store, bulk
 from app.store.models import RecordIndex, table_of, utcnow
 
 _FTS_QUERY = text("SELECT rowid FROM record_index_fts WHERE record_index_fts MATCH :m LIMIT :n")
@@ -99,15 +98,13 @@ def index_rows(
         }
         for values in zip(*columns.values(), strict=True)
     ]
-    stmt = insert(table_of(RecordIndex))
-    update_cols = {
-        c: stmt.excluded[c] for c in rows[0] if c not in ("entity", "system", "record_key")
-    }
-    session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["entity", "system", "record_key"], set_=update_cols
-        ),
+    key = ("entity", "system", "record_key")
+    bulk.write_rows(
+        session,
+        table_of(RecordIndex),
         rows,
+        conflict=key,
+        update=[c for c in rows[0] if c not in key],
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
+from app.store import bulk
 from app.store.models import DeliveryState, FlowState, table_of, utcnow
 
 
@@ -89,19 +90,10 @@ def save_delivered(
         }
         for g, k, d, h, p in rows
     ]
-    if not values:
-        return
-    stmt = insert(table_of(DeliveryState))
-    session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["flow_id", "golden_id"],
-            set_={
-                "record_key": stmt.excluded.record_key,
-                "dest_id": stmt.excluded.dest_id,
-                "payload_hash": stmt.excluded.payload_hash,
-                "payload": stmt.excluded.payload,
-                "delivered_at": stmt.excluded.delivered_at,
-            },
-        ),
+    bulk.write_rows(
+        session,
+        table_of(DeliveryState),
         values,
+        conflict=("flow_id", "golden_id"),
+        update=("record_key", "dest_id", "payload_hash", "payload", "delivered_at"),
     )
