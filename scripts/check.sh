@@ -3,6 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 V=.venv/bin
-echo "== ruff"; $V/ruff check . && $V/ruff format --check .
-echo "== mypy"; $V/mypy
-echo "== import-linter"; $V/lint-imports
+echo "== ruff"
+$V/ruff check .
+$V/ruff format --check .
+echo "== mypy"
+$V/mypy
+echo "== import-linter"
+$V/lint-imports

@@ -14,6 +14,7 @@ from app.sandbox.demo import DEMO_CUSTOMERS, DEMO_SEED, DemoInstall, install_dem
 from app.sandbox.demo_feeds import install_demo_feeds, start_demo_realtime
 from app.sandbox.generator import build_dataset
 from app.sandbox.servers import SandboxServers, write_port_file
+from app.services.profiles import ProfileService
 from app.store import Store
 from app.sync import history
 from app.sync.engine import RunSummary, SyncEngine
@@ -66,6 +67,9 @@ class DemoSession:
         payload = self.servers.port_file_payload()
         write_port_file(self.port_file, payload)
         self.installed = install_demo(self.store, payload)
+        profiles = ProfileService(self.store)
+        for profile in self.installed.profiles.values():  # the dashboard shows them tested
+            profiles.test(profile.id)
         self.installed.flows += install_demo_feeds(self.store, payload)
         # a unit sold in the DMS leaves the website within seconds (Event-Relay webhook)
         self.realtime = start_demo_realtime(self.store, payload)

@@ -21,8 +21,8 @@ from app.services.matching_queue import CandidateRow
 from app.services.merging import MergeView, RecordView
 from app.ui.formatting import full_time
 from app.ui.icons import icon
-from app.ui.workers import run_in_background
 from app.ui.theme import STATUS_ICONS, Status, is_dark, status_colour
+from app.ui.workers import run_in_background
 
 Index = QModelIndex | QPersistentModelIndex
 PAGE = 200

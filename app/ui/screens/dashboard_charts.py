@@ -11,8 +11,11 @@ from PySide6.QtWidgets import QTabWidget, QWidget
 from app.store.dashboard_queries import ChartData
 from app.ui.theme import Status, is_dark, status_colour
 
-# Distinguishable on light and dark backgrounds (Okabe-Ito, colour-blind safe).
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
+# Okabe-Ito (colour-blind safe), then two from Paul Tol's muted set: ten flows before a repeat
+PALETTE = (
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9",
+    "#D55E00", "#F0E442", "#999999", "#882255", "#44AA99",
+)  # fmt: skip
 
 
 def _stamp(day: date) -> float:

@@ -32,9 +32,9 @@ from app.store import Store
 from app.store.models import utcnow
 from app.ui.icons import icon
 from app.ui.models.duplicates_model import BAND_STATUS, ComparisonModel, HistoryModel, QueueModel
-from app.ui.workers import run_in_background
 from app.ui.theme import STATUS_ICONS, Status, status_colour
 from app.ui.widgets import EmptyState, ScreenHeader, SearchBox
+from app.ui.workers import run_in_background
 
 _DATES = (("Any time", None), ("Last 7 days", 7), ("Last 30 days", 30))
 _STATUSES = (
