@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QAbstractItemModel, QObject, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -86,3 +88,27 @@ class SearchBox(QLineEdit):
         self.setClearButtonEnabled(True)
         self.addAction(icon("mdi6.magnify"), QLineEdit.ActionPosition.LeadingPosition)
         self.setMinimumWidth(280)
+
+
+def sortable_table(
+    model: QAbstractItemModel, owner: QObject, object_name: str
+) -> tuple[QSortFilterProxyModel, QTableView]:
+    """The standard list: a read-only, row-selecting, sortable table behind a filter proxy
+    (free-text filter over every column, sort by each model's UserRole sort key)."""
+    proxy = QSortFilterProxyModel(owner)
+    proxy.setSourceModel(model)
+    proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+    proxy.setFilterKeyColumn(-1)
+    proxy.setSortRole(Qt.ItemDataRole.UserRole)
+    table = QTableView()
+    table.setObjectName(object_name)
+    table.setModel(proxy)
+    table.setSortingEnabled(True)
+    table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().hide()
+    table.setShowGrid(False)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    return proxy, table

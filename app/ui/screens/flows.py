@@ -3,15 +3,13 @@ Sync now with progress and Cancel; re-sync records or a date range; edit the sch
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
     QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -32,7 +30,7 @@ from app.ui.manager_mode import AccessController
 from app.ui.models.flows_model import FLOW_ROLE, FlowsTableModel, next_run_text, run_status
 from app.ui.run_progress import RunProgress, throttled
 from app.ui.theme import STATUS_ICONS, Status, status_colour
-from app.ui.widgets import EmptyState, ScreenHeader, SearchBox
+from app.ui.widgets import EmptyState, ScreenHeader, SearchBox, sortable_table
 from app.ui.workers import run_in_background
 
 REFRESH_MS = 20_000
@@ -89,22 +87,7 @@ class FlowsScreen(QWidget):
         layout.addLayout(bar)
 
         self.model = FlowsTableModel()
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.proxy.setFilterKeyColumn(-1)
-        self.proxy.setSortRole(Qt.ItemDataRole.UserRole)
-        self.table = QTableView()
-        self.table.setObjectName("flows_table")
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.setShowGrid(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.proxy, self.table = sortable_table(self.model, self, "flows_table")
         header = self.table.horizontalHeader()
         for col in range(5):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)

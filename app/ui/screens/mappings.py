@@ -3,15 +3,13 @@ Edit opens the visual editor, History the versions (diff, restore, export, impor
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
     QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -24,7 +22,7 @@ from app.ui.icons import icon
 from app.ui.mapping_editor.editor import MappingEditor
 from app.ui.mapping_editor.versions import VersionsDialog
 from app.ui.models.mappings_model import MappingRowView, MappingsTableModel
-from app.ui.widgets import EmptyState, ScreenHeader, SearchBox
+from app.ui.widgets import EmptyState, ScreenHeader, SearchBox, sortable_table
 from app.ui.workers import run_in_background
 
 
@@ -85,22 +83,7 @@ class MappingsScreen(QWidget):
         layout.addLayout(bar)
 
         self.model = MappingsTableModel()
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.proxy.setFilterKeyColumn(-1)
-        self.proxy.setSortRole(Qt.ItemDataRole.UserRole)
-        self.table = QTableView()
-        self.table.setObjectName("mappings_table")
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.setShowGrid(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.proxy, self.table = sortable_table(self.model, self, "mappings_table")
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in range(1, 6):
