@@ -53,6 +53,20 @@ def backend_name(backend: keyring.backend.KeyringBackend | None = None) -> str:
     return f"{type(backend).__module__}.{type(backend).__name__}"
 
 
+_FRIENDLY = {
+    "WinVaultKeyring": "Windows Credential Manager",
+    "SecretService": "Secret Service (GNOME Keyring or KWallet)",
+    "macOS": "macOS Keychain",
+    "libsecret": "Secret Service (libsecret)",
+}
+
+
+def friendly_backend_name(backend: keyring.backend.KeyringBackend | None = None) -> str:
+    """'Windows Credential Manager' rather than 'keyring.backends.Windows.WinVaultKeyring'."""
+    name = backend_name(backend)
+    return next((label for key, label in _FRIENDLY.items() if key in name), name)
+
+
 def ensure_backend() -> keyring.backend.KeyringBackend:
     """Return the active keyring backend, or raise ``KeyringUnavailableError``."""
     backend = keyring.get_keyring()

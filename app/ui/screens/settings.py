@@ -38,7 +38,11 @@ class SettingsScreen(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 16)
         layout.addWidget(
-            ScreenHeader("Settings", "Where Rooftop Sync keeps its data, and who changed what.")
+            ScreenHeader(
+                "Settings",
+                "Where Rooftop Sync keeps its data, who changed what, how long the sync log "
+                "is kept, duplicate matching, manager mode and alerts.",
+            )
         )
         self.tabs = QTabWidget()
         self.tabs.addTab(self._general_tab(), icon("mdi6.cog-outline"), "General")
@@ -94,7 +98,7 @@ class SettingsScreen(QWidget):
     @staticmethod
     def _keyring_status() -> str:
         try:
-            return f"{secrets.backend_name(secrets.ensure_backend())} (working)"
+            return f"{secrets.friendly_backend_name(secrets.ensure_backend())} — working"
         except RooftopError as exc:
             return f"Not available — {exc}"
 
