@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from app.errors import RooftopError
+from app.mapping.factors import Factors, as_text, row_keys
 from app.mapping.model import Mapping, Rule, Step
 from app.mapping.transforms import COMBINERS, TRANSFORMS, Transformed, describe
 
@@ -99,44 +100,6 @@ def start(rule: Rule, sources: pd.DataFrame) -> tuple[Transformed, list[Step]]:
     return Transformed(pd.Series([""] * len(sources), index=sources.index, dtype=object)), steps
 
 
-class _Factors:
-    """Each source column factorised once: integer codes per row + distinct values."""
-
-    def __init__(self, df: pd.DataFrame) -> None:
-        self.df = df
-        self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-
-    def get(self, column: str) -> tuple[np.ndarray, np.ndarray]:
-        if column not in self._cache:
-            codes, uniques = pd.factorize(self.df[column], use_na_sentinel=True)
-            arr = np.asarray(uniques, dtype=object)
-            if pd.api.types.infer_dtype(arr, skipna=False) != "string":
-                arr = np.array([str(v) for v in arr], dtype=object)
-            values = np.append(arr, np.array([""], dtype=object))
-            codes = np.where(codes < 0, len(values) - 1, codes)  # missing -> ''
-            self._cache[column] = (codes.astype(np.int64), values)
-        return self._cache[column]
-
-    def distinct(self, columns: tuple[str, ...], n: int) -> tuple[np.ndarray, pd.DataFrame]:
-        """(row -> combination number, DataFrame of the distinct combinations)."""
-        if not columns:
-            return np.zeros(n, dtype=np.int64), pd.DataFrame(index=pd.RangeIndex(1 if n else 0))
-        if len(columns) == 1:
-            codes, values = self.get(columns[0])
-            return codes, pd.DataFrame({columns[0]: values}, dtype=object)
-        parts = [self.get(c) for c in columns]
-        combined = np.zeros(n, dtype=np.int64)
-        for codes, values in parts:
-            combined = combined * len(values) + codes
-        keys, inverse = np.unique(combined, return_inverse=True)
-        frame: dict[str, np.ndarray] = {}
-        rest = keys
-        for col, (_codes, values) in reversed(list(zip(columns, parts, strict=True))):
-            rest, idx = np.divmod(rest, len(values))
-            frame[col] = values[idx]
-        return inverse.reshape(-1), pd.DataFrame({c: frame[c] for c in columns}, dtype=object)
-
-
 def apply_mapping(df: pd.DataFrame, mapping: Mapping, key_column: str) -> MappingResult:
     """Map every row. A value a rule rejects marks that row's error (row key, field, value,
     reason); the row's other fields are still mapped and the batch goes on."""
@@ -144,26 +107,31 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, key_column: str) -> Mappin
     if missing:
         raise MappingError(missing_message(missing, [str(c) for c in df.columns]))
     n = len(df)
-    factors = _Factors(df)
+    factors = Factors(df)
     out: dict[str, np.ndarray] = {}
     errors: list[RowError] = []
-    keys = (
-        factors.get(key_column)
-        if key_column in df.columns
-        else (np.arange(n), np.array([str(i) for i in df.index] + [""], dtype=object))
-    )
     for rule in mapping.rules:
+        if not rule.steps and len(rule.sources) == 1:  # a plain copy needs no distinct pass
+            out[rule.target] = as_text(df[rule.sources[0]].to_numpy(dtype=object))
+            continue
         inverse, distinct = factors.distinct(rule.sources, n)
-        first, steps = start(rule, distinct)
+        frame = (
+            pd.DataFrame(dict(zip(rule.sources, distinct, strict=True)), dtype=object)
+            if rule.sources
+            else pd.DataFrame(index=pd.RangeIndex(1 if n else 0))
+        )
+        first, steps = start(rule, frame)
         result = run_steps(rule, first, steps)
         values = result.values.to_numpy(dtype=object)
         out[rule.target] = values[inverse] if n else np.array([], dtype=object)
         if result.invalid is not None and result.invalid.any():
             bad = np.flatnonzero(result.invalid.to_numpy(dtype=bool)[inverse])
-            for pos in bad.tolist():
-                combo = distinct.iloc[int(inverse[pos])]
-                value = " ".join(str(v) for v in combo.tolist())
-                key = str(keys[1][keys[0][pos]])
-                errors.append(RowError(key, rule.target, value, result.reason))
+            combos = inverse[bad]
+            cols = [col[combos].tolist() for col in distinct] or [[""] * len(bad)]
+            shown = [" ".join(vs) for vs in zip(*cols, strict=True)]
+            keys = row_keys(df, key_column, bad)
+            errors.extend(
+                RowError(k, rule.target, v, result.reason) for k, v in zip(keys, shown, strict=True)
+            )
     frame = pd.DataFrame(out, index=df.index, columns=mapping.targets(), dtype=object)
     return MappingResult(frame, errors)
