@@ -10,6 +10,8 @@ from email_validator import EmailNotValidError, validate_email
 from nameparser import HumanName
 from vininfo import Vin
 
+from app.domain import namecase
+
 
 @lru_cache(maxsize=200_000)
 def phone_e164(value: str, region: str = "US") -> str | None:
@@ -76,15 +78,24 @@ def _cap_word(word: str) -> str:
     lower = core.lower()
     if set(lower) <= _PLAIN_WORD and not lower.startswith(("mc", "mac")):
         cased = lower.capitalize()  # the common case, without nameparser's parse cost
+    elif (quick := namecase.simple_token(core)) is not None:
+        cased = quick  # what nameparser gives, by its own rules (tests/domain pins it)
     else:
-        name = HumanName(core)
-        name.capitalize(force=True)
-        cased = str(name)
-        # nameparser may reorder or drop pieces of odd tokens; then only the case changes
-        if cased.casefold() != core.casefold():
-            cased = core[:1].upper() + core[1:].lower()
+        cased = _parsed_case(core)
     start = word.index(core)
     return word[:start] + cased + word[start + len(core) :]
+
+
+@lru_cache(maxsize=50_000)
+def _parsed_case(core: str) -> str:
+    """``core`` capitalised by nameparser (a token repeats across many names)."""
+    name = HumanName(core)
+    name.capitalize(force=True)
+    cased = str(name)
+    # nameparser may reorder or drop pieces of odd tokens; then only the case changes
+    if cased.casefold() != core.casefold():
+        cased = core[:1].upper() + core[1:].lower()
+    return cased
 
 
 @lru_cache(maxsize=200_000)
