@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from app.sandbox.generator import typos
-from app.sandbox.generator.fmt import objects
+from app.sandbox.generator.fmt import Obj, objects
 from app.sandbox.generator.names import LAST_NAMES, MIDDLE_INITIALS
 from app.sandbox.generator.people import (
     People,
@@ -84,6 +85,23 @@ MARKETING_COPY = NoiseProfile(
     phone_transposed=0.02, phone_changed=0.05, email_missing=0.0, email_changed=0.06,
     moved=0.05, zip_format=0.0, address_format=0.0,
 )  # fmt: skip
+
+
+def new_emails(
+    rng: np.random.Generator, first_slug: Obj, last_slug: Obj, birth: np.ndarray, person_id: Obj
+) -> Obj:
+    """Addresses a person switched to: built the usual ways, plus a number of their own
+    ("jsmith_4821@..."). A new address is a new mailbox, never another person's: the
+    number is a bijection of the person id, and no generated original has "_<digits>"."""
+    if not len(person_id):
+        return objects([])
+    base = make_emails(rng, first_slug, last_slug, birth)
+    parts = pd.Series(base, dtype=object).str.split("@", n=1, expand=True)
+    pid = pd.Series(person_id, dtype=object).str[1:].astype(np.int64).to_numpy()
+    width = max(7, len(str(int(pid.max()))))
+    tag = (pid * 7_654_321 + 1_234_567) % 10**width  # odd, not a multiple of 5: a bijection
+    out: Obj = (parts[0] + "_" + pd.Series(tag).astype(str) + "@" + parts[1]).to_numpy(dtype=object)
+    return out
 
 
 def apply_noise(
@@ -157,7 +175,7 @@ def apply_noise(
     if len(rows):
         first_slug = objects([ascii_slug(f) or "me" for f in copy.first[rows]])
         last_slug = objects([ascii_slug(x) or "mail" for x in copy.last[rows]])
-        fresh = make_emails(rng, first_slug, last_slug, copy.birth[rows])
+        fresh = new_emails(rng, first_slug, last_slug, copy.birth[rows], copy.person_id[rows])
         changed = fresh != copy.email[rows]
         copy.email[rows] = fresh
         applied["email_changed"][rows[changed]] = True
