@@ -15,8 +15,10 @@ BAND_LABELS = {AUTO: "Auto-link", REVIEW: "Review", NONE: "No match"}
 class Thresholds:
     """Scores are probabilities in [0, 1]; auto >= high, review >= low."""
 
-    high: float = 0.8
-    low: float = 0.2
+    # Scores are calibrated posteriors: auto-link what is more likely one person than
+    # not; review only the close calls (weak-evidence pairs are held for review anyway).
+    high: float = 0.5
+    low: float = 0.4
 
     def __post_init__(self) -> None:
         if not 0 < self.low <= self.high <= 1:

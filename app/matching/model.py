@@ -19,6 +19,7 @@ from app.matching.compare import FIELDS
 
 F64 = npt.NDArray[np.float64]
 _EPS = 1e-6
+_U_MIN = 1e-15  # measured u of an identifier can be far below _EPS
 RADIX = np.array([len(f.levels) + 1 for f in FIELDS], dtype=np.int64)
 MIN_PAIRS_TO_TRAIN = 5_000
 
@@ -39,7 +40,7 @@ class Model:
         out = []
         for f in FIELDS:
             m = np.clip(np.asarray(self.m[f.name], dtype=np.float64), _EPS, 1)
-            u = np.clip(np.asarray(self.u[f.name], dtype=np.float64), _EPS, 1)
+            u = np.clip(np.asarray(self.u[f.name], dtype=np.float64), _U_MIN, 1)
             out.append(np.concatenate([[0.0], np.log2(m / u)]))
         return out
 
@@ -132,7 +133,12 @@ def _patterns(levels: npt.NDArray[np.int8]) -> tuple[npt.NDArray[np.int64], F64]
 
 
 def train(
-    levels: npt.NDArray[np.int8], u: dict[str, list[float]], n_records: int, *, max_iter: int = 60
+    levels: npt.NDArray[np.int8],
+    u: dict[str, list[float]],
+    n_records: int,
+    agree_pairs: dict[str, float] | None = None,
+    *,
+    max_iter: int = 60,
 ) -> Model:
     """Unsupervised m and prior, Splink-style: EM sessions on pairs that agree exactly on
     one strong field, with that field left out of the evidence (blocking on a field makes
@@ -161,9 +167,62 @@ def train(
         fit = _em(pats, c, start, {"email", "zip", "address"}, fit_m=True, max_iter=max_iter)
         m["email"] = fit.m["email"]
         notes.append(f"session same name + DOB/phone: {int(sel.sum())} pairs")
+    u = agreement_u(levels, m, u, agree_pairs or {}, n_records, notes, max_iter=max_iter)
     prior = random_pair_prior(levels, m, n_records)
     notes.append(f"prior {prior:.3g} per random pair")
     return Model(m, u, prior, trained_on=len(levels), notes=notes)
+
+
+# Identifier fields whose exact agreement is too rare for random pairs to measure.
+EXACT_FIELDS = ("email", "phone", "address", "dob")
+# However clean a field looks, at least this share of the pairs agreeing on it are
+# assumed to be different people (a family inbox, a recycled number).
+MIN_NONMATCH_SHARE = 0.002
+# Evidence for those sessions: what belongs to one person. A household shares phone,
+# address and ZIP, so with those as evidence its pairs would look like one person.
+PERSONAL = frozenset({"first", "last", "email", "dob"})
+
+
+def agreement_u(
+    levels: npt.NDArray[np.int8],
+    m: dict[str, list[float]],
+    u: dict[str, list[float]],
+    agree_pairs: dict[str, float],
+    n_records: int,
+    notes: list[str],
+    *,
+    max_iter: int = 60,
+) -> dict[str, list[float]]:
+    """u of "same" for identifier fields, measured instead of sampled.
+
+    A few hundred thousand random pairs hold no two records sharing an e-mail, so a
+    sampled u is just its smoothing (~1/sample) -- far too high, and one shared e-mail
+    could then never outweigh the tiny prior. Instead: of all record pairs agreeing on the
+    field (``agree_pairs``, counted exactly from value frequencies), those that are not
+    matches found among the candidates agreeing on it; EM estimates that match share
+    from the personal fields alone (``PERSONAL``, minus the field itself).
+    """
+    out = {k: list(v) for k, v in u.items()}
+    col = {f.name: j for j, f in enumerate(FIELDS)}
+    start = Model(m, u, 0.5)
+    total = max(n_records * (n_records - 1) / 2, 1.0)
+    for name in EXACT_FIELDS:
+        agreeing = agree_pairs.get(name, 0.0)
+        sel = levels[:, col[name]] == 1
+        if agreeing <= 0 or sel.sum() < 200:
+            continue
+        pats, c = _patterns(levels[sel])
+        fit = _em(pats, c, start, PERSONAL - {name}, fit_m=False, max_iter=max_iter)
+        found = min(fit.prior * float(sel.sum()), agreeing)
+        nonmatch = max(agreeing - found, agreeing * MIN_NONMATCH_SHARE)
+        same = max(nonmatch / total, 1e-15)
+        rest = np.asarray(out[name][1:], dtype=np.float64)
+        rest = rest / max(rest.sum(), 1e-12) * (1.0 - same)
+        out[name] = [same, *rest.tolist()]
+        notes.append(
+            f"u({name} same) {same:.3g}: {nonmatch / agreeing:.2%} of agreeing pairs differ"
+        )
+    return out
 
 
 def random_pair_prior(

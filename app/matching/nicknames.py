@@ -116,6 +116,36 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "eduardo": ("lalo",),
 }
 
+# More everyday forms, English and Spanish (hypocorisms such as Lupe, Chuy, Lalo), added
+# to the groups above.
+MORE: dict[str, tuple[str, ...]] = {
+    "catherine": ("kate", "katie"),
+    "kathleen": ("kate", "katie"),
+    "arthur": ("art", "artie"),
+    "russell": ("russ", "rusty"),
+    "dennis": ("denny",),
+    "jacqueline": ("jackie", "jacqui"),
+    "stephanie": ("steph", "stephie"),
+    "virginia": ("ginny", "ginger"),
+    "beverly": ("bev",),
+    "natalie": ("nat",),
+    "madison": ("maddie", "maddy"),
+    "nicole": ("nikki", "nicky"),
+    "francisco": ("frank", "cisco"),
+    "jose": ("joe",),
+    "guadalupe": ("lupe", "lupita"),
+    "jesus": ("chuy",),
+    "eduardo": ("eddie", "ed"),
+    "ricardo": ("rick", "ricky"),
+    "antonio": ("tony",),
+    "enrique": ("kike", "henry"),
+    "ignacio": ("nacho",),
+    "fernando": ("nando",),
+    "theodore": ("ted", "teddy", "theo"),
+    "david": ("dave", "davey"),
+}
+GROUPS = {k: tuple(dict.fromkeys(GROUPS.get(k, ()) + MORE.get(k, ()))) for k in GROUPS | MORE}
+
 
 def _build() -> tuple[dict[str, str], dict[str, frozenset[str]]]:
     canon: dict[str, str] = {}

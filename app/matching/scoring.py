@@ -33,7 +33,7 @@ class Scored:
     score: F64  # posterior probability of "same person"
     household: Bool  # clearly different first names: a family, never one person
     conflict: Bool  # different birth dates: never auto-linked
-    weak: Bool  # no identifier beyond the name agrees, or a move with nothing to confirm it
+    weak: Bool  # no identifier beyond the name agrees
 
     def __len__(self) -> int:
         return len(self.a)
@@ -57,12 +57,63 @@ def estimate_u(norm: Norm, seed: int = 0) -> dict[str, list[float]]:
     return fs.estimate_u(compare(norm, a[keep], b[keep]).matrix())
 
 
+def _pairs_sharing(codes: npt.NDArray[np.int64]) -> float:
+    """Record pairs sharing a value of ``codes`` (-1 = none)."""
+    counts = np.unique(codes[codes >= 0], return_counts=True)[1].astype(np.float64)
+    return float((counts * (counts - 1)).sum() / 2)
+
+
+def agree_pairs(norm: Norm) -> dict[str, float]:
+    """How many record pairs agree exactly on each identifier field."""
+    n = norm.n
+    rec = np.repeat(np.arange(n, dtype=np.int64), norm.phones.shape[1])
+    ph = norm.phones.reshape(-1)
+    ok = ph > 0
+    # One count per (record, number): a number listed twice on one record is one number.
+    per_rec = np.unique(np.stack([ph[ok], rec[ok]], axis=1), axis=0)[:, 0]
+    has_addr = (norm.house >= 0) & (norm.street >= 0)
+    address = np.where(has_addr, norm.house * 1_000_003 + norm.street, -1)
+    return {
+        "email": _pairs_sharing(norm.email),
+        "phone": _pairs_sharing(per_rec),
+        "address": _pairs_sharing(address),
+        "dob": _pairs_sharing(norm.dob.astype(np.int64)),
+    }
+
+
 def fit_model(norm: Norm, cmp: Comparison) -> fs.Model:
     """Learn the model from this data when there is enough of it, else the defaults."""
     levels = cmp.matrix()
     if len(levels) < fs.MIN_PAIRS_TO_TRAIN:
         return fs.DEFAULT
-    return fs.train(levels, estimate_u(norm), norm.n)
+    return fs.train(levels, estimate_u(norm), norm.n, agree_pairs(norm))
+
+
+HOUSEHOLD_FIELDS = ("phone", "address")
+IMPLIED_BY_HOUSEHOLD = ("last", "zip")
+
+
+def household_overlap(part: dict[str, F64], levels: npt.NDArray[np.int8]) -> F64:
+    """Evidence counted twice when a pair shares a phone or an address.
+
+    Fellegi-Sunter adds fields as if independent, but among different people sharing a
+    phone or an address (a household) the address, ZIP and surname agree as well. Given
+    one of them, the others say almost nothing more: only the stronger of phone/address
+    counts, and agreeing surname and ZIP add nothing (disagreements still count).
+    """
+    shared = np.zeros(len(levels), dtype=bool)
+    for name in HOUSEHOLD_FIELDS:
+        shared |= levels[:, FIELD_INDEX[name]] == 1
+    out = np.zeros(len(levels))
+    if not shared.any():
+        return out
+    rows = np.flatnonzero(shared)
+    hp, ha = (np.maximum(part[n][rows], 0) for n in HOUSEHOLD_FIELDS)
+    drop = np.minimum(hp, ha)
+    for name in IMPLIED_BY_HOUSEHOLD:
+        drop += np.maximum(part[name][rows], 0)
+    out[rows] = drop
+    return out
 
 
 def score_pairs(
@@ -72,31 +123,28 @@ def score_pairs(
     cmp = compare(norm, a, b)
     model = model or fit_model(norm, cmp)
     levels = cmp.matrix()
-    table = fs.pattern_weights(model, fs.decode(np.arange(int(np.prod(fs.RADIX)))))
-    weight = table[fs.pattern_codes(levels)].astype(np.float64)
     freq = freq or {
         "first": frequencies(norm.first),
         "last": frequencies(norm.last),
         "zip": frequencies(norm.zip5),
     }
     codes = {"first": norm.first, "last": norm.last, "zip": norm.zip5}
+    w = model.weights()
+    part = {f: w[j][levels[:, j]] for f, j in FIELD_INDEX.items()}
     for name, f in freq.items():
-        j = FIELD_INDEX[name]
-        sel = np.flatnonzero(levels[:, j] == 1)
+        sel = np.flatnonzero(levels[:, FIELD_INDEX[name]] == 1)
         if not len(sel) or not len(f):
             continue
         u1 = max(model.u[name][0], 1e-9)
         code = codes[name][a[sel]]
         # A value this data set has never seen (a probe's new word) keeps the average.
         fv = np.where((code >= 0) & (code < len(f)), f[np.clip(code, 0, len(f) - 1)], u1)
-        weight[sel] += np.log2(u1 / np.clip(fv, 1e-7, None))
+        part[name][sel] += np.log2(u1 / np.clip(fv, 1e-7, None))
+    weight = np.sum(list(part.values()), axis=0) - household_overlap(part, levels)
     score = fs.probability(model, weight)
     first = levels[:, FIELD_INDEX["first"]]
     household = (first == 5) & ~cmp.swapped
     lv = {name: levels[:, j] for name, j in FIELD_INDEX.items()}
     conflict = lv["dob"] == 3
     strong = (lv["email"] == 1) | (lv["phone"] == 1) | (lv["dob"] == 1) | (lv["address"] == 1)
-    # Same name and e-mail but another ZIP and nothing else in common: two namesakes
-    # sharing a generic address as often as one person who moved. A person decides.
-    moved = (lv["zip"] == 2) & (lv["phone"] != 1) & (lv["dob"] != 1)
-    return Scored(a, b, cmp, weight, score, household, conflict, ~strong | moved), model
+    return Scored(a, b, cmp, weight, score, household, conflict, ~strong), model
