@@ -68,3 +68,32 @@ def by_unique(s: pd.Series, fn: Callable[[str], str | None], reason: str) -> Tra
     if not any(bad):
         return Transformed(series(clean, s))
     return Transformed(series(clean, s), pd.Series(bad, index=s.index, dtype=bool), reason)
+
+
+def checked_fast(
+    s: pd.Series,
+    fast: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+    fn: Callable[[str], str | None],
+    reason: str,
+) -> Transformed:
+    """Like ``checked``, but ``fast`` first answers what it can for all values at once
+    (results, and a mask of the values it decided) and ``fn`` runs only on the rest; the
+    two must give the same answer wherever both answer."""
+    arr = np.empty(len(s), dtype=object)
+    arr[:] = texts(s)
+    out, decided = fast(arr)
+    rest = np.flatnonzero(~decided)
+    if not len(rest):
+        return Transformed(pd.Series(out, index=s.index, dtype=object, copy=False))
+    slow = [fn(v) if v else "" for v in arr[rest].tolist()]
+    bad = [r is None for r in slow]
+    out[rest] = [r or "" for r in slow]
+    if not any(bad):
+        return Transformed(pd.Series(out, index=s.index, dtype=object, copy=False))
+    invalid = np.zeros(len(arr), dtype=bool)
+    invalid[rest[np.array(bad, dtype=bool)]] = True
+    return Transformed(
+        pd.Series(out, index=s.index, dtype=object, copy=False),
+        pd.Series(invalid, index=s.index, dtype=bool),
+        reason,
+    )

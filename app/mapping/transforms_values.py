@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from app.mapping.transforms_base import Transformed, checked, series, texts
+from app.mapping import dates_fast
+from app.mapping.transforms_base import Transformed, checked, checked_fast, series, texts
 
 
 def _iso(d: datetime, output: str) -> str:
@@ -36,7 +37,12 @@ def date(s: pd.Series, input_format: str = "", output: str = "date") -> Transfor
         return _iso(d, output)
 
     fmt = input_format or "ISO 8601 (2024-03-15)"
-    return checked(s, parse, f"not a date in the format {fmt}")
+    return checked_fast(
+        s,
+        lambda values: dates_fast.parse(values, input_format, output),
+        parse,
+        f"not a date in the format {fmt}",
+    )
 
 
 def number(s: pd.Series, decimals: int | None = None) -> Transformed:
