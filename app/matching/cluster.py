@@ -45,6 +45,17 @@ def _find(parent: dict[int, int], x: int) -> int:
     return x
 
 
+def member_pairs(members: I64, starts: I64, ends: I64) -> tuple[I64, I64]:
+    """Every pair of members inside each run ``members[starts[k]:ends[k]]``, vectorised:
+    the member at position i of its run pairs with positions i+1 .. end-1."""
+    size = np.repeat(ends - starts, ends - starts)
+    pos = np.arange(len(members)) - np.repeat(starts, ends - starts)
+    count = size - 1 - pos
+    first = np.repeat(np.arange(len(members)), count)
+    offset = np.arange(len(first)) - np.repeat(np.cumsum(count) - count, count)
+    return members[first], members[first + 1 + offset]
+
+
 def guarded_clusters(
     n: int, a: I64, b: I64, weight: npt.NDArray[np.float64], conflict: ConflictFn
 ) -> tuple[I64, int]:
@@ -61,14 +72,7 @@ def guarded_clusters(
     lab = label[members]
     starts = np.flatnonzero(np.r_[True, lab[1:] != lab[:-1]])
     ends = np.r_[starts[1:], len(lab)]
-    # Every member pair of every big component, checked in one vectorised call.
-    pa, pb = [], []
-    for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-        m = members[s:e]
-        i, j = np.triu_indices(len(m), 1)
-        pa.append(m[i])
-        pb.append(m[j])
-    all_a, all_b = np.concatenate(pa), np.concatenate(pb)
+    all_a, all_b = member_pairs(members, starts, ends)
     bad = conflict(all_a, all_b)
     if not bad.any():
         return label, 0

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 
@@ -60,7 +61,7 @@ def pair_sim(a: npt.NDArray[np.int32], b: npt.NDArray[np.int32], vocab: list[str
         return out
     v = max(len(vocab), 1)
     key = np.minimum(a[ok], b[ok]).astype(np.int64) * v + np.maximum(a[ok], b[ok])
-    uniq, inverse = np.unique(key, return_inverse=True)
+    inverse, uniq = pd.factorize(key)
     words = np.asarray(vocab, dtype=object)
     qa, qb = words[uniq // v].tolist(), words[uniq % v].tolist()
     workers = -1 if len(qa) > 5_000 else 1  # threads cost more than they save on few pairs
@@ -85,7 +86,7 @@ def nickname_pairs(
         return out
     v = max(len(vocab), 1)
     key = a[ok].astype(np.int64) * v + b[ok]
-    uniq, inverse = np.unique(key, return_inverse=True)
+    inverse, uniq = pd.factorize(key)
     eq = np.array(
         [nicknames.equivalent(vocab[k // v], vocab[k % v]) for k in uniq.tolist()], dtype=bool
     )
@@ -279,7 +280,7 @@ def _token_overlap(
         return out
     v = max(len(vocab), 1)
     key = ia[rows].astype(np.int64) * v + ib[rows]
-    uniq, inverse = np.unique(key, return_inverse=True)
+    inverse, uniq = pd.factorize(key)
     hit = np.array(
         [bool(set(vocab[k // v].split()) & set(vocab[k % v].split())) for k in uniq.tolist()]
     )

@@ -212,7 +212,7 @@ def agreement_u(
         if agreeing <= 0 or sel.sum() < 200:
             continue
         pats, c = _patterns(levels[sel])
-        fit = _em(pats, c, start, PERSONAL - {name}, fit_m=False, max_iter=max_iter)
+        fit = _em(pats, c, start, set(PERSONAL - {name}), fit_m=False, max_iter=max_iter)
         found = min(fit.prior * float(sel.sum()), agreeing)
         nonmatch = max(agreeing - found, agreeing * MIN_NONMATCH_SHARE)
         same = max(nonmatch / total, 1e-15)

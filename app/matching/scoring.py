@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from app.matching import model as fs
 from app.matching.compare import FIELD_INDEX, Comparison, compare
@@ -59,18 +60,19 @@ def estimate_u(norm: Norm, seed: int = 0) -> dict[str, list[float]]:
 
 def _pairs_sharing(codes: npt.NDArray[np.int64]) -> float:
     """Record pairs sharing a value of ``codes`` (-1 = none)."""
-    counts = np.unique(codes[codes >= 0], return_counts=True)[1].astype(np.float64)
+    inverse, _ = pd.factorize(codes[codes >= 0])
+    counts = np.bincount(inverse).astype(np.float64)
     return float((counts * (counts - 1)).sum() / 2)
 
 
 def agree_pairs(norm: Norm) -> dict[str, float]:
     """How many record pairs agree exactly on each identifier field."""
-    n = norm.n
-    rec = np.repeat(np.arange(n, dtype=np.int64), norm.phones.shape[1])
-    ph = norm.phones.reshape(-1)
-    ok = ph > 0
+    phones = norm.phones.copy()
     # One count per (record, number): a number listed twice on one record is one number.
-    per_rec = np.unique(np.stack([ph[ok], rec[ok]], axis=1), axis=0)[:, 0]
+    for j in range(1, phones.shape[1]):
+        phones[:, j][(phones[:, :j] == phones[:, j : j + 1]).any(axis=1)] = 0
+    per_rec = phones.reshape(-1)
+    per_rec = np.where(per_rec > 0, per_rec, -1)
     has_addr = (norm.house >= 0) & (norm.street >= 0)
     address = np.where(has_addr, norm.house * 1_000_003 + norm.street, -1)
     return {
