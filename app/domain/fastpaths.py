@@ -20,7 +20,7 @@ from functools import cache, lru_cache
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 from phonenumbers.phonemetadata import PhoneMetadata
 
-from app.domain import normalise
+from app.domain import normalise, regex_tail
 
 _TYPES = (
     "premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan",
@@ -64,13 +64,30 @@ def phone_e164(value: str, region: str = "US") -> str | None:
     if m is None:
         return normalise.phone_e164(value, region)
     digits = (m.group(1) or m.group(2)) + m.group(3) + m.group(4)
+    return f"+1{digits}" if nanp_valid(digits) else None
+
+
+def nanp_valid(digits: str) -> bool:
+    """Whether phonenumbers calls +1 ``digits`` (10 digits, NXX area code) valid."""
     for leading, valid in _nanp_rules():
         if leading is not None:
             if leading.match(digits):
-                return f"+1{digits}" if valid.match(digits) else None
+                return valid.match(digits) is not None
         elif valid.match(digits):
-            return f"+1{digits}"
-    return None
+            return True
+    return False
+
+
+@cache
+def nanp_main_rule() -> tuple[re.Pattern[str], int] | None:
+    """The first +1 rule (the main country's, tried on every number) and how many leading
+    digits decide it (the rest are free in its pattern: regex_tail). A number it accepts
+    is valid whatever its prefix; one it rejects needs ``nanp_valid``."""
+    rules = _nanp_rules()
+    if not rules or rules[0][0] is not None:
+        return None
+    valid = rules[0][1]
+    return valid, max(10 - regex_tail.free_tail(valid.pattern), 1)
 
 
 _SPECIAL_USE = ("arpa", "invalid", "local", "localhost", "onion", "test")

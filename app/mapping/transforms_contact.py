@@ -5,11 +5,17 @@ from __future__ import annotations
 import pandas as pd
 
 from app.domain import fastpaths, normalise
-from app.mapping.transforms_base import Transformed, checked
+from app.mapping import phones_fast
+from app.mapping.transforms_base import Transformed, checked, checked_fast
 
 
 def phone_e164(s: pd.Series, region: str = "US") -> Transformed:
-    return checked(s, lambda v: fastpaths.phone_e164(v, region), "not a valid phone number")
+    return checked_fast(
+        s,
+        lambda values: phones_fast.e164(values, region),
+        lambda v: fastpaths.phone_e164(v, region),
+        "not a valid phone number",
+    )
 
 
 def email(s: pd.Series) -> Transformed:

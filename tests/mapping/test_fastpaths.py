@@ -31,3 +31,34 @@ def test_email_fast_path_agrees_with_email_validator() -> None:
     ]  # fmt: skip
     for v in values:
         assert fastpaths.email(v) == normalise.email(v), v
+
+
+def test_vectorised_phone_path_agrees_with_phonenumbers() -> None:
+    import numpy as np
+    import pandas as pd
+
+    from app.mapping import phones_fast
+    from app.mapping.transforms_contact import phone_e164
+
+    rng = random.Random(9)
+    values = []
+    for _ in range(4000):
+        digits = f"{rng.randint(0, 9999999999):010d}"
+        if rng.random() < 0.6:
+            digits = rng.choice("23456789") + digits[1:]
+        template = rng.choice(phones_fast.TEMPLATES)
+        it = iter(digits if template.count("#") == 10 else "1" + digits)
+        values.append("".join(next(it) if ch == "#" else ch for ch in template))
+    values += ["+44 20 7946 0958", "(313) 555-0142 x12", "1-800-FLOWERS", "+1 268 464 1234",
+               "(876) 555-0100", "(000) 000-0000", "011 44 20 7946 0958", "３１３５５５０１４２",
+               " (313) 555-0142", "313-555-0142 ", "(313)-555-0142", ""]  # fmt: skip
+    for t in phones_fast.TEMPLATES:  # every template is a shape the per-value path reads
+        assert fastpaths._NANP_SHAPE.fullmatch(t.replace("#", "2")), t
+    arr = np.array(values, dtype=object)
+    _out, decided = phones_fast.e164(arr, "US")
+    assert decided.sum() > 1000
+    result = phone_e164(pd.Series(values, dtype=object))
+    bad = result.invalid.tolist() if result.invalid is not None else [False] * len(values)
+    for v, got, b in zip(values, result.values.tolist(), bad, strict=True):
+        want = normalise.phone_e164(v) if v else ""
+        assert (got, b) == (want or "", want is None), v
