@@ -142,8 +142,23 @@ def dob_close(da: npt.NDArray[np.int32], db: npt.NDArray[np.int32]) -> npt.NDArr
     return (same == 2) | swapped
 
 
+CHUNK = 1_000_000  # pairs compared at once: bounds the gathered fields' memory
+
+
 def compare(norm: Norm, a: I64, b: I64) -> Comparison:
-    """Levels of each field for the pairs (a[i], b[i])."""
+    """Levels of each field for the pairs (a[i], b[i]), in chunks of ``CHUNK`` pairs."""
+    if len(a) <= CHUNK:
+        return _compare(norm, a, b)
+    parts = [_compare(norm, a[i : i + CHUNK], b[i : i + CHUNK]) for i in range(0, len(a), CHUNK)]
+    return Comparison(
+        {f.name: np.concatenate([p.levels[f.name] for p in parts]) for f in FIELDS},
+        np.concatenate([p.first_sim for p in parts]),
+        np.concatenate([p.last_sim for p in parts]),
+        np.concatenate([p.swapped for p in parts]),
+    )
+
+
+def _compare(norm: Norm, a: I64, b: I64) -> Comparison:
     A, B = norm.take(a), norm.take(b)
     levels: dict[str, I8] = {}
 

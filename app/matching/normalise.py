@@ -11,6 +11,7 @@ are coded -1 (0 for phones) and simply do not take part in matching.
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -237,9 +238,60 @@ def _dob_one(text: str) -> str:
     return ""
 
 
+def zips(values: pd.Series) -> I32:
+    """ZIP5 as an integer (-1 missing/invalid); each distinct value checked once,
+    vectorised (``_zip_one`` semantics: 5 or 9 digits, or 4 when a leading 0 was lost)."""
+    codes, arr = _distinct(values)
+    s = pd.Series(arr, dtype=object).str.strip()
+    digits = s.str.replace(r"\D", "", regex=True)
+    nd, length = digits.str.len(), s.str.len()
+    ok = (nd.isin([5, 9]) & (length <= 10)) | ((length == 4) & (nd == 4))
+    value = pd.to_numeric(digits.str[:5].where(ok, None), errors="coerce")
+    out = value.fillna(-1).to_numpy(dtype=np.int64).astype(np.int32)
+    return out[codes] if len(codes) else np.zeros(0, dtype=np.int32)
+
+
+def dobs(values: pd.Series) -> I32:
+    """Birth dates as days since 1970-01-01 (-1 missing/invalid). ISO dates parse
+    vectorised; anything else goes through ``_dob_one`` once per distinct value."""
+    codes, arr = _distinct(values)
+    s = pd.Series(arr, dtype=object).str.strip().str.slice(0, 10)
+    iso = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
+    year = iso.dt.year
+    today = date.today().year
+    days = (iso - pd.Timestamp(EPOCH)).dt.days
+    out = days.where((year >= 1900) & (year <= today)).fillna(-1).to_numpy(dtype=np.int64)
+    rest = np.flatnonzero(iso.isna().to_numpy() & (s != "").to_numpy())
+    for i in rest.tolist():
+        text = _dob_one(str(arr[i]))
+        out[i] = int(text) if text else -1
+    res = out.astype(np.int32)
+    return res[codes] if len(codes) else np.zeros(0, dtype=np.int32)
+
+
 def _int_codes(codes: I32, vocab: list[str]) -> I32:
     lookup = np.array([int(v) if v else -1 for v in vocab] + [-1], dtype=np.int32)
     return lookup[np.where(codes < 0, len(vocab), codes)]
+
+
+def _phone_matrix(frame: pd.DataFrame, n: int) -> I64:
+    """(n, k) numbers of the phone columns (phone, phone_2, ...)."""
+    cols = [c for c in frame.columns if c == "phone" or c.startswith("phone_")]
+    out = np.zeros((n, max(1, len(cols))), dtype=np.int64)
+    for j, c in enumerate(cols):
+        out[:, j] = phones(frame[c])
+    return out
+
+
+def _street_keys(streets: pd.Series) -> tuple[I64, I32, list[str]]:
+    """(house number, street word code, street word vocabulary) of each record."""
+    scodes, suniq = _distinct(streets)
+    keys = address.keys(pd.Series(suniq, dtype=object))
+    house = keys["house"].to_numpy(dtype=np.int64)[scodes]
+    word = keys["word"].to_numpy(dtype=np.int64)
+    word_codes, word_uniques = pd.factorize(word)
+    street = np.where(word == 0, -1, word_codes).astype(np.int32)[scodes]
+    return house, street, [tm.unpack(int(w)) for w in word_uniques.tolist()]
 
 
 def normalise(frame: pd.DataFrame) -> Norm:
@@ -262,23 +314,21 @@ def normalise(frame: pd.DataFrame) -> Norm:
     company = col("company").fillna("")
     last_src = last_src.where((last_src != "") | (company == ""), company)
 
-    first, first_vocab = _codes(first_src, names.first_token)
-    canon, canon_vocab = _recode(first, first_vocab, nicknames.canonical)
-    last, last_vocab = _codes(last_src, names.last_name)
-    sdx, sdx_vocab = _recode(last, last_vocab, names.soundex)
-    email = emails(col("email"))
-    phone_cols = [c for c in frame.columns if c == "phone" or c.startswith("phone_")]
-    phone_mat = np.zeros((n, max(1, len(phone_cols))), dtype=np.int64)
-    for j, c in enumerate(phone_cols):
-        phone_mat[:, j] = phones(frame[c])
-    scodes, suniq = _distinct(col("street"))
-    keys = address.keys(pd.Series(suniq, dtype=object)).iloc[scodes].reset_index(drop=True)
-    house = keys["house"].to_numpy(dtype=np.int64)
-    word_codes, word_uniques = pd.factorize(keys["word"].to_numpy(dtype=np.int64))
-    street = np.where(keys["word"].to_numpy() == 0, -1, word_codes).astype(np.int32)
-    street_vocab = [tm.unpack(int(w)) for w in word_uniques.tolist()]
-    zcodes, zvocab = _codes(col("zip"), _zip_one)
-    dcodes, dvocab = _codes(col("dob"), _dob_one)
+    # The coded fields are independent: two threads (numpy and pandas release the GIL in
+    # the heavy parts) while this one parses the names.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        f_email = pool.submit(emails, col("email"))
+        f_phone = pool.submit(_phone_matrix, frame, n)
+        f_street = pool.submit(_street_keys, col("street"))
+        f_zip = pool.submit(zips, col("zip"))
+        f_dob = pool.submit(dobs, col("dob"))
+        first, first_vocab = _codes(first_src, names.first_token)
+        canon, canon_vocab = _recode(first, first_vocab, nicknames.canonical)
+        last, last_vocab = _codes(last_src, names.last_name)
+        sdx, sdx_vocab = _recode(last, last_vocab, names.soundex)
+        email, phone_mat = f_email.result(), f_phone.result()
+        house, street, street_vocab = f_street.result()
+        zip5, dob = f_zip.result(), f_dob.result()
     stats = {
         "records": n,
         "with_name": int(((first >= 0) | (last >= 0)).sum()),
@@ -299,8 +349,8 @@ def normalise(frame: pd.DataFrame) -> Norm:
         house=house,
         street=street,
         street_vocab=street_vocab,
-        zip5=_int_codes(zcodes, zvocab),
-        dob=_int_codes(dcodes, dvocab),
+        zip5=zip5,
+        dob=dob,
         stats=stats,
         canon_vocab=canon_vocab,
         sdx_vocab=sdx_vocab,
