@@ -62,3 +62,35 @@ def test_vectorised_phone_path_agrees_with_phonenumbers() -> None:
     for v, got, b in zip(values, result.values.tolist(), bad, strict=True):
         want = normalise.phone_e164(v) if v else ""
         assert (got, b) == (want or "", want is None), v
+
+
+def test_email_batch_path_agrees_with_email_validator() -> None:
+    import pandas as pd
+
+    from app.mapping.transforms_contact import email
+
+    rng = random.Random(4)
+    parts = ["a", "Bob", "x--y", "o'neil", "first.last", "a+b", "ü", "-", ".", "..", "_", "9",
+             "localhost", "test", "arpa", "co", "uk", "c", "xn--80ak6aa92e", "sub-domain",
+             " "]  # fmt: skip
+    values = [
+        "bob@mail.com", "a@b.onion", "a@b.xonion", "a@b.local", "x@y.localhost", "q@x.test",
+        '"quoted local"@x.com', "a@[127.0.0.1]", "ünïcode@x.com", "a@münchen.de", "a@x.com\n",
+        " Bob@X.COM ", "x" * 64 + "@x.com", "x" * 65 + "@x.com", "a@" + "b" * 63 + ".com",
+        "a@" + "b" * 64 + ".com", "a@" + ("b" * 60 + ".") * 4 + "com", "a@b--c.com",
+        "a--b@c.com", "a@@b.com", "", "a@b.c0m", "A@B.CO", "bob@\u212aa.com",
+    ]  # fmt: skip
+    for _ in range(3000):
+        local = "".join(rng.choice(parts) for _ in range(rng.randint(1, 3)))
+        domain = ".".join(rng.choice(parts) for _ in range(rng.randint(1, 3)))
+        values.append(f"{local}@{domain}")
+    decided = fastpaths.emails(values)
+    assert sum(d is not None for d in decided) > 100
+    for v, d in zip(values, decided, strict=True):
+        if d is not None:
+            assert d == normalise.email(v) == fastpaths.email(v), v
+    result = email(pd.Series(values, dtype=object))
+    bad = result.invalid.tolist() if result.invalid is not None else [False] * len(values)
+    for v, got, b in zip(values, result.values.tolist(), bad, strict=True):
+        want = normalise.email(v) if v else ""
+        assert (got, b) == (want or "", want is None), v
