@@ -20,8 +20,10 @@ def phone_e164(s: pd.Series, region: str = "US") -> Transformed:
 
 
 def _emails(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    out = np.array(fastpaths.emails(values.tolist()), dtype=object)
-    return out, np.not_equal(out, None)
+    found = fastpaths.emails(values.tolist())
+    out = np.empty(len(found), dtype=object)
+    out[:] = found
+    return out, np.array([r is not None for r in found], dtype=bool)
 
 
 def email(s: pd.Series) -> Transformed:
