@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from app.domain import fastpaths, normalise
-from app.mapping import phones_fast
+from app.mapping import phones_fast, zips_fast
 from app.mapping.transforms_base import Transformed, checked, checked_fast
 
 
@@ -31,11 +31,11 @@ def email(s: pd.Series) -> Transformed:
 
 
 def zip5(s: pd.Series) -> Transformed:
-    return checked(s, normalise.zip5, "not a US ZIP code")
+    return checked_fast(s, zips_fast.zip5, normalise.zip5, "not a US ZIP code")
 
 
 def zip_plus4(s: pd.Series) -> Transformed:
-    return checked(s, normalise.zip_plus4, "not a US ZIP code")
+    return checked_fast(s, zips_fast.zip_plus4, normalise.zip_plus4, "not a US ZIP code")
 
 
 def vin(s: pd.Series) -> Transformed:

@@ -146,3 +146,42 @@ def test_every_transform_keeps_the_index_and_length(name: str) -> None:
     out = TRANSFORMS[name](s, **params)
     assert out.values.index.tolist() == [7, 8, 9]
     assert out.invalid is None or out.invalid.index.tolist() == [7, 8, 9]
+
+
+def test_zip_fast_shapes_agree_with_the_per_value_rules() -> None:
+    import random
+
+    from app.domain import normalise
+    from app.mapping.transforms_contact import zip5, zip_plus4
+
+    rng = random.Random(2)
+    values = ["48201", "48201-1234", "482011234", "4820", "48201-123", "48201 1234", " 48201",
+              "４８２０１", "48201²", "SW1A 1AA", "48201-12345", "", "482O1",
+              "48201--1234"]  # fmt: skip
+    for _ in range(2000):
+        digits = "".join(rng.choice("0123456789-") for _ in range(rng.randint(4, 11)))
+        values.append(digits)
+    s = pd.Series(values, dtype=object)
+    for fn, ref in ((zip5, normalise.zip5), (zip_plus4, normalise.zip_plus4)):
+        result = fn(s)
+        bad = result.invalid.tolist() if result.invalid is not None else [False] * len(values)
+        for v, got, b in zip(values, result.values.tolist(), bad, strict=True):
+            want = ref(v) if v else ""
+            assert (got, b) == (want or "", want is None), v
+
+
+def test_join_name_matches_joining_the_non_empty_parts() -> None:
+    import itertools
+
+    parts = ["", " ", "Mary", " Ann ", "O'Neil"]
+    rows = [list(r) for r in itertools.product(parts, repeat=3)]
+    for style in ("first last", "last, first"):
+        got = combine("join_name", rows, style=style)
+        for row, value in zip(rows, got, strict=True):
+            p = [x.strip() for x in row]
+            if style == "first last":
+                want = " ".join(x for x in p if x)
+            else:
+                rest = " ".join(x for x in p[:-1] if x)
+                want = f"{p[-1]}, {rest}" if p[-1] and rest else p[-1] or rest
+            assert value == want, (row, style)
