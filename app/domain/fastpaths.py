@@ -15,6 +15,7 @@ two on thousands of values.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import cache, lru_cache
 
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
@@ -31,30 +32,35 @@ _NANP_SHAPE = re.compile(
 )
 
 
-@cache
-def _nanp_rules() -> list[tuple[re.Pattern[str] | None, re.Pattern[str]]]:
+def _nanp_rules() -> Iterator[tuple[re.Pattern[str] | None, re.Pattern[str]]]:
     """(leading-digits pattern or None, validity pattern) per NANP region, in the order
-    phonenumbers resolves a +1 number's region."""
-    rules = []
+    phonenumbers resolves a +1 number's region; built lazily, since most numbers are
+    settled by the first (US) rule and each region costs a metadata load and a compile."""
     for region in COUNTRY_CODE_TO_REGION_CODE[1]:
-        meta = PhoneMetadata.metadata_for_region(region)
-        if meta is None:
+        rule = _nanp_rule(region)
+        if rule is not None:
+            yield rule
+
+
+@cache
+def _nanp_rule(region: str) -> tuple[re.Pattern[str] | None, re.Pattern[str]] | None:
+    meta = PhoneMetadata.metadata_for_region(region)
+    if meta is None:
+        return None
+    patterns = []
+    for kind in _TYPES:
+        desc = getattr(meta, kind)
+        if desc is None or desc.national_number_pattern is None:
             continue
-        patterns = []
-        for kind in _TYPES:
-            desc = getattr(meta, kind)
-            if desc is None or desc.national_number_pattern is None:
-                continue
-            if desc.possible_length and 10 not in desc.possible_length:
-                continue
-            patterns.append(f"(?:{desc.national_number_pattern})")
-        general = meta.general_desc.national_number_pattern if meta.general_desc else None
-        if general is None:
+        if desc.possible_length and 10 not in desc.possible_length:
             continue
-        valid = re.compile(f"(?=(?:{general})$)(?:{'|'.join(patterns) or '(?!)'})$")
-        leading = re.compile(meta.leading_digits) if meta.leading_digits else None
-        rules.append((leading, valid))
-    return rules
+        patterns.append(f"(?:{desc.national_number_pattern})")
+    general = meta.general_desc.national_number_pattern if meta.general_desc else None
+    if general is None:
+        return None
+    valid = re.compile(f"(?=(?:{general})$)(?:{'|'.join(patterns) or '(?!)'})$")
+    leading = re.compile(meta.leading_digits) if meta.leading_digits else None
+    return leading, valid
 
 
 @lru_cache(maxsize=300_000)
@@ -83,10 +89,10 @@ def nanp_main_rule() -> tuple[re.Pattern[str], int] | None:
     """The first +1 rule (the main country's, tried on every number) and how many leading
     digits decide it (the rest are free in its pattern: regex_tail). A number it accepts
     is valid whatever its prefix; one it rejects needs ``nanp_valid``."""
-    rules = _nanp_rules()
-    if not rules or rules[0][0] is not None:
+    first = next(_nanp_rules(), None)
+    if first is None or first[0] is not None:
         return None
-    valid = rules[0][1]
+    valid = first[1]
     return valid, max(10 - regex_tail.free_tail(valid.pattern), 1)
 
 

@@ -6,9 +6,9 @@ has a few thousand tokens like 'SMITH-JONES' or 'MÓNICA'. For a token of one or
 hyphen-joined parts of simple cased letters (words split by an apostrophe, as in
 O'Brien), where no word, part or the whole is in
 nameparser's vocabulary (particles, conjunctions, suffixes, casing exceptions...), is a
-roman numeral, or opens with Mac/Mc, nameparser's render (``_render._cap_text``) writes
-each part capitalised whatever role the parse gave it. Anything else returns None and
-goes to nameparser.
+roman numeral, nameparser's render (``_render._cap_text``) writes each word
+capitalised (Mac/Mc names as 'McDonald') whatever role the parse gave it. Anything else
+returns None and goes to nameparser.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from functools import cache
 
 _ROMAN = re.compile(r"(X|IX|IV|V?I{0,3})", re.IGNORECASE)  # nameparser's suffix numerals
+_MAC = re.compile(r"^(ma?c)(\w{2,})", re.IGNORECASE)  # nameparser's Mac/Mc prefix
 
 
 @cache
@@ -55,7 +56,6 @@ def _simple_word(part: str, vocabulary: frozenset[str]) -> bool:
         bool(part)
         and all(_simple_letter(ch) for ch in part)
         and unicodedata.is_normalized("NFC", part)
-        and not lower.startswith(("mc", "mac"))
         and _ROMAN.fullmatch(lower) is None
         and lower not in vocabulary
     )
@@ -74,4 +74,13 @@ def simple_token(token: str) -> str | None:
         or not all(_simple_word(w, vocabulary) for ws in words for w in ws)
     ):
         return None
-    return "-".join("'".join(w.capitalize() for w in ws) for ws in words)
+    return "-".join("'".join(_cap(w) for w in ws) for ws in words)
+
+
+def _cap(word: str) -> str:
+    """nameparser's title case of a plain word: 'mcdonald' -> 'McDonald'."""
+    mac = _MAC.match(word)
+    if mac is None:
+        return word.capitalize()
+    cut = len(mac.group(1))
+    return word[:cut].capitalize() + word[cut:].capitalize()

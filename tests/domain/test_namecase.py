@@ -14,6 +14,7 @@ WORDS = (
     "le", "y", "jean", "baptiste", "iii", "iv", "vi", "jr", "phd", "md", "dr", "mónica",
     "víctor", "peña", "łukasz", "straße", "ǆamila", "ŉa", "isaac", "ivy", "mary-ann",
     "garcia", "king", "lee", "vo", "von", "del", "bsc", "ma", "vander", "abu", "oneil",
+    "macy", "mace", "machado", "mcx", "mac", "mc", "mcdonald-smith", "o'macdonald",
 )  # fmt: skip
 
 
