@@ -30,11 +30,11 @@ class Pass:
 PASSES: tuple[Pass, ...] = (
     Pass("email", 12),
     Pass("phone", 12),
-    Pass("last name sound + ZIP", 6),
+    Pass("last name sound + ZIP", 3),
     Pass("house + street + ZIP", 10),
     Pass("first/last swapped", 6),
     Pass("first name + birth date", 8),
-    Pass("first + last name", 4),
+    Pass("first + last name", 2),
 )
 
 

@@ -130,9 +130,9 @@ def phones(values: pd.Series, region: str = "US") -> I64:
     npa = national // 10**7
     nxx_ok = (national // 10**6) % 10 >= 2
     npa_ok = np.zeros(len(arr), dtype=bool)
-    for code in np.unique(npa[fast]).tolist():
-        if _npa_valid(int(code)):
-            npa_ok[fast & (npa == code)] = True
+    inverse, area = pd.factorize(npa[fast])
+    valid = np.array([_npa_valid(int(c)) for c in area.tolist()] + [False], dtype=bool)
+    npa_ok[fast] = valid[inverse]
     out = np.where(fast & npa_ok & nxx_ok & (npa // 100 >= 2), 10**10 + national, 0)
     slow = ~fast & (count >= 7)
     if slow.any():
