@@ -68,8 +68,8 @@ _DIRECTIONS = np.array(
 def keys(streets: pd.Series) -> pd.DataFrame:
     """Vectorised matching keys: ``house`` number (-1 none) and ``word``, the first word of
     the street name after any directional, packed (``textmatrix.pack``; 0 none)."""
-    m, _ = tm.to_matrix(streets.fillna("").astype(str).to_numpy(dtype=object), 40)
-    codes, lens = tm.token_codes(m, 4)
+    m, _ = tm.to_matrix(streets.fillna("").astype(str).to_numpy(dtype=object), 32)
+    codes, lens = tm.token_codes(m, 3)  # house, a directional, the street word
     first = codes[:, 0]
     # A house number is an all-digit first token (digits pack to 27..36 per character).
     digits_only = np.ones(len(first), dtype=bool)
@@ -84,7 +84,7 @@ def keys(streets: pd.Series) -> pd.DataFrame:
         value //= 37
     is_house = (first > 0) & digits_only & (lens[:, 0] <= 7)
     house = np.where(is_house, house, -1)
-    after = np.where(is_house[:, None], codes[:, 1:4], codes[:, 0:3])
+    after = np.where(is_house[:, None], codes[:, 1:3], codes[:, 0:2])
     skip = np.isin(after[:, 0], _DIRECTIONS) & (after[:, 1] > 0)
     word = np.where(skip, after[:, 1], after[:, 0])
     return pd.DataFrame({"house": house, "word": np.where(is_house, word, 0)})

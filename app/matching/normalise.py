@@ -79,7 +79,13 @@ class Norm:
 
 def _codes(values: pd.Series, fn: object) -> tuple[I32, list[str]]:
     """Apply ``fn`` to each distinct value; codes of the results ('' -> -1)."""
-    codes, uniques = pd.factorize(values.fillna("").astype(str), sort=False)
+    return _apply(*_distinct(values), fn)
+
+
+def _apply(
+    codes: npt.NDArray[np.int64], uniques: npt.NDArray[np.object_], fn: object
+) -> tuple[I32, list[str]]:
+    """``_codes`` of values already factorised."""
     out = [fn(u) for u in uniques.tolist()]  # type: ignore[operator]
     out_codes, vocab = pd.factorize(pd.Series(out, dtype=object), sort=False)
     vocab_list = [str(v) for v in vocab.tolist()]
@@ -151,6 +157,7 @@ def _email_one(text: str) -> str:
     return dn.email(low) or ""
 
 
+_EMAIL_WIDTH = 48  # longer addresses (rare) take the exact, slower path
 _EMAIL_CHARS = np.zeros(129, dtype=bool)
 for _c in "abcdefghijklmnopqrstuvwxyz0123456789.!#$%&'*+/=?^_`{|}~-@":
     _EMAIL_CHARS[ord(_c)] = True
@@ -185,31 +192,47 @@ def _email_fast_ok(m: tm.U32) -> tm.Bool:
 
 
 def _distinct(values: pd.Series) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_]]:
-    """(codes, distinct values): work once per distinct value, then spread back."""
-    codes, uniques = pd.factorize(values.fillna("").astype(str), sort=False)
-    return codes, np.asarray(uniques, dtype=object)
+    """(codes, distinct values as text): work once per distinct value, then spread back.
+    Missing values become "" through the codes (a per-row ``fillna`` on an object column
+    costs more than the factorising), and only distinct values are converted to text."""
+    codes, uniques = pd.factorize(values, sort=False)
+    if pd.api.types.infer_dtype(uniques, skipna=False) != "string":
+        uniques = pd.Index(uniques, dtype=object).astype(str)
+    arr = np.append(np.asarray(uniques, dtype=object), "")
+    return np.where(codes < 0, len(arr) - 1, codes), arr
+
+
+def _hash_text(values: npt.NDArray[np.object_]) -> tm.U64:
+    """``hash64`` of normalised addresses: at ``_EMAIL_WIDTH`` like the fast path (the
+    hash depends on the width), longer ones at their own width (0 = empty)."""
+    m, too_long = tm.to_matrix(values, _EMAIL_WIDTH)
+    h = tm.hash64(m)
+    if too_long.any():
+        rows = np.flatnonzero(too_long)
+        lm, _ = tm.to_matrix(values[rows], 256)
+        h[rows] = tm.hash64(lm)
+    return h
 
 
 def emails(values: pd.Series) -> I64:
     """Hash codes of lower-cased, syntax-checked e-mail addresses (-1 missing/invalid).
     Plain ASCII addresses are checked as a matrix; the rest go through email-validator."""
-    codes, arr = _distinct(values)
-    if not len(arr):
-        return np.full(len(values), -1, dtype=np.int64)
-    m, too_long = tm.to_matrix(arr, 64)
+    return _emails(*_distinct(values))
+
+
+def _emails(codes: npt.NDArray[np.int64], arr: npt.NDArray[np.object_]) -> I64:
+    """``emails`` of values already factorised."""
+    m, too_long = tm.to_matrix(arr, _EMAIL_WIDTH)
     low = tm.lower_ascii(m)
     ok = _email_fast_ok(low) & ~too_long
-    h = tm.hash64(low)
+    h = tm.hash64(low)  # the hash depends on the width: see _hash_text
     h[~ok] = 0
     slow = ~ok & (m[:, 0] != 0) | (too_long)
     if slow.any():
         idx = np.flatnonzero(slow)
         uniq = {v: _email_one(v) for v in set(arr[idx].tolist())}
         fixed = [uniq[v] for v in arr[idx].tolist()]
-        fm, long2 = tm.to_matrix(np.asarray(fixed, dtype=object), 64)
-        fh = tm.hash64(fm)
-        fh[long2] = 0
-        h[idx] = fh
+        h[idx] = _hash_text(np.asarray(fixed, dtype=object))
     # The code is the hash itself (63 bits): the same address gets the same code in
     # every run, so an index built once can be probed with a single new record.
     ucodes = np.where(h == 0, -1, (h >> np.uint64(1)).astype(np.int64))
@@ -277,10 +300,11 @@ def _int_codes(codes: I32, vocab: list[str]) -> I32:
 def _phone_matrix(frame: pd.DataFrame, n: int) -> I64:
     """(n, k) numbers of the phone columns (phone, phone_2, ...)."""
     cols = [c for c in frame.columns if c == "phone" or c.startswith("phone_")]
-    out = np.zeros((n, max(1, len(cols))), dtype=np.int64)
-    for j, c in enumerate(cols):
-        out[:, j] = phones(frame[c])
-    return out
+    if not cols:
+        return np.zeros((n, 1), dtype=np.int64)
+    # One pass over all columns: a number repeated across columns is parsed once.
+    both = pd.concat([frame[c].astype(object) for c in cols], ignore_index=True)
+    return phones(both).reshape(len(cols), n).T.copy()
 
 
 def _street_keys(streets: pd.Series) -> tuple[I64, I32, list[str]]:
@@ -299,32 +323,40 @@ def normalise(frame: pd.DataFrame) -> Norm:
     n = len(frame)
 
     def col(name: str) -> pd.Series:
-        if name in frame:
-            return frame[name].astype(object).fillna("")
-        return pd.Series([""] * n, dtype=object)
+        return frame[name] if name in frame else pd.Series(np.full(n, "", dtype=object))
 
-    first_src, last_src = col("first_name").fillna(""), col("last_name").fillna("")
-    full = col("full_name").fillna("")
-    if (full != "").any():
+    first_c, first_u = _distinct(col("first_name"))
+    last_c, last_u = _distinct(col("last_name"))
+    full_c, full_u = _distinct(col("full_name"))
+    if any(u.strip() for u in full_u.tolist()):
+        first_src, last_src = pd.Series(first_u[first_c]), pd.Series(last_u[last_c])
+        full = pd.Series(full_u[full_c])
         parts = full.map(names.split_full)
         need_first = first_src.str.strip() == ""
         need_last = last_src.str.strip() == ""
         first_src = first_src.where(~need_first, parts.map(lambda p: p[0]))
         last_src = last_src.where(~need_last, parts.map(lambda p: p[1]))
-    company = col("company").fillna("")
-    last_src = last_src.where((last_src != "") | (company == ""), company)
+        first_c, first_u = _distinct(first_src)
+        last_c, last_u = _distinct(last_src)
+    # A business without a contact person: the company name stands in for the surname.
+    comp_c, comp_u = _distinct(col("company"))
+    use_company = (last_u == "")[last_c] & (comp_u != "")[comp_c]
+    if use_company.any():
+        last_c = np.where(use_company, len(last_u) + comp_c, last_c)
+        last_u = np.concatenate([last_u, comp_u])
+    email_c, email_u = _distinct(col("email"))
 
     # The coded fields are independent: two threads (numpy and pandas release the GIL in
     # the heavy parts) while this one parses the names.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        f_email = pool.submit(emails, col("email"))
+        f_email = pool.submit(_emails, email_c, email_u)
         f_phone = pool.submit(_phone_matrix, frame, n)
         f_street = pool.submit(_street_keys, col("street"))
         f_zip = pool.submit(zips, col("zip"))
         f_dob = pool.submit(dobs, col("dob"))
-        first, first_vocab = _codes(first_src, names.first_token)
+        first, first_vocab = _apply(first_c, first_u, names.first_token)
         canon, canon_vocab = _recode(first, first_vocab, nicknames.canonical)
-        last, last_vocab = _codes(last_src, names.last_name)
+        last, last_vocab = _apply(last_c, last_u, names.last_name)
         sdx, sdx_vocab = _recode(last, last_vocab, names.soundex)
         email, phone_mat = f_email.result(), f_phone.result()
         house, street, street_vocab = f_street.result()
@@ -334,7 +366,7 @@ def normalise(frame: pd.DataFrame) -> Norm:
         "with_name": int(((first >= 0) | (last >= 0)).sum()),
         "with_email": int((email >= 0).sum()),
         "with_phone": int((phone_mat > 0).any(axis=1).sum()),
-        "bad_email": int(((email < 0) & (col("email").fillna("").str.strip() != "")).sum()),
+        "bad_email": int(((email < 0) & (email_u != "")[email_c]).sum()),
     }
     return Norm(
         n=n,
