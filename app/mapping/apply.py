@@ -108,22 +108,20 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, key_column: str) -> Mappin
         raise MappingError(missing_message(missing, [str(c) for c in df.columns]))
     n = len(df)
     factors = Factors(df)
-    out: dict[str, np.ndarray] = {}
+    targets = mapping.targets()
+    row_of = {t: i for i, t in enumerate(targets)}  # a repeated target: the last rule wins
+    # Results go straight into the frame's one object block (no consolidation copy).
+    block = np.empty((len(targets), n), dtype=object)
     errors: list[RowError] = []
     for rule in mapping.rules:
+        into = block[row_of[rule.target]]
         if not rule.steps and len(rule.sources) == 1:  # a plain copy needs no distinct pass
-            out[rule.target] = as_text(df[rule.sources[0]].to_numpy(dtype=object))
+            into[:] = as_text(df[rule.sources[0]].to_numpy(dtype=object))
             continue
         inverse, distinct = factors.distinct(rule.sources, n)
-        frame = (
-            pd.DataFrame(dict(zip(rule.sources, distinct, strict=True)), dtype=object)
-            if rule.sources
-            else pd.DataFrame(index=pd.RangeIndex(1 if n else 0))
-        )
-        first, steps = start(rule, frame)
+        first, steps = _first(rule, distinct, n)
         result = run_steps(rule, first, steps)
-        values = result.values.to_numpy(dtype=object)
-        out[rule.target] = values[inverse] if n else np.array([], dtype=object)
+        np.take(result.values.to_numpy(dtype=object), inverse, out=into)
         if result.invalid is not None and result.invalid.any():
             bad = np.flatnonzero(result.invalid.to_numpy(dtype=bool)[inverse])
             combos = inverse[bad]
@@ -133,5 +131,19 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, key_column: str) -> Mappin
             errors.extend(
                 RowError(k, rule.target, v, result.reason) for k, v in zip(keys, shown, strict=True)
             )
-    frame = pd.DataFrame(out, index=df.index, columns=mapping.targets(), dtype=object)
+    for i, target in enumerate(targets):
+        if row_of[target] != i:
+            block[i] = block[row_of[target]]
+    frame = pd.DataFrame(block.T, index=df.index, columns=targets, dtype=object, copy=False)
     return MappingResult(frame, errors)
+
+
+def _first(rule: Rule, distinct: list[np.ndarray], n: int) -> tuple[Transformed, list[Step]]:
+    """``start`` over the distinct values, without a DataFrame for a single source."""
+    if len(rule.sources) == 1:
+        return Transformed(pd.Series(distinct[0], dtype=object, copy=False)), list(rule.steps)
+    if rule.sources:
+        frame = pd.DataFrame(dict(zip(rule.sources, distinct, strict=True)), dtype=object)
+    else:
+        frame = pd.DataFrame(index=pd.RangeIndex(1 if n else 0))
+    return start(rule, frame)

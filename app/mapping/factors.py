@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+_SAMPLE = 1000  # rows looked at to tell a column of (nearly) unique values
+
 
 def as_text(values: np.ndarray) -> np.ndarray:
     """Object array of str ('' for missing); returned as is when it already is one."""
@@ -21,6 +23,7 @@ class Factors:
     def __init__(self, df: pd.DataFrame) -> None:
         self.df = df
         self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._unique_like: dict[str, bool] = {}
 
     def get(self, column: str) -> tuple[np.ndarray, np.ndarray]:
         if column not in self._cache:
@@ -35,10 +38,25 @@ class Factors:
             self._cache[column] = (codes.astype(np.intp, copy=False), values)
         return self._cache[column]
 
+    def unique_like(self, column: str) -> bool:
+        """Whether nearly every row holds its own value (created_at, street): then the
+        distinct pass would cost a hash per row and save nothing, so rows are used as is."""
+        if column not in self._unique_like:
+            values = self.df[column].to_numpy(dtype=object)
+            step = max(len(values) // _SAMPLE, 1)
+            sample = values[::step][:_SAMPLE].tolist()
+            self._unique_like[column] = len(sample) >= _SAMPLE and len(set(sample)) >= 0.95 * len(
+                sample
+            )
+        return self._unique_like[column]
+
     def distinct(self, columns: tuple[str, ...], n: int) -> tuple[np.ndarray, list[np.ndarray]]:
         """(row -> combination number, per column the values of each combination)."""
         if not columns:
             return np.zeros(n, dtype=np.intp), []
+        if any(self.unique_like(c) for c in columns):
+            texts = [as_text(self.df[c].to_numpy(dtype=object)) for c in columns]
+            return np.arange(n, dtype=np.intp), texts
         if len(columns) == 1:
             codes, values = self.get(columns[0])
             return codes, [values]

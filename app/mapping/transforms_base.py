@@ -27,22 +27,39 @@ Transform = Callable[..., Transformed]
 
 def texts(s: pd.Series) -> list[str]:
     """The Series' values as Python strings ('' for missing)."""
-    values = s.tolist()
-    if pd.api.types.infer_dtype(values, skipna=False) == "string":
-        return values  # the usual case: already all str, no copy needed
-    return ["" if v is None or v != v else str(v) for v in values]
+    return text_array(s).tolist()
+
+
+def text_array(s: pd.Series) -> np.ndarray:
+    """The Series' values as an object array of str ('' for missing)."""
+    arr = s.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(arr, skipna=False) == "string":
+        return arr  # the usual case: already all str, no copy needed
+    out = np.empty(len(arr), dtype=object)
+    out[:] = ["" if v is None or v != v else str(v) for v in arr.tolist()]
+    return out
 
 
 def series(values: Iterable[object], like: pd.Series) -> pd.Series:
     """Values as an object Series with ``like``'s index (pandas 3 would infer ``str``)."""
-    arr = np.empty(len(like), dtype=object)
-    arr[:] = list(values)
+    if isinstance(values, np.ndarray) and values.dtype == object and values.ndim == 1:
+        arr = values
+    else:
+        arr = np.empty(len(like), dtype=object)
+        arr[:] = values if isinstance(values, list) else list(values)
     return pd.Series(arr, index=like.index, dtype=object, copy=False)
 
 
 def each(s: pd.Series, fn: Callable[[str], str]) -> Transformed:
-    """A total per-value function (never invalid) over a Series."""
-    return Transformed(series([fn(v) if v else v for v in texts(s)], s))
+    """A total per-value function (never invalid) over a Series; '' stays ''."""
+    if fn("") != "":
+        fn = _keep_empty(fn)
+    # frompyfunc: one C loop into an object array, no list in between
+    return Transformed(series(np.frompyfunc(fn, 1, 1)(text_array(s)), s))
+
+
+def _keep_empty(fn: Callable[[str], str]) -> Callable[[str], str]:
+    return lambda v: fn(v) if v else v
 
 
 def checked(s: pd.Series, fn: Callable[[str], str | None], reason: str) -> Transformed:
@@ -79,8 +96,7 @@ def checked_fast(
     """Like ``checked``, but ``fast`` first answers what it can for all values at once
     (results, and a mask of the values it decided) and ``fn`` runs only on the rest; the
     two must give the same answer wherever both answer."""
-    arr = np.empty(len(s), dtype=object)
-    arr[:] = texts(s)
+    arr = text_array(s)
     out, decided = fast(arr)
     rest = np.flatnonzero(~decided)
     if not len(rest):
