@@ -6,6 +6,7 @@ String similarity (rapidfuzz Jaro-Winkler) is computed once per distinct pair of
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -142,14 +143,18 @@ def dob_close(da: npt.NDArray[np.int32], db: npt.NDArray[np.int32]) -> npt.NDArr
     return (same == 2) | swapped
 
 
-CHUNK = 1_000_000  # pairs compared at once: bounds the gathered fields' memory
+CHUNK = 400_000  # pairs compared at once: bounds the gathered fields' memory
+COMPARED = ("first", "last", "email", "phones", "house", "street", "zip5", "dob")
 
 
 def compare(norm: Norm, a: I64, b: I64) -> Comparison:
-    """Levels of each field for the pairs (a[i], b[i]), in chunks of ``CHUNK`` pairs."""
+    """Levels of each field for the pairs (a[i], b[i]), in chunks of ``CHUNK`` pairs
+    compared on two threads (the work is numpy and rapidfuzz, which release the GIL)."""
     if len(a) <= CHUNK:
         return _compare(norm, a, b)
-    parts = [_compare(norm, a[i : i + CHUNK], b[i : i + CHUNK]) for i in range(0, len(a), CHUNK)]
+    starts = range(0, len(a), CHUNK)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        parts = list(pool.map(lambda i: _compare(norm, a[i : i + CHUNK], b[i : i + CHUNK]), starts))
     return Comparison(
         {f.name: np.concatenate([p.levels[f.name] for p in parts]) for f in FIELDS},
         np.concatenate([p.first_sim for p in parts]),
@@ -159,7 +164,7 @@ def compare(norm: Norm, a: I64, b: I64) -> Comparison:
 
 
 def _compare(norm: Norm, a: I64, b: I64) -> Comparison:
-    A, B = norm.take(a), norm.take(b)
+    A, B = norm.take(a, COMPARED), norm.take(b, COMPARED)
     levels: dict[str, I8] = {}
 
     # Names, with a check for first and last swapped between the two records.
@@ -263,18 +268,16 @@ def swapped_names(
 
 
 def _joint(norm: Norm) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """First and last name codes in one shared vocabulary (last slot = missing = -1)."""
-    codes, _ = (
-        np.unique(
-            np.asarray(norm.first_vocab + norm.last_vocab, dtype=object).astype(str),
-            return_inverse=True,
-        )[1],
-        None,
-    )
-    nf = len(norm.first_vocab)
-    fj = np.append(codes[:nf], -1).astype(np.int64)
-    lj = np.append(codes[nf:], -1).astype(np.int64)
-    return fj, lj
+    """First and last name codes in one shared vocabulary (last slot = missing = -1);
+    computed once per ``Norm`` (every chunk of pairs needs it)."""
+    cached = norm.cache.get("joint_names")
+    if cached is None:
+        codes, _ = pd.factorize(pd.Series(norm.first_vocab + norm.last_vocab, dtype=object))
+        nf = len(norm.first_vocab)
+        fj = np.append(codes[:nf], -1).astype(np.int64)
+        lj = np.append(codes[nf:], -1).astype(np.int64)
+        cached = norm.cache["joint_names"] = (fj, lj)
+    return cached  # type: ignore[return-value]
 
 
 def _token_overlap(

@@ -36,6 +36,20 @@ _SPECIAL_TLDS = ("test", "invalid", "local", "localhost", "example", "onion", "a
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%Y%m%d", "%m-%d-%Y", "%d-%b-%Y", "%b %d %Y")
 
 
+CODED = (
+    "first",
+    "first_canon",
+    "last",
+    "last_sdx",
+    "email",
+    "phones",
+    "house",
+    "street",
+    "zip5",
+    "dob",
+)
+
+
 @dataclass
 class Norm:
     """Integer-coded match fields of ``n`` records (row i = input row i)."""
@@ -57,24 +71,13 @@ class Norm:
     stats: dict[str, int] = field(default_factory=dict)
     canon_vocab: list[str] = field(default_factory=list)
     sdx_vocab: list[str] = field(default_factory=list)
+    cache: dict[str, object] = field(default_factory=dict, repr=False)  # derived lookups
 
-    def take(self, rows: npt.NDArray[np.int64]) -> dict[str, np.ndarray]:
-        """The coded fields of ``rows`` (for comparisons)."""
-        return {
-            k: getattr(self, k)[rows]
-            for k in (
-                "first",
-                "first_canon",
-                "last",
-                "last_sdx",
-                "email",
-                "phones",
-                "house",
-                "street",
-                "zip5",
-                "dob",
-            )
-        }
+    def take(
+        self, rows: npt.NDArray[np.int64], fields: tuple[str, ...] = CODED
+    ) -> dict[str, np.ndarray]:
+        """The coded ``fields`` of ``rows`` (for comparisons)."""
+        return {k: getattr(self, k)[rows] for k in fields}
 
 
 def _codes(values: pd.Series, fn: object) -> tuple[I32, list[str]]:

@@ -142,7 +142,10 @@ def score_pairs(
         # A value this data set has never seen (a probe's new word) keeps the average.
         fv = np.where((code >= 0) & (code < len(f)), f[np.clip(code, 0, len(f) - 1)], u1)
         part[name][sel] += np.log2(u1 / np.clip(fv, 1e-7, None))
-    weight = np.sum(list(part.values()), axis=0) - household_overlap(part, levels)
+    weight = np.zeros(len(levels))
+    for values in part.values():
+        weight += values
+    weight -= household_overlap(part, levels)
     score = fs.probability(model, weight)
     first = levels[:, FIELD_INDEX["first"]]
     household = (first == 5) & ~cmp.swapped
