@@ -18,6 +18,7 @@ from app.errors import RooftopError
 from app.mapping.factors import Factors, as_text, row_keys
 from app.mapping.model import Mapping, Rule, Step
 from app.mapping.transforms import COMBINERS, TRANSFORMS, Transformed, describe
+from app.mapping.transforms_base import mark_text
 
 
 class MappingError(RooftopError):
@@ -141,9 +142,11 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, key_column: str) -> Mappin
 def _first(rule: Rule, distinct: list[np.ndarray], n: int) -> tuple[Transformed, list[Step]]:
     """``start`` over the distinct values, without a DataFrame for a single source."""
     if len(rule.sources) == 1:
-        return Transformed(pd.Series(distinct[0], dtype=object, copy=False)), list(rule.steps)
+        values = mark_text(pd.Series(distinct[0], dtype=object, copy=False))  # Factors: all str
+        return Transformed(values), list(rule.steps)
     if rule.sources:
         frame = pd.DataFrame(dict(zip(rule.sources, distinct, strict=True)), dtype=object)
+        mark_text(frame)  # its columns inherit the mark
     else:
         frame = pd.DataFrame(index=pd.RangeIndex(1 if n else 0))
     return start(rule, frame)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -30,24 +31,37 @@ def texts(s: pd.Series) -> list[str]:
     return text_array(s).tolist()
 
 
+# Marks a Series whose values are all str (transform output, apply's distinct values), so
+# the next step skips the type check: on 100,000 scattered objects a check is a full pass.
+_ALL_TEXT = "rooftop_sync.all_text"
+PandasT = TypeVar("PandasT", pd.Series, pd.DataFrame)
+
+
+def mark_text(data: PandasT) -> PandasT:
+    """``data`` (every value a str), marked so that ``text_array`` trusts it."""
+    data.attrs[_ALL_TEXT] = True
+    return data
+
+
 def text_array(s: pd.Series) -> np.ndarray:
     """The Series' values as an object array of str ('' for missing)."""
     arr = s.to_numpy(dtype=object)
-    if pd.api.types.infer_dtype(arr, skipna=False) == "string":
+    if s.attrs.get(_ALL_TEXT) or pd.api.types.infer_dtype(arr, skipna=False) == "string":
         return arr  # the usual case: already all str, no copy needed
     out = np.empty(len(arr), dtype=object)
     out[:] = ["" if v is None or v != v else str(v) for v in arr.tolist()]
     return out
 
 
-def series(values: Iterable[object], like: pd.Series) -> pd.Series:
-    """Values as an object Series with ``like``'s index (pandas 3 would infer ``str``)."""
+def series(values: Iterable[str], like: pd.Series) -> pd.Series:
+    """Values (all str) as an object Series with ``like``'s index (pandas 3 would infer
+    ``str``)."""
     if isinstance(values, np.ndarray) and values.dtype == object and values.ndim == 1:
         arr = values
     else:
         arr = np.empty(len(like), dtype=object)
         arr[:] = values if isinstance(values, list) else list(values)
-    return pd.Series(arr, index=like.index, dtype=object, copy=False)
+    return mark_text(pd.Series(arr, index=like.index, dtype=object, copy=False))
 
 
 def each(s: pd.Series, fn: Callable[[str], str]) -> Transformed:
@@ -100,16 +114,16 @@ def checked_fast(
     out, decided = fast(arr)
     rest = np.flatnonzero(~decided)
     if not len(rest):
-        return Transformed(pd.Series(out, index=s.index, dtype=object, copy=False))
+        return Transformed(series(out, s))
     slow = [fn(v) if v else "" for v in arr[rest].tolist()]
     bad = [r is None for r in slow]
     out[rest] = [r or "" for r in slow]
     if not any(bad):
-        return Transformed(pd.Series(out, index=s.index, dtype=object, copy=False))
+        return Transformed(series(out, s))
     invalid = np.zeros(len(arr), dtype=bool)
     invalid[rest[np.array(bad, dtype=bool)]] = True
     return Transformed(
-        pd.Series(out, index=s.index, dtype=object, copy=False),
+        series(out, s),
         pd.Series(invalid, index=s.index, dtype=bool),
         reason,
     )
