@@ -1,10 +1,11 @@
 """Apply a typical 25-field DMS customer -> CRM contact mapping to 100,000 generated DMS
-customer rows; print rows/s (cold: first run, warm: caches filled) and peak RSS.
-The last line is one JSON object."""
+customer rows; print rows/s (cold: first run in the process, warm: caches filled), peak
+RSS and the machine's load. The last line is one JSON object."""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 
@@ -79,7 +80,16 @@ def main() -> None:
         "cold_s": round(runs[0], 3), "warm_s": round(runs[1], 3),
         "cold_rows_per_s": round(len(df) / runs[0]), "warm_rows_per_s": round(len(df) / runs[1]),
         "target_s": 1.0, "peak_rss_mb": round(rss / 1e6, 1),
+        "load_1m": _load(),  # timings on a shared machine mean little without it
     }))  # fmt: skip
+
+
+def _load() -> float | None:
+    """The 1-minute load average (None where the OS has none, e.g. Windows)."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return None
 
 
 if __name__ == "__main__":
