@@ -128,9 +128,19 @@ _EMAIL_ALL = re.compile(
 )
 
 
+# The same for an address of at most 64 characters, where no length limit can bite: then
+# "no '--' in the domain" makes a label runs of letters/digits joined by single hyphens,
+# and possessive repeats are safe (each run must be followed by a separator it cannot
+# contain), so there is no backtracking. Twice as fast; tests compare the two.
+_EMAIL_SHORT = re.compile(
+    r"[a-z0-9_+\-]++(?:\.[a-z0-9_+\-]++)*+@(?:[a-z0-9]++(?:-[a-z0-9]++)*+\.)++[a-z]{2,63}"
+    + "".join(f"(?<!\\.{tld})" for tld in _SPECIAL_USE)
+)
+
+
 def emails(values: list[str]) -> list[str | None]:
     """``email`` of each value where the fast shape decides it, else None (not decided:
     the caller asks ``email``). The decided answers are ``email``'s own."""
     lowered = [v.strip().lower() for v in values]
-    full = _EMAIL_ALL.fullmatch
-    return [v if full(v) else None for v in lowered]
+    short, full = _EMAIL_SHORT.fullmatch, _EMAIL_ALL.fullmatch
+    return [v if (short(v) if len(v) <= 64 else full(v)) else None for v in lowered]

@@ -94,3 +94,20 @@ def test_email_batch_path_agrees_with_email_validator() -> None:
     for v, got, b in zip(values, result.values.tolist(), bad, strict=True):
         want = normalise.email(v) if v else ""
         assert (got, b) == (want or "", want is None), v
+
+
+def test_short_email_regex_is_the_full_one_up_to_64_characters() -> None:
+    rng = random.Random(8)
+    alphabet = "ab1-._+@"
+    values = ["a@b.test", "a@b.xtest", "a@b-c.de", "a@b--c.de", "a@-b.de", "a@b-.de", "a@b.d-e"]
+    for _ in range(20000):
+        values.append("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 14))))
+        values.append(
+            "".join(rng.choice(alphabet[:-1]) for _ in range(rng.randint(1, 6)))
+            + "@"
+            + "".join(rng.choice("ab1-.") for _ in range(rng.randint(1, 8)))
+            + rng.choice([".de", ".co", ".test", ".x", ".a1", ""])
+        )
+    for v in values:
+        short = fastpaths._EMAIL_SHORT.fullmatch(v) is not None
+        assert short == (fastpaths._EMAIL_ALL.fullmatch(v) is not None), v
