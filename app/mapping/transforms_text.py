@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 from app.domain import normalise
-from app.mapping.transforms_base import Transformed, by_unique, each, series, texts
+from app.mapping.transforms_base import Transformed, by_unique, each, series, text_array, texts
 
 
 def trim(s: pd.Series) -> Transformed:
@@ -66,9 +67,17 @@ def split_name(s: pd.Series, part: str = "first") -> Transformed:
 
 
 # --- combiners: input is the rule's sources as a DataFrame -------------------------
+_STRIP = np.frompyfunc(str.strip, 1, 1)
+
+
+def _stripped(s: pd.Series) -> list[str]:
+    stripped: list[str] = _STRIP(text_array(s)).tolist()
+    return stripped
+
+
 def concat(frame: pd.DataFrame, separator: str = " ") -> Transformed:
     """Non-empty parts joined with ``separator`` (no doubled or dangling separators)."""
-    cols = [[v.strip() for v in texts(frame[c])] for c in frame.columns]
+    cols = [_stripped(frame[c]) for c in frame.columns]
     out = cols[0]
     for col in cols[1:]:  # pairwise: no generator per row (this runs on ~100k values)
         out = [f"{x}{separator}{y}" if x and y else x or y for x, y in zip(out, col, strict=True)]
@@ -85,7 +94,7 @@ def coalesce(frame: pd.DataFrame) -> Transformed:
 def join_name(frame: pd.DataFrame, style: str = "first last") -> Transformed:
     """Name parts (first, middle, last[, suffix] in source order) as one full name.
     ``style`` 'last, first' puts the last part first with a comma."""
-    cols = [[v.strip() for v in texts(frame[c])] for c in frame.columns]
+    cols = [_stripped(frame[c]) for c in frame.columns]
     if style != "last, first" or len(cols) < 2:
         out = cols[0]
         for col in cols[1:]:  # pairwise, as in concat: no generator per row
