@@ -68,7 +68,7 @@ _DIRECTIONS = np.array(
 def keys(streets: pd.Series) -> pd.DataFrame:
     """Vectorised matching keys: ``house`` number (-1 none) and ``word``, the first word of
     the street name after any directional, packed (``textmatrix.pack``; 0 none)."""
-    m, _ = tm.to_matrix(streets.fillna("").astype(str).to_numpy(dtype=object), 32)
+    m, _ = tm.to_matrix(streets.fillna("").astype(str).to_numpy(dtype=object), 24)
     codes, lens = tm.token_codes(m, 3)  # house, a directional, the street word
     first = codes[:, 0]
     # A house number is an all-digit first token (digits pack to 27..36 per character).

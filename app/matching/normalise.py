@@ -169,13 +169,14 @@ for _c in "abcdefghijklmnopqrstuvwxyz0123456789.-":
     _DOMAIN_CHARS[ord(_c)] = True
 
 
-def _email_fast_ok(m: tm.U32) -> tm.Bool:
+def _email_fast_ok(m32: tm.U32) -> tm.Bool:
     """Rows (already lower-cased) that are plainly valid ASCII addresses."""
-    width = m.shape[1]
-    length = tm.lengths(m)
+    width = m32.shape[1]
+    length = tm.lengths(m32)
     col = np.arange(width)[None, :]
     inside = col < length[:, None]
-    c = np.minimum(m, 128)
+    # Every test below is about ASCII: bytes (non-ASCII -> 128) are 4x less to scan.
+    m = c = np.minimum(m32, 128).astype(np.uint8)
     at = m == 64
     at_pos = np.argmax(at, axis=1)
     after_at = col > at_pos[:, None]
@@ -303,11 +304,10 @@ def _int_codes(codes: I32, vocab: list[str]) -> I32:
 def _phone_matrix(frame: pd.DataFrame, n: int) -> I64:
     """(n, k) numbers of the phone columns (phone, phone_2, ...)."""
     cols = [c for c in frame.columns if c == "phone" or c.startswith("phone_")]
-    if not cols:
-        return np.zeros((n, 1), dtype=np.int64)
-    # One pass over all columns: a number repeated across columns is parsed once.
-    both = pd.concat([frame[c].astype(object) for c in cols], ignore_index=True)
-    return phones(both).reshape(len(cols), n).T.copy()
+    out = np.zeros((n, max(1, len(cols))), dtype=np.int64)
+    for j, c in enumerate(cols):  # per column: one big factorize costs more than three
+        out[:, j] = phones(frame[c])
+    return out
 
 
 def _street_keys(streets: pd.Series) -> tuple[I64, I32, list[str]]:
