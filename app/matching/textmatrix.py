@@ -72,13 +72,13 @@ def digits_value(m: U32) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     count = np.zeros(m.shape[0], dtype=np.int64)
     for start in range(0, m.shape[0], _CHUNK):  # chunks keep the temporaries small
         part = m[start : start + _CHUNK]
-        digit = part.astype(np.int64) - 48
-        isd = (digit >= 0) & (digit <= 9)
-        after: npt.NDArray[np.int64] = np.cumsum(isd[:, ::-1], axis=1)[:, ::-1] - isd
+        isd = (part >= 48) & (part <= 57)
+        digit = np.where(isd, part - 48, 0).astype(np.int64)
+        # Digits to the right of each position (small ints: int16 is plenty).
+        after = np.cumsum(isd[:, ::-1], axis=1, dtype=np.int16)[:, ::-1] - isd
         n = isd.sum(axis=1)
-        ok = n <= 18
-        terms = np.where(isd, digit * _POW10[np.minimum(after, 18)], 0)
-        value[start : start + len(part)] = np.where(ok, terms.sum(axis=1), 0)
+        terms = digit * _POW10[np.minimum(after, 18)]
+        value[start : start + len(part)] = np.where(n <= 18, terms.sum(axis=1), 0)
         count[start : start + len(part)] = n
     return value, count
 
