@@ -3,6 +3,9 @@
 same batches to the same endpoint in the same run; then an incremental sync with 1 % of
 the customers changed; and the engine's peak memory.
 
+Each engine run happens in a fresh child process, so its time and peak RSS are the
+engine's alone (not the bench's copy of 100,000 rows for the bare loop).
+
     bash scripts/bench.sh bench/bench_sync.py [--customers 100000]
 
 Last line: one JSON object with the figures.
@@ -119,10 +122,39 @@ def change_one_percent(dms: dict[str, Any], customers: list[dict[str, Any]]) -> 
     return changed
 
 
+def engine_run(data_dir: Path, full: bool) -> dict[str, Any]:
+    """(child) One run of the flow; its time and this process's peak RSS."""
+    store = open_store(AppPaths(data_dir).ensure())
+    engine = SyncEngine(store)
+    started = time.perf_counter()
+    summary = engine.run(FLOW, full=full)
+    elapsed = time.perf_counter() - started
+    store.dispose()
+    return {
+        "status": summary.status,
+        "counts": summary.counts,
+        "seconds": elapsed,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def run_child(data_dir: Path, full: bool) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--engine-run", str(data_dir)]
+    if full:
+        command.append("--full")
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--customers", type=int, default=100_000)
+    ap.add_argument("--engine-run", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--full", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.engine_run:
+        print(json.dumps(engine_run(args.engine_run, args.full)))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         t0 = time.perf_counter()
@@ -131,6 +163,7 @@ def main() -> None:
         try:
             store = open_store(AppPaths(work / "app-data").ensure())
             install_demo(store, ports)
+            store.dispose()
             dms, crm = ports["servers"]["dms"], ports["servers"]["crm"]
 
             # The bare loop posts the same mapped batches under other external ids, so it
@@ -140,43 +173,44 @@ def main() -> None:
             mapped = apply_mapping(frame.astype(str), CUSTOMERS, "customer_id").frame
             mapped["external_id"] = "bare-" + mapped["external_id"]
             records = mapped.to_dict("records")
+            del frame, mapped
             batches = [records[i : i + 100] for i in range(0, len(records), 100)]
             bare_s = bare_loop(crm, batches)
             bare_rate = len(records) / bare_s
             print(
                 f"bare httpx loop: {len(records):,} records in {bare_s:.1f} s ({bare_rate:,.0f}/s)"
             )
+            del records, batches
 
-            engine = SyncEngine(store)
-            started = time.perf_counter()
-            full = engine.run(FLOW, full=True)
-            full_s = time.perf_counter() - started
-            rate = full.counts["read"] / full_s
+            full = run_child(work / "app-data", full=True)
+            full_s = full["seconds"]
+            rate = full["counts"]["read"] / full_s
             print(
-                f"engine full sync: {full.status} {full.counts} in {full_s:.1f} s ({rate:,.0f}/s)"
+                f"engine full sync: {full['status']} {full['counts']} in {full_s:.1f} s "
+                f"({rate:,.0f}/s), peak RSS {full['peak_rss_mb']:.0f} MB"
             )
 
             changed = change_one_percent(dms, rows)
-            started = time.perf_counter()
-            inc = engine.run(FLOW)
-            inc_s = time.perf_counter() - started
-            print(f"incremental, {changed:,} changed: {inc.status} {inc.counts} in {inc_s:.2f} s")
-            store.dispose()
+            inc = run_child(work / "app-data", full=False)
+            inc_s = inc["seconds"]
+            print(
+                f"incremental, {changed:,} changed: {inc['status']} {inc['counts']} "
+                f"in {inc_s:.2f} s"
+            )
         finally:
             proc.terminate()
             proc.wait(timeout=60)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result = {
         "customers": args.customers,
         "records_per_s": round(rate),
         "bare_records_per_s": round(bare_rate),
         "ratio_to_bare": round(rate / bare_rate, 3),
         "full_sync_s": round(full_s, 1),
-        "full_status": full.status,
+        "full_status": full["status"],
         "incremental_changed": changed,
-        "incremental_updated": inc.counts["updated"],
+        "incremental_updated": inc["counts"]["updated"],
         "incremental_s": round(inc_s, 2),
-        "peak_rss_mb": round(peak),
+        "peak_rss_mb": round(max(full["peak_rss_mb"], inc["peak_rss_mb"])),
     }
     print(json.dumps(result))
 

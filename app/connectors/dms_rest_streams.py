@@ -16,6 +16,7 @@ network/5xx after retries -> ``DeliveryError`` (from ``ResilientClient``).
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -39,11 +40,13 @@ SYSTEM = "DMS"
 Row = dict[str, Any]
 
 
+@lru_cache(maxsize=4096)  # a few dozen field names, asked for on every record
 def snake(name: str) -> str:
     """``firstName`` -> ``first_name`` (the DMS speaks camelCase JSON)."""
     return "".join("_" + ch.lower() if ch.isupper() else ch for ch in name)
 
 
+@lru_cache(maxsize=4096)
 def camel(name: str) -> str:
     """``first_name`` -> ``firstName``."""
     head, *rest = name.split("_")

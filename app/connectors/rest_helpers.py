@@ -68,6 +68,8 @@ def raise_for_read(response: httpx.Response, system: str) -> None:
 
 
 def as_text(value: Any) -> str:
+    if type(value) is str:  # most values; skip the checks below
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -11,7 +11,6 @@ merging (the CRM's merge endpoint), the CRM duplicates are merged there too.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -32,6 +31,7 @@ from app.services.merging_views import (
 )
 from app.store import Store
 from app.store.errors import NotFoundError
+from app.store.ids import new_golden_id
 from app.store.matching_models import (
     GoldenRecord,
     MatchCandidate,
@@ -187,7 +187,7 @@ class MergeService:
         if len(members) < 2:
             raise RooftopError("Pick at least two records to merge.")
         golden = propose(source_records(members), overrides)
-        winner = next((r.golden_id for r in members if r.golden_id), None) or str(uuid.uuid4())
+        winner = next((r.golden_id for r in members if r.golden_id), None) or new_golden_id()
         user, now = audit.current_os_user(), utcnow()
         title = best_title([r.display_name for r in members])[:300]
         with self.store.session() as s:

@@ -1,24 +1,60 @@
 """Bulk writes straight through the SQLite driver's ``executemany`` for the engine's hot
 paths (record outcomes, delivery state, links, the search index): the same rows the ORM
-would write, stored the way SQLAlchemy stores them, without its per-row work."""
+would write, stored the way SQLAlchemy stores them, without its per-row work.
+
+Values are converted per column (the table says which columns hold JSON or timestamps),
+not per value: on 100,000 records that per-value type test alone cost seconds."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table
+import orjson
+from sqlalchemy import JSON, DateTime, Table
 from sqlalchemy.orm import Session
 
+_JSON_OPTIONS = orjson.OPT_NON_STR_KEYS
 
-def _db_value(value: Any) -> Any:
-    if isinstance(value, datetime):  # UTCDateTime: naive UTC, SQLAlchemy's SQLite format
-        return value.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, dict | list):  # JSON columns
-        return json.dumps(value, ensure_ascii=False, default=str)
-    return value
+
+def json_text(value: Any) -> str | None:
+    """``value`` as JSON text the way the store keeps it (``None`` stays NULL)."""
+    if value is None:
+        return None
+    return orjson.dumps(value, default=str, option=_JSON_OPTIONS).decode()
+
+
+def _timestamp(value: datetime | None) -> str | None:
+    # UTCDateTime: naive UTC in SQLAlchemy's SQLite text format
+    if value is None:
+        return None
+    return value.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _converter(table: Table, name: str) -> Callable[[list[Any]], list[Any]] | None:
+    column_type = table.c[name].type
+    impl = getattr(column_type, "impl", column_type)
+    if isinstance(impl, JSON):
+        return lambda values: [
+            v if isinstance(v, str) or v is None else json_text(v) for v in values
+        ]
+    if isinstance(impl, DateTime):
+
+        def stamps(values: list[Any]) -> list[Any]:
+            seen: dict[datetime, str | None] = {}  # a chunk's rows share one "now"
+            out: list[Any] = []
+            for v in values:
+                if isinstance(v, datetime):
+                    if v not in seen:
+                        seen[v] = _timestamp(v)
+                    out.append(seen[v])
+                else:
+                    out.append(v)
+            return out
+
+        return stamps
+    return None
 
 
 def write_rows(
@@ -31,12 +67,16 @@ def write_rows(
     ignore: bool = False,
 ) -> None:
     """INSERT ``rows`` (all with the same keys); ``ignore`` keeps existing rows, ``update``
-    overwrites those columns of an existing row matched on ``conflict``."""
+    overwrites those columns of an existing row matched on ``conflict``. A JSON column
+    takes a Python value or text already serialised with :func:`json_text`."""
     if not rows:
         return
     columns = list(rows[0])
+    values: list[list[Any]] = []
     for name in columns:
-        table.c[name]
+        column = [row[name] for row in rows]
+        convert = _converter(table, name)
+        values.append(convert(column) if convert else column)
     names = ", ".join(f'"{c}"' for c in columns)
     marks = ", ".join("?" for _ in columns)
     verb = "INSERT OR IGNORE" if ignore else "INSERT"
@@ -45,5 +85,4 @@ def write_rows(
         keys = ", ".join(f'"{c}"' for c in conflict)
         sets = ", ".join(f'"{c}" = excluded."{c}"' for c in update)
         sql += f" ON CONFLICT ({keys}) DO UPDATE SET {sets}"
-    params = [tuple(_db_value(row[c]) for c in columns) for row in rows]
-    session.connection().exec_driver_sql(sql, params)
+    session.connection().exec_driver_sql(sql, list(zip(*values, strict=True)))

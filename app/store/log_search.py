@@ -63,7 +63,7 @@ def find_records(session: Session, query: str, *, limit: int = 100) -> list[Inde
         run(f"{column} = :v", {"v": upper})
     run("record_key = :v", {"v": q})
     if len(hits) < limit:
-        words = re.findall(r"\w+", q)
+        words = re.findall(r"[^\W_]+", q)
         if words:
             match = " ".join(f'"{w}"*' for w in words)
             ids = [

@@ -13,7 +13,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from app.store import schema_mapping, schema_matching, schema_scheduling, schema_synclog
+from app.store import (
+    schema_mapping,
+    schema_matching,
+    schema_scheduling,
+    schema_search,
+    schema_synclog,
+)
 from app.store.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -249,6 +255,7 @@ MIGRATIONS: Sequence[Sequence[str]] = (
     schema_mapping.STATEMENTS,  # v5: schema snapshots for drift alerts
     schema_synclog.STATEMENTS,  # v6: indexes for the sync log viewer
     schema_matching.STATEMENTS,  # v7: match candidates, decisions, golden records, merges
+    schema_search.STATEMENTS,  # v8: partial search indexes; contact_index folded into them
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -287,21 +288,9 @@ class Conflict(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class ContactIndex(Base):
-    """Normalised e-mail / phone of each known customer per system (pre-entry checks)."""
-
-    __tablename__ = "contact_index"
-    __table_args__ = (
-        UniqueConstraint("system", "external_id"),
-        Index("ix_contact_index_email", "system", "email"),
-        Index("ix_contact_index_phone", "system", "phone"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    system: Mapped[str] = mapped_column(String(100))
-    external_id: Mapped[str] = mapped_column(String(200))
-    email: Mapped[str | None] = mapped_column(String(254))
-    phone: Mapped[str | None] = mapped_column(String(20))
+def _partial(name: str, column: str) -> Index:
+    """An index without the NULLs (migration v8): most records lack most business keys."""
+    return Index(name, column, sqlite_where=text(f"{column} IS NOT NULL"))
 
 
 class RecordIndex(Base):
@@ -311,13 +300,13 @@ class RecordIndex(Base):
     __table_args__ = (
         UniqueConstraint("entity", "system", "record_key"),
         Index("ix_record_index_golden", "golden_id"),
-        Index("ix_record_index_email", "email"),
-        Index("ix_record_index_phone", "phone"),
-        Index("ix_record_index_vin", "vin"),
-        Index("ix_record_index_stock", "stock_number"),
-        Index("ix_record_index_deal", "deal_number"),
-        Index("ix_record_index_ro", "ro_number"),
-        Index("ix_record_index_customer", "customer_number"),
+        _partial("ix_record_index_email", "email"),
+        _partial("ix_record_index_phone", "phone"),
+        _partial("ix_record_index_vin", "vin"),
+        _partial("ix_record_index_stock", "stock_number"),
+        _partial("ix_record_index_deal", "deal_number"),
+        _partial("ix_record_index_ro", "ro_number"),
+        _partial("ix_record_index_customer", "customer_number"),
         Index("ix_record_index_key", "record_key"),
     )
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -15,16 +15,17 @@ from sqlalchemy.orm import Session
 from app.connectors.streams import WriteAction, WriteRecord, WriteResult
 from app.domain import fastpaths as fast
 from app.mapping.apply import apply_mapping
+from app.store.ids import new_golden_id
 from app.store.models import utcnow
 from app.sync import identity, run_log, search, state
 from app.sync.hashing import idempotency_key
+from app.sync.pipeline import SendFailed, StoreJob
 from app.sync.planner import PlanItem, plan_record
 from app.sync.run_log import Outcome, OutcomeStatus
 
 if TYPE_CHECKING:
     from app.sync.engine import SyncEngine, _Context
 
-_PHONE_COLUMNS = ("mobile_phone", "mobile", "home_phone", "phone", "work_phone")
 _MAX_RECORD_RETRIES = 3
 _COUNT_OF = {
     WriteAction.CREATED: "created",
@@ -57,24 +58,10 @@ class _Item:
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as dicts (much faster than ``DataFrame.to_dict('records')``)."""
+    """Rows as dicts (much faster than ``DataFrame.to_dict('records')`` or itertuples
+    over string-typed columns)."""
     names = [str(c) for c in df.columns]
-    return [dict(zip(names, row, strict=True)) for row in df.itertuples(index=False, name=None)]
-
-
-def _contact_rows(df: pd.DataFrame, key_col: str) -> list[tuple[str, str | None, str | None]]:
-    """(key, normalised e-mail, E.164 phone) of customer rows, for the pre-entry check."""
-    if "email" not in df.columns and not any(c in df.columns for c in _PHONE_COLUMNS):
-        return []
-    emails = df["email"] if "email" in df.columns else pd.Series("", index=df.index)
-    phones = pd.Series("", index=df.index, dtype=object)
-    for col in _PHONE_COLUMNS:
-        if col in df.columns:
-            phones = phones.mask(phones.eq(""), df[col])
-    return [
-        (str(k), fast.email(e) if e else None, fast.phone_e164(p) if p else None)
-        for k, e, p in zip(df[key_col], emails, phones, strict=True)
-    ]
+    return [dict(zip(names, row, strict=True)) for row in df.to_numpy(dtype=object).tolist()]
 
 
 def _pre_entry_match(
@@ -179,9 +166,9 @@ def process_chunk(engine: SyncEngine, ctx: _Context, df: pd.DataFrame) -> None:
         new_links: list[tuple[str, str]] = []
         if not ctx.dry_run:
             for key in dict.fromkeys(k for k in keys if k and k not in golden):
-                golden[key] = ctx.assigned.setdefault(key, str(uuid.uuid4()))
+                golden[key] = ctx.assigned.setdefault(key, new_golden_id())
                 new_links.append((key, golden[key]))
-            ctx.submit(partial(_index_chunk, engine, ctx, df, golden, new_links))
+            ctx.submit_store(partial(_index_chunk, engine, ctx, df, golden, new_links))
         dests = identity.dest_ids(s, dst_spec.entity, ctx.dest_system, list(golden.values()))
         last = state.delivered(s, flow.id, list(golden.values()))
         resolved = _resolve_references(s, ctx, df)
@@ -238,7 +225,7 @@ def process_chunk(engine: SyncEngine, ctx: _Context, df: pd.DataFrame) -> None:
     skipped = [i for i in items if i.plan.action == "skip"]
     ctx.add("unchanged", len(skipped))
     outcomes += [i.outcome(ctx, OutcomeStatus.UNCHANGED, sent_payload=None) for i in skipped]
-    ctx.submit(partial(_record_unsent, engine, ctx, to_park, conflicts, outcomes, skipped))
+    ctx.submit_store(partial(_record_unsent, engine, ctx, to_park, conflicts, outcomes, skipped))
     engine.emit(ctx, "delivering")
     pending = [i for i in items if i.plan.action != "skip"]
     for start in range(0, len(pending), dst_spec.max_batch):
@@ -253,12 +240,11 @@ def _index_chunk(
     golden: dict[str, str],
     new_links: list[tuple[str, str]],
 ) -> None:
-    """Worker side of a chunk: new identity links, the contact and search indexes."""
+    """Store writer side of a chunk: new identity links and the search index (which
+    the pre-entry check reads too)."""
     spec = ctx.source.spec
     with engine.store.session() as s:
         identity.link(s, spec.entity, ctx.source_system, new_links)
-        if spec.entity == "customer":
-            identity.index_contacts(s, ctx.source_system, _contact_rows(df, spec.primary_key))
         search.index_rows(s, spec.entity, ctx.source_system, df, spec.primary_key, golden)
 
 
@@ -307,28 +293,41 @@ def _write_with_retries(ctx: _Context, batch: Sequence[_Item]) -> list[WriteResu
     return results
 
 
-def _deliver(engine: SyncEngine, ctx: _Context, batch: Sequence[_Item]) -> None:
-    flow = ctx.flow
+def _deliver(engine: SyncEngine, ctx: _Context, batch: Sequence[_Item]) -> StoreJob:
+    """Send a batch (on the sender thread); return the store work for its results."""
     started = utcnow()
     t0 = time.perf_counter()
     try:
         results = _write_with_retries(ctx, batch)
-    except Exception:
+    except Exception as exc:
         # Not parked: the cursor has not moved past these, so the next run reads them again.
         ctx.add("failed", len(batch))
-        reason = "the destination could not be reached; it will be sent again on the next run"
-        with engine.store.session() as s:
-            run_log.write_outcomes(
-                s,
-                ctx.run_id,
-                flow.id,
-                [
-                    i.outcome(ctx, OutcomeStatus.FAILED, error=reason, started_at=started)
-                    for i in batch
-                ],
-            )
-        raise
+        raise SendFailed(exc, partial(_record_failed, engine, ctx, batch, started)) from exc
     ms = int((time.perf_counter() - t0) * 1000 / max(1, len(batch)))
+    return partial(_record_results, engine, ctx, batch, results, started, ms)
+
+
+def _record_failed(
+    engine: SyncEngine, ctx: _Context, batch: Sequence[_Item], started: datetime
+) -> None:
+    reason = "the destination could not be reached; it will be sent again on the next run"
+    outcomes = [
+        i.outcome(ctx, OutcomeStatus.FAILED, error=reason, started_at=started) for i in batch
+    ]
+    with engine.store.session() as s:
+        run_log.write_outcomes(s, ctx.run_id, ctx.flow.id, outcomes)
+
+
+def _record_results(
+    engine: SyncEngine,
+    ctx: _Context,
+    batch: Sequence[_Item],
+    results: Sequence[WriteResult],
+    started: datetime,
+    ms: int,
+) -> None:
+    """Store writer side of a batch: delivery state, links, retry queue, outcomes."""
+    flow = ctx.flow
     outcomes: list[Outcome] = []
     delivered: list[tuple[str, str, str | None, str, dict[str, Any]]] = []
     parked: list[Parked] = []
@@ -355,6 +354,7 @@ def _deliver(engine: SyncEngine, ctx: _Context, batch: Sequence[_Item]) -> None:
         links = [(d, g) for g, _k, d, _h, _p in delivered if d]
         identity.link(s, ctx.dest.spec.entity, ctx.dest_system, links)
         ctx.add("parked", run_log.park(s, flow.id, ctx.run_id, parked))
-        run_log.resolve_parked(s, flow.id, [k for _g, k, _d, _h, _p in delivered])
+        if ctx.may_have_parked(s):
+            run_log.resolve_parked(s, flow.id, [k for _g, k, _d, _h, _p in delivered])
         run_log.write_outcomes(s, ctx.run_id, flow.id, outcomes)
     engine.emit(ctx, "delivering")

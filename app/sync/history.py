@@ -9,11 +9,11 @@ from sqlalchemy.orm import Session
 
 from app.store.models import (
     Conflict,
-    ContactIndex,
     DeliveryState,
     FlowState,
     Link,
     ParkedRecord,
+    RecordIndex,
     RecordOutcome,
     Run,
 )
@@ -26,4 +26,4 @@ def forget(session: Session, flow_ids: Sequence[int], systems: Sequence[str]) ->
         session.execute(delete(model).where(model.flow_id.in_(flows)))
     session.execute(delete(Run).where(Run.flow_id.in_(flows)))
     session.execute(delete(Link).where(Link.system.in_(syst)))
-    session.execute(delete(ContactIndex).where(ContactIndex.system.in_(syst)))
+    session.execute(delete(RecordIndex).where(RecordIndex.system.in_(syst)))

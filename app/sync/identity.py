@@ -1,10 +1,9 @@
 """Identity: one golden id per real-world record across systems, through links
-``(entity, system, external id) <-> golden id``, plus the contact index used by the
+``(entity, system, external id) <-> golden id``, and the exact contact look-up of the
 pre-entry duplicate check."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
@@ -12,7 +11,8 @@ from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
 from app.store import bulk
-from app.store.models import ContactIndex, Link, table_of, utcnow
+from app.store.ids import new_golden_id
+from app.store.models import Link, RecordIndex, table_of, utcnow
 
 _CHUNK = 500  # SQLite's bound-parameter limit is generous, but keep IN lists modest
 
@@ -39,7 +39,7 @@ def golden_ids(
     missing = [k for k in unique if k not in found]
     if create and missing:
         now = utcnow()
-        new = {k: str(uuid.uuid4()) for k in missing}
+        new = {k: new_golden_id() for k in missing}
         session.execute(
             insert(table_of(Link)).on_conflict_do_nothing(),
             [
@@ -89,35 +89,21 @@ def link(session: Session, entity: str, system: str, pairs: Iterable[tuple[str, 
     bulk.write_rows(session, table_of(Link), rows, ignore=True)
 
 
-def index_contacts(
-    session: Session, system: str, rows: Iterable[tuple[str, str | None, str | None]]
-) -> None:
-    """Remember (external id, normalised e-mail, E.164 phone) of customers seen in ``system``."""
-    values = [
-        {"system": system, "external_id": ext, "email": email or None, "phone": phone or None}
-        for ext, email, phone in rows
-        if ext and (email or phone)
-    ]
-    if not values:
-        return
-    stmt = insert(table_of(ContactIndex))
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["system", "external_id"],
-        set_={"email": stmt.excluded.email, "phone": stmt.excluded.phone},
-    )
-    session.execute(stmt, values)
-
-
 def find_contact(
     session: Session, system: str, *, email: str | None, phone: str | None
 ) -> str | None:
-    """Exact match on normalised e-mail first, then on E.164 phone."""
-    for column, value in ((ContactIndex.email, email), (ContactIndex.phone, phone)):
+    """A customer of ``system`` with this normalised e-mail (first) or E.164 phone, from
+    the record index the engine keeps as it reads that system's customers."""
+    for column, value in ((RecordIndex.email, email), (RecordIndex.phone, phone)):
         if value:
             found = session.scalar(
-                select(ContactIndex.external_id)
-                .where(ContactIndex.system == system, column == value)
-                .order_by(ContactIndex.id)
+                select(RecordIndex.record_key)
+                .where(
+                    column == value,
+                    RecordIndex.entity == "customer",
+                    RecordIndex.system == system,
+                )
+                .order_by(RecordIndex.id)
                 .limit(1)
             )
             if found:

@@ -1,9 +1,16 @@
-"""Deliver while reading: batches (and the cursor checkpoints between chunks) go to one
-worker thread in order, so the next chunk is mapped while the last one is on the wire.
+"""Deliver while reading, and record while delivering: two worker threads in a row.
 
-Order is what keeps the guarantees: a chunk's checkpoint (advancing the cursor) runs only
-after every batch submitted before it has been acknowledged; after the first failure
-nothing further runs and the error is raised to the run."""
+The run's thread maps a chunk and queues its jobs; the *sender* thread runs them in order
+(a batch on the wire); what a job returns — the store work for that batch — goes to the
+*store writer* thread, also in order. So the next chunk is mapped, this batch is sent and
+the last batch's outcomes are written all at once (SQLite and the socket both let go of
+the GIL while they wait).
+
+Order is what keeps the guarantees: a chunk's checkpoint (advancing the cursor) is a store
+job queued behind the store work of every batch before it, so the cursor never passes a
+record whose acknowledgement is not written. After a send fails, nothing more is sent but
+the store work of the batches already acknowledged is still written; after the store
+fails, everything stops. The first error is raised to the run."""
 
 from __future__ import annotations
 
@@ -14,42 +21,89 @@ from collections.abc import Callable
 from app.sync.errors import RunCancelledError
 from app.sync.progress import CancelToken
 
+StoreJob = Callable[[], None]
+SendJob = Callable[[], StoreJob | None]
 _STOP = object()
+
+
+class SendFailed(Exception):
+    """Raised by a send job: ``record`` (what to write about the failure) still runs on
+    the store writer, in order; ``error`` becomes the run's error."""
+
+    def __init__(self, error: BaseException, record: StoreJob) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.record = record
 
 
 class DeliveryPipeline:
     def __init__(self, depth: int = 4, cancel: CancelToken | None = None) -> None:
         self._cancel = cancel
-        self._jobs: queue.Queue[object] = queue.Queue(maxsize=depth)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._work, name="delivery", daemon=True)
-        self._thread.start()
+        self._sends: queue.Queue[object] = queue.Queue(maxsize=depth)
+        self._writes: queue.Queue[object] = queue.Queue(maxsize=depth * 2)
+        self._send_error: BaseException | None = None
+        self._store_error: BaseException | None = None
+        self._first_error: BaseException | None = None
+        self._lock = threading.Lock()
+        self._sender = threading.Thread(target=self._send_loop, name="delivery", daemon=True)
+        self._writer = threading.Thread(target=self._write_loop, name="store-writer", daemon=True)
+        self._sender.start()
+        self._writer.start()
 
-    def _work(self) -> None:
+    def _send_loop(self) -> None:
         while True:
-            job = self._jobs.get()
+            job = self._sends.get()
+            if job is _STOP:
+                self._writes.put(_STOP)
+                return
+            if self._send_error is None and self._cancel is not None and self._cancel.cancelled:
+                self._send_error = self._first(RunCancelledError("Cancelled by the user."))
+            if self._send_error is not None or self._store_error is not None:
+                continue  # after a failure or Cancel, later jobs (and checkpoints) are dropped
+            after: object = None
+            try:
+                after = job()  # type: ignore[operator]
+            except SendFailed as failed:
+                self._send_error, after = self._first(failed.error), failed.record
+            except BaseException as exc:  # noqa: BLE001 — handed to the run's thread
+                self._send_error = self._first(exc)
+            if after is not None:
+                self._writes.put(after)
+
+    def _write_loop(self) -> None:
+        while True:
+            job = self._writes.get()
             if job is _STOP:
                 return
-            if self._error is None and self._cancel is not None and self._cancel.cancelled:
-                self._error = RunCancelledError("Cancelled by the user.")
-            if self._error is not None:
-                continue  # after a failure or Cancel, later jobs (and checkpoints) are dropped
+            if self._store_error is not None:
+                continue
             try:
                 job()  # type: ignore[operator]
             except BaseException as exc:  # noqa: BLE001 — handed to the run's thread
-                self._error = exc
+                self._store_error = self._first(exc)
 
-    def submit(self, job: Callable[[], None]) -> None:
-        """Queue a job (blocks while ``depth`` jobs wait: back-pressure on the reader)."""
+    def _first(self, error: BaseException) -> BaseException:
+        with self._lock:
+            if self._first_error is None:
+                self._first_error = error
+        return error
+
+    def submit(self, job: SendJob) -> None:
+        """Queue a send job (blocks while ``depth`` wait: back-pressure on the reader)."""
         self.raise_if_failed()
-        self._jobs.put(job)
+        self._sends.put(job)
+
+    def submit_store(self, job: StoreJob) -> None:
+        """Queue store work that sends nothing, in order with the send jobs."""
+        self.submit(lambda: job)
 
     def raise_if_failed(self) -> None:
-        if self._error is not None:
-            raise self._error
+        if self._first_error is not None:
+            raise self._first_error
 
     def finish(self) -> None:
-        """Wait for every queued job, stop the worker, and raise its first error."""
-        self._jobs.put(_STOP)
-        self._thread.join()
+        """Wait for every queued job, stop both workers, and raise the first error."""
+        self._sends.put(_STOP)
+        self._sender.join()
+        self._writer.join()
         self.raise_if_failed()

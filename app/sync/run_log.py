@@ -3,7 +3,6 @@ This is what the sync log viewer reads."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,10 +40,6 @@ class Outcome:
     sent_payload: dict[str, Any] | None = None
     response_payload: dict[str, Any] | None = None
     replay_of: int | None = None
-
-
-def _dump(value: dict[str, Any] | None) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
 
 
 def start_run(
@@ -89,9 +84,9 @@ def write_outcomes(
             "destination_id": o.dest_id,
             "started_at": o.started_at or now,
             "duration_ms": o.duration_ms,
-            "source_payload": _dump(o.source_payload),
-            "sent_payload": _dump(o.sent_payload),
-            "response_payload": _dump(o.response_payload),
+            "source_payload": bulk.json_text(o.source_payload),
+            "sent_payload": bulk.json_text(o.sent_payload),
+            "response_payload": bulk.json_text(o.response_payload),
             "replay_of": o.replay_of,
         }
         for o in outcomes
@@ -140,6 +135,16 @@ def park(
             )
         )
     return count
+
+
+def has_open_parked(session: Session, flow_id: int) -> bool:
+    """Whether the flow's retry queue holds anything open."""
+    found = session.scalar(
+        select(ParkedRecord.id)
+        .where(ParkedRecord.flow_id == flow_id, ParkedRecord.status == "open")
+        .limit(1)
+    )
+    return found is not None
 
 
 def resolve_parked(session: Session, flow_id: int, keys: Iterable[str]) -> None:

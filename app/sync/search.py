@@ -147,7 +147,7 @@ def search(
         ]
         hits = list(s.scalars(base.where(or_(*conditions)).limit(limit)).all())
         if len(hits) < limit and "@" not in q:
-            words = [w for w in re.findall(r"\w+", q) if w]
+            words = [w for w in re.findall(r"[^\W_]+", q) if w]
             if words:
                 match = " ".join(f'"{w}"*' for w in words)
                 ids = [

@@ -1,10 +1,13 @@
 """The engine's guarantees, against an in-memory pair of systems (fast, exact). The same
 guarantees are proven against the sandbox servers in test_flows_sandbox.py."""
 
+import pandas as pd
+import pytest
 from sqlalchemy import func, select
 
 from app.store import Store
 from app.store.models import Conflict, DeliveryState, Link, ParkedRecord, RecordOutcome, Run
+from app.sync import engine as engine_module
 from app.sync.engine import SyncEngine
 from app.sync.flows import FlowService
 from app.sync.progress import CancelToken, Progress
@@ -100,8 +103,9 @@ def test_bad_values_fail_one_record_with_a_reason_not_the_run(
 
 
 def test_delivery_failure_keeps_cursor_and_rerun_loses_and_duplicates_nothing(
-    store: Store, world: type[World], memory_flow: str
+    store: Store, world: type[World], memory_flow: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(engine_module, "CHUNK_ROWS", 3)  # one checkpoint per 3-row page
     world.source = [customer(n, f"2026-01-0{n}T00:00:00Z") for n in range(1, 10)]
     world.fail_batches = 0
     engine = SyncEngine(store)
@@ -133,6 +137,14 @@ def test_delivery_failure_keeps_cursor_and_rerun_loses_and_duplicates_nothing(
     assert again.status == "succeeded"
     assert len(world.sink) == 9 and len(world.by_external) == 9  # nothing missing, no dupes
     assert sorted(world.by_external) == [f"C0000{n}" for n in range(1, 10)]
+
+
+def test_small_pages_are_joined_into_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine_module, "CHUNK_ROWS", 4)
+    pages = [pd.DataFrame({"k": [n, n + 1]}) for n in range(0, 10, 2)]
+    chunks = list(engine_module._coalesced(iter(pages)))
+    assert [len(c) for c in chunks] == [4, 4, 2]
+    assert pd.concat(chunks)["k"].tolist() == list(range(10))
 
 
 def test_dry_run_plans_without_writing(store: Store, world: type[World], memory_flow: str) -> None:
@@ -185,8 +197,9 @@ def test_resync_of_one_record_resends_it_and_leaves_the_cursor(
 
 
 def test_cancel_stops_at_a_consistent_point(
-    store: Store, world: type[World], memory_flow: str
+    store: Store, world: type[World], memory_flow: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(engine_module, "CHUNK_ROWS", 3)
     world.source = [customer(n, f"2026-01-01T00:00:{n:02d}Z") for n in range(1, 10)]
     token = CancelToken()
     engine = SyncEngine(store, progress=lambda p: p.done >= 3 and token.cancel())

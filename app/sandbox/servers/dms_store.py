@@ -105,6 +105,14 @@ class DmsStore:
         with self.lock:
             return [dict(r) for r in self.tables[entity].values()]
 
+    def count(self, entity: str) -> int:
+        with self.lock:
+            return len(self.tables[entity])
+
+    def count_lines(self) -> int:
+        with self.lock:
+            return sum(len(group) for group in self.ro_lines.values())
+
     def all_lines(self) -> list[Record]:
         with self.lock:
             return [dict(line) for group in self.ro_lines.values() for line in group]

@@ -1,7 +1,7 @@
 """Start, watch and stop the demo dealership's servers (the public API of this package).
 
 Every server binds 127.0.0.1 on a port the OS picks. ``start`` returns once each one
-answers ``GET /_sandbox/stats``. Credentials (derived from the seed) are kept in memory and
+answers ``GET /_sandbox/ping``. Credentials (derived from the seed) are kept in memory and
 written only to the port file and ``state_dir/credentials.json`` (mode 0600).
 """
 
@@ -48,7 +48,7 @@ DEFAULTS: dict[str, dict[str, float]] = {
     "crm": {"rps": 20.0, "bucket": 40.0},
     "marketing": {"rps": 20.0, "bucket": 40.0},
 }
-READY_TIMEOUT_S = 15.0
+READY_TIMEOUT_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -156,7 +156,7 @@ class SandboxServers:
                     if not thread.is_alive():
                         raise SandboxError(f"The simulated {name} server stopped while starting.")
                     with contextlib.suppress(httpx.HTTPError):
-                        if client.get(f"{thread.url}/_sandbox/stats").status_code == 200:
+                        if client.get(f"{thread.url}/_sandbox/ping").status_code == 200:
                             del pending[name]
                 if pending and time.monotonic() > deadline:
                     names = ", ".join(sorted(pending))

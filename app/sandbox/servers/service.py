@@ -147,6 +147,7 @@ class SandboxService(abc.ABC):
     # -- /_sandbox ----------------------------------------------------------------
     def _sandbox_routes(self) -> list[BaseRoute]:
         routes: list[BaseRoute] = [
+            Route("/_sandbox/ping", self._ping, methods=["GET"]),
             Route("/_sandbox/stats", self._stats, methods=["GET"]),
             Route("/_sandbox/export/{entity}", self._export, methods=["GET"]),
             Route("/_sandbox/faults", self._faults, methods=["GET", "PUT"]),
@@ -159,6 +160,10 @@ class SandboxService(abc.ABC):
                 Route("/_sandbox/webhooks/{sub_id}", self._unsubscribe, methods=["DELETE"]),
             ]
         return routes
+
+    async def _ping(self, _request: Request) -> Response:
+        """Readiness: answers at once, however big the data set."""
+        return JSONResponse({"server": self.name})
 
     async def _stats(self, _request: Request) -> Response:
         return JSONResponse(
