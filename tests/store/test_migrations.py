@@ -98,3 +98,27 @@ def test_a_file_that_is_not_a_database_gives_a_readable_error(paths: AppPaths) -
     paths.database.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StoreError, match="cannot be opened"):
         open_store(paths)
+
+
+def test_business_key_lookups_use_the_partial_indexes_and_names_the_fts(paths: AppPaths) -> None:
+    store = open_store(paths)
+    with store.engine.begin() as conn:
+        for column in ("email", "phone", "vin", "stock_number", "ro_number", "customer_number"):
+            plan = " ".join(
+                str(row[-1])
+                for row in conn.exec_driver_sql(
+                    f"EXPLAIN QUERY PLAN SELECT id FROM record_index WHERE {column} = 'X'"
+                )
+            )
+            assert f"ix_record_index_{column.split('_')[0]}" in plan, (column, plan)
+        conn.exec_driver_sql(
+            "INSERT INTO record_index (entity, system, record_key, name, updated_at) "
+            "VALUES ('customer', 'dms', 'C1', 'Zoë Ó Brien', '2026-01-01')"
+        )
+        found = conn.exec_driver_sql(
+            'SELECT rowid FROM record_index_fts WHERE record_index_fts MATCH \'"zoe"* "bri"*\''
+        ).all()
+        assert len(found) == 1
+        tables = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master")}
+        assert "contact_index" not in tables  # folded into record_index (v8)
+    store.dispose()

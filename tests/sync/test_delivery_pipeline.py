@@ -1,0 +1,80 @@
+"""The two-stage delivery pipeline keeps order and loses no acknowledged work."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from app.sync.pipeline import DeliveryPipeline, SendFailed
+from app.sync.progress import CancelToken
+
+
+def test_store_work_runs_in_send_order_on_its_own_thread() -> None:
+    log: list[str] = []
+    threads: set[str] = set()
+    pipe = DeliveryPipeline(depth=2)
+
+    def send(n: int):  # type: ignore[no-untyped-def]
+        log.append(f"send {n}")
+        return lambda: (threads.add(threading.current_thread().name), log.append(f"store {n}"))
+
+    for n in range(5):
+        pipe.submit(lambda n=n: send(n))
+        if n == 2:
+            pipe.submit_store(lambda: log.append("checkpoint"))
+    pipe.finish()
+    stores = [e for e in log if not e.startswith("send")]
+    assert stores == ["store 0", "store 1", "store 2", "checkpoint", "store 3", "store 4"]
+    assert threads == {"store-writer"}
+
+
+def test_after_a_send_fails_earlier_work_is_stored_and_later_work_dropped() -> None:
+    stored: list[str] = []
+    pipe = DeliveryPipeline()
+    pipe.submit(lambda: lambda: stored.append("batch 1 acknowledged"))
+
+    def failing():  # type: ignore[no-untyped-def]
+        raise SendFailed(ConnectionError("down"), lambda: stored.append("batch 2 failed"))
+
+    pipe.submit(failing)
+    try:
+        pipe.submit(lambda: lambda: stored.append("batch 3"))
+        pipe.submit_store(lambda: stored.append("checkpoint"))
+    except ConnectionError:
+        pass  # the error may already be visible to the reader
+    with pytest.raises(ConnectionError, match="down"):
+        pipe.finish()
+    assert stored == ["batch 1 acknowledged", "batch 2 failed"]
+
+
+def test_a_store_failure_stops_the_sends() -> None:
+    sent: list[int] = []
+    gate = threading.Event()
+    pipe = DeliveryPipeline(depth=8)
+
+    def broken_store() -> None:
+        gate.set()
+        raise OSError("disk full")
+
+    pipe.submit(lambda: broken_store)
+    gate.wait(5)
+    for n in range(3):
+        try:
+            pipe.submit(lambda n=n: sent.append(n))  # type: ignore[func-returns-value]
+        except OSError:
+            break
+    with pytest.raises(OSError, match="disk full"):
+        pipe.finish()
+    assert len(sent) <= 1  # at most one send slipped in before the failure was seen
+
+
+def test_cancel_drops_what_is_queued() -> None:
+    token = CancelToken()
+    token.cancel()
+    sent: list[int] = []
+    pipe = DeliveryPipeline(cancel=token)
+    pipe.submit(lambda: sent.append(1))  # type: ignore[func-returns-value]
+    with pytest.raises(Exception, match="Cancelled"):
+        pipe.finish()
+    assert sent == []
