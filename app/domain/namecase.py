@@ -1,14 +1,13 @@
 """nameparser's capitalisation of one name token, without its parse, for the tokens where
-its rules come down to ``str.capitalize`` per hyphen part.
+its rules come down to ``str.capitalize`` per word.
 
 ``HumanName(token).capitalize(force=True)`` costs about a millisecond; a customer extract
-has a few thousand tokens like 'SMITH-JONES' or 'MÓNICA'. For a token of one or two
-hyphen-joined parts of simple cased letters (words split by an apostrophe, as in
-O'Brien), where no word, part or the whole is in
-nameparser's vocabulary (particles, conjunctions, suffixes, casing exceptions...), is a
-roman numeral, nameparser's render (``_render._cap_text``) writes each word
-capitalised (Mac/Mc names as 'McDonald') whatever role the parse gave it. Anything else
-returns None and goes to nameparser.
+has a few thousand tokens like 'SMITH-JONES' or 'MÓNICA'. For a token of hyphen-joined
+parts of simple cased letters (words split by an apostrophe, as in O'Brien), where no
+word, part or the whole is in nameparser's vocabulary (particles, conjunctions,
+suffixes, casing exceptions...) or is a roman numeral, nameparser's render
+(``_render._cap_text``) writes each word capitalised (Mac/Mc names as 'McDonald')
+whatever role the parse gave it. Anything else returns None and goes to nameparser.
 """
 
 from __future__ import annotations
@@ -63,9 +62,7 @@ def _simple_word(part: str, vocabulary: frozenset[str]) -> bool:
 
 def simple_token(token: str) -> str | None:
     """``token`` capitalised as nameparser would, or None when its rules need the parse."""
-    parts = token.split("-")
-    if len(parts) > 2:  # three parts bring in the connective rule ('garcia-y-lopez')
-        return None
+    parts = token.split("-")  # a middle part is lowered only when it is vocabulary
     vocabulary = _vocabulary()
     words = [w.split("'") for w in parts]  # nameparser's words stop at an apostrophe
     if (

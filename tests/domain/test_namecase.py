@@ -15,6 +15,8 @@ WORDS = (
     "víctor", "peña", "łukasz", "straße", "ǆamila", "ŉa", "isaac", "ivy", "mary-ann",
     "garcia", "king", "lee", "vo", "von", "del", "bsc", "ma", "vander", "abu", "oneil",
     "macy", "mace", "machado", "mcx", "mac", "mc", "mcdonald-smith", "o'macdonald",
+    "garcia-jean-baptiste", "butler-ruiz-flores", "o'neil-smith-peña", "garcia-y-lopez",
+    "smith--jones", "-smith", "smith-", "ana-de-la-cruz", "lee-webb-van",
 )  # fmt: skip
 
 
