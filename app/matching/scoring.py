@@ -98,10 +98,12 @@ IMPLIED_BY_HOUSEHOLD = ("last", "zip")
 def household_overlap(part: dict[str, F64], levels: npt.NDArray[np.int8]) -> F64:
     """Evidence counted twice when a pair shares a phone or an address.
 
-    Fellegi-Sunter adds fields as if independent, but among different people sharing a
-    phone or an address (a household) the address, ZIP and surname agree as well. Given
-    one of them, the others say almost nothing more: only the stronger of phone/address
-    counts, and agreeing surname and ZIP add nothing (disagreements still count).
+    Fellegi-Sunter adds fields as if independent, but different people sharing a phone
+    or an address are a household, whose members share the address, ZIP and mostly the
+    surname too. Given one of them the others tell a person from a household member
+    apart no better than chance, either way (a moved duplicate keeps the phone but not
+    the address): only the stronger of phone/address counts, the rest is taken out.
+    Telling the two apart is left to the personal fields (first name, e-mail, DOB).
     """
     shared = np.zeros(len(levels), dtype=bool)
     for name in HOUSEHOLD_FIELDS:
@@ -110,10 +112,10 @@ def household_overlap(part: dict[str, F64], levels: npt.NDArray[np.int8]) -> F64
     if not shared.any():
         return out
     rows = np.flatnonzero(shared)
-    hp, ha = (np.maximum(part[n][rows], 0) for n in HOUSEHOLD_FIELDS)
+    hp, ha = (part[n][rows] for n in HOUSEHOLD_FIELDS)
     drop = np.minimum(hp, ha)
     for name in IMPLIED_BY_HOUSEHOLD:
-        drop += np.maximum(part[name][rows], 0)
+        drop += part[name][rows]
     out[rows] = drop
     return out
 
