@@ -62,15 +62,17 @@ class Factors:
             return codes, [values]
         parts = [self.get(c) for c in columns]
         combined = np.zeros(n, dtype=np.int64)
+        size = 1
         for codes, values in parts:
+            if size * len(values) >= 2**62:  # int64 would overflow: renumber so far
+                combined, seen = pd.factorize(combined)
+                size = len(seen)
             combined = combined * len(values) + codes
-        keys, inverse = np.unique(combined, return_inverse=True)
-        out: list[np.ndarray] = []
-        rest = keys
-        for _codes, values in reversed(parts):
-            rest, idx = np.divmod(rest, len(values))
-            out.append(values[idx])
-        return inverse.reshape(-1).astype(np.intp, copy=False), out[::-1]
+            size *= len(values)
+        inverse, keys = pd.factorize(combined)  # hashing: no sort of every row
+        first = np.empty(len(keys), dtype=np.intp)  # a row holding each combination
+        first[inverse[::-1]] = np.arange(n, dtype=np.intp)[::-1]
+        return inverse.astype(np.intp, copy=False), [v[c[first]] for c, v in parts]
 
 
 def row_keys(df: pd.DataFrame, key_column: str, rows: np.ndarray) -> list[str]:

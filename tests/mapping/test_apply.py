@@ -87,3 +87,12 @@ def test_unknown_transform_is_a_mapping_error() -> None:
 def test_json_round_trip() -> None:
     m = Mapping((rule("a", "B", "C", steps=[Step("concat", {"separator": "-"})], required=True),))
     assert Mapping.from_json(m.to_json()) == m
+
+
+def test_many_high_cardinality_sources_are_combined_exactly() -> None:
+    n = 50_000  # 5 sources x 45,000 distinct values: more combinations than int64 holds
+    cols = {c: ["" if i % 10 == 0 else f"{c}{i}" for i in range(n)] for c in "ABCDE"}
+    df = _df(K=[str(i) for i in range(n)], **cols)
+    m = Mapping((rule("all", *"ABCDE", steps=[Step("concat", {"separator": "-"})]),))
+    got = apply_mapping(df, m, "K").frame["all"].tolist()
+    assert got == ["" if i % 10 == 0 else "-".join(f"{c}{i}" for c in "ABCDE") for i in range(n)]
