@@ -96,3 +96,33 @@ def test_many_high_cardinality_sources_are_combined_exactly() -> None:
     m = Mapping((rule("all", *"ABCDE", steps=[Step("concat", {"separator": "-"})]),))
     got = apply_mapping(df, m, "K").frame["all"].tolist()
     assert got == ["" if i % 10 == 0 else "-".join(f"{c}{i}" for c in "ABCDE") for i in range(n)]
+
+
+def test_row_errors_from_unique_and_repeated_columns() -> None:
+    n = 3000  # dates all different (rows used as is), phones repeating (distinct pass)
+    dates = [f"2024-01-01T00:{i // 60 % 60:02d}:{i % 60:02d}Z" for i in range(n)]
+    dates[1234] = "2024-02-30T00:00:00Z"
+    phones = ["(313) 204-0142", "(248) 555-0199", "n/a"] * (n // 3)
+    df = _df(K=[f"C{i}" for i in range(n)], D=dates, P=phones, Q=["x"] * n)
+    m = Mapping(
+        (
+            rule("d", "D", steps=[Step("date")]),
+            rule("p", "P", steps=[Step("phone_e164")]),
+            rule(
+                "dp",
+                "D",
+                "Q",
+                steps=[Step("concat"), Step("regex_replace", {"pattern": "^2024-02.*"})],
+            ),
+        )
+    )
+    r = apply_mapping(df, m, "K")
+    d_errors = [(e.row_key, e.value, e.reason) for e in r.errors if e.field == "d"]
+    assert d_errors == [
+        ("C1234", "2024-02-30T00:00:00Z", "not a date in the format ISO 8601 (2024-03-15)")
+    ]
+    p_errors = [(e.row_key, e.value) for e in r.errors if e.field == "p"]
+    assert p_errors == [(f"C{i}", "n/a") for i in range(2, n, 3)]
+    assert r.frame["d"].iloc[0] == "2024-01-01" and r.frame["d"].iloc[1234] == ""
+    assert r.frame["p"].tolist()[:3] == ["+13132040142", "+12485550199", ""]
+    assert r.frame["dp"].iloc[1234] == "" and r.frame["dp"].iloc[0] == dates[0] + " x"
