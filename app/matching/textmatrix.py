@@ -65,7 +65,9 @@ _POW10 = 10 ** np.arange(19, dtype=np.int64)
 _CHUNK = 32_768
 
 
-def digits_value(m: U32) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+def digits_value(
+    m: U32 | npt.NDArray[np.uint8],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """(value, count): the digits of each row read as one integer, and how many digits
     there are. Rows with more than 18 digits get value 0 (callers treat them as odd)."""
     value = np.zeros(m.shape[0], dtype=np.int64)
