@@ -11,7 +11,6 @@ are coded -1 (0 for phones) and simply do not take part in matching.
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -352,21 +351,14 @@ def normalise(frame: pd.DataFrame) -> Norm:
         last_u = np.concatenate([last_u, comp_u])
     email_c, email_u = _distinct(col("email"))
 
-    # The coded fields are independent: two threads (numpy and pandas release the GIL in
-    # the heavy parts) while this one parses the names.
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        f_email = pool.submit(_emails, email_c, email_u)
-        f_phone = pool.submit(_phone_matrix, frame, n)
-        f_street = pool.submit(_street_keys, col("street"))
-        f_zip = pool.submit(zips, col("zip"))
-        f_dob = pool.submit(dobs, col("dob"))
-        first, first_vocab = _apply(first_c, first_u, names.first_token)
-        canon, canon_vocab = _recode(first, first_vocab, nicknames.canonical)
-        last, last_vocab = _apply(last_c, last_u, names.last_name)
-        sdx, sdx_vocab = _recode(last, last_vocab, names.soundex)
-        email, phone_mat = f_email.result(), f_phone.result()
-        house, street, street_vocab = f_street.result()
-        zip5, dob = f_zip.result(), f_dob.result()
+    first, first_vocab = _apply(first_c, first_u, names.first_token)
+    canon, canon_vocab = _recode(first, first_vocab, nicknames.canonical)
+    last, last_vocab = _apply(last_c, last_u, names.last_name)
+    sdx, sdx_vocab = _recode(last, last_vocab, names.soundex)
+    email = _emails(email_c, email_u)
+    phone_mat = _phone_matrix(frame, n)
+    house, street, street_vocab = _street_keys(col("street"))
+    zip5, dob = zips(col("zip")), dobs(col("dob"))
     stats = {
         "records": n,
         "with_name": int(((first >= 0) | (last >= 0)).sum()),
