@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import pickle
 import resource
 import subprocess
@@ -81,6 +82,7 @@ def match(path: Path) -> dict[str, float]:
         "peak_rss_mb": round(peak, 1),
         "input_rss_mb": round(base_rss, 1),
         "split_components": result.split_components,
+        "load_avg_1m": round(os.getloadavg()[0], 2),  # shared machine: context for the time
         "prior": result.model.prior,
     }
 
