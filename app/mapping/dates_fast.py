@@ -87,6 +87,8 @@ def _iso_text(mat: np.ndarray, shape: Shape, output: str) -> np.ndarray:
     def lit(ch: str) -> list[np.ndarray]:
         return [np.full(n, ord(ch), dtype=np.uint32)]
 
+    if f["Y"] == 0 and shape.template.startswith("####-##-##") and output == "date":
+        return charcodes.texts(mat[:, :10])  # already written as the ISO date
     parts = cols("Y") + lit("-") + cols("m") + lit("-") + cols("d")
     if output != "date":
         parts += lit("T") + cols("H") + lit(":") + cols("M") + lit(":") + cols("S")
@@ -105,12 +107,18 @@ def parse(values: np.ndarray, input_format: str, output: str) -> tuple[np.ndarra
     for shape in shapes:
         if shape is None:
             continue
-        rows = np.flatnonzero(lengths == len(shape.template))
+        same = lengths == len(shape.template)
+        rows = np.flatnonzero(same)
         if not len(rows):
             continue
-        mat = charcodes.matrix(values[rows], len(shape.template))
+        whole = len(rows) == len(values)  # the usual case: no copy of every value first
+        mat = charcodes.matrix(values if whole else values[rows], len(shape.template))
         good = charcodes.fits(mat, shape.template)
         good[good] = _valid(mat[good], shape)
-        out[rows[good]] = _iso_text(mat[good], shape, output)
-        decided[rows[good]] = True
+        if good.all():
+            out[rows] = _iso_text(mat, shape, output)
+            decided[rows] = True
+        else:
+            out[rows[good]] = _iso_text(mat[good], shape, output)
+            decided[rows[good]] = True
     return out, decided
