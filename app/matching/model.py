@@ -181,6 +181,8 @@ MIN_NONMATCH_SHARE = 0.002
 # Evidence for those sessions: what belongs to one person. A household shares phone,
 # address and ZIP, so with those as evidence its pairs would look like one person.
 PERSONAL = frozenset({"first", "last", "email", "dob"})
+# Fields a household shares (the surname mostly): no evidence among phone/address sharers.
+HOUSEHOLD_SHARED = frozenset({"last", "zip", "phone", "address"})
 
 
 def agreement_u(
@@ -200,7 +202,8 @@ def agreement_u(
     could then never outweigh the tiny prior. Instead: of all record pairs agreeing on the
     field (``agree_pairs``, counted exactly from value frequencies), those that are not
     matches found among the candidates agreeing on it; EM estimates that match share
-    from the personal fields alone (``PERSONAL``, minus the field itself).
+    from the personal fields alone (``PERSONAL``, minus the field itself, and for a phone
+    or an address minus the surname, which a household shares too).
     """
     out = {k: list(v) for k, v in u.items()}
     col = {f.name: j for j, f in enumerate(FIELDS)}
@@ -212,7 +215,8 @@ def agreement_u(
         if agreeing <= 0 or sel.sum() < 200:
             continue
         pats, c = _patterns(levels[sel])
-        fit = _em(pats, c, start, set(PERSONAL - {name}), fit_m=False, max_iter=max_iter)
+        evidence = PERSONAL - {name} - (HOUSEHOLD_SHARED if name in HOUSEHOLD_SHARED else set())
+        fit = _em(pats, c, start, set(evidence), fit_m=False, max_iter=max_iter)
         found = min(fit.prior * float(sel.sum()), agreeing)
         nonmatch = max(agreeing - found, agreeing * MIN_NONMATCH_SHARE)
         same = max(nonmatch / total, 1e-15)

@@ -137,3 +137,41 @@ def test_threshold_preview_counts_moves(run) -> None:  # type: ignore[no-untyped
     assert p.moves[("auto", "review")] > 0
     assert sum(p.before.values()) == sum(p.after.values()) == len(s)
     assert "auto-link -> review" in p.summary()
+
+
+def test_a_shared_email_alone_is_enough(run) -> None:  # type: ignore[no-untyped-def]
+    # u of "same e-mail" is measured from value counts, not from a random sample (where
+    # it would be the sample's smoothing, too high for one shared address to ever win).
+    result, person, _ = run
+    s = result.pairs
+    lv = s.cmp.levels
+    only_email = (lv["email"] == 1) & (lv["phone"] != 1) & (lv["address"] != 1)
+    only_email &= ~s.household & ~s.conflict
+    assert only_email.sum() > 20
+    assert (result.bands[only_email] == 2).mean() > 0.95
+    assert (person[s.a[only_email]] == person[s.b[only_email]]).mean() > 0.99
+
+
+def test_identifier_u_is_measured_not_sampled() -> None:
+    from app.matching import model as fs
+    from app.matching.compare import FIELD_INDEX
+
+    # 1,000 candidate pairs share an e-mail and agree on the names (one person each);
+    # 1,000 share a phone, half of them with different first names (households).
+    levels = np.zeros((2_000, len(FIELD_INDEX)), dtype=np.int8)
+    levels[:1000, FIELD_INDEX["email"]] = 1
+    levels[:1000, FIELD_INDEX["first"]] = 1
+    levels[:1000, FIELD_INDEX["last"]] = 1
+    levels[1000:, FIELD_INDEX["phone"]] = 1
+    levels[1000:, FIELD_INDEX["last"]] = 1
+    levels[1000:, FIELD_INDEX["first"]] = np.where(np.arange(1000) % 2 == 0, 1, 5)
+    notes: list[str] = []
+    n = 100_000
+    u = fs.agreement_u(
+        levels, fs.DEFAULT.m, fs.DEFAULT.u, {"email": 1000.0, "phone": 1000.0}, n, notes
+    )
+    total = n * (n - 1) / 2
+    assert u["email"][0] * total < 10  # almost none of the e-mail sharers differ
+    assert 300 < u["phone"][0] * total < 700  # about half of the phone sharers do
+    assert abs(sum(u["phone"]) - 1) < 1e-9
+    assert len(notes) == 2

@@ -182,3 +182,23 @@ def test_names_keep_accents_and_apostrophes(ds: Dataset) -> None:
     assert names.str.contains("-", regex=False).sum() > 5
     # Everything the DMS holds fits its cp1252 extract.
     assert all(n.encode("cp1252") for n in names if n)
+
+
+def test_a_changed_email_is_never_another_persons(ds: Dataset) -> None:
+    # A person who changes e-mail gets a new mailbox; sharing a stranger's address would
+    # make duplicates no matcher could tell from different people.
+    truth = ds["truth"].set_index(["system", "record_id"])["person_id"]
+    rows = []
+    for system, table, key in (
+        ("dms", "dms_customers", "customer_id"),
+        ("crm", "crm_contacts", "contact_id"),
+        ("marketing", "marketing_contacts", "subscriber_id"),
+    ):
+        df = ds[table]
+        people = [truth[(system, r)] for r in df[key]]
+        rows.append(pd.DataFrame({"email": df["email"].str.strip().str.lower(), "p": people}))
+    emails = pd.concat(rows)
+    emails = emails[emails["email"] != ""]
+    assert emails.groupby("email")["p"].nunique().max() == 1
+    changed = emails.groupby("p")["email"].nunique()
+    assert (changed > 1).sum() > 20  # the noise still changes some addresses
