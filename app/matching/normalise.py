@@ -303,6 +303,24 @@ def _int_codes(codes: I32, vocab: list[str]) -> I32:
     return lookup[np.where(codes < 0, len(vocab), codes)]
 
 
+MAX_HOLDERS = 20  # an e-mail or phone on more records than this identifies nobody
+
+
+def _drop_placeholders(codes: I64, missing: int) -> I64:
+    """Codes held by more than ``MAX_HOLDERS`` records set to ``missing``: placeholders
+    ("none@none.com", the dealership's own number) are not identifiers, and pairs
+    sharing them would swamp the count of pairs agreeing on the field."""
+    flat = codes.reshape(-1)
+    inverse, _ = pd.factorize(flat)
+    counts = np.bincount(inverse[inverse >= 0]) if len(flat) else np.zeros(0, np.int64)
+    crowded = (inverse >= 0) & (counts[np.maximum(inverse, 0)] > MAX_HOLDERS) & (flat != missing)
+    if not crowded.any():
+        return codes
+    out = flat.copy()
+    out[crowded] = missing
+    return out.reshape(codes.shape)
+
+
 def _phone_matrix(frame: pd.DataFrame, n: int) -> I64:
     """(n, k) numbers of the phone columns (phone, phone_2, ...)."""
     cols = [c for c in frame.columns if c == "phone" or c.startswith("phone_")]
@@ -355,8 +373,8 @@ def normalise(frame: pd.DataFrame) -> Norm:
     canon, canon_vocab = _recode(first, first_vocab, nicknames.canonical)
     last, last_vocab = _apply(last_c, last_u, names.last_name)
     sdx, sdx_vocab = _recode(last, last_vocab, names.soundex)
-    email = _emails(email_c, email_u)
-    phone_mat = _phone_matrix(frame, n)
+    email = _drop_placeholders(_emails(email_c, email_u), -1)
+    phone_mat = _drop_placeholders(_phone_matrix(frame, n), 0)
     house, street, street_vocab = _street_keys(col("street"))
     zip5, dob = zips(col("zip")), dobs(col("dob"))
     stats = {

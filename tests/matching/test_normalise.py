@@ -141,3 +141,18 @@ def test_normalise_frame_handles_blank_and_odd_rows() -> None:
     assert n.dob[0] == n.dob[2] >= 0 and n.dob[3] == -1
     assert n.first[1] == -1 and n.last[1] == -1
     assert np.array_equal(n.house[[0, 2]], [1, 1])
+
+
+def test_placeholder_email_and_phone_identify_nobody() -> None:
+    n = mn.MAX_HOLDERS + 5
+    frame = pd.DataFrame(
+        {
+            "first_name": [f"P{i}" for i in range(n)] + ["Ann", "Ann"],
+            "email": ["none@none.com"] * n + ["ann@x.org", "ANN@x.org"],
+            "phone": ["(313) 555-0100"] * n + ["313-555-0142", "3135550142"],
+        }
+    )
+    norm = normalise(frame)
+    assert (norm.email[:n] == -1).all() and (norm.phones[:n] == 0).all()
+    assert norm.email[n] == norm.email[n + 1] >= 0
+    assert norm.phones[n, 0] == norm.phones[n + 1, 0] > 0
