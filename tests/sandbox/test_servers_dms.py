@@ -283,3 +283,20 @@ def test_reset_restores_the_data_set() -> None:
             assert again.json()["city"] == ""
             assert again.headers["ETag"] == got.headers["ETag"]
             assert dms_token(url, s.servers["dms"].credentials)
+
+
+def test_the_cached_page_order_follows_updates_and_new_records(dataset: object) -> None:
+    from app.sandbox.servers.dms_store import DmsStore
+
+    store = DmsStore(lambda _event, _payload: None)
+    store.load(dataset)  # type: ignore[arg-type]
+    before = [r["customer_id"] for r in store.query("customers")]
+    first = before[0]
+    etag = store.get("customers", first)["etag"]
+    store.update("customers", first, {"address_line2": "Suite 9"}, etag)
+    after = [r["customer_id"] for r in store.query("customers")]
+    assert after[-1] == first and sorted(after) == sorted(before)  # moved to the end
+    newest = store.get("customers", first)["updated_at"]
+    assert [r["customer_id"] for r in store.query("customers", since=newest)] == [first]
+    _lead, _created, new_customer = store.create_lead({}, {"last_name": "Newman"})
+    assert new_customer and len(store.query("customers")) == len(before) + 1

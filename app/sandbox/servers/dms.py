@@ -221,11 +221,12 @@ class DmsService(SandboxService):
             params = request.query_params
             since = since_param(params, "updatedSince")
             wanted = {col: params[p] for p, col in filters.items() if params.get(p)}
-            rows = self.store.query(entity, since, wanted)
             lines = "return=representation" in request.headers.get("prefer", "")
-            body = page_number_response(
-                rows, request.url, params, lambda r: self._render(entity, r, lines)
-            )
+            with self.store.lock:  # the rows are the live records: render the page under it
+                rows = self.store.query(entity, since, wanted)
+                body = page_number_response(
+                    rows, request.url, params, lambda r: self._render(entity, r, lines)
+                )
             return JSONResponse(body)
 
         return handler
