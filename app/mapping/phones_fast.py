@@ -13,6 +13,7 @@ from collections import defaultdict
 from functools import cache
 
 import numpy as np
+import pandas as pd
 
 from app.domain import fastpaths
 from app.mapping import charcodes
@@ -36,6 +37,11 @@ def _by_width() -> dict[int, list[tuple[str, list[int]]]]:
     return dict(out)
 
 
+# Main-rule answer per deciding prefix, kept across calls: a dealership's home, work and
+# mobile numbers share area codes and exchanges.
+_PREFIX_OK: dict[int, bool] = {}
+
+
 def _valid(digits: np.ndarray) -> np.ndarray:
     """``nanp_valid`` per row of an (n, 10) matrix of digit code points: the main
     country's rule once per deciding prefix, then all rules for the few it rejects."""
@@ -43,10 +49,16 @@ def _valid(digits: np.ndarray) -> np.ndarray:
     main = fastpaths.nanp_main_rule()
     if main is not None:
         pattern, k = main
-        keys, inverse = np.unique(charcodes.number(digits, 0, k), return_inverse=True)
+        inverse, keys = pd.factorize(charcodes.number(digits, 0, k))
         pad = "0" * (10 - k)
-        hit = [pattern.match(f"{p:0{k}d}{pad}") is not None for p in keys.tolist()]
-        ok = np.array(hit, dtype=bool)[inverse.reshape(-1)]
+        if len(_PREFIX_OK) > 1_000_000:  # bounded: k digits make at most 10**k keys
+            _PREFIX_OK.clear()
+        hit = []
+        for p in keys.tolist():
+            if (answer := _PREFIX_OK.get(p)) is None:
+                answer = _PREFIX_OK[p] = pattern.match(f"{p:0{k}d}{pad}") is not None
+            hit.append(answer)
+        ok = np.array(hit, dtype=bool)[inverse]
     rest = np.flatnonzero(~ok)
     if len(rest):
         texts = charcodes.texts(digits[rest]).tolist()
