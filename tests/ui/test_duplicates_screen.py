@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import select
 
+from app.matching.bands import Thresholds
 from app.sandbox.generator import build_dataset
 from app.services.matching_queue import MatchingQueue, QueueFilter
 from app.store import Store
@@ -137,7 +138,7 @@ def test_band_filter_and_empty_state(qtbot, screen: DuplicatesScreen) -> None:  
 def test_thresholds_widget_previews_moves(qtbot, filled: Store) -> None:  # type: ignore[no-untyped-def]
     w = ThresholdsWidget(filled)
     qtbot.addWidget(w)
-    qtbot.waitUntil(lambda: w.high.value() == pytest.approx(0.8), timeout=15_000)
+    qtbot.waitUntil(lambda: w.high.value() == pytest.approx(Thresholds().high), timeout=15_000)
     w.high.setValue(0.999)
     qtbot.waitUntil(lambda: "auto-link -> review" in w.preview_label.text(), timeout=15_000)
     w.low.setValue(0.9999)
