@@ -311,10 +311,11 @@ def _drop_placeholders(codes: I64, missing: int) -> I64:
     ("none@none.com", the dealership's own number) are not identifiers, and pairs
     sharing them would swamp the count of pairs agreeing on the field."""
     flat = codes.reshape(-1)
-    inverse, _ = pd.factorize(flat)
-    counts = np.bincount(inverse[inverse >= 0]) if len(flat) else np.zeros(0, np.int64)
-    crowded = (inverse >= 0) & (counts[np.maximum(inverse, 0)] > MAX_HOLDERS) & (flat != missing)
-    if not crowded.any():
+    present = np.flatnonzero(flat != missing)
+    inverse, _ = pd.factorize(flat[present])
+    counts = np.bincount(inverse) if len(inverse) else np.zeros(0, np.int64)
+    crowded = present[counts[inverse] > MAX_HOLDERS]
+    if not len(crowded):
         return codes
     out = flat.copy()
     out[crowded] = missing
