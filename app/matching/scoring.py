@@ -92,7 +92,6 @@ def fit_model(norm: Norm, cmp: Comparison) -> fs.Model:
 
 
 HOUSEHOLD_FIELDS = ("phone", "address")
-IMPLIED_BY_HOUSEHOLD = ("last", "zip")
 
 
 def household_overlap(part: dict[str, F64], levels: npt.NDArray[np.int8]) -> F64:
@@ -100,10 +99,11 @@ def household_overlap(part: dict[str, F64], levels: npt.NDArray[np.int8]) -> F64
 
     Fellegi-Sunter adds fields as if independent, but different people sharing a phone
     or an address are a household, whose members share the address, ZIP and mostly the
-    surname too. Given one of them the others tell a person from a household member
-    apart no better than chance, either way (a moved duplicate keeps the phone but not
-    the address): only the stronger of phone/address counts, the rest is taken out.
-    Telling the two apart is left to the personal fields (first name, e-mail, DOB).
+    surname too. Given one of them, where the two live tells a person from a household
+    member apart no better than chance, either way (a moved duplicate keeps the phone,
+    not the address): only the stronger of phone/address counts, the ZIP not at all, an
+    agreeing surname adds nothing and a different one still counts against. Telling a
+    person from a relative is left to the personal fields (first name, e-mail, DOB).
     """
     shared = np.zeros(len(levels), dtype=bool)
     for name in HOUSEHOLD_FIELDS:
@@ -113,9 +113,9 @@ def household_overlap(part: dict[str, F64], levels: npt.NDArray[np.int8]) -> F64
         return out
     rows = np.flatnonzero(shared)
     hp, ha = (part[n][rows] for n in HOUSEHOLD_FIELDS)
-    drop = np.minimum(hp, ha)
-    for name in IMPLIED_BY_HOUSEHOLD:
-        drop += part[name][rows]
+    # Where one lives (the weaker of phone/address, the ZIP) counts neither way; a
+    # shared surname adds nothing, but a different one still counts against.
+    drop = np.minimum(hp, ha) + part["zip"][rows] + np.maximum(part["last"][rows], 0)
     out[rows] = drop
     return out
 
