@@ -168,7 +168,7 @@ def process_chunk(engine: SyncEngine, ctx: _Context, df: pd.DataFrame) -> None:
             for key in dict.fromkeys(k for k in keys if k and k not in golden):
                 golden[key] = ctx.assigned.setdefault(key, new_golden_id())
                 new_links.append((key, golden[key]))
-            ctx.submit_store(partial(_index_chunk, engine, ctx, df, golden, new_links))
+            ctx.submit_store(partial(_index_chunk, ctx, df, golden, new_links))
         dests = identity.dest_ids(s, dst_spec.entity, ctx.dest_system, list(golden.values()))
         last = state.delivered(s, flow.id, list(golden.values()))
         resolved = _resolve_references(s, ctx, df)
@@ -225,7 +225,7 @@ def process_chunk(engine: SyncEngine, ctx: _Context, df: pd.DataFrame) -> None:
     skipped = [i for i in items if i.plan.action == "skip"]
     ctx.add("unchanged", len(skipped))
     outcomes += [i.outcome(ctx, OutcomeStatus.UNCHANGED, sent_payload=None) for i in skipped]
-    ctx.submit_store(partial(_record_unsent, engine, ctx, to_park, conflicts, outcomes, skipped))
+    ctx.submit_store(partial(_record_unsent, ctx, to_park, conflicts, outcomes, skipped))
     engine.emit(ctx, "delivering")
     pending = [i for i in items if i.plan.action != "skip"]
     for start in range(0, len(pending), dst_spec.max_batch):
@@ -234,35 +234,34 @@ def process_chunk(engine: SyncEngine, ctx: _Context, df: pd.DataFrame) -> None:
 
 
 def _index_chunk(
-    engine: SyncEngine,
     ctx: _Context,
     df: pd.DataFrame,
     golden: dict[str, str],
     new_links: list[tuple[str, str]],
+    s: Session,
 ) -> None:
     """Store writer side of a chunk: new identity links and the search index (which
     the pre-entry check reads too)."""
     spec = ctx.source.spec
-    with engine.store.session() as s:
-        identity.link(s, spec.entity, ctx.source_system, new_links)
-        search.index_rows(s, spec.entity, ctx.source_system, df, spec.primary_key, golden)
+    identity.link(s, spec.entity, ctx.source_system, new_links)
+    search.index_rows(s, spec.entity, ctx.source_system, df, spec.primary_key, golden)
 
 
 def _record_unsent(
-    engine: SyncEngine,
     ctx: _Context,
     to_park: list[Parked],
     conflicts: list[tuple[str, str, str, str | None, str | None, str]],
     outcomes: list[Outcome],
     skipped: list[_Item],
+    s: Session,
 ) -> None:
-    """Worker side of a chunk: what was parked, unchanged or in conflict (nothing sent)."""
-    with engine.store.session() as s:
-        ctx.add("parked", run_log.park(s, ctx.flow.id, ctx.run_id, to_park))
-        ctx.add("conflicts", run_log.record_conflicts(s, ctx.flow.id, ctx.run_id, conflicts))
-        run_log.write_outcomes(s, ctx.run_id, ctx.flow.id, outcomes)
-        if ctx.replay_of:
-            run_log.resolve_parked(s, ctx.flow.id, [i.plan.key for i in skipped])
+    """Store writer side of a chunk: what was parked, unchanged or in conflict (nothing
+    sent)."""
+    ctx.add("parked", run_log.park(s, ctx.flow.id, ctx.run_id, to_park))
+    ctx.add("conflicts", run_log.record_conflicts(s, ctx.flow.id, ctx.run_id, conflicts))
+    run_log.write_outcomes(s, ctx.run_id, ctx.flow.id, outcomes)
+    if ctx.replay_of:
+        run_log.resolve_parked(s, ctx.flow.id, [i.plan.key for i in skipped])
 
 
 def _text(value: Any) -> str | None:
@@ -302,20 +301,17 @@ def _deliver(engine: SyncEngine, ctx: _Context, batch: Sequence[_Item]) -> Store
     except Exception as exc:
         # Not parked: the cursor has not moved past these, so the next run reads them again.
         ctx.add("failed", len(batch))
-        raise SendFailed(exc, partial(_record_failed, engine, ctx, batch, started)) from exc
+        raise SendFailed(exc, partial(_record_failed, ctx, batch, started)) from exc
     ms = int((time.perf_counter() - t0) * 1000 / max(1, len(batch)))
     return partial(_record_results, engine, ctx, batch, results, started, ms)
 
 
-def _record_failed(
-    engine: SyncEngine, ctx: _Context, batch: Sequence[_Item], started: datetime
-) -> None:
+def _record_failed(ctx: _Context, batch: Sequence[_Item], started: datetime, s: Session) -> None:
     reason = "the destination could not be reached; it will be sent again on the next run"
     outcomes = [
         i.outcome(ctx, OutcomeStatus.FAILED, error=reason, started_at=started) for i in batch
     ]
-    with engine.store.session() as s:
-        run_log.write_outcomes(s, ctx.run_id, ctx.flow.id, outcomes)
+    run_log.write_outcomes(s, ctx.run_id, ctx.flow.id, outcomes)
 
 
 def _record_results(
@@ -325,6 +321,7 @@ def _record_results(
     results: Sequence[WriteResult],
     started: datetime,
     ms: int,
+    s: Session,
 ) -> None:
     """Store writer side of a batch: delivery state, links, retry queue, outcomes."""
     flow = ctx.flow
@@ -349,12 +346,11 @@ def _record_results(
                 reason = f"kept failing after retries: {reason}"
             parked.append((p.key, p.golden_id, item.source, reason))
             outcomes.append(item.outcome(ctx, OutcomeStatus.PARKED, error=reason, **common))
-    with engine.store.session() as s:
-        state.save_delivered(s, flow.id, delivered)
-        links = [(d, g) for g, _k, d, _h, _p in delivered if d]
-        identity.link(s, ctx.dest.spec.entity, ctx.dest_system, links)
-        ctx.add("parked", run_log.park(s, flow.id, ctx.run_id, parked))
-        if ctx.may_have_parked(s):
-            run_log.resolve_parked(s, flow.id, [k for _g, k, _d, _h, _p in delivered])
-        run_log.write_outcomes(s, ctx.run_id, flow.id, outcomes)
+    state.save_delivered(s, flow.id, delivered)
+    links = [(d, g) for g, _k, d, _h, _p in delivered if d]
+    identity.link(s, ctx.dest.spec.entity, ctx.dest_system, links)
+    ctx.add("parked", run_log.park(s, flow.id, ctx.run_id, parked))
+    if ctx.may_have_parked(s):
+        run_log.resolve_parked(s, flow.id, [k for _g, k, _d, _h, _p in delivered])
+    run_log.write_outcomes(s, ctx.run_id, flow.id, outcomes)
     engine.emit(ctx, "delivering")

@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -63,6 +64,7 @@ class _Context:
     force: bool
     counts: dict[str, int]
     progress: Progress
+    store_session: Callable[[], AbstractContextManager[Session]]
     replay_of: dict[str, int] = field(default_factory=dict)
     plan: list[PlanItem] = field(default_factory=list)
     assigned: dict[str, str] = field(default_factory=dict)  # new golden ids of this run
@@ -91,17 +93,18 @@ class _Context:
         try:
             after = job()
         except SendFailed as failed:
-            failed.record()
+            self.submit_store(failed.record)
             raise failed.error from None
         if after is not None:
-            after()
+            self.submit_store(after)
 
     def submit_store(self, job: StoreJob) -> None:
         """Hand store work to the pipeline (in order with the sends), or run it now."""
-        if self.pipeline is None:
-            job()
-        else:
+        if self.pipeline is not None:
             self.pipeline.submit_store(job)
+            return
+        with self.store_session() as s:
+            job(s)
 
 
 def _coalesced(pages: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
@@ -229,6 +232,7 @@ class SyncEngine:
             force=bool(keys),
             counts=counts,
             progress=Progress(flow.name),
+            store_session=self.store.session,
         )
         try:  # schema-drift snapshots (issue 5); taking one must never fail the run
             ctx.source = schema_drift.watch(self.store, flow, ctx.source, ctx.dest)
@@ -237,7 +241,7 @@ class SyncEngine:
         status, error = "running", None
         checkpoints: list[str | None] = [cursor]  # the cursor as last acknowledged
         if not dry_run:
-            ctx.pipeline = DeliveryPipeline(cancel=cancel)
+            ctx.pipeline = DeliveryPipeline(self.store.session, cancel=cancel)
         try:
             try:
                 for chunk, chunk_cursor in self._chunks(ctx, cursor, keys, parked_ids):
@@ -285,10 +289,12 @@ class SyncEngine:
             run_id, flow.slug, status, counts, error, time.monotonic() - started, ctx.plan
         )
 
-    def _checkpoint(self, ctx: _Context, cursor: str, checkpoints: list[str | None]) -> None:
-        """Runs on the store writer after the store work of every batch before it."""
-        with self.store.session() as s:
-            state.set_cursor(s, ctx.flow.id, cursor, ctx.run_id)
+    def _checkpoint(
+        self, ctx: _Context, cursor: str, checkpoints: list[str | None], s: Session
+    ) -> None:
+        """Runs on the store writer after (or in the same transaction as) the store work
+        of every batch before it."""
+        state.set_cursor(s, ctx.flow.id, cursor, ctx.run_id)
         checkpoints.append(cursor)
 
     def _cursor(self, flow_id: int) -> str | None:

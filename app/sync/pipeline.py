@@ -4,26 +4,33 @@ The run's thread maps a chunk and queues its jobs; the *sender* thread runs them
 (a batch on the wire); what a job returns — the store work for that batch — goes to the
 *store writer* thread, also in order. So the next chunk is mapped, this batch is sent and
 the last batch's outcomes are written all at once (SQLite and the socket both let go of
-the GIL while they wait).
+the GIL while they wait). The writer runs the store work that has piled up in one
+transaction: a commit per 100-record batch cost as much as the rows themselves.
 
 Order is what keeps the guarantees: a chunk's checkpoint (advancing the cursor) is a store
-job queued behind the store work of every batch before it, so the cursor never passes a
-record whose acknowledgement is not written. After a send fails, nothing more is sent but
-the store work of the batches already acknowledged is still written; after the store
-fails, everything stops. The first error is raised to the run."""
+job queued behind the store work of every batch before it — committed with it or after
+it — so the cursor never passes a record whose acknowledgement is not stored. After a send
+fails, nothing more is sent but the store work of the batches already acknowledged is
+still written; after the store fails, everything stops. The first error is raised to the
+run."""
 
 from __future__ import annotations
 
 import queue
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
+
+from sqlalchemy.orm import Session
 
 from app.sync.errors import RunCancelledError
 from app.sync.progress import CancelToken
 
-StoreJob = Callable[[], None]
+StoreJob = Callable[[Session], None]
 SendJob = Callable[[], StoreJob | None]
+SessionFactory = Callable[[], AbstractContextManager[Session]]
 _STOP = object()
+_MAX_GROUP = 32  # store jobs per transaction, at most
 
 
 class SendFailed(Exception):
@@ -37,10 +44,13 @@ class SendFailed(Exception):
 
 
 class DeliveryPipeline:
-    def __init__(self, depth: int = 4, cancel: CancelToken | None = None) -> None:
+    def __init__(
+        self, session: SessionFactory, depth: int = 4, cancel: CancelToken | None = None
+    ) -> None:
+        self._session = session
         self._cancel = cancel
         self._sends: queue.Queue[object] = queue.Queue(maxsize=depth)
-        self._writes: queue.Queue[object] = queue.Queue(maxsize=depth * 2)
+        self._writes: queue.Queue[object] = queue.Queue(maxsize=_MAX_GROUP)
         self._send_error: BaseException | None = None
         self._store_error: BaseException | None = None
         self._first_error: BaseException | None = None
@@ -71,14 +81,27 @@ class DeliveryPipeline:
                 self._writes.put(after)
 
     def _write_loop(self) -> None:
-        while True:
+        stopping = False
+        while not stopping:
+            group: list[StoreJob] = []
             job = self._writes.get()
-            if job is _STOP:
-                return
-            if self._store_error is not None:
+            while True:
+                if job is _STOP:
+                    stopping = True
+                    break
+                group.append(job)  # type: ignore[arg-type]
+                if len(group) >= _MAX_GROUP:
+                    break
+                try:
+                    job = self._writes.get_nowait()  # only what is already waiting
+                except queue.Empty:
+                    break
+            if not group or self._store_error is not None:
                 continue
             try:
-                job()  # type: ignore[operator]
+                with self._session() as session:
+                    for store_job in group:
+                        store_job(session)
             except BaseException as exc:  # noqa: BLE001 — handed to the run's thread
                 self._store_error = self._first(exc)
 

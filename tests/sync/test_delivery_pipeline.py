@@ -3,26 +3,37 @@
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
 from app.sync.pipeline import DeliveryPipeline, SendFailed
 from app.sync.progress import CancelToken
 
+transactions: list[list[str]] = []
+
+
+@contextmanager
+def fake_session():  # type: ignore[no-untyped-def]
+    """Stands in for Store.session: records which jobs shared a transaction."""
+    transactions.append([])
+    yield transactions[-1]
+
 
 def test_store_work_runs_in_send_order_on_its_own_thread() -> None:
     log: list[str] = []
     threads: set[str] = set()
-    pipe = DeliveryPipeline(depth=2)
+    pipe = DeliveryPipeline(fake_session, depth=2)
 
     def send(n: int):  # type: ignore[no-untyped-def]
         log.append(f"send {n}")
-        return lambda: (threads.add(threading.current_thread().name), log.append(f"store {n}"))
+        return lambda s: (threads.add(threading.current_thread().name), log.append(f"store {n}"))
 
     for n in range(5):
         pipe.submit(lambda n=n: send(n))
         if n == 2:
-            pipe.submit_store(lambda: log.append("checkpoint"))
+            pipe.submit_store(lambda s: log.append("checkpoint"))
     pipe.finish()
     stores = [e for e in log if not e.startswith("send")]
     assert stores == ["store 0", "store 1", "store 2", "checkpoint", "store 3", "store 4"]
@@ -31,16 +42,16 @@ def test_store_work_runs_in_send_order_on_its_own_thread() -> None:
 
 def test_after_a_send_fails_earlier_work_is_stored_and_later_work_dropped() -> None:
     stored: list[str] = []
-    pipe = DeliveryPipeline()
-    pipe.submit(lambda: lambda: stored.append("batch 1 acknowledged"))
+    pipe = DeliveryPipeline(fake_session)
+    pipe.submit(lambda: lambda s: stored.append("batch 1 acknowledged"))
 
     def failing():  # type: ignore[no-untyped-def]
-        raise SendFailed(ConnectionError("down"), lambda: stored.append("batch 2 failed"))
+        raise SendFailed(ConnectionError("down"), lambda s: stored.append("batch 2 failed"))
 
     pipe.submit(failing)
     try:
-        pipe.submit(lambda: lambda: stored.append("batch 3"))
-        pipe.submit_store(lambda: stored.append("checkpoint"))
+        pipe.submit(lambda: lambda s: stored.append("batch 3"))
+        pipe.submit_store(lambda s: stored.append("checkpoint"))
     except ConnectionError:
         pass  # the error may already be visible to the reader
     with pytest.raises(ConnectionError, match="down"):
@@ -51,9 +62,9 @@ def test_after_a_send_fails_earlier_work_is_stored_and_later_work_dropped() -> N
 def test_a_store_failure_stops_the_sends() -> None:
     sent: list[int] = []
     gate = threading.Event()
-    pipe = DeliveryPipeline(depth=8)
+    pipe = DeliveryPipeline(fake_session, depth=8)
 
-    def broken_store() -> None:
+    def broken_store(_session: Any) -> None:
         gate.set()
         raise OSError("disk full")
 
@@ -73,8 +84,21 @@ def test_cancel_drops_what_is_queued() -> None:
     token = CancelToken()
     token.cancel()
     sent: list[int] = []
-    pipe = DeliveryPipeline(cancel=token)
+    pipe = DeliveryPipeline(fake_session, cancel=token)
     pipe.submit(lambda: sent.append(1))  # type: ignore[func-returns-value]
     with pytest.raises(Exception, match="Cancelled"):
         pipe.finish()
     assert sent == []
+
+
+def test_store_work_that_piled_up_shares_one_transaction() -> None:
+    transactions.clear()
+    release = threading.Event()
+    pipe = DeliveryPipeline(fake_session, depth=16)
+    pipe.submit_store(lambda s: (release.wait(5), s.append("first")))
+    for n in range(5):
+        pipe.submit_store(lambda s, n=n: s.append(f"batch {n}"))
+    release.set()
+    pipe.finish()
+    assert [j for t in transactions for j in t] == ["first"] + [f"batch {n}" for n in range(5)]
+    assert len(transactions) < 6  # the five queued behind the slow one went in together
