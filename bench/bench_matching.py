@@ -90,10 +90,13 @@ def match(path: Path) -> dict[str, float]:
 def child(kind: str, *args: str) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, __file__, "--child", kind, *args],
-        check=True,
+        check=False,
         capture_output=True,
         text=True,
     )
+    if out.returncode != 0:  # show why (a child's traceback is otherwise lost)
+        sys.stderr.write(out.stderr[-4000:])
+        out.check_returncode()
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
