@@ -13,8 +13,9 @@ import pandas as pd
 from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
-from app.domain import fastpaths as fast
 from app.domain import normalise
+from app.mapping import transforms_contact as contact
+from app.mapping.transforms_base import Transformed
 from app.store import Store, bulk
 from app.store.models import RecordIndex, table_of, utcnow
 
@@ -58,6 +59,14 @@ def _first(df: pd.DataFrame, columns: Iterable[str]) -> pd.Series:
     return out
 
 
+def _valid(result: Transformed) -> list[str | None]:
+    """Normalised values, vectorised like a mapping's (a per-value call on every record
+    of a large sync kept the store writer busy); None for blanks and invalid values."""
+    values = result.values.tolist()
+    bad = result.invalid.tolist() if result.invalid is not None else [False] * len(values)
+    return [None if b or not v else str(v) for v, b in zip(values, bad, strict=True)]
+
+
 def index_rows(
     session: Session,
     entity: str,
@@ -81,8 +90,8 @@ def index_rows(
         "record_key": record_keys,
         "golden_id": [golden.get(k) for k in record_keys],
         "name": [n[:300] for n in name.astype(str).tolist()],
-        "email": [fast.email(e) if e else None for e in _first(df, ("email",)).tolist()],
-        "phone": [fast.phone_e164(p) if p else None for p in _first(df, _PHONES).tolist()],
+        "email": _valid(contact.email(_first(df, ("email",)))),
+        "phone": _valid(contact.phone_e164(_first(df, _PHONES))),
     }
     for k, cols in _KEYS.items():
         upper = _first(df, cols).astype(str).str.strip().str.upper()

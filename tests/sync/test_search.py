@@ -22,3 +22,22 @@ def test_records_read_by_a_flow_are_found_by_name_phone_email_and_key(
     assert search(store, "nobody") == [] and search(store, "  ") == []
     hit = search(store, "C00001")[0]
     assert hit.golden_id and hit.email == "bob.smith@example.com" and hit.phone == "+13132040142"
+
+
+def test_the_index_normalises_contacts_exactly_as_the_per_value_functions() -> None:
+    import pandas as pd
+
+    from app.domain import fastpaths
+    from app.mapping import transforms_contact as contact
+    from app.sync import search
+
+    emails = pd.Series(["", "Bob@Example.COM", "bad@", "x@y", " a@b.com ", "zoë@exämple.de"])
+    phones = pd.Series(
+        ["", "(555) 123-4567", "12", "+44 20 7946 0958", "555-0100 x12", "1-800-FLOWERS"]
+    )
+    assert search._valid(contact.email(emails)) == [
+        fastpaths.email(e) if e else None for e in emails
+    ]
+    assert search._valid(contact.phone_e164(phones)) == [
+        fastpaths.phone_e164(p) if p else None for p in phones
+    ]
