@@ -10,7 +10,6 @@ are coded -1 (0 for phones) and simply do not take part in matching.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -22,16 +21,14 @@ import pandas as pd
 from app.domain import normalise as dn
 from app.matching import address, names, nicknames
 from app.matching import textmatrix as tm
+from app.matching.distinct import distinct
+from app.matching.emails import coded as email_codes
+from app.matching.emails import emails as emails  # re-exported: normalise.emails
 
 I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
 
 EPOCH = date(1970, 1, 1)
-_EMAIL_FAST = re.compile(
-    r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}"
-)
-_SPECIAL_TLDS = ("test", "invalid", "local", "localhost", "example", "onion", "arpa")
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%Y%m%d", "%m-%d-%Y", "%d-%b-%Y", "%b %d %Y")
 
 
@@ -81,7 +78,7 @@ class Norm:
 
 def _codes(values: pd.Series, fn: object) -> tuple[I32, list[str]]:
     """Apply ``fn`` to each distinct value; codes of the results ('' -> -1)."""
-    return _apply(*_distinct(values), fn)
+    return _apply(*distinct(values), fn)
 
 
 def _apply(
@@ -122,7 +119,7 @@ def _e164_int(text: str | None) -> int:
 
 def phones(values: pd.Series, region: str = "US") -> I64:
     """E.164 numbers as integers (0 = missing or not a possible number)."""
-    codes, arr = _distinct(values)
+    codes, arr = distinct(values)
     if not len(arr):
         return np.zeros(len(values), dtype=np.int64)
     m32, too_long = tm.to_matrix(arr, 24)
@@ -152,98 +149,6 @@ def phones(values: pd.Series, region: str = "US") -> I64:
     return out.astype(np.int64)[codes]
 
 
-def _email_one(text: str) -> str:
-    low = text.strip().lower()
-    if not low:
-        return ""
-    if _EMAIL_FAST.fullmatch(low) and low.rsplit(".", 1)[-1] not in _SPECIAL_TLDS:
-        return low
-    return dn.email(low) or ""
-
-
-_EMAIL_WIDTH = 48  # longer addresses (rare) take the exact, slower path
-_EMAIL_CHARS = np.zeros(129, dtype=bool)
-for _c in "abcdefghijklmnopqrstuvwxyz0123456789.!#$%&'*+/=?^_`{|}~-@":
-    _EMAIL_CHARS[ord(_c)] = True
-_DOMAIN_CHARS = np.zeros(129, dtype=bool)
-for _c in "abcdefghijklmnopqrstuvwxyz0123456789.-":
-    _DOMAIN_CHARS[ord(_c)] = True
-
-
-def _email_fast_ok(m32: tm.U32) -> tm.Bool:
-    """Rows (already lower-cased) that are plainly valid ASCII addresses."""
-    width = m32.shape[1]
-    length = tm.lengths(m32)
-    col = np.arange(width)[None, :]
-    inside = col < length[:, None]
-    # Every test below is about ASCII: bytes (non-ASCII -> 128) are 4x less to scan.
-    m = c = np.minimum(m32, 128).astype(np.uint8)
-    at = m == 64
-    at_pos = np.argmax(at, axis=1)
-    after_at = col > at_pos[:, None]
-    ok = (at.sum(axis=1) == 1) & (at_pos > 0) & (length >= 5)
-    ok &= (_EMAIL_CHARS[c] | ~inside).all(axis=1)
-    ok &= (_DOMAIN_CHARS[c] | ~(inside & after_at)).all(axis=1)
-    dots = m == 46
-    ok &= (dots & after_at).any(axis=1)
-    ok &= ~(dots[:, :-1] & dots[:, 1:]).any(axis=1)
-    rows = np.arange(len(m))
-    last = m[rows, np.maximum(length - 1, 0)]
-    ok &= (last >= 97) & (last <= 122) & (m[:, 0] != 46)
-    ok &= m[rows, np.maximum(length - 2, 0)] != 46  # a top-level domain has 2+ letters
-    ok &= m[rows, np.maximum(at_pos - 1, 0)] != 46
-    ok &= ~np.isin(m[rows, np.minimum(at_pos + 1, width - 1)], (45, 46))
-    return ok
-
-
-def _distinct(values: pd.Series) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_]]:
-    """(codes, distinct values as text): work once per distinct value, then spread back.
-    Missing values become "" through the codes (a per-row ``fillna`` on an object column
-    costs more than the factorising), and only distinct values are converted to text."""
-    codes, uniques = pd.factorize(values, sort=False)
-    if pd.api.types.infer_dtype(uniques, skipna=False) != "string":
-        uniques = pd.Index(uniques, dtype=object).astype(str)
-    arr = np.append(np.asarray(uniques, dtype=object), "")
-    return np.where(codes < 0, len(arr) - 1, codes), arr
-
-
-def _hash_text(values: npt.NDArray[np.object_]) -> tm.U64:
-    """``hash64`` of normalised addresses: at ``_EMAIL_WIDTH`` like the fast path (the
-    hash depends on the width), longer ones at their own width (0 = empty)."""
-    m, too_long = tm.to_matrix(values, _EMAIL_WIDTH)
-    h = tm.hash64(m)
-    if too_long.any():
-        rows = np.flatnonzero(too_long)
-        lm, _ = tm.to_matrix(values[rows], 256)
-        h[rows] = tm.hash64(lm)
-    return h
-
-
-def emails(values: pd.Series) -> I64:
-    """Hash codes of lower-cased, syntax-checked e-mail addresses (-1 missing/invalid).
-    Plain ASCII addresses are checked as a matrix; the rest go through email-validator."""
-    return _emails(*_distinct(values))
-
-
-def _emails(codes: npt.NDArray[np.int64], arr: npt.NDArray[np.object_]) -> I64:
-    """``emails`` of values already factorised."""
-    m, too_long = tm.to_matrix(arr, _EMAIL_WIDTH)
-    low = tm.lower_ascii(m)
-    ok = _email_fast_ok(low) & ~too_long
-    h = tm.hash64(low)  # the hash depends on the width: see _hash_text
-    h[~ok] = 0
-    slow = ~ok & (m[:, 0] != 0) | (too_long)
-    if slow.any():
-        idx = np.flatnonzero(slow)
-        uniq = {v: _email_one(v) for v in set(arr[idx].tolist())}
-        fixed = [uniq[v] for v in arr[idx].tolist()]
-        h[idx] = _hash_text(np.asarray(fixed, dtype=object))
-    # The code is the hash itself (63 bits): the same address gets the same code in
-    # every run, so an index built once can be probed with a single new record.
-    ucodes = np.where(h == 0, -1, (h >> np.uint64(1)).astype(np.int64))
-    return ucodes[codes].astype(np.int64)
-
-
 def _zip_one(text: str) -> str:
     t = text.strip()
     if len(t) == 4 and t.isdigit():  # a spreadsheet ate the leading zero
@@ -270,7 +175,7 @@ def zips(values: pd.Series) -> I32:
     """ZIP5 as an integer (-1 missing/invalid); each distinct value checked once, as a
     code-point matrix (``_zip_one`` semantics: 5 or 9 digits in at most 10 characters, or
     4 digits alone when a spreadsheet ate the leading 0)."""
-    codes, arr = _distinct(values)
+    codes, arr = distinct(values)
     stripped = np.asarray([v.strip() for v in arr.tolist()], dtype=object)
     m, too_long = tm.to_matrix(stripped, 10)
     value, count = tm.digits_value(m)
@@ -283,7 +188,7 @@ def zips(values: pd.Series) -> I32:
 def dobs(values: pd.Series) -> I32:
     """Birth dates as days since 1970-01-01 (-1 missing/invalid). ISO dates parse
     vectorised; anything else goes through ``_dob_one`` once per distinct value."""
-    codes, arr = _distinct(values)
+    codes, arr = distinct(values)
     s = pd.Series(arr, dtype=object).str.strip().str.slice(0, 10)
     iso = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
     year = iso.dt.year
@@ -296,11 +201,6 @@ def dobs(values: pd.Series) -> I32:
         out[i] = int(text) if text else -1
     res = out.astype(np.int32)
     return res[codes] if len(codes) else np.zeros(0, dtype=np.int32)
-
-
-def _int_codes(codes: I32, vocab: list[str]) -> I32:
-    lookup = np.array([int(v) if v else -1 for v in vocab] + [-1], dtype=np.int32)
-    return lookup[np.where(codes < 0, len(vocab), codes)]
 
 
 MAX_HOLDERS = 20  # an e-mail or phone on more records than this identifies nobody
@@ -333,7 +233,7 @@ def _phone_matrix(frame: pd.DataFrame, n: int) -> I64:
 
 def _street_keys(streets: pd.Series) -> tuple[I64, I32, list[str]]:
     """(house number, street word code, street word vocabulary) of each record."""
-    scodes, suniq = _distinct(streets)
+    scodes, suniq = distinct(streets)
     keys = address.keys(pd.Series(suniq, dtype=object))
     house = keys["house"].to_numpy(dtype=np.int64)[scodes]
     word = keys["word"].to_numpy(dtype=np.int64)
@@ -349,9 +249,9 @@ def normalise(frame: pd.DataFrame) -> Norm:
     def col(name: str) -> pd.Series:
         return frame[name] if name in frame else pd.Series(np.full(n, "", dtype=object))
 
-    first_c, first_u = _distinct(col("first_name"))
-    last_c, last_u = _distinct(col("last_name"))
-    full_c, full_u = _distinct(col("full_name"))
+    first_c, first_u = distinct(col("first_name"))
+    last_c, last_u = distinct(col("last_name"))
+    full_c, full_u = distinct(col("full_name"))
     if any(u.strip() for u in full_u.tolist()):
         first_src, last_src = pd.Series(first_u[first_c]), pd.Series(last_u[last_c])
         full = pd.Series(full_u[full_c])
@@ -360,21 +260,21 @@ def normalise(frame: pd.DataFrame) -> Norm:
         need_last = last_src.str.strip() == ""
         first_src = first_src.where(~need_first, parts.map(lambda p: p[0]))
         last_src = last_src.where(~need_last, parts.map(lambda p: p[1]))
-        first_c, first_u = _distinct(first_src)
-        last_c, last_u = _distinct(last_src)
+        first_c, first_u = distinct(first_src)
+        last_c, last_u = distinct(last_src)
     # A business without a contact person: the company name stands in for the surname.
-    comp_c, comp_u = _distinct(col("company"))
+    comp_c, comp_u = distinct(col("company"))
     use_company = (last_u == "")[last_c] & (comp_u != "")[comp_c]
     if use_company.any():
         last_c = np.where(use_company, len(last_u) + comp_c, last_c)
         last_u = np.concatenate([last_u, comp_u])
-    email_c, email_u = _distinct(col("email"))
+    email_c, email_u = distinct(col("email"))
 
     first, first_vocab = _apply(first_c, first_u, names.first_token)
     canon, canon_vocab = _recode(first, first_vocab, nicknames.canonical)
     last, last_vocab = _apply(last_c, last_u, names.last_name)
     sdx, sdx_vocab = _recode(last, last_vocab, names.soundex)
-    email = _drop_placeholders(_emails(email_c, email_u), -1)
+    email = _drop_placeholders(email_codes(email_c, email_u), -1)
     phone_mat = _drop_placeholders(_phone_matrix(frame, n), 0)
     house, street, street_vocab = _street_keys(col("street"))
     zip5, dob = zips(col("zip")), dobs(col("dob"))
