@@ -69,12 +69,25 @@ def write_rows(
     """INSERT ``rows`` (all with the same keys); ``ignore`` keeps existing rows, ``update``
     overwrites those columns of an existing row matched on ``conflict``. A JSON column
     takes a Python value or text already serialised with :func:`json_text`."""
-    if not rows:
+    if rows:
+        columns = {name: [row[name] for row in rows] for name in rows[0]}
+        write_columns(session, table, columns, conflict=conflict, update=update, ignore=ignore)
+
+
+def write_columns(
+    session: Session,
+    table: Table,
+    columns: dict[str, list[Any]],
+    *,
+    conflict: Sequence[str] = (),
+    update: Sequence[str] = (),
+    ignore: bool = False,
+) -> None:
+    """:func:`write_rows` for rows given column by column (equal-length lists)."""
+    if not columns or not len(next(iter(columns.values()))):
         return
-    columns = list(rows[0])
     values: list[list[Any]] = []
-    for name in columns:
-        column = [row[name] for row in rows]
+    for name, column in columns.items():
         convert = _converter(table, name)
         values.append(convert(column) if convert else column)
     names = ", ".join(f'"{c}"' for c in columns)

@@ -96,24 +96,16 @@ def index_rows(
     for k, cols in _KEYS.items():
         upper = _first(df, cols).astype(str).str.strip().str.upper()
         columns[k] = [v or None for v in upper.tolist()]
-    now = utcnow()
-    names = list(columns)
-    rows: list[dict[str, Any]] = [
-        {
-            "entity": entity,
-            "system": system,
-            "updated_at": now,
-            **dict(zip(names, values, strict=True)),
-        }
-        for values in zip(*columns.values(), strict=True)
-    ]
+    n = len(record_keys)
+    columns = {"entity": [entity] * n, "system": [system] * n, **columns}
+    columns["updated_at"] = [utcnow()] * n
     key = ("entity", "system", "record_key")
-    bulk.write_rows(
+    bulk.write_columns(
         session,
         table_of(RecordIndex),
-        rows,
+        columns,
         conflict=key,
-        update=[c for c in rows[0] if c not in key],
+        update=[c for c in columns if c not in key],
     )
 
 
