@@ -202,9 +202,19 @@ def test_cancel_stops_at_a_consistent_point(
     monkeypatch.setattr(engine_module, "CHUNK_ROWS", 3)
     world.source = [customer(n, f"2026-01-01T00:00:{n:02d}Z") for n in range(1, 10)]
     token = CancelToken()
-    engine = SyncEngine(store, progress=lambda p: p.done >= 3 and token.cancel())
-    summary = engine.run(memory_flow, cancel=token)
+    from tests.sync import memory_connector
+
+    real_write = memory_connector.SinkStream.write
+
+    def write_then_cancel(self, batch):  # type: ignore[no-untyped-def]
+        token.cancel()  # the user presses Cancel while the first batch is on the wire
+        return real_write(self, batch)
+
+    monkeypatch.setattr(memory_connector.SinkStream, "write", write_then_cancel)
+    summary = SyncEngine(store).run(memory_flow, cancel=token)
+    monkeypatch.setattr(memory_connector.SinkStream, "write", real_write)
     assert summary.status == "cancelled"
+    assert 0 < len(world.sink) < 9  # the batch on the wire was delivered, the rest was not
     with store.session() as s:
         run = s.get(Run, summary.run_id)
         assert run is not None and run.status == "cancelled" and run.finished_at is not None
