@@ -28,6 +28,15 @@ STATEMENTS: list[str] = [
         f"CREATE INDEX {name} ON record_index ({column}) WHERE {column} IS NOT NULL"
         for name, column in _PARTIAL.items()
     ),
+    # What contact_index knew moves over first (a store from before v3 has contacts there
+    # that record_index, added in v3, never saw).
+    """INSERT INTO record_index (entity, system, record_key, name, email, phone, updated_at)
+        SELECT 'customer', system, external_id, '', email, phone,
+               strftime('%Y-%m-%d %H:%M:%S.000000', 'now')
+        FROM contact_index WHERE true
+        ON CONFLICT (entity, system, record_key) DO UPDATE SET
+            email = coalesce(record_index.email, excluded.email),
+            phone = coalesce(record_index.phone, excluded.phone)""",
     "DROP TABLE IF EXISTS contact_index",
     "DROP TRIGGER IF EXISTS record_index_ai",
     "DROP TRIGGER IF EXISTS record_index_ad",
