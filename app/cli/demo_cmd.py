@@ -38,6 +38,18 @@ def _line(summary: RunSummary) -> str:
     return text + (f"\n      {summary.error}" if summary.error else "")
 
 
+def _find_duplicates(ctx: CliContext) -> int:
+    """What "Find duplicates" does on the Duplicates screen: read the customers of every
+    demo connection and fill the review queue (so its screenshot shows real clusters)."""
+    from app.services.matching_queue import MatchingQueue
+    from app.services.matching_sources import load_from_profiles
+    from app.services.profiles import ProfileService
+
+    queue = MatchingQueue(ctx.store)
+    load_from_profiles(queue, ProfileService(ctx.store))
+    return queue.scan()
+
+
 def run(ctx: CliContext) -> int:
     from app.sandbox.demo_session import DemoSession
 
@@ -55,6 +67,7 @@ def run(ctx: CliContext) -> int:
             return ctx.gui(ctx)
         print("Running every demo flow once:", flush=True)
         summaries = session.run_all(on_done=lambda s: print(_line(s), flush=True))
+        print(f"Find duplicates: {_find_duplicates(ctx):,} possible duplicates to review")
         if args.screenshots:
             if ctx.screenshotter is None:
                 raise RooftopError("this build cannot take screenshots")

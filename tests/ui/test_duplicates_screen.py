@@ -148,3 +148,19 @@ def test_thresholds_widget_previews_moves(qtbot, filled: Store) -> None:  # type
     with qtbot.waitSignal(w.saved, timeout=15_000):
         w.save()
     assert MatchingQueue(filled).thresholds().high == pytest.approx(0.999)
+
+
+def test_a_big_cluster_scrolls_sideways_instead_of_eliding_values(  # type: ignore[no-untyped-def]
+    qtbot, screen: DuplicatesScreen
+) -> None:
+    from app.ui.screens import duplicates as dup
+
+    detail = screen.detail
+    assert detail is not None
+    n = len(detail.records)
+    hh = screen.compare_view.horizontalHeader()
+    screen._size_compare_columns(n, width=300)  # no room for every record side by side
+    assert hh.sectionResizeMode(0) == hh.ResizeMode.Interactive
+    assert all(hh.sectionSize(c) >= dup._MIN_VALUE_WIDTH for c in range(n + 1))
+    screen._size_compare_columns(n, width=3000)  # room enough: the columns share the width
+    assert hh.sectionResizeMode(0) == hh.ResizeMode.Stretch

@@ -69,6 +69,10 @@ def _best_name(names: list[str]) -> str:
     return (mixed or spellings or [""])[0]
 
 
+_MIN_VALUE_WIDTH = 125  # px: a phone, an e-mail's start, a street number and name
+_SOURCE_COLUMN_WIDTH = 120
+
+
 class DuplicatesScreen(QWidget):
     status_message = Signal(str)
 
@@ -368,11 +372,25 @@ class DuplicatesScreen(QWidget):
         more = len(detail.pairs) - 4
         self.reasons.setText("\n".join(lines) + (f"\n… and {more} more pairs" if more > 0 else ""))
         self.compare.set_cluster(detail.records, self._golden())
-        hh = self.compare_view.horizontalHeader()
-        hh.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        hh.setSectionResizeMode(len(detail.records) + 1, QHeaderView.ResizeMode.Interactive)
-        hh.resizeSection(len(detail.records) + 1, 120)
+        self._size_compare_columns(len(detail.records))
         self._set_actions(detail.status in ("open", "skipped"))
+
+    def _size_compare_columns(self, records: int, width: int | None = None) -> None:
+        """Record and "Keeps" columns share the width while each stays readable; a big
+        cluster (7 records of one person) scrolls sideways instead of eliding every
+        value to "z…m"."""
+        hh = self.compare_view.horizontalHeader()
+        if width is None:
+            width = self.compare_view.viewport().width()
+        room = width - _SOURCE_COLUMN_WIDTH
+        if room / (records + 1) >= _MIN_VALUE_WIDTH:
+            hh.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        else:
+            hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+            for column in range(records + 1):
+                hh.resizeSection(column, _MIN_VALUE_WIDTH)
+        hh.setSectionResizeMode(records + 1, QHeaderView.ResizeMode.Interactive)
+        hh.resizeSection(records + 1, _SOURCE_COLUMN_WIDTH)
 
     def _golden(self) -> Golden:
         assert self.detail is not None
