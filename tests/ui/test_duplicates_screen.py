@@ -82,12 +82,15 @@ def test_review_pick_merge_unmerge(
         assert g.fields[field].lower() == chosen.fields[field].strip().lower()
 
     screen.tabs.setCurrentIndex(1)
-    qtbot.waitUntil(lambda: screen.history.rowCount() == 1, timeout=15_000)
-    screen.history_view.selectRow(0)
-    assert screen.unmerge_button.isEnabled()
-    qtbot.mouseClick(screen.unmerge_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: screen.history_tab.model.rowCount() == 1, timeout=15_000)
+    screen.history_tab.view.selectRow(0)
+    assert screen.history_tab.unmerge_button.isEnabled()
+    qtbot.mouseClick(screen.history_tab.unmerge_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(
-        lambda: screen.history.rowCount() == 1 and screen.history.merge_at(0).status == "undone",
+        lambda: (
+            screen.history_tab.model.rowCount() == 1
+            and screen.history_tab.model.merge_at(0).status == "undone"
+        ),
         timeout=15_000,
     )
     assert links(filled) == before

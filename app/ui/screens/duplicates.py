@@ -1,6 +1,6 @@
 """Duplicates screen: the review queue of possible duplicate customers, a side-by-side
-comparison with the proposed customer record, Merge / Not a duplicate / Skip, and the
-merge history with Unmerge."""
+comparison with the proposed customer record, Merge / Not a duplicate / Skip; the merge
+history with Unmerge is its second tab (merge_history.py)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ from app.services.merging import ClusterDetail, MergeService, source_records
 from app.store import Store
 from app.store.models import utcnow
 from app.ui.icons import icon
-from app.ui.models.duplicates_model import BAND_STATUS, ComparisonModel, HistoryModel, QueueModel
+from app.ui.models.duplicates_model import BAND_STATUS, ComparisonModel, QueueModel
+from app.ui.screens.merge_history import MergeHistoryTab
 from app.ui.theme import STATUS_ICONS, Status, status_colour
 from app.ui.widgets import EmptyState, ScreenHeader, SearchBox
 from app.ui.workers import run_in_background
@@ -105,8 +106,13 @@ class DuplicatesScreen(QWidget):
         self.tabs.addTab(
             self._build_queue_tab(), icon("mdi6.account-multiple-check-outline"), "Review queue"
         )
-        self.tabs.addTab(self._build_history_tab(), icon("mdi6.history"), "Merge history")
-        self.tabs.currentChanged.connect(lambda i: self.reload_history() if i == 1 else None)
+        self.history_tab = MergeHistoryTab(self.service)
+        self.history_tab.status_message.connect(self.status_message)
+        self.history_tab.failed.connect(self._error)
+        self.history_tab.unmerged.connect(self.reload)
+        self.history_tab.go_to_queue.connect(lambda: self.tabs.setCurrentIndex(0))
+        self.tabs.addTab(self.history_tab, icon("mdi6.history"), "Merge history")
+        self.tabs.currentChanged.connect(lambda i: self.history_tab.reload() if i == 1 else None)
 
         for keys, slot in (
             ("Ctrl+M", self.merge_current),
@@ -254,48 +260,6 @@ class DuplicatesScreen(QWidget):
         self.reset_button.clicked.connect(self._reset_picks)
         self._set_actions(False)
         return box
-
-    def _build_history_tab(self) -> QWidget:
-        page = QWidget()
-        v = QVBoxLayout(page)
-        bar = QHBoxLayout()
-        self.history_search = SearchBox("Search merges by customer name")
-        self.unmerge_button = QPushButton(icon("mdi6.call-split"), "Unmerge")
-        bar.addWidget(self.history_search, 1)
-        bar.addStretch(1)
-        bar.addWidget(self.unmerge_button)
-        v.addLayout(bar)
-        self.history = HistoryModel(self)
-        self.history_proxy = QSortFilterProxyModel(self)
-        self.history_proxy.setSourceModel(self.history)
-        self.history_proxy.setFilterKeyColumn(1)
-        self.history_proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.history_proxy.setSortRole(Qt.ItemDataRole.UserRole)
-        self.history_view = _table("merge_history")
-        self.history_view.setModel(self.history_proxy)
-        self.history_view.setSortingEnabled(True)
-        self.history_view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
-        hh = self.history_view.horizontalHeader()
-        hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        hh.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.history_empty = EmptyState(
-            "mdi6.history",
-            "No merges yet",
-            "Merges you make in the review queue are listed here, and can be undone.",
-            "Go to the review queue",
-        )
-        self.history_empty.action_clicked.connect(lambda: self.tabs.setCurrentIndex(0))
-        self.history_stack = QStackedWidget()
-        self.history_stack.addWidget(self.history_view)
-        self.history_stack.addWidget(self.history_empty)
-        v.addWidget(self.history_stack, 1)
-        self.history_search.textChanged.connect(self.history_proxy.setFilterFixedString)
-        self.unmerge_button.clicked.connect(self.unmerge_selected)
-        self.history_view.selectionModel().selectionChanged.connect(
-            lambda *_: self._history_buttons()
-        )
-        self._history_buttons()
-        return page
 
     # --- queue ---------------------------------------------------------------------------
     def current_filter(self) -> QueueFilter:
@@ -561,50 +525,3 @@ class DuplicatesScreen(QWidget):
         self.progress.setVisible(False)
         self.progress_label.clear()
         self._error(message)
-
-    # --- history -----------------------------------------------------------------------------
-    def reload_history(self) -> None:
-        self._bg(
-            lambda: self.service.history(0, 500),
-            on_success=self._set_history,
-            on_failure=self._error,
-        )
-
-    def _set_history(self, rows: list) -> None:
-        self.history.set_merges(rows)
-        self.history_stack.setCurrentWidget(self.history_view if rows else self.history_empty)
-        self._history_buttons()
-
-    def selected_merge(self):
-        idx = self.history_view.selectionModel().selectedRows()
-        if not idx:
-            return None
-        return self.history.merge_at(self.history_proxy.mapToSource(idx[0]).row())
-
-    def _history_buttons(self) -> None:
-        m = self.selected_merge()
-        self.unmerge_button.setEnabled(m is not None and m.status == "merged")
-
-    def unmerge_selected(self) -> None:
-        m = self.selected_merge()
-        if m is None or m.status != "merged":
-            return
-        crm_note = (
-            "\n\nRecords merged inside the CRM stay merged there."
-            if any(v.get("status") == "merged" for v in m.propagation.values())
-            else ""
-        )
-        answer = QMessageBox.question(
-            self,
-            "Unmerge customers",
-            f"Undo the merge of {m.size} records ({m.title})?\n\nEach record gets back exactly the "
-            f"customer link it had before, and the cluster returns to the review queue.{crm_note}",
-        )
-        if answer != QMessageBox.StandardButton.Yes:
-            return
-        self._bg(self.service.unmerge, m.id, on_success=self._unmerged, on_failure=self._error)
-
-    def _unmerged(self, m) -> None:
-        self.status_message.emit(f"Merge undone: {m.title}.")
-        self.reload_history()
-        self.reload()
