@@ -71,6 +71,7 @@ def vin(value: str) -> str | None:
 _PLAIN_WORD = frozenset("abcdefghijklmnopqrstuvwxyz")
 
 
+@lru_cache(maxsize=100_000)  # 'Inc.', 'LLC', '&', 'Sons' recur across company names
 def _cap_word(word: str) -> str:
     core = word.strip(',.;:()"')
     if not core:
@@ -104,6 +105,21 @@ def title_case(value: str) -> str:
     "o'brien-smith" -> "O'Brien-Smith", 'MCDONALD' -> 'McDonald',
     'GARCIA CONSTRUCTION, LLC' -> 'Garcia Construction, Llc'."""
     return " ".join(_cap_word(w) for w in value.split(" "))
+
+
+def title_cases(values: list[str]) -> list[str]:
+    """``title_case`` of each value. A name of ASCII letters and spaces with no Mc/Mac in
+    it is ``str.title`` by ``title_case``'s own rules, so it skips the per-word pass: a
+    first run over an extract's few thousand distinct names would spend ~0.1 s there."""
+    return [
+        v.title()
+        if v.isascii()
+        and (low := v.lower()).replace(" ", "").isalpha()
+        and "mc" not in low
+        and "mac" not in low
+        else title_case(v)
+        for v in values
+    ]
 
 
 @lru_cache(maxsize=200_000)

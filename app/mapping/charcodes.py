@@ -8,6 +8,8 @@ ZIP transforms; whatever does not fit a shape goes to the per-value library path
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 
 DIGIT = "#"  # in a template: any ASCII digit; every other character stands for itself
@@ -27,19 +29,35 @@ def matrix(values: np.ndarray, width: int) -> np.ndarray:
 
 def fits(mat: np.ndarray, template: str) -> np.ndarray:
     """Rows of ``mat`` written exactly as ``template`` (same width)."""
-    ok = np.ones(len(mat), dtype=bool)
-    for i, ch in enumerate(template):
-        col = mat[:, i]
-        ok &= (col - _ZERO) < 10 if ch == DIGIT else col == ord(ch)  # uint32: wraps below '0'
-    return ok
+    low, span = _bounds(template)
+    # uint32 wraps below ``low``, so one compare tests both ends of each column's range
+    return ((mat - low) <= span).all(axis=1)
+
+
+@cache
+def _bounds(template: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per column the lowest code point a template allows and the width of its range."""
+    low = np.array([_ZERO if ch == DIGIT else ord(ch) for ch in template], dtype=np.uint32)
+    span = np.array([9 if ch == DIGIT else 0 for ch in template], dtype=np.uint32)
+    return low, span
 
 
 def number(mat: np.ndarray, start: int, stop: int) -> np.ndarray:
     """The decimal number written in columns ``start:stop`` (digits already checked)."""
-    out = np.zeros(len(mat), dtype=np.int64)
-    for i in range(start, stop):
-        out = out * 10 + (mat[:, i].astype(np.int64) - _ZERO)
-    return out
+    if stop - start > 9:
+        out = np.zeros(len(mat), dtype=np.int64)
+        for i in range(start, stop):
+            out = out * 10 + (mat[:, i] - _ZERO)
+        return out
+    # uint32 arithmetic wraps, but exactly (mod 2**32), and 9 digits stay below 2**32:
+    # two cheap passes per digit, the '0' offsets taken off once at the end
+    acc = mat[:, start].astype(np.uint32)
+    for i in range(start + 1, stop):
+        acc *= 10
+        acc += mat[:, i]
+    offset = _ZERO * int("1" * (stop - start)) % 2**32
+    acc -= np.uint32(offset)
+    return acc.astype(np.int64)
 
 
 def texts(mat: np.ndarray) -> np.ndarray:

@@ -39,7 +39,7 @@ def title(s: pd.Series) -> Transformed:
 
 def name_case(s: pd.Series) -> Transformed:
     """Person-name capitalisation: "o'brien" -> "O'Brien", 'MCDONALD' -> 'McDonald'."""
-    return each(s, normalise.title_case)
+    return Transformed(series(normalise.title_cases(texts(s)), s))
 
 
 @lru_cache(maxsize=256)

@@ -85,3 +85,12 @@ def test_title_case_matches_the_all_nameparser_version() -> None:
         value = " ".join(rng.sample(tokens, rng.randint(1, 3)))
         value = rng.choice(["", "(", '"']) + value + rng.choice(["", ",", ".", ")"])
         assert normalise.title_case(value) == _reference_title_case(value), value
+
+
+def test_title_cases_shortcut_matches_title_case() -> None:
+    rng = random.Random(12)
+    words = ["SMITH", "mary", "Ann", "macy", "McCoy", "camacho", "DE", "van", "o'neil", "x"]
+    values = ["", " ", "  a  b ", "JOHN  SMITH", "Ángel", "ANN-MARIE", "1st", "a\tb"]
+    values += [" ".join(rng.choices(words, k=rng.randint(1, 3))) for _ in range(300)]
+    assert normalise.title_cases(values) == [normalise.title_case(v) for v in values]
+    assert normalise.title_cases(["MARY ANN", "mcdonald"]) == ["Mary Ann", "McDonald"]
