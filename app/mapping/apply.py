@@ -19,7 +19,13 @@ import pandas as pd
 from app.errors import RooftopError
 from app.mapping.factors import Factors, as_text, row_keys
 from app.mapping.model import Mapping, Rule, Step
-from app.mapping.transforms import COMBINERS, TRANSFORMS, Transformed, describe
+from app.mapping.transforms import (
+    COLLAPSED_COMBINERS,
+    COMBINERS,
+    TRANSFORMS,
+    Transformed,
+    describe,
+)
 from app.mapping.transforms_base import mark_text
 
 
@@ -93,9 +99,14 @@ def start(rule: Rule, sources: pd.DataFrame) -> tuple[Transformed, list[Step]]:
     steps = list(rule.steps)
     if len(rule.sources) > 1:
         first = steps.pop(0) if steps and steps[0].name in COMBINERS else None
-        combiner = COMBINERS[first.name] if first else COMBINERS["concat"]
+        name, params = (first.name, first.params) if first else ("concat", {})
         try:
-            return combiner(sources, **(first.params if first else {})), steps
+            if steps and steps[0].name == "collapse_spaces" and name in COLLAPSED_COMBINERS:
+                # collapsing each source's distinct values beats collapsing every row
+                fused = COLLAPSED_COMBINERS[name](sources, **params)
+                if fused is not None:
+                    return fused, steps[1:]
+            return COMBINERS[name](sources, **params), steps
         except (TypeError, ValueError) as exc:
             raise MappingError(f"Rule for '{rule.target}': {exc}") from exc
     if rule.sources:
@@ -121,14 +132,18 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, key_column: str) -> Mappin
         if not rule.steps and len(rule.sources) == 1:  # a plain copy needs no distinct pass
             into[:] = as_text(df[rule.sources[0]].to_numpy(dtype=object))
             continue
-        inverse, distinct = factors.distinct(rule.sources, n)
+        if len(rule.sources) > 1:  # combiners take each source's distinct values
+            inverse, distinct = factors.combined(rule.sources, n)
+        else:
+            inverse, distinct = factors.distinct(rule.sources, n)  # type: ignore[assignment]
         first, steps = _first(rule, distinct, n)
         result = run_steps(rule, first, steps)
         np.take(result.values.to_numpy(dtype=object), inverse, out=into)
         if result.invalid is not None and result.invalid.any():
             bad = np.flatnonzero(result.invalid.to_numpy(dtype=bool)[inverse])
             combos = inverse[bad]
-            cols = [col[combos].tolist() for col in distinct] or [[""] * len(bad)]
+            cols = [np.asarray(col[combos], dtype=object).tolist() for col in distinct]
+            cols = cols or [[""] * len(bad)]
             shown = [" ".join(vs) for vs in zip(*cols, strict=True)]
             keys = row_keys(df, key_column, bad)
             errors.extend(
@@ -141,14 +156,19 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, key_column: str) -> Mappin
     return MappingResult(frame, errors)
 
 
-def _first(rule: Rule, distinct: list[np.ndarray], n: int) -> tuple[Transformed, list[Step]]:
+def _first(
+    rule: Rule, distinct: list[np.ndarray | pd.Categorical], n: int
+) -> tuple[Transformed, list[Step]]:
     """``start`` over the distinct values, without a DataFrame for a single source."""
     if len(rule.sources) == 1:
         values = mark_text(pd.Series(distinct[0], dtype=object, copy=False))  # Factors: all str
         return Transformed(values), list(rule.steps)
     if rule.sources:
-        frame = pd.DataFrame(dict(zip(rule.sources, distinct, strict=True)), dtype=object)
-        mark_text(frame)  # its columns inherit the mark
+        columns = {  # object stays object (pandas 3 would infer str); Categoricals stay
+            name: pd.Series(col, dtype=object if isinstance(col, np.ndarray) else None, copy=False)
+            for name, col in zip(rule.sources, distinct, strict=True)
+        }
+        frame = mark_text(pd.DataFrame(columns, copy=False))  # its columns inherit the mark
     else:
         frame = pd.DataFrame(index=pd.RangeIndex(1 if n else 0))
     return start(rule, frame)

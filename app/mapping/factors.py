@@ -17,13 +17,14 @@ def as_text(values: np.ndarray) -> np.ndarray:
 
 
 class Factors:
-    """Each source column factorised once: integer codes per row + distinct values. The
-    last distinct value is always '' and stands for a missing cell."""
+    """Each source column factorised once: integer codes per row + distinct values (no
+    repeats; '' among them stands for a missing cell too)."""
 
     def __init__(self, df: pd.DataFrame) -> None:
         self.df = df
         self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._unique_like: dict[str, bool] = {}
+        self._texts: dict[str, np.ndarray] = {}
 
     def get(self, column: str) -> tuple[np.ndarray, np.ndarray]:
         if column not in self._cache:
@@ -32,9 +33,14 @@ class Factors:
             distinct = np.asarray(uniques, dtype=object)
             if pd.api.types.infer_dtype(distinct, skipna=False) != "string":
                 distinct = np.array([str(v) for v in distinct], dtype=object)
-            values = np.append(distinct, np.array([""], dtype=object))
+            empty = np.flatnonzero(distinct == "")
+            if len(empty):  # missing and '' are one value, so the values stay unique
+                values, blank = distinct, int(empty[0])
+            else:
+                values = np.append(distinct, np.array([""], dtype=object))
+                blank = len(values) - 1
             if (codes < 0).any():
-                codes = np.where(codes < 0, len(values) - 1, codes)  # missing -> ''
+                codes = np.where(codes < 0, blank, codes)  # missing -> ''
             self._cache[column] = (codes.astype(np.intp, copy=False), values)
         return self._cache[column]
 
@@ -50,13 +56,30 @@ class Factors:
             )
         return self._unique_like[column]
 
+    def texts(self, column: str) -> np.ndarray:
+        """The column's cells as an object array of str, row by row."""
+        if column not in self._texts:
+            self._texts[column] = as_text(self.df[column].to_numpy(dtype=object))
+        return self._texts[column]
+
     def distinct(self, columns: tuple[str, ...], n: int) -> tuple[np.ndarray, list[np.ndarray]]:
         """(row -> combination number, per column the values of each combination)."""
+        inverse, parts = self.combined(columns, n)
+        return inverse, [np.asarray(p, dtype=object) for p in parts]
+
+    def combined(
+        self, columns: tuple[str, ...], n: int
+    ) -> tuple[np.ndarray, list[np.ndarray | pd.Categorical]]:
+        """Like ``distinct``, but a factorised column comes as a Categorical (its distinct
+        values + a code per combination), so a per-value step (strip, collapse) can run
+        once per distinct value of that source instead of once per combination."""
         if not columns:
             return np.zeros(n, dtype=np.intp), []
-        if any(self.unique_like(c) for c in columns):
-            texts = [as_text(self.df[c].to_numpy(dtype=object)) for c in columns]
-            return np.arange(n, dtype=np.intp), texts
+        if any(self.unique_like(c) for c in columns):  # rows as they are: no distinct pass
+            return np.arange(n, dtype=np.intp), [
+                self.texts(c) if self.unique_like(c) else _categorical(*self.get(c))
+                for c in columns
+            ]
         if len(columns) == 1:
             codes, values = self.get(columns[0])
             return codes, [values]
@@ -72,7 +95,13 @@ class Factors:
         inverse, keys = pd.factorize(combined)  # hashing: no sort of every row
         first = np.empty(len(keys), dtype=np.intp)  # a row holding each combination
         first[inverse[::-1]] = np.arange(n, dtype=np.intp)[::-1]
-        return inverse.astype(np.intp, copy=False), [v[c[first]] for c, v in parts]
+        return inverse.astype(np.intp, copy=False), [_categorical(c[first], v) for c, v in parts]
+
+
+def _categorical(codes: np.ndarray, values: np.ndarray) -> pd.Categorical:
+    """Codes over ``values`` (unique str, kept as object: no str-dtype inference pass)."""
+    dtype = pd.CategoricalDtype(pd.Index(values, dtype=object, copy=False))
+    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
 
 
 def row_keys(df: pd.DataFrame, key_column: str, rows: np.ndarray) -> list[str]:

@@ -9,11 +9,11 @@ per-value path.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from functools import cache
 
 import numpy as np
-import pandas as pd
 
 from app.domain import fastpaths
 from app.mapping import charcodes
@@ -28,70 +28,89 @@ TEMPLATES = (
 
 
 @cache
-def _by_width() -> dict[int, list[tuple[str, list[int]]]]:
-    """Templates grouped by length, each with the columns of its last 10 digits."""
-    out: dict[int, list[tuple[str, list[int]]]] = defaultdict(list)
+def _by_width() -> dict[int, list[tuple[str, list[int], list[int]]]]:
+    """Templates grouped by length, each with the columns of its last 10 digits and the
+    columns of its punctuation (a quick test rules most templates out)."""
+    out: dict[int, list[tuple[str, list[int], list[int]]]] = defaultdict(list)
     for t in TEMPLATES:
         cols = [i for i, ch in enumerate(t) if ch == charcodes.DIGIT][-10:]
-        out[len(t)].append((t, cols))
+        marks = [i for i, ch in enumerate(t) if ch != charcodes.DIGIT]
+        out[len(t)].append((t, cols, marks))
     return dict(out)
 
 
-# Main-rule answer per deciding prefix, kept across calls: a dealership's home, work and
-# mobile numbers share area codes and exchanges.
-_PREFIX_OK: dict[int, bool] = {}
+# Main-rule answer per deciding prefix (0 not asked yet, 1 valid, 2 not), kept across
+# calls: a dealership's home, work and mobile numbers share area codes and exchanges. A
+# table, so the look-up of every number is one numpy gather.
+_MAX_TABLE_DIGITS = 7
+_PREFIX_STATE: dict[int, np.ndarray] = {}  # deciding-prefix length -> table
 
 
-def _valid(digits: np.ndarray) -> np.ndarray:
-    """``nanp_valid`` per row of an (n, 10) matrix of digit code points: the main
-    country's rule once per deciding prefix, then all rules for the few it rejects."""
-    ok = np.zeros(len(digits), dtype=bool)
-    main = fastpaths.nanp_main_rule()
-    if main is not None:
-        pattern, k = main
-        inverse, keys = pd.factorize(charcodes.number(digits, 0, k))
+def _main_rule_ok(prefix: np.ndarray, pattern: re.Pattern[str], k: int) -> np.ndarray:
+    """The main rule's answer for each k-digit prefix (the rest of the number is free)."""
+    table = _PREFIX_STATE.setdefault(k, np.zeros(10**k, dtype=np.int8))
+    state = table[prefix]
+    unknown = state == 0
+    if unknown.any():
+        asked = np.unique(prefix[unknown])
         pad = "0" * (10 - k)
-        if len(_PREFIX_OK) > 1_000_000:  # bounded: k digits make at most 10**k keys
-            _PREFIX_OK.clear()
-        hit = []
-        for p in keys.tolist():
-            if (answer := _PREFIX_OK.get(p)) is None:
-                answer = _PREFIX_OK[p] = pattern.match(f"{p:0{k}d}{pad}") is not None
-            hit.append(answer)
-        ok = np.array(hit, dtype=bool)[inverse]
+        table[asked] = [1 if pattern.match(f"{p:0{k}d}{pad}") else 2 for p in asked.tolist()]
+        state = table[prefix]
+    ok: np.ndarray = state == 1
+    return ok
+
+
+def _valid(prefix6: np.ndarray, last4: np.ndarray) -> np.ndarray:
+    """``nanp_valid`` per number (given as its first 6 and last 4 digits): the main
+    country's rule once per deciding prefix, then all rules for the few it rejects."""
+    ok = np.zeros(len(prefix6), dtype=bool)
+    main = fastpaths.nanp_main_rule()
+    if main is not None and main[1] <= _MAX_TABLE_DIGITS:
+        pattern, k = main
+        if k <= 6:
+            prefix = prefix6 // 10 ** (6 - k)
+        else:
+            prefix = prefix6 * 10 ** (k - 6) + last4 // 10 ** (10 - k)
+        ok = _main_rule_ok(prefix, pattern, k)
     rest = np.flatnonzero(~ok)
     if len(rest):
-        texts = charcodes.texts(digits[rest]).tolist()
-        ok[rest] = [fastpaths.nanp_valid(t) for t in texts]
+        numbers = (prefix6[rest] * 10_000 + last4[rest]).tolist()
+        ok[rest] = [fastpaths.nanp_valid(f"{d:010d}") for d in numbers]
     return ok
 
 
 def e164(values: np.ndarray, region: str) -> tuple[np.ndarray, np.ndarray]:
     """'+1NXXNXXXXXX' per value (object array of str) and the mask decided here (valid
     numbers only: anything else goes to the per-value path for its answer)."""
-    out = np.empty(len(values), dtype=object)
-    decided = np.zeros(len(values), dtype=bool)
-    if region not in ("US", "CA") or not len(values):
+    n = len(values)
+    out = np.empty(n, dtype=object)
+    decided = np.zeros(n, dtype=bool)
+    if region not in ("US", "CA") or not n:
         return out, decided
     lengths = charcodes.lengths(values)
-    rows_all: list[np.ndarray] = []
-    digit_mats: list[np.ndarray] = []
+    answer = np.empty((n, 12), dtype=np.uint32)  # '+1' and the 10 digits, as code points
+    answer[:, 0], answer[:, 1] = ord("+"), ord("1")
     for width, templates in _by_width().items():
         rows = np.flatnonzero(lengths == width)
         if not len(rows):
             continue
-        mat = charcodes.matrix(values[rows], width)
-        for template, cols in templates:
+        whole = len(rows) == n
+        mat = charcodes.matrix(values if whole else values[rows], width)
+        for template, cols, marks in templates:
+            if marks and not (mat[:, marks[0]] == ord(template[marks[0]])).any():
+                continue  # one column shows no value is written this way
             fit = charcodes.fits(mat, template) & (mat[:, cols[0]] >= ord("2"))
-            if fit.any():
-                rows_all.append(rows[fit])
-                digit_mats.append(mat[fit][:, cols])
-    if not rows_all:
+            if not fit.any():
+                continue
+            at = rows[fit]
+            answer[at, 2:] = (mat if fit.all() else mat[fit])[:, cols]
+            decided[at] = True
+    found = np.flatnonzero(decided)
+    if not len(found):
         return out, decided
-    rows = np.concatenate(rows_all)
-    digits = np.concatenate(digit_mats)
-    ok = _valid(digits)
-    plus1 = np.broadcast_to(np.array([ord("+"), ord("1")], dtype=np.uint32), (int(ok.sum()), 2))
-    out[rows[ok]] = charcodes.texts(np.concatenate([plus1, digits[ok]], axis=1))
-    decided[rows[ok]] = True
+    digits = answer[found, 2:]
+    ok = _valid(charcodes.number(digits, 0, 6), charcodes.number(digits, 6, 10))
+    decided[found[~ok]] = False
+    good = found[ok]
+    out[good] = charcodes.texts(answer[good])
     return out, decided

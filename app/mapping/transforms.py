@@ -6,6 +6,7 @@ cells become ''. Labels, help and parameter schemas for the editor are in catalo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from app.mapping import transforms_contact as contact
@@ -13,7 +14,15 @@ from app.mapping import transforms_text as text
 from app.mapping import transforms_values as values
 from app.mapping.transforms_base import Combiner, Transform, Transformed, by_unique
 
-__all__ = ["COMBINERS", "TRANSFORMS", "Combiner", "Transform", "Transformed", "describe"]
+__all__ = [
+    "COLLAPSED_COMBINERS",
+    "COMBINERS",
+    "TRANSFORMS",
+    "Combiner",
+    "Transform",
+    "Transformed",
+    "describe",
+]
 
 _by_unique = by_unique  # kept for callers of the original module
 
@@ -38,6 +47,11 @@ TRANSFORMS: dict[str, Transform] = {
     "lookup": values.lookup,
     "default": values.default,
     "constant": values.constant,
+}
+# A combiner followed by collapse_spaces, done as one (None: not possible with these params)
+COLLAPSED_COMBINERS: dict[str, Callable[..., Transformed | None]] = {
+    "concat": text.concat_collapsed,
+    "join_name": text.join_name_collapsed,
 }
 COMBINERS: dict[str, Combiner] = {
     "concat": text.concat,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
 from app.domain import normalise
+from app.mapping import textscan
 from app.mapping.transforms_base import Transformed, by_unique, each, series, text_array, texts
 
 
@@ -16,13 +18,26 @@ def trim(s: pd.Series) -> Transformed:
     return each(s, str.strip)
 
 
+def _collapse(value: str) -> str:
+    return " ".join(value.split())
+
+
+def _collapse_all(values: np.ndarray) -> np.ndarray:
+    scanned = textscan.fix_rows(values, _collapse)
+    if scanned is not None:
+        return scanned
+    out = np.empty(len(values), dtype=object)
+    out[:] = [  # inline, not a per-value function: this runs on ~100k distinct addresses;
+        # the check first, as most values are clean and stay the same object
+        " ".join(v.split()) if "  " in v or not v.isprintable() or v != v.strip() else v
+        for v in values.tolist()
+    ]
+    return out
+
+
 def collapse_spaces(s: pd.Series) -> Transformed:
     """Runs of spaces, tabs and line breaks become one space; ends are trimmed."""
-    out = [  # inline, not a per-value function: this runs on ~100k distinct addresses
-        " ".join(v.split()) if "  " in v or not v.isprintable() or v != v.strip() else v
-        for v in texts(s)
-    ]
-    return Transformed(series(out, s))
+    return Transformed(series(_collapse_all(text_array(s)), s))
 
 
 def upper(s: pd.Series) -> Transformed:
@@ -67,21 +82,82 @@ def split_name(s: pd.Series, part: str = "first") -> Transformed:
 
 
 # --- combiners: input is the rule's sources as a DataFrame -------------------------
+# A source column may come as a Categorical (apply.py: a code per combination over that
+# source's distinct values); its parts are then cleaned once per distinct value.
 _STRIP = np.frompyfunc(str.strip, 1, 1)
 
 
-def _stripped(s: pd.Series) -> list[str]:
-    stripped: list[str] = _STRIP(text_array(s)).tolist()
-    return stripped
+def _strip_all(values: np.ndarray) -> np.ndarray:
+    out: np.ndarray = _STRIP(values)
+    return out
+
+
+Part = tuple[np.ndarray, np.ndarray]  # (cleaned text per row, whether it is empty)
+
+
+def _part(s: pd.Series, clean: Callable[[np.ndarray], np.ndarray]) -> Part:
+    """The column cleaned by ``clean``, once per distinct value when it is a Categorical."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes = s.cat.codes.to_numpy()
+        values = clean(s.cat.categories.to_numpy(dtype=object))
+        return values[codes], (values == "")[codes]
+    values = clean(text_array(s))
+    return values, values == ""
+
+
+def _join(parts: list[Part], separator: str) -> Part:
+    """The non-empty parts of each row joined with ``separator``. Rows are grouped by
+    which parts they have, so every row is built by one ``str.join`` (and a row with one
+    part is that part's own string)."""
+    n = len(parts[0][0])
+    if len(parts) > 16:  # too many groups to list: join pairwise
+        so_far = parts[0]
+        for part in parts[1:]:
+            so_far = _join([so_far, part], separator)
+        return so_far
+    has = np.zeros(n, dtype=np.int64)
+    for i, (_, empty) in enumerate(parts):
+        has |= (~empty).astype(np.int64) << i
+    counts = np.bincount(has, minlength=1 << len(parts))
+    out = np.empty(n, dtype=object)
+    for group in np.flatnonzero(counts).tolist():
+        whole = counts[group] == n
+        rows = slice(None) if whole else np.flatnonzero(has == group)
+        members = [text[rows] for i, (text, _) in enumerate(parts) if group >> i & 1]
+        if not members:
+            out[rows] = ""
+        elif len(members) == 1:
+            out[rows] = members[0]
+        else:
+            out[rows] = list(map(separator.join, zip(*(m.tolist() for m in members), strict=True)))
+    return out, has == 0
+
+
+def _concat(
+    frame: pd.DataFrame, separator: str, clean: Callable[[np.ndarray], np.ndarray]
+) -> Transformed:
+    joined, _ = _join([_part(frame[c], clean) for c in frame.columns], separator)
+    return Transformed(series(joined, frame.iloc[:, 0]))
 
 
 def concat(frame: pd.DataFrame, separator: str = " ") -> Transformed:
     """Non-empty parts joined with ``separator`` (no doubled or dangling separators)."""
-    cols = [_stripped(frame[c]) for c in frame.columns]
-    out = cols[0]
-    for col in cols[1:]:  # pairwise: no generator per row (this runs on ~100k values)
-        out = [f"{x}{separator}{y}" if x and y else x or y for x, y in zip(out, col, strict=True)]
-    return Transformed(series(out, frame.iloc[:, 0]))
+    return _concat(frame, separator, _strip_all)
+
+
+def _collapse_safe(separator: str) -> bool:
+    """Whether collapsing spaces after joining with ``separator`` is the same as collapsing
+    each part before (its only spacing is single plain spaces)."""
+    return "  " not in separator and all(ch == " " for ch in separator if ch.isspace())
+
+
+def concat_collapsed(frame: pd.DataFrame, separator: str = " ") -> Transformed | None:
+    """``concat`` then ``collapse_spaces`` in one go: the parts are collapsed (once per
+    distinct value of a source) instead of the joined text. None when the separator's
+    own spacing would change the answer."""
+    if not _collapse_safe(separator):
+        return None
+    return _concat(frame, separator, _collapse_all)
 
 
 def coalesce(frame: pd.DataFrame) -> Transformed:
@@ -91,18 +167,23 @@ def coalesce(frame: pd.DataFrame) -> Transformed:
     return Transformed(series(out, frame.iloc[:, 0]))
 
 
+def _join_name(
+    frame: pd.DataFrame, style: str, clean: Callable[[np.ndarray], np.ndarray]
+) -> Transformed:
+    parts = [_part(frame[c], clean) for c in frame.columns]
+    if style != "last, first" or len(parts) < 2:
+        joined, _ = _join(parts, " ")
+    else:
+        joined, _ = _join([parts[-1], _join(parts[:-1], " ")], ", ")
+    return Transformed(series(joined, frame.iloc[:, 0]))
+
+
 def join_name(frame: pd.DataFrame, style: str = "first last") -> Transformed:
     """Name parts (first, middle, last[, suffix] in source order) as one full name.
     ``style`` 'last, first' puts the last part first with a comma."""
-    cols = [_stripped(frame[c]) for c in frame.columns]
-    if style != "last, first" or len(cols) < 2:
-        out = cols[0]
-        for col in cols[1:]:  # pairwise, as in concat: no generator per row
-            out = [f"{x} {y}" if x and y else x or y for x, y in zip(out, col, strict=True)]
-        return Transformed(series(out, frame.iloc[:, 0]))
-    out = []
-    for parts in zip(*cols, strict=True):
-        rest = " ".join(p for p in parts[:-1] if p)
-        last = parts[-1]
-        out.append(f"{last}, {rest}" if last and rest else last or rest)
-    return Transformed(series(out, frame.iloc[:, 0]))
+    return _join_name(frame, style, _strip_all)
+
+
+def join_name_collapsed(frame: pd.DataFrame, style: str = "first last") -> Transformed:
+    """``join_name`` then ``collapse_spaces`` in one go (see ``concat_collapsed``)."""
+    return _join_name(frame, style, _collapse_all)
