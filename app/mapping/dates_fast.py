@@ -125,17 +125,16 @@ def parse(values: np.ndarray, input_format: str, output: str) -> tuple[np.ndarra
     out = np.empty(len(values), dtype=object)
     decided = np.zeros(len(values), dtype=bool)
     shapes = (strptime_shape(input_format),) if input_format else _ISO
-    lengths = charcodes.lengths(values)
+    packed = charcodes.Packed(values)
     for shape in shapes:
         if shape is None:
             continue
-        same = lengths == len(shape.template)
-        rows = np.flatnonzero(same)
+        rows = np.flatnonzero(packed.lengths == len(shape.template))
         if not len(rows):
             continue
         whole = len(rows) == len(values)  # the usual case: no copy of every value first
         given = values if whole else values[rows]
-        mat = charcodes.matrix(given, len(shape.template))
+        mat = packed.matrix(rows, len(shape.template))
         good = charcodes.fits(mat, shape.template)
         good[good] = _valid(mat if good.all() else mat[good], shape)
         if good.all():

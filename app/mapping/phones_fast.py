@@ -87,15 +87,14 @@ def e164(values: np.ndarray, region: str) -> tuple[np.ndarray, np.ndarray]:
     decided = np.zeros(n, dtype=bool)
     if region not in ("US", "CA") or not n:
         return out, decided
-    lengths = charcodes.lengths(values)
+    packed = charcodes.Packed(values)
     answer = np.empty((n, 12), dtype=np.uint32)  # '+1' and the 10 digits, as code points
     answer[:, 0], answer[:, 1] = ord("+"), ord("1")
     for width, templates in _by_width().items():
-        rows = np.flatnonzero(lengths == width)
+        rows = np.flatnonzero(packed.lengths == width)
         if not len(rows):
             continue
-        whole = len(rows) == n
-        mat = charcodes.matrix(values if whole else values[rows], width)
+        mat = packed.matrix(rows, width)
         for template, cols, marks in templates:
             if marks and not (mat[:, marks[0]] == ord(template[marks[0]])).any():
                 continue  # one column shows no value is written this way

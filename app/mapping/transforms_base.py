@@ -53,7 +53,7 @@ def text_array(s: pd.Series) -> np.ndarray:
     if s.attrs.get(_ALL_TEXT) or pd.api.types.infer_dtype(arr, skipna=False) == "string":
         return arr  # the usual case: already all str, no copy needed
     out = np.empty(len(arr), dtype=object)
-    out[:] = ["" if v is None or v != v else str(v) for v in arr.tolist()]
+    out[:] = ["" if v is None or v is pd.NA or v != v else str(v) for v in arr.tolist()]
     return out
 
 

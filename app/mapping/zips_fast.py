@@ -13,12 +13,12 @@ _SHAPES = ("#####", "#####-####", "#########")
 def _read(values: np.ndarray, plus4: bool) -> tuple[np.ndarray, np.ndarray]:
     out = np.empty(len(values), dtype=object)
     decided = np.zeros(len(values), dtype=bool)
-    lengths = charcodes.lengths(values)
+    packed = charcodes.Packed(values)
     for shape in _SHAPES:
-        rows = np.flatnonzero(lengths == len(shape))
+        rows = np.flatnonzero(packed.lengths == len(shape))
         if not len(rows):
             continue
-        mat = charcodes.matrix(values[rows], len(shape))
+        mat = packed.matrix(rows, len(shape))
         fit = charcodes.fits(mat, shape)
         rows, mat = rows[fit], mat[fit]
         if len(shape) == 5 or (plus4 and shape == "#####-####"):

@@ -138,3 +138,32 @@ def test_concat_of_many_sources_joins_pairwise_the_same() -> None:
         "-".join(p.strip() for p in row if p.strip()) for row in zip(*cols.values(), strict=True)
     ]
     assert text.concat(frame, "-").values.tolist() == want
+
+
+def test_columns_with_missing_and_non_text_cells_map_as_text() -> None:
+    n = 3000
+    mixed: list[object] = [None, float("nan"), pd.NA, 7, "7", "", " x "] * (n // 7)
+    df = pd.DataFrame({"K": [str(i) for i in range(len(mixed))], "M": mixed}, dtype=object)
+    df["N"] = df["M"]
+    m = Mapping((rule("m", "M", steps=[T]), rule("mn", "M", "N", steps=[Step("concat")])))
+    frame = apply_mapping(df, m, "K").frame
+    assert frame["m"].tolist()[:7] == ["", "", "", "7", "7", "", "x"]
+    assert frame["mn"].tolist()[:7] == ["", "", "", "7 7", "7 7", "", "x x"]
+
+
+def test_packed_codes_match_per_value_conversion() -> None:
+    from app.mapping import charcodes
+
+    rng = random.Random(5)
+    for alphabet in ("ab1-", "ab\x00é", "x"):
+        values = ["".join(rng.choices(alphabet, k=rng.randint(0, 5))) for _ in range(500)]
+        arr = np.array(values, dtype=object)
+        packed = charcodes.Packed(arr)
+        assert packed.lengths.tolist() == [len(v) for v in values]
+        for width in (3, 5):
+            rows = np.flatnonzero(packed.lengths == width)
+            if "\x00" not in alphabet:  # numpy's fixed width drops trailing NULs
+                assert (packed.matrix(rows, width) == charcodes.matrix(arr[rows], width)).all()
+    same = np.array(["2024-01-0" + str(i % 9 + 1) for i in range(50)], dtype=object)
+    mat = charcodes.Packed(same).matrix(np.arange(50), 10)
+    assert (mat == charcodes.matrix(same, 10)).all()
