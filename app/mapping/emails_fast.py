@@ -108,37 +108,48 @@ def decide(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _decide(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The valid addresses among ``values``, and which of them have upper-case letters."""
-    lengths, ascii_ = _lengths(values)
+    lengths, ascii_, buffer = _lengths(values)
     fits = (lengths >= _SHORTEST) & (lengths <= _MAX)
     none = np.zeros(0, dtype=np.intp)
     if ascii_ is not None:  # some value is not ASCII: leave those out
         fits &= ascii_
     if not fits.any():
         return fits, none
-    if ascii_ is not None:
-        values = values.copy()
-        values[~ascii_] = ""
     width = int(lengths[fits].max()) + 1  # at least one NUL after every value that fits
-    raw = values.astype(f"S{width}")  # longer values are cut short here, and left out
-    mat = raw.view(np.uint8).reshape(len(values), width)
+    if buffer is not None:  # each value's bytes cut from the joined buffer, NUL-padded
+        codes = np.frombuffer(buffer + b"\0" * width, dtype=np.uint8)
+        starts = np.cumsum(lengths + 1) - lengths - 1
+        mat = np.lib.stride_tricks.sliding_window_view(codes, width)[starts]
+        mat[np.arange(width) >= np.minimum(lengths, width)[:, None]] = 0
+        lowered = buffer.islower()
+    else:
+        if ascii_ is not None:
+            values = values.copy()
+            values[~ascii_] = ""
+        raw = values.astype(f"S{width}")  # longer values are cut short here, and left out
+        mat = raw.view(np.uint8).reshape(len(values), width)
+        lowered = raw.tobytes().islower()
     ok = _valid(mat, np.where(fits, lengths, 1), fits)
-    if raw.tobytes().islower():  # no upper-case letter anywhere (the usual case)
+    if lowered:  # no upper-case letter anywhere (the usual case)
         return ok, none
     return ok, np.flatnonzero(ok & ((mat - ord("A")) < 26).any(axis=1))
 
 
-def _lengths(values: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """Each value's length, and which values are ASCII (None: all). One join and encode
-    read every string once, in C: faster than asking each its length (charcodes.Packed)."""
+def _lengths(values: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, bytes | None]:
+    """Each value's length, which values are ASCII (None: all), and, when every value is
+    ASCII without a NUL, all of them joined with a NUL after each. One join and encode
+    read every string once, in C: faster than asking each its length (charcodes.Packed),
+    and the bytes of every value are then in the buffer, so no conversion reads them
+    again."""
     try:
         buffer = ("\0".join(values.tolist()) + "\0").encode("ascii")
     except UnicodeEncodeError:
         ascii_ = np.fromiter(map(str.isascii, values), dtype=bool, count=len(values))
-        return charcodes.lengths(values), ascii_
+        return charcodes.lengths(values), ascii_, None
     ends = np.flatnonzero(np.frombuffer(buffer, dtype=np.uint8) == 0)
     if len(ends) != len(values):  # some value holds a NUL
-        return charcodes.lengths(values), None
-    return np.diff(ends, prepend=-1) - 1, None
+        return charcodes.lengths(values), None, None
+    return np.diff(ends, prepend=-1) - 1, None, buffer
 
 
 def _valid(mat: np.ndarray, size: np.ndarray, fits: np.ndarray) -> np.ndarray:

@@ -24,6 +24,9 @@ def _emails(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     the rest; what neither decides goes to ``fastpaths.email`` per value."""
     out, decided = emails_fast.decide(values)
     rest = np.flatnonzero(~decided)
+    blank = values[rest] == ""  # an empty cell is no address to check
+    out[rest[blank]], decided[rest[blank]] = "", True
+    rest = rest[~blank]
     if len(rest):
         found = fastpaths.emails(values[rest].tolist())
         out[rest] = found
