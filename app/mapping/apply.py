@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from app.errors import RooftopError
-from app.mapping.factors import Factors, as_text, row_keys
+from app.mapping.factors import Factors, row_keys
 from app.mapping.model import Mapping, Rule, Step
 from app.mapping.transforms import (
     COLLAPSED_COMBINERS,
@@ -26,7 +26,7 @@ from app.mapping.transforms import (
     Transformed,
     describe,
 )
-from app.mapping.transforms_base import mark_text
+from app.mapping.transforms_base import as_text, mark_text
 
 
 class MappingError(RooftopError):

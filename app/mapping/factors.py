@@ -7,17 +7,10 @@ import numpy as np
 import pandas as pd
 from pandas._libs import hashtable  # type: ignore[attr-defined]  # see _factorize_text
 
+from app.mapping.transforms_base import as_text
+
 _SAMPLE = 1000  # rows looked at to tell a column of (mostly) unique values
 _UNIQUE = 0.7  # share of distinct values in the sample from which it counts as one
-
-
-def as_text(values: np.ndarray) -> np.ndarray:
-    """Object array of str ('' for missing); returned as is when it already is one."""
-    if pd.api.types.infer_dtype(values, skipna=False) == "string":
-        return values
-    out = np.empty(len(values), dtype=object)
-    out[:] = ["" if v is None or v is pd.NA or v != v else str(v) for v in values.tolist()]
-    return out
 
 
 class Factors:
