@@ -48,8 +48,8 @@ def _nanp_leading(region: str) -> re.Pattern[str] | None:
 
 
 @cache
-def _nanp_valid_source(region: str) -> str | None:
-    """The region's validity pattern (its number types, within its general shape)."""
+def _nanp_types(region: str) -> tuple[str, tuple[str, ...]] | None:
+    """The region's general shape and the patterns of its number types (10 digits)."""
     meta = PhoneMetadata.metadata_for_region(region)
     if meta is None:
         return None
@@ -62,9 +62,18 @@ def _nanp_valid_source(region: str) -> str | None:
             continue
         patterns.append(f"(?:{desc.national_number_pattern})")
     general = meta.general_desc.national_number_pattern if meta.general_desc else None
-    if general is None:
-        return None
+    return None if general is None else (general, tuple(patterns))
+
+
+def _validity(general: str, patterns: tuple[str, ...] | list[str]) -> str:
+    """A number of one of these types, within the general shape."""
     return f"(?=(?:{general})$)(?:{'|'.join(patterns) or '(?!)'})$"
+
+
+def _nanp_valid_source(region: str) -> str | None:
+    """The region's validity pattern (its number types, within its general shape)."""
+    types = _nanp_types(region)
+    return None if types is None else _validity(*types)
 
 
 @cache
@@ -96,15 +105,34 @@ def nanp_valid(digits: str) -> bool:
 
 
 @cache
-def nanp_main_rule() -> tuple[re.Pattern[str], int] | None:
-    """The first +1 rule (the main country's, tried on every number) and how many leading
-    digits decide it (the rest are free in its pattern: regex_tail). A number it accepts
-    is valid whatever its prefix; one it rejects needs ``nanp_valid``."""
+def nanp_main_rules() -> tuple[tuple[re.Pattern[str], int], ...] | None:
+    """The first +1 rule (the main country's, tried on every number), split by how many
+    leading digits decide it: a number is valid under it when one part matches, and a
+    part's answer depends only on its first k digits (the rest are free in its pattern:
+    regex_tail). The US fixed-line and mobile types are decided by 4 digits (area code
+    and exchange's first digit), personal numbers by 6; asking per 4-digit prefix first
+    takes ~900 pattern matches for a dealership's numbers instead of ~30,000. A number
+    every part rejects needs ``nanp_valid``."""
     first = next(_nanp_rules(), None)
     if first is None or first[0] is not None:
         return None
-    valid = _nanp_valid(first[1])
-    return valid, max(10 - regex_tail.free_tail(valid.pattern), 1)
+    types = _nanp_types(first[1])
+    if types is None:
+        return None
+    general, patterns = types
+    by_digits: dict[int, list[str]] = {}
+    for p in patterns:
+        by_digits.setdefault(_deciding_digits(_validity(general, [p])), []).append(p)
+    rules = []
+    for _k, group in sorted(by_digits.items()):
+        source = _validity(general, group)
+        rules.append((re.compile(source), _deciding_digits(source)))
+    return tuple(rules)
+
+
+@cache  # the US fixed-line and mobile patterns are the same text
+def _deciding_digits(pattern: str) -> int:
+    return max(10 - regex_tail.free_tail(pattern), 1)
 
 
 _SPECIAL_USE = ("arpa", "invalid", "local", "localhost", "onion", "test")

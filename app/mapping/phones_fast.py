@@ -39,16 +39,18 @@ def _by_width() -> dict[int, list[tuple[str, list[int], list[int]]]]:
     return dict(out)
 
 
-# Main-rule answer per deciding prefix (0 not asked yet, 1 valid, 2 not), kept across
+# Main-rule answers per deciding prefix (0 not asked yet, 1 valid, 2 not), kept across
 # calls: a dealership's home, work and mobile numbers share area codes and exchanges. A
 # table, so the look-up of every number is one numpy gather.
 _MAX_TABLE_DIGITS = 7
-_PREFIX_STATE: dict[int, np.ndarray] = {}  # deciding-prefix length -> table
+_PREFIX_STATE: dict[re.Pattern[str], np.ndarray] = {}  # main-rule part -> table
 
 
 def _main_rule_ok(prefix: np.ndarray, pattern: re.Pattern[str], k: int) -> np.ndarray:
-    """The main rule's answer for each k-digit prefix (the rest of the number is free)."""
-    table = _PREFIX_STATE.setdefault(k, np.zeros(10**k, dtype=np.int8))
+    """A main-rule part's answer for each k-digit prefix (the rest of the number is free)."""
+    table = _PREFIX_STATE.get(pattern)
+    if table is None:
+        table = _PREFIX_STATE[pattern] = np.zeros(10**k, dtype=np.int8)
     state = table[prefix]
     unknown = state == 0
     if unknown.any():
@@ -62,16 +64,20 @@ def _main_rule_ok(prefix: np.ndarray, pattern: re.Pattern[str], k: int) -> np.nd
 
 def _valid(prefix6: np.ndarray, last4: np.ndarray) -> np.ndarray:
     """``nanp_valid`` per number (given as its first 6 and last 4 digits): the main
-    country's rule once per deciding prefix, then all rules for the few it rejects."""
+    country's rule, part by part, once per deciding prefix, then all rules for the few
+    it rejects."""
     ok = np.zeros(len(prefix6), dtype=bool)
-    main = fastpaths.nanp_main_rule()
-    if main is not None and main[1] <= _MAX_TABLE_DIGITS:
-        pattern, k = main
-        if k <= 6:
-            prefix = prefix6 // 10 ** (6 - k)
-        else:
-            prefix = prefix6 * 10 ** (k - 6) + last4 // 10 ** (10 - k)
-        ok = _main_rule_ok(prefix, pattern, k)
+    rules = fastpaths.nanp_main_rules()
+    if rules and all(k <= _MAX_TABLE_DIGITS for _, k in rules):
+        for pattern, k in rules:
+            rest = np.flatnonzero(~ok)
+            if not len(rest):
+                break
+            if k <= 6:
+                prefix = prefix6[rest] // 10 ** (6 - k)
+            else:
+                prefix = prefix6[rest] * 10 ** (k - 6) + last4[rest] // 10 ** (10 - k)
+            ok[rest] = _main_rule_ok(prefix, pattern, k)
     rest = np.flatnonzero(~ok)
     if len(rest):
         numbers = (prefix6[rest] * 10_000 + last4[rest]).tolist()

@@ -111,3 +111,19 @@ def test_short_email_regex_is_the_full_one_up_to_64_characters() -> None:
     for v in values:
         short = fastpaths._EMAIL_SHORT.fullmatch(v) is not None
         assert short == (fastpaths._EMAIL_ALL.fullmatch(v) is not None), v
+
+
+def test_main_rule_parts_decide_like_the_whole_nanp_check() -> None:
+    import numpy as np
+
+    from app.mapping import phones_fast
+
+    rules = fastpaths.nanp_main_rules()
+    assert rules is not None and [k for _, k in rules] == sorted(k for _, k in rules)
+    rng = np.random.default_rng(5)
+    numbers = np.concatenate(
+        [rng.integers(2 * 10**9, 10**10, 15_000), 52 * 10**8 + rng.integers(0, 10**8, 5_000)]
+    )
+    ok = phones_fast._valid(numbers // 10_000, numbers % 10_000)
+    assert ok.tolist() == [fastpaths.nanp_valid(f"{d:010d}") for d in numbers.tolist()]
+    assert 0 < ok.sum() < len(numbers)
