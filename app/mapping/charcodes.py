@@ -17,7 +17,8 @@ _ZERO = ord("0")
 
 
 class Packed:
-    """A column of str packed into one buffer of code points, a NUL after each value.
+    """A column of str packed into one buffer of code points, a NUL after each value
+    (bytes when every character is Latin-1, else 32-bit code points).
 
     One ``str.join`` and one encode read every string once, in C; asking each value its
     length (``map(len, ...)``) and converting a subset to fixed width cost twice that on
@@ -33,7 +34,10 @@ class Packed:
         self.starts = np.zeros(n, dtype=np.intp)
         if n:
             buffer = "\0".join(values.tolist()) + "\0"
-            codes = np.frombuffer(buffer.encode("utf-32-le"), dtype=np.uint32)
+            try:  # one byte per character when all are Latin-1 (the usual case)
+                codes = np.frombuffer(buffer.encode("latin-1"), dtype=np.uint8)
+            except UnicodeEncodeError:
+                codes = np.frombuffer(buffer.encode("utf-32-le"), dtype=np.uint32)
             ends = np.flatnonzero(codes == 0)
             if len(ends) == n:
                 self._codes = codes
@@ -49,7 +53,8 @@ class Packed:
         n = len(self.values)
         if len(rows) == n and (not n or self._codes.size == n * (width + 1)):
             return self._codes.reshape(n, width + 1)[:, :width]  # all one length: a view
-        return self._codes[self.starts[rows][:, None] + np.arange(width)]
+        windows = np.lib.stride_tricks.sliding_window_view(self._codes, width)
+        return windows[self.starts[rows]]  # row gather: no (rows, width) index matrix
 
 
 def lengths(values: np.ndarray) -> np.ndarray:
@@ -57,7 +62,8 @@ def lengths(values: np.ndarray) -> np.ndarray:
 
 
 def matrix(values: np.ndarray, width: int) -> np.ndarray:
-    """The code points of ``values`` (object array of str, all ``width`` long)."""
+    """The code points of ``values`` (object array of str, all ``width`` long), as uint32
+    (matrices from ``Packed`` may also be uint8: the helpers below take either)."""
     if not len(values):
         return np.zeros((0, width), dtype=np.uint32)
     return values.astype(f"U{width}").view(np.uint32).reshape(len(values), width)
@@ -65,16 +71,18 @@ def matrix(values: np.ndarray, width: int) -> np.ndarray:
 
 def fits(mat: np.ndarray, template: str) -> np.ndarray:
     """Rows of ``mat`` written exactly as ``template`` (same width)."""
-    low, span = _bounds(template)
-    # uint32 wraps below ``low``, so one compare tests both ends of each column's range
+    low, span = _bounds(template, mat.dtype.str)
+    # unsigned ints wrap below ``low``, so one compare tests both ends of a column's range
     return ((mat - low) <= span).all(axis=1)
 
 
 @cache
-def _bounds(template: str) -> tuple[np.ndarray, np.ndarray]:
+def _bounds(template: str, dtype: str) -> tuple[np.ndarray, np.ndarray]:
     """Per column the lowest code point a template allows and the width of its range."""
-    low = np.array([_ZERO if ch == DIGIT else ord(ch) for ch in template], dtype=np.uint32)
-    span = np.array([9 if ch == DIGIT else 0 for ch in template], dtype=np.uint32)
+    if dtype == np.dtype(np.uint8).str and max(map(ord, template)) > 0xFF:
+        return _bounds(template, np.dtype(np.uint32).str)  # no byte row can fit anyway
+    low = np.array([_ZERO if ch == DIGIT else ord(ch) for ch in template], dtype=dtype)
+    span = np.array([9 if ch == DIGIT else 0 for ch in template], dtype=dtype)
     return low, span
 
 

@@ -155,7 +155,7 @@ def test_packed_codes_match_per_value_conversion() -> None:
     from app.mapping import charcodes
 
     rng = random.Random(5)
-    for alphabet in ("ab1-", "ab\x00é", "x"):
+    for alphabet in ("ab1-", "ab\x00é", "x", "a€1-"):
         values = ["".join(rng.choices(alphabet, k=rng.randint(0, 5))) for _ in range(500)]
         arr = np.array(values, dtype=object)
         packed = charcodes.Packed(arr)
