@@ -56,13 +56,11 @@ def text_array(s: pd.Series) -> np.ndarray:
 def as_text(values: np.ndarray) -> np.ndarray:
     """Object array of str ('' for missing); returned as is when it already is one (the
     usual case: no copy)."""
-    try:  # str.join is one C pass that stops at the first value not a str: a quarter
-        "".join(values.tolist())  # of the cost of pandas' type inference
-    except TypeError:
-        out = np.empty(len(values), dtype=object)
-        out[:] = ["" if v is None or v is pd.NA or v != v else str(v) for v in values.tolist()]
-        return out
-    return values
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":
+        return values
+    out = np.empty(len(values), dtype=object)
+    out[:] = ["" if v is None or v is pd.NA or v != v else str(v) for v in values.tolist()]
+    return out
 
 
 def series(values: Iterable[str], like: pd.Series) -> pd.Series:
