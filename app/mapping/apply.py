@@ -132,10 +132,12 @@ def apply_mapping(df: pd.DataFrame, mapping: Mapping, key_column: str) -> Mappin
         if not rule.steps and len(rule.sources) == 1:  # a plain copy needs no distinct pass
             into[:] = as_text(df[rule.sources[0]].to_numpy(dtype=object))
             continue
+        distinct: list[np.ndarray | pd.Categorical]
         if len(rule.sources) > 1:  # combiners take each source's distinct values
             inverse, distinct = factors.combined(rule.sources, n)
         else:
-            inverse, distinct = factors.distinct(rule.sources, n)  # type: ignore[assignment]
+            inverse, single = factors.distinct(rule.sources, n)
+            distinct = list(single)
         first, steps = _first(rule, distinct, n)
         result = run_steps(rule, first, steps)
         np.take(result.values.to_numpy(dtype=object), inverse, out=into)
