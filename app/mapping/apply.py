@@ -3,9 +3,13 @@
 Speed: every rule's chain runs once per *distinct* source value (or distinct combination
 of its sources), then the results are spread back to the rows with an integer take. A
 100,000-row customer extract has a few hundred cities and a few thousand first names, so
-most chains touch a fraction of the rows; a column of (nearly) unique values (timestamps,
-street lines) skips the distinct pass, which would cost more than it saves. The slow
-per-value library calls sit behind vectorised fast paths in the transforms
+most chains touch a fraction of the rows; a column of mostly unique values (timestamps,
+street lines, e-mails) skips the distinct pass, which would cost more than it saves. A
+rule with several sources gets each source as a Categorical, so its combiner cleans
+every distinct value of a source once, and a combiner followed by collapse_spaces runs
+as one step. The slow per-value library calls sit behind vectorised fast paths in the
+transforms; on 100,000 scattered strings every pass over them costs ~5-10 ms, so those
+paths read a column once (charcodes.Packed) and work on numpy arrays after that
 (bench/bench_mapping.py)."""
 
 from __future__ import annotations
