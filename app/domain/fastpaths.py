@@ -93,9 +93,12 @@ def phone_e164(value: str, region: str = "US") -> str | None:
     return f"+1{digits}" if nanp_valid(digits) else None
 
 
-def nanp_valid(digits: str) -> bool:
-    """Whether phonenumbers calls +1 ``digits`` (10 digits, NXX area code) valid."""
-    for leading, region in _nanp_rules():
+def nanp_valid(digits: str, main_rejects: bool = False) -> bool:
+    """Whether phonenumbers calls +1 ``digits`` (10 digits, NXX area code) valid.
+    ``main_rejects``: the caller already knows the main rule (``nanp_main_rules``) says no."""
+    for i, (leading, region) in enumerate(_nanp_rules()):
+        if i == 0 and leading is None and main_rejects:
+            continue
         if leading is not None:
             if leading.match(digits):
                 return _nanp_valid(region).match(digits) is not None
@@ -123,11 +126,8 @@ def nanp_main_rules() -> tuple[tuple[re.Pattern[str], int], ...] | None:
     by_digits: dict[int, list[str]] = {}
     for p in patterns:
         by_digits.setdefault(_deciding_digits(_validity(general, [p])), []).append(p)
-    rules = []
-    for _k, group in sorted(by_digits.items()):
-        source = _validity(general, group)
-        rules.append((re.compile(source), _deciding_digits(source)))
-    return tuple(rules)
+    # a group's answer depends on no more digits than its members' (each proven apart)
+    return tuple((re.compile(_validity(general, g)), k) for k, g in sorted(by_digits.items()))
 
 
 @cache  # the US fixed-line and mobile patterns are the same text

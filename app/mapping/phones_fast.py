@@ -67,8 +67,9 @@ def _valid(prefix6: np.ndarray, last4: np.ndarray) -> np.ndarray:
     country's rule, part by part, once per deciding prefix, then all rules for the few
     it rejects."""
     ok = np.zeros(len(prefix6), dtype=bool)
-    rules = fastpaths.nanp_main_rules()
-    if rules and all(k <= _MAX_TABLE_DIGITS for _, k in rules):
+    rules = fastpaths.nanp_main_rules() or ()
+    main_asked = bool(rules) and all(k <= _MAX_TABLE_DIGITS for _, k in rules)
+    if main_asked:
         for pattern, k in rules:
             rest = np.flatnonzero(~ok)
             if not len(rest):
@@ -81,7 +82,7 @@ def _valid(prefix6: np.ndarray, last4: np.ndarray) -> np.ndarray:
     rest = np.flatnonzero(~ok)
     if len(rest):
         numbers = (prefix6[rest] * 10_000 + last4[rest]).tolist()
-        ok[rest] = [fastpaths.nanp_valid(f"{d:010d}") for d in numbers]
+        ok[rest] = [fastpaths.nanp_valid(f"{d:010d}", main_asked) for d in numbers]
     return ok
 
 
