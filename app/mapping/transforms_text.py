@@ -161,10 +161,20 @@ def concat_collapsed(frame: pd.DataFrame, separator: str = " ") -> Transformed |
 
 
 def coalesce(frame: pd.DataFrame) -> Transformed:
-    """The first non-empty source (e.g. home phone, else work phone)."""
-    cols = [texts(frame[c]) for c in frame.columns]
-    out = [next((x for x in row if x.strip()), "") for row in zip(*cols, strict=False)]
+    """The first non-empty source (e.g. home phone, else work phone), as written."""
+    out = np.full(len(frame), "", dtype=object)
+    chosen = np.zeros(len(frame), dtype=bool)
+    for c in frame.columns:
+        values, _ = _part(frame[c], _as_is)
+        _, blank = _part(frame[c], _strip_all)  # empty once stripped: passed over
+        take = ~blank & ~chosen
+        out[take] = values[take]
+        chosen |= take
     return Transformed(series(out, frame.iloc[:, 0]))
+
+
+def _as_is(values: np.ndarray) -> np.ndarray:
+    return values
 
 
 def _join_name(

@@ -167,3 +167,17 @@ def test_packed_codes_match_per_value_conversion() -> None:
     same = np.array(["2024-01-0" + str(i % 9 + 1) for i in range(50)], dtype=object)
     mat = charcodes.Packed(same).matrix(np.arange(50), 10)
     assert (mat == charcodes.matrix(same, 10)).all()
+
+
+def test_coalesce_takes_the_first_source_with_text_as_written() -> None:
+    rng = random.Random(6)
+    pieces = ["", " ", "\t", " x ", "y", "Ünï"]
+    cols = {c: [rng.choice(pieces) for _ in range(2000)] for c in "ABC"}
+    frame = pd.DataFrame(cols, dtype=object)
+    want = [next((x for x in row if x.strip()), "") for row in zip(*cols.values(), strict=True)]
+    assert text.coalesce(frame).values.tolist() == want
+    coded = {}
+    for c, values in cols.items():
+        codes, distinct = pd.factorize(np.array(values, dtype=object))
+        coded[c] = pd.Series(_categorical(codes, np.asarray(distinct, dtype=object)))
+    assert text.coalesce(pd.DataFrame(coded)).values.tolist() == want
