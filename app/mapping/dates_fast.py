@@ -35,6 +35,7 @@ _ISO = (
     Shape("####-##-##T##:##:##Z", {"Y": 0, "m": 5, "d": 8, "H": 11, "M": 14, "S": 17}, True),
 )
 _TOKEN = re.compile(r"%(.)|([^%])")
+_ISO_AT = {"Y": 0, "m": 5, "d": 8, "H": 11, "M": 14, "S": 17}  # each field's ISO column
 
 
 @cache
@@ -84,9 +85,10 @@ def _iso_text(mat: np.ndarray, shape: Shape, output: str, given: np.ndarray) -> 
     are the answer, so no new string is made (100,000 fresh strings cost ~30 ms)."""
     f = shape.fields
     n = len(mat)
-    iso_date = f["Y"] == 0 and shape.template.startswith("####-##-##")
+    in_place = all(_ISO_AT[letter] == at for letter, at in f.items())  # not %Y-%d-%m
+    iso_date = in_place and shape.template.startswith("####-##-##")
     if output == "date":
-        if shape.template == "####-##-##":
+        if in_place and shape.template == "####-##-##":
             return given
         if iso_date:  # a date-time: few distinct days, so make one string per day
             keys = (
@@ -100,7 +102,7 @@ def _iso_text(mat: np.ndarray, shape: Shape, output: str, given: np.ndarray) -> 
             texts = np.empty(len(days), dtype=object)
             texts[:] = charcodes.texts(mat[first, :10])
             return texts[inverse]
-    elif shape.template in ("####-##-##T##:##:##", "####-##-##T##:##:##Z"):
+    elif in_place and shape.template in ("####-##-##T##:##:##", "####-##-##T##:##:##Z"):
         return given
 
     def cols(letter: str) -> list[np.ndarray]:

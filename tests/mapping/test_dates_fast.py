@@ -11,7 +11,8 @@ from app.mapping import dates_fast
 from app.mapping.transforms_values import _iso, date
 
 FORMATS = ("", "%Y-%m-%d", "%m/%d/%Y", "%d.%m.%Y %H:%M", "%Y%m%d", "%Y-%m-%dT%H:%M:%S",
-           "%m/%d/%y", "%Y-%m-%d %H:%M:%S", "%d-%b-%Y")  # fmt: skip
+           "%m/%d/%y", "%Y-%m-%d %H:%M:%S", "%d-%b-%Y", "%Y-%d-%m", "%Y-%d-%mT%H:%M:%S",
+           "%Y-%m-%dT%M:%H:%S")  # fmt: skip
 ODD = (
     "2024-02-29", "1900-02-29", "2000-02-29", "2023-02-29", "2024-00-10", "2024-13-01",
     "2024-01-00", "2024-01-32", "2024-04-31", "0000-01-01", "0001-01-01", "9999-12-31",
@@ -47,6 +48,7 @@ def _values() -> list[str]:
             f"{y:04d}-{m:02d}-{d:02d}", f"{y:04d}-{m:02d}-{d:02d}T{hh:02d}:{mm:02d}:{ss:02d}Z",
             f"{m:02d}/{d:02d}/{y:04d}", f"{d:02d}.{m:02d}.{y:04d} {hh:02d}:{mm:02d}",
             f"{y:04d}{m:02d}{d:02d}", f"{y:04d}-{m:02d}-{d:02d} {hh:02d}:{mm:02d}:{ss:02d}",
+            f"{y:04d}-{m:02d}-{d:02d}T{hh:02d}:{mm:02d}:{ss:02d}",
         ]  # fmt: skip
     return out
 
