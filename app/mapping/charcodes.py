@@ -86,6 +86,16 @@ def _bounds(template: str, dtype: str) -> tuple[np.ndarray, np.ndarray]:
     return low, span
 
 
+def digit_bits(mat: np.ndarray) -> np.ndarray:
+    """Per row, which columns hold an ASCII digit, as the bits of an int (bit i: column
+    i): a template's digit columns are then one comparison per row."""
+    packed = np.packbits((mat - _ZERO) <= 9, axis=1, bitorder="little")  # wraps below '0'
+    out = np.zeros(len(mat), dtype=np.int64)
+    for j in range(packed.shape[1]):
+        out |= packed[:, j].astype(np.int64) << (8 * j)
+    return out
+
+
 def number(mat: np.ndarray, start: int, stop: int) -> np.ndarray:
     """The decimal number written in columns ``start:stop`` (digits already checked)."""
     if stop - start > 9:

@@ -28,14 +28,15 @@ TEMPLATES = (
 
 
 @cache
-def _by_width() -> dict[int, list[tuple[str, list[int], list[int]]]]:
-    """Templates grouped by length, each with the columns of its last 10 digits and the
-    columns of its punctuation (a quick test rules most templates out)."""
-    out: dict[int, list[tuple[str, list[int], list[int]]]] = defaultdict(list)
+def _by_width() -> dict[int, list[tuple[str, list[int], list[int], int]]]:
+    """Templates grouped by length, each with the columns of its last 10 digits, the
+    columns of its punctuation and its digit columns as bits (``charcodes.digit_bits``)."""
+    out: dict[int, list[tuple[str, list[int], list[int], int]]] = defaultdict(list)
     for t in TEMPLATES:
         cols = [i for i, ch in enumerate(t) if ch == charcodes.DIGIT][-10:]
         marks = [i for i, ch in enumerate(t) if ch != charcodes.DIGIT]
-        out[len(t)].append((t, cols, marks))
+        bits = sum(1 << i for i, ch in enumerate(t) if ch == charcodes.DIGIT or ch.isdigit())
+        out[len(t)].append((t, cols, marks, bits))
     return dict(out)
 
 
@@ -95,17 +96,21 @@ def e164(values: np.ndarray, region: str) -> tuple[np.ndarray, np.ndarray]:
     if region not in ("US", "CA") or not n:
         return out, decided
     packed = charcodes.Packed(values)
-    answer = np.empty((n, 12), dtype=np.uint32)  # '+1' and the 10 digits, as code points
+    answer = np.empty((n, 12), dtype=np.uint8)  # '+1' and the 10 digits, as ASCII
     answer[:, 0], answer[:, 1] = ord("+"), ord("1")
     for width, templates in _by_width().items():
         rows = np.flatnonzero(packed.lengths == width)
         if not len(rows):
             continue
         mat = packed.matrix(rows, width)
-        for template, cols, marks in templates:
-            if marks and not (mat[:, marks[0]] == ord(template[marks[0]])).any():
-                continue  # one column shows no value is written this way
-            fit = charcodes.fits(mat, template) & (mat[:, cols[0]] >= ord("2"))
+        shape = charcodes.digit_bits(mat)  # one pass tells every template's digits apart
+        for template, cols, marks, bits in templates:
+            fit = shape == bits
+            if not fit.any():
+                continue
+            for m in marks:
+                fit &= mat[:, m] == ord(template[m])
+            fit &= mat[:, cols[0]] >= ord("2")
             if not fit.any():
                 continue
             at = rows[fit]
