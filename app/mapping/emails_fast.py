@@ -120,7 +120,7 @@ def _decide(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         codes = np.frombuffer(buffer + b"\0" * width, dtype=np.uint8)
         starts = np.cumsum(lengths + 1) - lengths - 1
         mat = np.lib.stride_tricks.sliding_window_view(codes, width)[starts]
-        mat[np.arange(width) >= np.minimum(lengths, width)[:, None]] = 0
+        mat *= np.arange(width) < lengths[:, None]  # NULs after each value's end
         lowered = buffer.islower()
     else:
         if ascii_ is not None:
