@@ -51,13 +51,11 @@ def _simple_letter(ch: str) -> bool:
 
 def _simple_word(part: str, vocabulary: frozenset[str]) -> bool:
     lower = part.lower()
-    return (
-        bool(part)
-        and all(_simple_letter(ch) for ch in part)
-        and unicodedata.is_normalized("NFC", part)
-        and _ROMAN.fullmatch(lower) is None
-        and lower not in vocabulary
-    )
+    if part.isascii():  # ASCII letters are all simple, and NFC (the common case, in C)
+        letters = part.isalpha()
+    else:
+        letters = all(_simple_letter(ch) for ch in part) and unicodedata.is_normalized("NFC", part)
+    return bool(part) and letters and _ROMAN.fullmatch(lower) is None and lower not in vocabulary
 
 
 def simple_token(token: str) -> str | None:
