@@ -165,16 +165,18 @@ def coalesce(frame: pd.DataFrame) -> Transformed:
     out = np.full(len(frame), "", dtype=object)
     chosen = np.zeros(len(frame), dtype=bool)
     for c in frame.columns:
-        values, _ = _part(frame[c], _as_is)
-        _, blank = _part(frame[c], _strip_all)  # empty once stripped: passed over
+        s = frame[c]
+        if isinstance(s.dtype, pd.CategoricalDtype):  # decided once per distinct value
+            codes = s.cat.codes.to_numpy()
+            distinct = s.cat.categories.to_numpy(dtype=object)
+            values, blank = distinct[codes], (_strip_all(distinct) == "")[codes]
+        else:
+            values = text_array(s)
+            blank = _strip_all(values) == ""  # empty once stripped: passed over
         take = ~blank & ~chosen
         out[take] = values[take]
         chosen |= take
     return Transformed(series(out, frame.iloc[:, 0]))
-
-
-def _as_is(values: np.ndarray) -> np.ndarray:
-    return values
 
 
 def _join_name(
