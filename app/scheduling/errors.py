@@ -11,10 +11,6 @@ class ScheduleError(SchedulingError):
     """A schedule cannot be understood (bad cron line, bad interval, bad times)."""
 
 
-class FlowBusyError(SchedulingError):
-    """The flow is already running somewhere (this window, the service, the command line)."""
-
-
 class AlertDeliveryError(SchedulingError):
     """An alert channel (e-mail, Teams, Slack) did not take the message."""
 

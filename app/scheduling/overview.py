@@ -8,12 +8,12 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from app.scheduling.locks import LockHolder, is_running
 from app.scheduling.schedule import Schedule
 from app.services.profiles import ProfileService
 from app.store import Store
 from app.store.models import Run
 from app.sync.flows import FlowService
+from app.sync.locks import LockHolder, is_running
 
 
 @dataclass(frozen=True)

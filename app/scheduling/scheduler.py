@@ -34,14 +34,14 @@ from sqlalchemy import Float, MetaData, Table, Unicode, select
 from sqlalchemy.exc import OperationalError
 
 from app.errors import RooftopError
-from app.scheduling.errors import FlowBusyError
-from app.scheduling.locks import locks_dir
 from app.scheduling.runner import run_flow_locked
 from app.scheduling.schedule import Schedule, local_tz
 from app.scheduling.schedules import ScheduleService
 from app.store import Store
 from app.sync.engine import RunSummary
+from app.sync.errors import FlowBusyError
 from app.sync.flows import FlowService
+from app.sync.locks import locks_dir
 from app.sync.progress import CancelToken
 
 log = logging.getLogger(__name__)

@@ -26,6 +26,7 @@ from app.store.models import ParkedRecord, RecordOutcome
 from app.sync import run_log, state
 from app.sync.errors import RunCancelledError, SyncError
 from app.sync.flows import FlowInfo, FlowService
+from app.sync.locks import flow_lock
 from app.sync.pipeline import DeliveryPipeline, SendFailed, SendJob, StoreJob
 from app.sync.planner import PlanItem
 from app.sync.prefetch import prefetch
@@ -201,6 +202,40 @@ class SyncEngine:
         cancel: CancelToken,
         parked_ids: Sequence[int] | None = None,
     ) -> RunSummary:
+        # Every path that writes to a destination comes through here, so here is where the
+        # flow's lock is taken: a replay and a scheduled run never write the same records
+        # at once. A caller already holding it (the runner, a date-range re-sync) goes in.
+        with flow_lock(
+            self.store.paths,
+            flow.id,
+            flow.name,
+            trigger=trigger,
+            triggered_by=triggered_by,
+            cancel=cancel,
+        ):
+            return self._execute_locked(
+                flow,
+                dry_run=dry_run,
+                full=full,
+                keys=keys,
+                trigger=trigger,
+                triggered_by=triggered_by,
+                cancel=cancel,
+                parked_ids=parked_ids,
+            )
+
+    def _execute_locked(
+        self,
+        flow: FlowInfo,
+        *,
+        dry_run: bool,
+        full: bool,
+        keys: Sequence[str] | None,
+        trigger: str,
+        triggered_by: str,
+        cancel: CancelToken,
+        parked_ids: Sequence[int] | None = None,
+    ) -> RunSummary:
         started = time.monotonic()
         if flow.source_profile_id is None or flow.dest_profile_id is None:
             raise SyncError(f"Flow '{flow.name}' has no source or destination connection.")
@@ -218,8 +253,11 @@ class SyncEngine:
                 dry_run=dry_run,
                 cursor=cursor,
             )
+        # "unchanged" holds both the records skipped here (also counted in "skipped": not
+        # sent) and those the destination answered were already current
         counts = dict.fromkeys(
-            ("read", "created", "updated", "unchanged", "failed", "parked", "conflicts"), 0
+            ("read", "created", "updated", "unchanged", "skipped", "failed", "parked", "conflicts"),
+            0,
         )
         ctx = _Context(
             flow,

@@ -13,3 +13,7 @@ class FlowNotFoundError(SyncError):
 
 class RunCancelledError(SyncError):
     """Someone pressed Cancel; the run stopped at a consistent point."""
+
+
+class FlowBusyError(SyncError):
+    """The flow is already running somewhere (this window, the service, the command line)."""

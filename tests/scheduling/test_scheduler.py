@@ -13,7 +13,6 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select, text
 
-from app.scheduling.locks import flow_lock
 from app.scheduling.schedule import Schedule
 from app.scheduling.scheduler import FlowScheduler, job_id
 from app.scheduling.schedules import ScheduleService
@@ -21,6 +20,7 @@ from app.store import Store, open_store
 from app.store.models import Run
 from app.sync.engine import RunSummary
 from app.sync.flows import FlowService
+from tests.support.locks import held_elsewhere
 from tests.sync.conftest import customer
 from tests.sync.memory_connector import World
 
@@ -174,7 +174,7 @@ def test_a_scheduled_run_is_skipped_while_the_flow_runs_elsewhere(
     sched = FlowScheduler(store, maintenance_s=3600, busy_wait_s=0)
     schedulers.append(sched)
     sched.start()
-    with flow_lock(store.paths, flow.id, flow.name, trigger="manual"):
+    with held_elsewhere(store, flow.id, flow.name, trigger="manual"):
         assert sched.run_job(flow.id) is None
     with store.session() as s:
         assert s.scalars(select(Run)).all() == []

@@ -120,8 +120,8 @@ def test_flow_list_sync_now_cancel_and_resume_consistently(  # type: ignore[no-u
 def test_sync_now_refuses_a_flow_that_runs_elsewhere(  # type: ignore[no-untyped-def]
     qtbot, ui_ctx: UiContext, mem_world: type[World], mem_flow: str
 ) -> None:
-    from app.scheduling.locks import flow_lock
     from app.sync.flows import FlowService
+    from app.sync.locks import flow_lock
 
     screen = _screen(qtbot, ui_ctx.store)
     screen.table.selectRow(0)

@@ -20,8 +20,8 @@ from pathlib import Path
 import filelock
 
 from app.paths import AppPaths
-from app.scheduling.errors import FlowBusyError
 from app.store.models import utcnow
+from app.sync.errors import FlowBusyError
 from app.sync.progress import CancelToken
 
 log = logging.getLogger(__name__)
@@ -106,8 +106,21 @@ def flow_lock(
     cancel: CancelToken | None = None,
 ) -> Iterator[LockHolder]:
     """Hold the flow's lock for the block. ``wait_s`` > 0 waits that long for a running
-    run to finish (Cancel stops the wait); otherwise a busy flow raises ``FlowBusyError``."""
-    lock = filelock.FileLock(_lock_path(paths, flow_id))
+    run to finish (Cancel stops the wait); otherwise a busy flow raises ``FlowBusyError``.
+
+    Re-entrant within one thread: the engine takes the lock for every run, and a caller
+    that already holds it (a date-range re-sync running several chunks) goes straight in;
+    another thread or process is refused."""
+    # One lock object per path in this process, whose state is per thread (filelock's
+    # defaults): a nested take in the same thread only counts up.
+    lock = filelock.FileLock(_lock_path(paths, flow_id), is_singleton=True)
+    if lock.is_locked:
+        lock.acquire(blocking=False)
+        try:
+            yield read_holder(paths, flow_id) or _holder(flow_name, trigger, triggered_by)
+        finally:
+            lock.release()
+        return
     try:
         lock.acquire(
             timeout=max(wait_s, 0.0),
@@ -121,9 +134,7 @@ def flow_lock(
             f"'{flow_name}' is already running{since}.",
             hint="It was not started again. Wait for that run to finish, then try again.",
         ) from exc
-    holder = LockHolder(
-        flow_name, trigger, triggered_by, os.getpid(), socket.gethostname(), utcnow().isoformat()
-    )
+    holder = _holder(flow_name, trigger, triggered_by)
     note = _note_path(paths, flow_id)
     try:
         note.write_text(json.dumps(asdict(holder)), "utf-8")
@@ -132,3 +143,9 @@ def flow_lock(
     finally:
         note.unlink(missing_ok=True)
         lock.release()
+
+
+def _holder(flow_name: str, trigger: str, triggered_by: str) -> LockHolder:
+    return LockHolder(
+        flow_name, trigger, triggered_by, os.getpid(), socket.gethostname(), utcnow().isoformat()
+    )

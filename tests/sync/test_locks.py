@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app.scheduling.errors import FlowBusyError
-from app.scheduling.locks import flow_lock, is_running
 from app.scheduling.runner import run_flow_locked
 from app.store import Store
 from app.store.models import Run
+from app.sync.errors import FlowBusyError
 from app.sync.flows import FlowService
+from app.sync.locks import flow_lock, is_running
 from app.sync.progress import CancelToken, Progress
+from tests.support.locks import held_elsewhere
 from tests.sync.conftest import customer
 from tests.sync.memory_connector import World
 
@@ -28,7 +29,7 @@ import sys
 import tests.sync.memory_connector  # registers the in-memory connector kind
 from app.paths import AppPaths
 from app.store import open_store
-from app.scheduling.errors import FlowBusyError
+from app.sync.errors import FlowBusyError
 from app.scheduling.runner import run_flow_locked
 store = open_store(AppPaths(__import__('pathlib').Path(sys.argv[1])))
 try:
@@ -136,7 +137,94 @@ def test_cancel_stops_a_waiting_request(store: Store, memory_flow: str, world: t
     token = CancelToken()
     token.cancel()
     with (
-        flow_lock(store.paths, flow.id, flow.name, trigger="schedule"),
+        held_elsewhere(store, flow.id, flow.name, trigger="schedule"),
         pytest.raises(FlowBusyError, match="by the schedule"),
     ):
         run_flow_locked(store, memory_flow, wait_s=60, cancel=token)
+
+
+def test_the_lock_is_reentrant_in_one_thread_only(store: Store, memory_flow: str) -> None:
+    """A caller holding the lock (a date-range re-sync) runs the engine, which takes it
+    again; the note about who holds it survives the inner release."""
+    flow = FlowService(store).get(memory_flow)
+    with flow_lock(store.paths, flow.id, flow.name, trigger="resync_range", triggered_by="bob"):
+        with flow_lock(store.paths, flow.id, flow.name, trigger="manual") as inner:
+            assert inner.trigger == "resync_range"
+        holder = is_running(store.paths, flow.id)
+        assert holder is not None and holder.triggered_by == "bob"
+        refused: list[BaseException] = []
+
+        def other() -> None:
+            try:
+                with flow_lock(store.paths, flow.id, flow.name, trigger="manual"):
+                    pass
+            except FlowBusyError as exc:
+                refused.append(exc)
+
+        t = threading.Thread(target=other)
+        t.start()
+        t.join(30)
+        assert len(refused) == 1 and "a date-range re-sync" in str(refused[0])
+    assert is_running(store.paths, flow.id) is None
+
+
+def test_replay_and_a_scheduled_run_never_overlap(
+    store: Store, world: type[World], memory_flow: str
+) -> None:
+    from app.scheduling.scheduler import FlowScheduler
+    from app.sync.engine import SyncEngine
+
+    world.source = [customer(n) for n in range(1, 7)]
+    world.reject_if = {"person3@example.com": "refused (injected)"}
+    SyncEngine(store).run(memory_flow)
+    world.reject_if = {}
+    flow_id = FlowService(store).get(memory_flow).id
+    sched = FlowScheduler(store, maintenance_s=3600, busy_wait_s=0)
+    try:
+        # a replay is running: the scheduled run is skipped, not run beside it
+        gate = Gate()
+        replay = threading.Thread(
+            target=lambda: SyncEngine(store, progress=gate).replay(memory_flow, triggered_by="ann")
+        )
+        replay.start()
+        assert gate.started.wait(60)
+        assert sched.run_job(flow_id) is None
+        gate.release.set()
+        replay.join(60)
+
+        # a scheduled run is running: a replay (engine, sync log, command line) is refused
+        gate = Gate()
+        scheduled = threading.Thread(
+            target=lambda: run_flow_locked(
+                store, memory_flow, trigger="schedule", full=True, progress=gate
+            )
+        )
+        scheduled.start()
+        assert gate.started.wait(60)
+        with pytest.raises(FlowBusyError, match="by the schedule"):
+            SyncEngine(store).replay(memory_flow)
+        other = _second_process_replay(store, memory_flow)
+        assert other.returncode == 2 and "already running" in other.stderr, other.stderr
+        gate.release.set()
+        scheduled.join(60)
+    finally:
+        sched.stop()
+    with store.session() as s:
+        runs = s.scalars(select(Run).order_by(Run.started_at)).all()
+    assert [r.trigger for r in runs] == ["manual", "replay", "schedule"]
+    for before, after in itertools.pairwise(runs):
+        assert before.finished_at is not None and after.started_at >= before.finished_at
+
+
+def _second_process_replay(store: Store, flow: str) -> subprocess.CompletedProcess[str]:
+    code = (
+        "import sys, tests.sync.memory_connector\n"
+        "from app.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-c", code, "--data-dir", str(store.paths.data_dir), "flow", "replay",
+         flow],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
