@@ -1,7 +1,7 @@
 """``flow list | run NAME [--dry-run] [--full] | replay NAME``.
 
-Exit codes of ``run``: 0 everything delivered, 1 finished with record errors, 2 the run
-failed (or could not start)."""
+Exit codes of ``run`` and ``replay``: 0 everything delivered, 1 finished with records not
+delivered (parked, failed or not sent), 2 the run failed (or could not start)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ from typing import Any
 from app.cli.context import CliContext
 from app.scheduling.runner import run_flow_locked
 from app.services.audit import current_os_user
+from app.sync import run_log
 from app.sync.engine import RunSummary, SyncEngine
 from app.sync.flows import FlowService
+from app.sync.log_replay import ReplayReport
 from app.sync.progress import Progress
 
 STATUS_TEXT = {
@@ -84,6 +86,19 @@ class _Ticker:
             print()
 
 
+def _print_problems(ctx: CliContext, summary: RunSummary) -> None:
+    """The first records the run could not deliver, with the destination's reason."""
+    undelivered = summary.counts["parked"] + summary.counts["failed"]
+    if not undelivered:
+        return
+    with ctx.store.session() as s:
+        problems = run_log.problems_of_run(s, summary.run_id)
+    for key, reason in problems:
+        print(f"  not delivered {key}: {reason}")
+    if undelivered > len(problems):
+        print(f"  … and {undelivered - len(problems):,} more (see the Sync Log)")
+
+
 def _print_summary(summary: RunSummary) -> int:
     c = summary.counts
     print(
@@ -122,11 +137,21 @@ def _run(ctx: CliContext) -> int:
         )
     finally:
         ticker.close()
-    return _print_summary(summary)
+    code = _print_summary(summary)
+    _print_problems(ctx, summary)
+    return code
 
 
 def _replay(ctx: CliContext) -> int:
+    """Exit 0 only when every record that was waiting reached the destination."""
     summary = SyncEngine(ctx.store).replay(
         ctx.args.name, triggered_by=f"{current_os_user()} (command line)"
     )
-    return _print_summary(summary)
+    if summary.status == "succeeded" and not summary.counts["read"]:
+        print(f"Nothing to replay: the retry queue of {summary.flow} is empty.")
+        return 0
+    _print_summary(summary)
+    _print_problems(ctx, summary)
+    report = ReplayReport(runs=[summary], replayed=summary.counts["read"])
+    print(report.message())
+    return 0 if report.all_delivered else max(1, summary.exit_code)

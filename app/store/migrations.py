@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from app.store import (
+    schema_delivery,
     schema_mapping,
     schema_matching,
     schema_scheduling,
@@ -256,6 +257,7 @@ MIGRATIONS: Sequence[Sequence[str]] = (
     schema_synclog.STATEMENTS,  # v6: indexes for the sync log viewer
     schema_matching.STATEMENTS,  # v7: match candidates, decisions, golden records, merges
     schema_search.STATEMENTS,  # v8: partial search indexes; contact_index folded into them
+    schema_delivery.STATEMENTS,  # v9: delivery state marks a record whose last attempt failed
 )
 LATEST_VERSION = len(MIGRATIONS)
 

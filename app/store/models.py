@@ -244,6 +244,8 @@ class DeliveryState(Base):
     payload_hash: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     delivered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # set when a later attempt failed: the record must be sent again, never skipped
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ParkedRecord(Base):

@@ -224,8 +224,9 @@ def process_chunk(engine: SyncEngine, ctx: _Context, df: pd.DataFrame) -> None:
     ]
     skipped = [i for i in items if i.plan.action == "skip"]
     ctx.add("unchanged", len(skipped))
+    ctx.add("skipped", len(skipped))
     outcomes += [i.outcome(ctx, OutcomeStatus.UNCHANGED, sent_payload=None) for i in skipped]
-    ctx.submit_store(partial(_record_unsent, ctx, to_park, conflicts, outcomes, skipped))
+    ctx.submit_store(partial(_record_unsent, ctx, to_park, conflicts, outcomes))
     engine.emit(ctx, "delivering")
     pending = [i for i in items if i.plan.action != "skip"]
     for start in range(0, len(pending), dst_spec.max_batch):
@@ -252,16 +253,14 @@ def _record_unsent(
     to_park: list[Parked],
     conflicts: list[tuple[str, str, str, str | None, str | None, str]],
     outcomes: list[Outcome],
-    skipped: list[_Item],
     s: Session,
 ) -> None:
     """Store writer side of a chunk: what was parked, unchanged or in conflict (nothing
-    sent)."""
+    sent). A skipped record never closes a retry-queue entry: only a delivery does."""
     ctx.add("parked", run_log.park(s, ctx.flow.id, ctx.run_id, to_park))
+    state.mark_failed(s, ctx.flow.id, [gold for _k, gold, _p, _r in to_park])
     ctx.add("conflicts", run_log.record_conflicts(s, ctx.flow.id, ctx.run_id, conflicts))
     run_log.write_outcomes(s, ctx.run_id, ctx.flow.id, outcomes)
-    if ctx.replay_of:
-        run_log.resolve_parked(s, ctx.flow.id, [i.plan.key for i in skipped])
 
 
 def _text(value: Any) -> str | None:
@@ -312,6 +311,7 @@ def _record_failed(ctx: _Context, batch: Sequence[_Item], started: datetime, s: 
         i.outcome(ctx, OutcomeStatus.FAILED, error=reason, started_at=started) for i in batch
     ]
     run_log.write_outcomes(s, ctx.run_id, ctx.flow.id, outcomes)
+    state.mark_failed(s, ctx.flow.id, [i.plan.golden_id for i in batch])
 
 
 def _record_results(
@@ -347,9 +347,17 @@ def _record_results(
             parked.append((p.key, p.golden_id, item.source, reason))
             outcomes.append(item.outcome(ctx, OutcomeStatus.PARKED, error=reason, **common))
     state.save_delivered(s, flow.id, delivered)
+    stale = [
+        (item.plan.dest_id, item.plan.golden_id)
+        for item, result in zip(batch, results, strict=True)
+        if item.plan.dest_id and result.dest_id and result.dest_id != item.plan.dest_id
+    ]
+    if stale:
+        identity.drop_stale(s, ctx.dest.spec.entity, ctx.dest_system, stale)
     links = [(d, g) for g, _k, d, _h, _p in delivered if d]
     identity.link(s, ctx.dest.spec.entity, ctx.dest_system, links)
     ctx.add("parked", run_log.park(s, flow.id, ctx.run_id, parked))
+    state.mark_failed(s, flow.id, [gold for _k, gold, _p, _r in parked])
     if ctx.may_have_parked(s):
         run_log.resolve_parked(s, flow.id, [k for _g, k, _d, _h, _p in delivered])
     run_log.write_outcomes(s, ctx.run_id, flow.id, outcomes)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, delete, select, text
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
@@ -93,6 +93,23 @@ def link(session: Session, entity: str, system: str, pairs: Iterable[tuple[str, 
         if ext
     ]
     bulk.write_rows(session, table_of(Link), rows, ignore=True)
+
+
+def drop_stale(
+    session: Session, entity: str, system: str, pairs: Iterable[tuple[str, str]]
+) -> None:
+    """Forget ``(old external id, golden id)`` links the destination has replaced: it
+    answered a write to the old id with another id (the old record was deleted or merged
+    away), so later look-ups must find the id it gave, not the oldest link."""
+    for ext, gold in pairs:
+        session.execute(
+            delete(Link).where(
+                Link.entity == entity,
+                Link.system == system,
+                Link.external_id == ext,
+                Link.golden_id == gold,
+            )
+        )
 
 
 def find_contact(

@@ -29,16 +29,60 @@ class ReplayReport:
     resynced: int = 0  # failed-in-transit records read again from the source
     skipped: int = 0  # selected events with nothing left to replay
 
-    def message(self) -> str:
-        delivered = sum(
-            r.counts["created"] + r.counts["updated"] + r.counts["unchanged"] for r in self.runs
+    @property
+    def delivered(self) -> int:
+        """Records the destination accepted or said it already held, in this replay."""
+        return sum(
+            r.counts["created"]
+            + r.counts["updated"]
+            + r.counts["unchanged"]
+            - r.counts.get("skipped", 0)
+            for r in self.runs
         )
+
+    @property
+    def not_sent(self) -> int:
+        """Records the replay skipped without sending them."""
+        return sum(r.counts.get("skipped", 0) for r in self.runs)
+
+    @property
+    def undelivered(self) -> int:
+        """Records tried that the destination does not hold: still parked, failed in
+        transit, or not sent at all."""
+        return self.not_sent + sum(r.counts["parked"] + r.counts["failed"] for r in self.runs)
+
+    @property
+    def all_delivered(self) -> bool:
+        """Every record tried is now at the destination (and no run stopped early)."""
+        return (
+            self.delivered > 0
+            and self.undelivered == 0
+            and all(r.status == "succeeded" for r in self.runs)
+        )
+
+    def message(self) -> str:
+        tried = self.replayed + self.resynced
+        unsent = self.not_sent
         still = sum(r.counts["parked"] + r.counts["failed"] for r in self.runs)
-        parts = [f"{self.replayed + self.resynced:,} record(s) sent again: {delivered:,} delivered"]
+        errors = [r.error for r in self.runs if r.error]
+        if self.delivered == 0 and unsent and not still:
+            parts = [f"Not sent: the {tried:,} record(s) replayed were not sent"]
+        elif self.delivered == 0:
+            parts = [
+                f"Not delivered: the destination accepted none of the {tried:,} record(s) replayed"
+            ]
+        else:
+            parts = [f"{tried:,} record(s) replayed: {self.delivered:,} delivered"]
         if still:
-            parts.append(f"{still:,} still failing (see the new attempt's error)")
+            parts.append(
+                f"{still:,} still failing and kept in the retry queue (see the new attempt's error)"
+            )
+        if unsent:
+            parts.append(f"{unsent:,} not sent")
         if self.skipped:
             parts.append(f"{self.skipped:,} already delivered or not replayable, skipped")
+        if errors:
+            parts.append("the run stopped: " + errors[0])
         return "; ".join(parts) + "."
 
 
@@ -147,14 +191,15 @@ def replay_edited(
     *,
     reason: str,
     triggered_by: str,
-) -> RunSummary:
+) -> ReplayReport:
     """Admin path: save the edited payload (audited), then replay just that record."""
     edit_parked_payload(store, parked_id, payload, reason=reason)
     with store.session() as s:
         row = s.get(ParkedRecord, parked_id)
         assert row is not None
         flow_id = row.flow_id
-    return SyncEngine(store).replay(flow_id, parked_ids=[parked_id], triggered_by=triggered_by)
+    summary = SyncEngine(store).replay(flow_id, parked_ids=[parked_id], triggered_by=triggered_by)
+    return ReplayReport(runs=[summary], replayed=1)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Decide, per mapped record, what delivery it needs: create, update (with the field
-diff), or skip because nothing changed since the last delivery. Field ownership: a field
-the destination owns is sent only on create; a later source change to it is a conflict
-that the owner wins. Pure logic, no I/O."""
+diff), or skip because nothing changed since the last delivery — never skip when an
+attempt after that delivery failed, since the destination may not hold it. Field
+ownership: a field the destination owns is sent only on create; a later source change to
+it is a conflict that the owner wins. Pure logic, no I/O."""
 
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ def plan_record(
     ]
     # Keep the last delivered value of owned fields so the stored state stays the owner's.
     stored = {**payload, **{f: last.payload.get(f) for f in dest_owned if f in last.payload}}
-    if last.payload_hash == digest and not force:
+    if last.payload_hash == digest and not force and not last.failed_since:
         return PlanItem(
             key, golden_id, "skip", {}, stored, digest, dest_id or last.dest_id, conflicts=conflicts
         )

@@ -211,3 +211,17 @@ def finish_run(
     run.failed_count = counts.get("failed", 0)
     run.parked_count = counts.get("parked", 0)
     run.conflict_count = counts.get("conflicts", 0)
+
+
+def problems_of_run(session: Session, run_id: int, limit: int = 10) -> list[tuple[str, str]]:
+    """(record key, reason) of the first records a run parked or failed to deliver."""
+    rows = session.execute(
+        select(RecordOutcome.record_key, RecordOutcome.error)
+        .where(
+            RecordOutcome.run_id == run_id,
+            RecordOutcome.status.in_((OutcomeStatus.PARKED, OutcomeStatus.FAILED)),
+        )
+        .order_by(RecordOutcome.id)
+        .limit(limit)
+    ).all()
+    return [(str(k), str(e or "no reason given")) for k, e in rows]

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,7 @@ class Delivered:
     dest_id: str | None
     payload_hash: str
     payload: dict[str, Any]
+    failed_since: bool = False  # a later attempt failed: send again, never skip
 
 
 def get_cursor(session: Session, flow_id: int) -> str | None:
@@ -61,13 +62,14 @@ def delivered(session: Session, flow_id: int, golden: Sequence[str]) -> dict[str
                 DeliveryState.dest_id,
                 DeliveryState.payload_hash,
                 DeliveryState.payload,
+                DeliveryState.failed_at,
             ).where(
                 DeliveryState.flow_id == flow_id,
                 DeliveryState.golden_id.in_(unique[i : i + 500]),
             )
         )
-        for gold, dest, digest, payload in rows:
-            out[gold] = Delivered(gold, dest, digest, payload)
+        for gold, dest, digest, payload, failed_at in rows:
+            out[gold] = Delivered(gold, dest, digest, payload, failed_at is not None)
     return out
 
 
@@ -87,6 +89,7 @@ def save_delivered(
             "payload_hash": h,
             "payload": p,
             "delivered_at": now,
+            "failed_at": None,
         }
         for g, k, d, h, p in rows
     ]
@@ -95,5 +98,21 @@ def save_delivered(
         table_of(DeliveryState),
         values,
         conflict=("flow_id", "golden_id"),
-        update=("record_key", "dest_id", "payload_hash", "payload", "delivered_at"),
+        update=("record_key", "dest_id", "payload_hash", "payload", "delivered_at", "failed_at"),
     )
+
+
+def mark_failed(session: Session, flow_id: int, golden: Iterable[str | None]) -> None:
+    """The last attempt at these records failed: what was delivered before is no longer
+    a reason to skip them (the destination may not hold it), until one is accepted."""
+    unique = [g for g in dict.fromkeys(golden) if g]
+    now = utcnow()
+    for i in range(0, len(unique), 500):
+        session.execute(
+            update(DeliveryState)
+            .where(
+                DeliveryState.flow_id == flow_id,
+                DeliveryState.golden_id.in_(unique[i : i + 500]),
+            )
+            .values(failed_at=now)
+        )

@@ -120,7 +120,7 @@ def _old_store(paths: AppPaths, version: int, uid: str) -> None:
             (T0, str(crm), json.dumps({"secrets": {"api_key": "stored"}})),
         )
         cur.execute("INSERT INTO settings (\"key\", value) VALUES ('scheduler.paused', 'false')")
-        if version >= 2:  # the pre-entry contact index of v2..v7
+        if 2 <= version < 8:  # the pre-entry contact index of v2..v7
             cur.execute(
                 "INSERT INTO contact_index (system, external_id, email, phone) "
                 "VALUES ('dms-uid', 'C9', 'ann@example.com', '+13135550100')"
@@ -177,7 +177,7 @@ def test_upgrade_keeps_every_row_and_secret(
             projected = {tuple(row[i] for i in idx) for row in new_rows}
             assert rows <= projected, f"rows of {table} changed in the upgrade"
 
-        if old_version >= 2:  # contact_index (v2-v7) folded into record_index in v8
+        if 2 <= old_version < 8:  # contact_index (v2-v7) folded into record_index in v8
             with store.session() as s:
                 assert identity.find_contact(s, "dms-uid", email="ann@example.com", phone=None)
                 assert identity.find_contact(s, "dms-uid", email=None, phone="+13135550100") == "C9"

@@ -122,3 +122,31 @@ def test_business_key_lookups_use_the_partial_indexes_and_names_the_fts(paths: A
         tables = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master")}
         assert "contact_index" not in tables  # folded into record_index (v8)
     store.dispose()
+
+
+def test_v9_marks_delivered_records_waiting_in_the_retry_queue(tmp_path: Path) -> None:
+    """A store upgraded with a parked record that had been delivered before: the record
+    must not be skipped as unchanged by the next replay."""
+    db, backups = tmp_path / "rooftop.db", tmp_path / "backups"
+    migrate(db, backups, MIGRATIONS[:8])
+    con = sqlite3.connect(db)
+    con.executescript(
+        """
+        INSERT INTO flows (id, slug, name, schedule, ownership, created_at, updated_at)
+            VALUES (1, 'f', 'F', '{}', '{}', '2026-01-01', '2026-01-01');
+        INSERT INTO delivery_state (flow_id, golden_id, record_key, dest_id, payload_hash,
+            payload, delivered_at) VALUES
+            (1, 'g-parked', '606991', 'A1', 'h', '{}', '2026-01-01'),
+            (1, 'g-fine', '606992', 'A2', 'h', '{}', '2026-01-01');
+        INSERT INTO parked_records (flow_id, record_key, golden_id, source_payload, reason,
+            attempts, status, first_failed_at, last_failed_at) VALUES
+            (1, '606991', 'g-parked', '{}', 'no contact', 1, 'open', '2026-01-02', '2026-01-02');
+        """
+    )
+    con.commit()
+    con.close()
+    migrate(db, backups)
+    con = sqlite3.connect(db)
+    marked = dict(con.execute("SELECT record_key, failed_at IS NOT NULL FROM delivery_state"))
+    con.close()
+    assert marked == {"606991": 1, "606992": 0}

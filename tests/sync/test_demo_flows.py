@@ -13,7 +13,7 @@ from app.sandbox.generator import build_dataset
 from app.sandbox.servers import SandboxServers
 from app.store import Store
 from app.sync.engine import SyncEngine
-from tests.sync.test_flows_sandbox import export, patch_customer
+from tests.support.sandbox import export, patch_customer
 
 
 @pytest.fixture(scope="module")

@@ -132,6 +132,25 @@ def test_replay_selected_parked_record_links_to_the_original(
     assert "replay" in screen.runs_model.data(screen.runs_model.index(0, 1)).lower()
 
 
+def test_a_replay_the_destination_still_refuses_is_shown_as_an_error(  # type: ignore[no-untyped-def]
+    qtbot, logged: Store
+) -> None:
+    screen = _screen(qtbot, logged)
+    _select_key(screen, "C00002")
+    screen.replay_selected(confirm=False)  # the block list still refuses it
+    qtbot.waitUntil(lambda: "Not delivered" in screen.result_label.text(), timeout=10000)
+    assert "still failing and kept in the retry queue" in screen.result_label.text()
+    assert "1 delivered" not in screen.result_label.text()
+    from app.ui.theme import Status, status_colour
+
+    assert status_colour(Status.ERROR).name() in screen.result_label.styleSheet()
+    _settle(qtbot, screen)
+    queued = [r for r in screen.events_model.rows() if r.record_key == "C00002" and r.in_queue]
+    assert queued, "the record left the retry queue"
+    with logged.session() as s:
+        assert s.scalars(select(ParkedRecord)).one().status == "open"
+
+
 def test_personal_data_is_masked_and_reveal_is_audited(qtbot, logged: Store) -> None:  # type: ignore[no-untyped-def]
     plain = _screen(qtbot, logged)
     row = _keys(plain).index("C00002")
@@ -196,11 +215,11 @@ def test_edit_and_replay_needs_a_reason_and_is_audited(
         '"email": "ok2@example.com", "mobile_phone": "(313) 555-0002", '
         '"updated_at": "2026-01-01T00:00:02Z"}'
     )
-    messages: list[str] = []
-    dialog.replayed.connect(messages.append)
+    messages: list[tuple[str, bool]] = []
+    dialog.replayed.connect(lambda text, delivered: messages.append((text, delivered)))
     dialog.save_and_replay(confirm=False)
     qtbot.waitUntil(lambda: bool(messages), timeout=10000)
-    assert "delivered" in messages[0]
+    assert messages[0][1] and messages[0][0].endswith("edited payload: delivered.")
     assert any(r.get("email") == "ok2@example.com" for r in World.sink.values())
     with logged.session() as s:
         parked = s.scalars(select(ParkedRecord)).one()

@@ -46,7 +46,7 @@ def _pretty(payload: dict[str, Any] | None, reveal: bool, empty: str) -> str:
 
 
 class RecordTimelineDialog(QDialog):
-    replayed = Signal(str)
+    replayed = Signal(str, bool)  # message, everything delivered
 
     def __init__(
         self, store: Store, outcome_id: int, *, admin: bool = False, parent: QWidget | None = None
@@ -323,7 +323,7 @@ class RecordTimelineDialog(QDialog):
         self.queue_label.setText("Replaying…")
         run_in_background(
             lambda: replay_events(self.store, parked_attempts[-1:], triggered_by=current_os_user()),
-            on_success=lambda report: self._replayed(report.message()),
+            on_success=lambda report: self._replayed(report.message(), report.all_delivered),
             on_failure=self._replay_failed,
         )
 
@@ -338,10 +338,12 @@ class RecordTimelineDialog(QDialog):
         dialog.open()
         return dialog
 
-    def _replayed(self, message: str) -> None:
+    def _replayed(self, message: str, delivered: bool) -> None:
         self.replay_button.setEnabled(True)
-        self.replayed.emit(message)
+        self.replayed.emit(message, delivered)
         self.load()
+        if not delivered:  # the story says "still waiting"; say why the replay did not help
+            self.queue_label.setText(message)
 
     def _replay_failed(self, message: str) -> None:
         self.replay_button.setEnabled(True)

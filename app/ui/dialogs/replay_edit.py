@@ -28,7 +28,7 @@ from app.ui.workers import run_in_background
 
 
 class ReplayEditDialog(QDialog):
-    replayed = Signal(str)
+    replayed = Signal(str, bool)  # message, everything delivered
 
     def __init__(
         self, store: Store, target: EventRow | ParkedView, parent: QWidget | None = None
@@ -170,16 +170,11 @@ class ReplayEditDialog(QDialog):
             on_failure=self._failed_replay,
         )
 
-    def _done(self, summary) -> None:
-        delivered = (
-            summary.counts["created"] + summary.counts["updated"] + summary.counts["unchanged"]
-        )
-        message = (
-            f"Record {self.parked.record_key if self.parked else ''} replayed with the "
-            "edited payload: "
-            + ("delivered." if delivered else "still failing — see the new attempt's error.")
-        )
-        self.replayed.emit(message)
+    def _done(self, report) -> None:
+        key = self.parked.record_key if self.parked else ""
+        outcome = "delivered." if report.all_delivered else report.message()
+        message = f"Record {key} replayed with the edited payload: {outcome}"
+        self.replayed.emit(message, report.all_delivered)
         self.accept()
 
     def _failed_replay(self, message: str) -> None:

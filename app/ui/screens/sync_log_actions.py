@@ -59,7 +59,7 @@ class SyncLogActions:
             lambda: replay_events(
                 self.store, [e.id for e in events], triggered_by=current_os_user()
             ),
-            on_success=lambda report: self._after_replay(report.message()),
+            on_success=lambda report: self._after_replay(report.message(), report.all_delivered),
             on_failure=lambda msg: self._done(Status.ERROR, msg),
         )
 
@@ -74,8 +74,8 @@ class SyncLogActions:
         dialog.open()
         return dialog
 
-    def _after_replay(self: Any, message: str) -> None:
-        self._done(Status.OK, message)
+    def _after_replay(self: Any, message: str, delivered: bool = True) -> None:
+        self._done(Status.OK if delivered else Status.ERROR, message)
         self.status_message.emit(message)
         self._reload_runs()
         self._reload_events()
