@@ -59,6 +59,8 @@ def run(ctx: CliContext) -> int:
     )
     print(f"Starting the demo dealership ({args.customers:,} customers)…", flush=True)
     session.start()
+    if session.memory_reset is not None:
+        print(session.memory_reset.describe(), flush=True)
     ctx.demo = session
     try:
         if not args.headless:

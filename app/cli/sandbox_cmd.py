@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from app.cli.context import CliContext
-from app.sandbox.demo import DEMO_CUSTOMERS, DEMO_SEED, install_demo
+from app.sandbox.demo import DEMO_CUSTOMERS, DEMO_SEED, install_demo, reset_demo_memory
 
 
 def register(sub: Any) -> None:
@@ -74,6 +74,7 @@ def _serve(ctx: CliContext) -> int:
         for name, info in payload["servers"].items():
             print(f"  {name:<10} {info['url']}")
         if not args.no_profiles:
+            print(reset_demo_memory(ctx.store).describe())
             installed = install_demo(ctx.store, payload)
             print(f"Demo connections and flows are set up in {ctx.paths.data_dir}:")
             print("  " + ", ".join(installed.flows))

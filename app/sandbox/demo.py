@@ -1,15 +1,20 @@
 """Set up (or refresh) the demo dealership's connections and flows in a data folder,
-pointing at the simulated servers that are running right now."""
+pointing at the simulated servers that are running right now; and, as they start fresh,
+reset what the data folder remembered of them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import func, or_, select
+
 from app.sandbox.demo_flows import demo_flows
 from app.services.profiles import ProfileInfo, ProfileService
 from app.store import Store
 from app.store.errors import NotFoundError
+from app.store.models import ConnectionProfile, DeliveryState, Flow, FlowState, Link, Run
+from app.sync import history
 from app.sync.flows import FlowService
 
 DEMO_SEED = 42
@@ -64,6 +69,49 @@ def _profile_specs(
             {"api_key": mkt["credentials"]["api_key"]},
         ),
     ]
+
+
+@dataclass(frozen=True)
+class DemoMemoryReset:
+    """What the data folder remembered of simulated systems that now start fresh."""
+
+    flows: list[str]  # demo flows (and feeds) whose sync history was forgotten
+    links: int  # identity links of the demo systems dropped with it
+
+    def describe(self) -> str:
+        if not self.flows:
+            return "The simulated systems start fresh with generated data."
+        return (
+            "The simulated systems start fresh with generated data, so this data folder's "
+            f"memory of them was reset: the sync history, cursors, retry queue and "
+            f"{self.links:,} record links of {len(self.flows)} demo flow(s). The next runs "
+            "send everything again."
+        )
+
+
+def reset_demo_memory(store: Store) -> DemoMemoryReset:
+    """Forget what the demo flows delivered to the simulated systems, and those systems'
+    links: the servers keep nothing between starts, so remembered links and delivered
+    hashes would point at records that no longer exist (and skip-unchanged would hide
+    them). Connections and flows themselves stay."""
+    with store.session() as s:
+        demo = [p.id for p in s.scalars(select(ConnectionProfile).where(ConnectionProfile.is_demo))]
+        systems = list(s.scalars(select(ConnectionProfile.uid).where(ConnectionProfile.is_demo)))
+        flows = s.execute(
+            select(Flow.id, Flow.slug).where(
+                or_(Flow.source_profile_id.in_(demo), Flow.dest_profile_id.in_(demo))
+            )
+        ).all()
+        ids = [fid for fid, _slug in flows]
+        remembered = {
+            fid
+            for model in (Run, DeliveryState, FlowState)
+            for fid in s.scalars(select(model.flow_id).where(model.flow_id.in_(ids)).distinct())
+        }
+        links = s.scalar(select(func.count()).select_from(Link).where(Link.system.in_(systems)))
+        if remembered or links:
+            history.forget(s, ids, systems)
+        return DemoMemoryReset([slug for fid, slug in flows if fid in remembered], int(links or 0))
 
 
 def install_demo(store: Store, port_payload: dict[str, Any]) -> DemoInstall:

@@ -10,13 +10,19 @@ from pathlib import Path
 from app.feeds.publish import publish_all
 from app.feeds.realtime import RealtimeFeeds
 from app.paths import AppPaths
-from app.sandbox.demo import DEMO_CUSTOMERS, DEMO_SEED, DemoInstall, install_demo
+from app.sandbox.demo import (
+    DEMO_CUSTOMERS,
+    DEMO_SEED,
+    DemoInstall,
+    DemoMemoryReset,
+    install_demo,
+    reset_demo_memory,
+)
 from app.sandbox.demo_feeds import install_demo_feeds, start_demo_realtime
 from app.sandbox.generator import build_dataset
 from app.sandbox.servers import SandboxServers, write_port_file
 from app.services.profiles import ProfileService
 from app.store import Store
-from app.sync import history
 from app.sync.engine import RunSummary, SyncEngine
 from app.sync.progress import ProgressCallback
 
@@ -51,14 +57,19 @@ class DemoSession:
         self.servers: SandboxServers | None = None
         self.installed: DemoInstall | None = None
         self.realtime: RealtimeFeeds | None = None
+        self.memory_reset: DemoMemoryReset | None = None
 
     @property
     def port_file(self) -> Path:
         return self.paths.sandbox_dir / "servers.json"
 
     def start(self) -> DemoInstall:
-        """Start the simulated systems and point the demo connections at them."""
+        """Start the simulated systems and point the demo connections at them. The
+        systems start fresh, so the data folder's memory of them is reset first
+        (``memory_reset`` says what was forgotten)."""
         self.paths.sandbox_dir.mkdir(parents=True, exist_ok=True)
+        self.memory_reset = reset_demo_memory(self.store)
+        log.info("%s", self.memory_reset.describe())
         dataset = build_dataset(self.customers, self.seed)
         self.servers = SandboxServers(
             dataset, faults=self.faults, seed=self.seed, state_dir=self.paths.sandbox_dir
@@ -88,12 +99,6 @@ class DemoSession:
     def reset(self) -> DemoInstall:
         """Fresh demo data in every system and no sync history for the demo flows."""
         self.stop()
-        if self.installed is not None:
-            flows = SyncEngine(self.store).flows
-            ids = [flows.get(slug).id for slug in self.installed.flows]
-            systems = [p.uid for p in self.installed.profiles.values()]
-            with self.store.session() as s:
-                history.forget(s, ids, systems)
         return self.start()
 
     def run_all(
