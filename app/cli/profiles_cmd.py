@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from app.cli.context import CliContext
+from app.services.profile_transfer import export_profiles, import_profiles
 from app.services.profiles import ProfileService
 
 
@@ -80,13 +81,13 @@ def _export(ctx: CliContext) -> int:
     ids = None
     if ctx.args.name:
         ids = [service.get_by_name(n).id for n in ctx.args.name]
-    count = service.export(ctx.args.file, ids)
+    count = export_profiles(service, ctx.args.file, ids)
     print(f"Exported {count} profile(s) to {ctx.args.file} (secrets as keyring references only).")
     return 0
 
 
 def _import(ctx: CliContext) -> int:
-    report = ProfileService(ctx.store).import_file(ctx.args.file, replace=ctx.args.replace)
+    report = import_profiles(ProfileService(ctx.store), ctx.args.file, replace=ctx.args.replace)
     for label, names in (
         ("Created", report.created),
         ("Replaced", report.replaced),

@@ -33,6 +33,15 @@ class ConfigField:
     minimum: int | None = None
     maximum: int | None = None
     placeholder: str = ""
+    # Does this setting say where the profile's secrets are sent? None: web addresses and
+    # host/port settings do. A stored secret never follows such a change unasked.
+    address: bool | None = None
+
+    @property
+    def is_address(self) -> bool:
+        if self.address is not None:
+            return self.address
+        return self.type is FieldType.URL or self.name.endswith(("_host", "_port"))
 
     def validate(self, value: Any) -> str | None:
         """Return a readable problem with ``value``, or None if it is acceptable."""
@@ -114,6 +123,25 @@ class Connector(ABC):
             if problem:
                 problems[f.name] = problem
         return problems
+
+    @classmethod
+    def address_changes(cls, before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+        """Labels of the settings that say where secrets go and differ between two sets
+        of settings (compared as the profile would store them)."""
+        changed = []
+        for f in cls.fields:
+            if f.secret or not f.is_address:
+                continue
+            try:
+                old, new = (
+                    f.coerce(before.get(f.name, f.default)),
+                    f.coerce(after.get(f.name, f.default)),
+                )
+            except (TypeError, ValueError):
+                old, new = before.get(f.name), after.get(f.name)
+            if old != new:
+                changed.append(f.label)
+        return changed
 
     @abstractmethod
     def check(self) -> CheckResult:

@@ -57,6 +57,7 @@ class HttpApiConnector(Connector):
             FieldType.BOOLEAN,
             default=True,
             help="Turn off only for a test server with a self-signed certificate.",
+            address=True,  # off, anyone on the way could read the key
         ),
     )
 

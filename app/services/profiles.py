@@ -2,30 +2,25 @@
 
 from __future__ import annotations
 
-import json
-import os
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app import __version__, secrets
+from app import secrets
 from app.connectors.base import CheckResult, Connector
 from app.connectors.errors import ConnectorError
 from app.connectors.registry import get_kind
 from app.services import audit
-from app.services.errors import ImportFileError, ValidationError
+from app.services.errors import ValidationError
 from app.store import Store
 from app.store.errors import DuplicateNameError, NotFoundError
-from app.store.models import ConnectionProfile, utcnow
-
-EXPORT_FORMAT = "rooftop-sync/profiles"
-EXPORT_VERSION = 1
+from app.store.models import ConnectionProfile, Flow, utcnow
 
 
 @dataclass(frozen=True)
@@ -46,14 +41,6 @@ class ProfileInfo:
     last_test_ok: bool | None
     last_test_message: str | None
     last_used_at: datetime | None
-
-
-@dataclass
-class ImportReport:
-    created: list[str] = field(default_factory=list)
-    replaced: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
 
 
 def _owner(uid: str) -> str:
@@ -97,8 +84,28 @@ def _snapshot(row: ConnectionProfile, changed_secrets: Iterable[str] = ()) -> di
     }
 
 
+@contextmanager
+def _secrets_swapped(owner: str, given: dict[str, str], cleared: Iterable[str]) -> Iterator[None]:
+    """Write ``given`` and delete ``cleared`` in the keyring; if that or the block fails,
+    put back what was there before."""
+    previous = {n: secrets.get_secret(owner, n) for n in [*given, *cleared]}
+    try:
+        for field_name, value in given.items():
+            secrets.set_secret(owner, field_name, value)
+        for field_name in cleared:
+            secrets.delete_secret(owner, field_name)
+        yield
+    except BaseException:
+        for field_name, old in previous.items():
+            if old is None:
+                secrets.delete_secret(owner, field_name)
+            else:
+                secrets.set_secret(owner, field_name, old)
+        raise
+
+
 class ProfileService:
-    """Create, edit, test, export and import connection profiles."""
+    """Create, edit, test and delete connection profiles (files: ``profile_transfer``)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -194,26 +201,51 @@ class ProfileService:
         name: str | None = None,
         settings: dict[str, Any] | None = None,
         secret_values: dict[str, str | None] | None = None,
+        kind: str | None = None,
+        require_secrets: bool = True,
     ) -> ProfileInfo:
         """Change a profile. In ``secret_values`` a value replaces the secret, None deletes
-        it, and a field that is absent keeps its stored secret."""
+        it, and a field that is absent keeps its stored secret — unless the settings now
+        send it somewhere else (another address, host, port or TLS setting): then every
+        stored secret must be given again or cleared (a ``ValidationError`` says which).
+
+        Everything is validated before anything changes; the row changes in one
+        transaction and the keyring is put back if that transaction fails. ``kind``
+        changes the kind (an import's replace); a profile a flow uses keeps its kind.
+        ``require_secrets=False`` lets an import leave a required secret to enter later."""
         secret_values = secret_values or {}
         with self.store.session() as s:
             row = self._row(s, profile_id)
-            cls = get_kind(row.kind)
-            stored = set(row.secret_fields or ())
-            kept = {n for n in stored if n not in secret_values}
+            new_kind = kind or row.kind
+            cls = get_kind(new_kind)
             new_name = row.name if name is None else name
             new_settings = dict(row.settings) if settings is None else settings
+            stored = set(row.secret_fields or ()) & set(cls.secret_field_names())
+            moved = cls.address_changes(row.settings or {}, new_settings)
+            if new_kind != row.kind:
+                self._refuse_kind_change_in_use(s, row)
+                moved = moved or ["kind"]
+            kept = {n for n in stored if n not in secret_values}
+            if moved and kept:
+                raise ValidationError(
+                    "The connection's address changed, so its stored secrets must be "
+                    "entered again.",
+                    {
+                        n: f"{cls.field(n).label}: the {', '.join(moved)} changed — enter it "
+                        "again (a stored secret is never sent to a new address)."
+                        for n in sorted(kept)
+                    },
+                )
             to_set = {k: v for k, v in secret_values.items() if v}
-            clean, given = self._prepare(cls, new_name, new_settings, to_set, already=kept)
+            already = kept if require_secrets else set(cls.secret_field_names())
+            clean, given = self._prepare(cls, new_name, new_settings, to_set, already=already)
             before = _snapshot(row)
-            cleared = [k for k, v in secret_values.items() if not v and k in stored]
-            for field_name, value in given.items():
-                secrets.set_secret(_owner(row.uid), field_name, value)
-            for field_name in cleared:
-                secrets.delete_secret(_owner(row.uid), field_name)
+            obsolete = set(row.secret_fields or ()) - set(cls.secret_field_names())
+            cleared = [k for k, v in secret_values.items() if not v and k in stored] + sorted(
+                obsolete
+            )
             row.name = new_name.strip()
+            row.kind = new_kind
             row.settings = clean
             row.secret_fields = sorted(kept | set(given))
             row.updated_at = utcnow()
@@ -233,7 +265,38 @@ class ProfileService:
                 before=before,
                 after=_snapshot(row, given),
             )
+            # Last, so a refused row change leaves the keyring as it was; a keyring that
+            # refuses rolls the row back and gets the secrets it already took back.
+            with _secrets_swapped(_owner(row.uid), given, cleared):
+                s.commit()
             return _info(row)
+
+    @staticmethod
+    def _refuse_kind_change_in_use(session: Any, row: ConnectionProfile) -> None:
+        used = session.scalars(
+            select(Flow.name).where(
+                (Flow.source_profile_id == row.id) | (Flow.dest_profile_id == row.id)
+            )
+        ).all()
+        if used:
+            raise ValidationError(
+                f"'{row.name}' is used by {', '.join(sorted(used))}; its kind cannot change. "
+                "Delete or change those flows first, or import it under another name."
+            )
+
+    def secrets_to_reenter(self, profile_id: int, settings: dict[str, Any]) -> dict[str, str]:
+        """For an editor: stored secrets that must be typed again if the profile is saved
+        with ``settings`` (field name -> why), because they would go somewhere new."""
+        info = self.get(profile_id)
+        cls = get_kind(info.kind)
+        moved = cls.address_changes(info.settings, settings)
+        if not moved:
+            return {}
+        return {
+            n: f"The {', '.join(moved)} changed: enter the {cls.field(n).label} again "
+            "(a stored secret is never sent to a new address)."
+            for n in sorted(info.secrets_set & set(cls.secret_field_names()))
+        }
 
     def duplicate(self, profile_id: int, new_name: str | None = None) -> ProfileInfo:
         """Copy a profile under a new name, secrets included (copied inside the keyring)."""
@@ -301,123 +364,6 @@ class ProfileService:
             return connector.check()
         finally:
             connector.close()
-
-    # --- export / import -----------------------------------------------------------
-    def export(self, path: Path, profile_ids: Iterable[int] | None = None) -> int:
-        """Write profiles to a JSON file. Secrets appear only as ``keyring:`` references."""
-        wanted = set(profile_ids) if profile_ids is not None else None
-        profiles = [p for p in self.list() if wanted is None or p.id in wanted]
-        document = {
-            "format": EXPORT_FORMAT,
-            "version": EXPORT_VERSION,
-            "app_version": __version__,
-            "exported_at": utcnow().isoformat(),
-            "exported_by": audit.current_os_user(),
-            "profiles": [
-                {
-                    "uid": p.uid,
-                    "name": p.name,
-                    "kind": p.kind,
-                    "settings": p.settings,
-                    "secrets": {
-                        n: secrets.reference(_owner(p.uid), n) for n in sorted(p.secrets_set)
-                    },
-                }
-                for p in profiles
-            ],
-        }
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)
-        with self.store.session() as s:
-            audit.record(
-                s,
-                "export",
-                "connection_profile",
-                object_name=str(path),
-                extra={"profiles": [p.name for p in profiles]},
-            )
-        return len(profiles)
-
-    def import_file(self, path: Path, *, replace: bool = False) -> ImportReport:
-        """Read a profiles file. Secret values found in it go into the keyring; references
-        are resolved from this machine's keyring when they can be."""
-        try:
-            document = json.loads(path.read_text(encoding="utf-8-sig"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ImportFileError(f"Cannot read {path}: {exc}") from exc
-        if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
-            raise ImportFileError(
-                f"{path.name} is not a Rooftop Sync profiles export.",
-                hint=f'Expected "format": "{EXPORT_FORMAT}".',
-            )
-        entries = document.get("profiles")
-        if not isinstance(entries, list):
-            raise ImportFileError(f"{path.name} has no list of profiles.")
-        report = ImportReport()
-        existing = {p.name: p for p in self.list()}
-        for index, entry in enumerate(entries, start=1):
-            try:
-                self._import_one(entry, existing, replace, report)
-            except (ValidationError, ImportFileError, DuplicateNameError, ConnectorError) as exc:
-                label = entry.get("name") if isinstance(entry, dict) else f"entry {index}"
-                report.warnings.append(f"{label}: not imported — {exc}")
-        return report
-
-    def _import_one(
-        self,
-        entry: Any,
-        existing: dict[str, ProfileInfo],
-        replace: bool,
-        report: ImportReport,
-    ) -> None:
-        if not isinstance(entry, dict) or not entry.get("name") or not entry.get("kind"):
-            raise ImportFileError("each profile needs a name and a kind")
-        name, kind = str(entry["name"]).strip(), str(entry["kind"])
-        cls = get_kind(kind)
-        settings = dict(entry.get("settings") or {})
-        raw_secrets = dict(entry.get("secrets") or {})
-        # A hand-written file may put a secret among the settings: it still goes to the keyring.
-        for secret_name in cls.secret_field_names():
-            if secret_name in settings:
-                raw_secrets.setdefault(secret_name, settings.pop(secret_name))
-        values: dict[str, str] = {}
-        for secret_name, value in raw_secrets.items():
-            if secret_name not in cls.secret_field_names() or value in (None, ""):
-                continue
-            if secrets.is_reference(value):
-                resolved = self._resolve_reference(str(value))
-                if resolved is None:
-                    report.warnings.append(
-                        f"{name}: the secret '{secret_name}' is not in this computer's "
-                        "keyring; enter it in the profile editor."
-                    )
-                    continue
-                values[secret_name] = resolved
-            else:
-                values[secret_name] = str(value)
-        old = existing.get(name)
-        if old is not None and not replace:
-            report.skipped.append(name)
-            return
-        if old is not None and old.kind == kind:
-            self.update(old.id, settings=settings, secret_values=dict(values))
-            report.replaced.append(name)
-            return
-        if old is not None:
-            self.delete(old.id)
-        # Imported profiles may still lack a secret that was not in the file.
-        self.create(name, kind, settings, values, action="import", require_secrets=False)
-        (report.replaced if old is not None else report.created).append(name)
-
-    @staticmethod
-    def _resolve_reference(ref: str) -> str | None:
-        body = ref[len(secrets.REFERENCE_PREFIX) :]
-        service, _, rest = body.partition("/")
-        owner, _, field_name = rest.rpartition("/")
-        if service != secrets.SERVICE or not owner or not field_name:
-            return None
-        return secrets.get_secret(owner, field_name)
 
     # --- helpers -------------------------------------------------------------------
     @staticmethod

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from app import APP_NAME, __version__
 from app.errors import RooftopError
 from app.services import retention
+from app.services.profile_transfer import export_profiles, import_profiles
 from app.store.log_queries import EventFilter
 from app.ui.alert_settings import AlertSettingsWidget
 from app.ui.context import UiContext
@@ -310,7 +311,7 @@ class MainWindow(QMainWindow):
         if not name:
             return
         try:
-            report = self.ctx.profiles.import_file(Path(name))
+            report = import_profiles(self.ctx.profiles, Path(name))
         except RooftopError as exc:
             QMessageBox.warning(self, "Import connections", str(exc))
             return
@@ -334,7 +335,7 @@ class MainWindow(QMainWindow):
         )
         if not name:
             return
-        count = self.ctx.profiles.export(Path(name))
+        count = export_profiles(self.ctx.profiles, Path(name))
         self.statusBar().showMessage(
             f"Exported {count} connection(s) to {name}. Passwords and keys are not in the file.",
             10000,

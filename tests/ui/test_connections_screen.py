@@ -134,3 +134,33 @@ def test_duplicate_button_copies_the_profile(qtbot, window: MainWindow) -> None:
     qtbot.waitUntil(lambda: screen.model.rowCount() == 2, timeout=10000)
     copy = window.ctx.profiles.get_by_name("CRM (copy)")
     assert window.ctx.profiles.secrets_for(copy.id) == {"api_key": "k-0001"}
+
+
+def test_a_new_address_asks_for_the_secret_again(  # type: ignore[no-untyped-def]
+    qtbot, window: MainWindow, fake_api: FakeApi
+) -> None:
+    """Editing the URL of a saved connection: the stored key must be typed again before
+    it can be tested or saved, so it never goes to an address nobody typed it for."""
+    profile = window.ctx.profiles.create(
+        "CRM", "http_api", {"base_url": "https://crm.example.com"}, {"api_key": "stored-k-1"}
+    )
+    window.connections.reload()
+    window.connections.select(profile.id)
+    dialog = window.connections.edit_selected()
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    assert _save_button(dialog).isEnabled()
+    _line(dialog, "base_url").setText(fake_api.url)
+    assert not _save_button(dialog).isEnabled() and not dialog.test_button.isEnabled()
+    assert "Base URL changed: enter the API key again" in dialog._errors["api_key"].text()
+    dialog._test()  # even if called: the stored key is not sent to the new address
+    qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=10000)
+    assert all(r.get("X-API-Key") != "stored-k-1" for r in fake_api.requests)
+    _line(dialog, "base_url").setText("https://crm.example.com")  # back: nothing to re-enter
+    assert _save_button(dialog).isEnabled()
+    _line(dialog, "base_url").setText(fake_api.url)
+    qtbot.keyClicks(_line(dialog, "api_key"), fake_api.api_key)
+    assert _save_button(dialog).isEnabled()
+    qtbot.mouseClick(_save_button(dialog), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10000)
+    assert secrets.get_secret(f"profile/{profile.uid}", "api_key") == fake_api.api_key

@@ -19,6 +19,9 @@ from PySide6.QtWidgets import (
 from app.connectors.base import ConfigField, FieldType
 from app.ui.icons import icon
 
+_KEEP_STORED = "Stored in the keyring — leave empty to keep it"
+_TYPE_AGAIN = "Type it again: the address changed"
+
 
 class FieldInput(QWidget):
     """Wraps the right Qt widget for a ``ConfigField``; emits ``changed`` on every edit."""
@@ -28,6 +31,7 @@ class FieldInput(QWidget):
     def __init__(self, spec: ConfigField, *, secret_stored: bool = False) -> None:
         super().__init__()
         self.spec = spec
+        self.secret_stored = secret_stored
         self.setObjectName(f"field_{spec.name}")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -58,7 +62,7 @@ class FieldInput(QWidget):
             if spec.secret:
                 line.setEchoMode(QLineEdit.EchoMode.Password)
                 if secret_stored:
-                    line.setPlaceholderText("Stored in the keyring — leave empty to keep it")
+                    line.setPlaceholderText(_KEEP_STORED)
                 reveal = line.addAction(
                     icon("mdi6.eye-outline"), QLineEdit.ActionPosition.TrailingPosition
                 )
@@ -73,6 +77,11 @@ class FieldInput(QWidget):
             layout.addWidget(browse)
         self.editor.setToolTip(spec.help)
         self.setFocusProxy(self.editor)
+
+    def set_stored_secret_usable(self, usable: bool) -> None:
+        """Say in the empty secret field whether leaving it empty keeps the stored value."""
+        if self.spec.secret and isinstance(self.editor, QLineEdit) and self.secret_stored:
+            self.editor.setPlaceholderText(_KEEP_STORED if usable else _TYPE_AGAIN)
 
     @staticmethod
     def _toggle_echo(line: QLineEdit) -> None:

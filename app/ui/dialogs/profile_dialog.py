@@ -173,11 +173,30 @@ class ProfileDialog(QDialog):
                 settings[name] = value
         return settings, typed
 
+    def reenter(self, settings: dict[str, Any]) -> dict[str, str]:
+        """Stored secrets that must be typed again because the settings now send them
+        somewhere else (field name -> why)."""
+        if self.profile is None:
+            return {}
+        cls = self.kind_class()
+        moved = cls.address_changes(self.profile.settings, settings)
+        if not moved:
+            return {}
+        return {
+            n: f"The {', '.join(moved)} changed: enter the {cls.field(n).label} again "
+            "(a stored secret is never sent to a new address)."
+            for n in sorted(self.profile.secrets_set & set(cls.secret_field_names()))
+        }
+
     def problems(self) -> dict[str, str]:
         settings, typed = self.values()
         stored = self.profile.secrets_set if self.profile else frozenset()
-        check = {**{n: "stored" for n in stored}, **typed}
+        reenter = {n: why for n, why in self.reenter(settings).items() if n not in typed}
+        check = {**{n: "stored" for n in stored if n not in reenter}, **typed}
         found = self.kind_class().validate(settings, check)
+        found.update(reenter)
+        for n, field_input in self._inputs.items():
+            field_input.set_stored_secret_usable(n not in reenter)
         name = self.name_edit.text().strip()
         if not name:
             found["name"] = "Name is required."
@@ -199,7 +218,7 @@ class ProfileDialog(QDialog):
     # --- test --------------------------------------------------------------------------
     def _test(self) -> None:
         settings, typed = self.values()
-        if self.profile:
+        if self.profile and not self.reenter(settings):  # never to a new address
             stored = self.service.secrets_for(self.profile.id)
             typed = {**stored, **typed}
         self._show_test(Status.RUNNING, "Testing the connection…")
