@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 from sqlalchemy.orm import Session
@@ -21,10 +21,8 @@ from app.sync import identity, run_log, search, state
 from app.sync.hashing import idempotency_key
 from app.sync.pipeline import SendFailed, StoreJob
 from app.sync.planner import PlanItem, plan_record
+from app.sync.run_context import RunContext
 from app.sync.run_log import Outcome, OutcomeStatus
-
-if TYPE_CHECKING:
-    from app.sync.engine import SyncEngine, _Context
 
 _MAX_RECORD_RETRIES = 3
 _COUNT_OF = {
@@ -42,7 +40,7 @@ class _Item:
     source: dict[str, Any]
     note: str | None = None
 
-    def outcome(self, ctx: _Context, status: str, **kw: Any) -> Outcome:
+    def outcome(self, ctx: RunContext, status: str, **kw: Any) -> Outcome:
         p = self.plan
         fields: dict[str, Any] = {
             "dest_id": p.dest_id,
@@ -65,7 +63,7 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _pre_entry_match(
-    session: Session, ctx: _Context, options: dict[str, Any], payload: dict[str, Any]
+    session: Session, ctx: RunContext, options: dict[str, Any], payload: dict[str, Any]
 ) -> str | None:
     """Exact e-mail or phone match against customers already known in the destination,
     so a lead from an existing customer is linked to them instead of creating a new one."""
@@ -80,7 +78,7 @@ def _pre_entry_match(
 
 
 def _resolve_references(
-    session: Session, ctx: _Context, df: pd.DataFrame
+    session: Session, ctx: RunContext, df: pd.DataFrame
 ) -> dict[str, dict[str, str]]:
     """For each reference target field, source value -> the destination's id of the
     record it points to (e.g. an RO's DMS customer number -> that customer's CRM id)."""
@@ -96,7 +94,7 @@ def _resolve_references(
 
 
 def _apply_references(
-    ctx: _Context,
+    ctx: RunContext,
     resolved: dict[str, dict[str, str]],
     source: dict[str, Any],
     payload: dict[str, Any],
@@ -116,7 +114,7 @@ def _apply_references(
     return payload, problems
 
 
-def _park_rejects(ctx: _Context) -> tuple[list[Parked], list[Outcome]]:
+def _park_rejects(ctx: RunContext) -> tuple[list[Parked], list[Outcome]]:
     """Rows a file extract could not parse are parked with file, line and reason."""
     parked: list[Parked] = []
     outcomes: list[Outcome] = []
@@ -137,7 +135,8 @@ def _park_rejects(ctx: _Context) -> tuple[list[Parked], list[Outcome]]:
     return parked, outcomes
 
 
-def process_chunk(engine: SyncEngine, ctx: _Context, df: pd.DataFrame) -> None:
+def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
+    """Map, plan and queue the delivery of one chunk of source records."""
     flow = ctx.flow
     src_spec, dst_spec = ctx.source.spec, ctx.dest.spec
     key_col = src_spec.primary_key
@@ -161,7 +160,7 @@ def process_chunk(engine: SyncEngine, ctx: _Context, df: pd.DataFrame) -> None:
 
     # This thread only reads the store; every write goes through the delivery worker, in
     # order, so SQLite never has two writers waiting on each other.
-    with engine.store.session() as s:
+    with ctx.store_session() as s:
         golden = identity.golden_ids(s, src_spec.entity, ctx.source_system, keys, create=False)
         new_links: list[tuple[str, str]] = []
         if not ctx.dry_run:
@@ -227,15 +226,15 @@ def process_chunk(engine: SyncEngine, ctx: _Context, df: pd.DataFrame) -> None:
     ctx.add("skipped", len(skipped))
     outcomes += [i.outcome(ctx, OutcomeStatus.UNCHANGED, sent_payload=None) for i in skipped]
     ctx.submit_store(partial(_record_unsent, ctx, to_park, conflicts, outcomes))
-    engine.emit(ctx, "delivering")
+    ctx.emit("delivering")
     pending = [i for i in items if i.plan.action != "skip"]
     for start in range(0, len(pending), dst_spec.max_batch):
         batch = pending[start : start + dst_spec.max_batch]
-        ctx.submit(partial(_deliver, engine, ctx, batch))
+        ctx.submit(partial(_deliver, ctx, batch))
 
 
 def _index_chunk(
-    ctx: _Context,
+    ctx: RunContext,
     df: pd.DataFrame,
     golden: dict[str, str],
     new_links: list[tuple[str, str]],
@@ -249,7 +248,7 @@ def _index_chunk(
 
 
 def _record_unsent(
-    ctx: _Context,
+    ctx: RunContext,
     to_park: list[Parked],
     conflicts: list[tuple[str, str, str, str | None, str | None, str]],
     outcomes: list[Outcome],
@@ -267,7 +266,7 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _write_with_retries(ctx: _Context, batch: Sequence[_Item]) -> list[WriteResult]:
+def _write_with_retries(ctx: RunContext, batch: Sequence[_Item]) -> list[WriteResult]:
     """Write a batch; records the destination reports as transiently failed are sent
     again on their own (a partial batch failure) a few times before giving up on them."""
     records = [
@@ -291,7 +290,7 @@ def _write_with_retries(ctx: _Context, batch: Sequence[_Item]) -> list[WriteResu
     return results
 
 
-def _deliver(engine: SyncEngine, ctx: _Context, batch: Sequence[_Item]) -> StoreJob:
+def _deliver(ctx: RunContext, batch: Sequence[_Item]) -> StoreJob:
     """Send a batch (on the sender thread); return the store work for its results."""
     started = utcnow()
     t0 = time.perf_counter()
@@ -302,10 +301,10 @@ def _deliver(engine: SyncEngine, ctx: _Context, batch: Sequence[_Item]) -> Store
         ctx.add("failed", len(batch))
         raise SendFailed(exc, partial(_record_failed, ctx, batch, started)) from exc
     ms = int((time.perf_counter() - t0) * 1000 / max(1, len(batch)))
-    return partial(_record_results, engine, ctx, batch, results, started, ms)
+    return partial(_record_results, ctx, batch, results, started, ms)
 
 
-def _record_failed(ctx: _Context, batch: Sequence[_Item], started: datetime, s: Session) -> None:
+def _record_failed(ctx: RunContext, batch: Sequence[_Item], started: datetime, s: Session) -> None:
     reason = "the destination could not be reached; it will be sent again on the next run"
     outcomes = [
         i.outcome(ctx, OutcomeStatus.FAILED, error=reason, started_at=started) for i in batch
@@ -315,8 +314,7 @@ def _record_failed(ctx: _Context, batch: Sequence[_Item], started: datetime, s: 
 
 
 def _record_results(
-    engine: SyncEngine,
-    ctx: _Context,
+    ctx: RunContext,
     batch: Sequence[_Item],
     results: Sequence[WriteResult],
     started: datetime,
@@ -361,4 +359,4 @@ def _record_results(
     if ctx.may_have_parked(s):
         run_log.resolve_parked(s, flow.id, [k for _g, k, _d, _h, _p in delivered])
     run_log.write_outcomes(s, ctx.run_id, flow.id, outcomes)
-    engine.emit(ctx, "delivering")
+    ctx.emit("delivering")

@@ -4,10 +4,8 @@ outcomes -> advance the cursor only past what the destination acknowledged."""
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -24,13 +22,15 @@ from app.services.profiles import ProfileService
 from app.store import Store
 from app.store.models import ParkedRecord, RecordOutcome
 from app.sync import run_log, state
+from app.sync.chunk import process_chunk
 from app.sync.errors import RunCancelledError, SyncError
 from app.sync.flows import FlowInfo, FlowService
 from app.sync.locks import flow_lock
-from app.sync.pipeline import DeliveryPipeline, SendFailed, SendJob, StoreJob
+from app.sync.pipeline import DeliveryPipeline
 from app.sync.planner import PlanItem
 from app.sync.prefetch import prefetch
 from app.sync.progress import CancelToken, Progress, ProgressCallback
+from app.sync.run_context import RunContext
 
 log = logging.getLogger(__name__)
 CHUNK_ROWS = 2000
@@ -51,61 +51,6 @@ class RunSummary:
         if self.status in ("succeeded", "dry_run"):
             return 0
         return 1 if self.status == "completed_with_errors" else 2
-
-
-@dataclass
-class _Context:
-    flow: FlowInfo
-    run_id: int
-    source: Stream
-    dest: Stream
-    source_system: str
-    dest_system: str
-    dry_run: bool
-    force: bool
-    counts: dict[str, int]
-    progress: Progress
-    store_session: Callable[[], AbstractContextManager[Session]]
-    replay_of: dict[str, int] = field(default_factory=dict)
-    plan: list[PlanItem] = field(default_factory=list)
-    assigned: dict[str, str] = field(default_factory=dict)  # new golden ids of this run
-    pipeline: DeliveryPipeline | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _had_parked: bool | None = None
-
-    def may_have_parked(self, session: Session) -> bool:
-        """Could a delivered record close a retry-queue entry? (Asked per batch; the
-        queue is looked at once per run, and this run's own parking counts too.)"""
-        if self._had_parked is None:
-            self._had_parked = run_log.has_open_parked(session, self.flow.id)
-        return self._had_parked or self.counts["parked"] > 0
-
-    def add(self, key: str, n: int = 1) -> None:
-        """Count from either thread (the reader's or the delivery worker's)."""
-        with self._lock:
-            self.counts[key] += n
-
-    def submit(self, job: SendJob) -> None:
-        """Hand a send job to the pipeline, or run it (and its store work) now when
-        there is none."""
-        if self.pipeline is not None:
-            self.pipeline.submit(job)
-            return
-        try:
-            after = job()
-        except SendFailed as failed:
-            self.submit_store(failed.record)
-            raise failed.error from None
-        if after is not None:
-            self.submit_store(after)
-
-    def submit_store(self, job: StoreJob) -> None:
-        """Hand store work to the pipeline (in order with the sends), or run it now."""
-        if self.pipeline is not None:
-            self.pipeline.submit_store(job)
-            return
-        with self.store_session() as s:
-            job(s)
 
 
 def _coalesced(pages: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
@@ -259,7 +204,7 @@ class SyncEngine:
             ("read", "created", "updated", "unchanged", "skipped", "failed", "parked", "conflicts"),
             0,
         )
-        ctx = _Context(
+        ctx = RunContext(
             flow,
             run_id,
             _stream(src_conn, flow.source_stream, "source"),
@@ -271,6 +216,7 @@ class SyncEngine:
             counts=counts,
             progress=Progress(flow.name),
             store_session=self.store.session,
+            on_progress=self.on_progress,
         )
         try:  # schema-drift snapshots (issue 5); taking one must never fail the run
             ctx.source = schema_drift.watch(self.store, flow, ctx.source, ctx.dest)
@@ -322,13 +268,13 @@ class SyncEngine:
                 )
                 if status in ("succeeded", "completed_with_errors"):
                     state.mark_success(s, flow.id)
-            self.emit(ctx, "done")
+            ctx.emit("done")
         return RunSummary(
             run_id, flow.slug, status, counts, error, time.monotonic() - started, ctx.plan
         )
 
     def _checkpoint(
-        self, ctx: _Context, cursor: str, checkpoints: list[str | None], s: Session
+        self, ctx: RunContext, cursor: str, checkpoints: list[str | None], s: Session
     ) -> None:
         """Runs on the store writer after (or in the same transaction as) the store work
         of every batch before it."""
@@ -341,7 +287,7 @@ class SyncEngine:
 
     def _chunks(
         self,
-        ctx: _Context,
+        ctx: RunContext,
         cursor: str | None,
         keys: Sequence[str] | None,
         parked_ids: Sequence[int] | None,
@@ -354,7 +300,7 @@ class SyncEngine:
             yield ctx.source.fetch(list(keys)), None
             return
         cursor_field = ctx.source.spec.cursor_field
-        self.emit(ctx, "reading")
+        ctx.emit("reading")
         for df in prefetch(_coalesced(ctx.source.read(cursor)), depth=2):
             top = None
             if cursor_field and cursor_field in df.columns and len(df):
@@ -388,22 +334,5 @@ class SyncEngine:
             return frame, {k: int(v) for k, v in originals.items()}
 
     # --- one chunk ---------------------------------------------------------------------
-    def _process_chunk(self, ctx: _Context, df: pd.DataFrame) -> None:
-        from app.sync.chunk import process_chunk
-
-        process_chunk(self, ctx, df)
-
-    def emit(self, ctx: _Context, phase: str) -> None:
-        p = ctx.progress
-        p.phase = phase
-        c = ctx.counts
-        p.read, p.created, p.updated, p.unchanged = (
-            c["read"],
-            c["created"],
-            c["updated"],
-            c["unchanged"],
-        )
-        p.failed, p.parked = c["failed"], c["parked"]
-        p.done = p.created + p.updated + p.unchanged + p.failed + p.parked
-        if self.on_progress:
-            self.on_progress(p)
+    def _process_chunk(self, ctx: RunContext, df: pd.DataFrame) -> None:
+        process_chunk(ctx, df)
