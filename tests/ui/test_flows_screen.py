@@ -23,7 +23,6 @@ from app.ui.context import UiContext
 from app.ui.dialogs.schedule_dialog import PRESETS
 from app.ui.manager_mode import AccessController, ManagerModeWidget
 from app.ui.screens.flows import FlowsScreen
-from tests.scheduling.conftest import apply_pending_schema
 from tests.sync.conftest import CUSTOMER_MAPPING, customer
 from tests.sync.memory_connector import World
 
@@ -53,11 +52,6 @@ def mem_flow(store: Store, mem_world: type[World]) -> str:
         )
     )
     return "customers-test"
-
-
-@pytest.fixture(autouse=True)
-def _schema(store: Store) -> None:
-    apply_pending_schema(store)
 
 
 @pytest.fixture
