@@ -12,8 +12,8 @@ import signal
 import threading
 from typing import Any
 
+from app.alerts.monitor import AlertMonitor
 from app.cli.context import CliContext
-from app.scheduling.alerts import AlertMonitor
 from app.scheduling.schedule import Schedule
 from app.scheduling.scheduler import FlowScheduler
 from app.sync.engine import RunSummary

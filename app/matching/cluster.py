@@ -5,11 +5,16 @@ no name). Inside each component of three or more records every pair is checked; 
 two members are clearly different people (household names, different birth dates), the
 component is rebuilt greedily from its strongest links, refusing any union that would
 put such a pair together.
+
+The duplicate queue's candidates are clusters too: components of the auto-link and
+review pairs left after the pairs an admin marked "not a duplicate" (``kept_rows``,
+``candidate_clusters``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -99,3 +104,67 @@ def guarded_clusters(
         label[list(g)] = low
         del root
     return label, len(split_labels)
+
+
+@dataclass(frozen=True)
+class CandidateCluster:
+    """One duplicate candidate: the records its kept pairs join, and how sure it is."""
+
+    records: list[int]  # record indices, ascending
+    pairs: list[int]  # rows of the scored pairs, in pair order
+    kept: list[int]  # each pair's position in the kept rows (indexes per-kept-pair data)
+    band: str  # "review" when any pair is in the review band, else "auto"
+    score: float
+    best: int  # position in ``pairs`` of the pair that sets ``score``
+
+
+def kept_rows(
+    bands: npt.NDArray[np.int8],
+    a: I64,
+    b: I64,
+    keys: Sequence[str],
+    decided: Collection[tuple[str, str]],
+) -> I64:
+    """Rows of the auto-link and review pairs, less those ``decided`` (pairs of record
+    ``keys``, in either order) an admin marked not a duplicate."""
+    keep = bands >= 1
+    if decided:
+        pair_keys = [(keys[i], keys[j]) for i, j in zip(a.tolist(), b.tolist(), strict=True)]
+        not_dup = np.array([p in decided or (p[1], p[0]) in decided for p in pair_keys], dtype=bool)
+        keep &= ~not_dup
+    return np.flatnonzero(keep)
+
+
+def candidate_clusters(
+    n: int,
+    a: I64,
+    b: I64,
+    score: npt.NDArray[np.float64],
+    bands: npt.NDArray[np.int8],
+    rows: I64,
+) -> list[CandidateCluster]:
+    """The clusters the pair ``rows`` make among ``n`` records, in the order of each
+    cluster's first pair."""
+    label = components(n, a[rows], b[rows])
+    by_comp: dict[int, list[int]] = {}
+    for k, r in enumerate(rows.tolist()):
+        by_comp.setdefault(int(label[a[r]]), []).append(k)
+    out = []
+    for kept in by_comp.values():
+        prs = rows[kept]
+        pair_bands = bands[prs]
+        review = bool((pair_bands == 1).any())
+        # A review cluster is as certain as its best uncertain link.
+        pool = np.flatnonzero(pair_bands == 1) if review else np.arange(len(prs))
+        best = int(pool[np.argmax(score[prs][pool])])
+        out.append(
+            CandidateCluster(
+                records=sorted(set(a[prs].tolist()) | set(b[prs].tolist())),
+                pairs=prs.tolist(),
+                kept=kept,
+                band="review" if review else "auto",
+                score=float(score[prs][best]),
+                best=best,
+            )
+        )
+    return out

@@ -1,2 +1,2 @@
 """Scheduling: when flows run (APScheduler glue), never two runs of a flow at once (run
-locks), manual re-sync for managers, and alerts that reach a person."""
+locks), and manual re-sync for managers."""

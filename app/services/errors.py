@@ -14,3 +14,7 @@ class ValidationError(RooftopError):
 
 class ImportFileError(RooftopError):
     """A profiles file that cannot be read or is not in our format."""
+
+
+class AccessDeniedError(RooftopError):
+    """A wrong admin PIN, or no PIN set yet."""

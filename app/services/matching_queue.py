@@ -14,15 +14,17 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from app.matching import roles
 from app.matching.bands import Preview, Thresholds, histogram, preview_histogram
-from app.matching.cluster import components
+from app.matching.cluster import CandidateCluster, candidate_clusters, kept_rows
 from app.matching.explain import reasons
-from app.matching.pipeline import match_frame
+from app.matching.pipeline import MatchResult, match_frame
+from app.services import audit
 from app.store import Store
 from app.store.errors import NotFoundError
 from app.store.matching_models import (
@@ -109,8 +111,6 @@ class MatchingQueue:
             return Thresholds(float(row.value["high"]), float(row.value["low"]))
 
     def set_thresholds(self, t: Thresholds) -> None:
-        from app.services import audit
-
         before = self.thresholds()
         with self.store.session() as s:
             s.merge(Setting(key=THRESHOLDS_KEY, value={"high": t.high, "low": t.low}))
@@ -199,20 +199,7 @@ class MatchingQueue:
         Returns the number of candidates."""
         t = self.thresholds()
         with self.store.session() as s:
-            recs = s.execute(
-                select(
-                    MatchRecord.id, MatchRecord.system, MatchRecord.external_id, MatchRecord.payload
-                )
-            ).all()
-            decided = {
-                (a, b)
-                for a, b in s.execute(
-                    select(
-                        MatchDecision.system_a + "|" + MatchDecision.external_a,
-                        MatchDecision.system_b + "|" + MatchDecision.external_b,
-                    )
-                ).all()
-            }
+            recs, decided = _scan_inputs(s)
             scan = MatchScan(
                 started_at=utcnow(), thresholds={"high": t.high, "low": t.low}, model={}, timings={}
             )
@@ -228,21 +215,9 @@ class MatchingQueue:
         frame = roles.role_frame(payloads.fillna(""), found)
         result = match_frame(frame, t, on_step=on_step)
         sc = result.pairs
-        keep = result.bands >= 1
-        if decided:
-            pair_keys = [
-                (keys[i], keys[j]) for i, j in zip(sc.a.tolist(), sc.b.tolist(), strict=True)
-            ]
-            not_dup = np.array(
-                [p in decided or (p[1], p[0]) in decided for p in pair_keys], dtype=bool
-            )
-            keep &= ~not_dup
-        rows = np.flatnonzero(keep)
-        label = components(result.n, sc.a[rows], sc.b[rows])
+        rows = kept_rows(result.bands, sc.a, sc.b, keys, decided)
+        clusters = candidate_clusters(result.n, sc.a, sc.b, sc.score, result.bands, rows)
         texts = reasons(sc, rows) if len(rows) else []
-        by_comp: dict[int, list[int]] = {}
-        for k, r in enumerate(rows.tolist()):
-            by_comp.setdefault(int(label[sc.a[r]]), []).append(k)
         with self.store.session() as s:
             s.execute(delete(MatchCandidate).where(MatchCandidate.status.in_(("open", "skipped"))))
             meta = {
@@ -251,58 +226,10 @@ class MatchingQueue:
                     select(MatchRecord.id, MatchRecord.system_label, MatchRecord.display_name)
                 ).all()
             }
-            created = 0
-            for members in by_comp.values():
-                prs = rows[members]
-                recs_idx = sorted(set(sc.a[prs].tolist()) | set(sc.b[prs].tolist()))
-                rec_ids = [int(ids[i]) for i in recs_idx]
-                bands = result.bands[prs]
-                # A review cluster is as certain as its best uncertain link.
-                pool = np.flatnonzero(bands == 1) if (bands == 1).any() else np.arange(len(prs))
-                best = int(pool[np.argmax(sc.score[prs][pool])])
-                cand = MatchCandidate(
-                    scan_id=scan_id,
-                    score=float(sc.score[prs][best]),
-                    band="review" if (bands == 1).any() else "auto",
-                    systems=", ".join(sorted({meta[i][0] for i in rec_ids})),
-                    size=len(rec_ids),
-                    title=best_title([meta[i][1] for i in rec_ids])[:300],
-                    record_ids=rec_ids,
-                    reasons=texts[members[best]],
-                    created_at=utcnow(),
-                )
-                s.add(cand)
-                s.flush()
-                s.execute(
-                    insert(MatchPair),
-                    [
-                        {
-                            "candidate_id": cand.id,
-                            "a_record": int(ids[sc.a[p]]),
-                            "b_record": int(ids[sc.b[p]]),
-                            "score": float(sc.score[p]),
-                            "band": "auto" if result.bands[p] == 2 else "review",
-                            "reasons": texts[m],
-                        }
-                        for m, p in zip(members, prs.tolist(), strict=True)
-                    ],
-                )
-                created += 1
-            row = s.get(MatchScan, scan_id)
-            if row is not None:
-                row.finished_at, row.records, row.pairs, row.candidates = (
-                    utcnow(),
-                    result.n,
-                    len(sc),
-                    created,
-                )
-                row.model = {
-                    "prior": result.model.prior,
-                    "notes": result.model.notes,
-                    "histogram": histogram(sc.score, sc.household, sc.conflict | sc.weak),
-                }
-                row.timings = {k: round(v, 3) for k, v in result.timings.items()}
-        return created
+            for cluster in clusters:
+                _store_candidate(s, scan_id, cluster, ids, result, texts, meta)
+            _finish_scan(s, scan_id, result, len(clusters))
+        return len(clusters)
 
     # --- queue paging ------------------------------------------------------------------------
     def _where(self, f: QueueFilter) -> list[Any]:
@@ -361,3 +288,82 @@ class MatchingQueue:
         if row is None:
             raise NotFoundError(f"Duplicate candidate {candidate_id} no longer exists.")
         return row
+
+
+def _scan_inputs(s: Session) -> tuple[list[Any], set[tuple[str, str]]]:
+    """Every stored record (id, system, external id, payload) and the pairs of record keys
+    ``system|external id`` an admin marked not a duplicate."""
+    recs = s.execute(
+        select(MatchRecord.id, MatchRecord.system, MatchRecord.external_id, MatchRecord.payload)
+    ).all()
+    decided = {
+        (a, b)
+        for a, b in s.execute(
+            select(
+                MatchDecision.system_a + "|" + MatchDecision.external_a,
+                MatchDecision.system_b + "|" + MatchDecision.external_b,
+            )
+        ).all()
+    }
+    return list(recs), decided
+
+
+def _store_candidate(
+    s: Session,
+    scan_id: int,
+    cluster: CandidateCluster,
+    ids: npt.NDArray[np.int64],
+    result: MatchResult,
+    texts: list[str],
+    meta: dict[int, tuple[str, str]],
+) -> None:
+    """One candidate row and its pair rows; ``ids`` maps record index to record id and
+    ``meta`` record id to (system label, display name)."""
+    sc = result.pairs
+    rec_ids = [int(ids[i]) for i in cluster.records]
+    cand = MatchCandidate(
+        scan_id=scan_id,
+        score=cluster.score,
+        band=cluster.band,
+        systems=", ".join(sorted({meta[i][0] for i in rec_ids})),
+        size=len(rec_ids),
+        title=best_title([meta[i][1] for i in rec_ids])[:300],
+        record_ids=rec_ids,
+        reasons=texts[cluster.kept[cluster.best]],
+        created_at=utcnow(),
+    )
+    s.add(cand)
+    s.flush()
+    s.execute(
+        insert(MatchPair),
+        [
+            {
+                "candidate_id": cand.id,
+                "a_record": int(ids[sc.a[p]]),
+                "b_record": int(ids[sc.b[p]]),
+                "score": float(sc.score[p]),
+                "band": "auto" if result.bands[p] == 2 else "review",
+                "reasons": texts[k],
+            }
+            for k, p in zip(cluster.kept, cluster.pairs, strict=True)
+        ],
+    )
+
+
+def _finish_scan(s: Session, scan_id: int, result: MatchResult, created: int) -> None:
+    """Counts, the model's notes, the score histogram and timings on the scan row."""
+    sc = result.pairs
+    row = s.get(MatchScan, scan_id)
+    if row is not None:
+        row.finished_at, row.records, row.pairs, row.candidates = (
+            utcnow(),
+            result.n,
+            len(sc),
+            created,
+        )
+        row.model = {
+            "prior": result.model.prior,
+            "notes": result.model.notes,
+            "histogram": histogram(sc.score, sc.household, sc.conflict | sc.weak),
+        }
+        row.timings = {k: round(v, 3) for k, v in result.timings.items()}

@@ -1,4 +1,5 @@
-"""What the merge service hands to the UI and CLI: plain, immutable views."""
+"""What the merge service hands to the UI and CLI: plain, immutable views, and how they
+are read from the store's rows."""
 
 from __future__ import annotations
 
@@ -7,8 +8,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.matching.survivorship import SourceRecord
-from app.store.matching_models import Merge
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.matching.survivorship import SourceRecord, canonical
+from app.services.golden_links import ENTITY
+from app.store.matching_models import MatchRecord, Merge
+from app.store.models import Link
+
+# Record order in a cluster's detail: the DMS first, it is the system of record.
+_PRIORITY = {"dms": 0, "crm": 1, "marketing": 2}
 
 
 @dataclass(frozen=True)
@@ -66,7 +75,8 @@ def source_records(records: Sequence[RecordView]) -> list[SourceRecord]:
     ]
 
 
-def _view(m: Merge) -> MergeView:
+def merge_view(m: Merge) -> MergeView:
+    """The view of one merge row."""
     return MergeView(
         m.id,
         m.golden_id,
@@ -78,3 +88,32 @@ def _view(m: Merge) -> MergeView:
         dict(m.propagation),
         m.undone_at,
     )
+
+
+def record_views(s: Session, ids: Sequence[int]) -> list[RecordView]:
+    """The records ``ids`` with their current golden ids, DMS first, then oldest first."""
+    rows = s.scalars(select(MatchRecord).where(MatchRecord.id.in_(list(ids)))).all()
+    links = {
+        (sys_, ext): gold
+        for sys_, ext, gold in s.execute(
+            select(Link.system, Link.external_id, Link.golden_id).where(
+                Link.entity == ENTITY, Link.external_id.in_([r.external_id for r in rows])
+            )
+        )
+    }
+    out = [
+        RecordView(
+            r.id,
+            r.system,
+            r.system_label,
+            r.system_kind,
+            r.external_id,
+            r.display_name,
+            dict(r.payload),
+            canonical(r.payload),
+            r.source_updated_at,
+            links.get((r.system, r.external_id)),
+        )
+        for r in rows
+    ]
+    return sorted(out, key=lambda r: (_PRIORITY.get(r.system_kind, 9), r.updated_at, r.id))

@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.scheduling import alerts_config
-from app.scheduling.alerts import AlertMonitor
-from app.scheduling.alerts_config import AlertSettings
+from app.alerts import config
+from app.alerts.config import AlertSettings
+from app.alerts.monitor import AlertMonitor
 from app.store import Store
 from app.ui.icons import icon
 from app.ui.theme import Status, status_colour
@@ -154,7 +154,7 @@ class AlertSettingsWidget(QScrollArea):
         run_in_background(self._read, on_success=self._show, on_failure=self._error)
 
     def _read(self) -> tuple[AlertSettings, set[str]]:
-        return alerts_config.load(self.store), alerts_config.secrets_set()
+        return config.load(self.store), config.secrets_set()
 
     def _show(self, loaded: tuple[AlertSettings, set[str]]) -> None:
         cfg, saved = loaded
@@ -209,7 +209,7 @@ class AlertSettingsWidget(QScrollArea):
     def save(self) -> None:
         cfg, typed = self.settings(), self._typed_secrets()
         run_in_background(
-            alerts_config.save, self.store, cfg, typed,
+            config.save, self.store, cfg, typed,
             on_success=self._saved, on_failure=self._error,
         )  # fmt: skip
 
@@ -229,7 +229,7 @@ class AlertSettingsWidget(QScrollArea):
         )  # fmt: skip
 
     def _test(self, cfg: AlertSettings, typed: dict[str, str]) -> list[str]:
-        alerts_config.save(self.store, cfg, typed)  # test what will be used
+        config.save(self.store, cfg, typed)  # test what will be used
         return self.monitor.send_test(cfg)
 
     def _tested(self, failures: list[str]) -> None:

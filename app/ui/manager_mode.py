@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.scheduling.access import AccessPolicy, AccessService
+from app.services.access import AccessPolicy, AccessService
 from app.store import Store
 from app.ui.icons import icon
 from app.ui.theme import STATUS_ICONS, Status, status_colour

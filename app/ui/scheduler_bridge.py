@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from app.scheduling.alerts import AlertMonitor
+from app.alerts.monitor import AlertMonitor
 from app.scheduling.scheduler import FlowScheduler
 from app.store import Store
 from app.sync.engine import RunSummary

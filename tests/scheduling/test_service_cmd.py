@@ -26,11 +26,9 @@ import tests.sync.memory_connector
 from app.cli import service_cmd
 from app.cli.context import CliContext
 from app.paths import AppPaths
-from tests.scheduling.conftest import apply_pending_schema
 parser = argparse.ArgumentParser()
 service_cmd.register(parser.add_subparsers(dest="command"))
 ctx = CliContext(AppPaths(__import__("pathlib").Path(sys.argv[1])), parser.parse_args(sys.argv[2:]))
-apply_pending_schema(ctx.store)
 sys.exit(ctx.args.handler(ctx))
 """
 

@@ -11,17 +11,18 @@ from PySide6.QtWidgets import QDialogButtonBox
 from app import secrets
 from app.sandbox.demo import CRM, DMS
 from app.sandbox.demo_session import DemoSession
-from app.scheduling.access import PIN_FIELD, PIN_OWNER, AccessService
 from app.scheduling.runner import run_flow_locked
 from app.scheduling.schedule import Schedule
 from app.scheduling.schedules import ScheduleService
+from app.services.access import PIN_FIELD, PIN_OWNER, AccessService
 from app.services.profiles import ProfileService
 from app.store import Store
+from app.sync.flows import FlowDefinition, FlowService
+from app.sync.locks import flow_lock
 from app.ui.context import UiContext
 from app.ui.dialogs.schedule_dialog import PRESETS
 from app.ui.manager_mode import AccessController, ManagerModeWidget
 from app.ui.screens.flows import FlowsScreen
-from tests.scheduling.conftest import apply_pending_schema
 from tests.sync.conftest import CUSTOMER_MAPPING, customer
 from tests.sync.memory_connector import World
 
@@ -36,8 +37,6 @@ def mem_world() -> Iterator[type[World]]:
 @pytest.fixture
 def mem_flow(store: Store, mem_world: type[World]) -> str:
     """The in-memory customers flow of tests/sync (same connector kind and mapping)."""
-    from app.sync.flows import FlowDefinition, FlowService
-
     profiles = ProfileService(store)
     src = profiles.create("Memory DMS", "test_memory", {"name": "dms"})
     dst = profiles.create("Memory CRM", "test_memory", {"name": "crm"})
@@ -53,11 +52,6 @@ def mem_flow(store: Store, mem_world: type[World]) -> str:
         )
     )
     return "customers-test"
-
-
-@pytest.fixture(autouse=True)
-def _schema(store: Store) -> None:
-    apply_pending_schema(store)
 
 
 @pytest.fixture
@@ -120,9 +114,6 @@ def test_flow_list_sync_now_cancel_and_resume_consistently(  # type: ignore[no-u
 def test_sync_now_refuses_a_flow_that_runs_elsewhere(  # type: ignore[no-untyped-def]
     qtbot, ui_ctx: UiContext, mem_world: type[World], mem_flow: str
 ) -> None:
-    from app.sync.flows import FlowService
-    from app.sync.locks import flow_lock
-
     screen = _screen(qtbot, ui_ctx.store)
     screen.table.selectRow(0)
     flow = FlowService(ui_ctx.store).get(mem_flow)

@@ -1,4 +1,5 @@
 from app import __version__
+from app.services.access import AccessPolicy
 from app.ui.context import UiContext
 from app.ui.main_window import SCREENS, MainWindow
 from app.ui.screens.coming import UpcomingScreen
@@ -19,8 +20,6 @@ def test_every_screen_is_a_real_one(window: MainWindow) -> None:
 
 
 def test_manager_mode_hides_connection_editing(window: MainWindow) -> None:
-    from app.scheduling.access import AccessPolicy
-
     window.access.set_policy(AccessPolicy(mode="manager"))
     assert not window.connections.add_button.isVisibleTo(window.connections)
     assert window.connections.test_button.isVisibleTo(window.connections)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.scheduling.alerts_config import AlertSettings
+from app.alerts.config import AlertSettings
 from app.scheduling.schedule import Schedule
 from app.store import Store
 from app.store.models import Flow, FlowState, ParkedRecord, Run

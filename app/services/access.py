@@ -15,8 +15,8 @@ import secrets as pysecrets
 from dataclasses import dataclass
 
 from app import secrets
-from app.scheduling.errors import AccessDeniedError
 from app.services import audit
+from app.services.errors import AccessDeniedError
 from app.store import Store
 from app.store.models import Setting
 

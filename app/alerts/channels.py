@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from app import APP_NAME
-from app.scheduling.alerts_config import AlertSettings, secret
+from app.alerts.config import AlertSettings, secret
 from app.scheduling.errors import AlertDeliveryError
 
 # (title, message, kind "problem" | "resolved") — called from a worker thread

@@ -16,10 +16,11 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from app import secrets
-from app.scheduling import alerts_config
-from app.scheduling.alert_signals import record_credential_expiry, record_webhook_received
-from app.scheduling.alerts import AlertMonitor
-from app.scheduling.alerts_config import AlertSettings
+from app.alerts import config
+from app.alerts.conditions import evaluate
+from app.alerts.config import AlertSettings
+from app.alerts.monitor import AlertMonitor
+from app.alerts.signals import record_credential_expiry, record_webhook_received
 from app.scheduling.errors import SchedulingError
 from app.scheduling.runner import run_flow_locked
 from app.scheduling.schedule import Schedule
@@ -63,8 +64,8 @@ def hooks() -> Iterator[tuple[WebhookReceiver, WebhookReceiver]]:
     yield teams, slack
     teams.close()
     slack.close()
-    for name in alerts_config.SECRET_FIELDS:
-        secrets.delete_secret(alerts_config.SECRET_OWNER, name)
+    for name in config.SECRET_FIELDS:
+        secrets.delete_secret(config.SECRET_OWNER, name)
 
 
 def _configure(store: Store, port: int, teams: WebhookReceiver, slack_hook: WebhookReceiver,
@@ -76,14 +77,14 @@ def _configure(store: Store, port: int, teams: WebhookReceiver, slack_hook: Webh
     )  # fmt: skip
     for k, v in over.items():
         setattr(cfg, k, v)
-    alerts_config.save(store, cfg, {"teams_url": teams.url, "slack_url": slack_hook.url})
+    config.save(store, cfg, {"teams_url": teams.url, "slack_url": slack_hook.url})
 
 
 def test_failure_sends_one_email_and_one_webhook_and_recovery_one_resolved(
-    sched_store: Store, world: type[World], memory_flow: str,
+    store: Store, world: type[World], memory_flow: str,
     smtp_sink: tuple[Sink, int], hooks: tuple[WebhookReceiver, WebhookReceiver],
 ) -> None:  # fmt: skip
-    store, (sink, port), (teams, slack) = sched_store, smtp_sink, hooks
+    (sink, port), (teams, slack) = smtp_sink, hooks
     _configure(store, port, teams, slack)
     tray: list[tuple[str, str, str]] = []
     monitor = AlertMonitor(store, tray=lambda *a: tray.append(a))
@@ -121,10 +122,10 @@ def test_failure_sends_one_email_and_one_webhook_and_recovery_one_resolved(
 
 
 def test_record_errors_above_the_threshold_and_a_failing_channel_is_retried(
-    sched_store: Store, world: type[World], memory_flow: str,
+    store: Store, world: type[World], memory_flow: str,
     smtp_sink: tuple[Sink, int], hooks: tuple[WebhookReceiver, WebhookReceiver],
 ) -> None:  # fmt: skip
-    store, (sink, port), (teams, slack) = sched_store, smtp_sink, hooks
+    (sink, port), (teams, slack) = smtp_sink, hooks
     _configure(store, port, teams, slack, slack=False)
     world.source = [customer(n, last_name="BAD") if n < 4 else customer(n) for n in range(1, 6)]
     world.reject_if = {"Bad": "last name refused"}
@@ -141,16 +142,14 @@ def test_record_errors_above_the_threshold_and_a_failing_channel_is_retried(
 
 
 def _evaluate(store: Store, cfg: AlertSettings, now: datetime | None = None) -> list:
-    from app.scheduling.alerts_conditions import evaluate
-
     return evaluate(store, cfg, now or utcnow())
 
 
 def test_quiet_hours_hold_messages_and_drop_a_problem_that_came_and_went(
-    sched_store: Store, world: type[World], memory_flow: str,
+    store: Store, world: type[World], memory_flow: str,
     smtp_sink: tuple[Sink, int], hooks: tuple[WebhookReceiver, WebhookReceiver],
 ) -> None:  # fmt: skip
-    store, (sink, port), (teams, slack) = sched_store, smtp_sink, hooks
+    (sink, port), (teams, slack) = smtp_sink, hooks
     now = datetime.now().astimezone()
     start, end = (now - timedelta(hours=1)), (now + timedelta(hours=1))
     _configure(store, port, teams, slack, quiet_start=f"{start:%H:%M}", quiet_end=f"{end:%H:%M}")
@@ -179,9 +178,9 @@ def test_quiet_hours_hold_messages_and_drop_a_problem_that_came_and_went(
 
 
 def test_stale_flow_parked_backlog_silent_webhook_and_expiring_credential(
-    sched_store: Store, world: type[World], memory_flow: str
+    store: Store, world: type[World], memory_flow: str
 ) -> None:
-    store, now = sched_store, utcnow()
+    now = utcnow()
     ScheduleService(store).save(memory_flow, Schedule("cron", cron="0 2 * * *"))
     world.source = [customer(1, last_name="BAD"), customer(2)]
     world.reject_if = {"Bad": "refused"}
@@ -201,11 +200,11 @@ def test_stale_flow_parked_backlog_silent_webhook_and_expiring_credential(
     ), now + timedelta(hours=30)) == []  # fmt: skip
 
 
-def test_bad_alert_settings_are_refused_and_nothing_is_saved(sched_store: Store) -> None:
+def test_bad_alert_settings_are_refused_and_nothing_is_saved(store: Store) -> None:
     with pytest.raises(SchedulingError, match=r"mail server name.*recipient"):
-        alerts_config.save(sched_store, AlertSettings(email=True, email_from="a@b.c"))
+        config.save(store, AlertSettings(email=True, email_from="a@b.c"))
     with pytest.raises(SchedulingError, match="both a start and an end"):
-        alerts_config.save(sched_store, AlertSettings(quiet_start="22:00"))
-    assert alerts_config.load(sched_store) == AlertSettings()
-    data = json.loads(json.dumps(alerts_config.AlertSettings(email_to=["x@y.z"]).__dict__))
+        config.save(store, AlertSettings(quiet_start="22:00"))
+    assert config.load(store) == AlertSettings()
+    data = json.loads(json.dumps(config.AlertSettings(email_to=["x@y.z"]).__dict__))
     assert AlertSettings.from_json(data | {"unknown": 1}).email_to == ["x@y.z"]

@@ -16,10 +16,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from app.scheduling import alerts_config
-from app.scheduling.alerts_channels import Message, TrayCallback, enabled_channels, send
-from app.scheduling.alerts_conditions import CONDITIONS, evaluate
-from app.scheduling.alerts_config import AlertSettings
+from app.alerts import config
+from app.alerts.channels import Message, TrayCallback, enabled_channels, send
+from app.alerts.conditions import CONDITIONS, evaluate
+from app.alerts.config import AlertSettings
 from app.scheduling.errors import AlertDeliveryError
 from app.scheduling.schedule import local_tz
 from app.store import Store
@@ -47,7 +47,7 @@ class AlertMonitor:
     def check(self, now: datetime | None = None) -> CheckResult:
         with self._lock:
             now = now or utcnow()
-            cfg = alerts_config.load(self.store)
+            cfg = config.load(self.store)
             started, resolved = self._update_state(cfg, now)
             sent, waiting = self.dispatch(cfg, now)
             return CheckResult(started, resolved, sent, waiting)
