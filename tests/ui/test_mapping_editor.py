@@ -14,12 +14,12 @@ from PySide6.QtCore import Qt
 from app.mapping.model import Mapping, Rule, Step
 from app.sandbox.servers import SandboxServers
 from app.services.audit import recent
+from app.services.mapping_loader import load
 from app.services.mappings import MappingService
 from app.store import Store
 from app.sync.engine import SyncEngine
 from app.ui.mapping_editor.dialogs import LookupDialog
 from app.ui.mapping_editor.editor import MappingEditor
-from app.ui.mapping_editor.loader import load
 from tests.mapping_support import demo_dealership
 from tests.sandbox.conftest import build_fake_dataset
 

@@ -28,12 +28,12 @@ from app.mapping.catalog import CATALOG
 from app.mapping.drift import rename_candidates
 from app.mapping.model import Mapping, Rule, Step
 from app.mapping.preview import preview, trace_rule
+from app.services.mapping_loader import EditorData, load, with_csv_sample
 from app.services.mappings import MappingService, SaveResult, validate
 from app.store import Store
 from app.ui.icons import icon
 from app.ui.mapping_editor.canvas import MappingCanvas
 from app.ui.mapping_editor.dialogs import AutoMapDialog, LookupDialog, distinct_values
-from app.ui.mapping_editor.loader import EditorData, load, with_csv_sample
 from app.ui.mapping_editor.models import PreviewModel
 from app.ui.mapping_editor.rule_panel import RulePanel
 from app.ui.theme import STATUS_ICONS, Status, status_colour

@@ -13,8 +13,8 @@ from app.mapping.automap import Suggestion
 from app.mapping.diff import step_text
 from app.mapping.model import Mapping
 from app.mapping.preview import Preview, TraceStep
+from app.services.mapping_loader import FieldRow
 from app.ui.icons import icon
-from app.ui.mapping_editor.loader import FieldRow
 from app.ui.theme import STATUS_ICONS, Status, status_colour
 
 Index = QModelIndex | QPersistentModelIndex
