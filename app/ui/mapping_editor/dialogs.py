@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from app.mapping.automap import Suggestion
 from app.ui.icons import icon
-from app.ui.mapping_editor.models import LookupModel, SuggestionsModel
+from app.ui.mapping_editor.field_models import LookupModel, SuggestionsModel
 
 
 class AutoMapDialog(QDialog):
