@@ -34,7 +34,7 @@ from app.store import Store
 from app.ui.icons import icon
 from app.ui.mapping_editor.canvas import MappingCanvas
 from app.ui.mapping_editor.dialogs import AutoMapDialog, LookupDialog, distinct_values
-from app.ui.mapping_editor.field_models import PreviewModel
+from app.ui.mapping_editor.preview_model import PreviewModel
 from app.ui.mapping_editor.rule_panel import RulePanel
 from app.ui.theme import STATUS_ICONS, Status, status_colour
 from app.ui.workers import run_in_background
