@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
+from PySide6.QtGui import QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTableView,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +35,7 @@ from app.ui.mapping_editor.canvas import MappingCanvas
 from app.ui.mapping_editor.dialogs import AutoMapDialog, LookupDialog, distinct_values
 from app.ui.mapping_editor.preview_model import PreviewModel
 from app.ui.mapping_editor.rule_panel import RulePanel
+from app.ui.mapping_editor.toolbar import EditorToolbar
 from app.ui.theme import STATUS_ICONS, Status, status_colour
 from app.ui.workers import run_in_background
 
@@ -103,36 +103,12 @@ class MappingEditor(QDialog):
         head.addWidget(self.origin, 1)
         layout.addLayout(head)
 
-        bar = QToolBar()
-        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-
-        def act(icon_name: str, text: str, keys: str | QKeySequence.StandardKey, slot) -> QAction:
-            a = QAction(icon(icon_name), text, self)
-            a.setShortcut(QKeySequence(keys))
-            a.setToolTip(f"{text} ({QKeySequence(keys).toString()})")
-            a.triggered.connect(slot)
-            bar.addAction(a)
-            return a
-
-        self.automap_action = act("mdi6.auto-fix", "Auto-map…", "Ctrl+M", self.open_automap)
-        self.connect_action = act("mdi6.link-variant", "Connect", "Ctrl+L", self.connect_selected)
-        self.unmap_action = act(
-            "mdi6.link-variant-off", "Unmap target", "Delete", self.unmap_selected
-        )
-        bar.addSeparator()
-        self.undo_action = self.undo.createUndoAction(self, "Undo")
-        self.undo_action.setIcon(icon("mdi6.undo"))
-        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.redo_action = self.undo.createRedoAction(self, "Redo")
-        self.redo_action.setIcon(icon("mdi6.redo"))
-        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
-        bar.addAction(self.undo_action)
-        bar.addAction(self.redo_action)
-        bar.addSeparator()
-        self.csv_action = act(
-            "mdi6.file-delimited-outline", "Sample from CSV…", "Ctrl+O", self.pick_csv
-        )
-        layout.addWidget(bar)
+        self.toolbar = EditorToolbar(self.undo)
+        self.toolbar.automap_action.triggered.connect(self.open_automap)
+        self.toolbar.connect_action.triggered.connect(self.connect_selected)
+        self.toolbar.unmap_action.triggered.connect(self.unmap_selected)
+        self.toolbar.csv_action.triggered.connect(self.pick_csv)
+        layout.addWidget(self.toolbar)
 
         self.drift_banner = QLabel()
         self.drift_banner.setObjectName("drift_banner")
@@ -368,7 +344,7 @@ class MappingEditor(QDialog):
             row = {str(k): str(v) for k, v in data.sample.iloc[row_no].items()}
             trace = trace_rule(rule, row)
         self.rules.set_rule(rule, trace, target or "")
-        self.unmap_action.setEnabled(rule is not None)
+        self.toolbar.unmap_action.setEnabled(rule is not None)
 
     # --- edits -------------------------------------------------------------------------
     def _replace(self, rule: Rule, base: Mapping | None = None) -> Mapping:
