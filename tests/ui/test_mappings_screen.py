@@ -61,7 +61,7 @@ def test_drift_badges_editor_and_screenshots(qtbot, qapp, store: Store) -> None:
         qtbot.waitUntil(lambda: editor.data is not None, timeout=15000)
         editor.resize(1280, 800)
         assert editor.drift_banner.isVisible()
-        assert "'zip'" in editor.drift_banner.text()
+        assert "'zip'" in editor.drift_banner.message.text()
         assert "zip" in editor.canvas.sources.problems
         assert any("'zip'" in p for p in editor.problems())  # save refuses until fixed
         assert "A run would stop" in editor.fail_label.text()

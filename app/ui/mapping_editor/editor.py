@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
 
 from app.mapping import automap
 from app.mapping.catalog import CATALOG
-from app.mapping.drift import rename_candidates
 from app.mapping.model import Mapping, Rule, Step
 from app.mapping.preview import preview, trace_rule
 from app.services.mapping_loader import EditorData, load, with_csv_sample
@@ -33,6 +32,7 @@ from app.store import Store
 from app.ui.icons import icon
 from app.ui.mapping_editor.canvas import MappingCanvas
 from app.ui.mapping_editor.dialogs import AutoMapDialog, LookupDialog, distinct_values
+from app.ui.mapping_editor.drift_banner import DriftBanner, drift_problems
 from app.ui.mapping_editor.preview_model import PreviewModel
 from app.ui.mapping_editor.rule_panel import RulePanel
 from app.ui.mapping_editor.toolbar import EditorToolbar
@@ -110,18 +110,9 @@ class MappingEditor(QDialog):
         self.toolbar.csv_action.triggered.connect(self.pick_csv)
         layout.addWidget(self.toolbar)
 
-        self.drift_banner = QLabel()
-        self.drift_banner.setObjectName("drift_banner")
-        self.drift_banner.setWordWrap(True)
-        self.drift_banner.setVisible(False)
-        self.fix_button = QPushButton()
-        self.fix_button.setObjectName("apply_rename")
-        self.fix_button.setVisible(False)
-        self.fix_button.clicked.connect(self.apply_suggested_renames)
-        banner_row = QHBoxLayout()
-        banner_row.addWidget(self.drift_banner, 1)
-        banner_row.addWidget(self.fix_button)
-        layout.addLayout(banner_row)
+        self.drift_banner = DriftBanner()
+        self.drift_banner.apply_renames.connect(self.apply_suggested_renames)
+        layout.addWidget(self.drift_banner)
 
         self.canvas = MappingCanvas()
         self.canvas.connect_requested.connect(self.connect_fields)
@@ -223,42 +214,12 @@ class MappingEditor(QDialog):
         if after.to_json() != self.mapping.to_json():
             self.undo.push(_Change(self, self.mapping, after, text))
 
-    def _drift_problems(self) -> dict[str, str]:
-        """Source fields the mapping reads that the sample does not have (or that the last
-        run saw emptied), with the likely new name."""
-        data = self.data
-        if data is None:
-            return {}
-        columns = [f.name for f in data.source_fields if f.kind != "missing"]
-        if not data.sample.empty:
-            columns = [str(c) for c in data.sample.columns]
-        problems: dict[str, str] = {}
-        self.missing = {}
-        used = self.mapping.source_fields()
-        unused = [c for c in columns if c not in self.mapping.source_fields()]
-        for name in sorted(used):
-            if name in columns:
-                continue
-            guess = rename_candidates(name, unused)
-            self.missing[name] = guess[0][0] if guess else ""
-            problems[name] = "missing from the source" + (
-                f" — renamed to '{guess[0][0]}'?" if guess else ""
-            )
-        if data.drift is not None:
-            for change in data.drift.blocking:
-                if change.field not in problems and change.field in used:
-                    problems[change.field] = f"{change.detail}" + (
-                        f" — renamed to '{change.suggestion}'?" if change.suggestion else ""
-                    )
-                    self.missing[change.field] = change.suggestion or ""
-        return problems
-
     def _show(self, mapping: Mapping, *, reload_sources: bool = False) -> None:
         self.mapping = mapping
         data = self.data
         if data is None:
             return
-        problems = self._drift_problems()
+        problems, self.missing = drift_problems(data, mapping)
         if reload_sources or set(problems) != set(self.canvas.sources.problems):
             self.canvas.sources.set_data(data.source_fields, data.sample, problems)
         target_problems = {
@@ -268,35 +229,10 @@ class MappingEditor(QDialog):
             if any(s in problems for s in r.sources)
         }
         self.canvas.set_mapping(mapping, target_problems)
-        self._show_banner(problems)
+        renames = {k: v for k, v in self.missing.items() if v}
+        self.drift_banner.show_drift(problems, data.drift, renames)
         self._refresh_preview()
         self._show_rule()
-
-    def _show_banner(self, problems: dict[str, str]) -> None:
-        drift = self.data.drift if self.data else None
-        lines = [f"'{k}': {v}" for k, v in problems.items()]
-        if drift is not None:
-            added = [c.field for c in drift.source.of("added")]
-            if added:
-                lines.append("New source fields since this mapping was saved: " + ", ".join(added))
-            changed = [f"{c.field} ({c.detail})" for c in drift.source.of("type_changed")]
-            if changed:
-                lines.append("Type changed: " + ", ".join(changed))
-            gone_dest = [c.field for c in drift.destination.gone()]
-            if gone_dest:
-                lines.append("Gone from the destination: " + ", ".join(gone_dest))
-        self.drift_banner.setVisible(bool(lines))
-        level = Status.ERROR if problems else Status.WARNING
-        colour = status_colour(level).name()
-        self.drift_banner.setText(
-            f"<span style='color:{colour}'><b>Schema drift:</b> " + "<br>".join(lines) + "</span>"
-        )
-        renames = {k: v for k, v in self.missing.items() if v}
-        self.fix_button.setVisible(bool(renames))
-        if renames:
-            self.fix_button.setText(
-                "Use " + ", ".join(f"'{v}' for '{k}'" for k, v in renames.items())
-            )
 
     def _refresh_preview(self) -> None:
         data = self.data
