@@ -114,8 +114,8 @@ def test_build_preview_save_and_run(qtbot, store: Store, demo: SandboxServers) -
     assert trace[-1].value in ("B2B", "Retail")
 
     # Live preview: a bad e-mail in the sample is highlighted with its reason.
-    assert editor.preview_model.rowCount() == 40
-    assert "sample records would" in editor.fail_label.text()
+    assert editor.preview_pane.model.rowCount() == 40
+    assert "sample records would" in editor.preview_pane.fail_label.text()
 
     # Save: validated, a new version with a comment, audited with a readable diff.
     with qtbot.waitSignal(editor.saved, timeout=10000) as saved:

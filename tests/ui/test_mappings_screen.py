@@ -64,7 +64,7 @@ def test_drift_badges_editor_and_screenshots(qtbot, qapp, store: Store) -> None:
         assert "'zip'" in editor.drift_banner.message.text()
         assert "zip" in editor.canvas.sources.problems
         assert any("'zip'" in p for p in editor.problems())  # save refuses until fixed
-        assert "A run would stop" in editor.fail_label.text()
+        assert "A run would stop" in editor.preview_pane.fail_label.text()
         editor.canvas.select_target("postal_code")
         qtbot.wait(50)
         assert editor.grab().save(str(SHOTS / "mapping_editor_drift.png"))

@@ -11,13 +11,11 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QMessageBox,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -25,7 +23,7 @@ from PySide6.QtWidgets import (
 from app.mapping import automap
 from app.mapping.catalog import CATALOG
 from app.mapping.model import Mapping, Rule, Step
-from app.mapping.preview import preview, trace_rule
+from app.mapping.preview import trace_rule
 from app.services.mapping_loader import EditorData, load, with_csv_sample
 from app.services.mappings import MappingService, SaveResult, validate
 from app.store import Store
@@ -33,13 +31,11 @@ from app.ui.icons import icon
 from app.ui.mapping_editor.canvas import MappingCanvas
 from app.ui.mapping_editor.dialogs import AutoMapDialog, LookupDialog, distinct_values
 from app.ui.mapping_editor.drift_banner import DriftBanner, drift_problems
-from app.ui.mapping_editor.preview_model import PreviewModel
+from app.ui.mapping_editor.preview_pane import PreviewPane
 from app.ui.mapping_editor.rule_panel import RulePanel
 from app.ui.mapping_editor.toolbar import EditorToolbar
 from app.ui.theme import STATUS_ICONS, Status, status_colour
 from app.ui.workers import run_in_background
-
-PREVIEW_ROWS = 50
 
 
 class _Change(QUndoCommand):
@@ -128,35 +124,11 @@ class MappingEditor(QDialog):
         top.setStretchFactor(1, 2)
         top.setSizes([780, 470])
 
-        bottom = QWidget()
-        bl = QVBoxLayout(bottom)
-        bl.setContentsMargins(0, 4, 0, 0)
-        prow = QHBoxLayout()
-        ptitle = QLabel("Preview")
-        ptitle.setStyleSheet("font-weight: 600;")
-        self.fail_icon = QLabel()
-        self.fail_label = QLabel()
-        self.fail_label.setObjectName("preview_summary")
-        prow.addWidget(ptitle)
-        prow.addSpacing(8)
-        prow.addWidget(self.fail_icon)
-        prow.addWidget(self.fail_label, 1)
-        bl.addLayout(prow)
-        self.preview_model = PreviewModel()
-        self.preview_view = QTableView()
-        self.preview_view.setObjectName("preview")
-        self.preview_view.setModel(self.preview_model)
-        self.preview_view.setAlternatingRowColors(True)
-        self.preview_view.verticalHeader().setDefaultSectionSize(22)
-        self.preview_view.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.Interactive
-        )
-        self.preview_view.horizontalHeader().setDefaultSectionSize(130)
-        bl.addWidget(self.preview_view, 1)
+        self.preview_pane = PreviewPane()
 
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(top)
-        split.addWidget(bottom)
+        split.addWidget(self.preview_pane)
         split.setSizes([500, 230])
         layout.addWidget(split, 1)
 
@@ -180,7 +152,7 @@ class MappingEditor(QDialog):
         layout.addLayout(foot)
         self.setTabOrder(self.canvas.source_view, self.canvas.target_view)
         self.setTabOrder(self.canvas.target_view, self.rules.chain_view)
-        self.setTabOrder(self.rules.chain_view, self.preview_view)
+        self.setTabOrder(self.rules.chain_view, self.preview_pane.view)
 
     # --- loading -----------------------------------------------------------------------
     def set_data(self, data: EditorData) -> None:
@@ -231,44 +203,8 @@ class MappingEditor(QDialog):
         self.canvas.set_mapping(mapping, target_problems)
         renames = {k: v for k, v in self.missing.items() if v}
         self.drift_banner.show_drift(problems, data.drift, renames)
-        self._refresh_preview()
+        self.preview_pane.refresh(data, mapping, self.missing)
         self._show_rule()
-
-    def _refresh_preview(self) -> None:
-        data = self.data
-        if data is None or data.sample.empty:
-            self.fail_label.setText("No sample rows: load a sample to see the preview.")
-            return
-        result = preview(data.sample, self.mapping, data.key_column, PREVIEW_ROWS)
-        self.last_preview = result
-        self.preview_model.set_preview(result, data.key_column)
-        n = len(data.sample)
-        if result.error:
-            level, text = Status.ERROR, result.error
-        elif self.missing:
-            level = Status.ERROR
-            text = (
-                "A run would stop: the mapping reads "
-                + ", ".join(f"'{k}'" for k in self.missing)
-                + ", which the source no longer fills. Replace or unmap it."
-            )
-        elif result.failing_rows:
-            level = Status.WARNING
-            text = (
-                f"{result.failing_rows} of {n} sample records would fail (parked, not sent). "
-                "Hover a red cell for the reason."
-            )
-        else:
-            bad_cells = len(result.problems)
-            level = Status.OK
-            text = f"All {n} sample records would be sent." + (
-                f" {bad_cells} optional value(s) are invalid and would be sent empty."
-                if bad_cells
-                else ""
-            )
-        self.fail_icon.setPixmap(icon(STATUS_ICONS[level], status_colour(level)).pixmap(16, 16))
-        self.fail_label.setText(text)
-        self.fail_label.setStyleSheet(f"color: {status_colour(level).name()};")
 
     def _show_rule(self) -> None:
         target = self.canvas.selected_target()
