@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from unittest.mock import patch
 
 import httpx
 import pytest
 from PySide6.QtCore import Qt
 
 from app.mapping.model import Mapping, Rule, Step
+from app.sandbox.generator import build_dataset
 from app.sandbox.servers import SandboxServers
 from app.services.audit import recent
 from app.services.mapping_loader import load
@@ -141,8 +143,6 @@ def test_save_validates_first(qtbot, store: Store, demo: SandboxServers) -> None
     problems = editor.problems()
     assert any("not a valid pattern" in p for p in problems)
     with qtbot.assertNotEmitted(editor.saved):
-        from unittest.mock import patch
-
         with patch("app.ui.mapping_editor.editor.QMessageBox.warning") as warned:
             assert editor.save("nope") is False
         assert warned.called
@@ -150,8 +150,6 @@ def test_save_validates_first(qtbot, store: Store, demo: SandboxServers) -> None
 
 
 def test_screenshot_of_the_real_customer_mapping(qtbot, store: Store) -> None:  # type: ignore[no-untyped-def]
-    from app.sandbox.generator import build_dataset
-
     with demo_dealership(store, build_dataset(150, seed=42)):
         editor = _editor(qtbot, store)
     editor.canvas.select_target("phone")
