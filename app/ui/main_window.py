@@ -33,7 +33,6 @@ from app.ui.feeds_panel import FeedPublishPanel
 from app.ui.icons import NAV, icon
 from app.ui.manager_mode import AccessController, ManagerModeWidget
 from app.ui.scheduler_bridge import SchedulerBridge
-from app.ui.screens.coming import UpcomingScreen
 from app.ui.screens.connections import ConnectionsScreen
 from app.ui.screens.dashboard import DashboardScreen
 from app.ui.screens.duplicate_thresholds import ThresholdsWidget
@@ -117,9 +116,7 @@ class MainWindow(QMainWindow):
             "settings": self.settings_screen,
         }
         for key, label in SCREENS:
-            screen = self.screens.get(key) or UpcomingScreen(key)
-            self.screens[key] = screen
-            self.stack.addWidget(screen)
+            self.stack.addWidget(self.screens[key])
             item = QListWidgetItem(icon(NAV[key]), label)
             item.setData(Qt.ItemDataRole.UserRole, key)
             item.setSizeHint(QSize(190, 42))

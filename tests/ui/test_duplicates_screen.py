@@ -19,6 +19,7 @@ from app.store.models import Link
 from app.ui.models import duplicates_model
 from app.ui.screens.duplicate_thresholds import ThresholdsWidget
 from app.ui.screens.duplicates import DuplicatesScreen
+from app.ui.screens.duplicates_cluster import _MIN_VALUE_WIDTH
 from tests.matching.conftest import install_matching_schema, people_frames
 
 
@@ -38,7 +39,7 @@ def screen(qtbot, filled: Store) -> DuplicatesScreen:  # type: ignore[no-untyped
     qtbot.addWidget(w)
     w.resize(1280, 800)
     w.show()
-    qtbot.waitUntil(lambda: w.detail is not None, timeout=15_000)
+    qtbot.waitUntil(lambda: w.queue_tab.cluster_pane.detail is not None, timeout=15_000)
     return w
 
 
@@ -50,28 +51,29 @@ def links(store: Store) -> dict[tuple[str, str], str]:
 def test_review_pick_merge_unmerge(
     qtbot, screen: DuplicatesScreen, filled: Store, answer_yes: list[str]
 ) -> None:  # type: ignore[no-untyped-def]
-    detail = screen.detail
+    queue, pane = screen.queue_tab, screen.queue_tab.cluster_pane
+    detail = pane.detail
     assert detail is not None and len(detail.records) >= 2
-    assert screen.compare.columnCount() == len(detail.records) + 2
-    assert screen.reasons.text().startswith("•")
+    assert pane.compare.columnCount() == len(detail.records) + 2
+    assert pane.reasons.text().startswith("•")
 
     # Pick the e-mail of the record that does not win it by the rules, by clicking its cell.
-    row = screen.compare.fields.index("email") if "email" in screen.compare.fields else 0
-    field = screen.compare.fields[row]
-    current = screen.compare.golden.fields[field].source
+    row = pane.compare.fields.index("email") if "email" in pane.compare.fields else 0
+    field = pane.compare.fields[row]
+    current = pane.compare.golden.fields[field].source
     col = next(
         i for i, r in enumerate(detail.records) if str(r.id) != current and r.fields.get(field)
     )
-    rect = screen.compare_view.visualRect(screen.compare.index(row, col))
-    qtbot.mouseClick(screen.compare_view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    rect = pane.compare_view.visualRect(pane.compare.index(row, col))
+    qtbot.mouseClick(pane.compare_view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     chosen = detail.records[col]
-    assert screen.overrides[field] == str(chosen.id)
-    assert screen.compare.golden.fields[field].source == str(chosen.id)
+    assert pane.overrides[field] == str(chosen.id)
+    assert pane.compare.golden.fields[field].source == str(chosen.id)
 
     before = links(filled)
-    total = screen.model.total
+    total = queue.model.total
     qtbot.keyClick(screen, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)  # Merge
-    qtbot.waitUntil(lambda: screen.model.total == total - 1, timeout=15_000)
+    qtbot.waitUntil(lambda: queue.model.total == total - 1, timeout=15_000)
     assert "Merge" in answer_yes[0] and "undo" in answer_yes[0]
     after = links(filled)
     golden_ids = {after[(r.system, r.external_id)] for r in detail.records}
@@ -98,17 +100,16 @@ def test_review_pick_merge_unmerge(
 
 
 def test_not_a_duplicate_and_skip_shortcuts(qtbot, screen: DuplicatesScreen, filled: Store) -> None:  # type: ignore[no-untyped-def]
-    total = screen.model.total
-    first = screen.detail
+    queue, pane = screen.queue_tab, screen.queue_tab.cluster_pane
+    total = queue.model.total
+    first = pane.detail
     assert first is not None
     qtbot.keyClick(screen, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: screen.model.total == total - 1, timeout=15_000)
-    qtbot.waitUntil(
-        lambda: screen.detail is not None and screen.detail.id != first.id, timeout=15_000
-    )
-    second = screen.detail
+    qtbot.waitUntil(lambda: queue.model.total == total - 1, timeout=15_000)
+    qtbot.waitUntil(lambda: pane.detail is not None and pane.detail.id != first.id, timeout=15_000)
+    second = pane.detail
     qtbot.keyClick(screen, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: screen.model.total == total - 2, timeout=15_000)
+    qtbot.waitUntil(lambda: queue.model.total == total - 2, timeout=15_000)
     q = MatchingQueue(filled)
     assert q.count(QueueFilter(status="not_duplicate")) == 1
     assert q.count(QueueFilter(status="skipped")) == 1
@@ -116,24 +117,26 @@ def test_not_a_duplicate_and_skip_shortcuts(qtbot, screen: DuplicatesScreen, fil
 
 
 def test_queue_pages_lazily(qtbot, screen: DuplicatesScreen, monkeypatch: Any) -> None:  # type: ignore[no-untyped-def]
+    queue = screen.queue_tab
     monkeypatch.setattr(duplicates_model, "PAGE", 25)
-    screen.reload()
-    qtbot.waitUntil(lambda: screen.model.rowCount() == 25, timeout=15_000)
-    assert screen.model.total > 50
-    assert screen.model.canFetchMore()
-    screen.table.scrollToBottom()
-    screen.model.fetchMore()
-    qtbot.waitUntil(lambda: screen.model.rowCount() == 50, timeout=15_000)
-    assert "of" in screen.count_label.text()
+    queue.reload()
+    qtbot.waitUntil(lambda: queue.model.rowCount() == 25, timeout=15_000)
+    assert queue.model.total > 50
+    assert queue.model.canFetchMore()
+    queue.table.scrollToBottom()
+    queue.model.fetchMore()
+    qtbot.waitUntil(lambda: queue.model.rowCount() == 50, timeout=15_000)
+    assert "of" in queue.count_label.text()
 
 
 def test_band_filter_and_empty_state(qtbot, screen: DuplicatesScreen) -> None:  # type: ignore[no-untyped-def]
-    screen.search.setText("zzzz-nobody")
-    qtbot.waitUntil(lambda: screen.queue_stack.currentWidget() is screen.empty, timeout=15_000)
-    screen.search.setText("")
-    screen.band_box.setCurrentIndex(2)  # Auto-link
+    queue = screen.queue_tab
+    queue.search.setText("zzzz-nobody")
+    qtbot.waitUntil(lambda: queue.queue_stack.currentWidget() is queue.empty, timeout=15_000)
+    queue.search.setText("")
+    queue.band_box.setCurrentIndex(2)  # Auto-link
     qtbot.waitUntil(
-        lambda: screen.model.rowCount() > 0 and screen.model.row_at(0).band == "auto",
+        lambda: queue.model.rowCount() > 0 and queue.model.row_at(0).band == "auto",
         timeout=15_000,
     )
 
@@ -156,14 +159,13 @@ def test_thresholds_widget_previews_moves(qtbot, filled: Store) -> None:  # type
 def test_a_big_cluster_scrolls_sideways_instead_of_eliding_values(  # type: ignore[no-untyped-def]
     qtbot, screen: DuplicatesScreen
 ) -> None:
-    from app.ui.screens import duplicates as dup
-
-    detail = screen.detail
+    pane = screen.queue_tab.cluster_pane
+    detail = pane.detail
     assert detail is not None
     n = len(detail.records)
-    hh = screen.compare_view.horizontalHeader()
-    screen._size_compare_columns(n, width=300)  # no room for every record side by side
+    hh = pane.compare_view.horizontalHeader()
+    pane._size_compare_columns(n, width=300)  # no room for every record side by side
     assert hh.sectionResizeMode(0) == hh.ResizeMode.Interactive
-    assert all(hh.sectionSize(c) >= dup._MIN_VALUE_WIDTH for c in range(n + 1))
-    screen._size_compare_columns(n, width=3000)  # room enough: the columns share the width
+    assert all(hh.sectionSize(c) >= _MIN_VALUE_WIDTH for c in range(n + 1))
+    pane._size_compare_columns(n, width=3000)  # room enough: the columns share the width
     assert hh.sectionResizeMode(0) == hh.ResizeMode.Stretch

@@ -6,20 +6,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from unittest.mock import patch
 
 import httpx
 import pytest
 from PySide6.QtCore import Qt
 
 from app.mapping.model import Mapping, Rule, Step
+from app.sandbox.generator import build_dataset
 from app.sandbox.servers import SandboxServers
 from app.services.audit import recent
+from app.services.mapping_loader import load
 from app.services.mappings import MappingService
 from app.store import Store
 from app.sync.engine import SyncEngine
 from app.ui.mapping_editor.dialogs import LookupDialog
 from app.ui.mapping_editor.editor import MappingEditor
-from app.ui.mapping_editor.loader import load
 from tests.mapping_support import demo_dealership
 from tests.sandbox.conftest import build_fake_dataset
 
@@ -114,8 +116,8 @@ def test_build_preview_save_and_run(qtbot, store: Store, demo: SandboxServers) -
     assert trace[-1].value in ("B2B", "Retail")
 
     # Live preview: a bad e-mail in the sample is highlighted with its reason.
-    assert editor.preview_model.rowCount() == 40
-    assert "sample records would" in editor.fail_label.text()
+    assert editor.preview_pane.model.rowCount() == 40
+    assert "sample records would" in editor.preview_pane.fail_label.text()
 
     # Save: validated, a new version with a comment, audited with a readable diff.
     with qtbot.waitSignal(editor.saved, timeout=10000) as saved:
@@ -141,8 +143,6 @@ def test_save_validates_first(qtbot, store: Store, demo: SandboxServers) -> None
     problems = editor.problems()
     assert any("not a valid pattern" in p for p in problems)
     with qtbot.assertNotEmitted(editor.saved):
-        from unittest.mock import patch
-
         with patch("app.ui.mapping_editor.editor.QMessageBox.warning") as warned:
             assert editor.save("nope") is False
         assert warned.called
@@ -150,8 +150,6 @@ def test_save_validates_first(qtbot, store: Store, demo: SandboxServers) -> None
 
 
 def test_screenshot_of_the_real_customer_mapping(qtbot, store: Store) -> None:  # type: ignore[no-untyped-def]
-    from app.sandbox.generator import build_dataset
-
     with demo_dealership(store, build_dataset(150, seed=42)):
         editor = _editor(qtbot, store)
     editor.canvas.select_target("phone")

@@ -61,10 +61,10 @@ def test_drift_badges_editor_and_screenshots(qtbot, qapp, store: Store) -> None:
         qtbot.waitUntil(lambda: editor.data is not None, timeout=15000)
         editor.resize(1280, 800)
         assert editor.drift_banner.isVisible()
-        assert "'zip'" in editor.drift_banner.text()
+        assert "'zip'" in editor.drift_banner.message.text()
         assert "zip" in editor.canvas.sources.problems
         assert any("'zip'" in p for p in editor.problems())  # save refuses until fixed
-        assert "A run would stop" in editor.fail_label.text()
+        assert "A run would stop" in editor.preview_pane.fail_label.text()
         editor.canvas.select_target("postal_code")
         qtbot.wait(50)
         assert editor.grab().save(str(SHOTS / "mapping_editor_drift.png"))

@@ -1,5 +1,5 @@
-"""The visual field-mapping editor (issue 5): fields and drawn links, transform chains,
-auto-map, live preview, lookup tables, drift hints, undo/redo."""
+"""The visual field-mapping editor: fields and drawn links, transform chains, auto-map,
+live preview, lookup tables, drift hints, undo/redo."""
 
 from app.ui.mapping_editor.editor import MappingEditor
 

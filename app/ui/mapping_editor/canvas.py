@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.mapping.model import Mapping
-from app.ui.mapping_editor.models import NAME_ROLE, SourceFieldsModel, TargetFieldsModel
+from app.ui.mapping_editor.field_models import NAME_ROLE, SourceFieldsModel, TargetFieldsModel
 from app.ui.theme import Status, accent, status_colour
 from app.ui.widgets import SearchBox
 

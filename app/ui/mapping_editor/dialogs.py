@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
 
 from app.mapping.automap import Suggestion
 from app.ui.icons import icon
-from app.ui.mapping_editor.models import LookupModel, SuggestionsModel
+from app.ui.mapping_editor.lookup_model import LookupModel
+from app.ui.mapping_editor.suggestions_model import SuggestionsModel
 
 
 class AutoMapDialog(QDialog):

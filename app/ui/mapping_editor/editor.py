@@ -6,40 +6,36 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
+from PySide6.QtGui import QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QMessageBox,
     QPushButton,
     QSplitter,
-    QTableView,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
 from app.mapping import automap
 from app.mapping.catalog import CATALOG
-from app.mapping.drift import rename_candidates
 from app.mapping.model import Mapping, Rule, Step
-from app.mapping.preview import preview, trace_rule
+from app.mapping.preview import trace_rule
+from app.services.mapping_loader import EditorData, load, with_csv_sample
 from app.services.mappings import MappingService, SaveResult, validate
 from app.store import Store
 from app.ui.icons import icon
 from app.ui.mapping_editor.canvas import MappingCanvas
 from app.ui.mapping_editor.dialogs import AutoMapDialog, LookupDialog, distinct_values
-from app.ui.mapping_editor.loader import EditorData, load, with_csv_sample
-from app.ui.mapping_editor.models import PreviewModel
+from app.ui.mapping_editor.drift_banner import DriftBanner, drift_problems
+from app.ui.mapping_editor.preview_pane import PreviewPane
 from app.ui.mapping_editor.rule_panel import RulePanel
+from app.ui.mapping_editor.toolbar import EditorToolbar
 from app.ui.theme import STATUS_ICONS, Status, status_colour
 from app.ui.workers import run_in_background
-
-PREVIEW_ROWS = 50
 
 
 class _Change(QUndoCommand):
@@ -103,49 +99,16 @@ class MappingEditor(QDialog):
         head.addWidget(self.origin, 1)
         layout.addLayout(head)
 
-        bar = QToolBar()
-        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toolbar = EditorToolbar(self.undo)
+        self.toolbar.automap_action.triggered.connect(self.open_automap)
+        self.toolbar.connect_action.triggered.connect(self.connect_selected)
+        self.toolbar.unmap_action.triggered.connect(self.unmap_selected)
+        self.toolbar.csv_action.triggered.connect(self.pick_csv)
+        layout.addWidget(self.toolbar)
 
-        def act(icon_name: str, text: str, keys: str | QKeySequence.StandardKey, slot) -> QAction:
-            a = QAction(icon(icon_name), text, self)
-            a.setShortcut(QKeySequence(keys))
-            a.setToolTip(f"{text} ({QKeySequence(keys).toString()})")
-            a.triggered.connect(slot)
-            bar.addAction(a)
-            return a
-
-        self.automap_action = act("mdi6.auto-fix", "Auto-map…", "Ctrl+M", self.open_automap)
-        self.connect_action = act("mdi6.link-variant", "Connect", "Ctrl+L", self.connect_selected)
-        self.unmap_action = act(
-            "mdi6.link-variant-off", "Unmap target", "Delete", self.unmap_selected
-        )
-        bar.addSeparator()
-        self.undo_action = self.undo.createUndoAction(self, "Undo")
-        self.undo_action.setIcon(icon("mdi6.undo"))
-        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.redo_action = self.undo.createRedoAction(self, "Redo")
-        self.redo_action.setIcon(icon("mdi6.redo"))
-        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
-        bar.addAction(self.undo_action)
-        bar.addAction(self.redo_action)
-        bar.addSeparator()
-        self.csv_action = act(
-            "mdi6.file-delimited-outline", "Sample from CSV…", "Ctrl+O", self.pick_csv
-        )
-        layout.addWidget(bar)
-
-        self.drift_banner = QLabel()
-        self.drift_banner.setObjectName("drift_banner")
-        self.drift_banner.setWordWrap(True)
-        self.drift_banner.setVisible(False)
-        self.fix_button = QPushButton()
-        self.fix_button.setObjectName("apply_rename")
-        self.fix_button.setVisible(False)
-        self.fix_button.clicked.connect(self.apply_suggested_renames)
-        banner_row = QHBoxLayout()
-        banner_row.addWidget(self.drift_banner, 1)
-        banner_row.addWidget(self.fix_button)
-        layout.addLayout(banner_row)
+        self.drift_banner = DriftBanner()
+        self.drift_banner.apply_renames.connect(self.apply_suggested_renames)
+        layout.addWidget(self.drift_banner)
 
         self.canvas = MappingCanvas()
         self.canvas.connect_requested.connect(self.connect_fields)
@@ -161,35 +124,11 @@ class MappingEditor(QDialog):
         top.setStretchFactor(1, 2)
         top.setSizes([780, 470])
 
-        bottom = QWidget()
-        bl = QVBoxLayout(bottom)
-        bl.setContentsMargins(0, 4, 0, 0)
-        prow = QHBoxLayout()
-        ptitle = QLabel("Preview")
-        ptitle.setStyleSheet("font-weight: 600;")
-        self.fail_icon = QLabel()
-        self.fail_label = QLabel()
-        self.fail_label.setObjectName("preview_summary")
-        prow.addWidget(ptitle)
-        prow.addSpacing(8)
-        prow.addWidget(self.fail_icon)
-        prow.addWidget(self.fail_label, 1)
-        bl.addLayout(prow)
-        self.preview_model = PreviewModel()
-        self.preview_view = QTableView()
-        self.preview_view.setObjectName("preview")
-        self.preview_view.setModel(self.preview_model)
-        self.preview_view.setAlternatingRowColors(True)
-        self.preview_view.verticalHeader().setDefaultSectionSize(22)
-        self.preview_view.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.Interactive
-        )
-        self.preview_view.horizontalHeader().setDefaultSectionSize(130)
-        bl.addWidget(self.preview_view, 1)
+        self.preview_pane = PreviewPane()
 
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(top)
-        split.addWidget(bottom)
+        split.addWidget(self.preview_pane)
         split.setSizes([500, 230])
         layout.addWidget(split, 1)
 
@@ -213,7 +152,7 @@ class MappingEditor(QDialog):
         layout.addLayout(foot)
         self.setTabOrder(self.canvas.source_view, self.canvas.target_view)
         self.setTabOrder(self.canvas.target_view, self.rules.chain_view)
-        self.setTabOrder(self.rules.chain_view, self.preview_view)
+        self.setTabOrder(self.rules.chain_view, self.preview_pane.view)
 
     # --- loading -----------------------------------------------------------------------
     def set_data(self, data: EditorData) -> None:
@@ -247,42 +186,12 @@ class MappingEditor(QDialog):
         if after.to_json() != self.mapping.to_json():
             self.undo.push(_Change(self, self.mapping, after, text))
 
-    def _drift_problems(self) -> dict[str, str]:
-        """Source fields the mapping reads that the sample does not have (or that the last
-        run saw emptied), with the likely new name."""
-        data = self.data
-        if data is None:
-            return {}
-        columns = [f.name for f in data.source_fields if f.kind != "missing"]
-        if not data.sample.empty:
-            columns = [str(c) for c in data.sample.columns]
-        problems: dict[str, str] = {}
-        self.missing = {}
-        used = self.mapping.source_fields()
-        unused = [c for c in columns if c not in self.mapping.source_fields()]
-        for name in sorted(used):
-            if name in columns:
-                continue
-            guess = rename_candidates(name, unused)
-            self.missing[name] = guess[0][0] if guess else ""
-            problems[name] = "missing from the source" + (
-                f" — renamed to '{guess[0][0]}'?" if guess else ""
-            )
-        if data.drift is not None:
-            for change in data.drift.blocking:
-                if change.field not in problems and change.field in used:
-                    problems[change.field] = f"{change.detail}" + (
-                        f" — renamed to '{change.suggestion}'?" if change.suggestion else ""
-                    )
-                    self.missing[change.field] = change.suggestion or ""
-        return problems
-
     def _show(self, mapping: Mapping, *, reload_sources: bool = False) -> None:
         self.mapping = mapping
         data = self.data
         if data is None:
             return
-        problems = self._drift_problems()
+        problems, self.missing = drift_problems(data, mapping)
         if reload_sources or set(problems) != set(self.canvas.sources.problems):
             self.canvas.sources.set_data(data.source_fields, data.sample, problems)
         target_problems = {
@@ -292,71 +201,10 @@ class MappingEditor(QDialog):
             if any(s in problems for s in r.sources)
         }
         self.canvas.set_mapping(mapping, target_problems)
-        self._show_banner(problems)
-        self._refresh_preview()
-        self._show_rule()
-
-    def _show_banner(self, problems: dict[str, str]) -> None:
-        drift = self.data.drift if self.data else None
-        lines = [f"'{k}': {v}" for k, v in problems.items()]
-        if drift is not None:
-            added = [c.field for c in drift.source.of("added")]
-            if added:
-                lines.append("New source fields since this mapping was saved: " + ", ".join(added))
-            changed = [f"{c.field} ({c.detail})" for c in drift.source.of("type_changed")]
-            if changed:
-                lines.append("Type changed: " + ", ".join(changed))
-            gone_dest = [c.field for c in drift.destination.gone()]
-            if gone_dest:
-                lines.append("Gone from the destination: " + ", ".join(gone_dest))
-        self.drift_banner.setVisible(bool(lines))
-        level = Status.ERROR if problems else Status.WARNING
-        colour = status_colour(level).name()
-        self.drift_banner.setText(
-            f"<span style='color:{colour}'><b>Schema drift:</b> " + "<br>".join(lines) + "</span>"
-        )
         renames = {k: v for k, v in self.missing.items() if v}
-        self.fix_button.setVisible(bool(renames))
-        if renames:
-            self.fix_button.setText(
-                "Use " + ", ".join(f"'{v}' for '{k}'" for k, v in renames.items())
-            )
-
-    def _refresh_preview(self) -> None:
-        data = self.data
-        if data is None or data.sample.empty:
-            self.fail_label.setText("No sample rows: load a sample to see the preview.")
-            return
-        result = preview(data.sample, self.mapping, data.key_column, PREVIEW_ROWS)
-        self.last_preview = result
-        self.preview_model.set_preview(result, data.key_column)
-        n = len(data.sample)
-        if result.error:
-            level, text = Status.ERROR, result.error
-        elif self.missing:
-            level = Status.ERROR
-            text = (
-                "A run would stop: the mapping reads "
-                + ", ".join(f"'{k}'" for k in self.missing)
-                + ", which the source no longer fills. Replace or unmap it."
-            )
-        elif result.failing_rows:
-            level = Status.WARNING
-            text = (
-                f"{result.failing_rows} of {n} sample records would fail (parked, not sent). "
-                "Hover a red cell for the reason."
-            )
-        else:
-            bad_cells = len(result.problems)
-            level = Status.OK
-            text = f"All {n} sample records would be sent." + (
-                f" {bad_cells} optional value(s) are invalid and would be sent empty."
-                if bad_cells
-                else ""
-            )
-        self.fail_icon.setPixmap(icon(STATUS_ICONS[level], status_colour(level)).pixmap(16, 16))
-        self.fail_label.setText(text)
-        self.fail_label.setStyleSheet(f"color: {status_colour(level).name()};")
+        self.drift_banner.show_drift(problems, data.drift, renames)
+        self.preview_pane.refresh(data, mapping, self.missing)
+        self._show_rule()
 
     def _show_rule(self) -> None:
         target = self.canvas.selected_target()
@@ -368,7 +216,7 @@ class MappingEditor(QDialog):
             row = {str(k): str(v) for k, v in data.sample.iloc[row_no].items()}
             trace = trace_rule(rule, row)
         self.rules.set_rule(rule, trace, target or "")
-        self.unmap_action.setEnabled(rule is not None)
+        self.toolbar.unmap_action.setEnabled(rule is not None)
 
     # --- edits -------------------------------------------------------------------------
     def _replace(self, rule: Rule, base: Mapping | None = None) -> Mapping:

@@ -24,7 +24,7 @@ from app.mapping.catalog import CATALOG
 from app.mapping.model import Rule, Step
 from app.mapping.preview import TraceStep
 from app.ui.icons import icon
-from app.ui.mapping_editor.models import ChainModel
+from app.ui.mapping_editor.chain_model import ChainModel
 from app.ui.mapping_editor.step_form import StepForm
 
 

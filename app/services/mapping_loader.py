@@ -1,4 +1,4 @@
-"""What the editor loads in a background worker: the flow, its mapping, the source's
+"""What the mapping editor loads in a background worker: the flow, its mapping, the source's
 fields with a real sample read from the source connection (or a CSV file), and the
 destination's fields. Runs off the GUI thread; returns plain data only."""
 
