@@ -7,11 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from app.services.flows import FlowDefinition, FlowService
 from app.services.profiles import ProfileService
 from app.store import Store
 from app.store.schema_synclog import STATEMENTS
 from app.sync.engine import RunSummary, SyncEngine
-from app.sync.flows import FlowDefinition, FlowService
 from tests.sync.conftest import CUSTOMER_MAPPING, customer
 from tests.sync.memory_connector import World
 

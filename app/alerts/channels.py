@@ -16,7 +16,7 @@ import httpx
 
 from app import APP_NAME
 from app.alerts.config import AlertSettings, secret
-from app.scheduling.errors import AlertDeliveryError
+from app.alerts.errors import AlertDeliveryError
 
 # (title, message, kind "problem" | "resolved") — called from a worker thread
 TrayCallback = Callable[[str, str, str], None]

@@ -10,7 +10,8 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from app import secrets
-from app.scheduling.errors import SchedulingError
+from app.alerts.errors import AlertSettingsError
+from app.scheduling.errors import ScheduleError
 from app.scheduling.schedule import Blackout, parse_hhmm
 from app.store import Store
 from app.store.models import Setting
@@ -77,13 +78,13 @@ class AlertSettings:
             problems.append("Quiet hours need both a start and an end time.")
         try:
             quiet = self.quiet_hours
-        except SchedulingError as exc:
+        except ScheduleError as exc:
             problems.append(str(exc))
         else:
             if quiet and quiet.start == quiet.end:
                 problems.append("Quiet hours start and end at the same time.")
         if problems:
-            raise SchedulingError(" ".join(problems))
+            raise AlertSettingsError(" ".join(problems))
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> AlertSettings:
@@ -105,7 +106,7 @@ def save(
     settings.validate()
     for name, value in (secret_values or {}).items():
         if name not in SECRET_FIELDS:
-            raise SchedulingError(f"'{name}' is not an alert secret.")
+            raise AlertSettingsError(f"'{name}' is not an alert secret.")
         secrets.set_secret(SECRET_OWNER, name, value)
     with store.session() as s:
         row = s.get(Setting, SETTING_KEY)

@@ -20,7 +20,7 @@ from app.alerts import config
 from app.alerts.channels import Message, TrayCallback, enabled_channels, send
 from app.alerts.conditions import CONDITIONS, evaluate
 from app.alerts.config import AlertSettings
-from app.scheduling.errors import AlertDeliveryError
+from app.alerts.errors import AlertDeliveryError
 from app.scheduling.schedule import local_tz
 from app.store import Store
 from app.store.models import utcnow

@@ -13,9 +13,9 @@ from typing import Any
 from app.cli.context import CliContext
 from app.scheduling.runner import run_flow_locked
 from app.services.audit import current_os_user
+from app.services.flows import FlowService
 from app.sync import run_log
 from app.sync.engine import RunSummary, SyncEngine
-from app.sync.flows import FlowService
 from app.sync.log_replay import ReplayReport
 from app.sync.progress import Progress
 

@@ -16,8 +16,8 @@ from app.alerts.monitor import AlertMonitor
 from app.cli.context import CliContext
 from app.scheduling.schedule import Schedule
 from app.scheduling.scheduler import FlowScheduler
+from app.services.flows import FlowService
 from app.sync.engine import RunSummary
-from app.sync.flows import FlowService
 
 
 def register(sub: Any) -> None:

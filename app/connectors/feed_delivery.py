@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
+from app.connectors import feed_http
 from app.connectors.base import CheckResult, ConfigField, Connector, FieldType
 from app.connectors.errors import ConnectorError
 from app.connectors.feed_files import ChunkHook, DeliveryReceipt, probe_folder, write_atomic
@@ -155,8 +156,6 @@ class FeedTargetConnector(Connector):
             from app.connectors import feed_sftp
 
             return feed_sftp.upload(self.sftp_settings(), name, data, on_chunk)
-        from app.connectors import feed_http
-
         return feed_http.upload(
             str(self._setting("http_url")),
             data,
@@ -177,8 +176,6 @@ class FeedTargetConnector(Connector):
             from app.connectors import feed_sftp
 
             return feed_sftp.probe(self.sftp_settings())
-        from app.connectors import feed_http
-
         return feed_http.probe(
             str(self._setting("http_url")),
             api_key=self.secrets.get("api_key", ""),

@@ -8,6 +8,7 @@ from app.connectors.crm_rest import CrmRestConnector
 from app.connectors.dms_file import DmsFileConnector
 from app.connectors.dms_rest import DmsRestConnector
 from app.connectors.errors import UnknownConnectorKindError
+from app.connectors.feed_delivery import FeedTargetConnector
 from app.connectors.http_api import HttpApiConnector
 
 _KINDS: dict[str, type[Connector]] = {}
@@ -39,7 +40,4 @@ register(DmsRestConnector)
 register(CrmRestConnector)
 register(DmsFileConnector)
 register(AdfLeadConnector)
-
-from app.connectors.feed_delivery import FeedTargetConnector  # noqa: E402 — issue 9
-
 register(FeedTargetConnector)

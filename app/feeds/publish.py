@@ -26,11 +26,11 @@ from app.feeds.history import record_publication
 from app.feeds.inventory import InventorySnapshot, read_inventory
 from app.formats.feeds.common import Exclusion
 from app.services.audit import current_os_user
+from app.services.flows import FlowInfo, FlowService
 from app.services.profiles import ProfileService
 from app.store import Store
 from app.sync import run_log, state
 from app.sync.engine import RunSummary
-from app.sync.flows import FlowInfo, FlowService
 
 log = logging.getLogger(__name__)
 _LOCKS: dict[int, threading.RLock] = {}

@@ -18,9 +18,9 @@ from app.feeds.errors import FeedError, FeedNotFoundError
 from app.feeds.publish import list_feeds, read_source
 from app.formats.feeds.common import FeedFile
 from app.mapping.model import Mapping
+from app.services.flows import FlowDefinition, FlowInfo, FlowService
 from app.services.profiles import ProfileInfo, ProfileService
 from app.store import Store
-from app.sync.flows import FlowDefinition, FlowInfo, FlowService
 
 DMS_KINDS = ("dms_rest", "dms_file")
 

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from app.errors import RooftopError
+from app.mapping.drift import rename_candidates
 from app.mapping.factors import Factors, row_keys
 from app.mapping.model import Mapping, Rule, Step
 from app.mapping.transforms import (
@@ -63,8 +64,6 @@ def missing_sources(mapping: Mapping, columns: list[str]) -> list[str]:
 def missing_message(missing: list[str], columns: list[str]) -> str:
     """'The source no longer has ...' naming each field and, where one looks like it,
     the field it was probably renamed to."""
-    from app.mapping.drift import rename_candidates  # drift imports this module
-
     parts = []
     for name in missing:
         guess = rename_candidates(name, [c for c in columns if c not in missing])

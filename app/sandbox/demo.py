@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from app.sandbox.demo_flows import demo_flows
+from app.services.flows import FlowService
 from app.services.profiles import ProfileInfo, ProfileService
 from app.store import Store
 from app.store.errors import NotFoundError
 from app.store.models import ConnectionProfile, DeliveryState, Flow, FlowState, Link, Run
 from app.sync import history
-from app.sync.flows import FlowService
 
 DEMO_SEED = 42
 DEMO_CUSTOMERS = 2_000

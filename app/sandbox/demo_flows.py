@@ -4,7 +4,7 @@ rooftop's DMS <-> CRM flows are set up."""
 from __future__ import annotations
 
 from app.mapping.model import Mapping, Step, rule
-from app.sync.flows import FlowDefinition
+from app.services.flows import FlowDefinition
 
 TRIM = Step("collapse_spaces")
 NAME = Step("name_case")

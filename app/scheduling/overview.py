@@ -9,10 +9,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from app.scheduling.schedule import Schedule
+from app.services.flows import FlowService
 from app.services.profiles import ProfileService
 from app.store import Store
 from app.store.models import Run
-from app.sync.flows import FlowService
 from app.sync.locks import LockHolder, is_running
 
 

@@ -21,11 +21,11 @@ from typing import Any
 import pandas as pd
 
 from app.scheduling.runner import run_flow_locked
+from app.services.flows import FlowInfo, FlowService
 from app.services.profiles import ProfileService
 from app.store import Store
 from app.sync.engine import RunSummary, SyncEngine
 from app.sync.errors import FlowBusyError, SyncError
-from app.sync.flows import FlowInfo, FlowService
 from app.sync.locks import flow_lock
 from app.sync.progress import CancelToken, ProgressCallback
 from app.sync.search import SearchHit

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from app.feeds.config import is_feed
 from app.feeds.publish import publish_feed
 from app.scheduling.errors import SchedulingError
+from app.services.flows import FlowService
 from app.store import Store
 from app.sync.engine import RunSummary, SyncEngine
-from app.sync.flows import FlowService
 from app.sync.locks import flow_lock
 from app.sync.progress import CancelToken, ProgressCallback
 

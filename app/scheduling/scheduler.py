@@ -37,10 +37,10 @@ from app.errors import RooftopError
 from app.scheduling.runner import run_flow_locked
 from app.scheduling.schedule import Schedule, local_tz
 from app.scheduling.schedules import ScheduleService
+from app.services.flows import FlowService
 from app.store import Store
 from app.sync.engine import RunSummary
 from app.sync.errors import FlowBusyError
-from app.sync.flows import FlowService
 from app.sync.locks import locks_dir
 from app.sync.progress import CancelToken
 

@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from app.scheduling.schedule import Schedule
 from app.services import audit
+from app.services.flows import FlowService
 from app.store import Store
 from app.store.models import Flow, utcnow
-from app.sync.flows import FlowService
 
 
 class ScheduleService:

@@ -1,6 +1,7 @@
 """Errors of the service layer."""
 
 from app.errors import RooftopError
+from app.store.errors import NotFoundError
 
 
 class ValidationError(RooftopError):
@@ -18,3 +19,7 @@ class ImportFileError(RooftopError):
 
 class AccessDeniedError(RooftopError):
     """A wrong admin PIN, or no PIN set yet."""
+
+
+class FlowNotFoundError(NotFoundError):
+    """No flow with that id or name."""

@@ -133,7 +133,7 @@ _V1 = [
 ]
 
 # v2: sync engine state — cursors, last delivered payloads, the retry queue, conflicts,
-# and the contact index the lead flow's pre-entry duplicate check reads.
+# and the contact index the leads flow's pre-entry duplicate check read (folded in v8).
 _V2 = [
     """CREATE TABLE flow_state (
         flow_id INTEGER PRIMARY KEY REFERENCES flows(id) ON DELETE CASCADE,

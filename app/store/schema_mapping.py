@@ -1,5 +1,4 @@
-"""DDL for mapping schema-drift snapshots (issue 5). The lead appends ``STATEMENTS`` as the
-next migration version."""
+"""DDL for mapping schema-drift snapshots (migration v5)."""
 
 STATEMENTS: list[str] = [
     """CREATE TABLE schema_snapshots (

@@ -1,7 +1,6 @@
 """DDL of customer matching: source-record snapshots, candidate clusters, review
 decisions, golden records and merges (with what an unmerge needs to restore).
-
-The lead appends ``STATEMENTS`` to ``app.store.migrations.MIGRATIONS`` as a new version.
+Migration v7.
 """
 
 from __future__ import annotations

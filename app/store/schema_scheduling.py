@@ -1,5 +1,5 @@
-"""DDL of the scheduling feature (alerts). The lead appends ``STATEMENTS`` as the next
-migration version. APScheduler creates its own ``apscheduler_jobs`` table at start-up."""
+"""DDL of the scheduling feature and its alerts (migration v4). APScheduler creates its own
+``apscheduler_jobs`` table at start-up."""
 
 STATEMENTS: list[str] = [
     """CREATE TABLE alert_state (

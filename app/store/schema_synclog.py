@@ -1,8 +1,6 @@
-"""DDL for the sync log viewer (issue 8): indexes that keep filters, search and the
+"""DDL for the sync log viewer (migration v6): indexes that keep filters, search and the
 record timeline answering from an index on a store with millions of record events.
-
-The lead appends ``STATEMENTS`` as the next migration version. Every statement is
-idempotent (``IF NOT EXISTS``) so tests can apply them to a store before that happens.
+Every statement is idempotent (``IF NOT EXISTS``).
 
 Why these indexes (``record_outcomes`` pages newest-first by ``id``, and SQLite appends the
 rowid to every index, so an equality prefix walks the rows already in page order):

@@ -18,13 +18,13 @@ from app.connectors.errors import ConnectorError, DeliveryError
 from app.connectors.streams import Stream, StreamSource
 from app.mapping.apply import MappingError
 from app.services import schema_drift
+from app.services.flows import FlowInfo, FlowService
 from app.services.profiles import ProfileService
 from app.store import Store
 from app.store.models import ParkedRecord, RecordOutcome
 from app.sync import run_log, state
 from app.sync.chunk import process_chunk
 from app.sync.errors import RunCancelledError, SyncError
-from app.sync.flows import FlowInfo, FlowService
 from app.sync.locks import flow_lock
 from app.sync.pipeline import DeliveryPipeline
 from app.sync.planner import PlanItem
@@ -218,7 +218,7 @@ class SyncEngine:
             store_session=self.store.session,
             on_progress=self.on_progress,
         )
-        try:  # schema-drift snapshots (issue 5); taking one must never fail the run
+        try:  # schema-drift snapshots; taking one must never fail the run
             ctx.source = schema_drift.watch(self.store, flow, ctx.source, ctx.dest)
         except Exception:
             log.warning("No schema snapshot for flow %s", flow.slug, exc_info=True)

@@ -7,10 +7,6 @@ class SyncError(RooftopError):
     """A run cannot start or cannot go on."""
 
 
-class FlowNotFoundError(SyncError):
-    """No flow with that id or name."""
-
-
 class RunCancelledError(SyncError):
     """Someone pressed Cancel; the run stopped at a consistent point."""
 

@@ -8,9 +8,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import select
 
+from app.mapping.apply import MappingError, apply_mapping
 from app.services import audit, pii
+from app.services.flows import FlowService
 from app.store import Store
 from app.store.log_timeline import keys_of_events, open_parked_for_events
 from app.store.models import Flow, ParkedRecord, RecordOutcome
@@ -212,11 +215,6 @@ class MappingPreview:
 def preview_mapping(store: Store, flow_id: int, source: dict[str, Any]) -> MappingPreview:
     """What the current mapping makes of a source payload: what a replay would send
     (before field ownership and references, which need the destination)."""
-    import pandas as pd
-
-    from app.mapping.apply import MappingError, apply_mapping
-    from app.sync.flows import FlowService
-
     flow = FlowService(store).get(flow_id)
     frame = pd.DataFrame([{str(k): "" if v is None else str(v) for k, v in source.items()}])
     try:

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from app.connectors.streams import Stream
+from app.services.flows import FlowInfo
 from app.sync import run_log
-from app.sync.flows import FlowInfo
 from app.sync.pipeline import DeliveryPipeline, SendFailed, SendJob, StoreJob
 from app.sync.planner import PlanItem
 from app.sync.progress import Progress, ProgressCallback

@@ -1,10 +1,5 @@
-"""The Rooftop Sync application icon (window, taskbar, tray), from resources/icons.
-
-The lead wires it in once, in ``app.ui.application.create_application``::
-
-    from app.ui.app_icon import apply_app_icon
-    apply_app_icon(app)
-"""
+"""The Rooftop Sync application icon (window, taskbar, tray), from resources/icons;
+``app.ui.application.create_application`` applies it once."""
 
 from __future__ import annotations
 

@@ -9,15 +9,15 @@ from pathlib import Path
 from PySide6.QtCore import QThreadPool
 
 from app.paths import AppPaths
+from app.store import open_store
+from app.ui.application import create_application
+from app.ui.context import UiContext
+from app.ui.main_window import MainWindow
+from app.ui.screenshots import save_screens
 
 
 def _offscreen_window(paths: AppPaths):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from app.store import open_store
-    from app.ui.application import create_application
-    from app.ui.context import UiContext
-    from app.ui.main_window import MainWindow
-
     app = create_application()
     store = open_store(paths)
     window = MainWindow(UiContext.create(paths, store), tray=False)
@@ -44,8 +44,6 @@ def build_main_window_offscreen(paths: AppPaths) -> str:
 
 
 def save_screenshots_offscreen(paths: AppPaths, out_dir: Path) -> list[Path]:
-    from app.ui.screenshots import save_screens
-
     app, store, window = _offscreen_window(paths)
     try:
         saved = save_screens(window, out_dir)

@@ -1,5 +1,5 @@
 """Background work for the UI: a callable runs in the global QThreadPool and answers only
-through Qt signals, so nothing blocks the window (DESIGN.md §2 rule 2)."""
+through Qt signals, so nothing blocks the window: the UI never does I/O on its own thread."""
 
 from __future__ import annotations
 

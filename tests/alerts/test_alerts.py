@@ -19,9 +19,9 @@ from app import secrets
 from app.alerts import config
 from app.alerts.conditions import evaluate
 from app.alerts.config import AlertSettings
+from app.alerts.errors import AlertSettingsError
 from app.alerts.monitor import AlertMonitor
 from app.alerts.signals import record_credential_expiry, record_webhook_received
-from app.scheduling.errors import SchedulingError
 from app.scheduling.runner import run_flow_locked
 from app.scheduling.schedule import Schedule
 from app.scheduling.schedules import ScheduleService
@@ -201,9 +201,9 @@ def test_stale_flow_parked_backlog_silent_webhook_and_expiring_credential(
 
 
 def test_bad_alert_settings_are_refused_and_nothing_is_saved(store: Store) -> None:
-    with pytest.raises(SchedulingError, match=r"mail server name.*recipient"):
+    with pytest.raises(AlertSettingsError, match=r"mail server name.*recipient"):
         config.save(store, AlertSettings(email=True, email_from="a@b.c"))
-    with pytest.raises(SchedulingError, match="both a start and an end"):
+    with pytest.raises(AlertSettingsError, match="both a start and an end"):
         config.save(store, AlertSettings(quiet_start="22:00"))
     assert config.load(store) == AlertSettings()
     data = json.loads(json.dumps(config.AlertSettings(email_to=["x@y.z"]).__dict__))

@@ -20,11 +20,11 @@ import pytest
 from app import secrets
 from app.paths import AppPaths
 from app.services import audit
+from app.services.flows import FlowService
 from app.services.profiles import ProfileService
 from app.store import open_store
 from app.store.migrations import LATEST_VERSION, MIGRATIONS, migrate
 from app.sync import identity
-from app.sync.flows import FlowService
 
 OLD_VERSIONS = list(range(1, LATEST_VERSION))
 RETIRED = {"contact_index"}  # derived tables a migration folded into another (v8)

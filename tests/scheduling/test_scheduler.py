@@ -16,10 +16,10 @@ from sqlalchemy import select, text
 from app.scheduling.schedule import Schedule
 from app.scheduling.scheduler import FlowScheduler, job_id
 from app.scheduling.schedules import ScheduleService
+from app.services.flows import FlowService
 from app.store import Store, open_store
 from app.store.models import Run
 from app.sync.engine import RunSummary
-from app.sync.flows import FlowService
 from tests.support.locks import held_elsewhere
 from tests.sync.conftest import customer
 from tests.sync.memory_connector import World

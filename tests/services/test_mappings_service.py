@@ -10,10 +10,10 @@ import pytest
 from app.mapping.model import Mapping, Step, rule
 from app.services.audit import recent
 from app.services.errors import ValidationError
+from app.services.flows import FlowDefinition, FlowService
 from app.services.mappings import MappingService
 from app.services.profiles import ProfileService
 from app.store import Store
-from app.sync.flows import FlowDefinition, FlowService
 
 V1 = Mapping((rule("external_id", "customer_id", required=True), rule("email", "email")))
 V2 = Mapping(

@@ -3,9 +3,9 @@ from collections.abc import Iterator
 import pytest
 
 from app.mapping.model import Mapping, Step, rule
+from app.services.flows import FlowDefinition, FlowService
 from app.services.profiles import ProfileService
 from app.store import Store
-from app.sync.flows import FlowDefinition, FlowService
 from tests.sync.memory_connector import World
 
 CUSTOMER_MAPPING = Mapping(

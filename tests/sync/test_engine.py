@@ -5,11 +5,11 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
+from app.services.flows import FlowService
 from app.store import Store
 from app.store.models import Conflict, DeliveryState, Link, ParkedRecord, RecordOutcome, Run
 from app.sync import engine as engine_module
 from app.sync.engine import SyncEngine
-from app.sync.flows import FlowService
 from app.sync.progress import CancelToken, Progress
 from tests.sync.conftest import customer
 from tests.sync.memory_connector import World

@@ -21,11 +21,11 @@ from app.sandbox.demo import CRM, DMS, install_demo
 from app.sandbox.demo_flows import CUSTOMERS
 from app.sandbox.generator import build_dataset
 from app.sandbox.servers import SandboxServers
+from app.services.flows import FlowService
 from app.services.profiles import ProfileService
 from app.store import Store
 from app.store.models import Link, ParkedRecord, RecordOutcome
 from app.sync.engine import SyncEngine
-from app.sync.flows import FlowService
 from tests.support.sandbox import assert_crm_equals_dms, export, patch_customer
 
 ROOT = Path(__file__).resolve().parents[2]

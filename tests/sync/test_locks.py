@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import select
 
 from app.scheduling.runner import run_flow_locked
+from app.services.flows import FlowService
 from app.store import Store
 from app.store.models import Run
 from app.sync.errors import FlowBusyError
-from app.sync.flows import FlowService
 from app.sync.locks import flow_lock, is_running
 from app.sync.progress import CancelToken, Progress
 from tests.support.locks import held_elsewhere

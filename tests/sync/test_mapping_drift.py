@@ -7,9 +7,9 @@ import httpx
 import pytest
 
 from app.services import schema_drift
+from app.services.flows import FlowService
 from app.store import Store
 from app.sync.engine import SyncEngine
-from app.sync.flows import FlowService
 from tests.mapping_support import demo_dealership
 from tests.sandbox.conftest import build_fake_dataset
 

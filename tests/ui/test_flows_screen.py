@@ -15,9 +15,9 @@ from app.scheduling.runner import run_flow_locked
 from app.scheduling.schedule import Schedule
 from app.scheduling.schedules import ScheduleService
 from app.services.access import PIN_FIELD, PIN_OWNER, AccessService
+from app.services.flows import FlowDefinition, FlowService
 from app.services.profiles import ProfileService
 from app.store import Store
-from app.sync.flows import FlowDefinition, FlowService
 from app.sync.locks import flow_lock
 from app.ui.context import UiContext
 from app.ui.dialogs.schedule_dialog import PRESETS

@@ -16,10 +16,10 @@ from app.sandbox.demo import install_demo
 from app.sandbox.demo_flows import CUSTOMERS, DEALS_TO_CRM
 from app.sandbox.generator import build_dataset
 from app.sandbox.servers import SandboxServers
+from app.services.flows import FlowService
 from app.store import Store
 from app.store.models import ParkedRecord
 from app.sync.engine import SyncEngine
-from app.sync.flows import FlowService
 from app.ui.screens.sync_log import SyncLogScreen
 from tests.synclog_support import apply_synclog_schema
 

@@ -31,6 +31,7 @@ from app.services.audit import current_os_user
 from app.store import Store
 from app.store.log_timeline import Attempt, Payloads, RecordStory, payloads, record_story
 from app.sync.log_replay import MappingPreview, preview_mapping, replay_events
+from app.ui.dialogs.replay_edit import ReplayEditDialog
 from app.ui.icons import icon
 from app.ui.models.sync_log_models import entity_label, short_time
 from app.ui.models.timeline_model import AttemptsTableModel
@@ -328,8 +329,6 @@ class RecordTimelineDialog(QDialog):
         )
 
     def edit_and_replay(self):
-        from app.ui.dialogs.replay_edit import ReplayEditDialog
-
         story = self.story
         if story is None or not story.parked or not self.admin:
             return None

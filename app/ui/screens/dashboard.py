@@ -284,7 +284,7 @@ class DashboardScreen(QWidget):
         days = self.days
         run_in_background(self._load, days, on_success=lambda d: self._loaded(days, d))
 
-    # --- hooks for the lead -----------------------------------------------------------------
+    # --- what the main window reports as runs start and finish -----------------------------
     def set_running(self, flow_name: str, progress: Any | None) -> None:
         """Show (or update) a running sync. ``progress``: an ``app.sync.progress.Progress``,
         a fraction 0..1, or None to remove the row when the sync ends."""

@@ -14,6 +14,8 @@ from app.services import log_export
 from app.services.audit import current_os_user
 from app.store.log_queries import EventRow
 from app.sync.log_replay import replay_events
+from app.ui.dialogs.record_timeline import RecordTimelineDialog
+from app.ui.dialogs.replay_edit import ReplayEditDialog
 from app.ui.icons import icon
 from app.ui.theme import STATUS_ICONS, Status, status_colour
 from app.ui.workers import run_in_background
@@ -25,8 +27,6 @@ class SyncLogActions:
     _cancel_export: threading.Event | None
 
     def open_story(self: Any, event: EventRow | None = None) -> Any:
-        from app.ui.dialogs.record_timeline import RecordTimelineDialog
-
         if event is None:
             events = self.selected_events()
             if len(events) != 1:
@@ -64,8 +64,6 @@ class SyncLogActions:
         )
 
     def edit_and_replay(self: Any) -> Any:
-        from app.ui.dialogs.replay_edit import ReplayEditDialog
-
         events = self.selected_events()
         if not self.admin or len(events) != 1 or not events[0].in_queue:
             return None

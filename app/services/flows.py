@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 from app.mapping.diff import describe as describe_changes
 from app.mapping.model import Mapping
 from app.services import audit
+from app.services.errors import FlowNotFoundError
 from app.store import Store
 from app.store.models import Flow, FlowState, Run, utcnow
 from app.store.models import Mapping as MappingRow
-from app.sync.errors import FlowNotFoundError
 
 
 @dataclass(frozen=True)
@@ -194,7 +194,7 @@ class FlowService:
             object_name=f"{row.name} v{version}",
             before={"rules": len(latest.rules.get("rules", [])) if latest else 0},
             after={"rules": len(rules["rules"])},
-            extra={  # readable rule-by-rule diff (issue 5)
+            extra={  # a readable rule-by-rule diff for the audit log
                 "diff": describe_changes(
                     Mapping.from_json(latest.rules) if latest else None, mapping
                 ),
