@@ -1,28 +1,20 @@
 """Command line: the same services the UI uses, without a window.
 
 ``main.py`` passes in the two things that need Qt (opening the window and the offscreen
-self-test) so this package never imports PySide6.
+self-test) so this package never imports PySide6. A command's module — and what it needs:
+the store, pandas, the sandbox — is imported only when that command runs, so
+``--version`` and ``--help`` answer at once.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from app import APP_NAME, __version__
-from app.cli import (
-    bundle_check_cmd,
-    dedupe_cmd,
-    demo_cmd,
-    feed_cmd,
-    flow_cmd,
-    profiles_cmd,
-    sandbox_cmd,
-    screenshots_cmd,
-    selftest_cmd,
-    service_cmd,
-)
 from app.cli.context import CliContext, QtCheck, Screenshotter
 from app.errors import RooftopError
 from app.logging_setup import setup_logging
@@ -30,23 +22,48 @@ from app.paths import resolve_paths
 
 GuiLauncher = Callable[[CliContext], int]
 
-_COMMANDS = (
-    selftest_cmd,
-    profiles_cmd,
-    flow_cmd,
-    service_cmd,
-    feed_cmd,
-    sandbox_cmd,
-    demo_cmd,
-    dedupe_cmd,
-    screenshots_cmd,
-    bundle_check_cmd,
-)
+
+@dataclass(frozen=True)
+class Command:
+    module: str  # under app.cli; its register(parser) adds the arguments
+    help: str
+    description: str | None = None
 
 
-def build_parser() -> argparse.ArgumentParser:
+COMMANDS: dict[str, Command] = {
+    "self-test": Command(
+        "selftest_cmd", "check that the database, the keyring and the user interface work"
+    ),
+    "profiles": Command("profiles_cmd", "manage connection profiles"),
+    "flow": Command("flow_cmd", "list and run sync flows"),
+    "service": Command(
+        "service_cmd",
+        "run scheduled syncs and alerts without a window (for Windows Task Scheduler)",
+        "Runs the flows on their schedules and sends alerts until stopped (Ctrl+C, or ending "
+        "the scheduled task).",
+    ),
+    "feed": Command("feed_cmd", "inventory feeds for Google, Meta and the website"),
+    "sandbox": Command("sandbox_cmd", "the demo dealership"),
+    "demo": Command("demo_cmd", "run the app on the built-in demo dealership (no internet needed)"),
+    "dedupe": Command(
+        "dedupe_cmd",
+        "find duplicate customers in a CSV file (or link two files)",
+        "Find records of the same person in a CSV export (or across two).",
+    ),
+    "screenshots": Command(
+        "screenshots_cmd", "save a PNG of every main screen (no display needed)"
+    ),
+    "bundle-check": Command(
+        "bundle_check_cmd",
+        "check that every library loaded at run time works in this installed copy",
+    ),
+}
+
+
+def _base_parser(*, add_help: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="RooftopSync",
+        add_help=add_help,
         description=f"{APP_NAME} {__version__} — keeps the DMS in step with the CRM, website "
         "and marketing tools. Without a command, opens the window.",
     )
@@ -57,9 +74,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder for the database, logs and demo state (default: the per-user app data "
         "folder; ROOFTOP_DATA_DIR also sets it)",
     )
+    return parser
+
+
+def _chosen(argv: Sequence[str]) -> str | None:
+    """The command named on the command line, if any (found before the full parse)."""
+    probe = _base_parser(add_help=False)  # "flow --help" is the flow command's help
+    probe.add_argument("command", nargs="?")
+    known, _rest = probe.parse_known_args(list(argv))
+    return known.command if known.command in COMMANDS else None
+
+
+def build_parser(load: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; the arguments of the commands in ``load`` (all when None) are added by
+    importing their modules, the others are listed by name and help only."""
+    parser = _base_parser()
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in _COMMANDS:
-        module.register(sub)
+    for name, command in COMMANDS.items():
+        p = sub.add_parser(name, help=command.help, description=command.description)
+        if load is None or name in load:
+            importlib.import_module(f"app.cli.{command.module}").register(p)
     return parser
 
 
@@ -71,7 +105,9 @@ def main(
     screenshotter: Screenshotter | None = None,
 ) -> int:
     """Run one command and return the process exit code."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    chosen = _chosen(argv)
+    parser = build_parser(load=[chosen] if chosen else [])
     args = parser.parse_args(argv)
     paths = resolve_paths(args.data_dir)
     ctx = CliContext(

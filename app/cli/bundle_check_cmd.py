@@ -198,11 +198,8 @@ CHECKS: list[tuple[str, Callable[[], str]]] = [
 ]
 
 
-def register(sub: Any) -> None:
-    p: argparse.ArgumentParser = sub.add_parser(
-        "bundle-check",
-        help="check that every library loaded at run time works in this installed copy",
-    )
+def register(p: argparse.ArgumentParser) -> None:
+    """Add this command's arguments to its parser."""
     p.set_defaults(handler=run)
 
 

@@ -6,10 +6,12 @@ import argparse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.paths import AppPaths
-from app.store import Store, open_store
+
+if TYPE_CHECKING:
+    from app.store import Store
 
 QtCheck = Callable[[AppPaths], str]
 Screenshotter = Callable[[AppPaths, Path], list[Path]]
@@ -29,6 +31,9 @@ class CliContext:
     def store(self) -> Store:
         """The local store, opened (and migrated) the first time a command needs it."""
         if self._store is None:
+            # SQLAlchemy loads here, not at start-up: --version and --help never need it
+            from app.store import open_store
+
             self._store = open_store(self.paths)
         return self._store
 

@@ -13,19 +13,14 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 from app.cli.context import CliContext
 
 _PROGRESS_FROM = 10_000  # rows; smaller files finish before a progress line helps
 
 
-def register(sub: Any) -> None:
-    p: argparse.ArgumentParser = sub.add_parser(
-        "dedupe",
-        help="find duplicate customers in a CSV file (or link two files)",
-        description="Find records of the same person in a CSV export (or across two).",
-    )
+def register(p: argparse.ArgumentParser) -> None:
+    """Add this command's arguments to its parser."""
     p.add_argument("input", type=Path, metavar="INPUT.csv")
     p.add_argument("--link", type=Path, metavar="B.csv", help="a second file to link with")
     p.add_argument("--out", type=Path, required=True, metavar="OUT.csv")

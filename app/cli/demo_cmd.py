@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from app.cli.context import CliContext
 from app.cli.flow_cmd import STATUS_TEXT
@@ -14,10 +13,8 @@ from app.sandbox.demo import DEMO_CUSTOMERS, DEMO_SEED
 from app.sync.engine import RunSummary
 
 
-def register(sub: Any) -> None:
-    p: argparse.ArgumentParser = sub.add_parser(
-        "demo", help="run the app on the built-in demo dealership (no internet needed)"
-    )
+def register(p: argparse.ArgumentParser) -> None:
+    """Add this command's arguments to its parser."""
     p.add_argument("--headless", action="store_true", help="no window: run, report, exit")
     p.add_argument("--screenshots", type=Path, metavar="DIR", help="with --headless")
     p.add_argument("--customers", type=int, default=DEMO_CUSTOMERS)

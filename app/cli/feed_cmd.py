@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from pathlib import Path
-from typing import Any
 
 from app.cli.context import CliContext
 from app.feeds.config import CHANNEL_LABELS
@@ -33,10 +32,8 @@ DEALER_OPTIONS = {
 }
 
 
-def register(sub: Any) -> None:
-    p: argparse.ArgumentParser = sub.add_parser(
-        "feed", help="inventory feeds for Google, Meta and the website"
-    )
+def register(p: argparse.ArgumentParser) -> None:
+    """Add this command's arguments to its parser."""
     fsub = p.add_subparsers(dest="feed_command", metavar="ACTION", required=True)
     ls = fsub.add_parser("list", help="list the configured feeds and their last run")
     ls.set_defaults(handler=_list)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from typing import Any
 
 from app.cli.context import CliContext
 from app.scheduling.runner import run_flow_locked
@@ -28,8 +27,8 @@ STATUS_TEXT = {
 }
 
 
-def register(sub: Any) -> None:
-    p: argparse.ArgumentParser = sub.add_parser("flow", help="list and run sync flows")
+def register(p: argparse.ArgumentParser) -> None:
+    """Add this command's arguments to its parser."""
     fsub = p.add_subparsers(dest="flow_command", metavar="ACTION", required=True)
     ls = fsub.add_parser("list", help="list flows with their last run")
     ls.set_defaults(handler=_list)

@@ -12,8 +12,8 @@ from app.services.profile_transfer import export_profiles, import_profiles
 from app.services.profiles import ProfileService
 
 
-def register(sub: Any) -> None:
-    p: argparse.ArgumentParser = sub.add_parser("profiles", help="manage connection profiles")
+def register(p: argparse.ArgumentParser) -> None:
+    """Add this command's arguments to its parser."""
     psub = p.add_subparsers(dest="profiles_command", metavar="ACTION", required=True)
 
     ls = psub.add_parser("list", help="list connection profiles")

@@ -11,8 +11,8 @@ from app.cli.context import CliContext
 from app.sandbox.demo import DEMO_CUSTOMERS, DEMO_SEED, install_demo, reset_demo_memory
 
 
-def register(sub: Any) -> None:
-    p: argparse.ArgumentParser = sub.add_parser("sandbox", help="the demo dealership")
+def register(p: argparse.ArgumentParser) -> None:
+    """Add this command's arguments to its parser."""
     ssub = p.add_subparsers(dest="sandbox_command", metavar="ACTION", required=True)
 
     gen = ssub.add_parser("generate", help="write the demo data set as CSV files")

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from app.cli.context import CliContext
 from app.errors import RooftopError
 
 
-def register(sub: Any) -> None:
-    p: argparse.ArgumentParser = sub.add_parser(
-        "screenshots", help="save a PNG of every main screen (no display needed)"
-    )
+def register(p: argparse.ArgumentParser) -> None:
+    """Add this command's arguments to its parser."""
     p.add_argument("--out", type=Path, required=True, metavar="DIR")
     p.set_defaults(handler=run)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import Any
 
 from app import __version__, secrets
 from app.cli.context import CliContext
@@ -12,11 +11,8 @@ from app.errors import RooftopError
 from app.store.migrations import LATEST_VERSION
 
 
-def register(sub: Any) -> None:
-    p: argparse.ArgumentParser = sub.add_parser(
-        "self-test",
-        help="check that the database, the keyring and the user interface work",
-    )
+def register(p: argparse.ArgumentParser) -> None:
+    """Add this command's arguments to its parser."""
     p.set_defaults(handler=run)
 
 

@@ -20,13 +20,8 @@ from app.services.flows import FlowService
 from app.sync.engine import RunSummary
 
 
-def register(sub: Any) -> None:
-    p: argparse.ArgumentParser = sub.add_parser(
-        "service",
-        help="run scheduled syncs and alerts without a window (for Windows Task Scheduler)",
-        description="Runs the flows on their schedules and sends alerts until stopped "
-        "(Ctrl+C, or ending the scheduled task).",
-    )
+def register(p: argparse.ArgumentParser) -> None:
+    """Add this command's arguments to its parser."""
     p.add_argument("--status", action="store_true", help="show the schedules and exit")
     p.add_argument(
         "--takeover-seconds",

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings
 
 from app.paths import AppPaths
-from app.services.profiles import ProfileService
-from app.store import Store
+
+if TYPE_CHECKING:
+    from app.services.profiles import ProfileService
+    from app.store import Store
 
 
 @dataclass
@@ -26,6 +28,9 @@ class UiContext:
 
     @classmethod
     def create(cls, paths: AppPaths, store: Store, demo: Any = None) -> UiContext:
+        # the services come with the screens (app.ui.main_screens), after the frame is up
+        from app.services.profiles import ProfileService
+
         # An INI file in the data folder (not the registry) keeps --data-dir installs apart.
         settings = QSettings(str(paths.data_dir / "ui.ini"), QSettings.Format.IniFormat)
         return cls(paths, store, ProfileService(store), settings, demo)

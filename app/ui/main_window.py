@@ -1,11 +1,16 @@
 """The main window: navigation rail on the left, the chosen screen on the right, a status
-bar that says what is running, and a tray icon that keeps the app alive."""
+bar that says what is running, and a tray icon that keeps the app alive.
+
+The frame (title, navigation, status bar) needs only Qt, so the app shows it at once and
+``populate`` fills it in once the store is open and the screens are loaded
+(``app.ui.main_screens``, which brings the services, pandas and SQLAlchemy with it)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Qt, QUrl
+from PySide6.QtCore import QSettings, QSize, Qt, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -16,34 +21,24 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QProgressBar,
     QStackedWidget,
     QSystemTrayIcon,
-    QTabWidget,
+    QVBoxLayout,
     QWidget,
 )
 
 from app import APP_NAME, __version__
 from app.errors import RooftopError
-from app.services import retention
-from app.services.profile_transfer import export_profiles, import_profiles
-from app.store.log_queries import EventFilter
-from app.ui.alert_settings import AlertSettingsWidget
-from app.ui.context import UiContext
-from app.ui.feeds_panel import FeedPublishPanel
+from app.paths import AppPaths
 from app.ui.icons import NAV, icon
-from app.ui.manager_mode import AccessController, ManagerModeWidget
-from app.ui.scheduler_bridge import SchedulerBridge
-from app.ui.screens.connections import ConnectionsScreen
-from app.ui.screens.dashboard import DashboardScreen
-from app.ui.screens.duplicate_thresholds import ThresholdsWidget
-from app.ui.screens.duplicates import DuplicatesScreen
-from app.ui.screens.flows import FlowsScreen
-from app.ui.screens.mappings import MappingsScreen
-from app.ui.screens.retention_settings import RetentionSettingsWidget
-from app.ui.screens.settings import SettingsScreen
-from app.ui.screens.sync_log import SyncLogScreen
 from app.ui.tray import TrayIcon
 from app.ui.workers import run_in_background
+
+if TYPE_CHECKING:
+    from app.store.log_queries import EventFilter
+    from app.ui.context import UiContext
+
 
 SCREENS = (
     ("dashboard", "Dashboard"),
@@ -56,14 +51,30 @@ SCREENS = (
 )
 
 
+def _ui_settings(paths: AppPaths) -> QSettings:
+    # An INI file in the data folder (not the registry) keeps --data-dir installs apart.
+    return QSettings(str(paths.data_dir / "ui.ini"), QSettings.Format.IniFormat)
+
+
 class MainWindow(QMainWindow):
-    def __init__(self, ctx: UiContext, *, tray: bool = True, scheduler: bool = False) -> None:
-        """``scheduler``: run scheduled syncs and alerts from this window (the app does;
-        tests and offscreen renders don't)."""
+    ctx: UiContext  # set by populate
+
+    def __init__(
+        self,
+        ctx: UiContext | None = None,
+        *,
+        tray: bool = True,
+        scheduler: bool = False,
+        paths: AppPaths | None = None,
+    ) -> None:
+        """With ``ctx`` the window is complete at once; with only ``paths`` it is the
+        frame, saying it is starting, until ``populate``. ``scheduler``: run scheduled
+        syncs and alerts from this window (the app does; tests and offscreen renders
+        don't)."""
         super().__init__()
-        self.ctx = ctx
-        self.access = AccessController(ctx.store, self)
-        self.bridge = SchedulerBridge(ctx.store, self)
+        self._tray_wanted = tray
+        self._run_scheduler = scheduler
+        self.ready = False  # populated: the screens are there
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(icon("mdi6.car-connected", "#1f5fbf"))
         # small enough for a 1366x768 laptop at 200 % scaling
@@ -82,45 +93,61 @@ class MainWindow(QMainWindow):
         row.addWidget(self.nav)
         row.addWidget(self.stack, 1)
         self.setCentralWidget(central)
-
-        self.dashboard = DashboardScreen(ctx.profiles)
-        self.connections = ConnectionsScreen(ctx.profiles)
-        self.flows = FlowsScreen(ctx.store, scheduler=self.bridge.scheduler, access=self.access)
-        self.feeds = FeedPublishPanel(ctx)
-        self.flows_tabs = QTabWidget()
-        self.flows_tabs.setDocumentMode(True)
-        self.flows_tabs.addTab(self.flows, icon("mdi6.swap-horizontal-bold"), "Sync flows")
-        self.flows_tabs.addTab(self.feeds, icon("mdi6.car-multiple"), "Inventory feeds")
-        self.mappings = MappingsScreen(ctx.store)
-        self.duplicates = DuplicatesScreen(ctx.store)
-        self.sync_log = SyncLogScreen(ctx.store, admin=True)
-        self.settings_screen = SettingsScreen(ctx.store)
-        self.settings_screen.add_tab(
-            RetentionSettingsWidget(ctx.store), "mdi6.archive-clock-outline", "Log retention"
-        )
-        self.settings_screen.add_tab(
-            ThresholdsWidget(ctx.store), "mdi6.account-multiple-check-outline", "Matching"
-        )
-        self.settings_screen.add_tab(
-            ManagerModeWidget(self.access), "mdi6.shield-lock-outline", "Access"
-        )
-        self.alert_settings = AlertSettingsWidget(ctx.store, self.bridge.alerts)
-        self.settings_screen.add_tab(self.alert_settings, "mdi6.bell-outline", "Alerts")
-        self.screens: dict[str, QWidget] = {
-            "dashboard": self.dashboard,
-            "connections": self.connections,
-            "flows": self.flows_tabs,
-            "mappings": self.mappings,
-            "duplicates": self.duplicates,
-            "sync_log": self.sync_log,
-            "settings": self.settings_screen,
-        }
         for key, label in SCREENS:
-            self.stack.addWidget(self.screens[key])
             item = QListWidgetItem(icon(NAV[key]), label)
             item.setData(Qt.ItemDataRole.UserRole, key)
             item.setSizeHint(QSize(190, 42))
             self.nav.addItem(item)
+        self.nav.setEnabled(False)
+        self.starting = self._starting_page()
+        self.stack.addWidget(self.starting)
+        self.running_label = QLabel("Starting…")
+        self.next_label = QLabel("Next sync: none scheduled")
+        for w in (self.running_label, self.next_label):
+            w.setContentsMargins(8, 0, 8, 0)
+            self.statusBar().addPermanentWidget(w)
+        self.tray: TrayIcon | None = None
+        self.screens: dict[str, QWidget] = {}
+        paths = ctx.paths if ctx is not None else paths
+        if paths is not None:
+            self._restore_geometry(_ui_settings(paths))
+        if ctx is not None:
+            self.populate(ctx)
+
+    def _starting_page(self) -> QWidget:
+        page = QWidget()
+        col = QVBoxLayout(page)
+        col.addStretch(1)
+        self.starting_label = QLabel("Opening the data folder and loading the screens…")
+        self.starting_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.starting_label.setWordWrap(True)
+        busy = QProgressBar()
+        busy.setRange(0, 0)
+        busy.setFixedWidth(320)
+        col.addWidget(self.starting_label)
+        col.addWidget(busy, 0, Qt.AlignmentFlag.AlignHCenter)
+        col.addStretch(2)
+        return page
+
+    def populate(self, ctx: UiContext) -> None:
+        """Build the screens on the open store and start what runs from the window."""
+        from app.ui import main_screens  # the heavy half; app.ui.startup preloads it
+
+        self.ctx = ctx
+        self.ready = True
+        parts = main_screens.build_screens(ctx, self)
+        self.access, self.bridge = parts.access, parts.bridge
+        self.dashboard, self.connections = parts.dashboard, parts.connections
+        self.flows, self.feeds, self.flows_tabs = parts.flows, parts.feeds, parts.flows_tabs
+        self.mappings, self.duplicates = parts.mappings, parts.duplicates
+        self.sync_log, self.settings_screen = parts.sync_log, parts.settings_screen
+        self.alert_settings = parts.alert_settings
+        self.screens = parts.by_key()
+        for key, _label in SCREENS:
+            self.stack.addWidget(self.screens[key])
+        self.stack.removeWidget(self.starting)
+        self.starting.deleteLater()
+        self.nav.setEnabled(True)
         self.nav.currentRowChanged.connect(self._on_nav)
         self.dashboard.go_to.connect(self.show_screen)
         self.connections.status_message.connect(lambda m: self.statusBar().showMessage(m, 8000))
@@ -137,25 +164,24 @@ class MainWindow(QMainWindow):
         self._build_menus()
         if ctx.is_demo:
             self._build_demo()
-        self.running_label = QLabel("No sync running")
-        self.next_label = QLabel("Next sync: none scheduled")
-        for w in (self.running_label, self.next_label):
-            w.setContentsMargins(8, 0, 8, 0)
-            self.statusBar().addPermanentWidget(w)
+        self.running_label.setText("No sync running")
         self.statusBar().showMessage(f"Data folder: {ctx.paths.data_dir}", 10000)
 
-        self.tray: TrayIcon | None = None
-        if tray and QSystemTrayIcon.isSystemTrayAvailable():
+        if self._tray_wanted and QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = TrayIcon(self)
             self.tray.show()
         self.bridge.notify.connect(self._notify)
         self._apply_access(self.access.policy)
-        if scheduler:
+        if self._run_scheduler:
             self.bridge.start()
-            if retention.due(ctx.store):  # the daily clean-up of old log payloads
-                run_in_background(retention.prune, ctx.store)
-        self._restore_geometry()
+            if main_screens.retention.due(ctx.store):  # the daily clean-up of old payloads
+                run_in_background(main_screens.retention.prune, ctx.store)
         self.nav.setCurrentRow(0)
+        self._on_nav(0)
+
+    def startup_failed(self, message: str) -> None:
+        """The store could not be opened: say so where the screens would be."""
+        self.starting_label.setText(message)
 
     # --- navigation --------------------------------------------------------------------
     def _on_nav(self, row: int) -> None:
@@ -307,8 +333,10 @@ class MainWindow(QMainWindow):
         )
         if not name:
             return
+        from app.services import profile_transfer  # already loaded with the screens
+
         try:
-            report = import_profiles(self.ctx.profiles, Path(name))
+            report = profile_transfer.import_profiles(self.ctx.profiles, Path(name))
         except RooftopError as exc:
             QMessageBox.warning(self, "Import connections", str(exc))
             return
@@ -332,21 +360,25 @@ class MainWindow(QMainWindow):
         )
         if not name:
             return
-        count = export_profiles(self.ctx.profiles, Path(name))
+        from app.services import profile_transfer  # already loaded with the screens
+
+        count = profile_transfer.export_profiles(self.ctx.profiles, Path(name))
         self.statusBar().showMessage(
             f"Exported {count} connection(s) to {name}. Passwords and keys are not in the file.",
             10000,
         )
 
     # --- window life -------------------------------------------------------------------
-    def _restore_geometry(self) -> None:
-        geometry = self.ctx.settings.value("main_window/geometry")
+    def _restore_geometry(self, settings: QSettings) -> None:
+        geometry = settings.value("main_window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
 
     def save_geometry(self) -> None:
+        if not self.ready:
+            return
         self.ctx.settings.setValue("main_window/geometry", self.saveGeometry())
         self.ctx.settings.sync()
 
@@ -355,6 +387,10 @@ class MainWindow(QMainWindow):
         self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.ready:  # closed while starting: nothing runs yet
+            event.accept()
+            QApplication.quit()
+            return
         self.save_geometry()
         if self.tray is not None and not self._really_quit and self._keep_in_tray():
             self.hide()

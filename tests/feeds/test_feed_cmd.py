@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import pytest
 
-from app.cli import feed_cmd
+from app.cli import build_parser
 from app.cli.context import CliContext
 from app.formats.feeds import google_vehicle_listings as google
 from app.formats.feeds.common import read_delimited
@@ -18,8 +17,7 @@ from tests.feeds.conftest import listings
 
 
 def _run(paths: AppPaths, store: Store, *argv: str) -> int:
-    parser = argparse.ArgumentParser()
-    feed_cmd.register(parser.add_subparsers(dest="command"))
+    parser = build_parser(load=["feed"])
     args = parser.parse_args(["feed", *argv])
     ctx = CliContext(paths=paths, args=args, _store=store)
     code: int = args.handler(ctx)

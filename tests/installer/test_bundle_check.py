@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import argparse
-
 import pytest
 
-from app.cli import bundle_check_cmd
+from app.cli import build_parser, bundle_check_cmd
 from app.cli.context import CliContext
 from app.paths import AppPaths
 
 
 def _ctx(tmp_path) -> CliContext:  # type: ignore[no-untyped-def]
-    parser = argparse.ArgumentParser()
-    bundle_check_cmd.register(parser.add_subparsers(dest="command"))
+    parser = build_parser(load=["bundle-check"])
     args = parser.parse_args(["bundle-check"])
     return CliContext(paths=AppPaths(tmp_path), args=args)
 

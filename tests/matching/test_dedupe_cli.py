@@ -3,12 +3,11 @@ hand-written odd file (cp1252, unusual headers, blank and ragged rows)."""
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import pandas as pd
 
-from app.cli import dedupe_cmd
+from app.cli import build_parser
 from app.cli.context import CliContext
 from app.paths import AppPaths
 from app.sandbox.generator import Dataset
@@ -16,8 +15,7 @@ from app.sandbox.schema import DMS_EXTRACT_CUSTOMER_HEADERS
 
 
 def run(tmp_path: Path, *argv: str) -> int:
-    parser = argparse.ArgumentParser()
-    dedupe_cmd.register(parser.add_subparsers(dest="command"))
+    parser = build_parser(load=["dedupe"])
     args = parser.parse_args(["dedupe", *argv])
     return int(args.handler(CliContext(paths=AppPaths(tmp_path / "data"), args=args)))
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import service_cmd
+from app.cli import build_parser
 from app.cli.context import CliContext
 from app.scheduling.schedule import Schedule
 from app.scheduling.scheduler import FlowScheduler
@@ -21,21 +21,19 @@ from app.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICE = """
-import argparse, sys
+import sys
 import tests.sync.memory_connector
-from app.cli import service_cmd
+from app.cli import build_parser
 from app.cli.context import CliContext
 from app.paths import AppPaths
-parser = argparse.ArgumentParser()
-service_cmd.register(parser.add_subparsers(dest="command"))
+parser = build_parser(load=["service"])
 ctx = CliContext(AppPaths(__import__("pathlib").Path(sys.argv[1])), parser.parse_args(sys.argv[2:]))
 sys.exit(ctx.args.handler(ctx))
 """
 
 
 def _args(*argv: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser()
-    service_cmd.register(parser.add_subparsers(dest="command"))
+    parser = build_parser(load=["service"])
     return parser.parse_args(["service", *argv])
 
 

@@ -1,0 +1,92 @@
+"""Everything the main window shows, built on an open store: the screens, the scheduler
+bridge and manager-mode access. This module pulls in the services, pandas and SQLAlchemy
+behind the screens, so the window's frame can be on screen before it is imported."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtWidgets import QTabWidget, QWidget
+
+from app.services import retention
+from app.ui.alert_settings import AlertSettingsWidget
+from app.ui.context import UiContext
+from app.ui.feeds_panel import FeedPublishPanel
+from app.ui.icons import icon
+from app.ui.manager_mode import AccessController, ManagerModeWidget
+from app.ui.scheduler_bridge import SchedulerBridge
+from app.ui.screens.connections import ConnectionsScreen
+from app.ui.screens.dashboard import DashboardScreen
+from app.ui.screens.duplicate_thresholds import ThresholdsWidget
+from app.ui.screens.duplicates import DuplicatesScreen
+from app.ui.screens.flows import FlowsScreen
+from app.ui.screens.mappings import MappingsScreen
+from app.ui.screens.retention_settings import RetentionSettingsWidget
+from app.ui.screens.settings import SettingsScreen
+from app.ui.screens.sync_log import SyncLogScreen
+
+__all__ = ["MainScreens", "build_screens", "retention"]
+
+
+@dataclass
+class MainScreens:
+    access: AccessController
+    bridge: SchedulerBridge
+    dashboard: DashboardScreen
+    connections: ConnectionsScreen
+    flows: FlowsScreen
+    feeds: FeedPublishPanel
+    flows_tabs: QTabWidget
+    mappings: MappingsScreen
+    duplicates: DuplicatesScreen
+    sync_log: SyncLogScreen
+    settings_screen: SettingsScreen
+    alert_settings: AlertSettingsWidget
+
+    def by_key(self) -> dict[str, QWidget]:
+        """The widget behind each navigation entry."""
+        return {
+            "dashboard": self.dashboard,
+            "connections": self.connections,
+            "flows": self.flows_tabs,
+            "mappings": self.mappings,
+            "duplicates": self.duplicates,
+            "sync_log": self.sync_log,
+            "settings": self.settings_screen,
+        }
+
+
+def build_screens(ctx: UiContext, parent: QWidget) -> MainScreens:
+    """Create every screen of the main window (on the GUI thread)."""
+    access = AccessController(ctx.store, parent)
+    bridge = SchedulerBridge(ctx.store, parent)
+    flows = FlowsScreen(ctx.store, scheduler=bridge.scheduler, access=access)
+    feeds = FeedPublishPanel(ctx)
+    flows_tabs = QTabWidget()
+    flows_tabs.setDocumentMode(True)
+    flows_tabs.addTab(flows, icon("mdi6.swap-horizontal-bold"), "Sync flows")
+    flows_tabs.addTab(feeds, icon("mdi6.car-multiple"), "Inventory feeds")
+    settings_screen = SettingsScreen(ctx.store)
+    settings_screen.add_tab(
+        RetentionSettingsWidget(ctx.store), "mdi6.archive-clock-outline", "Log retention"
+    )
+    settings_screen.add_tab(
+        ThresholdsWidget(ctx.store), "mdi6.account-multiple-check-outline", "Matching"
+    )
+    settings_screen.add_tab(ManagerModeWidget(access), "mdi6.shield-lock-outline", "Access")
+    alert_settings = AlertSettingsWidget(ctx.store, bridge.alerts)
+    settings_screen.add_tab(alert_settings, "mdi6.bell-outline", "Alerts")
+    return MainScreens(
+        access=access,
+        bridge=bridge,
+        dashboard=DashboardScreen(ctx.profiles),
+        connections=ConnectionsScreen(ctx.profiles),
+        flows=flows,
+        feeds=feeds,
+        flows_tabs=flows_tabs,
+        mappings=MappingsScreen(ctx.store),
+        duplicates=DuplicatesScreen(ctx.store),
+        sync_log=SyncLogScreen(ctx.store, admin=True),
+        settings_screen=settings_screen,
+        alert_settings=alert_settings,
+    )
