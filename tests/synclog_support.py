@@ -1,5 +1,5 @@
-"""Helpers for the sync log tests: apply the viewer's index statements (until the lead
-adds them as a migration) and fill the run log with real engine runs (memory systems)."""
+"""Helpers for the sync log tests: a customers flow between two in-memory systems, and
+real engine runs that fill the run log."""
 
 from __future__ import annotations
 
@@ -10,19 +10,11 @@ import pytest
 from app.services.flows import FlowDefinition, FlowService
 from app.services.profiles import ProfileService
 from app.store import Store
-from app.store.schema_synclog import STATEMENTS
 from app.sync.engine import RunSummary, SyncEngine
 from tests.sync.conftest import CUSTOMER_MAPPING, customer
 from tests.sync.memory_connector import World
 
 BLOCKED = "blocked@example.com"
-
-
-def apply_synclog_schema(store: Store) -> Store:
-    with store.engine.begin() as conn:
-        for statement in STATEMENTS:
-            conn.exec_driver_sql(statement)
-    return store
 
 
 def run_with_one_reject(store: Store, world: type[World], flow: str) -> RunSummary:
@@ -38,8 +30,8 @@ FLOW = "customers-test"
 
 @pytest.fixture
 def synclog_memory(store: Store) -> Iterator[type[World]]:
-    """Memory DMS -> memory CRM customers flow (``FLOW``) and the viewer's indexes on
-    ``store``; use with ``pytestmark = pytest.mark.usefixtures("synclog_memory")``."""
+    """Memory DMS -> memory CRM customers flow (``FLOW``) on ``store``; use with
+    ``pytestmark = pytest.mark.usefixtures("synclog_memory")``."""
     World.reset()
     profiles = ProfileService(store)
     src = profiles.create("Memory DMS", "test_memory", {"name": "dms"})
@@ -56,6 +48,5 @@ def synclog_memory(store: Store) -> Iterator[type[World]]:
             ownership={"email": "destination"},
         )
     )
-    apply_synclog_schema(store)
     yield World
     World.reset()

@@ -1,37 +1,12 @@
-"""Fixtures for matching: a small labelled demo dataset and a store with the matching
-tables (installed from ``app.store.schema_matching`` until the lead adds the migration)."""
+"""Fixtures for matching: a small labelled demo dataset and the customer tables of its
+three systems."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pandas as pd
 import pytest
-from sqlalchemy import text
 
-from app.paths import AppPaths
 from app.sandbox.generator import Dataset, build_dataset
-from app.store import Store, open_store
-from app.store.schema_matching import STATEMENTS
-
-
-def install_matching_schema(store: Store) -> None:
-    with store.engine.begin() as conn:
-        have = {
-            r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))
-        }
-        if "match_records" in have:
-            return
-        for stmt in STATEMENTS:
-            conn.execute(text(stmt))
-
-
-@pytest.fixture
-def mstore(paths: AppPaths) -> Iterator[Store]:
-    s = open_store(paths)
-    install_matching_schema(s)
-    yield s
-    s.dispose()
 
 
 @pytest.fixture(scope="session")

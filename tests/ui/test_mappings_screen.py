@@ -12,14 +12,13 @@ from app.ui.mapping_editor.editor import MappingEditor
 from app.ui.models.mappings_model import drift_badge
 from app.ui.screens.mappings import MappingsScreen
 from app.ui.theme import Status, apply_theme
-from tests.mapping_support import demo_dealership, ensure_mapping_schema
+from tests.mapping_support import demo_dealership
 
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 FLOW = "customers-dms-to-crm"
 
 
 def test_empty_state(qtbot, store: Store) -> None:  # type: ignore[no-untyped-def]
-    ensure_mapping_schema(store)
     screen = MappingsScreen(store)
     qtbot.addWidget(screen)
     qtbot.waitUntil(lambda: screen.stack.currentWidget() is screen.empty, timeout=5000)
