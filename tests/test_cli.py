@@ -8,7 +8,7 @@ from pathlib import Path
 
 from app import __version__, secrets
 from app.store.migrations import LATEST_VERSION
-from tests.conftest import files_containing
+from tests.support.files import files_containing
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import files_containing
+from tests.support.files import files_containing
 from tests.test_cli import ROOT, run
 
 
