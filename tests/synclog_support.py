@@ -11,8 +11,8 @@ from app.services.flows import FlowDefinition, FlowService
 from app.services.profiles import ProfileService
 from app.store import Store
 from app.sync.engine import RunSummary, SyncEngine
-from tests.sync.conftest import CUSTOMER_MAPPING, customer
-from tests.sync.memory_connector import World
+from tests.support.memory_connector import World
+from tests.support.memory_flow import CUSTOMER_MAPPING, customer
 
 BLOCKED = "blocked@example.com"
 

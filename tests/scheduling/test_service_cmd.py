@@ -22,7 +22,7 @@ from app.store import Store
 ROOT = Path(__file__).resolve().parents[2]
 SERVICE = """
 import argparse, sys
-import tests.sync.memory_connector
+import tests.support.memory_connector
 from app.cli import service_cmd
 from app.cli.context import CliContext
 from app.paths import AppPaths

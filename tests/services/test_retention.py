@@ -16,7 +16,7 @@ from app.services.retention import RetentionPolicy
 from app.store import Store
 from app.store.models import RecordOutcome, utcnow
 from app.sync.engine import SyncEngine
-from tests.sync.memory_connector import World
+from tests.support.memory_connector import World
 from tests.synclog_support import (  # noqa: F401 — synclog_memory is a fixture
     FLOW,
     run_with_one_reject,

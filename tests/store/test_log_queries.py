@@ -15,7 +15,7 @@ from app.store.log_search import find_records
 from app.store.log_timeline import open_parked_for_events, payloads, record_story
 from app.store.models import RecordOutcome, utcnow
 from app.sync.engine import SyncEngine
-from tests.sync.memory_connector import World
+from tests.support.memory_connector import World
 from tests.synclog_support import (  # noqa: F401 — synclog_memory is a fixture
     BLOCKED,
     FLOW,
