@@ -25,6 +25,7 @@ pytest.register_assert_rewrite("tests.support")
 pytest_plugins = [
     "tests.support.fake_api",
     "tests.support.memory_flow",
+    "tests.support.synclog",
 ]
 
 

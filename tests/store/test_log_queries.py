@@ -16,12 +16,7 @@ from app.store.log_timeline import open_parked_for_events, payloads, record_stor
 from app.store.models import RecordOutcome, utcnow
 from app.sync.engine import SyncEngine
 from tests.support.memory_connector import World
-from tests.synclog_support import (  # noqa: F401 — synclog_memory is a fixture
-    BLOCKED,
-    FLOW,
-    run_with_one_reject,
-    synclog_memory,
-)
+from tests.support.synclog import BLOCKED, FLOW, run_with_one_reject
 
 pytestmark = pytest.mark.usefixtures("synclog_memory")
 

@@ -14,11 +14,7 @@ from app.ui.screens.dashboard import DashboardScreen
 from app.ui.screens.sync_log import SyncLogScreen
 from tests.support.memory_connector import World
 from tests.support.memory_flow import customer
-from tests.synclog_support import (  # noqa: F401 — synclog_memory is a fixture
-    FLOW,
-    run_with_one_reject,
-    synclog_memory,
-)
+from tests.support.synclog import FLOW, run_with_one_reject
 
 pytestmark = pytest.mark.usefixtures("synclog_memory")
 

@@ -12,7 +12,7 @@ from app.ui.mapping_editor.editor import MappingEditor
 from app.ui.models.mappings_model import drift_badge
 from app.ui.screens.mappings import MappingsScreen
 from app.ui.theme import Status, apply_theme
-from tests.mapping_support import demo_dealership
+from tests.support.mapping import demo_dealership
 
 FLOW = "customers-dms-to-crm"
 

@@ -1,5 +1,5 @@
-"""Helpers for the mapping tests: a running demo dealership with its profiles and flows
-installed."""
+"""A running demo dealership with its profiles and flows installed, for the mapping
+editor and drift tests."""
 
 from __future__ import annotations
 
