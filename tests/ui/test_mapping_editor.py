@@ -22,7 +22,7 @@ from app.store import Store
 from app.sync.engine import SyncEngine
 from app.ui.mapping_editor.dialogs import LookupDialog
 from app.ui.mapping_editor.editor import MappingEditor
-from tests.sandbox.conftest import build_fake_dataset
+from tests.support.fake_dataset import build_fake_dataset
 from tests.support.mapping import demo_dealership
 
 FLOW = "customers-dms-to-crm"
