@@ -13,7 +13,7 @@ from app.connectors.streams import WriteAction, WriteRecord
 from app.formats.adf import AdfLead, AdfVehicle, parse_adf, render_adf
 from app.formats.errors import AdfError
 from app.sandbox.servers import SandboxServers
-from tests.connectors.conftest import export
+from tests.support.sandbox import export
 
 STRICT = """<?xml version="1.0" encoding="UTF-8"?>
 <?ADF VERSION="1.0"?>
