@@ -12,8 +12,8 @@ from app.connectors.feed_delivery import FeedTargetConnector
 from app.connectors.feed_files import CHUNK, temp_name
 from app.connectors.feed_sftp import fingerprint
 from app.sandbox.servers import SandboxServers
-from tests.feeds.conftest import listings
-from tests.feeds.sftp_server import PASSWORD, USER, LocalSftpServer
+from tests.support.feeds import listings
+from tests.support.sftp_server import PASSWORD, USER, LocalSftpServer
 
 OLD = b"vin,price\n" + b"1G4AH59H45G118341,1\n"
 NEW = b"vin,price\n" + b"1FADP5AU6DL536022,2\n" * (3 * CHUNK // 20)  # several chunks

@@ -14,7 +14,7 @@ from app.formats.feeds.common import read_delimited
 from app.paths import AppPaths
 from app.sandbox.servers import SandboxServers
 from app.store import Store
-from tests.feeds.conftest import listings
+from tests.support.feeds import listings
 
 
 def _run(paths: AppPaths, store: Store, *argv: str) -> int:

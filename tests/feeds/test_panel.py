@@ -17,7 +17,7 @@ from app.store import Store
 from app.ui.context import UiContext
 from app.ui.feeds_panel import FeedPublishPanel
 from app.ui.theme import apply_theme
-from tests.feeds.conftest import available_vin, listings
+from tests.support.feeds import available_vin, listings
 
 SHOTS = Path(os.environ.get("ROOFTOP_SHOTS", "/tmp/rooftop-shots"))
 

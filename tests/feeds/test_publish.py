@@ -17,7 +17,7 @@ from app.sandbox.servers import SandboxServers
 from app.services.profiles import ProfileService
 from app.store import Store
 from app.store.models import ParkedRecord, RecordOutcome, Run
-from tests.feeds.conftest import available_vin, listings
+from tests.support.feeds import available_vin, listings
 
 
 def test_publish_all_delivers_every_feed_and_records_history(

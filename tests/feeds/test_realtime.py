@@ -17,7 +17,7 @@ from app.sandbox.demo_feeds import start_demo_realtime
 from app.sandbox.servers import SandboxServers
 from app.sandbox.servers import jwt as sandbox_jwt
 from app.store import Store
-from tests.feeds.conftest import available_vin, listings
+from tests.support.feeds import available_vin, listings
 
 BOUND_S = 10.0
 
