@@ -19,7 +19,7 @@ from app.services.merging import MergeService
 from app.store import Store
 from app.store.matching_models import GoldenRecord, MatchCandidate, MatchPair
 from app.store.models import Link
-from tests.matching.conftest import people_frames
+from tests.support.matching import people_frames
 
 
 def load(store: Store, ds: Dataset) -> MatchingQueue:

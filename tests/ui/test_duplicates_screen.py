@@ -20,7 +20,7 @@ from app.ui.models import duplicates_model
 from app.ui.screens.duplicate_thresholds import ThresholdsWidget
 from app.ui.screens.duplicates import DuplicatesScreen
 from app.ui.screens.duplicates_cluster import _MIN_VALUE_WIDTH
-from tests.matching.conftest import people_frames
+from tests.support.matching import people_frames
 
 
 @pytest.fixture
