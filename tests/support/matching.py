@@ -1,10 +1,17 @@
-"""Matching input from a generated dataset: the customer tables of its three systems."""
+"""Matching input: a small labelled demo dataset (``small_ds`` fixture) and the customer
+tables of a dataset's three systems."""
 
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
-from app.sandbox.generator import Dataset
+from app.sandbox.generator import Dataset, build_dataset
+
+
+@pytest.fixture(scope="session")
+def small_ds() -> Dataset:
+    return build_dataset(1_500, seed=5)
 
 
 def people_frames(ds: Dataset) -> list[tuple[str, str, str, pd.DataFrame, str]]:
