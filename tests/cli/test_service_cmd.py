@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -18,8 +17,8 @@ from app.scheduling.schedule import Schedule
 from app.scheduling.scheduler import FlowScheduler
 from app.scheduling.schedules import ScheduleService
 from app.store import Store
+from tests.support.cli import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 SERVICE = """
 import argparse, sys
 import tests.support.memory_connector
