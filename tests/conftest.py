@@ -24,6 +24,7 @@ pytest.register_assert_rewrite("tests.support")
 
 pytest_plugins = [
     "tests.support.fake_api",
+    "tests.support.feeds",
     "tests.support.matching",
     "tests.support.memory_flow",
     "tests.support.synclog",

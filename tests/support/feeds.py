@@ -1,13 +1,48 @@
-"""What the feed tests read back from the simulated servers: the website's listings per
-channel, and an available unit of the demo inventory no other test has used yet."""
+"""The feed tests' demo dealership: the whole demo inventory (about 130 units from 20,000
+customers), one set of simulated servers for the session, and a store with the demo
+connections and feeds (``feeds_dataset``, ``feeds_sandbox`` and ``demo_store`` fixtures);
+what the website lists per channel; and an available unit no other test has used yet.
+
+Tests that sell units pick their own VINs (``available_vin``) and never rely on counts
+they did not take themselves.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import httpx
+import pytest
 
+from app.sandbox.demo import install_demo
+from app.sandbox.demo_feeds import install_demo_feeds
+from app.sandbox.generator import build_dataset
 from app.sandbox.servers import SandboxServers
+from app.store import Store
 
+CUSTOMERS = 20_000
+SEED = 7
 _taken: set[str] = set()
+
+
+@pytest.fixture(scope="session")
+def feeds_dataset() -> Any:
+    return build_dataset(CUSTOMERS, seed=SEED)
+
+
+@pytest.fixture(scope="session")
+def feeds_sandbox(feeds_dataset: Any) -> Iterator[SandboxServers]:
+    with SandboxServers(feeds_dataset, seed=SEED) as servers:
+        yield servers
+
+
+@pytest.fixture
+def demo_store(store: Store, feeds_sandbox: SandboxServers) -> Store:
+    payload = feeds_sandbox.port_file_payload()
+    install_demo(store, payload)
+    install_demo_feeds(store, payload)
+    return store
 
 
 def listings(sandbox: SandboxServers, channel: str, vin: str = "") -> list[dict[str, str]]:
