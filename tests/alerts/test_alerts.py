@@ -27,9 +27,9 @@ from app.scheduling.schedule import Schedule
 from app.scheduling.schedules import ScheduleService
 from app.store import Store
 from app.store.models import utcnow
-from tests.sandbox.conftest import WebhookReceiver
-from tests.sync.conftest import customer
-from tests.sync.memory_connector import World
+from tests.support.memory_connector import World
+from tests.support.memory_flow import customer
+from tests.support.webhooks import WebhookReceiver
 
 
 class Sink:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 from app.sandbox.generator import build_dataset
@@ -37,13 +36,3 @@ def calm(sandbox: SandboxServers) -> Iterator[SandboxServers]:
     sandbox.set_faults("")
     yield sandbox
     sandbox.set_faults("")
-
-
-def export(sandbox: SandboxServers, server: str, entity: str) -> list[dict[str, Any]]:
-    """Every current record of ``entity`` at a simulated server (no credentials needed)."""
-    url = f"{sandbox.servers[server].url}/_sandbox/export/{entity}"
-    response = httpx.get(url, timeout=10, trust_env=False)
-    response.raise_for_status()
-    data = response.json()
-    assert isinstance(data, list)
-    return data

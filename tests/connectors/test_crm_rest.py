@@ -20,7 +20,7 @@ from app.connectors.registry import get_kind
 from app.connectors.streams import WriteAction, WriteRecord
 from app.sandbox.schema import TABLES
 from app.sandbox.servers import SandboxServers
-from tests.connectors.conftest import export
+from tests.support.sandbox import export
 
 
 def make(sandbox: SandboxServers, **overrides: Any) -> CrmRestConnector:

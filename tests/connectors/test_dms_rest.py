@@ -14,7 +14,7 @@ from app.connectors.streams import WriteAction, WriteRecord
 from app.formats import dms_layout
 from app.sandbox.schema import TABLES
 from app.sandbox.servers import SandboxServers
-from tests.connectors.conftest import export
+from tests.support.sandbox import export
 
 
 def make(sandbox: SandboxServers, **overrides: Any) -> DmsRestConnector:

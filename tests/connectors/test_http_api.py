@@ -3,7 +3,7 @@ import socket
 from app.connectors.base import FieldType
 from app.connectors.http_api import HttpApiConnector
 from app.connectors.registry import get_kind, kinds
-from tests.conftest import FakeApi
+from tests.support.fake_api import FakeApi
 
 
 def _connector(url: str, key: str, **extra: object) -> HttpApiConnector:

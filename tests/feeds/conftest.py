@@ -1,82 +1,24 @@
-"""Feeds tests: the whole demo inventory (about 130 units from 20,000 customers), one set
-of simulated servers for the session, and a store with the demo connections and feeds.
+"""Feeds tests: the demo inventory as its DMS rows and as a prepared snapshot.
 
-Tests that sell units pick their own VINs (``available_vin``) and never rely on counts
-they did not take themselves.
+The data set, its simulated servers and the store with the demo feeds come from
+``tests.support.feeds``.
 """
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 from app.feeds.inventory import InventorySnapshot, prepare
-from app.sandbox.demo import install_demo
-from app.sandbox.demo_feeds import install_demo_feeds
-from app.sandbox.generator import build_dataset
-from app.sandbox.servers import SandboxServers
-from app.store import Store
-
-CUSTOMERS = 20_000
-SEED = 7
-_taken: set[str] = set()
-_counter = itertools.count()
 
 
 @pytest.fixture(scope="session")
-def dataset() -> Any:
-    return build_dataset(CUSTOMERS, seed=SEED)
-
-
-@pytest.fixture(scope="session")
-def inventory_rows(dataset: Any) -> list[dict[str, str]]:
-    frame = dataset.tables["dms_inventory"]
+def inventory_rows(feeds_dataset: Any) -> list[dict[str, str]]:
+    frame = feeds_dataset.tables["dms_inventory"]
     return frame.astype(object).fillna("").astype(str).to_dict("records")
 
 
 @pytest.fixture
 def snapshot(inventory_rows: list[dict[str, str]]) -> InventorySnapshot:
     return prepare(inventory_rows)
-
-
-@pytest.fixture(scope="session")
-def sandbox(dataset: Any) -> Iterator[SandboxServers]:
-    with SandboxServers(dataset, seed=SEED) as servers:
-        yield servers
-
-
-@pytest.fixture
-def demo_store(store: Store, sandbox: SandboxServers) -> Store:
-    payload = sandbox.port_file_payload()
-    install_demo(store, payload)
-    install_demo_feeds(store, payload)
-    return store
-
-
-def listings(sandbox: SandboxServers, channel: str, vin: str = "") -> list[dict[str, str]]:
-    web = sandbox.servers["website"]
-    params = {"channel": channel, **({"vin": vin} if vin else {})}
-    response = httpx.get(
-        f"{web.url}/listings",
-        params=params,
-        headers={"X-API-Key": web.credentials["api_key"]},
-        timeout=10,
-        trust_env=False,
-    )
-    response.raise_for_status()
-    items = response.json()["items"]
-    assert isinstance(items, list)
-    return items
-
-
-def available_vin(sandbox: SandboxServers) -> str:
-    """An AVAILABLE unit no other test has used yet."""
-    for unit in sandbox.app("dms").store.all("inventory"):
-        if unit["status"] == "AVAILABLE" and unit["vin"] not in _taken and unit["price"]:
-            _taken.add(unit["vin"])
-            return str(unit["vin"])
-    raise AssertionError("the demo inventory ran out of available units")

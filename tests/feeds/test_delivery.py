@@ -12,8 +12,8 @@ from app.connectors.feed_delivery import FeedTargetConnector
 from app.connectors.feed_files import CHUNK, temp_name
 from app.connectors.feed_sftp import fingerprint
 from app.sandbox.servers import SandboxServers
-from tests.feeds.conftest import listings
-from tests.feeds.sftp_server import PASSWORD, USER, LocalSftpServer
+from tests.support.feeds import listings
+from tests.support.sftp_server import PASSWORD, USER, LocalSftpServer
 
 OLD = b"vin,price\n" + b"1G4AH59H45G118341,1\n"
 NEW = b"vin,price\n" + b"1FADP5AU6DL536022,2\n" * (3 * CHUNK // 20)  # several chunks
@@ -147,22 +147,22 @@ def _http_target(sandbox: SandboxServers, channel: str, key: str = "") -> FeedTa
     )
 
 
-def test_http_upload_to_the_feed_receiver(sandbox: SandboxServers) -> None:
+def test_http_upload_to_the_feed_receiver(feeds_sandbox: SandboxServers) -> None:
     data = (
         b"vin,price,make,model,year\n"
         b"1G4AH59H45G118341,4999,Buick,LaCrosse,2005\n"
         b"1G4AH59H45G118341,4999,Buick,LaCrosse,2005\n"  # the receiver refuses the repeat
     )
-    target = _http_target(sandbox, "website")
+    target = _http_target(feeds_sandbox, "website")
     receipt = target.deliver("website.csv", data, "text/csv")
     assert receipt.accepted == 1
     assert receipt.rejected and receipt.rejected[0]["row"] == 2
-    assert [r["vin"] for r in listings(sandbox, "website")] == ["1G4AH59H45G118341"]
+    assert [r["vin"] for r in listings(feeds_sandbox, "website")] == ["1G4AH59H45G118341"]
     assert target.check().ok
 
 
-def test_http_upload_with_a_wrong_key_is_an_auth_error(sandbox: SandboxServers) -> None:
-    target = _http_target(sandbox, "meta", key="wrong")
+def test_http_upload_with_a_wrong_key_is_an_auth_error(feeds_sandbox: SandboxServers) -> None:
+    target = _http_target(feeds_sandbox, "meta", key="wrong")
     with pytest.raises(AuthError):
         target.deliver("meta.csv", b"vehicle_id\n", "text/csv")
     assert not target.check().ok

@@ -17,15 +17,15 @@ from app.store import Store
 from app.ui.context import UiContext
 from app.ui.feeds_panel import FeedPublishPanel
 from app.ui.theme import apply_theme
-from tests.feeds.conftest import available_vin, listings
+from tests.support.feeds import available_vin, listings
 
 SHOTS = Path(os.environ.get("ROOFTOP_SHOTS", "/tmp/rooftop-shots"))
 
 
 @pytest.fixture
-def no_price_unit(sandbox: SandboxServers) -> Iterator[str]:
-    vin = available_vin(sandbox)
-    unit = sandbox.app("dms").store.tables["inventory"][vin]
+def no_price_unit(feeds_sandbox: SandboxServers) -> Iterator[str]:
+    vin = available_vin(feeds_sandbox)
+    unit = feeds_sandbox.app("dms").store.tables["inventory"][vin]
     price = unit["price"]
     unit["price"] = ""
     yield vin
@@ -52,7 +52,7 @@ def test_empty_panel_says_what_to_do(qtbot, paths: AppPaths, store: Store) -> No
 
 
 def test_publish_all_from_the_panel(  # type: ignore[no-untyped-def]
-    qtbot, paths: AppPaths, demo_store: Store, sandbox: SandboxServers, no_price_unit: str
+    qtbot, paths: AppPaths, demo_store: Store, feeds_sandbox: SandboxServers, no_price_unit: str
 ) -> None:
     panel = _panel(qtbot, paths, demo_store)
     qtbot.waitUntil(lambda: panel.model.rowCount() == 3)
@@ -61,7 +61,9 @@ def test_publish_all_from_the_panel(  # type: ignore[no-untyped-def]
     assert not panel.publish_all_button.isEnabled()  # no double publishing
     qtbot.waitUntil(lambda: "vehicles published" in panel.result_label.text(), timeout=30_000)
     qtbot.waitUntil(lambda: panel.publish_all_button.isEnabled(), timeout=10_000)
-    assert listings(sandbox, "website") and not listings(sandbox, "website", no_price_unit)
+    assert listings(feeds_sandbox, "website") and not listings(
+        feeds_sandbox, "website", no_price_unit
+    )
     qtbot.waitUntil(
         lambda: panel.model.rowCount() == 3 and panel.model.row_at(0).last_run_id is not None
     )

@@ -17,17 +17,17 @@ from app.sandbox.servers import SandboxServers
 from app.services.profiles import ProfileService
 from app.store import Store
 from app.store.models import ParkedRecord, RecordOutcome, Run
-from tests.feeds.conftest import available_vin, listings
+from tests.support.feeds import available_vin, listings
 
 
 def test_publish_all_delivers_every_feed_and_records_history(
-    demo_store: Store, sandbox: SandboxServers
+    demo_store: Store, feeds_sandbox: SandboxServers
 ) -> None:
     summaries = publish_all(demo_store, trigger="schedule", triggered_by="scheduler")
     assert [s.channel for s in summaries] == ["website", "google", "meta"]  # website first
     assert all(s.status == "succeeded" for s in summaries), [s.error for s in summaries]
     for s in summaries:
-        on_channel = {r["vin"] for r in listings(sandbox, s.channel)}
+        on_channel = {r["vin"] for r in listings(feeds_sandbox, s.channel)}
         assert len(on_channel) == s.listed == s.added == s.accepted
     with demo_store.session() as db:
         runs = db.scalars(select(Run).order_by(Run.id)).all()
@@ -45,10 +45,12 @@ def test_publish_all_delivers_every_feed_and_records_history(
         assert last is not None and last.unchanged_count == again[-1].listed
 
 
-def test_sold_unit_is_removed_with_the_reason(demo_store: Store, sandbox: SandboxServers) -> None:
+def test_sold_unit_is_removed_with_the_reason(
+    demo_store: Store, feeds_sandbox: SandboxServers
+) -> None:
     publish_all(demo_store)
-    vin = available_vin(sandbox)
-    assert listings(sandbox, "website", vin)
+    vin = available_vin(feeds_sandbox)
+    assert listings(feeds_sandbox, "website", vin)
     dms = ProfileService(demo_store).connector(
         ProfileService(demo_store).get_by_name("Demo DMS (Fortellis)").id
     )
@@ -62,7 +64,7 @@ def test_sold_unit_is_removed_with_the_reason(demo_store: Store, sandbox: Sandbo
     summaries = publish_all(demo_store, trigger="manual")
     for s in summaries:
         assert s.removed == {vin: "not for sale (SOLD)"}
-        assert not listings(sandbox, s.channel, vin)
+        assert not listings(feeds_sandbox, s.channel, vin)
     with demo_store.session() as db:
         gone = db.scalars(select(RecordOutcome).where(RecordOutcome.action == "delete")).all()
         assert {o.record_key for o in gone} == {vin} and len(gone) == 3
@@ -70,7 +72,7 @@ def test_sold_unit_is_removed_with_the_reason(demo_store: Store, sandbox: Sandbo
 
 
 def test_one_failing_destination_does_not_stop_the_others(
-    demo_store: Store, sandbox: SandboxServers
+    demo_store: Store, feeds_sandbox: SandboxServers
 ) -> None:
     profiles = ProfileService(demo_store)
     meta = profiles.get_by_name("Demo website receiver: meta feed")

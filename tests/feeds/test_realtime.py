@@ -17,7 +17,7 @@ from app.sandbox.demo_feeds import start_demo_realtime
 from app.sandbox.servers import SandboxServers
 from app.sandbox.servers import jwt as sandbox_jwt
 from app.store import Store
-from tests.feeds.conftest import available_vin, listings
+from tests.support.feeds import available_vin, listings
 
 BOUND_S = 10.0
 
@@ -36,36 +36,38 @@ def _gone_everywhere(sandbox: SandboxServers, vin: str) -> Callable[[], bool]:
 
 
 def test_sold_unit_leaves_every_feed_within_10_s_by_webhook(
-    demo_store: Store, sandbox: SandboxServers
+    demo_store: Store, feeds_sandbox: SandboxServers
 ) -> None:
     publish_all(demo_store)
-    vin = available_vin(sandbox)
-    assert listings(sandbox, "website", vin)
+    vin = available_vin(feeds_sandbox)
+    assert listings(feeds_sandbox, "website", vin)
     assert load_settings(demo_store).webhook
-    realtime = start_demo_realtime(demo_store, sandbox.port_file_payload())
-    subs = httpx.get(f"{sandbox.servers['dms'].url}/_sandbox/webhooks", trust_env=False).json()
+    realtime = start_demo_realtime(demo_store, feeds_sandbox.port_file_payload())
+    subs = httpx.get(
+        f"{feeds_sandbox.servers['dms'].url}/_sandbox/webhooks", trust_env=False
+    ).json()
     sub = next(s["id"] for s in subs if s["url"] == realtime.url)
     try:
-        sandbox.app("dms").store.set_inventory_status(vin, "SOLD")  # a DMS user sells it
-        assert _wait_for(lambda: not listings(sandbox, "website", vin))
-        assert _wait_for(_gone_everywhere(sandbox, vin))
+        feeds_sandbox.app("dms").store.set_inventory_status(vin, "SOLD")  # a DMS user sells it
+        assert _wait_for(lambda: not listings(feeds_sandbox, "website", vin))
+        assert _wait_for(_gone_everywhere(feeds_sandbox, vin))
     finally:
-        httpx.delete(f"{sandbox.servers['dms'].url}/_sandbox/webhooks/{sub}", trust_env=False)
+        httpx.delete(f"{feeds_sandbox.servers['dms'].url}/_sandbox/webhooks/{sub}", trust_env=False)
         realtime.stop()
     assert realtime.receiver is not None and realtime.receiver.stats["accepted"] >= 1
     assert realtime.events[0]["payload"]["vin"] == vin
     deliveries = httpx.get(
-        f"{sandbox.servers['dms'].url}/_sandbox/webhooks/deliveries", trust_env=False
+        f"{feeds_sandbox.servers['dms'].url}/_sandbox/webhooks/deliveries", trust_env=False
     ).json()
     mine = [d for d in deliveries if d["subscription_id"] == sub]
     assert mine and all(d["status"] == 202 for d in mine)
 
 
 def test_sold_unit_leaves_the_website_by_polling(
-    demo_store: Store, sandbox: SandboxServers
+    demo_store: Store, feeds_sandbox: SandboxServers
 ) -> None:
     publish_all(demo_store)
-    vin = available_vin(sandbox)
+    vin = available_vin(feeds_sandbox)
     realtime = RealtimeFeeds(
         demo_store, settings=RealtimeSettings(webhook=False, poll_interval_s=0.5)
     )
@@ -73,8 +75,8 @@ def test_sold_unit_leaves_the_website_by_polling(
     try:
         assert realtime.poller is not None
         assert _wait_for(lambda: realtime.poller is not None and bool(realtime.poller._status))
-        sandbox.app("dms").store.set_inventory_status(vin, "DELIVERED")
-        assert _wait_for(lambda: not listings(sandbox, "website", vin))
+        feeds_sandbox.app("dms").store.set_inventory_status(vin, "DELIVERED")
+        assert _wait_for(lambda: not listings(feeds_sandbox, "website", vin))
     finally:
         realtime.stop()
 

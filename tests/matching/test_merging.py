@@ -19,7 +19,7 @@ from app.services.merging import MergeService
 from app.store import Store
 from app.store.matching_models import GoldenRecord, MatchCandidate, MatchPair
 from app.store.models import Link
-from tests.matching.conftest import people_frames
+from tests.support.matching import people_frames
 
 
 def load(store: Store, ds: Dataset) -> MatchingQueue:
@@ -30,8 +30,8 @@ def load(store: Store, ds: Dataset) -> MatchingQueue:
 
 
 @pytest.fixture
-def scanned(mstore: Store, small_ds: Dataset) -> MatchingQueue:
-    q = load(mstore, small_ds)
+def scanned(store: Store, small_ds: Dataset) -> MatchingQueue:
+    q = load(store, small_ds)
     assert q.scan() > 0
     return q
 
@@ -60,13 +60,13 @@ def test_queue_pages_in_score_order_with_filters(scanned: MatchingQueue) -> None
     assert all(r.size >= 2 for r in first)
 
 
-def test_merge_then_unmerge_restores_exactly(mstore: Store, scanned: MatchingQueue) -> None:
-    service = MergeService(mstore, mergers=lambda _s: None)
+def test_merge_then_unmerge_restores_exactly(store: Store, scanned: MatchingQueue) -> None:
+    service = MergeService(store, mergers=lambda _s: None)
     cand = scanned.page(QueueFilter(band="review"), 0, 1)[0]
     detail = service.detail(cand.id)
     # One member already has a golden id from a sync (a link), the others do not.
     first = detail.records[0]
-    with mstore.session() as s:
+    with store.session() as s:
         s.add(
             Link(
                 entity="customer",
@@ -80,32 +80,32 @@ def test_merge_then_unmerge_restores_exactly(mstore: Store, scanned: MatchingQue
                 golden_id="g-existing", entity="customer", fields={"first_name": "Old"}, sources={}
             )
         )
-    links_before, golden_before = links(mstore), goldens(mstore)
+    links_before, golden_before = links(store), goldens(store)
     pick = next(r for r in detail.records if r.fields.get("email"))
     merged = service.merge(cand.id, overrides={"email": str(pick.id)})
-    after = links(mstore)
+    after = links(store)
     assert {after[(r.system, r.external_id)] for r in detail.records} == {"g-existing"}
     assert merged.golden_id == "g-existing"
-    g = goldens(mstore)["g-existing"]
+    g = goldens(store)["g-existing"]
     assert g["email"] == pick.fields["email"].strip().lower()
     assert scanned.count(QueueFilter(status="merged")) == 1
 
     service.unmerge(merged.id)
-    assert links(mstore) == links_before
-    assert goldens(mstore) == golden_before
+    assert links(store) == links_before
+    assert goldens(store) == golden_before
     assert service.get_merge(merged.id).status == "undone"
-    actions = [e.action for e in audit.recent(mstore, 5)]
+    actions = [e.action for e in audit.recent(store, 5)]
     assert actions[:2] == ["unmerge", "merge"]
 
 
-def test_not_a_duplicate_is_remembered(mstore: Store, scanned: MatchingQueue) -> None:
-    service = MergeService(mstore, mergers=lambda _s: None)
+def test_not_a_duplicate_is_remembered(store: Store, scanned: MatchingQueue) -> None:
+    service = MergeService(store, mergers=lambda _s: None)
     cand = scanned.page(QueueFilter(band="review"), 0, 1)[0]
     records = service.detail(cand.id).records
     ids = {r.id for r in records}
     assert service.not_duplicate(cand.id) == len(ids) * (len(ids) - 1) // 2
     scanned.scan()
-    with mstore.session() as s:
+    with store.session() as s:
         open_pairs = s.execute(
             select(MatchPair.a_record, MatchPair.b_record)
             .join(MatchCandidate, MatchCandidate.id == MatchPair.candidate_id)
@@ -117,8 +117,8 @@ def test_not_a_duplicate_is_remembered(mstore: Store, scanned: MatchingQueue) ->
     assert service.is_not_duplicate((a.system, a.external_id), (b.system, b.external_id))
 
 
-def test_skip_moves_a_cluster_out_of_the_open_queue(mstore: Store, scanned: MatchingQueue) -> None:
-    service = MergeService(mstore, mergers=lambda _s: None)
+def test_skip_moves_a_cluster_out_of_the_open_queue(store: Store, scanned: MatchingQueue) -> None:
+    service = MergeService(store, mergers=lambda _s: None)
     before = scanned.count(QueueFilter())
     cand = scanned.page(QueueFilter(), 0, 1)[0]
     service.skip(cand.id)
@@ -126,7 +126,7 @@ def test_skip_moves_a_cluster_out_of_the_open_queue(mstore: Store, scanned: Matc
     assert scanned.count(QueueFilter(status="skipped")) == 1
 
 
-def test_merge_propagates_to_the_crm(mstore: Store) -> None:
+def test_merge_propagates_to_the_crm(store: Store) -> None:
     ds = build_dataset(60, seed=9)
     with SandboxServers(ds, seed=9) as servers:
         info = servers.servers["crm"]
@@ -142,12 +142,12 @@ def test_merge_propagates_to_the_crm(mstore: Store) -> None:
             ] = contacts.iloc[0][
                 ["first_name", "last_name", "email", "phone", "mobile", "street", "postal_code"]
             ].tolist()
-            q = MatchingQueue(mstore)
+            q = MatchingQueue(store)
             q.load_records("crm-uid", "Demo CRM", contacts, "contact_id", kind="crm_rest")
             assert q.scan() == 1
             cand = q.page(QueueFilter(status="open"), 0, 1)[0]
             service = MergeService(
-                mstore, mergers=lambda system: crm if system == "crm-uid" else None
+                store, mergers=lambda system: crm if system == "crm-uid" else None
             )
             merged = service.merge(cand.id)
             state = merged.propagation["Demo CRM"]

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from app.sandbox.servers import SandboxServers
-from tests.sandbox.conftest import client
+from tests.support.sandbox_api import client
 
 ADF = """<?xml version="1.0" encoding="UTF-8"?>
 <?adf version="1.0"?>

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from app.sandbox.servers import SandboxServers
-from tests.sandbox.conftest import client
+from tests.support.sandbox_api import client
 
 
 def _key(servers: SandboxServers) -> dict[str, str]:

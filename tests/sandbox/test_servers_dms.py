@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 
 from app.sandbox.servers import SandboxServers
-from tests.sandbox.conftest import build_fake_dataset, client, dms_headers, dms_token
+from tests.support.fake_dataset import build_fake_dataset
+from tests.support.sandbox_api import client, dms_headers, dms_token
 
 
 def test_token_bad_credentials_and_basic_auth(servers: SandboxServers) -> None:

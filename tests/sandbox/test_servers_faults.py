@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from app.sandbox.servers import FaultSettings, FaultSpec, SandboxError, SandboxServers
-from tests.sandbox.conftest import FakeDataset, client, dms_headers
+from tests.support.fake_dataset import FakeDataset
+from tests.support.sandbox_api import client, dms_headers
 
 
 def test_spec_parsing_and_precedence() -> None:

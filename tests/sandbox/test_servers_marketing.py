@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.sandbox.servers import SandboxServers
-from tests.sandbox.conftest import client
+from tests.support.sandbox_api import client
 
 
 def test_consent_fields_and_batch(servers: SandboxServers) -> None:

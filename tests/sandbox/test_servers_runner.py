@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from app.sandbox.servers import SandboxServers, serve_forever, write_port_file
-from tests.sandbox.conftest import FakeDataset, client, dms_headers
+from tests.support.fake_dataset import FakeDataset
+from tests.support.sandbox_api import client, dms_headers
 
 NAMES = {"dms", "crm", "website", "marketing", "crm_smtp"}
 

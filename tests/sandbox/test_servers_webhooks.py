@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 
 from app.sandbox.servers import SandboxServers, jwt
-from tests.sandbox.conftest import WebhookReceiver, client, dms_headers, hmac_ok
+from tests.support.sandbox_api import client, dms_headers
+from tests.support.webhooks import WebhookReceiver, hmac_ok
 
 
 def _subscribe(url: str, target: str, **extra: object) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from app.sandbox.servers import SandboxServers
-from tests.sandbox.conftest import client
+from tests.support.sandbox_api import client
 
 HEADER = "VIN,Stock,Year,Make,Model,Price\n"
 GOOD = [

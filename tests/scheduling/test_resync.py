@@ -9,8 +9,8 @@ from app.store import Store
 from app.sync.engine import SyncEngine
 from app.sync.errors import SyncError
 from app.sync.search import search
-from tests.sync.conftest import customer
-from tests.sync.memory_connector import World
+from tests.support.memory_connector import World
+from tests.support.memory_flow import customer
 
 
 def test_preview_shows_field_changes_then_the_run_delivers_them(

@@ -21,8 +21,8 @@ from app.store import Store, open_store
 from app.store.models import Run
 from app.sync.engine import RunSummary
 from tests.support.locks import held_elsewhere
-from tests.sync.conftest import customer
-from tests.sync.memory_connector import World
+from tests.support.memory_connector import World
+from tests.support.memory_flow import customer
 
 
 def wait_until(cond: Callable[[], bool], timeout: float = 60.0) -> bool:

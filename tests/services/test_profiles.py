@@ -11,7 +11,8 @@ from app.services.profile_transfer import export_profiles, import_profiles
 from app.services.profiles import ProfileService
 from app.store import Store
 from app.store.errors import DuplicateNameError, NotFoundError
-from tests.conftest import FakeApi, files_containing
+from tests.support.fake_api import FakeApi
+from tests.support.files import files_containing
 
 SECRET = "sk-live-9f8e7d6c5b4a"
 

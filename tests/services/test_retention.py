@@ -16,12 +16,8 @@ from app.services.retention import RetentionPolicy
 from app.store import Store
 from app.store.models import RecordOutcome, utcnow
 from app.sync.engine import SyncEngine
-from tests.sync.memory_connector import World
-from tests.synclog_support import (  # noqa: F401 — synclog_memory is a fixture
-    FLOW,
-    run_with_one_reject,
-    synclog_memory,
-)
+from tests.support.memory_connector import World
+from tests.support.synclog import FLOW, run_with_one_reject
 
 pytestmark = pytest.mark.usefixtures("synclog_memory")
 

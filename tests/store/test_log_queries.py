@@ -15,13 +15,8 @@ from app.store.log_search import find_records
 from app.store.log_timeline import open_parked_for_events, payloads, record_story
 from app.store.models import RecordOutcome, utcnow
 from app.sync.engine import SyncEngine
-from tests.sync.memory_connector import World
-from tests.synclog_support import (  # noqa: F401 — synclog_memory is a fixture
-    BLOCKED,
-    FLOW,
-    run_with_one_reject,
-    synclog_memory,
-)
+from tests.support.memory_connector import World
+from tests.support.synclog import BLOCKED, FLOW, run_with_one_reject
 
 pytestmark = pytest.mark.usefixtures("synclog_memory")
 

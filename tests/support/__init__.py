@@ -1,2 +1,3 @@
-"""Helpers shared by tests of several packages (instead of importing another package's
-conftest)."""
+"""Helpers shared by tests of several packages: test modules import them from here, never
+from another package's conftest or test module. Modules that define fixtures for several
+packages are registered once, in ``pytest_plugins`` of the root ``tests/conftest.py``."""

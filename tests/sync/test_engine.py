@@ -11,8 +11,9 @@ from app.store.models import Conflict, DeliveryState, Link, ParkedRecord, Record
 from app.sync import engine as engine_module
 from app.sync.engine import SyncEngine
 from app.sync.progress import CancelToken, Progress
-from tests.sync.conftest import customer
-from tests.sync.memory_connector import World
+from tests.support import memory_connector
+from tests.support.memory_connector import World
+from tests.support.memory_flow import customer
 
 
 def _count(store: Store, model: type, *where: object) -> int:
@@ -113,7 +114,6 @@ def test_delivery_failure_keeps_cursor_and_rerun_loses_and_duplicates_nothing(
     original = world.page_size
     world.page_size = 3
     calls = {"n": 0}
-    from tests.sync import memory_connector
 
     real_write = memory_connector.SinkStream.write
 
@@ -202,7 +202,6 @@ def test_cancel_stops_at_a_consistent_point(
     monkeypatch.setattr(engine_module, "CHUNK_ROWS", 3)
     world.source = [customer(n, f"2026-01-01T00:00:{n:02d}Z") for n in range(1, 10)]
     token = CancelToken()
-    from tests.sync import memory_connector
 
     real_write = memory_connector.SinkStream.write
 

@@ -20,13 +20,13 @@ from app.sync.errors import FlowBusyError
 from app.sync.locks import flow_lock, is_running
 from app.sync.progress import CancelToken, Progress
 from tests.support.locks import held_elsewhere
-from tests.sync.conftest import customer
-from tests.sync.memory_connector import World
+from tests.support.memory_connector import World
+from tests.support.memory_flow import customer
 
 ROOT = Path(__file__).resolve().parents[2]
 SECOND_PROCESS = """
 import sys
-import tests.sync.memory_connector  # registers the in-memory connector kind
+import tests.support.memory_connector  # registers the in-memory connector kind
 from app.paths import AppPaths
 from app.store import open_store
 from app.sync.errors import FlowBusyError
@@ -218,7 +218,7 @@ def test_replay_and_a_scheduled_run_never_overlap(
 
 def _second_process_replay(store: Store, flow: str) -> subprocess.CompletedProcess[str]:
     code = (
-        "import sys, tests.sync.memory_connector\n"
+        "import sys, tests.support.memory_connector\n"
         "from app.cli import main\n"
         "sys.exit(main(sys.argv[1:]))\n"
     )

@@ -10,8 +10,8 @@ from app.services import schema_drift
 from app.services.flows import FlowService
 from app.store import Store
 from app.sync.engine import SyncEngine
-from tests.mapping_support import demo_dealership
-from tests.sandbox.conftest import build_fake_dataset
+from tests.support.fake_dataset import build_fake_dataset
+from tests.support.mapping import demo_dealership
 
 FLOW = "customers-dms-to-crm"
 

@@ -10,8 +10,8 @@ from app.store import Store
 from app.store.models import DeliveryState, ParkedRecord
 from app.sync.engine import SyncEngine
 from app.sync.log_replay import ReplayReport
-from tests.sync.conftest import customer
-from tests.sync.memory_connector import World
+from tests.support.memory_connector import World
+from tests.support.memory_flow import customer
 
 
 def _queue(store: Store) -> list[tuple[str, str, int]]:

@@ -1,8 +1,8 @@
 from app.store import Store
 from app.sync.engine import SyncEngine
 from app.sync.search import search
-from tests.sync.conftest import customer
-from tests.sync.memory_connector import World
+from tests.support.memory_connector import World
+from tests.support.memory_flow import customer
 
 
 def test_records_read_by_a_flow_are_found_by_name_phone_email_and_key(

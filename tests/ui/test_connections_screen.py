@@ -7,7 +7,7 @@ from app import secrets
 from app.services import audit
 from app.ui.dialogs.profile_dialog import ProfileDialog
 from app.ui.main_window import MainWindow
-from tests.conftest import FakeApi
+from tests.support.fake_api import FakeApi
 
 
 def _line(dialog: ProfileDialog, name: str) -> QLineEdit:

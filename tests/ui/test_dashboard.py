@@ -12,13 +12,9 @@ from app.sync.engine import SyncEngine
 from app.sync.progress import Progress
 from app.ui.screens.dashboard import DashboardScreen
 from app.ui.screens.sync_log import SyncLogScreen
-from tests.sync.conftest import customer
-from tests.sync.memory_connector import World
-from tests.synclog_support import (  # noqa: F401 — synclog_memory is a fixture
-    FLOW,
-    run_with_one_reject,
-    synclog_memory,
-)
+from tests.support.memory_connector import World
+from tests.support.memory_flow import customer
+from tests.support.synclog import FLOW, run_with_one_reject
 
 pytestmark = pytest.mark.usefixtures("synclog_memory")
 

@@ -20,12 +20,11 @@ from app.ui.models import duplicates_model
 from app.ui.screens.duplicate_thresholds import ThresholdsWidget
 from app.ui.screens.duplicates import DuplicatesScreen
 from app.ui.screens.duplicates_cluster import _MIN_VALUE_WIDTH
-from tests.matching.conftest import install_matching_schema, people_frames
+from tests.support.matching import people_frames
 
 
 @pytest.fixture
 def filled(store: Store) -> Store:
-    install_matching_schema(store)
     q = MatchingQueue(store)
     for system, label, kind, frame, key in people_frames(build_dataset(900, seed=8)):
         q.load_records(system, label, frame, key, kind=kind)

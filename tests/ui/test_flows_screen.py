@@ -23,8 +23,8 @@ from app.ui.context import UiContext
 from app.ui.dialogs.schedule_dialog import PRESETS
 from app.ui.manager_mode import AccessController, ManagerModeWidget
 from app.ui.screens.flows import FlowsScreen
-from tests.sync.conftest import CUSTOMER_MAPPING, customer
-from tests.sync.memory_connector import World
+from tests.support.memory_connector import World
+from tests.support.memory_flow import CUSTOMER_MAPPING, customer
 
 
 @pytest.fixture

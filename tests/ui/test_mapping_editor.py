@@ -22,11 +22,10 @@ from app.store import Store
 from app.sync.engine import SyncEngine
 from app.ui.mapping_editor.dialogs import LookupDialog
 from app.ui.mapping_editor.editor import MappingEditor
-from tests.mapping_support import demo_dealership
-from tests.sandbox.conftest import build_fake_dataset
+from tests.support.fake_dataset import build_fake_dataset
+from tests.support.mapping import demo_dealership
 
 FLOW = "customers-dms-to-crm"
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture
@@ -149,15 +148,14 @@ def test_save_validates_first(qtbot, store: Store, demo: SandboxServers) -> None
     assert MappingService(store).get(FLOW).version == 1
 
 
-def test_screenshot_of_the_real_customer_mapping(qtbot, store: Store) -> None:  # type: ignore[no-untyped-def]
+def test_screenshot_of_the_real_customer_mapping(qtbot, store: Store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     with demo_dealership(store, build_dataset(150, seed=42)):
         editor = _editor(qtbot, store)
     editor.canvas.select_target("phone")
     editor.rules.sample_row.setValue(2)
     editor.rules.chain_view.selectRow(2)
     qtbot.wait(50)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / "mapping_editor.png"
+    path = tmp_path / "mapping_editor.png"
     assert editor.grab().save(str(path))
     assert path.stat().st_size > 10_000
     assert len(editor.mapping.rules) == 12

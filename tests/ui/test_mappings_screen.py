@@ -12,21 +12,19 @@ from app.ui.mapping_editor.editor import MappingEditor
 from app.ui.models.mappings_model import drift_badge
 from app.ui.screens.mappings import MappingsScreen
 from app.ui.theme import Status, apply_theme
-from tests.mapping_support import demo_dealership, ensure_mapping_schema
+from tests.support.mapping import demo_dealership
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 FLOW = "customers-dms-to-crm"
 
 
 def test_empty_state(qtbot, store: Store) -> None:  # type: ignore[no-untyped-def]
-    ensure_mapping_schema(store)
     screen = MappingsScreen(store)
     qtbot.addWidget(screen)
     qtbot.waitUntil(lambda: screen.stack.currentWidget() is screen.empty, timeout=5000)
     assert not screen.edit_button.isEnabled()
 
 
-def test_drift_badges_editor_and_screenshots(qtbot, qapp, store: Store) -> None:  # type: ignore[no-untyped-def]
+def test_drift_badges_editor_and_screenshots(qtbot, qapp, store: Store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     apply_theme(qapp)
     data = build_dataset(150, seed=42)
     with demo_dealership(store, data):
@@ -51,8 +49,7 @@ def test_drift_badges_editor_and_screenshots(qtbot, qapp, store: Store) -> None:
         screen.search.setText("Blocked")
         assert screen.proxy.rowCount() == 1
         screen.search.setText("")
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        assert screen.grab().save(str(SHOTS / "mappings_screen.png"))
+        assert screen.grab().save(str(tmp_path / "mappings_screen.png"))
 
         screen.select(rows["Customers: DMS → CRM"].flow_id)
         editor = screen.edit_selected()
@@ -67,7 +64,7 @@ def test_drift_badges_editor_and_screenshots(qtbot, qapp, store: Store) -> None:
         assert "A run would stop" in editor.preview_pane.fail_label.text()
         editor.canvas.select_target("postal_code")
         qtbot.wait(50)
-        assert editor.grab().save(str(SHOTS / "mapping_editor_drift.png"))
+        assert editor.grab().save(str(tmp_path / "mapping_editor_drift.png"))
         # the person replaces the field by hand (the REST source hides the new name)
         editor.canvas.select_target("postal_code")
         editor.unmap_selected()

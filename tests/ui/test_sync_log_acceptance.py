@@ -21,7 +21,6 @@ from app.store import Store
 from app.store.models import ParkedRecord
 from app.sync.engine import SyncEngine
 from app.ui.screens.sync_log import SyncLogScreen
-from tests.synclog_support import apply_synclog_schema
 
 CUSTOMERS_FLOW = "customers-dms-to-crm"
 DEALS_FLOW = "deal-status-dms-to-crm"
@@ -43,7 +42,6 @@ def dealer(store: Store) -> Iterator[tuple[Store, SandboxServers, Any]]:
     dataset = build_dataset(80, seed=5)
     with SandboxServers(dataset, seed=5) as servers:
         install_demo(store, servers.port_file_payload())
-        apply_synclog_schema(store)
         yield store, servers, dataset
 
 

@@ -17,13 +17,8 @@ from app.ui.dialogs.replay_edit import ReplayEditDialog
 from app.ui.models.sync_log_models import RecordEventsTableModel
 from app.ui.screens.sync_log import SyncLogScreen
 from app.ui.theme import apply_theme
-from tests.sync.memory_connector import World
-from tests.synclog_support import (  # noqa: F401 — synclog_memory is a fixture
-    BLOCKED,
-    FLOW,
-    run_with_one_reject,
-    synclog_memory,
-)
+from tests.support.memory_connector import World
+from tests.support.synclog import BLOCKED, FLOW, run_with_one_reject
 
 pytestmark = pytest.mark.usefixtures("synclog_memory")
 

@@ -13,7 +13,7 @@ from app.formats.feeds.common import read_delimited
 from app.paths import AppPaths
 from app.sandbox.servers import SandboxServers
 from app.store import Store
-from tests.feeds.conftest import listings
+from tests.support.feeds import listings
 
 
 def _run(paths: AppPaths, store: Store, *argv: str) -> int:
@@ -36,12 +36,12 @@ def test_export_google_from_the_dms_connection(
 
 
 def test_export_needs_dealer_details_without_a_feed(
-    paths: AppPaths, store: Store, sandbox: SandboxServers, tmp_path: Path
+    paths: AppPaths, store: Store, feeds_sandbox: SandboxServers, tmp_path: Path
 ) -> None:
     from app.errors import RooftopError
     from app.sandbox.demo import install_demo
 
-    install_demo(store, sandbox.port_file_payload())  # a DMS connection but no feeds
+    install_demo(store, feeds_sandbox.port_file_payload())  # a DMS connection but no feeds
     out = tmp_path / "meta.csv"
     with pytest.raises(RooftopError, match="Meta catalog needs"):
         _run(paths, store, "export", "--format", "meta", "--out", str(out))
@@ -69,12 +69,15 @@ def test_export_needs_dealer_details_without_a_feed(
 
 
 def test_publish_and_list(
-    paths: AppPaths, demo_store: Store, sandbox: SandboxServers, capsys: pytest.CaptureFixture[str]
+    paths: AppPaths,
+    demo_store: Store,
+    feeds_sandbox: SandboxServers,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert _run(paths, demo_store, "publish", "feed-website") == 0
     text = capsys.readouterr().out
     assert "vehicles published to" in text and "run #1" in text
-    assert listings(sandbox, "website")
+    assert listings(feeds_sandbox, "website")
     assert _run(paths, demo_store, "publish", "--all") == 0
     assert _run(paths, demo_store, "list") == 0
     listed = capsys.readouterr().out

@@ -1,4 +1,5 @@
-"""The demo dealership from a shell: generate, serve (with a port file), demo --headless."""
+"""The demo dealership from a shell: ``sandbox generate``, ``sandbox serve`` (with a port
+file) and ``demo --headless``."""
 
 from __future__ import annotations
 
@@ -13,17 +14,15 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import files_containing
-from tests.test_cli import ROOT, run
+from tests.support.cli import ROOT, run_cli
+from tests.support.files import files_containing
 
 
 def test_generate_is_deterministic_and_writes_truth(tmp_path: Path) -> None:
     a, b = tmp_path / "a", tmp_path / "b"
-    assert (
-        run("sandbox", "generate", "--customers", "300", "--seed", "5", "--out", str(a)).returncode
-        == 0
-    )
-    out = run("sandbox", "generate", "--customers", "300", "--seed", "5", "--out", str(b))
+    first = run_cli("sandbox", "generate", "--customers", "300", "--seed", "5", "--out", str(a))
+    assert first.returncode == 0
+    out = run_cli("sandbox", "generate", "--customers", "300", "--seed", "5", "--out", str(b))
     assert out.returncode == 0 and "Wrote the demo dealership" in out.stdout
     names = sorted(p.name for p in a.glob("*.csv"))
     assert "truth.csv" in names and "dms_customers.csv" in names and "crm_contacts.csv" in names
@@ -50,12 +49,12 @@ def test_serve_writes_port_file_sets_up_demo_and_keeps_secrets_out(tmp_path: Pat
             assert stats.status_code == 200 and "counts" in stats.json()
         # another shell can use the demo flows while it runs
         deadline = time.monotonic() + 60
-        listed = run("--data-dir", str(data), "flow", "list")
+        listed = run_cli("--data-dir", str(data), "flow", "list")
         while "customers-dms-to-crm" not in listed.stdout and time.monotonic() < deadline:
             time.sleep(0.5)
-            listed = run("--data-dir", str(data), "flow", "list")
+            listed = run_cli("--data-dir", str(data), "flow", "list")
         assert "customers-dms-to-crm" in listed.stdout
-        ran = run("--data-dir", str(data), "flow", "run", "customers-dms-to-crm")
+        ran = run_cli("--data-dir", str(data), "flow", "run", "customers-dms-to-crm")
         assert ran.returncode == 0, ran.stdout + ran.stderr
         assert "Succeeded" in ran.stdout
     finally:
@@ -79,7 +78,7 @@ def test_serve_writes_port_file_sets_up_demo_and_keeps_secrets_out(tmp_path: Pat
 
 def test_demo_headless_runs_every_flow_and_saves_screenshots(tmp_path: Path) -> None:
     shots = tmp_path / "shots"
-    out = run(
+    out = run_cli(
         "--data-dir", str(tmp_path / "d"), "demo", "--headless", "--customers", "150",
         "--screenshots", str(shots),
     )  # fmt: skip

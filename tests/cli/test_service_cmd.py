@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -18,11 +17,11 @@ from app.scheduling.schedule import Schedule
 from app.scheduling.scheduler import FlowScheduler
 from app.scheduling.schedules import ScheduleService
 from app.store import Store
+from tests.support.cli import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 SERVICE = """
 import sys
-import tests.sync.memory_connector
+import tests.support.memory_connector
 from app.cli import build_parser
 from app.cli.context import CliContext
 from app.paths import AppPaths

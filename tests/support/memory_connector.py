@@ -1,4 +1,4 @@
-"""An in-memory connector kind for engine unit tests: a 'source' table and a 'sink' table
+"""An in-memory connector kind for tests: a 'source' table and a 'sink' table
 with an upsert on external id, where a test can inject per-record rejects and failures."""
 
 from __future__ import annotations

@@ -1,3 +1,8 @@
+"""A customers flow between two in-memory systems (``tests.support.memory_connector``):
+its mapping, source rows for it, and the ``world`` and ``memory_flow`` fixtures."""
+
+from __future__ import annotations
+
 from collections.abc import Iterator
 
 import pytest
@@ -6,7 +11,7 @@ from app.mapping.model import Mapping, Step, rule
 from app.services.flows import FlowDefinition, FlowService
 from app.services.profiles import ProfileService
 from app.store import Store
-from tests.sync.memory_connector import World
+from tests.support.memory_connector import World
 
 CUSTOMER_MAPPING = Mapping(
     (
@@ -34,6 +39,7 @@ def customer(n: int, updated: str = "2026-01-01T00:00:00Z", **over: str) -> dict
 
 @pytest.fixture
 def world() -> Iterator[type[World]]:
+    """The in-memory systems, empty before and after the test."""
     World.reset()
     yield World
     World.reset()
@@ -41,6 +47,7 @@ def world() -> Iterator[type[World]]:
 
 @pytest.fixture
 def memory_flow(store: Store, world: type[World]) -> str:
+    """Memory DMS -> memory CRM customers flow on ``store``; its slug."""
     profiles = ProfileService(store)
     src = profiles.create("Memory DMS", "test_memory", {"name": "dms"})
     dst = profiles.create("Memory CRM", "test_memory", {"name": "crm"})
