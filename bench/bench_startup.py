@@ -69,8 +69,14 @@ def _start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        for _ in range(100):
-            if Path(f"/tmp/.X11-unix/X{n}").exists():
+        for _ in range(200):  # the socket appears before the server answers: ask it
+            answered = subprocess.run(
+                ["xwininfo", "-root"],
+                env={**os.environ, "DISPLAY": display},
+                capture_output=True,
+                check=False,
+            )
+            if answered.returncode == 0:
                 return proc, display
             time.sleep(0.05)
         proc.kill()
@@ -103,12 +109,11 @@ def _time_to_window(display: str, data: Path, env: dict[str, str]) -> tuple[floa
     run_env = {**env, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
     before = _started_lines(data)
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        [*MAIN, "--data-dir", str(data)],
-        env=run_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    errors = data.parent / "app-stderr.txt"
+    with errors.open("ab") as err:
+        proc = subprocess.Popen(
+            [*MAIN, "--data-dir", str(data)], env=run_env, stdout=subprocess.DEVNULL, stderr=err
+        )
     shown = None
     try:
         while time.perf_counter() - started < 60:
@@ -117,7 +122,10 @@ def _time_to_window(display: str, data: Path, env: dict[str, str]) -> tuple[floa
             if shown is not None and _started_lines(data) > before:
                 return shown, time.perf_counter() - started
             if proc.poll() is not None:
-                raise SystemExit(f"the app exited with {proc.returncode} before its window")
+                tail = errors.read_text("utf-8", errors="replace")[-2000:]
+                raise SystemExit(
+                    f"the app exited with {proc.returncode} before its window:\n{tail}"
+                )
             time.sleep(0.01)
         raise SystemExit("no window within 60 s")
     finally:
