@@ -19,7 +19,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from app.connectors.errors import AuthError, ConnectorError, DeliveryError
-from app.connectors.http import ApiKeyAuth, ResilientClient, RetryPolicy
+from app.connectors.rest.auth import ApiKeyAuth
+from app.connectors.rest.client import ResilientClient, RetryPolicy
 from app.connectors.rest_helpers import error_text
 from app.connectors.streams import WriteAction, WriteResult
 

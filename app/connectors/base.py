@@ -16,6 +16,7 @@ class FieldType(StrEnum):
     BOOLEAN = "boolean"
     CHOICE = "choice"
     PATH = "path"
+    MAPPING = "mapping"  # name -> web address pairs (e.g. an API's URL per stream)
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,9 @@ class ConfigField:
     def is_address(self) -> bool:
         if self.address is not None:
             return self.address
-        return self.type is FieldType.URL or self.name.endswith(("_host", "_port"))
+        return self.type in (FieldType.URL, FieldType.MAPPING) or self.name.endswith(
+            ("_host", "_port")
+        )
 
     def validate(self, value: Any) -> str | None:
         """Return a readable problem with ``value``, or None if it is acceptable."""
@@ -65,10 +68,27 @@ class ConfigField:
             return f"{self.label} must be one of: {', '.join(self.choices)}."
         if self.type is FieldType.BOOLEAN and not isinstance(value, bool):
             return f"{self.label} must be yes or no."
+        if self.type is FieldType.MAPPING:
+            return self._mapping_problem(value)
+        return None
+
+    def _mapping_problem(self, value: Any) -> str | None:
+        try:
+            pairs = parse_mapping(value)
+        except ValueError as exc:
+            return f"{self.label}: {exc}"
+        for key, url in pairs.items():
+            if self.choices and key not in self.choices:
+                return f"{self.label}: '{key}' is not one of {', '.join(self.choices)}."
+            parsed = urlparse(url)
+            if parsed.scheme not in ("http", "https") or not parsed.netloc:
+                return f"{self.label}: the address for '{key}' must start with https://"
         return None
 
     def coerce(self, value: Any) -> Any:
         """Turn a value from a form or a JSON file into this field's Python type."""
+        if self.type is FieldType.MAPPING:
+            return parse_mapping(value) if value else dict(self.default or {})
         if value is None or (isinstance(value, str) and not value.strip()):
             return self.default
         if self.type is FieldType.INTEGER:
@@ -78,6 +98,33 @@ class ConfigField:
                 return value.strip().lower() in ("1", "true", "yes", "y", "on")
             return bool(value)
         return str(value).strip() if not self.secret else str(value)
+
+
+def parse_mapping(value: Any) -> dict[str, str]:
+    """A MAPPING setting as ``{name: address}``: from a JSON object, or from text with one
+    ``name = address`` per line. Raises ``ValueError`` saying what is wrong."""
+    if value is None or value == "":
+        return {}
+    if isinstance(value, dict):
+        items = list(value.items())
+    elif isinstance(value, str):
+        items = []
+        for number, line in enumerate(value.splitlines(), start=1):
+            if not line.strip():
+                continue
+            key, sep, rest = line.partition("=")
+            if not sep:
+                raise ValueError(f"line {number} needs the form 'name = https://…'")
+            items.append((key, rest))
+    else:
+        raise ValueError("must be name → address pairs")
+    out: dict[str, str] = {}
+    for key, url in items:
+        if not isinstance(key, str) or not isinstance(url, str):
+            raise ValueError("names and addresses must be text")
+        if key.strip() and url.strip():
+            out[key.strip()] = url.strip()
+    return out
 
 
 @dataclass(frozen=True)

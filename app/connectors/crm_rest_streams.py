@@ -19,12 +19,12 @@ import httpx
 import pandas as pd
 
 from app.connectors import crm_rest_specs as specs
-from app.connectors.errors import AuthError, ConnectorError
-from app.connectors.http import ResilientClient
+from app.connectors.errors import AuthError
+from app.connectors.rest.paging import CursorToken
+from app.connectors.rest.stream import Api, RestStream
 from app.connectors.rest_helpers import (
     clean_payload,
     error_text,
-    frame,
     idempotency_key,
     json_object,
     raise_for_read,
@@ -54,47 +54,28 @@ def _check_auth(response: httpx.Response) -> None:
         )
 
 
-class CrmStream(Stream):
+class CrmStream(RestStream):
     """One CRM collection read with ``updated_since`` and opaque cursors."""
 
     def __init__(
         self,
         spec: StreamSpec,
-        client: ResilientClient,
+        api: Api,
         path: str,
         writable: Sequence[str] = (),
         *,
         page_size: int = 200,
     ) -> None:
-        self.spec = spec
-        self.client = client
-        self.path = path
+        super().__init__(
+            spec,
+            api,
+            path,
+            paginator=CursorToken(param="cursor", cursor="next_cursor", more="has_more"),
+            page_size=page_size,
+            records="data",
+            since=lambda cursor: {"updated_since": cursor},
+        )
         self.writable = tuple(writable)
-        self.page_size = page_size
-        self.last_cursor: str | None = None  # max updated_at yielded by the last read
-
-    def read(self, cursor: str | None = None) -> Iterator[pd.DataFrame]:
-        self.last_cursor = cursor
-        params: dict[str, Any] = {"limit": self.page_size}
-        if cursor:
-            params["updated_since"] = cursor
-        while True:
-            response = self.client.request("GET", self.path, params=params)
-            raise_for_read(response, SYSTEM)
-            body = json_object(response)
-            rows = [r for r in body.get("data") or [] if isinstance(r, dict)]
-            if rows:
-                stamps = [str(r.get("updated_at") or "") for r in rows]
-                top = max(stamps)
-                if top and (self.last_cursor is None or top > self.last_cursor):
-                    self.last_cursor = top
-                yield frame(rows, self.spec.field_names())
-            following = body.get("next_cursor")
-            if not body.get("has_more") or not following:
-                return
-            if following == params.get("cursor"):
-                raise ConnectorError(f"The CRM sent the same page cursor twice for {self.path}.")
-            params["cursor"] = following
 
     def _body(self, record: WriteRecord) -> Body | WriteResult:
         """The payload limited to writable fields; an unknown field rejects the record."""
@@ -155,7 +136,7 @@ class BatchUpsertStream(CrmStream):
         return out
 
     def _send(self, id_field: str, bodies: list[Body]) -> list[WriteResult]:
-        response = self.client.request(
+        response = self.api.request(
             "POST",
             f"{self.path}/{self.batch_path}",
             json={"idField": id_field, "records": bodies},
@@ -209,7 +190,7 @@ class CreateOnceStream(CrmStream):
             return body
         if not body.get("external_id"):
             body["external_id"] = record.key
-        response = self.client.request("POST", self.path, json=body)
+        response = self.api.request("POST", self.path, json=body)
         _check_auth(response)
         if response.status_code >= 300:
             return _rejected(f"The CRM refused the {self.spec.entity}: {error_text(response)}")
@@ -243,7 +224,7 @@ class LeadStream(CrmStream):
             contacts: dict[str, dict[str, Any]] = {}
             for start in range(0, len(ids), 100):
                 params = {"ids": ",".join(ids[start : start + 100]), "limit": 100}
-                response = self.client.request("GET", "/contacts", params=params)
+                response = self.api.request("GET", "/contacts", params=params)
                 raise_for_read(response, SYSTEM)
                 for row in json_object(response).get("data") or []:
                     if isinstance(row, dict):
@@ -263,7 +244,7 @@ class LeadStream(CrmStream):
         if record.dest_id:
             changes = {k: v for k, v in body.items() if k in specs.LEAD_PATCHABLE}
             path = f"{self.path}/{quote(record.dest_id, safe='')}"
-            response = self.client.request("PATCH", path, json=changes)
+            response = self.api.request("PATCH", path, json=changes)
             action = WriteAction.UPDATED
             ident = record.dest_id
         else:
@@ -276,7 +257,7 @@ class LeadStream(CrmStream):
                 body["contact"] = contact
             body = {k: v for k, v in body.items() if v not in ("", None)}
             key = idempotency_key(record)
-            response = self.client.request(
+            response = self.api.request(
                 "POST", self.path, json=body, headers={"Idempotency-Key": key}
             )
             action = WriteAction.CREATED
@@ -288,29 +269,36 @@ class LeadStream(CrmStream):
         return WriteResult(action, dest_id=str(data.get("lead_id") or ident), response=data)
 
 
-def build_streams(client: ResilientClient, page_size: int) -> dict[str, Stream]:
+def build_streams(apis: Mapping[str, Api], page_size: int) -> dict[str, Stream]:
+    """Every CRM stream, each on its API (one shared client underneath)."""
     kw: dict[str, Any] = {"page_size": page_size}
     out: list[Stream] = [
         BatchUpsertStream(
             specs.CONTACTS,
-            client,
+            apis["contacts"],
             "/contacts",
             specs.CONTACT_WRITABLE,
             match_dest_on="contact_id",
             **kw,
         ),
-        LeadStream(specs.LEADS, client, "/leads", specs.LEAD_WRITABLE, **kw),
+        LeadStream(specs.LEADS, apis["leads"], "/leads", specs.LEAD_WRITABLE, **kw),
         BatchUpsertStream(
             specs.ACTIVITIES,
-            client,
+            apis["activities"],
             "/activities",
             specs.ACTIVITY_WRITABLE,
             batch_path="batch",
             **kw,
         ),
-        BatchUpsertStream(specs.DEAL_STATUS, client, "/deals", specs.DEAL_WRITABLE, **kw),
+        BatchUpsertStream(
+            specs.DEAL_STATUS, apis["deal_status"], "/deals", specs.DEAL_WRITABLE, **kw
+        ),
         CreateOnceStream(
-            specs.APPOINTMENTS, client, "/appointments", specs.APPOINTMENT_WRITABLE, **kw
+            specs.APPOINTMENTS,
+            apis["appointments"],
+            "/appointments",
+            specs.APPOINTMENT_WRITABLE,
+            **kw,
         ),
     ]
     return {s.spec.name: s for s in out}

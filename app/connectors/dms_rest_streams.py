@@ -18,14 +18,15 @@ from __future__ import annotations
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import httpx
 import pandas as pd
 
 from app.connectors import dms_rest_specs as specs
 from app.connectors.errors import AuthError, ConnectorError
-from app.connectors.http import ResilientClient
+from app.connectors.rest.paging import same_server
+from app.connectors.rest.stream import Api
 from app.connectors.rest_helpers import (
     clean_payload,
     error_text,
@@ -77,14 +78,14 @@ class DmsStream(Stream):
     def __init__(
         self,
         spec: StreamSpec,
-        client: ResilientClient,
+        api: Api,
         path: str,
         *,
         page_size: int = 500,
         prefer_lines: bool = False,
     ) -> None:
         self.spec = spec
-        self.client = client
+        self.api = api
         self.path = path
         self.page_size = page_size
         self.prefer_lines = prefer_lines
@@ -113,7 +114,7 @@ class DmsStream(Stream):
         total: int | None = None
         visited: set[str] = set()
         while url:
-            response = self.client.request("GET", url, params=params, headers=headers)
+            response = self.api.request("GET", url, params=params, headers=headers)
             raise_for_read(response, SYSTEM)
             body = json_object(response)
             items = body.get("items")
@@ -152,7 +153,7 @@ class DmsStream(Stream):
         """Specific records by id, one GET each (for "re-sync this customer / VIN")."""
         rows = []
         for key in keys:
-            response = self.client.request("GET", f"{self.path}/{quote(key, safe='')}")
+            response = self.api.request("GET", f"{self.path}/{quote(key, safe='')}")
             if response.status_code == 404:
                 continue
             raise_for_read(response, SYSTEM)
@@ -165,14 +166,8 @@ class DmsStream(Stream):
         href = nxt.get("href") if isinstance(nxt, dict) else None
         if not isinstance(href, str) or not href:
             return None
-        ours, theirs = urlsplit(self.client.base_url), urlsplit(href)
-        if theirs.netloc and (theirs.scheme, theirs.netloc) != (ours.scheme, ours.netloc):
-            # Never send our bearer token to another host because a link says so.
-            raise ConnectorError(f"The DMS sent a next-page link to another server: {href}")
-        if href in visited:
-            raise ConnectorError(f"The DMS sent the same next-page link twice: {href}")
-        visited.add(href)
-        return href
+        # never sends our bearer token to another host because a link says so
+        return same_server(self.api.url, href, visited)
 
     # -- writing helpers ----------------------------------------------------------
     def _unknown(self, payload: Mapping[str, Any]) -> WriteResult | None:
@@ -192,11 +187,11 @@ class DmsStream(Stream):
         before = ""
         response: httpx.Response | None = None
         for _attempt in range(2):
-            current = self.client.request("GET", path)
+            current = self.api.request("GET", path)
             if current.status_code >= 300:
                 return _refusal(current, what)
             before = _etag(current)
-            response = self.client.request("PATCH", path, json=body, headers={"If-Match": before})
+            response = self.api.request("PATCH", path, json=body, headers={"If-Match": before})
             if response.status_code != 412:
                 break
         assert response is not None
@@ -218,12 +213,12 @@ class PatchStream(DmsStream):
     def __init__(
         self,
         spec: StreamSpec,
-        client: ResilientClient,
+        api: Api,
         path: str,
         patchable: Sequence[str],
         **kwargs: Any,
     ) -> None:
-        super().__init__(spec, client, path, **kwargs)
+        super().__init__(spec, api, path, **kwargs)
         self.patchable = tuple(patchable)
 
     def write(self, batch: Sequence[WriteRecord]) -> list[WriteResult]:
@@ -263,7 +258,7 @@ class AppointmentStream(DmsStream):
             path = f"{self.path}/{quote(record.dest_id, safe='')}"
             return self._patch(path, changes, f"appointment {record.dest_id}", record.dest_id)
         body = {camel(k): v for k, v in payload.items() if k in specs.APPOINTMENT_CREATE and v}
-        response = self.client.request(
+        response = self.api.request(
             "POST", self.path, json=body, headers={"Idempotency-Key": idempotency_key(record)}
         )
         if response.status_code >= 300:
@@ -297,7 +292,7 @@ class LeadStream(DmsStream):
             body["vehicle"] = vehicle
         if customer and not body.get("customerId"):
             body["customer"] = customer
-        response = self.client.request("POST", self.path, json=body)
+        response = self.api.request("POST", self.path, json=body)
         if response.status_code >= 300:
             return _refusal(response, "the lead")
         data = json_object(response)
@@ -309,19 +304,25 @@ def _section(payload: Mapping[str, Any], names: Sequence[str]) -> dict[str, Any]
     return {camel(k): payload[k] for k in names if payload.get(k) not in (None, "")}
 
 
-def build_streams(client: ResilientClient, page_size: int, ro_lines: bool) -> dict[str, Stream]:
-    """Every DMS stream over one shared client."""
+def build_streams(apis: Mapping[str, Api], page_size: int, ro_lines: bool) -> dict[str, Stream]:
+    """Every DMS stream, each on its API (one shared client underneath)."""
     kw: dict[str, Any] = {"page_size": page_size}
     out: list[Stream] = [
-        PatchStream(specs.CUSTOMERS, client, "/customers", specs.CUSTOMER_WRITABLE, **kw),
-        DmsStream(specs.VEHICLES, client, "/vehicles", **kw),
-        DmsStream(specs.DEALS, client, "/deals", **kw),
-        PatchStream(specs.DEAL_STATUS, client, "/deals", specs.DEAL_PATCH, **kw),
-        RepairOrderStream(
-            specs.REPAIR_ORDERS, client, "/repair-orders", prefer_lines=ro_lines, **kw
+        PatchStream(
+            specs.CUSTOMERS, apis["customers"], "/customers", specs.CUSTOMER_WRITABLE, **kw
         ),
-        AppointmentStream(specs.APPOINTMENTS, client, "/appointments", **kw),
-        DmsStream(specs.INVENTORY, client, "/inventory", **kw),
-        LeadStream(specs.LEADS, client, "/leads", **kw),
+        DmsStream(specs.VEHICLES, apis["vehicles"], "/vehicles", **kw),
+        DmsStream(specs.DEALS, apis["deals"], "/deals", **kw),
+        PatchStream(specs.DEAL_STATUS, apis["deal_status"], "/deals", specs.DEAL_PATCH, **kw),
+        RepairOrderStream(
+            specs.REPAIR_ORDERS,
+            apis["repair_orders"],
+            "/repair-orders",
+            prefer_lines=ro_lines,
+            **kw,
+        ),
+        AppointmentStream(specs.APPOINTMENTS, apis["appointments"], "/appointments", **kw),
+        DmsStream(specs.INVENTORY, apis["inventory"], "/inventory", **kw),
+        LeadStream(specs.LEADS, apis["leads"], "/leads", **kw),
     ]
     return {s.spec.name: s for s in out}

@@ -17,3 +17,8 @@ class AuthError(ConnectorError):
 
 class DeliveryError(ConnectorError):
     """A request could not be completed even after retries (network, 5xx, throttling)."""
+
+
+class AmbiguousRequestError(DeliveryError):
+    """A request that must not be sent twice failed in a way that leaves unknown whether
+    the server did it (no answer, a dropped connection, a 5xx)."""

@@ -19,7 +19,7 @@ import httpx
 
 from app.connectors.errors import AuthError, ConnectorError, DeliveryError
 from app.connectors.feed_files import DeliveryReceipt
-from app.connectors.http import RETRYABLE_STATUS, RetryPolicy, retry_after_seconds
+from app.connectors.rest.client import RETRYABLE_STATUS, RetryPolicy, retry_after_seconds
 from app.connectors.rest_helpers import error_text
 
 

@@ -15,8 +15,9 @@ from app.connectors import crm_rest_specs
 from app.connectors.crm_rest import CrmRestConnector
 from app.connectors.crm_rest_streams import BatchUpsertStream
 from app.connectors.errors import ConnectorError
-from app.connectors.http import ApiKeyAuth, ResilientClient
 from app.connectors.registry import get_kind
+from app.connectors.rest.auth import ApiKeyAuth
+from app.connectors.rest.client import ResilientClient
 from app.connectors.streams import WriteAction, WriteRecord
 from app.sandbox.schema import TABLES
 from app.sandbox.servers import SandboxServers

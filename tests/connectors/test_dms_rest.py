@@ -46,7 +46,7 @@ def read_all(connector: DmsRestConnector, stream: str, cursor: str | None = None
 
 def test_registered_and_layout_matches_the_demo_schema() -> None:
     assert get_kind("dms_rest") is DmsRestConnector
-    assert DmsRestConnector.secret_field_names() == ("client_secret",)
+    assert DmsRestConnector.secret_field_names() == ("client_secret", "token", "api_key")
     assert TABLES["dms_customers"] == dms_layout.CUSTOMERS
     assert TABLES["dms_vehicles"] == dms_layout.VEHICLES
     assert TABLES["dms_deals"] == dms_layout.DEALS
@@ -184,7 +184,7 @@ def test_a_stale_etag_is_refetched_once(dms: DmsRestConnector, calm: SandboxServ
     number = deal["deal_number"]
     stream = dms.streams()["deal_status"]
     other = make(calm)
-    original = stream.client.request  # type: ignore[attr-defined]
+    original = stream.api.client.request  # type: ignore[attr-defined]
     raced = {"done": False}
 
     def racing(method: str, path: str, **kwargs: Any) -> Any:
@@ -194,7 +194,7 @@ def test_a_stale_etag_is_refetched_once(dms: DmsRestConnector, calm: SandboxServ
             assert other.streams()["deal_status"].write([rival])[0].action is WriteAction.UPDATED
         return original(method, path, **kwargs)
 
-    stream.client.request = racing  # type: ignore[attr-defined]
+    stream.api.client.request = racing  # type: ignore[attr-defined]
     result = stream.write([WriteRecord("k", "g", {"status": "BOOKED"}, dest_id=number)])[0]
     assert result.action is WriteAction.UPDATED, result.error
     after = next(d for d in export(calm, "dms", "deals") if d["deal_number"] == number)

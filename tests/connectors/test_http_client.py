@@ -11,48 +11,17 @@ from typing import Any
 import httpx
 import pytest
 
-from app.connectors import http as http_module
 from app.connectors.errors import AuthError, DeliveryError
-from app.connectors.http import (
-    ApiKeyAuth,
-    OAuth2ClientCredentials,
+from app.connectors.rest import client as http_module
+from app.connectors.rest.auth import ApiKeyAuth, OAuth2ClientCredentials
+from app.connectors.rest.client import (
     RateLimiter,
     ResilientClient,
     RetryPolicy,
     retry_after_seconds,
 )
 from app.sandbox.servers import SandboxServers
-
-Reply = httpx.Response | Exception
-
-
-class Script:
-    """A MockTransport handler answering from a list; records every request."""
-
-    def __init__(self, replies: list[Reply]) -> None:
-        self.replies = list(replies)
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        reply = self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
-        if isinstance(reply, Exception):
-            raise reply
-        return reply
-
-
-def client_for(
-    script: Script, sleeps: list[float], *, attempts: int = 6, auth: Any = None, **kw: Any
-) -> ResilientClient:
-    return ResilientClient(
-        "https://api.test",
-        auth,
-        retry=RetryPolicy(max_attempts=attempts, base_delay_s=0.5, max_delay_s=4.0),
-        sleep=sleeps.append,
-        seed=7,
-        transport=httpx.MockTransport(script),
-        **kw,
-    )
+from tests.support.http_script import Script, client_for
 
 
 def test_server_errors_are_retried_with_jittered_exponential_backoff() -> None:

@@ -1,6 +1,11 @@
 """A resilient HTTP client shared by the REST connectors: explicit timeouts, retries with
 exponential back-off and full jitter, ``Retry-After``, token refresh on 401, and a
-client-side rate limit. One client per connector."""
+client-side rate limit. One client per connector.
+
+A request that is not safe to repeat (a create the server cannot recognise a second time)
+is sent with ``retry_ambiguous=False``: a failure after which the server may or may not
+have done it (no answer, a dropped connection, 5xx) raises ``AmbiguousRequestError``
+instead of sending it again, so the caller can look for the record first."""
 
 from __future__ import annotations
 
@@ -13,82 +18,18 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 
-from app.connectors.errors import AuthError, DeliveryError
+from app.connectors.errors import AmbiguousRequestError, DeliveryError
+from app.connectors.rest.auth import Auth
 
 log = logging.getLogger(__name__)
 
 RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
-
-
-class Auth(Protocol):
-    def headers(self, client: httpx.Client) -> dict[str, str]: ...
-
-    def refresh(self, client: httpx.Client) -> None: ...
-
-
-@dataclass
-class ApiKeyAuth:
-    key: str
-    header: str = "X-API-Key"
-
-    def headers(self, client: httpx.Client) -> dict[str, str]:
-        return {self.header: self.key}
-
-    def refresh(self, client: httpx.Client) -> None:
-        raise AuthError("The server rejected the API key (HTTP 401).")
-
-
-class OAuth2ClientCredentials:
-    """Client-credentials tokens, cached until shortly before they expire."""
-
-    def __init__(self, token_url: str, client_id: str, client_secret: str, scope: str = "") -> None:
-        self.token_url = token_url
-        self.client_id = client_id
-        self.client_secret = client_secret
-        self.scope = scope
-        self._token: str | None = None
-        self._expires_at = 0.0
-        self._margin = 30.0  # refresh this long before expiry (a tenth of short lifetimes)
-        self._lock = threading.Lock()
-
-    def headers(self, client: httpx.Client) -> dict[str, str]:
-        with self._lock:
-            if self._token is None or time.monotonic() > self._expires_at - self._margin:
-                self._fetch(client)
-            return {"Authorization": f"Bearer {self._token}"}
-
-    def refresh(self, client: httpx.Client) -> None:
-        with self._lock:
-            self._fetch(client)
-
-    def _fetch(self, client: httpx.Client) -> None:
-        data = {"grant_type": "client_credentials"}
-        if self.scope:
-            data["scope"] = self.scope
-        try:
-            response = client.post(
-                self.token_url, data=data, auth=(self.client_id, self.client_secret)
-            )
-        except httpx.HTTPError as exc:
-            raise DeliveryError(
-                f"Could not reach the token endpoint {self.token_url}: {exc}"
-            ) from exc
-        if response.status_code in (400, 401, 403):
-            raise AuthError(
-                f"The server refused the client id / secret (HTTP {response.status_code}).",
-                hint="Check the credentials in the connection profile.",
-            )
-        if response.status_code >= 400:
-            raise DeliveryError(f"The token endpoint answered HTTP {response.status_code}.")
-        body = response.json()
-        self._token = str(body["access_token"])
-        lifetime = float(body.get("expires_in", 300))
-        self._margin = min(30.0, lifetime / 10)
-        self._expires_at = time.monotonic() + lifetime
+# failures that happen before the request reached the server: always safe to send again
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 class RateLimiter:
@@ -181,7 +122,16 @@ class ResilientClient:
     def close(self) -> None:
         self.client.close()
 
-    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    def url(self, path: str) -> str:
+        """What ``path`` resolves to (an absolute URL stays as it is)."""
+        return path if "://" in path else f"{self.base_url}{path}"
+
+    def request(
+        self, method: str, path: str, *, retry_ambiguous: bool = True, **kwargs: Any
+    ) -> httpx.Response:
+        """Send with retries. ``retry_ambiguous=False``: a request the server may have
+        carried out before failing is not sent again; ``AmbiguousRequestError`` says so
+        (only failures where it certainly was not — no connection, 429 — are retried)."""
         base_headers = dict(kwargs.pop("headers", None) or {})
         last_problem = ""
         refreshed = False
@@ -199,6 +149,10 @@ class ResilientClient:
                 response = self.client.request(method, path, headers=headers, **kwargs)
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
                 last_problem = f"{type(exc).__name__}: {exc or 'no answer'}"
+                if not retry_ambiguous and not isinstance(exc, _NOT_SENT):
+                    raise AmbiguousRequestError(
+                        f"{method} {self.url(path)} got no clear answer ({last_problem})."
+                    ) from exc
                 delay = self.retry.backoff(attempt, self.rng)
             else:
                 if response.status_code == 401 and self.auth is not None and not refreshed:
@@ -209,6 +163,11 @@ class ResilientClient:
                 if response.status_code not in RETRYABLE_STATUS:
                     return response
                 last_problem = f"HTTP {response.status_code}"
+                if not retry_ambiguous and response.status_code != 429:
+                    raise AmbiguousRequestError(
+                        f"{method} {self.url(path)} failed with {last_problem}; the server "
+                        "may or may not have done it."
+                    )
                 delay = self.retry.backoff(attempt, self.rng)
                 if response.status_code in (429, 503):
                     self.stats["throttled"] += response.status_code == 429
@@ -218,8 +177,7 @@ class ResilientClient:
             attempt += 1
             if attempt >= self.retry.max_attempts:
                 raise DeliveryError(
-                    f"{method} {self.base_url}{path} failed after {attempt} attempts "
-                    f"({last_problem})."
+                    f"{method} {self.url(path)} failed after {attempt} attempts ({last_problem})."
                 )
             self.stats["retries"] += 1
             log.info("%s %s: %s; retrying in %.2fs", method, path, last_problem, delay)

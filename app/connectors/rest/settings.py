@@ -1,0 +1,168 @@
+"""The settings every REST connector kind shares, declared once: where the API is, how
+to sign in, and how hard to push it. A kind picks its auth modes and defaults."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from app.connectors.base import ConfigField, FieldType
+
+AUTH_MODES = ("oauth2", "bearer", "api_key")
+AUTH_SECRETS = {"oauth2": ("client_secret",), "bearer": ("token",), "api_key": ("api_key",)}
+
+
+def rest_fields(
+    *,
+    system: str,
+    streams: Sequence[str],
+    base_example: str,
+    auth_modes: Sequence[str] = AUTH_MODES,
+    default_auth: str = "oauth2",
+    api_key_header: str = "X-API-Key",
+    page_size: tuple[int, int] = (100, 1000),
+    rate_limit_per_s: int = 10,
+    max_attempts: int = 6,
+    timeout_s: int = 30,
+) -> tuple[ConfigField, ...]:
+    """The shared fields of a REST kind (``system`` names it in help texts)."""
+    modes = tuple(m for m in AUTH_MODES if m in auth_modes)
+    fields: list[ConfigField] = [
+        ConfigField(
+            "base_url",
+            "API base URL",
+            FieldType.URL,
+            required=True,
+            help=f"The {system}'s API gateway: https:// and the host, plus a prefix if the "
+            f"vendor gives one, e.g. {base_example}. Each API's own path is added to it.",
+            placeholder="https://",
+        ),
+        ConfigField(
+            "api_base_urls",
+            "API addresses per stream",
+            FieldType.MAPPING,
+            choices=tuple(streams),
+            default={},
+            help="Only for an API that lives somewhere else: its full address (the path "
+            "of each call is added to it). Leave empty to use the base URL.",
+        ),
+    ]
+    if len(modes) > 1:
+        fields.append(
+            ConfigField(
+                "auth_mode",
+                "Sign-in method",
+                FieldType.CHOICE,
+                default=default_auth,
+                choices=modes,
+                help="oauth2: client id and secret; bearer: a token the vendor issued; "
+                "api_key: a key sent in a header.",
+            )
+        )
+    if "oauth2" in modes:
+        fields += [
+            ConfigField(
+                "token_url",
+                "Token URL",
+                FieldType.URL,
+                help="oauth2 only: where tokens are issued. Leave empty for the API's own "
+                "token address.",
+            ),
+            ConfigField(
+                "client_id",
+                "Client ID",
+                help="oauth2 only: the API client (app) id the vendor issued for Rooftop Sync.",
+            ),
+            ConfigField(
+                "client_secret",
+                "Client secret",
+                secret=True,
+                help="oauth2 only. Stored in the Windows Credential Manager / system keyring.",
+            ),
+        ]
+    if "bearer" in modes:
+        fields.append(
+            ConfigField(
+                "token",
+                "Access token",
+                secret=True,
+                help="bearer only: the token the vendor issued. Kept in the keyring.",
+            )
+        )
+    if "api_key" in modes:
+        fields += [
+            ConfigField(
+                "api_key",
+                "API key",
+                secret=True,
+                help="api_key only. Kept in the keyring, never on disk.",
+            ),
+            ConfigField(
+                "api_key_header",
+                "API key header",
+                default=api_key_header,
+                help="api_key only: the header the key goes in.",
+            ),
+        ]
+    fields += [
+        ConfigField(
+            "page_size",
+            "Page size",
+            FieldType.INTEGER,
+            default=page_size[0],
+            minimum=1,
+            maximum=page_size[1],
+            help=f"Records per read request (the API allows at most {page_size[1]}).",
+        ),
+        ConfigField(
+            "timeout_s",
+            "Timeout (seconds)",
+            FieldType.INTEGER,
+            default=timeout_s,
+            minimum=1,
+            maximum=300,
+            help="How long to wait for one answer before retrying.",
+        ),
+        ConfigField(
+            "rate_limit_per_s",
+            "Max requests per second",
+            FieldType.INTEGER,
+            default=rate_limit_per_s,
+            minimum=0,
+            maximum=1000,
+            help="Client-side limit to stay under the provider's quota; 0 = no limit.",
+        ),
+        ConfigField(
+            "max_attempts",
+            "Attempts per request",
+            FieldType.INTEGER,
+            default=max_attempts,
+            minimum=1,
+            maximum=20,
+            help="Network errors, throttling (429) and server errors are retried with "
+            "growing pauses up to this many attempts.",
+        ),
+    ]
+    return tuple(fields)
+
+
+def auth_problems(
+    fields: Sequence[ConfigField],
+    settings: Mapping[str, Any],
+    secrets: Mapping[str, str],
+    default_auth: str,
+) -> dict[str, str]:
+    """What the chosen sign-in method still needs (field name -> problem)."""
+    names = {f.name: f for f in fields}
+    mode = str(settings.get("auth_mode") or default_auth)
+    needed: list[str] = list(AUTH_SECRETS.get(mode, ()))
+    if mode == "oauth2":
+        needed.append("client_id")
+    problems: dict[str, str] = {}
+    for name in needed:
+        value = settings.get(name) if not names[name].secret else secrets.get(name)
+        if name == "client_id" and not value:
+            value = secrets.get(name)  # kept as a secret by earlier versions
+        if not str(value or "").strip():
+            problems[name] = f"{names[name].label} is required for the {mode} sign-in method."
+    return problems

@@ -1,0 +1,83 @@
+"""The per-record write loop's pieces: an answer turned into a ``WriteResult`` in the
+vendor's own words, unknown fields refused before anything is sent, and creates on APIs
+without an upsert — after an ambiguous failure (no answer, dropped connection, 5xx) the
+record is looked for by our key before it is ever sent again, so a retry cannot make a
+second copy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+
+from app.connectors.errors import AmbiguousRequestError, AuthError, DeliveryError
+from app.connectors.rest.stream import Api
+from app.connectors.streams import StreamSpec, WriteAction, WriteResult
+
+CREATE_ATTEMPTS = 3
+
+
+def rejected(message: str) -> WriteResult:
+    return WriteResult(WriteAction.REJECTED, error=message)
+
+
+def refusal(api: Api, response: httpx.Response, what: str) -> WriteResult:
+    """A non-2xx answer to a write: credentials stop the batch, the rest refuse one record."""
+    if response.status_code in (401, 403):
+        raise AuthError(
+            f"The {api.system} refused the write: {api.describe(response)}.",
+            hint="Check the credentials in the connection profile.",
+        )
+    return rejected(f"The {api.system} refused {what}: {api.describe(response)}")
+
+
+def unknown_fields(spec: StreamSpec, payload: Mapping[str, Any]) -> WriteResult | None:
+    """Refuse a payload with fields the stream does not have (a mapping mistake)."""
+    names = set(spec.field_names())
+    extra = sorted(k for k in payload if k not in names)
+    if extra:
+        return rejected(f"Not a field of {spec.name}: {', '.join(extra)}. Fix the mapping.")
+    return None
+
+
+def answer(response: httpx.Response) -> dict[str, Any]:
+    """The JSON object of an answer ({} when there is none)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {"data": body}
+
+
+def create_once(
+    api: Api,
+    what: str,
+    send: Callable[[], httpx.Response],
+    find: Callable[[], str | None],
+    id_of: Callable[[httpx.Response], str],
+) -> WriteResult:
+    """Create with ``send`` (which must pass ``retry_ambiguous=False``). When the server
+    may or may not have created it, ``find`` (our key, e-mail or phone) decides: found
+    means created; only when it is not there is the create sent again."""
+    last: AmbiguousRequestError | None = None
+    for _attempt in range(CREATE_ATTEMPTS):
+        try:
+            response = send()
+        except AmbiguousRequestError as exc:
+            last = exc
+            found = find()
+            if found:
+                return WriteResult(
+                    WriteAction.CREATED,
+                    dest_id=found,
+                    response={"found_after_unclear_create": str(exc)},
+                )
+            continue
+        if response.status_code >= 300:
+            return refusal(api, response, what)
+        return WriteResult(WriteAction.CREATED, dest_id=id_of(response), response=answer(response))
+    raise DeliveryError(
+        f"The {api.system} did not confirm {what} after {CREATE_ATTEMPTS} attempts, and it "
+        f"was not found there either ({last}). It will be tried again on the next run."
+    )
