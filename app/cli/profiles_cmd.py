@@ -1,13 +1,16 @@
-"""``profiles list | export FILE | import FILE | test NAME``."""
+"""``profiles list | export FILE | import FILE | test NAME | preview NAME STREAM``."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 from app.cli.context import CliContext
+from app.connectors.errors import AuthError, DeliveryError, ServerRefusedError
+from app.services.preview import parse_since, preview_profile
 from app.services.profile_transfer import export_profiles, import_profiles
 from app.services.profiles import ProfileService
 
@@ -33,6 +36,20 @@ def register(p: argparse.ArgumentParser) -> None:
     te = psub.add_parser("test", help="test a profile's connection")
     te.add_argument("name")
     te.set_defaults(handler=_test)
+
+    pv = psub.add_parser(
+        "preview",
+        help="read a few records of one stream",
+        description="Reads up to --limit records of one stream and prints them. Exit 0 read; "
+        "1 the server answered with an error; 2 no such profile or stream, bad arguments, "
+        "--since on a stream that cannot filter by time, or no answer.",
+    )
+    pv.add_argument("name", help="the connection profile")
+    pv.add_argument("stream", help="e.g. customers")
+    pv.add_argument("--limit", type=int, default=10, help="at most this many (default 10)")
+    pv.add_argument("--since", metavar="ISO-DATETIME", help="only records changed since then")
+    pv.add_argument("--json", action="store_true", help="one JSON object a line")
+    pv.set_defaults(handler=_preview)
 
 
 def _fmt_time(value: Any) -> str:
@@ -108,3 +125,43 @@ def _test(ctx: CliContext) -> int:
     result = service.test(profile.id)
     print(("OK: " if result.ok else "FAILED: ") + result.message)
     return 0 if result.ok else 1
+
+
+def _preview(ctx: CliContext) -> int:
+    args = ctx.args
+    service = ProfileService(ctx.store)
+    profile = service.get_by_name(args.name)
+    since = parse_since(args.since) if args.since else None
+    try:
+        result = preview_profile(service, profile.id, args.stream, args.limit, since)
+    except (AuthError, ServerRefusedError) as exc:  # the server answered, with an error
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    except DeliveryError as exc:  # 1 when it kept answering with errors, 2 when it never did
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1 if exc.last_status is not None else 2
+    if args.json:
+        for row in result.rows:
+            print(json.dumps(row, ensure_ascii=False))
+        return 0
+    if not result.rows:
+        print(f"No {args.stream} records" + (f" changed since {since}." if since else "."))
+        return 0
+    _print_table(result.columns, result.rows)
+    print(f"{len(result.rows)} record(s) of {args.stream} from {profile.name}.")
+    return 0
+
+
+def _print_table(columns: list[str], rows: list[dict[str, str]]) -> None:
+    """Records one per line; a column no wider than 24 characters, empty columns left out."""
+    shown = [c for c in columns if any(r.get(c) for r in rows)] or columns
+    cells = [[_cell(r.get(c, "")) for c in shown] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(shown)]
+    print("  ".join(c.ljust(w) for c, w in zip(shown, widths, strict=True)).rstrip())
+    for row in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _cell(value: str) -> str:
+    text = " ".join(str(value).split())
+    return text if len(text) <= 24 else text[:23] + "…"

@@ -14,7 +14,7 @@ import httpx
 import pandas as pd
 
 from app.connectors.base import CheckResult
-from app.connectors.errors import AuthError, ConnectorError, DeliveryError
+from app.connectors.errors import AuthError, ConnectorError, DeliveryError, ServerRefusedError
 from app.connectors.streams import FieldKind, StreamField, WriteRecord
 
 REJECTING_STATUS = frozenset({400, 404, 409, 410, 412, 413, 422, 428})
@@ -64,7 +64,7 @@ def raise_for_read(response: httpx.Response, system: str) -> None:
             f"The {system} refused access: {error_text(response)}.",
             hint="Check the credentials in the connection profile.",
         )
-    raise ConnectorError(f"The {system} could not answer the read: {error_text(response)}.")
+    raise ServerRefusedError(f"The {system} could not answer the read: {error_text(response)}.")
 
 
 def as_text(value: Any) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from app import __version__, secrets
+from app.connectors.base import FieldType
 from app.connectors.errors import ConnectorError
 from app.connectors.registry import get_kind
 from app.services import audit
@@ -134,12 +135,15 @@ def _parse(raw: Any) -> _Entry:
         raise ImportFileError(f'"settings" must be a JSON object, not {_json_type(settings)}')
     if not isinstance(given, dict):
         raise ImportFileError(f'"secrets" must be a JSON object, not {_json_type(given)}')
+    cls = get_kind(kind.strip())
+    mappings = {f.name for f in cls.fields if f.type is FieldType.MAPPING}
     for key, value in settings.items():
+        if key in mappings and isinstance(value, dict):
+            continue  # name -> address pairs; the field checks each one
         if value is not None and not isinstance(value, _SCALARS):
             raise ImportFileError(
                 f'setting "{key}" must be text, a number or true/false, not {_json_type(value)}'
             )
-    cls = get_kind(kind.strip())
     settings = dict(settings)
     given = dict(given)
     # A hand-written file may put a secret among the settings: it still goes to the keyring.

@@ -134,6 +134,7 @@ class ResilientClient:
         (only failures where it certainly was not — no connection, 429 — are retried)."""
         base_headers = dict(kwargs.pop("headers", None) or {})
         last_problem = ""
+        last_status: int | None = None
         refreshed = False
         attempt = 0
         while True:
@@ -149,6 +150,7 @@ class ResilientClient:
                 response = self.client.request(method, path, headers=headers, **kwargs)
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
                 last_problem = f"{type(exc).__name__}: {exc or 'no answer'}"
+                last_status = None
                 if not retry_ambiguous and not isinstance(exc, _NOT_SENT):
                     raise AmbiguousRequestError(
                         f"{method} {self.url(path)} got no clear answer ({last_problem})."
@@ -163,6 +165,7 @@ class ResilientClient:
                 if response.status_code not in RETRYABLE_STATUS:
                     return response
                 last_problem = f"HTTP {response.status_code}"
+                last_status = response.status_code
                 if not retry_ambiguous and response.status_code != 429:
                     raise AmbiguousRequestError(
                         f"{method} {self.url(path)} failed with {last_problem}; the server "
@@ -176,9 +179,11 @@ class ResilientClient:
                         delay = min(hinted, self.retry.max_retry_after_s)
             attempt += 1
             if attempt >= self.retry.max_attempts:
-                raise DeliveryError(
+                error = DeliveryError(
                     f"{method} {self.url(path)} failed after {attempt} attempts ({last_problem})."
                 )
+                error.last_status = last_status
+                raise error
             self.stats["retries"] += 1
             log.info("%s %s: %s; retrying in %.2fs", method, path, last_problem, delay)
             self.sleep(delay)

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import pandas as pd
-
 from app.connectors.base import CheckResult, Connector
 from app.connectors.errors import AuthError, ConnectorError
 from app.connectors.rest.auth import ApiKeyAuth, Auth, BearerAuth, OAuth2ClientCredentials
 from app.connectors.rest.client import ResilientClient, RetryPolicy
 from app.connectors.rest.settings import auth_problems
-from app.connectors.rest.stream import Api, RestStream
+from app.connectors.rest.stream import Api
 from app.connectors.rest_helpers import error_text, timed_check
 from app.connectors.streams import Stream, StreamSource
 
@@ -126,19 +124,6 @@ class RestConnector(Connector, StreamSource):
 
     def build_streams(self) -> dict[str, Stream]:
         raise NotImplementedError
-
-    def preview(self, stream: str, limit: int = 10, since: str | None = None) -> pd.DataFrame:
-        """Up to ``limit`` records of one stream, shaped as the stream declares them."""
-        streams = self.streams()
-        if stream not in streams:
-            raise ConnectorError(
-                f"The {self.system} connection has no stream '{stream}'.",
-                hint=f"It offers: {', '.join(sorted(streams))}.",
-            )
-        chosen = streams[stream]
-        if not isinstance(chosen, RestStream):
-            raise ConnectorError(f"The {stream} stream cannot be previewed.")
-        return chosen.preview(limit, since)
 
     # -- test connection ----------------------------------------------------------
     def check(self) -> CheckResult:

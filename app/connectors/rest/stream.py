@@ -12,7 +12,12 @@ from urllib.parse import quote
 import httpx
 import pandas as pd
 
-from app.connectors.errors import AuthError, ConnectorError
+from app.connectors.errors import (
+    AuthError,
+    ConnectorError,
+    NotFilterableError,
+    ServerRefusedError,
+)
 from app.connectors.rest.client import ResilientClient
 from app.connectors.rest.paging import Page, Paginator, dig
 from app.connectors.rest_helpers import error_text, frame
@@ -48,7 +53,7 @@ class Api:
                 f"The {self.system} refused access: {self.describe(response)}.",
                 hint="Check the credentials in the connection profile.",
             )
-        raise ConnectorError(
+        raise ServerRefusedError(
             f"The {self.system} could not answer the read: {self.describe(response)}."
         )
 
@@ -135,7 +140,7 @@ class RestStream(Stream):
     def preview(self, limit: int, since: str | None = None) -> pd.DataFrame:
         """Up to ``limit`` records, from ``since`` when given (one or a few pages)."""
         if since is not None and not self.incremental:
-            raise ConnectorError(
+            raise NotFilterableError(
                 f"The {self.spec.name} stream cannot be filtered by time.",
                 hint="Leave --since out to see the first records.",
             )
