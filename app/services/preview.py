@@ -101,6 +101,26 @@ def preview_profile(
         connector.close()
 
 
+def readable_streams(kind: str, settings: dict[str, Any]) -> dict[str, bool]:
+    """The streams a kind can read with these settings -> whether each filters by time.
+    Nothing is contacted."""
+    cls = get_kind(kind)
+    coerced = {
+        f.name: f.coerce(settings.get(f.name, f.default)) for f in cls.fields if not f.secret
+    }
+    connector = cls(coerced, {})
+    try:
+        if not isinstance(connector, StreamSource):
+            return {}
+        return {
+            name: stream.spec.cursor_field is not None
+            for name, stream in connector.streams().items()
+            if stream.spec.readable
+        }
+    finally:
+        connector.close()
+
+
 def preview_unsaved(
     kind: str,
     settings: dict[str, Any],

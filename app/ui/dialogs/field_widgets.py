@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.connectors.base import ConfigField, FieldType
+from app.ui.dialogs.address_map import AddressMapEditor
 from app.ui.icons import icon
 
 _KEEP_STORED = "Stored in the keyring — leave empty to keep it"
@@ -47,6 +48,10 @@ class FieldInput(QWidget):
             spin.setValue(int(spec.default or 0))
             spin.valueChanged.connect(self.changed)
             self.editor = spin
+        elif spec.type is FieldType.MAPPING:
+            pairs = AddressMapEditor(spec.choices)
+            pairs.changed.connect(self.changed)
+            self.editor = pairs
         elif spec.type is FieldType.CHOICE:
             combo = QComboBox()
             combo.addItems(list(spec.choices))
@@ -95,6 +100,8 @@ class FieldInput(QWidget):
 
     def value(self) -> Any:
         e = self.editor
+        if isinstance(e, AddressMapEditor):
+            return e.value()
         if isinstance(e, QCheckBox):
             return e.isChecked()
         if isinstance(e, QSpinBox):
@@ -106,7 +113,9 @@ class FieldInput(QWidget):
 
     def set_value(self, value: Any) -> None:
         e = self.editor
-        if isinstance(e, QCheckBox):
+        if isinstance(e, AddressMapEditor):
+            e.set_value(value)
+        elif isinstance(e, QCheckBox):
             e.setChecked(bool(value))
         elif isinstance(e, QSpinBox):
             e.setValue(int(value or 0))

@@ -21,8 +21,12 @@ from PySide6.QtWidgets import (
 
 from app.connectors.base import CheckResult, Connector
 from app.connectors.registry import get_kind, kinds
+from app.connectors.streams import StreamSource
+from app.errors import RooftopError
+from app.services.preview import preview_unsaved, readable_streams
 from app.services.profiles import ProfileInfo, ProfileService
 from app.ui.dialogs.field_widgets import FieldInput
+from app.ui.dialogs.preview_dialog import PreviewDialog
 from app.ui.icons import icon
 from app.ui.theme import STATUS_ICONS, Status, status_colour
 from app.ui.workers import run_in_background
@@ -90,7 +94,12 @@ class ProfileDialog(QDialog):
         self.test_result.setObjectName("test_result")
         self.test_result.setWordWrap(True)
         self.test_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.preview_button = QPushButton(icon("mdi6.table-eye"), "Preview data…")
+        self.preview_button.setObjectName("preview_button")
+        self.preview_button.setToolTip("Read a few records of one stream with these settings")
+        self.preview_button.clicked.connect(self.open_preview)
         test_row.addWidget(self.test_button)
+        test_row.addWidget(self.preview_button)
         test_row.addWidget(self.test_icon)
         test_row.addWidget(self.test_result, 1)
         outer.addSpacing(6)
@@ -212,15 +221,48 @@ class ProfileDialog(QDialog):
         save = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         save.setEnabled(not found)
         self.test_button.setEnabled(not found)
+        self.preview_button.setEnabled(not found and issubclass(self.kind_class(), StreamSource))
+        self.preview_button.setVisible(issubclass(self.kind_class(), StreamSource))
         self.save_error.hide()
         return not found
 
-    # --- test --------------------------------------------------------------------------
-    def _test(self) -> None:
+    # --- test and preview ----------------------------------------------------------------
+    def _credentials(self) -> tuple[dict[str, Any], dict[str, str]]:
+        """The settings and secrets as typed; stored secrets join them only while the
+        address is the one they were stored for."""
         settings, typed = self.values()
         if self.profile and not self.reenter(settings):  # never to a new address
             stored = self.service.secrets_for(self.profile.id)
             typed = {**stored, **typed}
+        return settings, typed
+
+    def open_preview(self) -> PreviewDialog | None:
+        if not self._validate():
+            return None
+        settings, typed = self._credentials()
+        kind = str(self.kind_combo.currentData())
+        cls = self.kind_class()
+        try:
+            streams = readable_streams(kind, settings)
+        except RooftopError as exc:
+            self._show_test(Status.ERROR, str(exc))
+            return None
+        readable = sorted(streams)
+        timed = {name for name, by_time in streams.items() if by_time}
+        dialog = PreviewDialog(
+            self.name_edit.text().strip() or cls.label,
+            readable,
+            timed,
+            lambda stream, limit, since: preview_unsaved(
+                kind, settings, typed, stream, limit, since
+            ),
+            parent=self,
+        )
+        dialog.open()
+        return dialog
+
+    def _test(self) -> None:
+        settings, typed = self._credentials()
         self._show_test(Status.RUNNING, "Testing the connection…")
         self.test_button.setEnabled(False)
         kind = str(self.kind_combo.currentData())
