@@ -1,4 +1,4 @@
-"""``flow list | run NAME [--dry-run] [--full] | replay NAME``.
+"""``flow list | run | replay | export | import | delete | pause | resume``.
 
 Exit codes of ``run`` and ``replay``: 0 everything delivered, 1 finished with records not
 delivered (parked, failed or not sent), 2 the run failed (or could not start)."""
@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 from app.cli.context import CliContext
 from app.scheduling.runner import run_flow_locked
@@ -17,6 +18,7 @@ from app.sync import run_log
 from app.sync.engine import RunSummary, SyncEngine
 from app.sync.log_replay import ReplayReport
 from app.sync.progress import Progress
+from app.transfer.flow_files import export_flow, import_flow
 
 STATUS_TEXT = {
     "succeeded": "Succeeded",
@@ -41,6 +43,28 @@ def register(p: argparse.ArgumentParser) -> None:
     rp = fsub.add_parser("replay", help="send the flow's parked (failed) records again")
     rp.add_argument("name")
     rp.set_defaults(handler=_replay)
+    ex = fsub.add_parser("export", help="write a flow (mapping, schedule, options) to a file")
+    ex.add_argument("name")
+    ex.add_argument("--out", type=Path, metavar="FILE", help="default: <flow id>.flow.json")
+    ex.set_defaults(handler=_export)
+    im = fsub.add_parser(
+        "import",
+        help="create a flow from a file (checked first; nothing changes if it has problems)",
+    )
+    im.add_argument("file", type=Path)
+    im.add_argument("--replace", action="store_true", help="replace a flow with the same id")
+    im.set_defaults(handler=_import)
+    de = fsub.add_parser("delete", help="delete a flow (its links and run history stay)")
+    de.add_argument("name")
+    de.add_argument("--force", action="store_true", help="even with records in its retry queue")
+    de.set_defaults(handler=_delete)
+    for verb, enabled, text in (
+        ("pause", False, "stop a flow's scheduled runs until resumed"),
+        ("resume", True, "run a paused flow on its schedule again"),
+    ):
+        ps = fsub.add_parser(verb, help=text)
+        ps.add_argument("name")
+        ps.set_defaults(handler=_pause_or_resume, enabled=enabled)
 
 
 def _list(ctx: CliContext) -> int:
@@ -154,3 +178,39 @@ def _replay(ctx: CliContext) -> int:
     report = ReplayReport(runs=[summary], replayed=summary.counts["read"])
     print(report.message())
     return 0 if report.all_delivered else max(1, summary.exit_code)
+
+
+def _export(ctx: CliContext) -> int:
+    flow = FlowService(ctx.store).get(ctx.args.name)
+    path = ctx.args.out or Path(f"{flow.slug}.flow.json")
+    export_flow(ctx.store, flow.slug, path)
+    print(f"Wrote {flow.name} to {path} (connections by name; no secrets).")
+    return 0
+
+
+def _import(ctx: CliContext) -> int:
+    """Exit 0 done, 1 done with warnings, 2 refused (nothing changed)."""
+    plan, info = import_flow(ctx.store, ctx.args.file, replace=ctx.args.replace)
+    verb = "Replaced" if plan.existing is not None else "Created"
+    print(f"{verb} {info.slug} ({info.name}), mapping v{info.mapping_version}.")
+    for warning in plan.warnings:
+        print(f"Warning: {warning}")
+    return 1 if plan.warnings else 0
+
+
+def _delete(ctx: CliContext) -> int:
+    flows = FlowService(ctx.store)
+    flow = flows.get(ctx.args.name)
+    dropped = flows.delete(flow.slug, force=ctx.args.force)
+    print(
+        f"Deleted {flow.slug} ({flow.name}); its run history and the identity links stay."
+        + (f" {dropped:,} parked record(s) were dropped." if dropped else "")
+    )
+    return 0
+
+
+def _pause_or_resume(ctx: CliContext) -> int:
+    info = FlowService(ctx.store).set_enabled(ctx.args.name, ctx.args.enabled)
+    state = "runs on its schedule again" if info.enabled else "is paused (Sync now still runs it)"
+    print(f"{info.name} {state}.")
+    return 0

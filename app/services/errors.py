@@ -23,3 +23,11 @@ class AccessDeniedError(RooftopError):
 
 class FlowNotFoundError(NotFoundError):
     """No flow with that id or name."""
+
+
+class FlowHasParkedError(ValidationError):
+    """A flow cannot be deleted while records wait in its retry queue."""
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from app.mapping.diff import describe as describe_changes
 from app.mapping.model import Mapping
 from app.services import audit
-from app.services.errors import FlowNotFoundError
+from app.services.errors import FlowHasParkedError, FlowNotFoundError
 from app.store import Store
-from app.store.models import Flow, FlowState, Run, utcnow
+from app.store.models import Flow, FlowState, ParkedRecord, Run, utcnow
 from app.store.models import Mapping as MappingRow
 
 
@@ -202,3 +202,61 @@ class FlowService:
             },
         )
         return version
+
+    def set_enabled(self, ref: str | int, enabled: bool) -> FlowInfo:
+        """Pause (False) or resume a flow: a paused flow is not run by its schedule, nor
+        republished on a sale; Sync now still runs it."""
+        with self.store.session() as s:
+            row = self._row(s, ref)
+            if row.enabled != enabled:
+                row.enabled = enabled
+                row.schedule = {**dict(row.schedule or {}), "enabled": enabled}
+                row.updated_at = utcnow()
+                audit.record(
+                    s,
+                    "resume" if enabled else "pause",
+                    "flow",
+                    object_id=row.slug,
+                    object_name=row.name,
+                )
+            return _info(s, row)
+
+    def open_parked(self, ref: str | int) -> int:
+        with self.store.session() as s:
+            row = self._row(s, ref)
+            return int(
+                s.scalar(
+                    select(func.count())
+                    .select_from(ParkedRecord)
+                    .where(ParkedRecord.flow_id == row.id, ParkedRecord.status == "open")
+                )
+                or 0
+            )
+
+    def delete(self, ref: str | int, *, force: bool = False) -> int:
+        """Delete a flow with its mappings, cursor, schedule and retry queue; its runs stay
+        in the log and the identity links stay (they belong to the systems). Refused
+        while records wait in its retry queue, unless ``force``. Returns how many parked
+        records were dropped."""
+        parked = self.open_parked(ref)
+        if parked and not force:
+            raise FlowHasParkedError(
+                f"'{ref}' has {parked:,} record(s) waiting in its retry queue; deleting it "
+                "would drop them.",
+                hint="Replay or fix them first, or delete anyway with --force.",
+            )
+        with self.store.session() as s:
+            row = self._row(s, ref)
+            audit.record(
+                s,
+                "delete",
+                "flow",
+                object_id=row.slug,
+                object_name=row.name,
+                before={"source": row.source_stream, "destination": row.dest_stream},
+                extra={"parked_dropped": parked},
+            )
+            # the database's ON DELETE rules drop what belongs to the flow and keep its runs
+            s.execute(delete(Flow).where(Flow.id == row.id))
+            s.expunge(row)
+        return parked

@@ -1,0 +1,57 @@
+"""Reading the JSON files people hand the app, with problems said where they are: a
+syntax error as line:column, a schema error as a JSON path and what is wrong."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from app.errors import RooftopError
+from app.resources import resource
+
+
+class SchemaProblems(RooftopError):
+    """A file that is not JSON, or not the JSON it should be."""
+
+    def __init__(self, message: str, problems: list[str]) -> None:
+        super().__init__(message, hint="\n".join(f"- {p}" for p in problems))
+        self.problems = problems
+
+
+def load_json(path: Path) -> Any:
+    """The file's JSON; ``SchemaProblems`` with line:column for a syntax error."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SchemaProblems(f"{path.name} cannot be read.", [str(exc)]) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SchemaProblems(
+            f"{path.name} is not valid JSON.",
+            [f"line {exc.lineno}, column {exc.colno}: {exc.msg}"],
+        ) from None
+
+
+@cache
+def _validator(name: str) -> Draft202012Validator:
+    schema = json.loads(resource("schemas", name).read_text(encoding="utf-8"))
+    return Draft202012Validator(schema)
+
+
+def check_schema(document: Any, schema: str, *, where: str = "$") -> list[str]:
+    """Every place ``document`` breaks ``resources/schemas/<schema>``, as
+    '<JSON path>: <what is wrong>' (the path starts at ``where``)."""
+    problems = []
+    for error in sorted(_validator(schema).iter_errors(document), key=lambda e: list(e.path)):
+        path = where + error.json_path[1:]
+        problems.append(f"{path}: {error.message}")
+    return problems
+
+
+def schema_file(name: str) -> Path:
+    return resource("schemas", name)
