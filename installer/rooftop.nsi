@@ -8,6 +8,8 @@
 ;   setup.exe /S /D=C:\Apps\Rooftop Sync   ... into another folder (/D= must come last, no quotes)
 ;   setup.exe /S /SERVICE=1        ... and register the sync service to start at logon
 ;   setup.exe /S /DESKTOP=0        ... without the desktop shortcut
+;   setup.exe /S /SETUP=C:\Rollout\store12.json   ... then set the rooftop up from a setup
+;                                  file (RooftopSyncCli.exe setup import; see the README)
 ;   uninstall.exe /S               silent uninstall; the users' data is kept
 ;   uninstall.exe /S /REMOVEDATA   ... and delete the data of the user running it
 
@@ -70,6 +72,7 @@ Var PrevVersion
 Var RemoveData   ; uninstaller: 1 = also delete the user's data folder
 Var RemoveDataCheckbox
 Var UserDataDir
+Var SetupFile    ; /SETUP=path: a setup file to import after installing
 
 ; ---------------------------------------------------------------- pages
 !define MUI_ICON "..\resources\icons\rooftop.ico"
@@ -118,6 +121,18 @@ Section "!${APP_NAME}" SecApp
   WriteUninstaller "$INSTDIR\${UNINSTALLER}"
   CreateShortcut "$SMPROGRAMS\${APP_NAME}.lnk" "$INSTDIR\${GUI_EXE}" "" "$INSTDIR\${GUI_EXE}" 0
   Call WriteUninstallKey
+SectionEnd
+
+Section "-Import the rooftop setup" SecSetupImport
+  ${If} $SetupFile != ""
+    DetailPrint "Setting the rooftop up from $SetupFile"
+    ExecWait `"$INSTDIR\${CLI_EXE}" setup import "$SetupFile"` $0
+    ${If} $0 == 1
+      DetailPrint "The setup was imported with warnings (a secret may still need entering)."
+    ${ElseIf} $0 != 0
+      MessageBox MB_OK|MB_ICONEXCLAMATION "${APP_NAME} was installed, but the setup file $SetupFile could not be imported (exit code $0). Run $\"${CLI_EXE} setup import$\" on it to see why." /SD IDOK
+    ${EndIf}
+  ${EndIf}
 SectionEnd
 
 Section "Desktop shortcut" SecDesktop
@@ -186,6 +201,11 @@ Function .onInit
     ${Else}
       !insertmacro UnselectSection ${SecService}
     ${EndIf}
+  ${EndIf}
+  ClearErrors
+  ${GetOptions} $R0 "/SETUP=" $R1
+  ${IfNot} ${Errors}
+    StrCpy $SetupFile $R1
   ${EndIf}
   ClearErrors
   ${GetOptions} $R0 "/DESKTOP=" $R1

@@ -43,6 +43,9 @@ COMMANDS: dict[str, Command] = {
         "the scheduled task).",
     ),
     "feed": Command("feed_cmd", "inventory feeds for Google, Meta and the website"),
+    "setup": Command(
+        "setup_cmd", "a whole rooftop's setup as one file: export it, import it at the next store"
+    ),
     "sandbox": Command("sandbox_cmd", "the demo dealership"),
     "demo": Command("demo_cmd", "run the app on the built-in demo dealership (no internet needed)"),
     "dedupe": Command(

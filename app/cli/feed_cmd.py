@@ -1,5 +1,5 @@
 """``feed list | export --format google|meta|website --out FILE [--connection NAME] |
-publish NAME|--all``.
+publish NAME|--all | export-config NAME --out FILE | import-config FILE [--replace]``.
 
 ``export`` reads the inventory from the data folder's DMS connection (the first DMS
 REST or extract connection, or ``--connection``) and writes one feed file; it uses the
@@ -20,6 +20,7 @@ from app.feeds.publish import FeedRunSummary, list_feeds, publish_all, publish_f
 from app.feeds.setup import config_for_export, export_feed
 from app.formats.feeds.common import Exclusion
 from app.services.audit import current_os_user
+from app.transfer.flow_files import export_feed_config, import_feed_config
 
 DEALER_OPTIONS = {
     "store_code": "store code (Google store_code)",
@@ -45,6 +46,14 @@ def register(p: argparse.ArgumentParser) -> None:
     for name, label in DEALER_OPTIONS.items():
         ex.add_argument(f"--dealer-{name.replace('_', '-')}", dest=f"dealer_{name}", help=label)
     ex.set_defaults(handler=_export)
+    xc = fsub.add_parser("export-config", help="write a feed's settings to a file")
+    xc.add_argument("name", help="feed id such as feed-google, or its name")
+    xc.add_argument("--out", required=True, type=Path, metavar="FILE")
+    xc.set_defaults(handler=_export_config)
+    ic = fsub.add_parser("import-config", help="create a feed from a settings file (checked first)")
+    ic.add_argument("file", type=Path)
+    ic.add_argument("--replace", action="store_true", help="replace a feed with the same id")
+    ic.set_defaults(handler=_import_config)
     pub = fsub.add_parser("publish", help="publish a feed now (or --all)")
     pub.add_argument("name", nargs="?", help="feed id such as feed-google, or its name")
     pub.add_argument("--all", action="store_true", help="publish every enabled feed")
@@ -118,3 +127,19 @@ def _print_summary(s: FeedRunSummary) -> None:
     for vin, why in list(s.removed.items())[:20]:
         print(f"  removed {vin}: {why}")
     _print_excluded(s.excluded)
+
+
+def _export_config(ctx: CliContext) -> int:
+    path = export_feed_config(ctx.store, ctx.args.name, ctx.args.out)
+    print(f"Wrote the settings of {ctx.args.name} to {path}.")
+    return 0
+
+
+def _import_config(ctx: CliContext) -> int:
+    """Exit 0 done, 1 done with warnings, 2 refused (nothing changed)."""
+    plan, info = import_feed_config(ctx.store, ctx.args.file, replace=ctx.args.replace)
+    verb = "Replaced" if plan.existing is not None else "Created"
+    print(f"{verb} feed {info.slug} ({info.name}).")
+    for warning in plan.warnings:
+        print(f"Warning: {warning}")
+    return 1 if plan.warnings else 0

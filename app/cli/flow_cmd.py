@@ -70,7 +70,10 @@ def register(p: argparse.ArgumentParser) -> None:
 def _list(ctx: CliContext) -> int:
     flows = FlowService(ctx.store).list()
     if not flows:
-        print("No flows yet. Start the demo (sandbox serve) or set one up in the app.")
+        print(
+            "No flows yet. Import one (flow import FILE), a whole setup (setup import FILE), "
+            "or start the demo (sandbox serve)."
+        )
         return 0
     rows = [("Id", "Name", "Mode", "Last run", "Mapping")]
     for f in flows:
@@ -80,7 +83,8 @@ def _list(ctx: CliContext) -> int:
             if f.last_run_at
             else "never"
         )
-        rows.append((f.slug, f.name, f.mode, last, f"v{f.mapping_version}"))
+        mode = f.mode if f.enabled else f"{f.mode} (paused)"
+        rows.append((f.slug, f.name, mode, last, f"v{f.mapping_version}"))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())

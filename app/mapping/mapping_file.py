@@ -14,6 +14,7 @@ from app.mapping.model import Mapping, Rule
 
 FILE_FORMAT = "rooftop-sync/mapping-file"
 FILE_VERSION = 1
+NO_RULES = "The file has no rules."
 
 
 @dataclass
@@ -71,7 +72,7 @@ def parse(data: Any) -> MappingFile:
     problems: list[str] = []
     raw_rules = (data.get("mapping") or {}).get("rules")
     if not isinstance(raw_rules, list) or not raw_rules:
-        problems.append("The file has no rules.")
+        problems.append(NO_RULES)
         raw_rules = []
     rules: list[Rule] = []
     seen: set[str] = set()

@@ -24,7 +24,12 @@ from app.connectors.errors import ConnectorError
 from app.connectors.registry import get_kind
 from app.services import audit
 from app.services.errors import ImportFileError, ValidationError
-from app.services.profiles import ProfileInfo, ProfileService
+from app.services.profiles import (
+    ProfileInfo,
+    ProfileService,
+    address_fingerprint,
+    stored_fingerprint,
+)
 from app.store.errors import DuplicateNameError, NotFoundError
 from app.store.models import utcnow
 
@@ -50,34 +55,43 @@ class _Entry:
     settings: dict[str, Any]
     values: dict[str, str]  # secret values given in the file
     references: dict[str, str]  # secret field -> keyring reference
+    uid: str = ""  # the profile's uid where the file was exported
 
 
 def _owner(uid: str) -> str:
     return f"profile/{uid}"
 
 
+def profile_entries(
+    service: ProfileService, profile_ids: Iterable[int] | None = None
+) -> list[dict[str, Any]]:
+    """Profiles as a file carries them: settings, and secrets only as references."""
+    wanted = set(profile_ids) if profile_ids is not None else None
+    return [
+        {
+            "uid": p.uid,
+            "name": p.name,
+            "kind": p.kind,
+            "settings": p.settings,
+            "secrets": {n: secrets.reference(_owner(p.uid), n) for n in sorted(p.secrets_set)},
+        }
+        for p in service.list()
+        if wanted is None or p.id in wanted
+    ]
+
+
 def export_profiles(
     service: ProfileService, path: Path, profile_ids: Iterable[int] | None = None
 ) -> int:
     """Write profiles to a JSON file. Secrets appear only as ``keyring:`` references."""
-    wanted = set(profile_ids) if profile_ids is not None else None
-    profiles = [p for p in service.list() if wanted is None or p.id in wanted]
+    entries = profile_entries(service, profile_ids)
     document = {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
         "app_version": __version__,
         "exported_at": utcnow().isoformat(),
         "exported_by": audit.current_os_user(),
-        "profiles": [
-            {
-                "uid": p.uid,
-                "name": p.name,
-                "kind": p.kind,
-                "settings": p.settings,
-                "secrets": {n: secrets.reference(_owner(p.uid), n) for n in sorted(p.secrets_set)},
-            }
-            for p in profiles
-        ],
+        "profiles": entries,
     }
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8")
@@ -88,9 +102,9 @@ def export_profiles(
             "export",
             "connection_profile",
             object_name=str(path),
-            extra={"profiles": [p.name for p in profiles]},
+            extra={"profiles": [e["name"] for e in entries]},
         )
-    return len(profiles)
+    return len(entries)
 
 
 def import_profiles(service: ProfileService, path: Path, *, replace: bool = False) -> ImportReport:
@@ -109,6 +123,13 @@ def import_profiles(service: ProfileService, path: Path, *, replace: bool = Fals
     entries = document.get("profiles")
     if not isinstance(entries, list):
         raise ImportFileError(f"{path.name} has no list of profiles.")
+    return import_entries(service, entries, replace=replace)
+
+
+def import_entries(
+    service: ProfileService, entries: list[Any], *, replace: bool = False
+) -> ImportReport:
+    """Import profile entries (as ``profile_entries`` writes them), each on its own."""
     report = ImportReport()
     for index, raw in enumerate(entries, start=1):
         label = f"entry {index}"
@@ -119,6 +140,38 @@ def import_profiles(service: ProfileService, path: Path, *, replace: bool = Fals
         except (ValidationError, ImportFileError, DuplicateNameError, ConnectorError) as exc:
             report.warnings.append(f"{label}: not imported — {exc}")
     return report
+
+
+def check_entry(raw: Any) -> list[str]:
+    """Why an entry could not be imported (empty when it could), nothing changed."""
+    try:
+        entry = _parse(raw)
+    except (ImportFileError, ConnectorError) as exc:
+        return [str(exc)]
+    cls = get_kind(entry.kind)
+    assumed = {n: "given" for n in cls.secret_field_names()}  # secrets may come later
+    problems = cls.validate(entry.settings, {**assumed, **entry.values})
+    return [f"{name}: {problem}" for name, problem in problems.items()]
+
+
+def secrets_needed(service: ProfileService, raw: Any) -> list[str]:
+    """Labels of the secrets an entry's sign-in needs that its import would leave unset
+    (neither a value in the file nor the profile's own secret on this computer)."""
+    try:
+        entry = _parse(raw)
+        try:
+            old: ProfileInfo | None = service.get_by_name(entry.name)
+        except NotFoundError:
+            old = None
+        own, _warnings = _check_references(service, entry, old)
+    except (ImportFileError, ConnectorError):
+        return []
+    cls = get_kind(entry.kind)
+    if old is not None and not cls.address_changes(old.settings, entry.settings):
+        own |= set(old.secrets_set) - set(entry.references)  # kept on replace
+    available = {n: "set" for n in (*entry.values, *own)}
+    problems = cls.validate(entry.settings, available)
+    return [cls.field(n).label for n in cls.secret_field_names() if n in problems]
 
 
 def _parse(raw: Any) -> _Entry:
@@ -161,7 +214,8 @@ def _parse(raw: Any) -> _Entry:
             references[secret_name] = value
         else:
             values[secret_name] = value
-    return _Entry(name.strip(), kind.strip(), settings, values, references)
+    uid = str(raw["uid"]) if isinstance(raw.get("uid"), str) else ""
+    return _Entry(name.strip(), kind.strip(), settings, values, references, uid)
 
 
 def _json_type(value: Any) -> str:
@@ -185,12 +239,25 @@ def _check_references(
     service: ProfileService, entry: _Entry, old: ProfileInfo | None
 ) -> tuple[set[str], list[str]]:
     """(secrets the reference keeps: this profile's own, stored), warnings. Any other
-    reference is refused with the reason, and nothing of the profile is imported."""
+    reference is refused with the reason, and nothing of the profile is imported.
+
+    A profile's own secret is found two ways: the same-name profile here has the uid the
+    reference names; or no profile here has it and this computer's keyring holds that
+    profile's secret for the very same address (exported from another data folder here)."""
     own: set[str] = set()
     warnings: list[str] = []
     for secret_name, ref in entry.references.items():
         uid = _referenced_uid(ref, secret_name)
         if uid is not None and old is not None and uid == old.uid:
+            own.add(secret_name)
+            continue
+        if (
+            uid is not None
+            and old is None
+            and uid == entry.uid
+            and not _uid_in_use(service, uid)
+            and _kept_here_for(entry, uid, secret_name)
+        ):
             own.add(secret_name)
             continue
         if uid is None or _uid_in_use(service, uid):
@@ -205,6 +272,14 @@ def _check_references(
             "enter it in the profile editor."
         )
     return own, warnings
+
+
+def _kept_here_for(entry: _Entry, uid: str, secret_name: str) -> bool:
+    """Whether this computer's keyring holds ``uid``'s secret, stored for the address the
+    entry has (a changed address never gets the old secret)."""
+    fingerprint = stored_fingerprint(uid)
+    wanted = address_fingerprint(get_kind(entry.kind), entry.settings)
+    return fingerprint == wanted and secrets.get_secret(f"profile/{uid}", secret_name) is not None
 
 
 def _uid_in_use(service: ProfileService, uid: str) -> bool:
@@ -231,6 +306,8 @@ def _import_one(
             entry.values,
             action="import",
             require_secrets=False,
+            uid=entry.uid if own else None,  # the same profile: its secrets are its own
+            adopt=own - set(entry.values),
         )
         report.created.append(entry.name)
         report.warnings.extend(warnings)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -84,6 +86,28 @@ def _snapshot(row: ConnectionProfile, changed_secrets: Iterable[str] = ()) -> di
     }
 
 
+ADDRESS_FIELD = "_address"  # beside the secrets: where they were meant to be sent
+
+
+def address_fingerprint(cls: type[Connector], settings: dict[str, Any]) -> str:
+    """What the address settings of a profile amount to (hashed): a secret stored for
+    one address is only ever used with the same address, in any data folder."""
+    values = {}
+    for f in cls.fields:
+        if f.secret or not f.is_address:
+            continue
+        try:
+            values[f.name] = f.coerce(settings.get(f.name, f.default))
+        except (TypeError, ValueError):
+            values[f.name] = settings.get(f.name)
+    raw = json.dumps([cls.kind, values], sort_keys=True, default=str).encode()
+    return hashlib.sha256(raw).hexdigest()
+
+
+def stored_fingerprint(uid: str) -> str | None:
+    return secrets.get_secret(_owner(uid), ADDRESS_FIELD)
+
+
 @contextmanager
 def _secrets_swapped(owner: str, given: dict[str, str], cleared: Iterable[str]) -> Iterator[None]:
     """Write ``given`` and delete ``cleared`` in the keyring; if that or the block fails,
@@ -153,15 +177,20 @@ class ProfileService:
         uid: str | None = None,
         action: str = "create",
         require_secrets: bool = True,
+        adopt: Iterable[str] = (),
     ) -> ProfileInfo:
         """Create a profile; ``require_secrets=False`` lets an import leave a required
-        secret for the admin to enter later."""
+        secret for the admin to enter later. ``adopt``: secrets already in the keyring
+        under ``uid`` (the same profile, exported from another data folder here)."""
         cls = get_kind(kind)
-        already = set() if require_secrets else set(cls.secret_field_names())
+        adopted = set(adopt) & set(cls.secret_field_names())
+        already = adopted if require_secrets else set(cls.secret_field_names())
         clean, given = self._prepare(cls, name, settings, secret_values or {}, already=already)
         uid = uid or str(uuid.uuid4())
         for field_name, value in given.items():
             secrets.set_secret(_owner(uid), field_name, value)
+        if given or adopted:
+            secrets.set_secret(_owner(uid), ADDRESS_FIELD, address_fingerprint(cls, clean))
         try:
             with self.store.session() as s:
                 now = utcnow()
@@ -170,7 +199,7 @@ class ProfileService:
                     name=name.strip(),
                     kind=kind,
                     settings=clean,
-                    secret_fields=sorted(given),
+                    secret_fields=sorted(set(given) | adopted),
                     is_demo=is_demo,
                     created_at=now,
                     updated_at=now,
@@ -267,7 +296,10 @@ class ProfileService:
             )
             # Last, so a refused row change leaves the keyring as it was; a keyring that
             # refuses rolls the row back and gets the secrets it already took back.
-            with _secrets_swapped(_owner(row.uid), given, cleared):
+            fingerprint = (
+                {ADDRESS_FIELD: address_fingerprint(cls, clean)} if row.secret_fields else {}
+            )
+            with _secrets_swapped(_owner(row.uid), {**given, **fingerprint}, cleared):
                 s.commit()
             return _info(row)
 
@@ -327,7 +359,7 @@ class ProfileService:
                 raise ValidationError(
                     f"'{row.name}' is used by a flow; delete or change that flow first."
                 ) from None
-        for field_name in fields:
+        for field_name in [*fields, ADDRESS_FIELD]:
             secrets.delete_secret(_owner(uid), field_name)
 
     # --- testing -------------------------------------------------------------------

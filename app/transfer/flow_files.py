@@ -10,7 +10,7 @@ changes nothing."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +45,12 @@ class FlowFileError(RooftopError):
 
 @dataclass
 class FlowPlan:
-    """What importing one flow would do, checked against this computer."""
+    """What importing one flow would do, checked against this computer (and the
+    connections a setup file brings along)."""
 
-    definition: FlowDefinition
+    definition: FlowDefinition  # profile ids are 0 until the connections exist
+    source_connection: str
+    dest_connection: str
     enabled: bool
     existing: FlowInfo | None
     warnings: list[str] = field(default_factory=list)
@@ -60,9 +63,27 @@ class FlowPlan:
         d = self.definition
         what = "feed" if is_feed(d.options) else "flow"
         return (
-            f"{self.action} {what} {d.slug} ({d.name}): {d.source_stream} -> {d.dest_stream}, "
+            f"{self.action} {what} {d.slug} ({d.name}): {self.source_connection} "
+            f"{d.source_stream} -> {self.dest_connection} {d.dest_stream}, "
             f"{len(d.mapping.rules)} mapping rule(s)"
         )
+
+    def bound(self, profiles: ProfileService) -> FlowDefinition:
+        """The definition with the connections' ids on this computer."""
+        return replace(
+            self.definition,
+            source_profile_id=profiles.get_by_name(self.source_connection).id,
+            dest_profile_id=profiles.get_by_name(self.dest_connection).id,
+        )
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A connection as far as checking a flow needs: its kind and settings."""
+
+    name: str
+    kind: str
+    settings: dict[str, Any]
 
 
 # -- export ------------------------------------------------------------------------------
@@ -101,9 +122,10 @@ def flow_document(store: Store, ref: str | int) -> dict[str, Any]:
 
 def _end(profile: ProfileInfo | None, stream: str) -> dict[str, str]:
     out = {"connection": profile.name if profile else "", "stream": stream}
-    key = _stream_spec(profile, stream)
-    if key is not None:
-        out["key"] = key.primary_key
+    if profile is not None:
+        specs = _streams_of(Connection(profile.name, profile.kind, dict(profile.settings)))
+        if specs and stream in specs:
+            out["key"] = specs[stream].primary_key
     return out
 
 
@@ -122,23 +144,39 @@ def write_json(path: Path, document: dict[str, Any]) -> None:
 
 
 # -- check -------------------------------------------------------------------------------
-def plan_flow(store: Store, document: Any, *, where: str = "$") -> FlowPlan:
+def plan_flow(
+    store: Store,
+    document: Any,
+    *,
+    where: str = "$",
+    brought: dict[str, Connection] | None = None,
+) -> FlowPlan:
     """Check a flow document (already parsed) against the schema and this computer's
-    connections, streams and fields; raises ``FlowFileError`` with every problem."""
+    connections, streams and fields — plus the connections in ``brought`` (a setup file's,
+    which win over same-named ones here); raises ``FlowFileError`` with every problem."""
     problems = check_schema(document, FLOW_SCHEMA, where=where)
     if problems:
         raise FlowFileError("The flow file does not have the expected shape.", problems)
-    body = document["flow"]
-    at = f"{where}.flow"
-    profiles = ProfileService(store)
+    return plan_body(store, document["flow"], at=f"{where}.flow", brought=brought)
+
+
+def plan_body(
+    store: Store, body: dict[str, Any], *, at: str, brought: dict[str, Connection] | None = None
+) -> FlowPlan:
+    """``plan_flow`` for the flow object itself (schema already checked)."""
+    known = _connections(store, brought or {})
     found: list[str] = []
-    ends: dict[str, tuple[ProfileInfo | None, StreamSpec | None]] = {}
+    specs: dict[str, StreamSpec | None] = {}
     for side in ("source", "destination"):
-        ends[side] = _check_end(profiles, body[side], f"{at}.{side}", found)
+        specs[side] = _check_end(known, body[side], f"{at}.{side}", found)
     parsed = mapping_file.parse(body["mapping"])
-    found += [f"{at}.mapping: {p}" for p in parsed.problems]
-    source_spec = ends["source"][1]
-    dest_spec = ends["destination"][1]
+    feed = is_feed(body.get("options") or {})
+    found += [
+        f"{at}.mapping: {p}"
+        for p in parsed.problems
+        if not (feed and not parsed.mapping.rules and p == mapping_file.NO_RULES)
+    ]  # a Google or Meta feed has its channel's own columns and no rules
+    source_spec, dest_spec = specs["source"], specs["destination"]
     if source_spec is not None:
         names = set(source_spec.field_names())
         for n, rule in enumerate(parsed.mapping.rules):
@@ -156,8 +194,6 @@ def plan_flow(store: Store, document: Any, *, where: str = "$") -> FlowPlan:
         found.append(f"{at}.schedule: {exc}")
     if found:
         raise FlowFileError("The flow file refers to things this computer does not have.", found)
-    source_profile, dest_profile = ends["source"][0], ends["destination"][0]
-    assert source_profile is not None and dest_profile is not None
     warnings = [
         f"{at}.ownership: '{target}' is not a field the mapping fills"
         for target in body.get("ownership") or {}
@@ -166,9 +202,9 @@ def plan_flow(store: Store, document: Any, *, where: str = "$") -> FlowPlan:
     definition = FlowDefinition(
         slug=body["id"],
         name=body["name"],
-        source_profile_id=source_profile.id,
+        source_profile_id=0,
         source_stream=body["source"]["stream"],
-        dest_profile_id=dest_profile.id,
+        dest_profile_id=0,
         dest_stream=body["destination"]["stream"],
         mapping=parsed.mapping,
         mode=body.get("mode", "incremental"),
@@ -180,61 +216,66 @@ def plan_flow(store: Store, document: Any, *, where: str = "$") -> FlowPlan:
         existing: FlowInfo | None = FlowService(store).get(body["id"])
     except NotFoundError:
         existing = None
-    return FlowPlan(definition, bool(body.get("enabled", True)), existing, warnings)
+    return FlowPlan(
+        definition,
+        body["source"]["connection"],
+        body["destination"]["connection"],
+        bool(body.get("enabled", True)),
+        existing,
+        warnings,
+    )
+
+
+def _connections(store: Store, brought: dict[str, Connection]) -> dict[str, Connection]:
+    here = {
+        p.name: Connection(p.name, p.kind, dict(p.settings)) for p in ProfileService(store).list()
+    }
+    return {**here, **brought}
 
 
 def _check_end(
-    profiles: ProfileService, end: dict[str, Any], at: str, found: list[str]
-) -> tuple[ProfileInfo | None, StreamSpec | None]:
-    try:
-        profile = profiles.get_by_name(end["connection"])
-    except NotFoundError:
+    known: dict[str, Connection], end: dict[str, Any], at: str, found: list[str]
+) -> StreamSpec | None:
+    connection = known.get(end["connection"])
+    if connection is None:
         found.append(
             f"{at}.connection: there is no connection named '{end['connection']}' here "
             "(import it first: profiles import, or setup import)"
         )
-        return None, None
-    spec = _stream_spec(profile, end["stream"])
+        return None
+    streams = _streams_of(connection)
+    if streams is None:  # a kind without streams (a feed destination)
+        return None
+    spec = streams.get(end["stream"])
     if spec is None:
-        streams = _stream_names(profile)
-        if streams is not None:  # a kind with streams that lacks this one
-            found.append(
-                f"{at}.stream: '{profile.name}' has no stream '{end['stream']}' "
-                f"(it has: {', '.join(sorted(streams))})"
-            )
-        return profile, None
+        found.append(
+            f"{at}.stream: '{connection.name}' has no stream '{end['stream']}' "
+            f"(it has: {', '.join(sorted(streams))})"
+        )
+        return None
     if end.get("key") and end["key"] != spec.primary_key:
         found.append(
             f"{at}.key: the records of '{spec.name}' are keyed by '{spec.primary_key}', "
             f"not '{end['key']}'"
         )
-    return profile, spec
+    return spec
 
 
-def _stream_names(profile: ProfileInfo) -> list[str] | None:
-    """The stream names of a profile's kind (None for kinds without streams)."""
-    cls = get_kind(profile.kind)
-    connector = cls(dict(profile.settings), {})
+def _streams_of(connection: Connection) -> dict[str, StreamSpec] | None:
+    """The stream specs of a connection's kind (None for kinds without streams)."""
+    try:
+        cls = get_kind(connection.kind)
+        connector = cls(
+            {f.name: f.coerce(connection.settings.get(f.name, f.default))
+             for f in cls.fields if not f.secret},
+            {},
+        )  # fmt: skip
+    except (RooftopError, TypeError, ValueError):
+        return None
     try:
         if not isinstance(connector, StreamSource):
             return None
-        return list(connector.streams())
-    except RooftopError:
-        return None
-    finally:
-        connector.close()
-
-
-def _stream_spec(profile: ProfileInfo | None, stream: str) -> StreamSpec | None:
-    if profile is None:
-        return None
-    cls = get_kind(profile.kind)
-    connector = cls(dict(profile.settings), {})
-    try:
-        if not isinstance(connector, StreamSource):
-            return None
-        found = connector.streams().get(stream)
-        return found.spec if found is not None else None
+        return {name: stream.spec for name, stream in connector.streams().items()}
     except RooftopError:
         return None
     finally:
@@ -246,7 +287,7 @@ def apply_plan(store: Store, plan: FlowPlan, *, comment: str) -> FlowInfo:
     """Create or replace the flow as planned (one transaction for the flow itself; its
     cursor, history and identity links stay when it is replaced)."""
     flows = FlowService(store)
-    info = flows.upsert(plan.definition, comment=comment)
+    info = flows.upsert(plan.bound(ProfileService(store)), comment=comment)
     if info.enabled != plan.enabled:
         info = flows.set_enabled(info.slug, plan.enabled)
     return info
@@ -268,3 +309,22 @@ def import_flow(store: Store, path: Path, *, replace: bool = False) -> tuple[Flo
             ["use --replace to replace it (its history, cursor and links are kept)"],
         )
     return plan, apply_plan(store, plan, comment=f"imported from {path.name}")
+
+
+def export_feed_config(store: Store, ref: str | int, path: Path) -> Path:
+    """A feed's settings as a flow file (a feed is a flow from the inventory)."""
+    if not is_feed(FlowService(store).get(ref).options):
+        raise FlowFileError(f"'{ref}' is a sync flow, not a feed.", ["use flow export for it"])
+    return export_flow(store, ref, path)
+
+
+def import_feed_config(
+    store: Store, path: Path, *, replace: bool = False
+) -> tuple[FlowPlan, FlowInfo]:
+    document = read_flow_file(path)
+    plan = plan_flow(store, document)
+    if not is_feed(plan.definition.options):
+        raise FlowFileError(
+            f"{path.name} holds a sync flow, not a feed.", ["use flow import for it"]
+        )
+    return import_flow(store, path, replace=replace)

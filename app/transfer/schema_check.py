@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
 
 from app.errors import RooftopError
 from app.resources import resource
@@ -38,9 +39,19 @@ def load_json(path: Path) -> Any:
 
 
 @cache
+def _registry() -> Registry[Any]:
+    """Every shipped schema by its $id, so one can refer to another."""
+    found = []
+    for path in sorted(resource("schemas").glob("*.schema.json")):
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        found.append((schema["$id"], Resource.from_contents(schema)))
+    return Registry().with_resources(found)
+
+
+@cache
 def _validator(name: str) -> Draft202012Validator:
     schema = json.loads(resource("schemas", name).read_text(encoding="utf-8"))
-    return Draft202012Validator(schema)
+    return Draft202012Validator(schema, registry=_registry())
 
 
 def check_schema(document: Any, schema: str, *, where: str = "$") -> list[str]:

@@ -100,5 +100,7 @@ def test_the_script_offers_the_switches_the_readme_promises() -> None:
         'schtasks.exe" /Create',
         "/S _?=$PrevDir",  # upgrade: the old uninstaller runs silently, without /REMOVEDATA
         "VIProductVersion",
+        '"/SETUP="',  # a rollout: the setup file is imported right after installing
+        '"$INSTDIR\\${CLI_EXE}" setup import "$SetupFile"',
     ):
         assert needle in text, needle

@@ -150,3 +150,24 @@ def test_delete_refuses_with_parked_records_unless_forced_and_pause_resume(
     forced = run_cli("--data-dir", data, "flow", "delete", slug, "--force")
     assert forced.returncode == 0 and "parked record(s) were dropped" in forced.stdout
     assert slug not in {f.slug for f in flows.list()}
+
+
+def test_feed_settings_as_a_file(store: Store, demo: SandboxServers, tmp_path: Path) -> None:
+    from app.sandbox.demo_feeds import install_demo_feeds
+    from app.transfer.flow_files import export_feed_config, import_feed_config
+
+    slug = install_demo_feeds(store, demo.port_file_payload())[0]
+    original = flow_document(store, slug)["flow"]
+    path = export_feed_config(store, slug, tmp_path / "feed.json")
+    FlowService(store).delete(slug, force=True)
+    plan, info = import_feed_config(store, path)
+    assert plan.action == "create" and info.slug == slug
+    assert flow_document(store, slug)["flow"]["options"] == original["options"]
+    data = str(store.paths.data_dir)
+    out = run_cli("--data-dir", data, "feed", "import-config", str(path))
+    assert out.returncode == 2 and "already exists" in out.stderr
+    flow_file = export_flow(store, "customers-dms-to-crm", tmp_path / "flow.json")
+    refused = run_cli("--data-dir", data, "feed", "import-config", str(flow_file))
+    assert refused.returncode == 2 and "holds a sync flow, not a feed" in refused.stderr
+    with pytest.raises(FlowFileError, match="is a sync flow, not a feed"):
+        export_feed_config(store, "customers-dms-to-crm", tmp_path / "x.json")
