@@ -1,4 +1,4 @@
-"""Errors of the pure format codecs (ADF XML, CSV extracts)."""
+"""Errors of the pure format codecs (ADF XML, CSV extracts, STAR REST JSON)."""
 
 from app.errors import RooftopError
 
@@ -13,3 +13,7 @@ class AdfError(FormatError):
 
 class ExtractError(FormatError):
     """A CSV extract as a whole cannot be read (no header, no key column...)."""
+
+
+class StarError(FormatError):
+    """A STAR REST record, body or filter cannot be read or written (says which field)."""

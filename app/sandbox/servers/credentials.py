@@ -24,6 +24,8 @@ def demo_credentials(seed: int) -> dict[str, dict[str, str]]:
             "subscription_id": str(subscription),
             "webhook_secret": _derive(seed, "dms-webhook-secret"),
             "token_path": "/oauth2/token",
+            "star_api_key": "star_" + _derive(seed, "dms-star-api-key"),
+            "star_base_path": "/v1/v1_0_0",
         },
         "crm": {
             "api_key": "crm_" + _derive(seed, "crm-api-key"),

@@ -17,6 +17,8 @@ Routes: ``/customers[/{id}]`` (PATCH), ``/vehicles[/{id}]`` (``?customerId=&vin=
 ``/appointments[/{id}]`` (POST, PATCH), ``/inventory[/{vin}]`` (PATCH status, price,
 specialPrice), ``/leads[/{id}]`` (POST). Events ``inventory.status.changed`` and
 ``deal.status.changed`` go to webhook subscribers with an HS256 JWT bearer token.
+
+The same records also answer in STAR REST under ``/v1/v1_0_0`` (``star_routes``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from app.formats import star
 from app.sandbox.schema import TABLES
 from app.sandbox.servers import jwt
 from app.sandbox.servers import validation as v
@@ -42,6 +45,7 @@ from app.sandbox.servers.oauth import TokenIssuer, token_endpoint
 from app.sandbox.servers.paging import page_number_response, since_param
 from app.sandbox.servers.records import IdempotencyKeys
 from app.sandbox.servers.service import SandboxService, json_body
+from app.sandbox.servers.star_routes import StarRoutes, star_error
 from app.sandbox.servers.webhooks import WebhookDispatcher
 
 _CUSTOMER_WRITABLE = [
@@ -128,6 +132,7 @@ class DmsService(SandboxService):
             credentials["client_id"], credentials["client_secret"], base.token_ttl_s
         )
         self._idempotency = IdempotencyKeys()
+        self.star = StarRoutes(self.store, self.issuer, credentials)
         super().__init__(dataset, base, credentials)
 
     # -- wiring -------------------------------------------------------------------
@@ -166,18 +171,26 @@ class DmsService(SandboxService):
 
     def load(self) -> None:
         self.store.load(self.dataset)
+        self.star.reset()
+
+    def fault_body(self, path: str, status: int, message: str) -> dict[str, Any]:
+        if path.startswith(star.BASE_PATH + "/"):
+            return star_error(status, message)
+        return super().fault_body(path, status, message)
 
     def exports(self) -> dict[str, Callable[[], list[dict[str, Any]]]]:
         out: dict[str, Callable[[], list[dict[str, Any]]]] = {
             e: functools.partial(self.store.all, e) for e in ENTITIES
         }
         out["repair_order_lines"] = self.store.all_lines
+        out["credit_authorizations"] = self.star.export_credits
         return out
 
     def counts(self) -> dict[str, int]:
         """Record counts without copying a million repair-order lines to count them."""
         out = {e: self.store.count(e) for e in ENTITIES}
         out["repair_order_lines"] = self.store.count_lines()
+        out["credit_authorizations"] = len(self.star.credits)
         return out
 
     def routes(self) -> list[BaseRoute]:
@@ -192,7 +205,7 @@ class DmsService(SandboxService):
             routes.append(
                 Route(f"/{segment}/{{{param}}}", self._one(entity, param), methods=methods)
             )
-        return routes
+        return routes + self.star.routes()
 
     # -- handlers -----------------------------------------------------------------
     async def _token(self, request: Request) -> Response:

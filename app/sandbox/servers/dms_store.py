@@ -92,6 +92,8 @@ class DmsStore:
                 "customers": IdAllocator(tables["customers"], "C"),
                 "appointments": IdAllocator(tables["appointments"], "A"),
                 "leads": IdAllocator(tables["leads"], "L"),
+                "vehicles": IdAllocator(tables["vehicles"], "V"),
+                "deals": IdAllocator(tables["deals"], "D"),
             }
 
     # -- reads --------------------------------------------------------------------
@@ -234,6 +236,38 @@ class DmsStore:
             }
             record["etag"] = etag_of(record)
             self.tables["appointments"][record["appointment_id"]] = record
+            return dict(record)
+
+    def create_customer(self, fields: Mapping[str, str]) -> Record:
+        """A new customer (the DMS assigns the number)."""
+        with self.lock:
+            return dict(self.tables["customers"][self._new_customer(fields)])
+
+    def create(self, entity: str, fields: Mapping[str, str]) -> Record:
+        """A new vehicle, deal or stock unit from ``fields`` (schema columns).
+
+        Vehicles and deals get the next id; a stock unit is keyed by its VIN (409 when the
+        VIN is already in stock). A deal's customer must exist (422).
+        """
+        table, key = ENTITIES[entity]
+        with self.lock:
+            record: Record = dict.fromkeys(TABLES[table], "")
+            record.update({k: v for k, v in fields.items() if k in record})
+            if entity == "inventory":
+                if not record["vin"]:
+                    raise ApiError(422, "vin: required", field="vin")
+                if record["vin"] in self.tables["inventory"]:
+                    raise ApiError(409, f"VIN {record['vin']} is already in stock", field="vin")
+                record["status"] = record["status"] or "AVAILABLE"
+            else:
+                record[key] = self._ids[entity].next()
+            if entity == "deals":
+                self._get("customers", record["customer_id"])
+                record["status"] = record["status"] or "PENDING"
+            record["updated_at"] = self.clock.now()
+            self._writes += 1
+            record["etag"] = etag_of(record)
+            self.tables[entity][record[key]] = record
             return dict(record)
 
     def create_lead(

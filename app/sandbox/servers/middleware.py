@@ -113,14 +113,15 @@ class SandboxMiddleware:
             await _drop(send)
             return
         retry = {"Retry-After": str(settings.retry_after_s)}
+        path = scope["path"]
         if decision.kind == "error":
-            body = {"code": decision.status, "message": "simulated server fault (sandbox)"}
+            body = svc.fault_body(path, decision.status, "simulated server fault (sandbox)")
             await _send_json(
                 tracked, decision.status, body, retry if decision.status == 503 else None
             )
             return
         if decision.kind == "rate_limit":
-            body = {"code": 429, "message": "too many requests (simulated burst)"}
+            body = svc.fault_body(path, 429, "too many requests (simulated burst)")
             await _send_json(tracked, 429, body, retry)
             return
         if decision.kind == "timeout":
@@ -129,7 +130,7 @@ class SandboxMiddleware:
         if key is not None:
             wait = svc.limiter.acquire(key)
             if wait:
-                body = {"code": 429, "message": f"rate limit exceeded; retry in {wait} s"}
+                body = svc.fault_body(path, 429, f"rate limit exceeded; retry in {wait} s")
                 await _send_json(tracked, 429, body, {"Retry-After": str(wait)})
                 return
         await self.app(scope, receive, tracked)

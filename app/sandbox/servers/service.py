@@ -134,6 +134,10 @@ class SandboxService(abc.ABC):
     def counts(self) -> dict[str, int]:
         return {name: len(fn()) for name, fn in self.exports().items()}
 
+    def fault_body(self, path: str, status: int, message: str) -> dict[str, Any]:
+        """The JSON body of an injected fault or rate-limit answer on ``path``."""
+        return {"code": status, "message": message}
+
     def start(self) -> None:
         self.stopping.clear()
         if self.webhooks is not None:
