@@ -37,6 +37,16 @@ class ConfigField:
     # Does this setting say where the profile's secrets are sent? None: web addresses and
     # host/port settings do. A stored secret never follows such a change unasked.
     address: bool | None = None
+    # shown only while another setting has one of these values, e.g. ("auth_mode", ("oauth2",))
+    visible_if: tuple[str, tuple[str, ...]] | None = None
+    advanced: bool = False  # tucked under "Advanced settings" in the editor
+
+    def visible(self, settings: dict[str, Any], default_of: dict[str, Any]) -> bool:
+        """Whether the editor shows this field, given the other settings' values."""
+        if self.visible_if is None:
+            return True
+        other, values = self.visible_if
+        return str(settings.get(other) or default_of.get(other) or "") in values
 
     @property
     def is_address(self) -> bool:

@@ -46,23 +46,30 @@ class StarRestConnector(RestConnector):
         ConfigField(
             "source_system",
             "Source system",
+            advanced=True,
             default="ROOFTOP_SYNC",
             help="Sent as Source-System: who is calling (2 to 25 characters).",
         ),
         ConfigField(
             "standards_version",
             "STAR standards version",
+            advanced=True,
             default="2026.01",
             help="Sent as Standards-Version, e.g. 2026.01.",
         ),
         ConfigField(
             "org_version",
             "Organisation API version",
+            advanced=True,
             default="2026.01",
             help="Sent as Org-Version: the vendor's API version, e.g. 2026.01.",
         ),
-        ConfigField("country_code", "Country code", default="1", help="Sent as Country-Code."),
-        ConfigField("locale", "Locale", default="en-US", help="Sent as Locale, e.g. en-US."),
+        ConfigField(
+            "country_code", "Country code", default="1", advanced=True, help="Sent as Country-Code."
+        ),
+        ConfigField(
+            "locale", "Locale", default="en-US", advanced=True, help="Sent as Locale, e.g. en-US."
+        ),
     )
 
     @classmethod

@@ -65,18 +65,21 @@ def rest_fields(
                 "token_url",
                 "Token URL",
                 FieldType.URL,
+                visible_if=_only("oauth2", modes),
                 help="oauth2 only: where tokens are issued. Leave empty for the API's own "
                 "token address.",
             ),
             ConfigField(
                 "client_id",
                 "Client ID",
+                visible_if=_only("oauth2", modes),
                 help="oauth2 only: the API client (app) id the vendor issued for Rooftop Sync.",
             ),
             ConfigField(
                 "client_secret",
                 "Client secret",
                 secret=True,
+                visible_if=_only("oauth2", modes),
                 help="oauth2 only. Stored in the Windows Credential Manager / system keyring.",
             ),
         ]
@@ -86,6 +89,7 @@ def rest_fields(
                 "token",
                 "Access token",
                 secret=True,
+                visible_if=_only("bearer", modes),
                 help="bearer only: the token the vendor issued. Kept in the keyring.",
             )
         )
@@ -95,12 +99,14 @@ def rest_fields(
                 "api_key",
                 "API key",
                 secret=True,
+                visible_if=_only("api_key", modes),
                 help="api_key only. Kept in the keyring, never on disk.",
             ),
             ConfigField(
                 "api_key_header",
                 "API key header",
                 default=api_key_header,
+                visible_if=_only("api_key", modes),
                 help="api_key only: the header the key goes in.",
             ),
         ]
@@ -109,6 +115,7 @@ def rest_fields(
             "page_size",
             "Page size",
             FieldType.INTEGER,
+            advanced=True,
             default=page_size[0],
             minimum=1,
             maximum=page_size[1],
@@ -118,6 +125,7 @@ def rest_fields(
             "timeout_s",
             "Timeout (seconds)",
             FieldType.INTEGER,
+            advanced=True,
             default=timeout_s,
             minimum=1,
             maximum=300,
@@ -127,6 +135,7 @@ def rest_fields(
             "rate_limit_per_s",
             "Max requests per second",
             FieldType.INTEGER,
+            advanced=True,
             default=rate_limit_per_s,
             minimum=0,
             maximum=1000,
@@ -136,6 +145,7 @@ def rest_fields(
             "max_attempts",
             "Attempts per request",
             FieldType.INTEGER,
+            advanced=True,
             default=max_attempts,
             minimum=1,
             maximum=20,
@@ -144,6 +154,11 @@ def rest_fields(
         ),
     ]
     return tuple(fields)
+
+
+def _only(mode: str, modes: Sequence[str]) -> tuple[str, tuple[str, ...]] | None:
+    """Show a sign-in field only for its method (when the kind offers several)."""
+    return ("auth_mode", (mode,)) if len(modes) > 1 else None
 
 
 def auth_problems(

@@ -11,10 +11,13 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -53,6 +56,7 @@ class ProfileDialog(QDialog):
         self._errors: dict[str, QLabel] = {}
         self.setWindowTitle("Edit connection" if profile else "Add connection")
         self.setMinimumWidth(560)
+        self.resize(760, 720)
 
         outer = QVBoxLayout(self)
         top = QFormLayout()
@@ -79,11 +83,33 @@ class ProfileDialog(QDialog):
         top.addRow("", self.kind_help)
         outer.addLayout(top)
 
+        # many fields (a REST kind has twenty): they scroll, the buttons stay in view
         self.fields_host = QWidget()
-        self.fields_form = QFormLayout(self.fields_host)
-        self.fields_form.setContentsMargins(0, 0, 0, 0)
+        host = QVBoxLayout(self.fields_host)
+        host.setContentsMargins(0, 0, 8, 0)
+        self.fields_form = QFormLayout()
         self.fields_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        outer.addWidget(self.fields_host)
+        host.addLayout(self.fields_form)
+        self.advanced_toggle = QToolButton()
+        self.advanced_toggle.setObjectName("advanced_toggle")
+        self.advanced_toggle.setText("Advanced settings")
+        self.advanced_toggle.setCheckable(True)
+        self.advanced_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.advanced_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.advanced_toggle.toggled.connect(self._show_advanced)
+        host.addWidget(self.advanced_toggle)
+        self.advanced_host = QWidget()
+        self.advanced_form = QFormLayout(self.advanced_host)
+        self.advanced_form.setContentsMargins(0, 0, 0, 0)
+        self.advanced_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.advanced_host.hide()
+        host.addWidget(self.advanced_host)
+        host.addStretch(1)
+        self.fields_scroll = QScrollArea()
+        self.fields_scroll.setWidgetResizable(True)
+        self.fields_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.fields_scroll.setWidget(self.fields_host)
+        outer.addWidget(self.fields_scroll, 1)
 
         test_row = QHBoxLayout()
         self.test_button = QPushButton(icon("mdi6.lan-check"), "Test connection")
@@ -116,7 +142,6 @@ class ProfileDialog(QDialog):
         )
         self.buttons.accepted.connect(self._save)
         self.buttons.rejected.connect(self.reject)
-        outer.addStretch(1)
         outer.addWidget(self.buttons)
         self._build_fields()
 
@@ -148,26 +173,50 @@ class ProfileDialog(QDialog):
         return get_kind(str(self.kind_combo.currentData()))
 
     def _build_fields(self) -> None:
-        while self.fields_form.rowCount():
-            self.fields_form.removeRow(0)
+        for form in (self.fields_form, self.advanced_form):
+            while form.rowCount():
+                form.removeRow(0)
         self._inputs.clear()
+        self._rows: dict[str, tuple[QFormLayout, QWidget]] = {}
         self._errors = {"name": self._errors["name"]}
         cls = self.kind_class()
         self.kind_help.setText(cls.description)
         stored = self.profile.secrets_set if self.profile else frozenset()
+        advanced_set = False
         for spec in cls.fields:
             field_input = FieldInput(spec, secret_stored=spec.name in stored)
             if self.profile and not spec.secret and spec.name in self.profile.settings:
                 field_input.set_value(self.profile.settings[spec.name])
+                advanced_set |= spec.advanced and self.profile.settings[spec.name] != spec.default
             field_input.changed.connect(self._validate)
             error = self._error_label()
             self._inputs[spec.name] = field_input
             self._errors[spec.name] = error
             label = spec.label + (" *" if spec.required else "")
-            self.fields_form.addRow(label, self._with_error(field_input, error, spec.help))
+            form = self.advanced_form if spec.advanced else self.fields_form
+            row = self._with_error(field_input, error, spec.help)
+            form.addRow(label, row)
+            self._rows[spec.name] = (form, row)
+        self.advanced_toggle.setVisible(any(f.advanced for f in cls.fields))
+        self.advanced_toggle.setChecked(advanced_set)
+        self._show_advanced(advanced_set)
         self.test_result.clear()
         self.test_icon.clear()
         self._validate()
+
+    def _show_advanced(self, shown: bool) -> None:
+        self.advanced_host.setVisible(shown)
+        self.advanced_toggle.setArrowType(
+            Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow
+        )
+
+    def _apply_visibility(self, settings: dict[str, Any]) -> None:
+        """Show the fields that matter for the choices made (e.g. the sign-in method)."""
+        cls = self.kind_class()
+        defaults = {f.name: f.default for f in cls.fields}
+        for spec in cls.fields:
+            form, row = self._rows[spec.name]
+            form.setRowVisible(row, spec.visible(settings, defaults))
 
     def values(self) -> tuple[dict[str, Any], dict[str, str]]:
         """(settings, secrets typed in this dialog)."""
@@ -214,7 +263,10 @@ class ProfileDialog(QDialog):
         return found
 
     def _validate(self) -> bool:
+        self._apply_visibility(self.values()[0])
         found = self.problems()
+        if found.keys() & {n for n, f in self._inputs.items() if f.spec.advanced}:
+            self.advanced_toggle.setChecked(True)  # never hide a field that has a problem
         for name, label in self._errors.items():
             label.setText(found.get(name, ""))
             label.setVisible(name in found)
