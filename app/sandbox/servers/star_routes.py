@@ -19,11 +19,16 @@ authorizations have no DMS table: they live in a small table here, empty at star
 - Keys: a record's ``<x>_key`` is its DMS id, or the key its creator chose (kept here).
   ``POST`` answers 201 (``Location``, ``ETag``); the same ``Idempotency-Key`` (or an
   appointment's ``client_request_id``) replays that answer; a known key is 409.
-- ``PUT`` replaces the writable fields, ``PATCH`` (merge patch) changes those present.
+- ``PUT`` replaces the writable fields (those of the spec's update schema); ``PATCH``
+  changes the flat fields whose STAR path the body holds (a null clears one; an array in
+  the body does not drop the fields it leaves out, unlike a strict RFC 7386 merge).
   ``If-Match`` is honoured when sent (412 when stale), not required.
 - Value vocabularies are mapped both ways (DMS -> STAR -> DMS), e.g. deal status PENDING,
   BOOKED, DELIVERED, UNWOUND = PENDING_APPROVAL, ISSUED, CLOSED, VOIDED; a STAR value that
-  stands for the current DMS value changes nothing (ARRIVED appointments read as BOOKED).
+  stands for the current DMS value changes nothing (ARRIVED appointments read as BOOKED,
+  DELIVERED stock as SOLD; a CASH or FINANCE deal is a VEHICLE_SALE invoice, LEASE a LEASE).
+- Appointments render the DMS customer's name, e-mail and phones and the vehicle of the
+  same VIN; ``scheduled_end`` is the start plus an hour; ``dealer_id`` is ROOFTOP-DEMO.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from starlette.routing import BaseRoute, Route
 
 from app.formats import star
 from app.formats.errors import StarError
+from app.sandbox.schema import TABLES
 from app.sandbox.servers import validation as v
 from app.sandbox.servers.clock import format_ts, now_ts, parse_ts
 from app.sandbox.servers.dataset import Record
@@ -90,6 +96,7 @@ DEAL_STATUS_IN = {
     "VOIDED": "UNWOUND",
     "CANCELLED": "UNWOUND",
 }
+CUSTOMER_READ_ONLY = ("customer_id", "created_at", "updated_at")
 # DMS columns a PUT/PATCH may not clear
 KEEP = {"appointments": ("scheduled_at",), "deals": ("customer_id",)}
 CREDIT_COLUMNS = tuple(
@@ -188,7 +195,9 @@ class StarRoutes:
 
     # -- adapters ------------------------------------------------------------------
     def _customers(self) -> Adapter:
-        from app.sandbox.servers.dms import _CUSTOMER_WRITABLE, CUSTOMER_CHECKS  # no cycle
+        from app.sandbox.servers.dms import CUSTOMER_CHECKS  # here: dms imports this module
+
+        writable = [c for c in TABLES["dms_customers"] if c not in CUSTOMER_READ_ONLY]
 
         names = star.domain("customers").field_names
 
@@ -198,7 +207,7 @@ class StarRoutes:
             return flat
 
         def to_dms(flat: Mapping[str, str], _current: Record | None) -> dict[str, str]:
-            return {c: flat[c] for c in _CUSTOMER_WRITABLE if c in flat}
+            return {c: flat[c] for c in writable if c in flat}
 
         adapter = Adapter("customers", "customers", to_flat, to_dms, CUSTOMER_CHECKS)
         return adapter
