@@ -262,9 +262,9 @@ def update_body(row: Mapping[str, Any], hrefs: Hrefs, blanks: Sequence[str] = ()
     return unflatten(row, UPDATE, hrefs, blanks=blanks)
 
 
-def drive_body(row: Mapping[str, Any], hrefs: Hrefs) -> Json:
+def drive_body(row: Mapping[str, Any], hrefs: Hrefs, blanks: Sequence[str] = ()) -> Json:
     """A Drive ``RepairOrder`` from a row (what the sandbox serves)."""
-    return unflatten(row, DRIVE, hrefs)
+    return unflatten(row, DRIVE, hrefs, blanks=blanks)
 
 
 _SERVER_KEYS = ("service_line_id", "status", "labor_operation_id", "part_ref_id")

@@ -58,9 +58,9 @@ def from_cdk(item: Mapping[str, Any]) -> Row:
     return flatten(item, ALL)
 
 
-def to_cdk(row: Mapping[str, Any], hrefs: Hrefs) -> Json:
+def to_cdk(row: Mapping[str, Any], hrefs: Hrefs, blanks: Sequence[str] = ()) -> Json:
     """A row as a ``Vehicle`` (what the sandbox serves)."""
-    return unflatten(row, ALL, hrefs)
+    return unflatten(row, ALL, hrefs, blanks=blanks)
 
 
 def write_body(row: Mapping[str, Any], hrefs: Hrefs, blanks: Sequence[str] = ()) -> Json:

@@ -33,6 +33,7 @@ from starlette.routing import BaseRoute, Route
 from app.sandbox.schema import TABLES
 from app.sandbox.servers import jwt
 from app.sandbox.servers import validation as v
+from app.sandbox.servers.cdk_routes import cdk_routes
 from app.sandbox.servers.clock import format_ts, now_ts, parse_ts
 from app.sandbox.servers.dataset import Record, camel, snake, to_camel
 from app.sandbox.servers.dms_store import ENTITIES, DmsStore
@@ -192,7 +193,7 @@ class DmsService(SandboxService):
             routes.append(
                 Route(f"/{segment}/{{{param}}}", self._one(entity, param), methods=methods)
             )
-        return routes
+        return routes + cdk_routes(self.store, self._guard)
 
     # -- handlers -----------------------------------------------------------------
     async def _token(self, request: Request) -> Response:
