@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.connectors.adf_lead import AdfLeadConnector
 from app.connectors.base import Connector
+from app.connectors.cdk_fortellis import CdkFortellisConnector
 from app.connectors.crm_rest import CrmRestConnector
 from app.connectors.dms_file import DmsFileConnector
 from app.connectors.dms_rest import DmsRestConnector
@@ -38,6 +39,7 @@ def get_kind(kind: str) -> type[Connector]:
 
 register(HttpApiConnector)
 register(DmsRestConnector)
+register(CdkFortellisConnector)
 register(CrmRestConnector)
 register(DmsFileConnector)
 register(AdfLeadConnector)

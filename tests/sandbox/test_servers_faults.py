@@ -104,6 +104,22 @@ def test_timeout_drop_and_latency(servers: SandboxServers) -> None:
         assert by_status["dropped"] == 1
 
 
+def test_lost_answer_means_the_server_did_it(servers: SandboxServers) -> None:
+    """``lost_rate``: the write happens, the answer never arrives."""
+    headers = dms_headers(servers)
+    url = servers.servers["dms"].url
+    with client() as c:
+        got = c.get(f"{url}/customers/C100001", headers=headers)
+        servers.set_faults("dms:lost_rate=1")
+        change = {**headers, "If-Match": got.headers["ETag"]}
+        with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+            c.patch(f"{url}/customers/C100001", json={"city": "Lostville"}, headers=change)
+        servers.set_faults("")
+        assert c.get(f"{url}/customers/C100001", headers=headers).json()["city"] == "Lostville"
+        assert c.get(f"{url}/_sandbox/stats").json()["faults"]["counts"]["lost"] == 1
+    assert FaultSpec.parse("lost_rate=0.2").settings_for("dms", FaultSettings()).lost_rate == 0.2
+
+
 def test_per_server_faults_and_http_control(servers: SandboxServers) -> None:
     servers.set_faults("crm:error_rate=1")
     crm = servers.servers["crm"]

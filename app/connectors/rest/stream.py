@@ -113,7 +113,9 @@ class RestStream(Stream):
                 )
             records = [i for i in items if isinstance(i, Mapping)]
             yield [self.to_row(r) for r in records]
-            following = self.paginator.next(Page(url, query, body, records))
+            # the full address: a next link is judged against the server we asked
+            here = url if "://" in url else f"{self.api.url}{url}"
+            following = self.paginator.next(Page(here, query, body, records))
             if following is None:
                 return
             url, query = following

@@ -36,6 +36,7 @@ from app.formats import star
 from app.sandbox.schema import TABLES
 from app.sandbox.servers import jwt
 from app.sandbox.servers import validation as v
+from app.sandbox.servers.cdk_routes import cdk_routes
 from app.sandbox.servers.clock import format_ts, now_ts, parse_ts
 from app.sandbox.servers.dataset import Record, camel, snake, to_camel
 from app.sandbox.servers.dms_store import ENTITIES, DmsStore
@@ -205,7 +206,7 @@ class DmsService(SandboxService):
             routes.append(
                 Route(f"/{segment}/{{{param}}}", self._one(entity, param), methods=methods)
             )
-        return routes + self.star.routes()
+        return routes + self.star.routes() + cdk_routes(self.store, self._guard)
 
     # -- handlers -----------------------------------------------------------------
     async def _token(self, request: Request) -> Response:

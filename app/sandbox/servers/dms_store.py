@@ -333,3 +333,29 @@ class DmsStore:
         record["etag"] = etag_of(record)
         self.tables["customers"][record["customer_id"]] = record
         return record["customer_id"]
+
+    # -- creates for the other API dialects (CDK Drive) ----------------------------
+    def insert(self, entity: str, fields: Mapping[str, str], id_prefix: str = "") -> Record:
+        """A new record of ``entity`` from ``fields`` (schema columns only), with the next
+        id in the style of the existing ones, stamped now."""
+        table, key = ENTITIES[entity]
+        with self.lock:
+            record: Record = dict.fromkeys(TABLES[table], "")
+            record.update({k: v for k, v in fields.items() if k in record})
+            allocator = self._ids.get(entity)
+            if allocator is None:
+                allocator = self._ids[entity] = IdAllocator(self.tables[entity], id_prefix)
+            record[key] = allocator.next()
+            now = self.clock.now()
+            for stamp in ("created_at", "updated_at"):
+                if stamp in record:
+                    record[stamp] = now
+            record["etag"] = etag_of(record)
+            self.tables[entity][record[key]] = record
+            self._writes += 1
+            return dict(record)
+
+    def replace_lines(self, ro_number: str, lines: list[Record]) -> None:
+        """Set a repair order's lines (its totals are the caller's to update)."""
+        with self.lock:
+            self.ro_lines[ro_number] = [dict(line) for line in lines]

@@ -10,6 +10,8 @@ Keys (all numbers):
 
 - ``error_rate``, ``rate_limit_rate``, ``timeout_rate``, ``drop_rate``: chance per request
   of a 500/502/503, a 429, a held request, a dropped connection.
+- ``lost_rate``: chance that the server does what was asked and then drops the connection
+  before answering (the client cannot tell whether it happened).
 - ``latency_ms``: added to every faultable request.
 - ``burst``: extra 429s that follow an injected 429 (default 3).
 - ``retry_after_s``: the Retry-After of injected 429/503 (default 1).
@@ -40,7 +42,7 @@ from typing import Any, Literal
 from app.sandbox.servers.errors import SandboxError
 
 SERVER_NAMES = ("dms", "crm", "website", "marketing")
-FaultKind = Literal["none", "error", "rate_limit", "timeout", "drop"]
+FaultKind = Literal["none", "error", "rate_limit", "timeout", "drop", "lost"]
 ERROR_STATUSES = (500, 502, 503)
 
 
@@ -52,6 +54,7 @@ class FaultSettings:
     rate_limit_rate: float = 0.0
     timeout_rate: float = 0.0
     drop_rate: float = 0.0
+    lost_rate: float = 0.0
     latency_ms: float = 0.0
     burst: int = 3
     retry_after_s: int = 1
@@ -64,8 +67,14 @@ class FaultSettings:
     webhook_backoff_s: float = 2.0
 
     def __post_init__(self) -> None:
-        total = self.error_rate + self.rate_limit_rate + self.timeout_rate + self.drop_rate
-        rates = (self.error_rate, self.rate_limit_rate, self.timeout_rate, self.drop_rate)
+        rates = (
+            self.error_rate,
+            self.rate_limit_rate,
+            self.timeout_rate,
+            self.drop_rate,
+            self.lost_rate,
+        )
+        total = sum(rates)
         if any(r < 0 for r in rates) or total > 1.0:
             raise SandboxError(
                 "Fault rates must be between 0 and 1 and add up to at most 1.",
@@ -220,6 +229,10 @@ class FaultInjector:
             if roll < edge:
                 self.counts["drop"] += 1
                 return FaultDecision("drop", 0, 0.0)
+            edge += s.lost_rate
+            if roll < edge:
+                self.counts["lost"] += 1
+                return FaultDecision("lost", 0, latency)
             self.counts["none"] += 1
             return FaultDecision("none", 0, latency)
 

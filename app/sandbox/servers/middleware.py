@@ -112,6 +112,14 @@ class SandboxMiddleware:
         if decision.kind == "drop":
             await _drop(send)
             return
+        if decision.kind == "lost":  # the server acts, its answer never arrives
+
+            async def swallow(_message: Message) -> None:
+                return None
+
+            await self.app(scope, receive, swallow)
+            await _drop(send)
+            return
         retry = {"Retry-After": str(settings.retry_after_s)}
         path = scope["path"]
         if decision.kind == "error":
