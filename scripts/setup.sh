@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything Rooftop Sync needs on a Debian machine: system libraries for Qt,
-# a virtual display, a Secret Service keyring, and the Python virtual environment.
+# a virtual display, a Secret Service keyring, the Python virtual environment, and Node with
+# Stoplight Prism for the contract tests (tests/contracts).
 # Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,4 +45,45 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
   .venv/bin/python -m pip install -q -c constraints.txt -e ".[dev]"
   echo "$want" > "$stamp"
+fi
+
+# Node and npm for Stoplight Prism (the contract tests' mock server). A machine that already
+# has them (e.g. NodeSource's nodejs, which bundles npm) keeps its own: Debian's npm package
+# conflicts with it. Otherwise Debian's nodejs (18.20 on bookworm) and npm.
+node_missing=()
+command -v node >/dev/null 2>&1 || node_missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || node_missing+=(npm)
+if [ ${#node_missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: the contract tests need Node and npm: sudo apt-get install ${node_missing[*]}" >&2
+    exit 1
+  fi
+  echo "setup: installing ${node_missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${node_missing[@]}" >/dev/null
+fi
+node_version=$(node -p 'process.versions.node')
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 18 || (a === 18 && b >= 20) ? 0 : 1)'; then
+  echo "setup: Prism needs Node 18.20 or newer; this node is $node_version" >&2
+  exit 1
+fi
+
+# Stoplight Prism, exactly as tools/prism/package-lock.json pins it (see tools/prism/README.md).
+# No package needs an install script, so none runs.
+prism_dir=tools/prism
+prism_stamp=$prism_dir/node_modules/.rooftop-installed
+prism_want=$(cat "$prism_dir/package.json" "$prism_dir/package-lock.json" | sha256sum | cut -d' ' -f1)
+if [ ! -f "$prism_stamp" ] || [ "$(cat "$prism_stamp")" != "$prism_want" ] \
+  || [ ! -f "$prism_dir/node_modules/@stoplight/prism-cli/dist/index.js" ]; then
+  echo "setup: installing Stoplight Prism (npm ci in $prism_dir)"
+  npm_log=$(mktemp)
+  if ! (cd "$prism_dir" && npm ci --ignore-scripts --no-audit --no-fund >"$npm_log" 2>&1); then
+    cat "$npm_log" >&2
+    rm -f "$npm_log"
+    echo "setup: npm ci failed in $prism_dir" >&2
+    exit 1
+  fi
+  rm -f "$npm_log"
+  echo "$prism_want" > "$prism_stamp"
 fi
