@@ -1,5 +1,5 @@
-"""The CDK specs as tests read them: loaded from ``/work/shared/specs/cdk/`` (the one place
-that says where they are), ``$ref``s resolved, and JSON Schema validators for an
+"""The CDK specs as tests read them: loaded from the copies in ``tests/contracts/specs/cdk``
+(the one place that says where they are), ``$ref``s resolved, and JSON Schema validators for an
 operation's body or answer (Swagger 2 schemas are JSON Schema draft 4 plus a few keywords
 a validator ignores)."""
 
@@ -13,7 +13,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-SPEC_DIR = Path("/work/shared/specs/cdk")
+SPEC_DIR = Path(__file__).resolve().parents[1] / "contracts" / "specs" / "cdk"
 FILES = {
     "fortellis_ro": "fortellis-repair-orders.yaml",
     "drive_ro": "drive-repair-orders-v1.yaml",

@@ -1,7 +1,7 @@
 """The published STAR OpenAPI specs, loaded for tests, and JSON-schema validation against them.
 
-``star_spec`` is the one place that knows where the spec files are: for now the shared
-specs folder beside the repository (``../shared/specs/star``, or ``$ROOFTOP_STAR_SPECS``).
+``star_spec`` is the one place that knows where the spec files are: the copies in
+``tests/contracts/specs/star`` (with their source and licence), or ``$ROOFTOP_STAR_SPECS``.
 YAML timestamps are kept as strings, as JSON would have them.
 """
 
@@ -33,7 +33,7 @@ _Loader.yaml_implicit_resolvers = {
 @functools.cache
 def star_spec(name: str) -> dict[str, Any]:
     """The spec ``name`` (``customer``, ``customer.yaml``...) as a dict."""
-    folder = Path(os.environ.get("ROOFTOP_STAR_SPECS") or _ROOT.parent / "shared/specs/star")
+    folder = Path(os.environ.get("ROOFTOP_STAR_SPECS") or _ROOT / "tests/contracts/specs/star")
     path = folder / (name if name.endswith(".yaml") else f"{name}.yaml")
     if not path.is_file():
         raise FileNotFoundError(f"STAR spec {path} not found (set ROOFTOP_STAR_SPECS)")
