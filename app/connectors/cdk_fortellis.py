@@ -21,8 +21,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
-from app.connectors.base import ConfigField
-from app.connectors.cdk_fortellis_streams import build_streams
+from app.connectors.base import ConfigField, FieldType
+from app.connectors.cdk_fortellis_streams import (
+    RepairOrderStream,
+    SearchStream,
+    build_streams,
+    owner_lookup,
+)
 from app.connectors.errors import AuthError
 from app.connectors.rest.connector import RestConnector
 from app.connectors.rest.settings import rest_fields
@@ -68,6 +73,15 @@ class CdkFortellisConnector(RestConnector):
             "Subscription ID",
             required=True,
             help="The dealership's Fortellis subscription (sent as Subscription-Id).",
+        ),
+        ConfigField(
+            "ro_owner_lookup",
+            "Find each repair order's customer",
+            FieldType.BOOLEAN,
+            default=True,
+            help="Fortellis repair orders name the vehicle, not the customer: look the "
+            "owner up by VIN (one CDK vehicle search per VIN) so service history can be "
+            "linked to the customer.",
         ),
         ConfigField(
             "ro_history_start",
@@ -128,4 +142,12 @@ class CdkFortellisConnector(RestConnector):
         apis = {name: self.api(name) for name in APIS}
         apis["repair_orders"] = read
         start = str(self.setting("ro_history_start") or HISTORY_START)
-        return dict(build_streams(apis, self.hrefs(), int(self.setting("page_size")), start))
+        streams = build_streams(apis, self.hrefs(), int(self.setting("page_size")), start)
+        repair_orders, vehicles = streams["repair_orders"], streams["service_vehicles"]
+        if (
+            bool(self.setting("ro_owner_lookup"))
+            and isinstance(repair_orders, RepairOrderStream)
+            and isinstance(vehicles, SearchStream)
+        ):
+            repair_orders.owner_of = owner_lookup(vehicles)
+        return dict(streams)

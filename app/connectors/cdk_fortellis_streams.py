@@ -98,6 +98,7 @@ class RepairOrderStream(RestStream):
         page_size: int,
         history_start: str,
     ) -> None:
+        self.owner_of: Callable[[str], str] | None = None  # VIN -> the owner's customer id
         super().__init__(
             spec,
             read_api,
@@ -106,12 +107,21 @@ class RepairOrderStream(RestStream):
             page_size=page_size,
             records="items",
             since=lambda cursor: {"dateTimeInterval": intervals.since(cursor)},
-            to_row=repair_orders.from_fortellis,
+            to_row=self._row,
             item_path="/{id}",
         )
         self.write_api = write_api
         self.hrefs = hrefs
         self.history_start = history_start
+
+    def _row(self, item: Mapping[str, Any]) -> dict[str, Any]:
+        """A Fortellis repair order names its vehicle but not its customer: with an owner
+        look-up, ``customer_id`` is the owner of the VIN (one vehicle search per VIN), on
+        reads and on fetches by key alike."""
+        row = repair_orders.from_fortellis(item)
+        if self.owner_of is not None and not row.get("customer_id") and row.get("vin"):
+            row["customer_id"] = self.owner_of(str(row["vin"]))
+        return row
 
     def pages(self, cursor: str | None = None) -> Iterator[list[dict[str, Any]]]:
         """``dateTimeInterval`` is required: a full read asks from the history start."""
@@ -416,3 +426,17 @@ def build_streams(
         ),
     ]
     return {s.spec.name: s for s in out}
+
+
+def owner_lookup(vehicles: SearchStream) -> Callable[[str], str]:
+    """VIN -> the customer id of its owner as CDK's vehicle search gives it ('' when CDK
+    has no such vehicle), asked once per VIN for the life of the connector."""
+    known: dict[str, str] = {}
+
+    def owner_of(vin: str) -> str:
+        if vin not in known:
+            found = vehicles.search(vin=vin)
+            known[vin] = str(found.iloc[0]["customer_id"]) if len(found) else ""
+        return known[vin]
+
+    return owner_of

@@ -187,18 +187,23 @@ def test_full_read_follows_page_links_with_fortellis_headers(
         assert row["op_codes"] == source["op_codes"] and row["total"] == source["total"]
         assert row["created_at"] == f"{source['open_date']}T00:00:00Z"
     requests = [r for r in requests if r.url.path != "/oauth2/token"]
-    first = requests[0]
+    ro_reads = [r for r in requests if "dateTimeInterval" in parse_qs(r.url.query.decode())]
+    first = ro_reads[0]
     query = parse_qs(urlsplit(str(first.url)).query)
     assert query["dateTimeInterval"][0].startswith("2000-01-01T00:00:00Z/")
     assert query["pageSize"] == ["25"]
+    assert len(ro_reads) == len(frames)
+    # the rest are owner look-ups, one vehicle search per VIN
+    assert len(requests) - len(ro_reads) == df["vin"].nunique()
     ids = [r.headers["Request-Id"] for r in requests]
-    assert len(set(ids)) == len(ids) == len(frames)
+    assert len(set(ids)) == len(ids)
     for r in requests:
         assert r.headers["Subscription-Id"] == calm.servers["dms"].credentials["subscription_id"]
         assert r.headers["Authorization"].startswith("Bearer ")
-        assert r.headers["Prefer"] == "return=representation"
         assert not {"client_id", "client_secret", "subscription_id"} & set(parse_qs(r.url.query))
-    assert all("page=" in str(r.url) for r in requests[1:])  # the server's next links
+    for r in ro_reads:
+        assert r.headers["Prefer"] == "return=representation"
+    assert all("page=" in str(r.url) for r in ro_reads[1:])  # the server's next links
 
 
 def test_preview_with_since_reads_only_what_changed_since(
@@ -219,6 +224,30 @@ def test_fetch_by_id(cdk: CdkFortellisConnector, calm: SandboxServers) -> None:
     some = export(calm, "dms", "repair_orders")[3]["ro_number"]
     df = ro_stream(cdk).fetch([some, "NO-SUCH-RO"])
     assert df["ro_number"].tolist() == [some] and df.iloc[0]["lines"]
+
+
+def test_repair_orders_name_their_customer_by_the_owner_of_the_vin(
+    calm: SandboxServers,
+) -> None:
+    """Fortellis repair orders carry no customer: the owner of the VIN is looked up (read
+    and fetch alike), and the look-up can be switched off."""
+    dms = {r["ro_number"]: r for r in export(calm, "dms", "repair_orders")}
+    owner_of = {v["vin"]: v["customer_id"] for v in export(calm, "dms", "vehicles")}
+    with_lookup = make(calm)
+    try:
+        df = read_all(ro_stream(with_lookup))
+        for row in df.head(30).to_dict("records"):
+            assert row["customer_id"] == owner_of[dms[row["ro_number"]]["vin"]]
+        some = df.iloc[5]["ro_number"]
+        fetched = ro_stream(with_lookup).fetch([some])
+        assert fetched.iloc[0]["customer_id"] == owner_of[dms[some]["vin"]]
+    finally:
+        with_lookup.close()
+    without = make(calm, ro_owner_lookup=False)
+    try:
+        assert set(ro_stream(without).preview(limit=5)["customer_id"]) <= {"", None}
+    finally:
+        without.close()
 
 
 def test_incremental_read_from_the_cursor(cdk: CdkFortellisConnector, calm: SandboxServers) -> None:
