@@ -74,7 +74,7 @@ def _stream_entity(profiles: ProfileService, flow: FlowInfo) -> str | None:
 def flows_reading(store: Store, hits: Sequence[SearchHit]) -> dict[int, list[str]]:
     """Flow id -> keys, for the flows whose source is the hit's system and entity."""
     profiles = ProfileService(store)
-    uid_of = {p.id: p.uid for p in profiles.list()}
+    uid_of = {p.id: profiles.identity_system(p) for p in profiles.list()}
     out: dict[int, list[str]] = {}
     entities: dict[int, str | None] = {}
     for flow in FlowService(store).list():

@@ -161,6 +161,22 @@ class ProfileService:
                 values[name] = value
         return values
 
+    def identity_system(self, profile: ProfileInfo) -> str:
+        """The system a profile's records belong to, for identity links: its own uid, or
+        that of the connection it names in ``same_records_as`` (two APIs of one DMS —
+        STAR for customers, CDK for repair orders — share one set of customer numbers)."""
+        other = str(profile.settings.get("same_records_as") or "").strip()
+        if not other or other == profile.name:
+            return profile.uid
+        try:
+            return self.get_by_name(other).uid
+        except NotFoundError:
+            raise ValidationError(
+                f"'{profile.name}' says its records are those of '{other}', but there is no "
+                "connection of that name.",
+                {"same_records_as": "Name an existing connection, or leave it empty."},
+            ) from None
+
     def connector(self, profile_id: int) -> Connector:
         info = self.get(profile_id)
         return get_kind(info.kind)(info.settings, self.secrets_for(profile_id))

@@ -112,6 +112,14 @@ def rest_fields(
         ]
     fields += [
         ConfigField(
+            "same_records_as",
+            "Same records as",
+            advanced=True,
+            help="When another connection reaches the same system through another API "
+            "(e.g. the DMS's STAR API and its CDK API), its name: records and customer "
+            "numbers are then recognised across both.",
+        ),
+        ConfigField(
             "page_size",
             "Page size",
             FieldType.INTEGER,
