@@ -21,7 +21,9 @@ class FlowOverview:
     flow_id: int
     slug: str
     name: str
-    route: str  # "Demo DMS (Fortellis) → Demo CRM"
+    route: str  # "Demo DMS (STAR REST) → Demo CRM"
+    protocol: str  # "STAR REST → CRM (REST API)": the connection kinds that carry it
+    description: str
     mode: str
     schedule: Schedule
     next_run: datetime | None
@@ -34,7 +36,9 @@ class FlowOverview:
 
 
 def flow_overview(store: Store, next_runs: dict[int, datetime | None]) -> list[FlowOverview]:
-    names = {p.id: p.name for p in ProfileService(store).list()}
+    profiles = ProfileService(store).list()
+    names = {p.id: p.name for p in profiles}
+    kinds = {p.id: p.kind_label for p in profiles}
     flows = FlowService(store).list()
     with store.session() as s:
         latest = (
@@ -59,6 +63,9 @@ def flow_overview(store: Store, next_runs: dict[int, datetime | None]) -> list[F
                 f.name,
                 f"{names.get(f.source_profile_id or -1, '?')} → "
                 f"{names.get(f.dest_profile_id or -1, '?')}",
+                f"{kinds.get(f.source_profile_id or -1, '?')} → "
+                f"{kinds.get(f.dest_profile_id or -1, '?')}",
+                f.description,
                 f.mode,
                 Schedule.from_json(f.schedule),
                 next_runs.get(f.id),

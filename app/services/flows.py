@@ -31,6 +31,7 @@ class FlowDefinition:
     ownership: dict[str, str] = field(default_factory=dict)  # field -> "destination"
     options: dict[str, Any] = field(default_factory=dict)
     schedule: dict[str, Any] = field(default_factory=dict)
+    description: str = ""  # what it does, in words, and which protocol carries it
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class FlowInfo:
     cursor: str | None
     last_run_status: str | None
     last_run_at: Any
+    description: str = ""
 
 
 def _info(session: Any, row: Flow) -> FlowInfo:
@@ -86,6 +88,7 @@ def _info(session: Any, row: Flow) -> FlowInfo:
         cursor=state.cursor if state else None,
         last_run_status=last.status if last else None,
         last_run_at=last.started_at if last else None,
+        description=row.description or "",
     )
 
 
@@ -127,6 +130,7 @@ class FlowService:
                 row = Flow(slug=definition.slug, created_at=utcnow())
                 s.add(row)
             row.name = definition.name
+            row.description = definition.description
             row.source_profile_id = definition.source_profile_id
             row.source_stream = definition.source_stream
             row.dest_profile_id = definition.dest_profile_id

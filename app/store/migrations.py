@@ -15,6 +15,7 @@ from pathlib import Path
 
 from app.store import (
     schema_delivery,
+    schema_flows,
     schema_mapping,
     schema_matching,
     schema_scheduling,
@@ -258,6 +259,7 @@ MIGRATIONS: Sequence[Sequence[str]] = (
     schema_matching.STATEMENTS,  # v7: match candidates, decisions, golden records, merges
     schema_search.STATEMENTS,  # v8: partial search indexes; contact_index folded into them
     schema_delivery.STATEMENTS,  # v9: delivery state marks a record whose last attempt failed
+    schema_flows.STATEMENTS,  # v10: a flow's description (what it does, over which protocol)
 )
 LATEST_VERSION = len(MIGRATIONS)
 

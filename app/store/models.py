@@ -81,6 +81,7 @@ class Flow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(100), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
     source_profile_id: Mapped[int | None] = mapped_column(
         ForeignKey("connection_profiles.id", ondelete="RESTRICT")
     )
@@ -234,6 +235,7 @@ class DeliveryState(Base):
     """The last payload a flow delivered for a golden record (for skip-unchanged and diffs)."""
 
     __tablename__ = "delivery_state"
+    __table_args__ = (Index("ix_delivery_record_key", "flow_id", "record_key"),)
 
     flow_id: Mapped[int] = mapped_column(
         ForeignKey("flows.id", ondelete="CASCADE"), primary_key=True

@@ -96,6 +96,7 @@ def flow_document(store: Store, ref: str | int) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": flow.slug,
         "name": flow.name,
+        "description": flow.description,
         "enabled": flow.enabled,
         "mode": flow.mode,
         "source": _end(source, flow.source_stream),
@@ -211,6 +212,7 @@ def plan_body(
         ownership={k: v for k, v in (body.get("ownership") or {}).items() if v == "destination"},
         options=dict(body.get("options") or {}),
         schedule=dict(body.get("schedule") or {}),
+        description=str(body.get("description") or ""),
     )
     try:
         existing: FlowInfo | None = FlowService(store).get(body["id"])

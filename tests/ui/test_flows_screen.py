@@ -9,7 +9,8 @@ import pytest
 from PySide6.QtWidgets import QDialogButtonBox
 
 from app import secrets
-from app.sandbox.demo import CRM, DMS
+from app.sandbox.demo import CRM
+from app.sandbox.demo_names import DMS_STAR
 from app.sandbox.demo_session import DemoSession
 from app.scheduling.runner import run_flow_locked
 from app.scheduling.schedule import Schedule
@@ -86,9 +87,13 @@ def test_flow_list_sync_now_cancel_and_resume_consistently(  # type: ignore[no-u
     ScheduleService(store).save(mem_flow, Schedule("cron", cron="0 2 * * *"))
     mem_world.source = [customer(n) for n in range(1, 31)]
     screen = _screen(qtbot, store)
-    assert screen.model.data(screen.model.index(0, 1)) == "Every night at 2:00"
-    assert screen.model.data(screen.model.index(0, 3)) == "Never run"
-    assert "02:00" in screen.model.data(screen.model.index(0, 4))
+    assert (
+        screen.model.data(screen.model.index(0, 1))
+        == "In-memory test system → In-memory test system"
+    )
+    assert screen.model.data(screen.model.index(0, 2)) == "Every night at 2:00"
+    assert screen.model.data(screen.model.index(0, 4)) == "Never run"
+    assert "02:00" in screen.model.data(screen.model.index(0, 5))
     screen.table.selectRow(0)
 
     screen.sync_now()
@@ -106,7 +111,7 @@ def test_flow_list_sync_now_cancel_and_resume_consistently(  # type: ignore[no-u
         f"C{n:05d}" for n in range(1, 31)
     ]
     qtbot.waitUntil(
-        lambda: screen.model.data(screen.model.index(0, 3)) == "Succeeded", timeout=20000
+        lambda: screen.model.data(screen.model.index(0, 4)) == "Succeeded", timeout=20000
     )
     assert "Succeeded" in screen.detail.text()
 
@@ -152,13 +157,13 @@ def test_schedule_dialog_validates_previews_and_saves(  # type: ignore[no-untype
     saved = ScheduleService(ui_ctx.store).get(mem_flow)
     assert saved.kind == "interval" and saved.interval_s == 7200 and saved.blackout is not None
     qtbot.waitUntil(
-        lambda: screen.model.data(screen.model.index(0, 1)).startswith("Every 2 hours"),
+        lambda: screen.model.data(screen.model.index(0, 2)).startswith("Every 2 hours"),
         timeout=20000,
     )
     screen.table.selectRow(0)
     screen.toggle_pause()
     qtbot.waitUntil(lambda: not ScheduleService(ui_ctx.store).get(mem_flow).enabled, timeout=20000)
-    qtbot.waitUntil(lambda: screen.model.data(screen.model.index(0, 4)) == "Paused", timeout=20000)
+    qtbot.waitUntil(lambda: screen.model.data(screen.model.index(0, 5)) == "Paused", timeout=20000)
 
 
 def test_manager_mode_hides_schedules_and_needs_the_pin_to_leave(  # type: ignore[no-untyped-def]
@@ -224,7 +229,7 @@ def test_a_manager_finds_a_customer_previews_and_runs_a_resync(  # type: ignore[
     dialog.search_box.setText(target["email"])
     dialog.find_records()
     qtbot.waitUntil(lambda: dialog.hits.rowCount() > 0, timeout=20000)
-    dms_uid = ProfileService(store).get_by_name(DMS).uid
+    dms_uid = ProfileService(store).get_by_name(DMS_STAR).uid  # customers come over STAR
     row = next(i for i, h in enumerate(dialog.hits._rows) if h.system == dms_uid)
     for i in range(dialog.hits.rowCount()):
         dialog.hits.set_checked(i, i == row)

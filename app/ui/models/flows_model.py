@@ -38,7 +38,7 @@ def next_run_text(row: FlowOverview) -> str:
 
 
 class FlowsTableModel(QAbstractTableModel):
-    COLUMNS = ("Flow", "Schedule", "Last run", "Result", "Next run")
+    COLUMNS = ("Flow", "Carried by", "Schedule", "Last run", "Result", "Next run")
 
     def __init__(self) -> None:
         super().__init__()
@@ -80,26 +80,27 @@ class FlowsTableModel(QAbstractTableModel):
         if role == FLOW_ROLE:
             return r
         if role == Qt.ItemDataRole.DisplayRole:
-            return (r.name, r.schedule.describe(), relative_time(r.last_at), text,
+            return (r.name, r.protocol, r.schedule.describe(), relative_time(r.last_at), text,
                     next_run_text(r))[col]  # fmt: skip
         if role == Qt.ItemDataRole.UserRole:  # sort keys
-            if col == 2:
+            if col == 3:
                 return r.last_at.timestamp() if r.last_at else 0.0
-            if col == 4:
+            if col == 5:
                 return r.next_run.timestamp() if r.next_run else float("inf")
             return self.data(index, Qt.ItemDataRole.DisplayRole)
-        if col == 3 and role == Qt.ItemDataRole.DecorationRole:
+        if col == 4 and role == Qt.ItemDataRole.DecorationRole:
             return icon(STATUS_ICONS[status], status_colour(status))
-        if col == 3 and role == Qt.ItemDataRole.ForegroundRole:
+        if col == 4 and role == Qt.ItemDataRole.ForegroundRole:
             return status_colour(status)
         if col == 0 and role == Qt.ItemDataRole.DecorationRole:
             return icon("mdi6.swap-horizontal-bold")
         if role == Qt.ItemDataRole.ToolTipRole:
-            if col == 0:
-                return f"{r.route}\nMode: {r.mode}"
-            if col == 2:
-                return full_time(r.last_at)
+            if col in (0, 1):
+                about = f"{r.description}\n" if r.description else ""
+                return f"{about}{r.route}\nCarried by {r.protocol}\nMode: {r.mode}"
             if col == 3:
+                return full_time(r.last_at)
+            if col == 4:
                 if r.running is not None:
                     return f"Running — {r.running.describe()}"
                 c = r.last_counts
@@ -109,6 +110,6 @@ class FlowsTableModel(QAbstractTableModel):
                     if c else "No run yet"
                 )  # fmt: skip
                 return counts + (f"\n{r.last_error}" if r.last_error else "")
-            if col == 4 and r.schedule.blackout:
+            if col == 5 and r.schedule.blackout:
                 return f"No scheduled runs {r.schedule.blackout.text()}"
         return None

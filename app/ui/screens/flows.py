@@ -89,9 +89,9 @@ class FlowsScreen(QWidget):
         self.model = FlowsTableModel()
         self.proxy, self.table = sortable_table(self.model, self, "flows_table")
         header = self.table.horizontalHeader()
-        for col in range(5):
+        for col in range(len(FlowsTableModel.COLUMNS)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(90)
         self.table.verticalHeader().setDefaultSectionSize(32)
         self.table.doubleClicked.connect(lambda _i: self.edit_schedule())
