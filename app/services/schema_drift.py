@@ -19,8 +19,8 @@ from app.mapping.drift import Change, Drift, Snapshot
 from app.mapping.model import Mapping
 from app.store import Store
 from app.store.mapping_models import SchemaSnapshot
+from app.store.models import DeliveryState, utcnow
 from app.store.models import Mapping as MappingRow
-from app.store.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -185,14 +185,47 @@ class DriftGuard(Stream):
             snap = drift.snapshot_of(declared(self.spec), chunk)
             with self.store.session() as s:
                 base = _baseline(s, self.flow.id, "source")
-                record(s, self.flow.id, "source", snap)
             changes = drift.compare(base, snap) if base is not None else Drift()
         except Exception:
             log.warning("Schema snapshot of flow %s failed", self.flow.id, exc_info=True)
-            changes = Drift()
+            snap, changes = None, Drift()
         stop = drift.blocking(mapping, changes, [str(c) for c in chunk.columns])
+        excused = {c.field for c in stop if self._empty_last_time(chunk, c)}
+        stop = [c for c in stop if c.field not in excused]
+        if snap is not None and not excused:
+            # a sample of records that never had a field says nothing about the source
+            try:
+                with self.store.session() as s:
+                    record(s, self.flow.id, "source", snap)
+            except Exception:
+                log.warning("Schema snapshot of flow %s failed", self.flow.id, exc_info=True)
         if stop:
             raise MappingError(drift.blocking_message(stop))
+
+    def _empty_last_time(self, chunk: pd.DataFrame, change: Change) -> bool:
+        """True when an "emptied" field was empty in these same records the last time this
+        flow delivered them: a date-granular read (STAR's filters take a day) brings back a
+        day of web leads that never had a home phone, which is no drift. A rename leaves
+        records that had the value without it, and still stops the run."""
+        if change.change != "emptied" or self.spec.primary_key not in chunk.columns:
+            return False
+        targets = [r.target for r in self.flow.mapping.rules if change.field in r.sources]
+        keys = [str(k) for k in chunk[self.spec.primary_key].unique().tolist() if k]
+        if not targets or not keys:
+            return False
+        payloads: list[dict[str, Any]] = []
+        with self.store.session() as s:
+            for start in range(0, len(keys), 500):
+                payloads += s.scalars(
+                    select(DeliveryState.payload).where(
+                        DeliveryState.flow_id == self.flow.id,
+                        DeliveryState.record_key.in_(keys[start : start + 500]),
+                    )
+                )
+        if not payloads:
+            return False  # records never delivered: nothing to tell a rename from
+        had = sum(1 for p in payloads if any(p.get(t) not in (None, "") for t in targets))
+        return had / len(payloads) < drift.WAS_FILLED
 
     def fetch(self, keys: Sequence[str]) -> pd.DataFrame:
         return self.inner.fetch(keys)
