@@ -35,6 +35,8 @@ from app.mapping.apply import apply_mapping  # noqa: E402
 from app.paths import AppPaths  # noqa: E402
 from app.sandbox.demo import install_demo  # noqa: E402
 from app.sandbox.demo_flows import CUSTOMERS  # noqa: E402
+from app.services.flows import FlowService  # noqa: E402
+from app.services.profiles import ProfileService  # noqa: E402
 from app.store import open_store  # noqa: E402
 from app.sync.engine import SyncEngine  # noqa: E402
 
@@ -56,6 +58,14 @@ def start_servers(customers: int, work: Path) -> tuple[subprocess.Popen[bytes], 
             raise SystemExit(f"sandbox did not start: {err}")
         time.sleep(0.2)
     return proc, json.loads(port_file.read_text())
+
+
+def carried_by(store: Any) -> tuple[str, str]:
+    """The connector kinds at the flow's two ends (the engine reads what a rooftop's
+    connection would: the STAR REST customer API, not our generic sandbox dialect)."""
+    flow = FlowService(store).get(FLOW)
+    kinds = {p.id: p.kind for p in ProfileService(store).list()}
+    return kinds[flow.source_profile_id or -1], kinds[flow.dest_profile_id or -1]
 
 
 def dms_client(dms: dict[str, Any]) -> httpx.Client:
@@ -163,7 +173,9 @@ def main() -> None:
         try:
             store = open_store(AppPaths(work / "app-data").ensure())
             install_demo(store, ports)
+            source_kind, dest_kind = carried_by(store)
             store.dispose()
+            print(f"flow {FLOW}: {source_kind} -> {dest_kind}")
             dms, crm = ports["servers"]["dms"], ports["servers"]["crm"]
 
             # The bare loop posts the same mapped batches under other external ids, so it
@@ -202,6 +214,8 @@ def main() -> None:
             proc.wait(timeout=60)
     result = {
         "customers": args.customers,
+        "source_kind": source_kind,
+        "dest_kind": dest_kind,
         "records_per_s": round(rate),
         "bare_records_per_s": round(bare_rate),
         "ratio_to_bare": round(rate / bare_rate, 3),

@@ -12,11 +12,25 @@ from datetime import date
 from vininfo import Vin
 
 from app.connectors.base import Connector
-from app.connectors.streams import StreamSource
+from app.connectors.streams import Stream, StreamSource
 from app.domain.normalise import vin as valid_vin
 from app.feeds.errors import FeedError
 from app.formats.dms_layout import INVENTORY
 from app.formats.feeds.common import Exclusion, clean_text
+
+# A DMS's inventory stream: STAR REST names it after its spec, the others "inventory".
+INVENTORY_STREAMS = ("inventory_vehicles", "inventory")
+# STAR's InventoryStatusTypes in the feeds' three words (AVAILABLE / PENDING / SOLD); a
+# value not listed here is kept as it is (a DMS code a feed never lists).
+STATUS_WORDS = {
+    "STOCKED_IN": "AVAILABLE",
+    "ON_DEALER_LOT": "AVAILABLE",
+    "RESERVED": "PENDING",
+    "PRE_SOLD": "PENDING",
+    "ON_HOLD": "PENDING",
+    "SALES_HOLD": "PENDING",
+    "DELIVERED": "SOLD",
+}
 
 # No feed shows more than 5,000 characters of text; keep a margin, drop the rest early
 # so one 4 MB description cannot bloat every later step.
@@ -81,14 +95,27 @@ def vin_make(vin: str) -> str:
     return "" if not name or name.lower().startswith("unknown") else str(name)
 
 
+def inventory_stream(connector: Connector) -> Stream | None:
+    """The connection's inventory stream (STAR's ``inventory_vehicles`` or ``inventory``)."""
+    if not isinstance(connector, StreamSource):
+        return None
+    streams = connector.streams()
+    return next((streams[n] for n in INVENTORY_STREAMS if n in streams), None)
+
+
+def inventory_stream_name(connector: Connector) -> str:
+    stream = inventory_stream(connector)
+    return stream.spec.name if stream is not None else "inventory"
+
+
 def read_rows(connector: Connector) -> tuple[list[dict[str, str]], list[Exclusion]]:
     """Every inventory row of a DMS connection, plus extract lines it could not read."""
-    if not isinstance(connector, StreamSource) or "inventory" not in connector.streams():
+    stream = inventory_stream(connector)
+    if stream is None:
         raise FeedError(
             f"The connection ({connector.label}) does not offer the DMS inventory.",
             hint="Use a DMS connection, or a DMS file extract whose records are inventory.",
         )
-    stream = connector.streams()["inventory"]
     rows: list[dict[str, str]] = []
     rejected: list[Exclusion] = []
     take = getattr(stream, "take_rejects", None)
@@ -119,7 +146,8 @@ def prepare(rows: Iterable[Mapping[str, str]], today: date | None = None) -> Inv
             unit[column] = value
             notes += [f"{column}: {n}" for n in changed]
         unit["vin"] = unit["vin"].upper()
-        unit["status"] = unit["status"].upper()
+        status = unit["status"].upper()
+        unit["status"] = STATUS_WORDS.get(status, status)
         stock = unit["stock_number"]
         problem = vin_problem(unit["vin"])
         if problem:

@@ -22,9 +22,10 @@ from typing import Any
 
 from app import secrets
 from app.connectors.base import Connector
-from app.connectors.streams import Stream, StreamSource
+from app.connectors.streams import Stream
 from app.errors import RooftopError
 from app.feeds.connectors import ConnectorCache
+from app.feeds.inventory import inventory_stream
 from app.feeds.publish import FeedRunSummary, list_feeds, publish_all, read_source
 from app.feeds.webhook import WebhookReceiver
 from app.services.profiles import ProfileService
@@ -171,10 +172,7 @@ class InventoryPoller:
     def _stream(self, profile_id: int) -> Stream | None:
         if profile_id not in self._connectors:
             self._connectors[profile_id] = ProfileService(self.store).connector(profile_id)
-        connector = self._connectors[profile_id]
-        if not isinstance(connector, StreamSource):
-            return None
-        return connector.streams().get("inventory")
+        return inventory_stream(self._connectors[profile_id])
 
     def poll_once(self) -> list[str]:
         """One look at every DMS; returns (and reports) the changes seen."""

@@ -15,6 +15,7 @@ from app.feeds.config import (
     FeedConfig,
 )
 from app.feeds.errors import FeedError, FeedNotFoundError
+from app.feeds.inventory import inventory_stream_name
 from app.feeds.publish import list_feeds, read_source
 from app.formats.feeds.common import FeedFile
 from app.mapping.model import Mapping
@@ -22,7 +23,7 @@ from app.services.flows import FlowDefinition, FlowInfo, FlowService
 from app.services.profiles import ProfileInfo, ProfileService
 from app.store import Store
 
-DMS_KINDS = ("dms_rest", "dms_file")
+DMS_KINDS = ("star_rest", "dms_rest", "dms_file")
 
 
 def save_feed(
@@ -44,7 +45,7 @@ def save_feed(
         slug=slug,
         name=name or f"Inventory feed: {CHANNEL_LABELS[config.channel]}",
         source_profile_id=dms_profile_id,
-        source_stream="inventory",
+        source_stream=_inventory_stream_of(store, dms_profile_id),
         dest_profile_id=target_profile_id,
         dest_stream=config.channel,
         mapping=mapping,
@@ -53,6 +54,16 @@ def save_feed(
         schedule={"interval_s": int(interval_s)},
     )
     return FlowService(store).upsert(definition, comment="feed settings")
+
+
+def _inventory_stream_of(store: Store, profile_id: int) -> str:
+    connector = ProfileService(store).connector(profile_id)
+    try:
+        return inventory_stream_name(connector)
+    finally:
+        close = getattr(connector, "close", None)
+        if callable(close):
+            close()
 
 
 def dms_profile(store: Store, name: str | None = None) -> ProfileInfo:

@@ -10,6 +10,15 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from app.sandbox.demo_flows import demo_flows
+from app.sandbox.demo_names import (
+    CRM,
+    DMS,
+    DMS_CDK,
+    DMS_STAR,
+    LEGACY_DMS,
+    MARKETING,
+    WEBSITE,
+)
 from app.services.flows import FlowService
 from app.services.profiles import ProfileInfo, ProfileService
 from app.store import Store
@@ -19,11 +28,7 @@ from app.sync import history
 
 DEMO_SEED = 42
 DEMO_CUSTOMERS = 2_000
-
-DMS = "Demo DMS (Fortellis)"
-CRM = "Demo CRM"
-WEBSITE = "Demo website feed receiver"
-MARKETING = "Demo marketing platform"
+__all__ = ["CRM", "DMS", "DMS_CDK", "DMS_STAR", "MARKETING", "WEBSITE", "install_demo"]
 
 
 @dataclass
@@ -37,7 +42,27 @@ def _profile_specs(
 ) -> list[tuple[str, str, dict[str, Any], dict[str, str]]]:
     dms, crm = servers["dms"], servers["crm"]
     web, mkt = servers["website"], servers["marketing"]
+    oauth = {
+        "auth_mode": "oauth2",
+        "token_url": dms["url"] + dms["credentials"]["token_path"],
+        "client_id": dms["credentials"]["client_id"],
+        "rate_limit_per_s": 0,  # the simulated DMS has no server-side limit
+        "max_attempts": 8,
+    }
+    dms_secret = {"client_secret": dms["credentials"]["client_secret"]}
     return [
+        (DMS_STAR, "star_rest", {"base_url": dms["url"], **oauth}, dms_secret),
+        (
+            DMS_CDK,
+            "cdk_fortellis",
+            {
+                "base_url": dms["url"],
+                **oauth,
+                "subscription_id": dms["credentials"]["subscription_id"],
+                "same_records_as": DMS_STAR,
+            },
+            dms_secret,
+        ),
         (
             DMS,
             "dms_rest",
@@ -47,6 +72,7 @@ def _profile_specs(
                 "client_id": dms["credentials"]["client_id"],
                 "subscription_id": dms["credentials"]["subscription_id"],
                 "rate_limit_per_s": 50,  # the simulated DMS has no server-side limit
+                "same_records_as": DMS_STAR,
             },
             {"client_secret": dms["credentials"]["client_secret"]},
         ),
@@ -118,6 +144,7 @@ def install_demo(store: Store, port_payload: dict[str, Any]) -> DemoInstall:
     """Create or update the demo profiles (secrets into the keyring) and demo flows."""
     profiles = ProfileService(store)
     result = DemoInstall()
+    _rename_legacy(profiles)
     for name, kind, settings, secret_values in _profile_specs(port_payload["servers"]):
         try:
             existing = profiles.get_by_name(name)
@@ -130,6 +157,20 @@ def install_demo(store: Store, port_payload: dict[str, Any]) -> DemoInstall:
             existing.id, settings=settings, secret_values=dict(secret_values)
         )
     flows = FlowService(store)
-    for definition in demo_flows(result.profiles[DMS].id, result.profiles[CRM].id):
+    ids = {name: info.id for name, info in result.profiles.items()}
+    for definition in demo_flows(ids):
         result.flows.append(flows.upsert(definition, comment="demo mapping").slug)
     return result
+
+
+def _rename_legacy(profiles: ProfileService) -> None:
+    """A data folder from before the demo spoke STAR and CDK: its DMS connection keeps its
+    history under the name it has now."""
+    try:
+        legacy = profiles.get_by_name(LEGACY_DMS)
+    except NotFoundError:
+        return
+    try:
+        profiles.get_by_name(DMS)
+    except NotFoundError:
+        profiles.update(legacy.id, name=DMS)

@@ -16,11 +16,12 @@ from app.feeds.config import FeedConfig
 from app.feeds.realtime import RealtimeFeeds, RealtimeSettings, save_settings
 from app.feeds.setup import save_feed
 from app.formats.feeds.common import DealerInfo
+from app.sandbox import demo_names
 from app.services.profiles import ProfileInfo, ProfileService
 from app.store import Store
 from app.store.errors import NotFoundError
 
-DMS = "Demo DMS (Fortellis)"
+DMS = demo_names.DMS_STAR  # the inventory_vehicles stream of the STAR REST connection
 DEMO_DEALER = DealerInfo(
     store_code="DEMO-001",
     name="Demo Motors of Springfield",

@@ -3,7 +3,10 @@ rooftop's DMS <-> CRM flows are set up."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping as Mapping_
+
 from app.mapping.model import Mapping, Step, rule
+from app.sandbox.demo_names import CRM, DMS, DMS_CDK, DMS_STAR
 from app.services.flows import FlowDefinition
 
 TRIM = Step("collapse_spaces")
@@ -15,6 +18,14 @@ DEAL_STATUS_DMS_TO_CRM = {
     "UNWOUND": "Unwound",
 }
 DEAL_STATUS_CRM_TO_DMS = {v: k for k, v in DEAL_STATUS_DMS_TO_CRM.items()}
+# STAR's invoice status words for the same deal states (vehicle_invoice.yaml)
+DEAL_STATUS_STAR_TO_CRM = {
+    "PENDING_APPROVAL": "Pending",
+    "ISSUED": "Booked",
+    "CLOSED": "Delivered",
+    "VOIDED": "Unwound",
+}
+DEAL_STATUS_CRM_TO_STAR = {v: k for k, v in DEAL_STATUS_STAR_TO_CRM.items()}
 APPOINTMENT_STATUS_CRM_TO_DMS = {
     "scheduled": "SCHEDULED",
     "confirmed": "SCHEDULED",
@@ -51,7 +62,7 @@ CUSTOMERS = Mapping(
     )
 )
 
-SERVICE_HISTORY = Mapping(
+SERVICE_HISTORY = Mapping(  # a CDK Fortellis repair order -> a CRM service activity
     (
         rule(
             "external_id",
@@ -69,17 +80,17 @@ SERVICE_HISTORY = Mapping(
         ),
         rule(
             "body",
-            "pay_type",
+            "advisor",
             "op_codes",
             "total",
             "declined_recommendations",
             steps=[Step("concat", {"separator": " | "})],
         ),
-        rule("occurred_at", "service_date", steps=[Step("date", {"output": "datetime"})]),
+        rule("occurred_at", "created_at", steps=[Step("date", {"output": "datetime"})]),
     )
 )
 
-DEALS_TO_CRM = Mapping(
+DEALS_TO_CRM = Mapping(  # a STAR vehicle invoice (the deal) -> the CRM deal's status
     (
         rule("external_id", "deal_number", required=True),
         rule("contact_external_id", "customer_id", required=True),
@@ -88,7 +99,7 @@ DEALS_TO_CRM = Mapping(
         rule(
             "status",
             "status",
-            steps=[Step("lookup", {"table": DEAL_STATUS_DMS_TO_CRM})],
+            steps=[Step("lookup", {"table": DEAL_STATUS_STAR_TO_CRM})],
             required=True,
         ),
         rule("sale_price", "sale_price", steps=[Step("number", {"decimals": 2})]),
@@ -96,20 +107,21 @@ DEALS_TO_CRM = Mapping(
         rule("salesperson", "salesperson", steps=[TRIM]),
         rule(
             "vehicle_description",
-            "deal_type",
-            "lead_source",
-            steps=[Step("concat", {"separator": " · "})],
+            "year",
+            "make",
+            "model",
+            steps=[Step("concat", {"separator": " "})],
         ),
     )
 )
 
-DEALS_TO_DMS = Mapping(
+DEALS_TO_DMS = Mapping(  # the CRM deal's status -> a merge patch of the STAR vehicle invoice
     (
-        rule("deal_number", "external_id", required=True),
+        rule("vehicle_invoice_key", "external_id", required=True),
         rule(
             "status",
             "status",
-            steps=[Step("lookup", {"table": DEAL_STATUS_CRM_TO_DMS})],
+            steps=[Step("lookup", {"table": DEAL_STATUS_CRM_TO_STAR})],
             required=True,
         ),
         rule("salesperson", "salesperson", steps=[TRIM]),
@@ -171,37 +183,45 @@ APPOINTMENTS_TO_DMS = Mapping(
 )
 
 
-def demo_flows(dms_id: int, crm_id: int) -> list[FlowDefinition]:
-    """The six demo flows between the demo DMS and CRM profiles."""
+def demo_flows(ids: Mapping_[str, int]) -> list[FlowDefinition]:
+    """The six demo flows between the demo DMS (over STAR REST, CDK Fortellis or the
+    generic REST kind, whichever publishes the data) and the demo CRM; ``ids`` are the
+    connections' ids by name."""
+    star, cdk, generic, crm = ids[DMS_STAR], ids[DMS_CDK], ids[DMS], ids[CRM]
     customer_ref = {"entity": "customer", "hint": "customers-dms-to-crm"}
     return [
         FlowDefinition(
             "customers-dms-to-crm",
             "Customers: DMS → CRM",
-            dms_id,
+            star,
             "customers",
-            crm_id,
+            crm,
             "contacts",
             CUSTOMERS,
             schedule={"cron": "0 2 * * *"},
+            description="DMS customers over the STAR standard's REST API (GET /customers, "
+            "filter=sdate:…) into CRM contacts (generic REST batch upsert).",
         ),
         FlowDefinition(
             "service-history-dms-to-crm",
             "Service history: DMS → CRM",
-            dms_id,
+            cdk,
             "repair_orders",
-            crm_id,
+            crm,
             "activities",
             SERVICE_HISTORY,
             options={"references": {"contact_id": {"from": "customer_id", **customer_ref}}},
             schedule={"cron": "30 2 * * *"},
+            description="Repair orders over CDK Fortellis (changed in a dateTimeInterval; "
+            "each RO's customer found by its VIN through CDK Drive vehicles) into CRM "
+            "service activities (generic REST), linked to the customer's CRM contact.",
         ),
         FlowDefinition(
             "leads-crm-to-dms",
             "New leads: CRM → DMS",
-            crm_id,
+            crm,
             "leads",
-            dms_id,
+            generic,
             "leads",
             LEADS_TO_DMS,
             mode="realtime",
@@ -216,38 +236,48 @@ def demo_flows(dms_id: int, crm_id: int) -> list[FlowDefinition]:
                 },
             },
             schedule={"interval_s": 60},
+            description="CRM leads (generic REST) into the DMS's sales leads (generic REST: "
+            "neither STAR nor CDK publishes a lead API here), after the pre-entry duplicate "
+            "check.",
         ),
         FlowDefinition(
             "deal-status-dms-to-crm",
             "Deal status: DMS → CRM",
-            dms_id,
-            "deals",
-            crm_id,
+            star,
+            "vehicle_invoices",
+            crm,
             "deal_status",
             DEALS_TO_CRM,
             ownership={"salesperson": "destination"},
             schedule={"interval_s": 900},
+            description="Deals as STAR vehicle invoices (GET /vehicle-invoices) into the "
+            "CRM's deal status (generic REST).",
         ),
         FlowDefinition(
             "deal-status-crm-to-dms",
             "Deal status: CRM → DMS",
-            crm_id,
+            crm,
             "deal_status",
-            dms_id,
-            "deal_status",
+            star,
+            "vehicle_invoices",
             DEALS_TO_DMS,
             schedule={"interval_s": 900},
+            description="The CRM's deal status (generic REST) back to the DMS as a STAR merge "
+            "patch of the vehicle invoice (PATCH /vehicle-invoices/{key}).",
         ),
         FlowDefinition(
             "appointments-crm-to-dms",
             "Service appointments: CRM → DMS",
-            crm_id,
+            crm,
             "appointments",
-            dms_id,
+            generic,
             "appointments",
             APPOINTMENTS_TO_DMS,
             mode="realtime",
             options={"references": {"customer_id": {"from": "contact_id", **customer_ref}}},
             schedule={"interval_s": 60},
+            description="CRM appointments (generic REST) into the DMS scheduler (generic "
+            "REST): STAR's AppointmentCreate needs the customer's name, which a CRM "
+            "appointment does not carry.",
         ),
     ]

@@ -12,6 +12,7 @@ from app.feeds.publish import list_feeds, publish_all, publish_feed
 from app.feeds.setup import save_feed
 from app.formats.dms_layout import INVENTORY
 from app.formats.feeds.common import read_delimited, write_delimited
+from app.sandbox import demo_names
 from app.sandbox.demo_feeds import DEMO_DEALER
 from app.sandbox.servers import SandboxServers
 from app.services.profiles import ProfileService
@@ -52,7 +53,7 @@ def test_sold_unit_is_removed_with_the_reason(
     vin = available_vin(feeds_sandbox)
     assert listings(feeds_sandbox, "website", vin)
     dms = ProfileService(demo_store).connector(
-        ProfileService(demo_store).get_by_name("Demo DMS (Fortellis)").id
+        ProfileService(demo_store).get_by_name(demo_names.DMS).id
     )
     client = dms.client  # type: ignore[attr-defined]
     etag = client.request("GET", f"/inventory/{vin}").headers["ETag"]

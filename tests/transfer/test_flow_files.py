@@ -104,7 +104,7 @@ def _broken(document: dict[str, Any], change: str) -> str:
         ("wrong type", "$.flow.enabled: 'yes please' is not of type 'boolean'"),
         (
             "unknown stream",
-            "$.flow.source.stream: 'Demo DMS (Fortellis)' has no stream 'customerz'",
+            "$.flow.source.stream: 'Demo DMS (STAR REST)' has no stream 'customerz'",
         ),
         ("unknown field", "the source stream 'customers' has no field 'FAVOURITE_COLOUR'"),
         ("unknown connection", "no connection named 'The CRM we do not have'"),
