@@ -31,6 +31,9 @@ STATUS_WORDS = {
     "SALES_HOLD": "PENDING",
     "DELIVERED": "SOLD",
 }
+# STAR's ConditionTypes the feeds know; salvage, rebuilt and the like stay as they are and
+# are kept off the feeds with the reason, never listed as plain "used".
+CONDITION_WORDS = {"CERTIFIED_PREOWNED": "CPO", "NEW_OLD_STOCK": "NEW"}
 
 # No feed shows more than 5,000 characters of text; keep a margin, drop the rest early
 # so one 4 MB description cannot bloat every later step.
@@ -148,6 +151,8 @@ def prepare(rows: Iterable[Mapping[str, str]], today: date | None = None) -> Inv
         unit["vin"] = unit["vin"].upper()
         status = unit["status"].upper()
         unit["status"] = STATUS_WORDS.get(status, status)
+        condition = unit["condition"].upper()
+        unit["condition"] = CONDITION_WORDS.get(condition, unit["condition"])
         stock = unit["stock_number"]
         problem = vin_problem(unit["vin"])
         if problem:

@@ -102,3 +102,24 @@ def test_blank_year_and_make_come_from_the_vin() -> None:
     unit = snapshot.units[0]
     assert unit["year"] == "2005" and unit["make"] == "Buick"
     assert any("taken from the VIN" in n for n in snapshot.notes[GOOD])
+
+
+def test_star_inventory_words_become_the_feeds_words() -> None:
+    """STAR's InventoryStatusTypes and ConditionTypes read as the feeds' AVAILABLE /
+    PENDING / SOLD and NEW / USED / CPO; a salvage unit is kept off with the reason."""
+    rows = [
+        {"vin": GOOD, "stock_number": "A1", "status": "RESERVED",
+         "condition": "CERTIFIED_PREOWNED"},
+        {"vin": "1HGCM82633A004352", "stock_number": "A2", "status": "STOCKED_IN",
+         "condition": "SALVAGE", "price": "9000"},
+    ]  # fmt: skip
+    snapshot = prepare(rows)
+    first = snapshot.units[0]
+    assert (first["status"], first["condition"]) == ("PENDING", "CPO")
+    second = snapshot.units[1]
+    assert (second["status"], second["condition"]) == ("AVAILABLE", "SALVAGE")
+    listed, _other = snapshot.for_sale(FeedConfig("google", include_pending=True).statuses)
+    assert listed == [first, second]
+    feed = build_feed(snapshot, FeedConfig("google", dealer=DEMO_DEALER), MAPPINGS["google"])
+    excluded = {e.stock_number: e.reason for e in feed.excluded}
+    assert "SALVAGE" in excluded["A2"], excluded
