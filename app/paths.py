@@ -46,6 +46,11 @@ class AppPaths:
         return self.data_dir / "sandbox"
 
     @property
+    def work_dir(self) -> Path:
+        """Files connectors fetch to read them (DMS extracts picked up over SFTP)."""
+        return self.data_dir / "work"
+
+    @property
     def screenshots_dir(self) -> Path:
         return self.data_dir / "screenshots"
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlparse
 
@@ -40,6 +42,9 @@ class ConfigField:
     # shown only while another setting has one of these values, e.g. ("auth_mode", ("oauth2",))
     visible_if: tuple[str, tuple[str, ...]] | None = None
     advanced: bool = False  # tucked under "Advanced settings" in the editor
+    # the connector saves it itself when it learns it by using the system, if it is empty
+    # (a host key pinned on first use; see ``Connector.learn``)
+    learned: bool = False
 
     def visible(self, settings: dict[str, Any], default_of: dict[str, Any]) -> bool:
         """Whether the editor shows this field, given the other settings' values."""
@@ -147,6 +152,21 @@ class CheckResult:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ConnectorHooks:
+    """What the service that made a connector from a saved profile lends it (a connector
+    knows no store).
+
+    ``work_dir``: a folder of the connector's own for files it downloads (None: it makes a
+    temporary one). ``remember(name, value)``: saves a setting the connector learned by
+    using the system -- a host key pinned on first use -- on the profile, unless one is
+    saved already; answers the value saved now.
+    """
+
+    work_dir: Path | None = None
+    remember: Callable[[str, Any], Any] | None = None
+
+
 class Connector(ABC):
     """A configured external system. Subclasses declare ``kind``, ``label`` and ``fields``."""
 
@@ -158,6 +178,24 @@ class Connector(ABC):
     def __init__(self, settings: dict[str, Any], secrets: dict[str, str]) -> None:
         self.settings = settings
         self.secrets = secrets
+        self.hooks = ConnectorHooks()
+        # settings learned by using the system (see ``learn``), for an editor to fill in
+        self.learned: dict[str, Any] = {}
+
+    def learn(self, name: str, value: Any) -> Any:
+        """Keep a setting learned by using the system (a host key pinned on first use):
+        saved on the profile when the connector was made from one (``hooks.remember``),
+        and in ``learned`` either way. Returns the value now in force."""
+        if self.hooks.remember is not None:
+            value = self.hooks.remember(name, value)
+        self.settings = {**self.settings, name: value}
+        self.learned[name] = value
+        return value
+
+    @property
+    def saves_learned(self) -> bool:
+        """Whether ``learn`` saves on a profile (False: an unsaved editor's test)."""
+        return self.hooks.remember is not None
 
     @classmethod
     def field(cls, name: str) -> ConfigField:

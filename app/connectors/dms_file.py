@@ -1,9 +1,24 @@
-"""DMS file extracts: CSV files a DMS drops in a local or network (UNC) folder.
+"""DMS file extracts: CSV files a DMS drops in a local or network (UNC) folder, or on an
+SFTP server.
 
-The folder is only read: files are never moved, renamed or deleted. The stream (named
-after the entity, e.g. ``customers``) yields chunks with the canonical DMS columns plus
-``_row_hash`` (sha256 of the normalised row, for change detection: extracts carry no
-reliable timestamps, so ``cursor_field`` is None) and ``_source`` (``file:line``).
+The stream (named after the entity, e.g. ``customers``) yields chunks with the canonical
+DMS columns plus ``_row_hash`` (sha256 of the normalised row, for change detection:
+extracts carry no reliable timestamps, so ``cursor_field`` is None) and ``_source``
+(``file:line``).
+
+Where the extracts are (``source``):
+
+- ``folder``: a local folder or a network share. It is only read: files are never moved,
+  renamed or deleted.
+- ``sftp``: a folder on an SFTP server (``dms_sftp``). The server's host key is pinned on
+  the first connection (saved on the profile through ``Connector.learn``); a different key
+  later is refused, naming both. A file still being written (its size or time changes
+  between two looks ``sftp_settle_ms`` apart) is left for the next poll; the complete ones
+  are downloaded to a work folder and read from there. Files the run read are moved to
+  ``processed/`` on the server by ``ExtractStream.after_commit``, which the engine calls
+  only once the run has committed: a run that fails or is killed moves nothing, and the
+  next run reads the same files again (unchanged rows are skipped, nothing is sent twice).
+  Give each SFTP pickup folder one flow: the first flow to commit takes the files.
 
 Rejected rows -- wrong column count, broken quoting, bytes the encoding cannot decode,
 an empty or repeated key -- do not stop the read. Each becomes a dict
@@ -12,28 +27,36 @@ an empty or repeated key -- do not stop the read. Each becomes a dict
 - ``stream.take_rejects()`` returns the rejects found since the last call (call it after
   each chunk, and once after the last one, to park them);
 - ``stream.rejects`` keeps every reject of the current read (cleared when a read starts).
-
-SFTP drop folders are not supported in this build (paramiko is not bundled): mount or
-sync them to a local/UNC folder.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar, TypedDict
+from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 
 import pandas as pd
 
-from app.connectors.base import CheckResult, ConfigField, Connector, FieldType
+from app.connectors.base import CheckResult, ConfigField, Connector
+from app.connectors.dms_file_fields import FIELDS
 from app.connectors.errors import ConnectorError
 from app.connectors.rest_helpers import fields
+from app.connectors.sftp_settings import (
+    HOST_KEY,
+    SftpSettings,
+    settings_of,
+    sftp_problems,
+)
 from app.connectors.streams import Stream, StreamSource, StreamSpec
-from app.formats.csv_extract import DELIMITERS, ENCODINGS, ExtractReader, ParsedRow
+from app.formats.csv_extract import DELIMITERS, ExtractReader, ParsedRow
 from app.formats.dms_layout import ENTITIES
 from app.formats.errors import FormatError
+
+if TYPE_CHECKING:
+    from app.connectors.dms_sftp import SftpPickup
 
 PLURAL = {
     "customer": "customers",
@@ -60,11 +83,15 @@ def row_hash(values: dict[str, str], columns: tuple[str, ...]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def name_matches(name: str, pattern: str) -> bool:
+    """Whether a file name matches the pattern (case-insensitive, like Windows)."""
+    return fnmatch.fnmatch(name.lower(), pattern.lower())
+
+
 def matching_files(folder: Path, pattern: str) -> list[Path]:
-    """Files in ``folder`` matching ``pattern`` (case-insensitive, like Windows), by name."""
-    wanted = pattern.lower()
+    """Files in ``folder`` matching ``pattern``, by name."""
     return sorted(
-        (p for p in folder.iterdir() if p.is_file() and fnmatch.fnmatch(p.name.lower(), wanted)),
+        (p for p in folder.iterdir() if p.is_file() and name_matches(p.name, pattern)),
         key=lambda p: p.name.lower(),
     )
 
@@ -117,6 +144,15 @@ class ExtractStream(Stream):
         if chunk:
             yield self._frame(chunk)
 
+    def fetch(self, keys: Sequence[str]) -> pd.DataFrame:
+        found = super().fetch(keys)
+        self.connector.keep_read_files()  # a re-sync of some keys consumes no file
+        return found
+
+    def after_commit(self) -> None:
+        """The run that read the files committed: SFTP files it read go to processed/."""
+        self.connector.mark_processed()
+
     def _frame(self, rows: list[dict[str, str]]) -> pd.DataFrame:
         return pd.DataFrame(rows, columns=self.spec.field_names(), dtype=object)
 
@@ -165,70 +201,30 @@ class DmsFileConnector(Connector, StreamSource):
     kind = "dms_file"
     label = "DMS file extract (CSV)"
     description = (
-        "CSV files your DMS exports on a schedule into a local or network folder "
-        "(read only: files are never moved or deleted)."
+        "CSV files your DMS exports on a schedule into a local or network folder (read "
+        "only), or onto an SFTP server (read files are moved to processed/ after each sync)."
     )
-    fields: ClassVar[tuple[ConfigField, ...]] = (
-        ConfigField(
-            "folder",
-            "Folder",
-            FieldType.PATH,
-            required=True,
-            help="Where the DMS drops its extracts: a local folder or a network share such "
-            r"as \\dms-server\exports. SFTP is not supported; mount it as a folder.",
-        ),
-        ConfigField(
-            "file_pattern",
-            "File name pattern",
-            default="CUSTOMERS_*.csv",
-            help="Which files to read; * matches anything, e.g. CUSTOMERS_*.csv",
-        ),
-        ConfigField(
-            "files",
-            "Files to read",
-            FieldType.CHOICE,
-            default="newest",
-            choices=("newest", "all"),
-            help="newest: only the latest file (full nightly extracts). all: every matching "
-            "file in name order (delta extracts).",
-        ),
-        ConfigField(
-            "entity",
-            "Records in the file",
-            FieldType.CHOICE,
-            default="customer",
-            choices=tuple(ENTITIES),
-            help="What one row of the extract describes.",
-        ),
-        ConfigField(
-            "encoding",
-            "Encoding",
-            FieldType.CHOICE,
-            default="auto",
-            choices=ENCODINGS,
-            help="auto detects a UTF-8 BOM, then UTF-8, else Windows-1252 (cp1252).",
-        ),
-        ConfigField(
-            "delimiter",
-            "Delimiter",
-            FieldType.CHOICE,
-            default="auto",
-            choices=tuple(DELIMITERS),
-            help="auto picks the most frequent of , ; | and tab in the header line.",
-        ),
-        ConfigField(
-            "chunk_rows",
-            "Rows per chunk",
-            FieldType.INTEGER,
-            default=5000,
-            minimum=100,
-            maximum=100000,
-            help="Rows handed to the sync at a time; lower it to use less memory.",
-        ),
-    )
+    fields: ClassVar[tuple[ConfigField, ...]] = FIELDS
+
+    def __init__(self, settings: dict[str, Any], secrets: dict[str, str]) -> None:
+        super().__init__(settings, secrets)
+        self._pickup: SftpPickup | None = None
+
+    @classmethod
+    def validate(cls, settings: dict[str, Any], secrets: dict[str, str]) -> dict[str, str]:
+        problems = super().validate(settings, secrets)
+        if str(settings.get("source") or "folder") == "sftp":
+            return {**sftp_problems(cls, settings, secrets), **problems}
+        if not str(settings.get("folder") or "").strip():
+            problems.setdefault("folder", "Folder is required.")
+        return problems
 
     def _setting(self, name: str) -> Any:
         return self.field(name).coerce(self.settings.get(name))
+
+    @property
+    def source(self) -> str:
+        return str(self._setting("source") or "folder")
 
     @property
     def entity(self) -> str:
@@ -242,6 +238,10 @@ class DmsFileConnector(Connector, StreamSource):
     def folder(self) -> Path:
         return Path(str(self._setting("folder") or ""))
 
+    @property
+    def pattern(self) -> str:
+        return str(self._setting("file_pattern"))
+
     def reader(self) -> ExtractReader:
         return ExtractReader(
             self.entity,
@@ -249,12 +249,37 @@ class DmsFileConnector(Connector, StreamSource):
             delimiter=str(self._setting("delimiter")),
         )
 
+    # --- where the files come from -----------------------------------------------------
+    def pickup(self) -> SftpPickup:
+        """The SFTP side of this connection (one per run: it remembers what it read)."""
+        if self._pickup is None:
+            from app.connectors.dms_sftp import SftpPickup  # paramiko loads only when used
+
+            self._pickup = SftpPickup(
+                self.sftp_settings(),
+                matches=partial(name_matches, pattern=self.pattern),
+                newest_only=self._setting("files") == "newest",
+                settle_s=int(self._setting("sftp_settle_ms")) / 1000,
+                work_dir=self.hooks.work_dir,
+                pin=partial(self.learn, HOST_KEY),
+            )
+        return self._pickup
+
+    def sftp_settings(self) -> SftpSettings:
+        return settings_of(self, timeout_s=float(self._setting("sftp_timeout_s")))
+
     def files_to_read(self) -> list[Path]:
+        """The extract files to read now, as local files (SFTP ones downloaded first)."""
+        if self.source == "sftp":
+            return self.pickup().poll()
+        return self._local_files()
+
+    def _local_files(self) -> list[Path]:
         folder = self.folder
         if not str(self._setting("folder") or "").strip():
             raise ConnectorError("The DMS extract connection has no folder set.")
         try:
-            files = matching_files(folder, str(self._setting("file_pattern")))
+            files = matching_files(folder, self.pattern)
             if self._setting("files") == "newest" and files:
                 return [max(files, key=lambda p: (p.stat().st_mtime, p.name.lower()))]
         except OSError as exc:
@@ -264,29 +289,53 @@ class DmsFileConnector(Connector, StreamSource):
             ) from exc
         return files
 
+    def mark_processed(self) -> list[str]:
+        """After the run that read the files committed: move the SFTP ones it read to
+        ``processed/`` (a folder's files are never touched). The paths they moved to."""
+        if self._pickup is None:
+            return []
+        return self._pickup.move_processed()
+
+    def keep_read_files(self) -> None:
+        """The files read so far stay where they are after the commit."""
+        if self._pickup is not None:
+            self._pickup.forget()
+
+    def close(self) -> None:
+        if self._pickup is not None:
+            self._pickup.discard_downloads()
+
+    # --- Test connection ---------------------------------------------------------------
     def check(self) -> CheckResult:
+        if self.source == "sftp":
+            from app.connectors.dms_sftp import check_sftp
+
+            return check_sftp(self)
         try:
-            files = self.files_to_read()
+            files = self._local_files()
         except ConnectorError as exc:
             return CheckResult(False, str(exc))
-        pattern = self._setting("file_pattern")
         if not files:
-            return CheckResult(False, f"No file in {self.folder} matches {pattern} yet.")
+            return CheckResult(False, f"No file in {self.folder} matches {self.pattern} yet.")
         newest = files[-1]
+        return self.describe(newest, f"Found {len(files)} file(s) to read; ")
+
+    def describe(self, path: Path, before: str) -> CheckResult:
+        """Read the header of an extract file and say what it is."""
         reader = self.reader()
         try:
-            next(iter(reader.rows(newest)), None)
+            next(iter(reader.rows(path)), None)
         except (FormatError, OSError) as exc:
-            return CheckResult(False, f"Could not read {newest.name}: {exc}")
+            return CheckResult(False, f"{before}could not read {path.name}: {exc}")
         headers = reader.headers
         assert headers is not None
         key = ENTITIES[self.entity][1]
         if key not in headers.mapped():
-            return CheckResult(False, f"{newest.name}: {_no_key_reason(key)}.")
+            return CheckResult(False, f"{before}{path.name}: {_no_key_reason(key)}.")
         delimiter = {v: k for k, v in DELIMITERS.items() if v}.get(reader.delimiter, "?")
         message = (
-            f"Found {len(files)} file(s) to read; {newest.name} is {reader.encoding}, "
-            f"{delimiter}-separated, with {len(headers.mapped())} recognised column(s)."
+            f"{before}{path.name} is {reader.encoding}, {delimiter}-separated, with "
+            f"{len(headers.mapped())} recognised column(s)."
         )
         if headers.ignored:
             message += f" Ignored columns: {', '.join(headers.ignored)}."

@@ -16,6 +16,13 @@ from app.connectors.base import CheckResult, ConfigField, Connector, FieldType
 from app.connectors.errors import ConnectorError
 from app.connectors.feed_files import ChunkHook, DeliveryReceipt, probe_folder, write_atomic
 from app.connectors.rest_helpers import timed_check
+from app.connectors.sftp_settings import (
+    HOST_KEY,
+    SftpSettings,
+    settings_of,
+    sftp_fields,
+    sftp_problems,
+)
 
 MODES = ("folder", "sftp", "http")
 CHANNELS = ("google", "meta", "website")
@@ -50,28 +57,14 @@ class FeedTargetConnector(Connector):
             FieldType.PATH,
             help=r"For folder delivery: e.g. C:\Feeds or \\web-server\feeds",
         ),
-        ConfigField("sftp_host", "SFTP server", help="Host name, e.g. sftp.feedprovider.com"),
-        ConfigField(
-            "sftp_port", "SFTP port", FieldType.INTEGER, default=22, minimum=1, maximum=65535
-        ),
-        ConfigField("sftp_username", "SFTP user name"),
-        ConfigField(
-            "sftp_password",
-            "SFTP password",
-            secret=True,
-            help="Stored in the Windows Credential Manager / system keyring, never on disk.",
-        ),
-        ConfigField(
-            "sftp_private_key",
-            "SFTP private key",
-            secret=True,
-            help="Paste the key text instead of a password if the provider uses keys.",
-        ),
-        ConfigField("sftp_folder", "SFTP folder", default=".", help="Remote folder, e.g. /in"),
-        ConfigField(
-            "sftp_host_key",
-            "Host key fingerprint",
-            help="SHA256:… as the provider gives it. Test connection shows the server's.",
+        *sftp_fields(
+            example_host="sftp.feedprovider.com",
+            example_folder="/in",
+            host_key=ConfigField(
+                HOST_KEY,
+                "Host key fingerprint",
+                help="SHA256:… as the provider gives it. Test connection shows the server's.",
+            ),
         ),
         ConfigField(
             "http_url",
@@ -107,16 +100,12 @@ class FeedTargetConnector(Connector):
     def validate(cls, settings: dict[str, Any], secrets: dict[str, str]) -> dict[str, str]:
         problems = super().validate(settings, secrets)
         mode = str(settings.get("delivery") or "http")
-        needs = {
-            "folder": ("folder",),
-            "sftp": ("sftp_host", "sftp_username"),
-            "http": ("http_url",),
-        }.get(mode, ())
+        needs = {"folder": ("folder",), "http": ("http_url",)}.get(mode, ())
         for name in needs:
             if not str(settings.get(name) or "").strip():
                 problems.setdefault(name, f"{cls.field(name).label} is required for {mode}.")
-        if mode == "sftp" and not (secrets.get("sftp_password") or secrets.get("sftp_private_key")):
-            problems.setdefault("sftp_password", "Give a password or a private key for SFTP.")
+        if mode == "sftp":
+            problems = {**sftp_problems(cls, settings, secrets), **problems}
         if mode == "http" and not secrets.get("api_key"):
             problems.setdefault("api_key", "API key is required for http upload.")
         return problems
@@ -127,19 +116,8 @@ class FeedTargetConnector(Connector):
             raise ConnectorError(f"The feed file name '{name}' must be a plain file name.")
         return name or f"{channel}.{file_format}"
 
-    def sftp_settings(self) -> Any:
-        from app.connectors.feed_sftp import SftpSettings  # paramiko loads only when used
-
-        return SftpSettings(
-            host=str(self._setting("sftp_host") or ""),
-            port=int(self._setting("sftp_port")),
-            username=str(self._setting("sftp_username") or ""),
-            password=self.secrets.get("sftp_password", ""),
-            private_key=self.secrets.get("sftp_private_key", ""),
-            folder=str(self._setting("sftp_folder") or "."),
-            host_key=str(self._setting("sftp_host_key") or ""),
-            timeout_s=float(self._setting("timeout_s")),
-        )
+    def sftp_settings(self) -> SftpSettings:
+        return settings_of(self, timeout_s=float(self._setting("timeout_s")))
 
     def deliver(
         self,

@@ -7,15 +7,16 @@ import json
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import secrets
-from app.connectors.base import CheckResult, Connector
+from app.connectors.base import CheckResult, Connector, ConnectorHooks
 from app.connectors.errors import ConnectorError
 from app.connectors.registry import get_kind
 from app.services import audit
@@ -178,8 +179,15 @@ class ProfileService:
             ) from None
 
     def connector(self, profile_id: int) -> Connector:
+        """The profile's connector, lent a work folder of its own and a way to save the
+        settings it learns on first use (``remember_setting``)."""
         info = self.get(profile_id)
-        return get_kind(info.kind)(info.settings, self.secrets_for(profile_id))
+        connector = get_kind(info.kind)(info.settings, self.secrets_for(profile_id))
+        connector.hooks = ConnectorHooks(
+            work_dir=self.store.paths.work_dir / info.uid,
+            remember=partial(self.remember_setting, profile_id),
+        )
+        return connector
 
     # --- writing -------------------------------------------------------------------
     def create(
@@ -319,6 +327,40 @@ class ProfileService:
                 s.commit()
             return _info(row)
 
+    def remember_setting(self, profile_id: int, name: str, value: Any) -> Any:
+        """Save a setting a connector learned by using the system (a host key pinned on
+        first use) unless the profile has a value already; answers the value saved.
+        Only settings the kind declares ``learned`` can be saved this way."""
+        with self.store.session() as s:
+            # take the write lock first, so the value read below is the latest one and
+            # two processes pinning at once cannot overwrite each other
+            s.execute(
+                update(ConnectionProfile)
+                .where(ConnectionProfile.id == profile_id)
+                .values(updated_at=ConnectionProfile.updated_at)
+            )
+            row = self._row(s, profile_id)
+            s.refresh(row)
+            spec = get_kind(row.kind).field(name)
+            if not spec.learned or spec.secret:
+                raise ValidationError(f"'{spec.label}' is not a setting a connection learns.")
+            current = (row.settings or {}).get(name)
+            if current not in (None, ""):
+                return current
+            before = _snapshot(row)
+            row.settings = {**(row.settings or {}), name: spec.coerce(value)}
+            row.updated_at = utcnow()
+            audit.record(
+                s,
+                "learn_setting",
+                "connection_profile",
+                object_id=row.uid,
+                object_name=row.name,
+                before=before,
+                after=_snapshot(row),
+            )
+            return row.settings[name]
+
     @staticmethod
     def _refuse_kind_change_in_use(session: Any, row: ConnectionProfile) -> None:
         used = session.scalars(
@@ -409,9 +451,12 @@ class ProfileService:
         }
         connector = cls(coerced, secret_values)
         try:
-            return connector.check()
+            result = connector.check()
         finally:
             connector.close()
+        if connector.learned:  # e.g. a host key pinned on first use: the editor fills it in
+            result = replace(result, details={**result.details, "learned": connector.learned})
+        return result
 
     # --- helpers -------------------------------------------------------------------
     @staticmethod

@@ -386,3 +386,21 @@ def test_wrong_json_types_refuse_one_profile_with_a_reason(
     assert report.created == ["Good"]
     assert len(report.warnings) == 1 and reason in report.warnings[0], report.warnings
     assert "not imported" in report.warnings[0]
+
+
+def test_a_learned_setting_is_saved_once_never_over_a_value_and_audited(store: Store) -> None:
+    service = ProfileService(store)
+    settings = {"source": "sftp", "sftp_host": "sftp.example.com", "sftp_username": "dms"}
+    profile = service.create("DMS SFTP", "dms_file", settings, {"sftp_password": "pw"})
+    connector = service.connector(profile.id)
+    assert connector.hooks.work_dir == store.paths.work_dir / profile.uid
+    assert connector.learn("sftp_host_key", "SHA256:first") == "SHA256:first"
+    assert service.get(profile.id).settings["sftp_host_key"] == "SHA256:first"
+    # a second process that saw another key finds the first one pinned, and is told so
+    assert service.remember_setting(profile.id, "sftp_host_key", "SHA256:other") == ("SHA256:first")
+    assert service.get(profile.id).settings["sftp_host_key"] == "SHA256:first"
+    assert secrets.get_secret(f"profile/{profile.uid}", "sftp_password") == "pw"  # kept
+    with pytest.raises(ValidationError, match="not a setting a connection learns"):
+        service.remember_setting(profile.id, "sftp_host", "elsewhere.example.com")
+    entries = audit.recent(store)
+    assert [e.action for e in entries][:2] == ["learn_setting", "create"]

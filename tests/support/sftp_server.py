@@ -1,12 +1,17 @@
 """A real SFTP server on 127.0.0.1 for tests: paramiko's server classes over a local
 folder, a generated host key, password auth, one thread per connection. ``stop()`` closes
-it; it also stops by itself after ``lifetime_s``."""
+it; it also stops by itself after ``lifetime_s``.
+
+``host_key`` may be replaced (``replace_host_key``): new connections get the new one.
+``renames`` and ``reads`` (paths opened for reading) record what clients did."""
 
 from __future__ import annotations
 
 import os
 import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +33,13 @@ class _Handle(SFTPHandle):
 
 
 class _Folder(SFTPServerInterface):
-    def __init__(self, server: Any, root: Path, renames: list[tuple[str, str]]) -> None:
+    def __init__(
+        self, server: Any, root: Path, renames: list[tuple[str, str]], reads: list[str]
+    ) -> None:
         super().__init__(server)
         self.root = root
         self.renames = renames
+        self.reads = reads
 
     def _real(self, path: str) -> Path:
         clean = os.path.normpath("/" + path).lstrip("/")
@@ -61,6 +69,8 @@ class _Folder(SFTPServerInterface):
 
     def open(self, path: str, flags: int, attr: Any) -> Any:
         real = self._real(path)
+        if not flags & (os.O_WRONLY | os.O_RDWR):
+            self.reads.append(self.canonicalize(path))
         try:
             fd = os.open(real, flags, 0o644)
             mode = "r+b" if flags & (os.O_WRONLY | os.O_RDWR) else "rb"
@@ -73,6 +83,13 @@ class _Folder(SFTPServerInterface):
     def remove(self, path: str) -> int:
         try:
             self._real(path).unlink()
+        except OSError as exc:
+            return SFTPServer.convert_errno(exc.errno)
+        return paramiko.sftp.SFTP_OK
+
+    def mkdir(self, path: str, attr: Any) -> int:
+        try:
+            self._real(path).mkdir()
         except OSError as exc:
             return SFTPServer.convert_errno(exc.errno)
         return paramiko.sftp.SFTP_OK
@@ -110,8 +127,9 @@ class _Auth(paramiko.ServerInterface):
 class LocalSftpServer:
     def __init__(self, root: Path, lifetime_s: float = 120.0) -> None:
         self.root = root
-        self.host_key = paramiko.RSAKey.generate(2048)
+        self.host_key: paramiko.PKey = paramiko.RSAKey.generate(2048)
         self.renames: list[tuple[str, str]] = []
+        self.reads: list[str] = []
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind(("127.0.0.1", 0))
@@ -129,8 +147,13 @@ class LocalSftpServer:
         self._timer.start()
         return self
 
+    def replace_host_key(self) -> paramiko.PKey:
+        """The server gets a new host key (as a reinstalled or impostor server would)."""
+        self.host_key = paramiko.ECDSAKey.generate()
+        return self.host_key
+
     def _folder(self, server: Any, *_args: Any, **_kwargs: Any) -> _Folder:
-        return _Folder(server, self.root, self.renames)
+        return _Folder(server, self.root, self.renames, self.reads)
 
     def _serve(self) -> None:
         while not self._stop.is_set():
@@ -154,3 +177,15 @@ class LocalSftpServer:
         self._sock.close()
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout=5)
+
+
+@contextmanager
+def serving(root: Path, *folders: str) -> Iterator[LocalSftpServer]:
+    """A server over ``root`` (created, with ``folders`` in it), stopped afterwards."""
+    for folder in ("", *folders):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    server = LocalSftpServer(root).start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -328,6 +328,11 @@ class ProfileDialog(QDialog):
         )
 
     def _tested(self, result: CheckResult) -> None:
+        # settings the test learned (a host key pinned on first use) are saved with the rest
+        for name, value in result.details.get("learned", {}).items():
+            field_input = self._inputs.get(name)
+            if field_input is not None and not field_input.value():
+                field_input.set_value(value)
         self._show_test(Status.OK if result.ok else Status.ERROR, result.message)
         self.test_button.setEnabled(True)
 

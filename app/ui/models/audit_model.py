@@ -18,6 +18,7 @@ ACTION_LABELS = {
     "duplicate": "Duplicated",
     "import": "Imported",
     "export": "Exported",
+    "learn_setting": "Learned on use",  # e.g. an SFTP host key pinned on first use
 }
 
 
