@@ -197,11 +197,22 @@ def _set_text(body: Json, key: str, value: str) -> None:
 
 
 def request_of(customer: Mapping[str, Any]) -> Json:
-    """A ``Customer`` as it Elead has it, as the ``CustomerRequest`` that would send it
-    back unchanged (no id, links or search rank)."""
+    """A ``Customer`` as Elead has it, as the ``CustomerRequest`` that sends it back
+    unchanged (no id, links or search rank; a title and a birthday in the spec's form)."""
     body = copy.deepcopy(dict(customer))
     for key in ("id", "links", "rank"):
         body.pop(key, None)
+    # what Elead gave, in the form its spec asks for (its own examples write "Mrs." and
+    # a bare date)
+    if isinstance(body.get("title"), str):
+        try:
+            body["title"] = _title(body["title"])
+        except EleadFormatError:
+            body.pop("title")
+    if "birthday" in body:
+        day = date_of(body["birthday"])
+        if day and len(text(body["birthday"])) == 10:
+            body["birthday"] = f"{day}T00:00:00Z"
     return body
 
 
