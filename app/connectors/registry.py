@@ -8,6 +8,7 @@ from app.connectors.cdk_fortellis import CdkFortellisConnector
 from app.connectors.crm_rest import CrmRestConnector
 from app.connectors.dms_file import DmsFileConnector
 from app.connectors.dms_rest import DmsRestConnector
+from app.connectors.elead_crm import EleadCrmConnector
 from app.connectors.errors import UnknownConnectorKindError
 from app.connectors.feed_delivery import FeedTargetConnector
 from app.connectors.http_api import HttpApiConnector
@@ -45,3 +46,4 @@ register(DmsFileConnector)
 register(AdfLeadConnector)
 register(FeedTargetConnector)
 register(StarRestConnector)
+register(EleadCrmConnector)

@@ -33,6 +33,7 @@ def demo_credentials(seed: int) -> dict[str, dict[str, str]]:
             "client_secret": _derive(seed, "crm-client-secret"),
             "webhook_secret": _derive(seed, "crm-webhook-secret"),
             "token_path": "/oauth/token",
+            "elead_subscription_id": str(uuid.UUID(hex=_derive(seed, "crm-elead-subscription"))),
         },
         "website": {"api_key": "web_" + _derive(seed, "website-api-key")},
         "marketing": {"api_key": "mkt_" + _derive(seed, "marketing-api-key")},

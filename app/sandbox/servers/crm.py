@@ -18,6 +18,8 @@ Routes:
   number); a deal names its contact by ``contact_id`` or ``contact_external_id``
 - ``GET|POST /appointments`` (idempotent on ``external_id``)
 - ``POST /adf``: an ADF 1.0 XML lead (also accepted by e-mail, see ``smtp_sink``)
+- Elead's two APIs under ``/elead-sales-customers`` and ``/elead-sales-opportunities``
+  over the same contacts and leads (``elead_routes``)
 - ``POST|GET /webhooks``: subscribe to ``lead.created``, ``lead.status_changed``,
   ``contact.merged``; each delivery is signed ``X-Signature: sha256=<hex HMAC-SHA256 of
   the raw body>`` with ``X-Timestamp`` and ``X-Event-Id``
@@ -48,6 +50,7 @@ from app.sandbox.servers.crm_store import (
     validate_contact,
 )
 from app.sandbox.servers.dataset import Record
+from app.sandbox.servers.elead_routes import EleadRoutes, elead_error, is_elead_path
 from app.sandbox.servers.errors import ApiError
 from app.sandbox.servers.faults import FaultSettings
 from app.sandbox.servers.oauth import TokenIssuer, token_endpoint
@@ -83,6 +86,7 @@ class CrmService(SandboxService):
             credentials["client_id"], credentials["client_secret"], base.token_ttl_s
         )
         self._idempotency = IdempotencyKeys()
+        self.elead = EleadRoutes(self.store, self.issuer, credentials)
         super().__init__(dataset, base, credentials)
 
     def make_webhooks(self, base: FaultSettings) -> WebhookDispatcher:
@@ -105,6 +109,12 @@ class CrmService(SandboxService):
 
     def load(self) -> None:
         self.store.load(self.dataset)
+        self.elead.reset()
+
+    def fault_body(self, path: str, status: int, message: str) -> dict[str, Any]:
+        if is_elead_path(path):
+            return elead_error(status, message)
+        return super().fault_body(path, status, message)
 
     def exports(self) -> dict[str, Callable[[], list[dict[str, Any]]]]:
         return self.store.exports()
@@ -129,6 +139,7 @@ class CrmService(SandboxService):
             Route("/appointments", self._create_appointment, methods=["POST"]),
             Route("/adf", self._adf, methods=["POST"]),
             Route("/webhooks", self._subscribe, methods=["GET", "POST"]),
+            *self.elead.routes(),
         ]
 
     # -- auth ---------------------------------------------------------------------
