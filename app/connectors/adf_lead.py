@@ -140,6 +140,7 @@ class AdfLeadStream(Stream):
 class AdfLeadConnector(Connector, StreamSource):
     kind = "adf_lead"
     label = "Leads by ADF (XML)"
+    protocol = "ADF by e-mail"
     description = (
         "Send leads in the industry-standard ADF 1.0 XML format, by HTTP POST to a lead "
         "intake address or by e-mail to a CRM's lead inbox."

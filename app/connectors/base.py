@@ -173,6 +173,9 @@ class Connector(ABC):
     kind: ClassVar[str]
     label: ClassVar[str]
     description: ClassVar[str] = ""
+    # what carries the data, in two or three words ("STAR REST", "CDK Fortellis"): the
+    # Flows screen's "Carried by" column; empty means the label says it
+    protocol: ClassVar[str] = ""
     fields: ClassVar[tuple[ConfigField, ...]]
 
     def __init__(self, settings: dict[str, Any], secrets: dict[str, str]) -> None:

@@ -44,6 +44,7 @@ HISTORY_START = "2000-01-01"
 class CdkFortellisConnector(RestConnector):
     kind = "cdk_fortellis"
     label = "CDK Fortellis (repair orders, customers, vehicles)"
+    protocol = "CDK Fortellis"
     description = (
         "A CDK dealership through Fortellis: repair orders changed in a time interval, "
         "CDK Drive customers and service vehicles; OAuth2, Subscription-Id, ETag-checked "

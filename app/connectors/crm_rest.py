@@ -22,6 +22,7 @@ STREAMS = ("contacts", "leads", "activities", "deal_status", "appointments")
 class CrmRestConnector(RestConnector):
     kind = "crm_rest"
     label = "CRM (REST API)"
+    protocol = "Generic REST"
     description = (
         "A cloud CRM with a REST API: contacts, leads, activities, deals and appointments, "
         "with batch upserts on our customer number."

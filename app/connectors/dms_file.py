@@ -200,6 +200,7 @@ def _no_key_reason(key: str) -> str:
 class DmsFileConnector(Connector, StreamSource):
     kind = "dms_file"
     label = "DMS file extract (CSV)"
+    protocol = "CSV extract"
     description = (
         "CSV files your DMS exports on a schedule into a local or network folder (read "
         "only), or onto an SFTP server (read files are moved to processed/ after each sync)."

@@ -34,6 +34,7 @@ STREAMS = (
 class DmsRestConnector(RestConnector):
     kind = "dms_rest"
     label = "DMS (Fortellis-style REST)"
+    protocol = "Generic REST"
     description = (
         "A dealer management system with a CDK Fortellis-style API: OAuth2 client "
         "credentials, Subscription-Id, paged reads, ETag-checked updates."

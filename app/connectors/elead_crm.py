@@ -38,6 +38,7 @@ HISTORY_DAYS = 365
 class EleadCrmConnector(RestConnector):
     kind = "elead_crm"
     label = "Elead CRM (customers, sales opportunities)"
+    protocol = "Elead"
     description = (
         "CDK's Elead CRM: customers (search, create, update, owned vehicles) and sales "
         "opportunities (read by what changed, create, trade-ins, vehicles sought, "

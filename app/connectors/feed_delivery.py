@@ -31,6 +31,7 @@ CHANNELS = ("google", "meta", "website")
 class FeedTargetConnector(Connector):
     kind = "feed_target"
     label = "Inventory feed destination"
+    protocol = "Feed upload"
     description = (
         "Where a vehicle inventory feed (Google, Meta or your website) is delivered: a "
         "folder or network share, an SFTP server, or an HTTPS feed upload."

@@ -13,6 +13,7 @@ from app.connectors.base import CheckResult, ConfigField, Connector, FieldType
 class HttpApiConnector(Connector):
     kind = "http_api"
     label = "HTTPS API (API key)"
+    protocol = "HTTPS API"
     description = "Any web API that takes an API key in a request header."
     fields: ClassVar[tuple[ConfigField, ...]] = (
         ConfigField(

@@ -25,6 +25,7 @@ from app.formats.star.headers import star_headers
 class StarRestConnector(RestConnector):
     kind = "star_rest"
     label = "DMS (STAR REST standard)"
+    protocol = "STAR REST"
     description = (
         "A dealer management system speaking the STAR standard's REST APIs: customers, "
         "inventory and service vehicles, appointments, deals (vehicle invoices) and credit "

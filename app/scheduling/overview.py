@@ -22,7 +22,7 @@ class FlowOverview:
     slug: str
     name: str
     route: str  # "Demo DMS (STAR REST) → Demo CRM"
-    protocol: str  # "STAR REST → CRM (REST API)": the connection kinds that carry it
+    protocol: str  # "STAR REST → Generic REST": what carries it at each end
     description: str
     mode: str
     schedule: Schedule
@@ -38,7 +38,7 @@ class FlowOverview:
 def flow_overview(store: Store, next_runs: dict[int, datetime | None]) -> list[FlowOverview]:
     profiles = ProfileService(store).list()
     names = {p.id: p.name for p in profiles}
-    kinds = {p.id: p.kind_label for p in profiles}
+    kinds = {p.id: p.protocol for p in profiles}
     flows = FlowService(store).list()
     with store.session() as s:
         latest = (

@@ -11,7 +11,7 @@ import pandas as pd
 from app.connectors.streams import StreamSource
 from app.errors import RooftopError
 from app.services.matching_queue import MatchingQueue
-from app.services.profiles import ProfileService
+from app.services.profiles import ProfileInfo, ProfileService
 
 log = logging.getLogger(__name__)
 StepFn = Callable[[str, int, int], None]
@@ -25,6 +25,16 @@ def load_from_profiles(
     infos = profiles.list()
     out: dict[str, int] = {}
     for i, info in enumerate(infos, start=1):
+        if _same_records_as_another(profiles, info):
+            # another API of a system read under its own connection: reading it again
+            # would offer every customer as a duplicate of itself
+            if on_step is not None:
+                on_step(
+                    f"skipped {info.name} (same records as {info.settings['same_records_as']})",
+                    i,
+                    len(infos),
+                )
+            continue
         try:
             conn = profiles.connector(info.id)
         except RooftopError as exc:
@@ -53,3 +63,10 @@ def load_from_profiles(
         if on_step is not None:
             on_step(f"read {info.name}", i, len(infos))
     return out
+
+
+def _same_records_as_another(profiles: ProfileService, info: ProfileInfo) -> bool:
+    try:
+        return profiles.identity_system(info) != info.uid
+    except RooftopError:
+        return False

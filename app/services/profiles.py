@@ -44,6 +44,7 @@ class ProfileInfo:
     last_test_ok: bool | None
     last_test_message: str | None
     last_used_at: datetime | None
+    protocol: str = ""  # "STAR REST", "CDK Fortellis": what carries its data
 
 
 def _owner(uid: str) -> str:
@@ -52,15 +53,17 @@ def _owner(uid: str) -> str:
 
 def _info(row: ConnectionProfile) -> ProfileInfo:
     try:
-        label = get_kind(row.kind).label
+        kind = get_kind(row.kind)
+        label, protocol = kind.label, kind.protocol or kind.label
     except ConnectorError:  # an unknown kind must not hide the profile from the list
-        label = f"{row.kind} (unknown kind)"
+        label = protocol = f"{row.kind} (unknown kind)"
     return ProfileInfo(
         id=row.id,
         uid=row.uid,
         name=row.name,
         kind=row.kind,
         kind_label=label,
+        protocol=protocol,
         settings=dict(row.settings or {}),
         secrets_set=frozenset(row.secret_fields or ()),
         is_demo=row.is_demo,

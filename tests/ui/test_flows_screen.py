@@ -274,3 +274,25 @@ def test_date_range_resync_resends_the_range(  # type: ignore[no-untyped-def]
     dialog.run()
     qtbot.waitUntil(lambda: bool(dialog.summaries), timeout=30000)
     assert "Succeeded" in dialog.note.text() and sum(mem_world.writes) - writes == 2
+
+
+def test_each_demo_flow_says_which_protocol_carries_it(  # type: ignore[no-untyped-def]
+    qtbot, ui_ctx: UiContext, demo: DemoSession
+) -> None:
+    """The "Carried by" column names the protocol at each end, and the detail line under
+    the table says in words what the flow does."""
+    screen = _screen(qtbot, ui_ctx.store)
+    carried = {
+        screen.model.index(r, 0).data(): screen.model.index(r, 1).data()
+        for r in range(screen.model.rowCount())
+    }
+    assert carried["Customers: DMS → CRM"] == "STAR REST → Generic REST"
+    assert carried["Service history: DMS → CRM"] == "CDK Fortellis → Generic REST"
+    assert carried["Deal status: CRM → DMS"] == "Generic REST → STAR REST"
+    assert all(" → " in text for text in carried.values())
+    service = next(
+        f for f in FlowService(ui_ctx.store).list() if f.slug == "service-history-dms-to-crm"
+    )
+    screen.select(service.id)
+    qtbot.waitUntil(lambda: "CDK Fortellis" in screen.detail.text(), timeout=5000)
+    assert "dateTimeInterval" in screen.detail.text()

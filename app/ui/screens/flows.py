@@ -3,6 +3,8 @@ Sync now with progress and Cancel; re-sync records or a date range; edit the sch
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -205,8 +207,9 @@ class FlowsScreen(QWidget):
         if f.last_error:
             last += f" — {f.last_error}"
         running = f"<br><b>Running now</b> — {f.running.describe()}" if f.running else ""
+        about = f"{html.escape(f.description)}<br>" if f.description else ""
         self.detail.setText(
-            f"<b>{f.name}</b> &nbsp;·&nbsp; {f.route} &nbsp;·&nbsp; {f.mode}<br>"
+            f"<b>{f.name}</b> &nbsp;·&nbsp; {f.route} &nbsp;·&nbsp; {f.mode}<br>{about}"
             f"Schedule: {f.schedule.describe()} &nbsp;·&nbsp; next run: {next_run_text(f)}"
             f"<br>Last run: {last}{running}"
         )
