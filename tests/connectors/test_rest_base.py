@@ -200,3 +200,32 @@ def test_create_once_looks_before_it_sends_again() -> None:
 
 def _id(response: httpx.Response) -> str:
     return str(response.json()["id"])
+
+
+class _SchemeKind(RestConnector):
+    kind = "scheme_test"
+    label = "Scheme test"
+    system = "API"
+    default_auth = "api_key"
+    fields: ClassVar[tuple[ConfigField, ...]] = rest_fields(
+        system="API",
+        streams=("things",),
+        base_example="https://api.test",
+        auth_modes=("api_key",),
+        default_auth="api_key",
+        api_key_header="Authorization",
+        api_key_scheme="Vendor-Key",
+    )
+
+
+def test_an_api_key_can_go_after_a_scheme_word() -> None:
+    base = {"base_url": "https://gw.test"}
+    auth = _SchemeKind(base, {"api_key": "pk_1"}).auth()
+    assert isinstance(auth, ApiKeyAuth)
+    assert auth.headers(httpx.Client()) == {"Authorization": "Vendor-Key pk_1"}
+    other = _SchemeKind({**base, "api_key_scheme": "Token"}, {"api_key": "pk_1"}).auth()
+    assert other is not None and other.headers(httpx.Client()) == {"Authorization": "Token pk_1"}
+    plain = _Kind({**base, "auth_mode": "api_key"}, {"api_key": "k"}).auth()
+    assert plain is not None and plain.headers(httpx.Client()) == {"X-API-Key": "k"}
+    assert "api_key_scheme" not in {f.name for f in _Kind.fields}  # only where a kind asks
+    assert set(_SchemeKind.validate(base, {})) == {"api_key"}
