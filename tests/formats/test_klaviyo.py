@@ -137,7 +137,7 @@ def test_sms_consent_is_its_own() -> None:
     none = kl.flatten_profile(
         {"id": "x", "attributes": {"email": "a@b.test", "subscriptions": None}}
     )
-    assert none["email_consent"] == none["sms_consent"] == "never_subscribed"
+    assert none["email_consent"] == none["sms_consent"] == ""  # not said: unknown
     odd = kl.channel_consent({"sms": {"marketing": {"consent": "PENDING_DOUBLE_OPTIN"}}}, "sms")
     assert odd.state == "pending_double_optin" and odd.opted_out
 
@@ -150,7 +150,7 @@ def test_a_mock_s_junk_does_not_break_reading() -> None:
     row = kl.flatten_profile(junk)
     assert row["updated"] == "1927-08-16T16:21:25Z" and row["zip"] == "7"
     assert row["profile_id"] == "" and row["email_consent"] == "3"
-    assert kl.flatten_profile("not an object")["email_consent"] == "never_subscribed"
+    assert kl.flatten_profile("not an object")["email_consent"] == ""
 
 
 def test_an_upsert_sends_what_the_row_carries() -> None:
@@ -209,6 +209,7 @@ S, U, P, N = "subscribed", "unsubscribed", "suppressed", "never_subscribed"
         ("email", S, U, kl.Action.REFUSE),
         ("email", S, P, kl.Action.REFUSE),
         ("email", S, "pending", kl.Action.REFUSE),
+        ("email", S, "", kl.Action.REFUSE),  # Klaviyo did not say: never subscribe blind
         ("sms", S, U, kl.Action.REFUSE),
         ("sms", S, N, kl.Action.SUBSCRIBE),
         ("email", U, S, kl.Action.UNSUBSCRIBE),
@@ -233,6 +234,8 @@ def test_a_refusal_says_why_in_words() -> None:
     reason = kl.decide("email", "subscribed", current).reason
     assert reason.startswith("E-mail not re-subscribed: Klaviyo reports this profile UNSUBSCRIBED")
     assert "since 2026-02-01T10:00:00Z" in reason and "only they can opt in again" in reason
+    unknown = kl.decide("sms", "subscribed", kl.ChannelConsent("")).reason
+    assert unknown.startswith("SMS not subscribed: Klaviyo did not report this profile's consent")
     assert kl.wanted("email", "Subscribed") == "subscribed" and kl.wanted("sms", None) == ""
     with pytest.raises(KlaviyoError, match="sms_consent: 'Y' is not one of"):
         kl.wanted("sms", "Y")

@@ -14,12 +14,13 @@ Flat, one state per channel (``email_consent``, ``sms_consent``):
   UNSUBSCRIBE suppression; it stays "unsubscribed");
 - ``suppressed``: e-mail only, any suppression while the consent is not UNSUBSCRIBED;
 - ``subscribed``: SUBSCRIBED and not suppressed;
-- ``never_subscribed``: NEVER_SUBSCRIBED, or nothing reported;
+- ``never_subscribed``: NEVER_SUBSCRIBED;
+- '' when the answer says nothing (no ``subscriptions``, no ``consent``): unknown;
 - anything else Klaviyo may report is passed through in lower case and treated as an
   opt-out where it matters (never subscribed over, N as an opt-in).
 
 Writing (``decide``): a sync may subscribe a channel only from ``never_subscribed``;
-from ``unsubscribed``, ``suppressed`` or an unknown state the subscribe is REFUSED — the
+from ``unsubscribed``, ``suppressed``, an unknown state or none reported it is REFUSED — the
 subscribe API would lift UNSUBSCRIBE and USER_SUPPRESSED suppressions, so the refusal must
 be ours. An unsubscribe is sent only to a channel that is subscribed (a never-asked
 person is not turned into an explicit opt-out by a DMS "N"); a suppression only to an
@@ -57,13 +58,13 @@ class ChannelConsent:
     """One channel's consent: ``state`` (see the module doc), when it was recorded, and
     for a suppressed e-mail Klaviyo's reason (HARD_BOUNCE…)."""
 
-    state: str = NEVER_SUBSCRIBED
+    state: str = ""
     at: str = ""
     reason: str = ""
 
     @property
     def opted_out(self) -> bool:
-        return self.state not in (SUBSCRIBED, NEVER_SUBSCRIBED)
+        return self.state not in (SUBSCRIBED, NEVER_SUBSCRIBED, "")
 
 
 def channel_consent(subscriptions: Any, channel: str) -> ChannelConsent:
@@ -76,7 +77,7 @@ def channel_consent(subscriptions: Any, channel: str) -> ChannelConsent:
         if channel == "email" and isinstance(marketing.get("suppression"), list)
         else []
     )
-    state = _FROM_KLAVIYO.get(raw, raw.lower() if raw else NEVER_SUBSCRIBED)
+    state = _FROM_KLAVIYO.get(raw, raw.lower())
     if state == UNSUBSCRIBED:
         return ChannelConsent(UNSUBSCRIBED, at or _latest(suppressions), _reasons(suppressions))
     if suppressions:
@@ -189,6 +190,12 @@ def decide(channel: str, desired: str, current: ChannelConsent) -> Decision:
 
 def refusal(channel: str, current: ChannelConsent) -> str:
     """Why a subscribe was not sent, for the sync log."""
+    if not current.state:
+        return (
+            f"{LABEL.get(channel, channel)} not subscribed: Klaviyo did not report this "
+            "profile's consent, and a sync subscribes only a profile Klaviyo reports "
+            "NEVER_SUBSCRIBED. It will be tried again on the next run."
+        )
     since = f" since {current.at}" if current.at else ""
     why = f", reason {current.reason}" if current.reason else ""
     return (

@@ -13,7 +13,8 @@ A row is what a stream reads and a mapping fills, every value text:
 - ``properties``: the other custom properties as a JSON object (text);
 - consent, read only here (``consent``): ``email_consent``, ``email_consent_at``,
   ``email_suppression`` (Klaviyo's reasons, ``;``-separated), ``sms_consent``,
-  ``sms_consent_at``;
+  ``sms_consent_at`` ('' when the answer did not say: read with
+  ``additional-fields[profile]=subscriptions``);
 - ``created``, ``updated`` (our UTC form; ``updated`` is the read cursor).
 
 Writes (``upsert_body``, ``bulk_import_body``) send the attributes a row carries: a
