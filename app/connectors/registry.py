@@ -11,6 +11,7 @@ from app.connectors.dms_rest import DmsRestConnector
 from app.connectors.errors import UnknownConnectorKindError
 from app.connectors.feed_delivery import FeedTargetConnector
 from app.connectors.http_api import HttpApiConnector
+from app.connectors.klaviyo import KlaviyoConnector
 from app.connectors.star_rest import StarRestConnector
 
 _KINDS: dict[str, type[Connector]] = {}
@@ -45,3 +46,4 @@ register(DmsFileConnector)
 register(AdfLeadConnector)
 register(FeedTargetConnector)
 register(StarRestConnector)
+register(KlaviyoConnector)

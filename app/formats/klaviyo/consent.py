@@ -202,7 +202,7 @@ def refusal(channel: str, current: ChannelConsent) -> str:
         f"{LABEL.get(channel, channel)} not re-subscribed: Klaviyo reports this profile "
         f"{current.state.upper()}{since}{why}. A sync never subscribes a channel the person "
         f"opted out of; only they can opt in again (e.g. a Klaviyo sign-up form). Set the "
-        f"source's {channel} opt-in to N."
+        f"source's {LABEL.get(channel, channel).replace('E-mail', 'e-mail')} opt-in to N."
     )
 
 

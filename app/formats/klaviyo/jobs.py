@@ -30,6 +30,7 @@ class JobState:
     completed: int = 0
     failed: int = 0
     skipped: int = 0
+    created_at: str = ""
     completed_at: str = ""
 
     @property
@@ -47,6 +48,7 @@ def job_state(body: Any) -> JobState:
         completed=_count(attrs.get("completed_count")),
         failed=_count(attrs.get("failed_count")),
         skipped=_count(attrs.get("skipped_count")),
+        created_at=timestamp(attrs.get("created_at")),
         completed_at=timestamp(attrs.get("completed_at")),
     )
 

@@ -255,6 +255,15 @@ class KlaviyoStore:
             found = next(
                 (r["subscriber_id"] for r in self.contacts.all() if r["phone"] == phone), None
             )
+            held = (self.contacts.get(found) or {}).get("external_id", "") if found else ""
+            if found and external and held and held != external:  # another person's phone
+                raise KlaviyoFault(
+                    409,
+                    "duplicate_profile",
+                    "Conflict.",
+                    "A profile already exists with one of these identifiers.",
+                    meta={"duplicate_profile_id": found},
+                )
         return found
 
     def upsert(self, data: Mapping[str, Any]) -> tuple[Record, bool]:
@@ -521,7 +530,7 @@ def _import_error(
         "id": str(uuid.uuid4()),
         "attributes": {
             "code": code,
-            "title": "Invalid input.",
+            "title": "Conflict." if code == "duplicate_profile" else "Invalid input.",
             "detail": detail,
             "source": {"pointer": pointer},
             "original_payload": dict(attrs),
