@@ -124,7 +124,11 @@ def _member(value: str) -> bool | None:
 
 
 class ProfilesStream(RestStream):
-    def __init__(self, api: Api, page_size: int, options: WriteOptions) -> None:
+    """``lists_api``: where list membership is written (the lists API's address)."""
+
+    def __init__(
+        self, api: Api, page_size: int, options: WriteOptions, lists_api: Api | None = None
+    ) -> None:
         super().__init__(
             PROFILES,
             api,
@@ -139,6 +143,7 @@ class ProfilesStream(RestStream):
             params={**SUBSCRIPTIONS, "sort": "updated"},
         )
         self.options = options
+        self.lists_api = lists_api or api
         self.consent = ConsentWriter(
             api, list_id=options.list_id, custom_source=options.custom_source
         )
@@ -329,10 +334,10 @@ class ProfilesStream(RestStream):
             for start in range(0, len(group), MEMBERS_MAX):
                 chunk = group[start : start + MEMBERS_MAX]
                 body = kl.members_body([p.profile_id for p in chunk])
-                response = send_json(self.api, method, path, body)
+                response = send_json(self.lists_api, method, path, body)
                 what = f"{'adding to' if method == 'POST' else 'removing from'} list {list_id}"
                 if response.status_code >= 300:
-                    words = refused_words(self.api, response, what)
+                    words = refused_words(self.lists_api, response, what)
                     for p in chunk:
                         p.work.errors.append(words)
                 else:
@@ -410,6 +415,6 @@ def build_streams(
     apis: Mapping[str, Api], page_size: int, options: WriteOptions
 ) -> dict[str, RestStream]:
     return {
-        "profiles": ProfilesStream(apis["profiles"], page_size, options),
+        "profiles": ProfilesStream(apis["profiles"], page_size, options, apis["lists"]),
         "lists": ListsStream(apis["lists"], page_size),
     }
