@@ -204,11 +204,11 @@ class KlaviyoRoutes:
     def _page(
         self,
         request: Request,
-        rows: list[Record],
-        key: Callable[[Record], list[str]],
+        rows: list[dict[str, Any]],
+        key: Callable[[dict[str, Any]], list[str]],
         descending: bool,
         size: int,
-    ) -> tuple[list[Record], dict[str, str]]:
+    ) -> tuple[list[dict[str, Any]], dict[str, str]]:
         """A keyset page (a record changing while a client pages moves, never skips)."""
         ordered = sorted(rows, key=key, reverse=descending)
         cursor = request.query_params.get("page[cursor]", "")
@@ -351,8 +351,9 @@ class KlaviyoRoutes:
         self._guard(request)
         job = self._the_job(request)
         size = self._size(request, 20, 100)
-        page, links = self._page(request, job["errors"], lambda e: [e["id"]], False, size)
-        return _json({"data": page, "links": links})
+        in_order = [{"seq": f"{n:06d}", "error": e} for n, e in enumerate(job["errors"])]
+        page, links = self._page(request, in_order, lambda e: [e["seq"]], False, size)
+        return _json({"data": [e["error"] for e in page], "links": links})
 
     async def _job_profiles(self, request: Request) -> Response:
         self._guard(request)
