@@ -7,6 +7,9 @@ calls send, after deciding per profile and channel (``app.formats.klaviyo.decide
   the payload said. E-mail and SMS are decided apart.
 - Unsubscribes and suppressions (opt-outs) are always allowed; nothing here lifts a
   suppression (the spec's ``profile-suppression-bulk-delete-jobs`` is never called).
+- A subscribe whose record says when consent was given (``email_consent_at``, in the
+  past) goes in a ``historical_import`` job with ``consented_at`` (the spec allows that
+  field nowhere else); one without, in an ordinary job (the list's opt-in process applies).
 - Jobs are sent in batches within the spec's limits (subscribe 1000 profiles,
   unsubscribe and suppress 100); a refused batch is sent again one profile at a time so
   the refusal lands on the profile that caused it.
@@ -17,6 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -24,12 +28,14 @@ import httpx
 from app.connectors.errors import AuthError
 from app.connectors.rest.stream import Api
 from app.formats import klaviyo as kl
+from app.formats.klaviyo.common import parse_time
 
 SUBSCRIBE_MAX = 1000
 UNSUBSCRIBE_MAX = 100
 SUPPRESS_MAX = 100
 PATHS = {
     "subscribe": "/api/profile-subscription-bulk-create-jobs",
+    "historical": "/api/profile-subscription-bulk-create-jobs",
     "unsubscribe": "/api/profile-subscription-bulk-delete-jobs",
     "suppress": "/api/profile-suppression-bulk-create-jobs",
 }
@@ -94,6 +100,7 @@ class ConsentWriter:
         """Decide every channel of every profile, then send the jobs."""
         plans: dict[str, list[tuple[ConsentWork, list[str]]]] = {
             "subscribe": [],
+            "historical": [],
             "unsubscribe": [],
             "suppress": [],
         }
@@ -115,8 +122,15 @@ class ConsentWriter:
                     else:
                         channels.setdefault(decision.action, []).append(channel)
             for action, chosen in channels.items():
-                plans[action.value].append((work, chosen))
+                if action is kl.Action.SUBSCRIBE:  # consent given earlier: a historical import
+                    past = [c for c in chosen if _in_the_past(work.consented_at.get(c, ""))]
+                    now = [c for c in chosen if c not in past]
+                    plans["historical"] += [(work, past)] if past else []
+                    plans["subscribe"] += [(work, now)] if now else []
+                else:
+                    plans[action.value].append((work, chosen))
         self._send("subscribe", plans["subscribe"], SUBSCRIBE_MAX, self._subscribe_body)
+        self._send("historical", plans["historical"], SUBSCRIBE_MAX, self._historical_body)
         self._send("unsubscribe", plans["unsubscribe"], UNSUBSCRIBE_MAX, self._unsubscribe_body)
         self._send("suppress", plans["suppress"], SUPPRESS_MAX, self._suppress_body)
 
@@ -131,6 +145,10 @@ class ConsentWriter:
     def _subscribe_body(self, items: Sequence[tuple[ConsentWork, list[str]]]) -> Any:
         targets = [w.target(ch) for w, ch in items]
         return kl.subscribe_job_body(targets, self.list_id, self.custom_source)
+
+    def _historical_body(self, items: Sequence[tuple[ConsentWork, list[str]]]) -> Any:
+        targets = [w.target(ch) for w, ch in items]
+        return kl.subscribe_job_body(targets, self.list_id, self.custom_source, historical=True)
 
     @staticmethod
     def _unsubscribe_body(items: Sequence[tuple[ConsentWork, list[str]]]) -> Any:
@@ -172,7 +190,13 @@ class ConsentWriter:
     def _mark(action: str, items: Sequence[tuple[ConsentWork, list[str]]]) -> None:
         for work, channels in items:
             for channel in channels:
-                work.done[channel] = action
+                work.done[channel] = "subscribe" if action == "historical" else action
+
+
+def _in_the_past(stamp: str) -> bool:
+    """A consent time Klaviyo takes as historical (``consented_at`` must be in the past)."""
+    moment = parse_time(stamp) if stamp else None
+    return moment is not None and moment < datetime.now(UTC)
 
 
 def lookup_consent(api: Api, works: Sequence[ConsentWork]) -> None:

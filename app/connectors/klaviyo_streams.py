@@ -55,8 +55,9 @@ _NOTES = {
     "email_consent": "subscribed | unsubscribed | suppressed | never_subscribed ('' = not "
     "reported). Writing 'subscribed' never re-subscribes an unsubscribed or suppressed "
     "profile: such a record is refused.",
-    "email_consent_at": "When the e-mail consent (or suppression) was recorded; on a write, "
-    "when the person consented (sent as consented_at).",
+    "email_consent_at": "When the e-mail consent (or suppression) was recorded. On a write: "
+    "when the person consented; a subscribe with a past time goes in a historical import "
+    "(consented_at, no double opt-in), one without through the list's opt-in process.",
     "email_suppression": "Klaviyo's suppression reasons (HARD_BOUNCE, SPAM_COMPLAINT, "
     "UNSUBSCRIBE, USER_SUPPRESSED, INVALID_EMAIL).",
     "sms_consent": "subscribed | unsubscribed | never_subscribed, apart from e-mail.",

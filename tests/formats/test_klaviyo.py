@@ -250,11 +250,21 @@ def test_subscription_and_suppression_job_bodies_follow_the_spec() -> None:
     sub = kl.subscribe_job_body(targets, list_id="Y6nRLr", custom_source="Rooftop Sync")
     assert problems(request_validator("profiles", "bulk_subscribe_profiles"), sub) == []
     first, second, third = sub["data"]["attributes"]["profiles"]["data"]
+    # consented_at only in a historical import (the spec: an error anywhere else)
     assert first["attributes"]["subscriptions"] == {
+        "email": {"marketing": {"consent": "SUBSCRIBED"}}
+    }
+    assert "historical_import" not in sub["data"]["attributes"]
+    old = kl.subscribe_job_body(targets[:1], historical=True)
+    assert problems(request_validator("profiles", "bulk_subscribe_profiles"), old) == []
+    assert old["data"]["attributes"]["historical_import"] is True
+    assert old["data"]["attributes"]["profiles"]["data"][0]["attributes"]["subscriptions"] == {
         "email": {
             "marketing": {"consent": "SUBSCRIBED", "consented_at": "2026-02-01T10:00:00+00:00"}
         }
     }
+    with pytest.raises(KlaviyoError, match="historical import needs consented_at"):
+        kl.subscribe_job_body(targets[1:2], historical=True)
     assert set(second["attributes"]["subscriptions"]) == {"sms"} and second["id"] == "01P"
     assert set(third["attributes"]["subscriptions"]) == {"email", "sms"}
     assert sub["data"]["relationships"]["list"]["data"]["id"] == "Y6nRLr"

@@ -251,6 +251,23 @@ def test_subscription_jobs_behave_like_klaviyo(servers: SandboxServers) -> None:
     assert k.send("POST", "/api/profile-subscription-bulk-delete-jobs", unsub).status_code == 202
     gone = k.profile("person0@example.com")
     assert gone["email_consent"] == "unsubscribed" and gone["email_suppression"] == "UNSUBSCRIBE"
+    # consented_at only in a historical import, and then in the past
+    given = kl.ConsentTarget(
+        email="person6@example.com", channels={"email": "2024-01-02T00:00:00Z"}
+    )
+    live = kl.subscribe_job_body([given])
+    live["data"]["attributes"]["profiles"]["data"][0]["attributes"]["subscriptions"]["email"][
+        "marketing"
+    ]["consented_at"] = "2024-01-02T00:00:00+00:00"
+    assert k.send("POST", "/api/profile-subscription-bulk-create-jobs", live).status_code == 400
+    later = kl.ConsentTarget(
+        email="person6@example.com", channels={"email": "2999-01-01T00:00:00Z"}
+    )
+    future = kl.subscribe_job_body([later], historical=True)
+    assert k.send("POST", "/api/profile-subscription-bulk-create-jobs", future).status_code == 400
+    old = kl.subscribe_job_body([given], historical=True)
+    assert k.send("POST", "/api/profile-subscription-bulk-create-jobs", old).status_code == 202
+    assert k.profile("person6@example.com")["email_consent_at"] == "2024-01-02T00:00:00Z"
     # SMS is its own channel and needs a phone number
     sms = kl.subscribe_job_body(
         [kl.ConsentTarget(email="person1@example.com", channels={"sms": ""})]

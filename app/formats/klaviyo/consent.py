@@ -229,16 +229,25 @@ class ConsentTarget:
 
 
 def subscribe_job_body(
-    targets: Sequence[ConsentTarget], list_id: str = "", custom_source: str = ""
+    targets: Sequence[ConsentTarget],
+    list_id: str = "",
+    custom_source: str = "",
+    *,
+    historical: bool = False,
 ) -> dict[str, Any]:
     """``profile-subscription-bulk-create-job`` (at most 1000 profiles; e-mail needs the
-    address, SMS the phone number)."""
+    address, SMS the phone number). ``consented_at`` may only be sent in a
+    ``historical_import`` job (consent gathered earlier, in the past: no double opt-in,
+    no "added to list" flows), where every channel must have it; in any other job it is
+    left out — Klaviyo raises an error otherwise."""
     profiles = []
     for t in targets:
         subscriptions: dict[str, Any] = {}
         for channel, consented_at in t.channels.items():
             marketing: dict[str, Any] = {"consent": "SUBSCRIBED"}
-            if consented_at:
+            if historical:
+                if not consented_at:
+                    raise KlaviyoError(f"A historical import needs consented_at ({channel}).")
                 marketing["consented_at"] = klaviyo_time(consented_at)
             subscriptions[channel] = {"marketing": marketing}
         item: dict[str, Any] = {
@@ -251,6 +260,8 @@ def subscribe_job_body(
     attributes: dict[str, Any] = {"profiles": {"data": profiles}}
     if custom_source:
         attributes["custom_source"] = custom_source
+    if historical:
+        attributes["historical_import"] = True
     data: dict[str, Any] = {
         "type": "profile-subscription-bulk-create-job",
         "attributes": attributes,

@@ -431,7 +431,22 @@ class KlaviyoRoutes:
         if list_id:
             self.store.the_list(list_id)
         source = str((data.get("attributes") or {}).get("custom_source") or "")
+        historical = (data.get("attributes") or {}).get("historical_import") is True
         parsed = [self._channels(item, i, "subscribe") for i, item in enumerate(items)]
+        for index, (_attrs, channels) in enumerate(parsed):
+            for channel, at in channels.items():
+                where = f"/data/attributes/profiles/data/{index}/attributes/subscriptions/{channel}"
+                moment = parse_ts(at) if isinstance(at, str) else None
+                if not historical and at is not None:
+                    raise invalid(
+                        "consented_at may only be given with historical_import.",
+                        pointer=f"{where}/marketing/consented_at",
+                    )
+                if historical and (moment is None or format_ts(moment) > self.store.clock.now()):
+                    raise invalid(
+                        "A historical import needs consented_at in the past.",
+                        pointer=f"{where}/marketing/consented_at",
+                    )
         for item, (attrs, channels) in zip(items, parsed, strict=True):
             if channels:
                 self.store.subscribe(attrs, str(item.get("id") or ""), channels, list_id, source)
