@@ -12,6 +12,7 @@ from app.connectors.elead_crm import EleadCrmConnector
 from app.connectors.errors import UnknownConnectorKindError
 from app.connectors.feed_delivery import FeedTargetConnector
 from app.connectors.http_api import HttpApiConnector
+from app.connectors.klaviyo import KlaviyoConnector
 from app.connectors.star_rest import StarRestConnector
 
 _KINDS: dict[str, type[Connector]] = {}
@@ -47,3 +48,4 @@ register(AdfLeadConnector)
 register(FeedTargetConnector)
 register(StarRestConnector)
 register(EleadCrmConnector)
+register(KlaviyoConnector)

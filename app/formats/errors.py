@@ -17,3 +17,7 @@ class ExtractError(FormatError):
 
 class StarError(FormatError):
     """A STAR REST record, body or filter cannot be read or written (says which field)."""
+
+
+class KlaviyoError(FormatError):
+    """A Klaviyo JSON:API body, filter or value cannot be read or written (says which)."""

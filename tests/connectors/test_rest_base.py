@@ -12,7 +12,14 @@ from app.connectors.base import ConfigField
 from app.connectors.errors import AmbiguousRequestError, ConnectorError, DeliveryError
 from app.connectors.rest.auth import ApiKeyAuth, BearerAuth, OAuth2ClientCredentials
 from app.connectors.rest.connector import RestConnector
-from app.connectors.rest.paging import CursorToken, LimitOffset, NextLink, Page, PageNumber
+from app.connectors.rest.paging import (
+    CursorToken,
+    LimitOffset,
+    LinkCursor,
+    NextLink,
+    Page,
+    PageNumber,
+)
 from app.connectors.rest.settings import rest_fields
 from app.connectors.rest.stream import Api, RestStream
 from app.connectors.rest.writes import create_once
@@ -200,3 +207,57 @@ def test_create_once_looks_before_it_sends_again() -> None:
 
 def _id(response: httpx.Response) -> str:
     return str(response.json()["id"])
+
+
+class _SchemeKind(RestConnector):
+    kind = "scheme_test"
+    label = "Scheme test"
+    system = "API"
+    default_auth = "api_key"
+    fields: ClassVar[tuple[ConfigField, ...]] = rest_fields(
+        system="API",
+        streams=("things",),
+        base_example="https://api.test",
+        auth_modes=("api_key",),
+        default_auth="api_key",
+        api_key_header="Authorization",
+        api_key_scheme="Vendor-Key",
+    )
+
+
+def test_an_api_key_can_go_after_a_scheme_word() -> None:
+    base = {"base_url": "https://gw.test"}
+    auth = _SchemeKind(base, {"api_key": "pk_1"}).auth()
+    assert isinstance(auth, ApiKeyAuth)
+    assert auth.headers(httpx.Client()) == {"Authorization": "Vendor-Key pk_1"}
+    other = _SchemeKind({**base, "api_key_scheme": "Token"}, {"api_key": "pk_1"}).auth()
+    assert other is not None and other.headers(httpx.Client()) == {"Authorization": "Token pk_1"}
+    plain = _Kind({**base, "auth_mode": "api_key"}, {"api_key": "k"}).auth()
+    assert plain is not None and plain.headers(httpx.Client()) == {"X-API-Key": "k"}
+    assert "api_key_scheme" not in {f.name for f in _Kind.fields}  # only where a kind asks
+    assert set(_SchemeKind.validate(base, {})) == {"api_key"}
+
+
+def test_a_cursor_from_the_next_link_goes_back_to_our_own_address() -> None:
+    script = Script([])
+    script.replies = [
+        httpx.Response(200, json={"data": _page(2), "links": {
+            "next": "https://elsewhere.test/api/things?page%5Bcursor%5D=bmV4dA&page%5Bsize%5D=2"}}),
+        httpx.Response(200, json={"data": _page(1, 2), "links": {"next": "https://x.test/no-cursor"}}),
+    ]  # fmt: skip
+    stream = RestStream(
+        SPEC, _api(script), "/things", paginator=LinkCursor(), page_size=2, records="data",
+        params={"sort": "updated"}, since=lambda c: {"filter": f"greater-than(updated,{c})"},
+    )  # fmt: skip
+    frames = list(stream.read("2026-01-01T00:00:00Z"))
+    assert sum(len(f) for f in frames) == 3
+    first, second = (r.url for r in script.requests)
+    assert all(u.host == "api.test" and u.path == "/v1/things" for u in (first, second))
+    assert dict(first.params) == {
+        "sort": "updated", "page[size]": "2", "filter": "greater-than(updated,2026-01-01T00:00:00Z)"
+    }  # fmt: skip
+    assert dict(second.params) == {**dict(first.params), "page[cursor]": "bmV4dA"}
+    again = Page("https://api.test/v1/things", {"page[cursor]": "c"},
+                 {"links": {"next": "/things?page[cursor]=c"}}, [])  # fmt: skip
+    with pytest.raises(ConnectorError, match="same page cursor twice"):
+        LinkCursor().next(again)

@@ -1,5 +1,6 @@
-"""How a REST connector proves who it is: an API key header, a static bearer token, or
-OAuth2 client credentials (cached, refreshed before expiry and on a 401)."""
+"""How a REST connector proves who it is: an API key header (optionally after a scheme
+word), a static bearer token, or OAuth2 client credentials (cached, refreshed before
+expiry and on a 401)."""
 
 from __future__ import annotations
 
@@ -21,11 +22,15 @@ class Auth(Protocol):
 
 @dataclass
 class ApiKeyAuth:
+    """The key in a header, after a scheme word when the vendor wants one
+    (``Authorization: Klaviyo-API-Key <key>``)."""
+
     key: str
     header: str = "X-API-Key"
+    scheme: str = ""
 
     def headers(self, client: httpx.Client) -> dict[str, str]:
-        return {self.header: self.key}
+        return {self.header: f"{self.scheme} {self.key}" if self.scheme else self.key}
 
     def refresh(self, client: httpx.Client) -> None:
         raise AuthError("The server rejected the API key (HTTP 401).")

@@ -71,7 +71,8 @@ class RestConnector(Connector, StreamSource):
             return BearerAuth(self.secrets.get("token", ""))
         if mode == "api_key":
             header = str(self.setting("api_key_header") or "X-API-Key")
-            return ApiKeyAuth(self.secrets.get("api_key", ""), header)
+            scheme = self.setting("api_key_scheme") if self.has_setting("api_key_scheme") else ""
+            return ApiKeyAuth(self.secrets.get("api_key", ""), header, str(scheme or "").strip())
         token_url = str(self.setting("token_url") or "") or f"{self.base_url}{self.token_path}"
         client_id = str(self.settings.get("client_id") or self.secrets.get("client_id") or "")
         return OAuth2ClientCredentials(token_url, client_id, self.secrets.get("client_secret", ""))

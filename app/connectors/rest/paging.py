@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from app.connectors.errors import ConnectorError
 
@@ -131,6 +131,32 @@ class NextLink:
         if not isinstance(href, str) or not href:
             return None
         return same_server(page.url, href, self._seen), {}
+
+
+@dataclass
+class LinkCursor:
+    """JSON:API cursor paging (Klaviyo): the body's next link (``links.next``) carries an
+    opaque cursor in ``param``; it goes back to the address we asked, with our own query.
+    The link's host is never called, so a link to elsewhere cannot take our credentials
+    there; no cursor in it ends the read, the same cursor twice is an error."""
+
+    link: str = "links.next"
+    param: str = "page[cursor]"
+    size: str | None = "page[size]"
+
+    def first(self, page_size: int) -> Query:
+        return {self.size: page_size} if self.size else {}
+
+    def next(self, page: Page) -> tuple[str, Query] | None:
+        href = dig(page.body, self.link)
+        if not isinstance(href, str) or not href:
+            return None
+        token = (parse_qs(urlsplit(href).query).get(self.param) or [""])[0]
+        if not token:
+            return None
+        if token == page.query.get(self.param):
+            raise ConnectorError(f"The server sent the same page cursor twice for {page.url}.")
+        return page.url, {**page.query, self.param: token}
 
 
 def same_server(current: str, href: str, seen: set[str]) -> str:

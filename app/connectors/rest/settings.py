@@ -20,12 +20,15 @@ def rest_fields(
     auth_modes: Sequence[str] = AUTH_MODES,
     default_auth: str = "oauth2",
     api_key_header: str = "X-API-Key",
+    api_key_scheme: str | None = None,
     page_size: tuple[int, int] = (100, 1000),
     rate_limit_per_s: int = 10,
     max_attempts: int = 6,
     timeout_s: int = 30,
 ) -> tuple[ConfigField, ...]:
-    """The shared fields of a REST kind (``system`` names it in help texts)."""
+    """The shared fields of a REST kind (``system`` names it in help texts).
+    ``api_key_scheme``: the word before the key in its header (e.g. "Klaviyo-API-Key" in
+    ``Authorization: Klaviyo-API-Key <key>``); None: the kind has no such setting."""
     modes = tuple(m for m in AUTH_MODES if m in auth_modes)
     fields: list[ConfigField] = [
         ConfigField(
@@ -110,6 +113,18 @@ def rest_fields(
                 help="api_key only: the header the key goes in.",
             ),
         ]
+        if api_key_scheme is not None:
+            fields.append(
+                ConfigField(
+                    "api_key_scheme",
+                    "API key scheme",
+                    default=api_key_scheme,
+                    advanced=True,
+                    visible_if=_only("api_key", modes),
+                    help="api_key only: the word sent before the key in its header: "
+                    f"'{api_key_scheme or 'Token'}' gives '{api_key_scheme or 'Token'} <key>'.",
+                )
+            )
     fields += [
         ConfigField(
             "same_records_as",

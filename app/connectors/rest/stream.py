@@ -61,8 +61,9 @@ class Api:
 class RestStream(Stream):
     """Reads ``path`` page by page. Declared per stream: where the records are in an
     answer (``records``), the paging style, the query that asks for changes since a
-    cursor (``since``), how an item becomes a row (``to_row``) and, for fetch, the path
-    of one record (``item_path`` with ``{id}``)."""
+    cursor (``since``), how an item becomes a row (``to_row``), query parameters every
+    read carries (``params``) and, for fetch, the path of one record (``item_path``
+    with ``{id}``)."""
 
     def __init__(
         self,
@@ -77,6 +78,7 @@ class RestStream(Stream):
         to_row: Callable[[Mapping[str, Any]], Row] | None = None,
         item_path: str | None = None,
         item_record: str = "",
+        params: Mapping[str, Any] | None = None,
     ) -> None:
         self.spec = spec
         self.api = api
@@ -88,6 +90,7 @@ class RestStream(Stream):
         self.to_row = to_row or (lambda item: dict(item))
         self.item_path = item_path
         self.item_record = item_record
+        self.params = dict(params or {})
         self.last_cursor: str | None = None  # the highest cursor value the last read yielded
 
     @property
@@ -97,7 +100,7 @@ class RestStream(Stream):
     # -- reading ------------------------------------------------------------------
     def pages(self, cursor: str | None = None) -> Iterator[list[Row]]:
         """Rows page by page from ``cursor`` on (everything when None)."""
-        query: dict[str, Any] = self.paginator.first(self.page_size)
+        query: dict[str, Any] = {**self.params, **self.paginator.first(self.page_size)}
         if cursor and self.since is not None:
             query.update(self.since(cursor))
         url = self.path
@@ -163,7 +166,9 @@ class RestStream(Stream):
             return super().fetch(keys)
         rows = []
         for key in keys:
-            response = self.api.request("GET", self.item_path.format(id=quote(key, safe="")))
+            response = self.api.request(
+                "GET", self.item_path.format(id=quote(key, safe="")), params=self.params or None
+            )
             if response.status_code == 404:
                 continue
             self.api.raise_for_read(response)

@@ -36,6 +36,10 @@ def demo_credentials(seed: int) -> dict[str, dict[str, str]]:
             "elead_subscription_id": str(uuid.UUID(hex=_derive(seed, "crm-elead-subscription"))),
         },
         "website": {"api_key": "web_" + _derive(seed, "website-api-key")},
-        "marketing": {"api_key": "mkt_" + _derive(seed, "marketing-api-key")},
+        "marketing": {
+            "api_key": "mkt_" + _derive(seed, "marketing-api-key"),
+            # Klaviyo's private keys: pk_ and 34 hex digits (Authorization: Klaviyo-API-Key)
+            "klaviyo_api_key": "pk_" + _derive(seed, "klaviyo-private-key", 34),
+        },
         "crm_smtp": {"recipient": "leads@crm.sandbox.test"},
     }

@@ -11,6 +11,9 @@ Routes: ``GET /contacts`` (cursor, ``updated_since``, ``email=``, ``segment=``),
 ``a;b``), ``GET|POST /lists``, ``GET /lists/{id}``, ``GET|POST /lists/{id}/members``
 (``{"subscriber_ids": [...]}`` or ``{"emails": [...]}``, max 100), ``GET /segments``
 (names with member counts, from the contacts' ``segments``).
+
+The same contacts and lists also answer as Klaviyo under ``/api`` (``klaviyo_routes``),
+with the demo ``klaviyo_api_key``.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from app.sandbox.servers.crm_store import text_value
 from app.sandbox.servers.dataset import Record, table_records
 from app.sandbox.servers.errors import ApiError
 from app.sandbox.servers.faults import FaultSettings
+from app.sandbox.servers.klaviyo_routes import KlaviyoRoutes, klaviyo_fault_body
+from app.sandbox.servers.klaviyo_store import KlaviyoStore
 from app.sandbox.servers.paging import cursor_response, ordered, since_param
 from app.sandbox.servers.service import SandboxService, json_body
 from app.sandbox.servers.table import MAX_BATCH, Table
@@ -85,6 +90,7 @@ class MarketingService(SandboxService):
             lock=self._lock,
         )
         self.lists: dict[str, dict[str, Any]] = {}
+        self.klaviyo = KlaviyoStore(self.contacts, self.lists, self.clock)
         super().__init__(dataset, base, credentials)
 
     def load(self) -> None:
@@ -95,14 +101,21 @@ class MarketingService(SandboxService):
         self.clock.advance_to(max(stamps, default=""))
         with self._lock:
             self.contacts.load(rows)
-            self.lists = {}
+            self.lists.clear()  # the same dict: the Klaviyo routes share it
+            self.klaviyo.reset()
 
     def exports(self) -> dict[str, Callable[[], list[dict[str, Any]]]]:
         return {
             "contacts": self.contacts.all,
             "lists": lambda: [self._list_view(lid, members=True) for lid in list(self.lists)],
             "segments": self._segments,
+            **self.klaviyo.exports(lambda: ""),
         }
+
+    def fault_body(self, path: str, status: int, message: str) -> dict[str, Any]:
+        if path.startswith("/api/"):
+            return klaviyo_fault_body(status, message)
+        return super().fault_body(path, status, message)
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -113,6 +126,7 @@ class MarketingService(SandboxService):
             Route("/lists/{list_id}", self._one_list, methods=["GET"]),
             Route("/lists/{list_id}/members", self._members, methods=["GET", "POST"]),
             Route("/segments", self._segments_route, methods=["GET"]),
+            *KlaviyoRoutes(self.klaviyo, self.credentials).routes(),
         ]
 
     def _guard(self, request: Request) -> None:
