@@ -213,7 +213,10 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
                     item.outcome(ctx, OutcomeStatus.PLANNED, response_payload={"diff": diff})
                 )
             ctx.add("parked", len(to_park))
-            run_log.write_outcomes(s, ctx.run_id, flow.id, outcomes)
+            if ctx.record:
+                run_log.write_outcomes(s, ctx.run_id, flow.id, outcomes)
+            else:
+                ctx.rejects += [(k, reason) for k, _g, _p, reason in to_park]
             return
 
     conflicts = [

@@ -17,7 +17,7 @@ from app.connectors.base import Connector
 from app.connectors.errors import ConnectorError, DeliveryError
 from app.connectors.streams import Stream, StreamSource
 from app.mapping.apply import MappingError
-from app.services import schema_drift
+from app.services import conflicts, schema_drift
 from app.services.flows import FlowInfo, FlowService
 from app.services.profiles import ProfileService
 from app.store import Store
@@ -45,6 +45,8 @@ class RunSummary:
     error: str | None = None
     elapsed_s: float = 0.0
     plan: list[PlanItem] = field(default_factory=list)  # dry run only
+    rejects: list[tuple[str, str]] = field(default_factory=list)  # preview: key, reason
+    complete: bool = True  # preview: the whole source was read
 
     @property
     def exit_code(self) -> int:
@@ -218,6 +220,9 @@ class SyncEngine:
             store_session=self.store.session,
             on_progress=self.on_progress,
         )
+        if keys is None and parked_ids is None:  # records an owner change sends again
+            with self.store.session() as s:
+                ctx.reread = conflicts.reread_keys(s, flow.id)
         try:  # schema-drift snapshots; taking one must never fail the run
             ctx.source = schema_drift.watch(self.store, flow, ctx.source, ctx.dest)
         except Exception:
@@ -268,6 +273,8 @@ class SyncEngine:
                 )
                 if status in ("succeeded", "completed_with_errors"):
                     state.mark_success(s, flow.id)
+                    if not dry_run:
+                        conflicts.done_reread(s, flow.id, ctx.reread)
             read_all = keys is None and parked_ids is None  # not a re-sync, not a replay
             if status in ("succeeded", "completed_with_errors") and read_all:
                 self._after_commit(ctx)
@@ -316,12 +323,19 @@ class SyncEngine:
             yield ctx.source.fetch(list(keys)), None
             return
         cursor_field = ctx.source.spec.cursor_field
+        key = ctx.source.spec.primary_key
+        seen: set[str] = set()
         ctx.emit("reading")
         for df in prefetch(_coalesced(ctx.source.read(cursor)), depth=2):
             top = None
             if cursor_field and cursor_field in df.columns and len(df):
                 top = str(df[cursor_field].max())
+            if ctx.reread and key in df.columns:
+                seen.update(str(k) for k in df[key])
             yield df, top
+        again = [k for k in ctx.reread if k not in seen]
+        if again:  # read again after an owner change; the cursor stays where it is
+            yield ctx.source.fetch(again), None
 
     def _parked_frame(
         self, flow_id: int, parked_ids: Sequence[int]
