@@ -15,7 +15,7 @@ from app.services.flows import FlowInfo
 from app.services.profiles import ProfileService
 from app.store import Store
 from app.sync.chunk import process_chunk
-from app.sync.engine import RunSummary, _coalesced, _stream
+from app.sync.engine import RunSummary, _stream
 from app.sync.errors import RunCancelledError, SyncError
 from app.sync.progress import CancelToken, Progress, ProgressCallback
 from app.sync.run_context import RunContext
@@ -69,13 +69,16 @@ def preview_flow(
             record=False,
         )
         ctx.emit("reading")
-        for chunk in _coalesced(ctx.source.read(None)):
+        pages = iter(ctx.source.read(None))  # page by page: it may stop after the first
+        page = next(pages, None)
+        while page is not None:
             if cancel.cancelled:
                 raise RunCancelledError("Cancelled.")
-            process_chunk(ctx, chunk)
+            process_chunk(ctx, page)
             ctx.emit("reading")
+            page = next(pages, None)  # is there more? (one page ahead)
             changes = counts["created"] + counts["updated"]
-            if changes >= limit or counts["read"] >= read_cap:
+            if page is not None and (changes >= limit or counts["read"] >= read_cap):
                 complete = False
                 break
     except RunCancelledError as exc:

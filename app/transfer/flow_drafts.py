@@ -215,14 +215,18 @@ def slug_of(name: str) -> str:
     return (text or "flow")[:80].strip("-")
 
 
-def free_slug(store: Store, name: str) -> str:
-    """An unused flow id made from ``name`` (``-2``, ``-3``… when taken)."""
-    taken = {f.slug for f in FlowService(store).list()}
+def slug_for(name: str, taken: set[str]) -> str:
+    """An id made from ``name`` that is not in ``taken`` (``-2``, ``-3``… when it is)."""
     base = slug_of(name)
     slug, n = base, 2
     while slug in taken:
         slug, n = f"{base}-{n}", n + 1
     return slug
+
+
+def free_slug(store: Store, name: str) -> str:
+    """An unused flow id made from ``name``."""
+    return slug_for(name, {f.slug for f in FlowService(store).list()})
 
 
 def draft_of(store: Store, flow_ref: str | int) -> FlowDraft:
@@ -332,8 +336,8 @@ def preview(
         records += 1
         diff = item.diff or {"(no field changes — it is sent again as it is)": (None, None)}
         for name, (before, after) in diff.items():
-            if item.action == "create" and after in (None, ""):
-                continue  # a new record's empty fields are not changes
+            if before in (None, "") and after in (None, ""):
+                continue  # empty before and after (a new record's empty field): no change
             changes.append(FieldChange(
                 info.id, info.name, draft.dest, item.key, _who(item.full_payload),
                 item.action, name, before, after,

@@ -71,4 +71,5 @@ def test_it_stops_after_the_first_planned_changes(
     flow = replace(FlowService(store).get(memory_flow), id=0)
     summary = preview_flow(store, flow, limit=50)
     assert not summary.complete
-    assert summary.counts["read"] == 2000  # one chunk read, not the whole source
+    assert summary.counts["read"] == 500  # one page read, not the whole source
+    assert len([p for p in summary.plan if p.action == "create"]) == 500
