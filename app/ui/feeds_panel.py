@@ -351,14 +351,18 @@ class FeedPublishPanel(QWidget):
             return None
         return self.open_wizard(FeedWizard(self.ctx.store, parent=self))
 
-    def edit_feed(self) -> FeedWizard | None:
+    def edit_feed(self) -> None:
+        """Open the selected feed in the wizard, once its settings are read."""
         row = self.selected()
         if row is None or not self.can_edit_feeds():
-            return None
-        draft = feed_drafts.feed_draft_of(self.ctx.store, row.slug)
-        return self.open_wizard(
-            FeedWizard(self.ctx.store, draft=draft, replacing=row.slug, parent=self)
-        )
+            return
+        run_in_background(
+            feed_drafts.feed_draft_of, self.ctx.store, row.slug,
+            on_success=self._edit, on_failure=self._failed,
+        )  # fmt: skip
+
+    def _edit(self, draft: feed_drafts.FeedDraft) -> None:
+        self.open_wizard(FeedWizard(self.ctx.store, draft=draft, replacing=draft.slug, parent=self))
 
     def _feed_saved(self, info: Any) -> None:
         self.status_message.emit(f"Feed '{info.name}' saved; it is published on its schedule.")

@@ -38,7 +38,7 @@ def _next(qtbot, wizard: QWizard) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_a_meta_feed_made_in_the_wizard_publishes(  # type: ignore[no-untyped-def]
-    qtbot, window: MainWindow, sandbox: SandboxServers, tmp_path: Path
+    qtbot, window: MainWindow, sandbox: SandboxServers, tmp_path: Path, answer_yes: list[str]
 ) -> None:
     store = window.ctx.store
     install_demo(store, sandbox.port_file_payload())  # the DMS connections, no feeds
@@ -120,3 +120,18 @@ def test_a_meta_feed_made_in_the_wizard_publishes(  # type: ignore[no-untyped-de
     rows = list(csv.DictReader(io.StringIO((folder / "meta.csv").read_text("utf-8"))))
     assert len(rows) == result.listed
     assert rows[0]["url"].startswith("https://www.mainstreet.example/cars/")
+
+    # Edit… opens it in the wizard as saved; Delete… asks, then removes it.
+    panel.select(info.slug)
+    panel.edit_feed()
+    qtbot.waitUntil(lambda: panel.wizard is not wizard, timeout=10000)
+    edit = panel.wizard
+    assert edit is not None and edit.replacing == info.slug
+    assert edit.draft.channel == "meta" and edit.draft.interval_s == 1800
+    assert edit.draft.dealer.street == "12 Main St" and edit.draft.target == wizard.draft.target
+    edit.reject()
+    panel.select(info.slug)
+    qtbot.mouseClick(panel.delete_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 0, timeout=10000)
+    assert "It is no longer published" in answer_yes[-1]
+    assert [f.slug for f in FlowService(store).list() if f.slug == info.slug] == []
