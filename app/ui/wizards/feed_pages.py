@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QRadioButton,
+    QWidget,
 )
 
 from app.feeds.config import CHANNEL_LABELS
@@ -118,6 +119,7 @@ class DmsPage(WizardPage):
         self.dms = QComboBox()
         self.dms.setObjectName("feed_dms")
         self.dms.setMinimumWidth(360)
+        self.dms.setMaximumWidth(560)
         form.addRow("DMS connection", self.dms)
         self.body.addLayout(form)
         self.about = muted(
@@ -215,7 +217,10 @@ class DealerPage(WizardPage):
         grid.addWidget(self.currency, row, 3)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
-        self.body.addLayout(grid)
+        form = QWidget()  # no wider than a person reads at once on a big screen
+        form.setMaximumWidth(1000)
+        form.setLayout(grid)
+        self.body.addWidget(form)
         self.note = muted(
             "The vehicle page address takes {vin} or {stock_number}, replaced by each "
             "vehicle's own, e.g. https://www.yourstore.com/inventory/{vin}."

@@ -46,7 +46,7 @@ def target_words(p: ProfileInfo) -> str:
         return f"Saved in the folder {s.get('folder') or '(not set)'}"
     if mode == "sftp":
         return f"Uploaded by SFTP to {s.get('sftp_host') or '?'}:{s.get('sftp_folder') or '.'}"
-    return f"Uploaded over HTTPS to {s.get('http_url') or '(not set)'}"
+    return f"Uploaded to {s.get('http_url') or '(not set)'} ({s.get('http_method') or 'PUT'})"
 
 
 class TargetPage(WizardPage):
@@ -63,10 +63,12 @@ class TargetPage(WizardPage):
         self.target = QComboBox()
         self.target.setObjectName("feed_target")
         self.target.setMinimumWidth(360)
+        self.target.setMaximumWidth(560)
         self.new_button = QPushButton(icon("mdi6.plus"), "New destination…")
         self.new_button.setObjectName("new_destination")
         row.addWidget(self.target, 1)
         row.addWidget(self.new_button)
+        row.addStretch(1)
         form.addRow("Destination", row)
         self.body.addLayout(form)
         self.about = muted()
