@@ -100,6 +100,15 @@ class FlowDraft:
     options: dict[str, Any] = field(default_factory=dict)
     enabled: bool = True
 
+    def copy(self) -> FlowDraft:
+        """A copy another thread may read while the wizard goes on editing this one."""
+        return replace(
+            self,
+            ownership=dict(self.ownership),
+            schedule=dict(self.schedule),
+            options=dict(self.options),
+        )
+
     def body(self) -> dict[str, Any]:
         """The ``flow`` object of a flow file."""
         return {

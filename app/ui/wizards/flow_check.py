@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -235,7 +234,7 @@ class CheckPage(WizardPage):
         self.progress.begin(f"Dry run: reading {d.source} (nothing is sent)…", token)
         self.summary.setText("")
         self._show_state()
-        draft, store, replacing = replace(d), self.wiz.store, self.wiz.replacing
+        draft, store, replacing = d.copy(), self.wiz.store, self.wiz.replacing
 
         def work(progress: Any) -> DraftPreview:
             last = [0.0]
@@ -359,7 +358,7 @@ class CheckPage(WizardPage):
         run_in_background(
             partial(flow_drafts.save, replacing=self.wiz.replacing),
             self.wiz.store,
-            replace(self.wiz.draft),
+            self.wiz.draft.copy(),
             on_success=self._saved,
             on_failure=self._save_failed,
             owner=self,

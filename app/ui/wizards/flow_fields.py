@@ -3,7 +3,6 @@ mapping editor) and which system wins a field both sides changed."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -170,7 +169,7 @@ class MappingPage(WizardPage):
         run_in_background(
             _load_editor_data,
             self.wiz.store,
-            replace(d),
+            d.copy(),
             on_success=self._show_editor,
             on_failure=self._editor_failed,
             owner=self,
