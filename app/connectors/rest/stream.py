@@ -62,7 +62,9 @@ class RestStream(Stream):
     """Reads ``path`` page by page. Declared per stream: where the records are in an
     answer (``records``), the paging style, the query that asks for changes since a
     cursor (``since``), how an item becomes a row (``to_row``) and, for fetch, the path
-    of one record (``item_path`` with ``{id}``)."""
+    of one record (``item_path`` with ``{id}``). Optional: headers the list calls carry
+    (``headers``) and where an answer says how many records match (``total``; the last
+    read's count is kept in ``self.total``)."""
 
     def __init__(
         self,
@@ -77,6 +79,8 @@ class RestStream(Stream):
         to_row: Callable[[Mapping[str, Any]], Row] | None = None,
         item_path: str | None = None,
         item_record: str = "",
+        headers: Mapping[str, str] | None = None,
+        total: str | None = None,
     ) -> None:
         self.spec = spec
         self.api = api
@@ -88,6 +92,9 @@ class RestStream(Stream):
         self.to_row = to_row or (lambda item: dict(item))
         self.item_path = item_path
         self.item_record = item_record
+        self.headers = dict(headers or {})
+        self.total_at = total
+        self.total: int | None = None  # how many records the last answer said match
         self.last_cursor: str | None = None  # the highest cursor value the last read yielded
 
     @property
@@ -101,10 +108,16 @@ class RestStream(Stream):
         if cursor and self.since is not None:
             query.update(self.since(cursor))
         url = self.path
+        self.total = None
         while True:
-            response = self.api.request("GET", url, params=query or None)
+            response = self.api.request(
+                "GET", url, params=query or None, headers=dict(self.headers)
+            )
             self.api.raise_for_read(response)
             body = _json(response, self.api.system)
+            count = dig(body, self.total_at) if self.total_at else None
+            if isinstance(count, int) and not isinstance(count, bool):
+                self.total = count
             items = dig(body, self.records_at) if self.records_at else body
             if not isinstance(items, list):
                 raise ConnectorError(
