@@ -22,7 +22,7 @@ class FlowOverview:
     slug: str
     name: str
     route: str  # "Demo DMS (STAR REST) → Demo CRM"
-    protocol: str  # "STAR REST → CRM (REST API)": the connection kinds that carry it
+    protocol: str  # "STAR REST → Generic REST CRM": the connection kinds that carry it
     description: str
     mode: str
     schedule: Schedule
