@@ -1,4 +1,5 @@
-"""The Duplicates screen's Merge history tab: every merge, newest first, with Unmerge."""
+"""The Duplicates screen's Merge history tab: every merge, newest first, with Unmerge, and
+Retry for a partial merge (a system refused to merge its copies)."""
 
 from __future__ import annotations
 
@@ -35,8 +36,13 @@ class MergeHistoryTab(QWidget):
         bar = QHBoxLayout()
         self.search = SearchBox("Search merges by customer name")
         self.unmerge_button = QPushButton(icon("mdi6.call-split"), "Unmerge")
+        self.retry_button = QPushButton(icon("mdi6.replay"), "Retry in other systems")
+        self.retry_button.setToolTip(
+            "Ask the systems that refused this merge to merge their copies again"
+        )
         bar.addWidget(self.search, 1)
         bar.addStretch(1)
+        bar.addWidget(self.retry_button)
         bar.addWidget(self.unmerge_button)
         v.addLayout(bar)
         self.model = HistoryModel(self)
@@ -59,6 +65,7 @@ class MergeHistoryTab(QWidget):
         v.addWidget(self.stack, 1)
         self.search.textChanged.connect(self.proxy.setFilterFixedString)
         self.unmerge_button.clicked.connect(self.unmerge_selected)
+        self.retry_button.clicked.connect(self.retry_selected)
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._buttons())
         self._buttons()
 
@@ -83,11 +90,32 @@ class MergeHistoryTab(QWidget):
 
     def _buttons(self) -> None:
         m = self.selected_merge()
-        self.unmerge_button.setEnabled(m is not None and m.status == "merged")
+        self.unmerge_button.setEnabled(m is not None and m.active)
+        self.retry_button.setVisible(any(r.partial for r in self.model.merges()))
+        self.retry_button.setEnabled(m is not None and m.partial)
+
+    def retry_selected(self) -> None:
+        m = self.selected_merge()
+        if m is None or not m.partial:
+            return
+        self.retry_button.setEnabled(False)
+        self._bg(self.service.retry, m.id, on_success=self._retried, on_failure=self._retry_failed)
+
+    def _retried(self, m: Any) -> None:
+        if m.partial:
+            why = "; ".join(f"{k}: {v}" for k, v in m.not_followed.items())
+            self.failed.emit(f"The merge of {m.title} is still partial. {why}")
+        else:
+            self.status_message.emit(f"Every system followed the merge of {m.title}.")
+        self.reload()
+
+    def _retry_failed(self, message: str) -> None:
+        self._buttons()
+        self.failed.emit(message)
 
     def unmerge_selected(self) -> None:
         m = self.selected_merge()
-        if m is None or m.status != "merged":
+        if m is None or not m.active:
             return
         crm_note = (
             "\n\nRecords merged inside the CRM stay merged there."
