@@ -140,11 +140,13 @@ def _record_errors(s: Session, cfg: AlertSettings, flows: dict[int, Flow]) -> li
         name = flows[fid].name if fid in flows else f"Flow {fid}"
         job = jobs.get(fid)
         last = ""
-        if job is not None:
+        if job is not None and job.errors:
             runs = f" ({job.runs} runs)" if job.runs > 1 else ""
             last = (
                 f" The last sync{runs}, {_when(job.started_at)}, could not deliver {job.errors:,}."
             )
+        elif job is not None:
+            last = f" They are from earlier syncs: the last, {_when(job.started_at)}, had none."
         out.append(Problem(
             key, "record_errors", f"{name}: {count:,} records could not be delivered",
             f"They wait in the retry queue (Sync Log) until they are delivered or dismissed."

@@ -125,9 +125,7 @@ def test_flows_screen_and_dashboard_show_the_jobs_total_and_what_waits(
         timeout=20000,
     )
     row = _row(flows, FLOW)
-    assert flows.model.data(flows.model.index(row, 4)) == (
-        f"Succeeded · {waiting - 1} still waiting"
-    )
+    assert flows.model.data(flows.model.index(row, 4)) == (f"Succeeded · {waiting - 1} waiting")
     assert flows.model._status(flows.model.flow_at(row))[0] is Status.WARNING
 
     dash = _dashboard(qtbot, store)

@@ -121,7 +121,7 @@ class HealthTableModel(_Table):
 
 
 class ScheduleTableModel(_Table):
-    COLUMNS = ("Flow", "Schedule", "Next run (per schedule)", "Last run")
+    COLUMNS = ("Flow", "Schedule", "Next run", "Last run")
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -137,9 +137,10 @@ class ScheduleTableModel(_Table):
                 if not r.enabled or r.next_at is None:
                     return "not scheduled"
                 return "due now" if r.due else when_text(r.next_at)
-            if col == 3:
-                when = relative_time(r.last_run_at) if r.last_run_at else "never run"
-                return f"{when} · {r.waiting:,} waiting" if r.waiting else when
+            if col == 3:  # what waits matters more than when: the time is in the tooltip
+                if r.waiting:
+                    return f"{r.waiting:,} waiting"
+                return relative_time(r.last_run_at) if r.last_run_at else "never run"
         if col == 3 and role == Qt.ItemDataRole.DecorationRole and (r.last_status or r.waiting):
             status = last_run_status(r)
             return icon(STATUS_ICONS[status], status_colour(status))
@@ -156,7 +157,8 @@ class ScheduleTableModel(_Table):
                 if r.waiting
                 else "Nothing waits for replay."
             )
-            return f"{said}. {waits}" if said else waits
+            when = f" {full_time(r.last_run_at)}" if r.last_run_at else ""
+            return f"{said}{when}. {waits}" if said else waits
         if role == Qt.ItemDataRole.ToolTipRole and col == 2:
             return "Worked out from the flow's schedule; the scheduler decides the actual run. " + (
                 full_time(r.next_at) if r.next_at else ""

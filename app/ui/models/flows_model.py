@@ -35,7 +35,7 @@ def flow_result(status: str | None, errors: int, waiting: int) -> tuple[Status, 
     """The last job's result, never green while records wait for replay."""
     st, text = run_status(status, errors)
     if waiting and st in (Status.OK, Status.UNKNOWN):
-        return Status.WARNING, f"{text} · {waiting:,} still waiting"
+        return Status.WARNING, f"{text} · {waiting:,} waiting"
     return st, text
 
 
@@ -50,10 +50,8 @@ def next_run_text(row: FlowOverview) -> str:
 
 
 class FlowsTableModel(QAbstractTableModel):
-    # "Waiting for replay" is shown beside "Result" (the screen moves the section)
-    COLUMNS = (
-        "Flow", "Carried by", "Schedule", "Last run", "Result", "Next run", "Waiting for replay",
-    )  # fmt: skip
+    # "Waiting" (for replay) is shown beside "Result" (the screen moves the section)
+    COLUMNS = ("Flow", "Carried by", "Schedule", "Last run", "Result", "Next run", "Waiting")
     WAITING = 6
 
     def __init__(self) -> None:
@@ -80,6 +78,12 @@ class FlowsTableModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.COLUMNS[section]
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.ToolTipRole
+            and section == self.WAITING
+        ):
+            return "Records waiting for replay: counted until delivered or dismissed"
         return None
 
     def _status(self, r: FlowOverview) -> tuple[Status, str]:

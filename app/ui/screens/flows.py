@@ -99,7 +99,7 @@ class FlowsScreen(QWidget):
         header = self.table.horizontalHeader()
         for col in range(len(FlowsTableModel.COLUMNS)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # names elide last
         header.setMinimumSectionSize(90)
         header.moveSection(FlowsTableModel.WAITING, 5)  # beside the result
         self.table.verticalHeader().setDefaultSectionSize(32)
