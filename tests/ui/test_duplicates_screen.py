@@ -224,6 +224,7 @@ def test_a_merge_the_crm_refuses_warns_at_once_and_is_partial_in_history(  # typ
             assert history.retry_button.isVisibleTo(history)
             history.view.selectRow(0)
             assert history.retry_button.isEnabled() and history.unmerge_button.isEnabled()
+            assert history.detail.isVisibleTo(history) and "HTTP 404" in history.detail.text()
             count = len(warned)
             history.retry_selected()
             qtbot.waitUntil(lambda: len(warned) > count, timeout=15_000)  # still refused

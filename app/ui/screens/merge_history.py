@@ -3,12 +3,14 @@ Retry for a partial merge (a system refused to merge its copies)."""
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QMessageBox,
     QPushButton,
     QStackedWidget,
@@ -19,6 +21,7 @@ from PySide6.QtWidgets import (
 from app.services.merging import MergeService
 from app.ui.icons import icon
 from app.ui.models.duplicates_model import HistoryModel
+from app.ui.theme import Status, status_colour
 from app.ui.widgets import EmptyState, SearchBox, sortable_table
 from app.ui.workers import run_in_background
 
@@ -63,6 +66,12 @@ class MergeHistoryTab(QWidget):
         self.stack.addWidget(self.view)
         self.stack.addWidget(self.empty)
         v.addWidget(self.stack, 1)
+        self.detail = QLabel()  # why a partial merge is partial: the refusing system's words
+        self.detail.setObjectName("merge_detail")
+        self.detail.setWordWrap(True)
+        self.detail.setTextFormat(Qt.TextFormat.RichText)
+        self.detail.hide()
+        v.addWidget(self.detail)
         self.search.textChanged.connect(self.proxy.setFilterFixedString)
         self.unmerge_button.clicked.connect(self.unmerge_selected)
         self.retry_button.clicked.connect(self.retry_selected)
@@ -93,6 +102,18 @@ class MergeHistoryTab(QWidget):
         self.unmerge_button.setEnabled(m is not None and m.active)
         self.retry_button.setVisible(any(r.partial for r in self.model.merges()))
         self.retry_button.setEnabled(m is not None and m.partial)
+        self.detail.setVisible(m is not None and m.partial)
+        if m is not None and m.partial:
+            amber = status_colour(Status.WARNING).name()
+            reasons = "".join(
+                f"<br>• <b>{html.escape(k)}</b>: {html.escape(v)}"
+                for k, v in m.not_followed.items()
+            )
+            self.detail.setText(
+                f"<span style='color:{amber}'><b>Partial merge:</b></span> {html.escape(m.title)} "
+                f"is one customer here, but these systems still hold the duplicates:{reasons}"
+                "<br>Fix the cause, then press <i>Retry in other systems</i> — or Unmerge."
+            )
 
     def retry_selected(self) -> None:
         m = self.selected_merge()
