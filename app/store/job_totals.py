@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.store.models import ParkedRecord, Run
@@ -97,9 +97,10 @@ def last_jobs(session: Session, flow_ids: Iterable[int] | None = None) -> dict[i
     jobs = {(int(r.flow_id or 0), int(r.job_id or r.id)) for r in heads}
     if not jobs:
         return {}
+    ids = sorted({j for _f, j in jobs})
     rows = session.scalars(
         select(Run).where(
-            func.coalesce(Run.job_id, Run.id).in_([j for _f, j in jobs]),
+            or_(Run.job_id.in_(ids), Run.id.in_(ids)),  # a run made without a job is its own
             Run.dry_run.is_(False),
             Run.status != "running",
         )
