@@ -92,6 +92,15 @@ class Stream(ABC):
         Raises ``DeliveryError`` when the whole batch could not be delivered."""
         raise NotImplementedError(f"{self.spec.name} cannot be written")
 
+    def after_commit(self) -> None:  # noqa: B027 — optional hook, most streams need none
+        """Called by the engine on the run's source stream once, after the run committed
+        (its outcomes, retry-queue entries and cursor are saved) with status succeeded or
+        completed with errors (those records are parked, so the input counts as taken).
+        Never after a dry run, a re-sync of chosen keys, a replay, or a run that failed,
+        was cancelled or died. A source that consumes its input (moves the extract files
+        it read to processed/) does it here; the default does nothing. A
+        ``ConnectorError`` raised here is logged and leaves the run as it is."""
+
     def fetch(self, keys: Sequence[str]) -> pd.DataFrame:
         """Read specific records by primary key (for re-syncing one customer or VIN)."""
         frames = [f for f in self.read(None)]

@@ -233,6 +233,9 @@ class DriftGuard(Stream):
     def write(self, batch: Sequence[WriteRecord]) -> list[WriteResult]:
         return self.inner.write(batch)
 
+    def after_commit(self) -> None:
+        self.inner.after_commit()
+
 
 def watch(store: Store, flow: Any, source: Stream, dest: Stream) -> Stream:
     """Called by the engine once the streams are open: snapshot the destination's declared

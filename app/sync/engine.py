@@ -268,10 +268,26 @@ class SyncEngine:
                 )
                 if status in ("succeeded", "completed_with_errors"):
                     state.mark_success(s, flow.id)
+            read_all = keys is None and parked_ids is None  # not a re-sync, not a replay
+            if status in ("succeeded", "completed_with_errors") and read_all:
+                self._after_commit(ctx)
             ctx.emit("done")
         return RunSummary(
             run_id, flow.slug, status, counts, error, time.monotonic() - started, ctx.plan
         )
+
+    def _after_commit(self, ctx: RunContext) -> None:
+        """The run read its source and is committed: the source may now consume what it
+        read (``Stream.after_commit``: extract files move to processed/)."""
+        try:
+            ctx.source.after_commit()
+        except ConnectorError as exc:
+            log.warning(
+                "Flow %s run %s committed, but its source could not set its input aside: %s",
+                ctx.flow.slug,
+                ctx.run_id,
+                exc,
+            )
 
     def _checkpoint(
         self, ctx: RunContext, cursor: str, checkpoints: list[str | None], s: Session
