@@ -37,4 +37,9 @@ def demo_credentials(seed: int) -> dict[str, dict[str, str]]:
         "website": {"api_key": "web_" + _derive(seed, "website-api-key")},
         "marketing": {"api_key": "mkt_" + _derive(seed, "marketing-api-key")},
         "crm_smtp": {"recipient": "leads@crm.sandbox.test"},
+        "lead_mailbox": {  # the dealership's own lead inbox, read over IMAPS
+            "address": "leads@demo-motors.sandbox.test",
+            "username": "leads@demo-motors.sandbox.test",
+            "password": "mbx_" + _derive(seed, "lead-mailbox-password", 24),
+        },
     }
