@@ -67,7 +67,7 @@ LEADS = StreamSpec(
             "status": "new or resend, as the provider marked it.",
             "provider_id": "The provider's lead id, as source:id.",
             "vehicle_description": "Year, make, model and trim of the vehicle of interest.",
-            "trade_in_description": "Year, make, model, VIN and mileage of the trade-in.",
+            "trade_in_description": "'Trade-in: ' and its year, make, model, VIN, mileage.",
             "vehicle_count": "How many vehicles the lead listed.",
             "channel": "e-mail or http.",
             "source_ref": "Where the lead was read: folder and UID, or spool file.",
@@ -128,9 +128,8 @@ def lead_record(lead: AdfLead, message: dict[str, str]) -> dict[str, str]:
         record.update({f"trade_in_{p}": getattr(traded, p) for p in TRADE_PARTS})
         miles = f"{traded.odometer} miles" if traded.odometer else ""
         vin = f"VIN {traded.vin}" if traded.vin else ""
-        record["trade_in_description"] = _join(
-            _join(traded.year, traded.make, traded.model), vin, miles, sep=", "
-        )
+        described = _join(_join(traded.year, traded.make, traded.model), vin, miles, sep=", ")
+        record["trade_in_description"] = f"Trade-in: {described}" if described else ""
     record.update({k: v for k, v in message.items() if k in record})
     return record
 

@@ -51,9 +51,12 @@ def test_leads_are_read_newest_first_and_reading_marks_nothing(
     traded = rows[rows["first_name"] == "Pat2"].iloc[0]
     assert traded["vehicle_description"] == "2021 Honda CR-V"
     assert traded["vehicle_vin"] == "1FADP5AU6DL536022"
-    assert traded["trade_in_description"] == "2015 Ford Focus, VIN 1G4AH59H45G118341, 88000 miles"
+    assert (
+        traded["trade_in_description"]
+        == "Trade-in: 2015 Ford Focus, VIN 1G4AH59H45G118341, 88000 miles"
+    )
     assert (traded["provider_id"], traded["channel"]) == ("cars.example:CE-2", "e-mail")
-    assert traded["message_id"] == "" or traded["message_id"].startswith("<")
+    assert traded["message_id"].startswith("<") and traded["subject"] == "New lead"
     again = read(inbox(entry))[1]
     assert list(again["lead_key"]) == list(rows["lead_key"])
     messages = mailbox.mailbox.messages("INBOX")

@@ -13,7 +13,6 @@ if TYPE_CHECKING:
     from app.connectors.adf_inbox import AdfInboxConnector
 
 
-
 def adf_lead(
     n: int,
     *,
