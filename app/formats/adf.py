@@ -127,7 +127,7 @@ _CONTROL_REFS = re.compile(
 _DOCTYPE = re.compile(r"<!DOCTYPE\b", re.I)
 _ENTITY_DECL = re.compile(r"<!ENTITY\s+(%\s+)?[^\s>]+\s+(SYSTEM|PUBLIC)?", re.I)
 _EXTERNAL_ID = re.compile(r"<!DOCTYPE\s+[\w:.-]+\s+(SYSTEM|PUBLIC)\b", re.I)
-_ATTACK = "such XML can be used to attack the server, so nothing in it was expanded or fetched"
+_ATTACK = "nothing in it was expanded or fetched"
 
 
 def _codec(label: str, where: str) -> str:
@@ -198,14 +198,14 @@ def _hostile_reason(text: str) -> str | None:
         return None
     entity = _ENTITY_DECL.search(text)
     if entity and entity.group(2):
-        what = "declares an external entity (XXE), which would read a file or address"
+        what = "an external entity (XXE), which would read a file or address"
     elif entity:
-        what = "declares entities that expand into more text (a 'billion laughs' bomb)"
+        what = "a 'billion laughs' entity bomb (entities that expand into more text)"
     elif _EXTERNAL_ID.search(text):
-        what = "names an external DTD, which a reader would fetch"
+        what = "an external DTD, which a reader would fetch"
     else:
-        what = "declares a DTD"
-    return f"Refused an ADF lead that {what}: {_ATTACK}."
+        what = "a DTD with declarations"
+    return f"Refused an ADF lead: hostile XML, {what}; {_ATTACK}."
 
 
 def _text(node: ET.Element | None) -> str:
@@ -243,8 +243,8 @@ def parse_adf(
         root = fromstring(text, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
         raise AdfError(
-            f"Refused an ADF lead that declares a DTD, entities or external references "
-            f"({type(exc).__name__}): {_ATTACK}."
+            f"Refused an ADF lead: hostile XML, a DTD, entities or external references "
+            f"({type(exc).__name__}); {_ATTACK}."
         ) from None
     except ET.ParseError as exc:
         raise AdfError(f"The ADF lead is not well-formed XML: {exc}.") from None
