@@ -16,6 +16,7 @@ from app.sandbox.demo_names import (
     DMS,
     DMS_CDK,
     DMS_STAR,
+    LEAD_INBOX,
     LEGACY_DMS,
     MARKETING,
     WEBSITE,
@@ -29,7 +30,17 @@ from app.sync import history
 
 DEMO_SEED = 42
 DEMO_CUSTOMERS = 2_000
-__all__ = ["CRM", "DMS", "DMS_CDK", "DMS_STAR", "MARKETING", "WEBSITE", "install_demo"]
+__all__ = [
+    "CRM",
+    "DMS",
+    "DMS_CDK",
+    "DMS_STAR",
+    "LEAD_INBOX",
+    "MARKETING",
+    "WEBSITE",
+    "inbox_profile",
+    "install_demo",
+]
 
 
 def inbox_profile(mailbox: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -110,6 +121,11 @@ def _profile_specs(
             "http_api",
             {"base_url": mkt["url"], "health_path": "/lists", "api_key_header": "X-API-Key"},
             {"api_key": mkt["credentials"]["api_key"]},
+        ),
+        *(
+            [(LEAD_INBOX, "adf_inbox", *inbox_profile(servers["lead_mailbox"]))]
+            if "lead_mailbox" in servers  # a port file from before the lead mailbox
+            else []
         ),
     ]
 

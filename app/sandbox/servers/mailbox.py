@@ -90,6 +90,13 @@ class Mailbox:
             folder.messages = kept
             return gone
 
+    def clear(self) -> None:
+        """Every folder but an empty INBOX gone (a fresh mailbox; UIDs keep growing)."""
+        with self.lock:
+            inbox = self.folders[INBOX]
+            inbox.messages = []
+            self.folders = {INBOX: inbox}
+
     def messages(self, name: str = INBOX) -> list[StoredMessage]:
         """A snapshot of a folder's messages (empty when it does not exist)."""
         with self.lock:
