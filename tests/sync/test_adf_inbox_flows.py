@@ -124,6 +124,13 @@ def test_hostile_leads_are_parked_with_their_reasons_and_the_good_ones_delivered
     with store.session() as s:
         waiting = [(p.status, p.attempts) for p in s.scalars(select(ParkedRecord))]
     assert waiting == [("open", 1), ("open", 1)]  # still in the retry queue, once each
+    # a replay cannot make a lead of hostile XML: they stay parked, and it says so
+    before = len(export(demo, "crm", "leads"))
+    replayed = run_cli("--data-dir", str(paths.data_dir), "flow", "replay", FLOW)
+    assert replayed.returncode == 1, replayed.stdout + replayed.stderr
+    with store.session() as s:
+        assert {p.status for p in s.scalars(select(ParkedRecord))} == {"open"}
+    assert len(export(demo, "crm", "leads")) == before  # nothing empty reached the CRM
 
 
 def test_a_connection_dropped_mid_fetch_loses_and_doubles_nothing(
