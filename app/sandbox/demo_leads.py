@@ -21,7 +21,9 @@ NEW_PEOPLE = (
 
 def demo_leads(dataset: DatasetLike, count: int = 6) -> list[AdfLead]:
     """``count`` leads: half from known DMS customers, half from new people."""
-    customers = [c for c in table_records(dataset, "dms_customers") if c["email"]][:count]
+    customers = [
+        c for c in table_records(dataset, "dms_customers") if c["email"] and c["last_name"]
+    ][:count]
     stock = [v for v in table_records(dataset, "dms_inventory") if v["status"] == "AVAILABLE"]
     leads = []
     for n in range(count):
