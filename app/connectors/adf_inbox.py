@@ -210,7 +210,7 @@ class InboxStream(Stream):
     def _documents(self) -> Iterator[list[dict[str, str]]]:
         """The records of each message (newest first), then of each spooled POST."""
         yield from self._mail()
-        if self.connector.listens:
+        if self.connector.spools:  # also after listening was turned off: nothing is left
             yield from self._posts()
 
     def _leads(
@@ -482,6 +482,11 @@ class AdfInboxConnector(Connector, StreamSource):
     @property
     def listens(self) -> bool:
         return bool(self._setting("listen"))
+
+    @property
+    def spools(self) -> bool:
+        """Whether a folder for received POSTs is set (POSTs may wait there)."""
+        return bool(str(self._setting("spool_folder") or "").strip())
 
     def imap_settings(self) -> ImapSettings:
         return ImapSettings(

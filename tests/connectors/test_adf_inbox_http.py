@@ -68,6 +68,8 @@ def test_signed_posts_are_spooled_and_read_as_leads(
     assert reject["key"].startswith("http ") and "external entity (XXE)" in reject["reason"]
     spool = connector.spool()
     assert len(spool.pending()) == 2
+    connector.settings = {**connector.settings, "listen": False}  # turned off meanwhile
+    assert [len(f) for f in connector.streams()["leads"].read()] == [1]  # still read
     stream.after_commit()
     assert spool.pending() == [] and len(list(spool.processed.glob("*.xml"))) == 2
 
