@@ -19,6 +19,17 @@ TRIM = Step("collapse_spaces")
 NAME = Step("name_case")
 SOURCE = [TRIM, Step("default", {"value": "ADF lead"})]
 NOTES = ("comments", "vehicle_comments", "trade_in_description")
+PERSON = (  # the lead's customer, for either side
+    rule("first_name", "first_name", steps=[TRIM, NAME]),
+    rule(
+        "last_name",
+        "last_name",
+        "company_name",
+        steps=[Step("coalesce"), TRIM, NAME],
+        required=True,
+    ),
+    rule("email", "email", steps=[Step("email")]),
+)
 
 INBOX_TO_CRM = Mapping(  # an ADF lead -> a CRM lead with its contact
     (
@@ -27,15 +38,7 @@ INBOX_TO_CRM = Mapping(  # an ADF lead -> a CRM lead with its contact
         rule("vehicle_of_interest_vin", "vehicle_vin", steps=[Step("vin")]),
         rule("vehicle_of_interest", "vehicle_description", steps=[TRIM]),
         rule("comments", *NOTES, steps=[Step("concat", {"separator": " | "})]),
-        rule("first_name", "first_name", steps=[TRIM, NAME]),
-        rule(
-            "last_name",
-            "last_name",
-            "company_name",
-            steps=[Step("coalesce"), TRIM, NAME],
-            required=True,
-        ),
-        rule("email", "email", steps=[Step("email")]),
+        *PERSON,
         rule("phone", "phone", "work_phone", steps=[Step("coalesce"), Step("phone_e164")]),
         rule("mobile", "mobile", steps=[Step("phone_e164")]),
         rule("street", "street", "apartment", steps=[Step("concat", {"separator": ", "}), TRIM]),
@@ -55,15 +58,7 @@ INBOX_TO_DMS = Mapping(  # an ADF lead -> a DMS sales lead (crmLeadId = the lead
         rule("make", "vehicle_make", steps=[TRIM]),
         rule("model", "vehicle_model", steps=[TRIM]),
         rule("stock_number", "vehicle_stock", steps=[TRIM]),
-        rule("first_name", "first_name", steps=[TRIM, NAME]),
-        rule(
-            "last_name",
-            "last_name",
-            "company_name",
-            steps=[Step("coalesce"), TRIM, NAME],
-            required=True,
-        ),
-        rule("email", "email", steps=[Step("email")]),
+        *PERSON,
         rule("mobile_phone", "mobile", steps=[Step("phone_e164")]),
         rule("home_phone", "phone", steps=[Step("phone_e164")]),
         rule("work_phone", "work_phone", steps=[Step("phone_e164")]),
