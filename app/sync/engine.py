@@ -47,6 +47,8 @@ class RunSummary:
     plan: list[PlanItem] = field(default_factory=list)  # dry run only
     rejects: list[tuple[str, str]] = field(default_factory=list)  # preview: key, reason
     complete: bool = True  # preview: the whole source was read
+    job_id: int | None = None  # the job this run is part of (its own id when alone)
+    waiting: int = 0  # records in the flow's retry queue when the run ended
 
     @property
     def exit_code(self) -> int:
@@ -103,8 +105,10 @@ class SyncEngine:
         trigger: str = "manual",
         triggered_by: str = "",
         cancel: CancelToken | None = None,
+        job_id: int | None = None,
     ) -> RunSummary:
-        """Run a flow. ``keys`` re-syncs only those records (forced, cursor untouched)."""
+        """Run a flow. ``keys`` re-syncs only those records (forced, cursor untouched).
+        ``job_id``: the run is one more part of that job (a chunked re-sync)."""
         flow = self.flows.get(flow_ref)
         return self._execute(
             flow,
@@ -114,6 +118,7 @@ class SyncEngine:
             trigger=trigger,
             triggered_by=triggered_by,
             cancel=cancel or CancelToken(),
+            job_id=job_id,
         )
 
     def replay(
@@ -148,6 +153,7 @@ class SyncEngine:
         triggered_by: str,
         cancel: CancelToken,
         parked_ids: Sequence[int] | None = None,
+        job_id: int | None = None,
     ) -> RunSummary:
         # Every path that writes to a destination comes through here, so here is where the
         # flow's lock is taken: a replay and a scheduled run never write the same records
@@ -169,6 +175,7 @@ class SyncEngine:
                 triggered_by=triggered_by,
                 cancel=cancel,
                 parked_ids=parked_ids,
+                job_id=job_id,
             )
 
     def _execute_locked(
@@ -182,6 +189,7 @@ class SyncEngine:
         triggered_by: str,
         cancel: CancelToken,
         parked_ids: Sequence[int] | None = None,
+        job_id: int | None = None,
     ) -> RunSummary:
         started = time.monotonic()
         if flow.source_profile_id is None or flow.dest_profile_id is None:
@@ -199,6 +207,7 @@ class SyncEngine:
                 triggered_by=triggered_by,
                 dry_run=dry_run,
                 cursor=cursor,
+                job_id=job_id,
             )
         # "unchanged" holds both the records skipped here (also counted in "skipped": not
         # sent) and those the destination answered were already current
@@ -227,7 +236,7 @@ class SyncEngine:
             ctx.source = schema_drift.watch(self.store, flow, ctx.source, ctx.dest)
         except Exception:
             log.warning("No schema snapshot for flow %s", flow.slug, exc_info=True)
-        status, error = "running", None
+        status, error, waiting = "running", None, 0
         checkpoints: list[str | None] = [cursor]  # the cursor as last acknowledged
         if not dry_run:
             ctx.pipeline = DeliveryPipeline(self.store.session, cancel=cancel)
@@ -275,12 +284,21 @@ class SyncEngine:
                     state.mark_success(s, flow.id)
                     if not dry_run:
                         conflicts.done_reread(s, flow.id, ctx.reread)
+                waiting = run_log.open_parked_count(s, flow.id)
             read_all = keys is None and parked_ids is None  # not a re-sync, not a replay
             if status in ("succeeded", "completed_with_errors") and read_all:
                 self._after_commit(ctx)
             ctx.emit("done")
         return RunSummary(
-            run_id, flow.slug, status, counts, error, time.monotonic() - started, ctx.plan
+            run_id,
+            flow.slug,
+            status,
+            counts,
+            error,
+            time.monotonic() - started,
+            ctx.plan,
+            job_id=job_id or run_id,
+            waiting=waiting,
         )
 
     def _after_commit(self, ctx: RunContext) -> None:

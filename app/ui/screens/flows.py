@@ -32,7 +32,13 @@ from app.ui.dialogs.resync_dialog import ResyncDialog
 from app.ui.dialogs.schedule_dialog import ScheduleDialog
 from app.ui.icons import icon
 from app.ui.manager_mode import AccessController
-from app.ui.models.flows_model import FLOW_ROLE, FlowsTableModel, next_run_text, run_status
+from app.ui.models.flows_model import (
+    FLOW_ROLE,
+    FlowsTableModel,
+    flow_result,
+    next_run_text,
+    run_status,
+)
 from app.ui.run_progress import RunProgress, throttled
 from app.ui.screens.flows_editing import FlowEditing
 from app.ui.theme import STATUS_ICONS, Status, status_colour
@@ -110,8 +116,9 @@ class FlowsScreen(QWidget):
         header = self.table.horizontalHeader()
         for col in range(len(FlowsTableModel.COLUMNS)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # names elide last
         header.setMinimumSectionSize(90)
+        header.moveSection(FlowsTableModel.WAITING, 5)  # beside the result
         self.table.verticalHeader().setDefaultSectionSize(32)
         self.table.doubleClicked.connect(lambda _i: self.edit_schedule())
 
@@ -252,8 +259,17 @@ class FlowsScreen(QWidget):
         last = f"<span style='color:{colour}'><b>{text}</b></span>"
         if f.last_at:
             last += f" {f.last_at.astimezone():%a %d %b %H:%M}"
+        if f.last_runs > 1:
+            last += f" (one job of {f.last_runs} runs; the counts are its totals)"
         if f.last_error:
-            last += f" — {f.last_error}"
+            last += f" — {html.escape(f.last_error)}"
+        if f.waiting:
+            amber = status_colour(Status.WARNING).name()
+            last += (
+                f"<br><span style='color:{amber}'><b>{f.waiting:,} records waiting for "
+                "replay</b></span> — they stay counted until they are delivered or dismissed "
+                "(Sync Log)"
+            )
         running = f"<br><b>Running now</b> — {f.running.describe()}" if f.running else ""
         about = f"{html.escape(f.description)}<br>" if f.description else ""
         self.detail.setText(
@@ -344,6 +360,8 @@ class FlowsScreen(QWidget):
         c = summary.counts
         errors = c["failed"] + c["parked"]
         status, text = run_status(summary.status, errors)
+        if summary.waiting:
+            status = flow_result(summary.status, errors, summary.waiting)[0]
         if summary.status == "cancelled":
             message = (
                 f"{summary.flow}: cancelled. {c['created'] + c['updated']:,} records were sent "
@@ -354,6 +372,11 @@ class FlowsScreen(QWidget):
                 f"{text} — read {c['read']:,}: {c['created']:,} new, {c['updated']:,} updated, "
                 f"{c['unchanged']:,} unchanged, {errors:,} failed."
                 + (f" {summary.error}" if summary.error else "")
+                + (
+                    f" {summary.waiting:,} records wait for replay (Sync Log)."
+                    if summary.waiting
+                    else ""
+                )
             )
         self._show_result(status, message)
         self.run_finished.emit(summary)
