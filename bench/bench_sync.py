@@ -17,6 +17,7 @@ import argparse
 import json
 import re
 import resource
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -156,6 +157,87 @@ def run_child(data_dir: Path, full: bool) -> dict[str, Any]:
     return dict(json.loads(out.strip().splitlines()[-1]))
 
 
+def store_bytes(data_dir: Path) -> tuple[int, dict[str, int]]:
+    """The store file's size (no WAL left once the engine closed it) and the bytes of the
+    run log (record outcomes and their indexes) within it."""
+    db = AppPaths(data_dir).database
+    wal = db.with_name(db.name + "-wal")
+    size = db.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+    with closing(sqlite3.connect(db)) as con:
+        parts = dict(con.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name").fetchall())
+        tables = dict(con.execute("SELECT name, tbl_name FROM sqlite_master").fetchall())
+    by_table: dict[str, int] = {}
+    for name, size_ in parts.items():
+        owner = tables.get(name, name)
+        if owner.startswith("record_index_fts"):
+            owner = "record_index"
+        by_table[owner] = by_table.get(owner, 0) + int(size_)
+    return size, by_table
+
+
+def fresh_store(work: Path, name: str, ports: dict[str, Any]) -> Path:
+    data_dir = work / name
+    store = open_store(AppPaths(data_dir).ensure())
+    install_demo(store, ports)
+    store.dispose()
+    return data_dir
+
+
+def set_crm_faults(crm: dict[str, Any], spec: str) -> None:
+    """New fault settings for the sandbox CRM, and its contacts back as generated (so each
+    section's engine run creates, as a first load does)."""
+    with httpx.Client(base_url=crm["url"], timeout=120) as c:
+        c.put("/_sandbox/faults", content=spec).raise_for_status()
+        c.post("/_sandbox/reset").raise_for_status()
+
+
+def section(
+    title: str,
+    work: Path,
+    ports: dict[str, Any],
+    batches: list[list[dict[str, Any]]],
+    prefix: str,
+) -> tuple[dict[str, Any], Path]:
+    """Bare loop then an engine first sync on a fresh store, against the same CRM."""
+    crm = ports["servers"]["crm"]
+    total = sum(len(b) for b in batches)
+    tagged = [[{**r, "external_id": prefix + r["external_id"]} for r in b] for b in batches]
+    bare_s = bare_loop(crm, tagged)
+    del tagged
+    bare_rate = total / bare_s
+    data_dir = fresh_store(work, f"app-data-{title}", ports)
+    before, _ = store_bytes(data_dir)
+    full = run_child(data_dir, full=True)
+    after, by_table = store_bytes(data_dir)
+    full_s = full["seconds"]
+    rate = full["counts"]["read"] / full_s
+    delivered = full["counts"]["created"] + full["counts"]["updated"]
+    per_record = (after - before) / max(1, delivered)
+    print(f"== {title} ==")
+    print(f"bare httpx loop: {total:,} records in {bare_s:.1f} s ({bare_rate:,.0f}/s)")
+    print(
+        f"engine full sync: {full['status']} {full['counts']} in {full_s:.1f} s "
+        f"({rate:,.0f}/s), peak RSS {full['peak_rss_mb']:.0f} MB"
+    )
+    print(f"ratio to bare: {rate / bare_rate:.3f}")
+    top = ", ".join(
+        f"{t} {b / max(1, delivered):.0f}"
+        for t, b in sorted(by_table.items(), key=lambda kv: -kv[1])[:6]
+    )
+    print(f"store: {per_record:.0f} bytes per delivered record ({top})")
+    figures = {
+        "records_per_s": round(rate),
+        "bare_records_per_s": round(bare_rate),
+        "ratio_to_bare": round(rate / bare_rate, 3),
+        "full_sync_s": round(full_s, 2),
+        "full_status": full["status"],
+        "peak_rss_mb": round(full["peak_rss_mb"]),
+        "store_bytes_per_record": round(per_record),
+        "run_log_bytes_per_record": round(by_table.get("record_outcomes", 0) / max(1, delivered)),
+    }
+    return figures, data_dir
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--customers", type=int, default=100_000)
@@ -171,8 +253,8 @@ def main() -> None:
         proc, ports = start_servers(args.customers, work)
         print(f"sandbox with {args.customers:,} customers up in {time.perf_counter() - t0:.1f} s")
         try:
-            store = open_store(AppPaths(work / "app-data").ensure())
-            install_demo(store, ports)
+            probe = fresh_store(work, "probe", ports)
+            store = open_store(AppPaths(probe).ensure())
             source_kind, dest_kind = carried_by(store)
             store.dispose()
             print(f"flow {FLOW}: {source_kind} -> {dest_kind}")
@@ -183,31 +265,22 @@ def main() -> None:
             rows = read_all_customers(dms)
             frame = pd.DataFrame(rows).rename(columns=snake).astype(object).fillna("")
             mapped = apply_mapping(frame.astype(str), CUSTOMERS, "customer_id").frame
-            mapped["external_id"] = "bare-" + mapped["external_id"]
             records = mapped.to_dict("records")
             del frame, mapped
             batches = [records[i : i + 100] for i in range(0, len(records), 100)]
-            bare_s = bare_loop(crm, batches)
-            bare_rate = len(records) / bare_s
-            print(
-                f"bare httpx loop: {len(records):,} records in {bare_s:.1f} s ({bare_rate:,.0f}/s)"
-            )
-            del records, batches
+            del records
 
-            full = run_child(work / "app-data", full=True)
-            full_s = full["seconds"]
-            rate = full["counts"]["read"] / full_s
-            print(
-                f"engine full sync: {full['status']} {full['counts']} in {full_s:.1f} s "
-                f"({rate:,.0f}/s), peak RSS {full['peak_rss_mb']:.0f} MB"
-            )
+            limited, _ = section("limited", work, ports, batches, "bare-l-")
+            set_crm_faults(crm, "rps=0")
+            unlimited, data_dir = section("unlimited", work, ports, batches, "bare-u-")
+            del batches
 
             changed = change_one_percent(dms, rows)
-            inc = run_child(work / "app-data", full=False)
+            inc = run_child(data_dir, full=False)
             inc_s = inc["seconds"]
             print(
-                f"incremental, {changed:,} changed: {inc['status']} {inc['counts']} "
-                f"in {inc_s:.2f} s"
+                f"incremental (unlimited), {changed:,} changed: {inc['status']} "
+                f"{inc['counts']} in {inc_s:.2f} s, peak RSS {inc['peak_rss_mb']:.0f} MB"
             )
         finally:
             proc.terminate()
@@ -216,15 +289,17 @@ def main() -> None:
         "customers": args.customers,
         "source_kind": source_kind,
         "dest_kind": dest_kind,
-        "records_per_s": round(rate),
-        "bare_records_per_s": round(bare_rate),
-        "ratio_to_bare": round(rate / bare_rate, 3),
-        "full_sync_s": round(full_s, 1),
-        "full_status": full["status"],
+        "limited_ratio_to_bare": limited["ratio_to_bare"],
+        "unlimited_ratio_to_bare": unlimited["ratio_to_bare"],
+        "unlimited_full_sync_s": unlimited["full_sync_s"],
+        "incremental_s": round(inc_s, 2),
+        "peak_rss_mb": max(limited["peak_rss_mb"], unlimited["peak_rss_mb"], round(inc["peak_rss_mb"])),
+        "store_bytes_per_record": unlimited["store_bytes_per_record"],
+        "run_log_bytes_per_record": unlimited["run_log_bytes_per_record"],
+        "limited": limited,
+        "unlimited": unlimited,
         "incremental_changed": changed,
         "incremental_updated": inc["counts"]["updated"],
-        "incremental_s": round(inc_s, 2),
-        "peak_rss_mb": round(max(full["peak_rss_mb"], inc["peak_rss_mb"])),
     }
     print(json.dumps(result))
 
