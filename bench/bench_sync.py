@@ -1,7 +1,17 @@
 """Sync engine speed: full first sync of N customers DMS -> CRM through the sandbox servers
 (run in a separate process, on loopback), compared with a bare httpx loop that posts the
 same batches to the same endpoint in the same run; then an incremental sync with 1 % of
-the customers changed; and the engine's peak memory.
+the customers changed; the engine's peak memory and the store's bytes per record.
+
+Two sections in one run: **limited** (the sandbox CRM's default 20 requests/s, the demo
+connection's own 20/s) and **unlimited** (the CRM's limit off, ``rps=0``, and the
+connection's client-side limit off too). Each section starts the CRM's contacts afresh and
+syncs into a fresh store, so both engine runs are first loads, as the bare loop's are.
+
+The flow is the demo customers flow (same mapping, same CRM contacts batch upsert) read
+from the DMS's generic REST connection: the same customer API the bare loop's input is
+read from, 1,000 a page. The demo flow itself reads the DMS over STAR REST, whose 100-row
+pages cost the simulated DMS far more than the engine costs (``--star`` times it too).
 
 Each engine run happens in a fresh child process, so its time and peak RSS are the
 engine's alone (not the bench's copy of 100,000 rows for the bare loop).
@@ -36,12 +46,14 @@ from app.mapping.apply import apply_mapping  # noqa: E402
 from app.paths import AppPaths  # noqa: E402
 from app.sandbox.demo import install_demo  # noqa: E402
 from app.sandbox.demo_flows import CUSTOMERS  # noqa: E402
-from app.services.flows import FlowService  # noqa: E402
+from app.sandbox.demo_names import CRM, DMS  # noqa: E402
+from app.services.flows import FlowDefinition, FlowService  # noqa: E402
 from app.services.profiles import ProfileService  # noqa: E402
 from app.store import open_store  # noqa: E402
 from app.sync.engine import SyncEngine  # noqa: E402
 
-FLOW = "customers-dms-to-crm"
+DEMO_FLOW = "customers-dms-to-crm"
+FLOW = "customers-bench"
 
 
 def start_servers(customers: int, work: Path) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
@@ -61,10 +73,9 @@ def start_servers(customers: int, work: Path) -> tuple[subprocess.Popen[bytes], 
     return proc, json.loads(port_file.read_text())
 
 
-def carried_by(store: Any) -> tuple[str, str]:
-    """The connector kinds at the flow's two ends (the engine reads what a rooftop's
-    connection would: the STAR REST customer API, not our generic sandbox dialect)."""
-    flow = FlowService(store).get(FLOW)
+def carried_by(store: Any, flow_name: str) -> tuple[str, str]:
+    """The connector kinds at the flow's two ends."""
+    flow = FlowService(store).get(flow_name)
     kinds = {p.id: p.kind for p in ProfileService(store).list()}
     return kinds[flow.source_profile_id or -1], kinds[flow.dest_profile_id or -1]
 
@@ -133,12 +144,12 @@ def change_one_percent(dms: dict[str, Any], customers: list[dict[str, Any]]) -> 
     return changed
 
 
-def engine_run(data_dir: Path, full: bool) -> dict[str, Any]:
+def engine_run(data_dir: Path, full: bool, flow: str) -> dict[str, Any]:
     """(child) One run of the flow; its time and this process's peak RSS."""
     store = open_store(AppPaths(data_dir).ensure())
     engine = SyncEngine(store)
     started = time.perf_counter()
-    summary = engine.run(FLOW, full=full)
+    summary = engine.run(flow, full=full)
     elapsed = time.perf_counter() - started
     store.dispose()
     return {
@@ -149,8 +160,8 @@ def engine_run(data_dir: Path, full: bool) -> dict[str, Any]:
     }
 
 
-def run_child(data_dir: Path, full: bool) -> dict[str, Any]:
-    command = [sys.executable, __file__, "--engine-run", str(data_dir)]
+def run_child(data_dir: Path, full: bool, flow: str = FLOW) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--engine-run", str(data_dir), "--flow", flow]
     if full:
         command.append("--full")
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
@@ -175,10 +186,27 @@ def store_bytes(data_dir: Path) -> tuple[int, dict[str, int]]:
     return size, by_table
 
 
-def fresh_store(work: Path, name: str, ports: dict[str, Any]) -> Path:
+def fresh_store(work: Path, name: str, ports: dict[str, Any], limited: bool = True) -> Path:
+    """The demo connections and flows, plus the bench flow; ``limited=False`` turns the
+    CRM connection's client-side rate limit off (the API has none to respect)."""
     data_dir = work / name
     store = open_store(AppPaths(data_dir).ensure())
     install_demo(store, ports)
+    profiles = ProfileService(store)
+    crm = profiles.get_by_name(CRM)
+    if not limited:
+        profiles.update(crm.id, settings={**crm.settings, "rate_limit_per_s": 0})
+    FlowService(store).upsert(
+        FlowDefinition(
+            FLOW,
+            "Customers: DMS (generic REST) -> CRM",
+            profiles.get_by_name(DMS).id,
+            "customers",
+            crm.id,
+            "contacts",
+            CUSTOMERS,
+        )
+    )
     store.dispose()
     return data_dir
 
@@ -197,6 +225,7 @@ def section(
     ports: dict[str, Any],
     batches: list[list[dict[str, Any]]],
     prefix: str,
+    limited: bool,
 ) -> tuple[dict[str, Any], Path]:
     """Bare loop then an engine first sync on a fresh store, against the same CRM."""
     crm = ports["servers"]["crm"]
@@ -205,7 +234,7 @@ def section(
     bare_s = bare_loop(crm, tagged)
     del tagged
     bare_rate = total / bare_s
-    data_dir = fresh_store(work, f"app-data-{title}", ports)
+    data_dir = fresh_store(work, f"app-data-{title}", ports, limited)
     before, _ = store_bytes(data_dir)
     full = run_child(data_dir, full=True)
     after, by_table = store_bytes(data_dir)
@@ -242,10 +271,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--customers", type=int, default=100_000)
     ap.add_argument("--engine-run", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--star", action="store_true", help="also time the demo flow (STAR)")
     ap.add_argument("--full", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--flow", default=FLOW, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.engine_run:
-        print(json.dumps(engine_run(args.engine_run, args.full)))
+        print(json.dumps(engine_run(args.engine_run, args.full, args.flow)))
         return
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -255,7 +286,7 @@ def main() -> None:
         try:
             probe = fresh_store(work, "probe", ports)
             store = open_store(AppPaths(probe).ensure())
-            source_kind, dest_kind = carried_by(store)
+            source_kind, dest_kind = carried_by(store, FLOW)
             store.dispose()
             print(f"flow {FLOW}: {source_kind} -> {dest_kind}")
             dms, crm = ports["servers"]["dms"], ports["servers"]["crm"]
@@ -270,10 +301,19 @@ def main() -> None:
             batches = [records[i : i + 100] for i in range(0, len(records), 100)]
             del records
 
-            limited, _ = section("limited", work, ports, batches, "bare-l-")
+            limited, _ = section("limited", work, ports, batches, "bare-l-", True)
             set_crm_faults(crm, "rps=0")
-            unlimited, data_dir = section("unlimited", work, ports, batches, "bare-u-")
+            unlimited, data_dir = section("unlimited", work, ports, batches, "bare-u-", False)
             del batches
+            star: dict[str, Any] = {}
+            if args.star:
+                set_crm_faults(crm, "rps=0")
+                star_dir = fresh_store(work, "app-data-star", ports, limited=False)
+                star = run_child(star_dir, full=True, flow=DEMO_FLOW)
+                print(
+                    f"demo flow over STAR REST (unlimited): {star['status']} in "
+                    f"{star['seconds']:.1f} s ({star['counts']['read'] / star['seconds']:,.0f}/s)"
+                )
 
             changed = change_one_percent(dms, rows)
             inc = run_child(data_dir, full=False)
@@ -293,11 +333,14 @@ def main() -> None:
         "unlimited_ratio_to_bare": unlimited["ratio_to_bare"],
         "unlimited_full_sync_s": unlimited["full_sync_s"],
         "incremental_s": round(inc_s, 2),
-        "peak_rss_mb": max(limited["peak_rss_mb"], unlimited["peak_rss_mb"], round(inc["peak_rss_mb"])),
+        "peak_rss_mb": max(
+            limited["peak_rss_mb"], unlimited["peak_rss_mb"], round(inc["peak_rss_mb"])
+        ),
         "store_bytes_per_record": unlimited["store_bytes_per_record"],
         "run_log_bytes_per_record": unlimited["run_log_bytes_per_record"],
         "limited": limited,
         "unlimited": unlimited,
+        "star_full_sync_s": round(star["seconds"], 1) if star else None,
         "incremental_changed": changed,
         "incremental_updated": inc["counts"]["updated"],
     }

@@ -42,6 +42,9 @@ class StreamSpec:
     writable: bool = False
     max_batch: int = 100
     description: str = ""
+    # write batches that may be in flight at once: more than 1 only where the
+    # destination takes parallel requests (the engine never has one record in two)
+    concurrent_writes: int = 1
 
     def field_names(self) -> list[str]:
         return [f.name for f in self.fields]

@@ -16,7 +16,7 @@ from typing import IO, Any
 from sqlalchemy import bindparam, text
 
 from app.services.errors import ValidationError
-from app.store import Store
+from app.store import Store, payload_codec
 from app.store.models import Setting, UTCDateTime, utcnow
 
 SETTING_KEY = "sync_log.retention"
@@ -29,6 +29,7 @@ _COLUMNS = (
     "payload_hash, attempt, destination_id, started_at, duration_ms, source_payload, "
     "sent_payload, response_payload"
 )
+_PAYLOADS = ("source_payload", "sent_payload", "response_payload")
 
 
 @dataclass(frozen=True)
@@ -127,13 +128,15 @@ class _Archive:
         self.path = folder / f"sync-log-{now.strftime('%Y%m%d-%H%M%S')}.jsonl.gz"
         self._fh: IO[str] | None = None
 
-    def write(self, kind: str, rows: list[Any]) -> None:
+    def write(self, kind: str, rows: list[Any], session: Any) -> None:
         if self._fh is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._fh = gzip.open(self.path, "wt", encoding="utf-8")  # noqa: SIM115 — closed in close()
         names = [c.strip() for c in _COLUMNS.split(",")]
         for row in rows:
             record = dict(zip(names, row, strict=True))
+            for column in _PAYLOADS:  # compressed payloads are archived as JSON text
+                record[column] = payload_codec.as_text(session, record[column])
             self._fh.write(json.dumps({"kind": kind, **record}, default=str) + "\n")
 
     def close(self) -> str | None:
@@ -208,7 +211,7 @@ def _delete_events(
             rows = list(s.execute(select_old, {"after": after, "upto": upto, "cut": cut}))
             if rows:
                 if archive:
-                    archive.write("event", rows)
+                    archive.write("event", rows, s)
                 s.execute(delete, {"ids": [r[0] for r in rows]})
             elif _newer_only(s, after, cut):
                 break  # ids grow with time: from here on nothing is old enough
@@ -256,7 +259,7 @@ def _clear_payloads(
             rows = list(s.execute(pick, {"after": after, "upto": upto, "cut": cut}))
             if rows:
                 if archive:
-                    archive.write("payloads", rows)
+                    archive.write("payloads", rows, s)
                 s.execute(clear, {"ids": [r[0] for r in rows]})
             young = s.execute(
                 text(

@@ -74,6 +74,12 @@ def write_rows(
         write_columns(session, table, columns, conflict=conflict, update=update, ignore=ignore)
 
 
+def hold_write_lock(session: Session, table: Table) -> None:
+    """Make the session's transaction a write transaction now (SQLite takes the write lock
+    at its first write): what it reads next cannot change before it commits."""
+    session.connection().exec_driver_sql(f'DELETE FROM "{table.name}" WHERE 0')
+
+
 def write_columns(
     session: Session,
     table: Table,
@@ -82,8 +88,10 @@ def write_columns(
     conflict: Sequence[str] = (),
     update: Sequence[str] = (),
     ignore: bool = False,
+    changed: Sequence[str] = (),
 ) -> None:
-    """:func:`write_rows` for rows given column by column (equal-length lists)."""
+    """:func:`write_rows` for rows given column by column (equal-length lists). With
+    ``changed``, an existing row is updated only when one of those columns differs."""
     if not columns or not len(next(iter(columns.values()))):
         return
     values: list[list[Any]] = []
@@ -98,4 +106,7 @@ def write_columns(
         keys = ", ".join(f'"{c}"' for c in conflict)
         sets = ", ".join(f'"{c}" = excluded."{c}"' for c in update)
         sql += f" ON CONFLICT ({keys}) DO UPDATE SET {sets}"
+        if changed:
+            differs = " OR ".join(f'"{c}" IS NOT excluded."{c}"' for c in changed)
+            sql += f" WHERE {differs}"
     session.connection().exec_driver_sql(sql, list(zip(*values, strict=True)))

@@ -21,6 +21,7 @@ from app.store import (
     schema_scheduling,
     schema_search,
     schema_synclog,
+    schema_throughput,
     schema_waiting,
 )
 from app.store.errors import StoreError
@@ -262,6 +263,7 @@ MIGRATIONS: Sequence[Sequence[str]] = (
     schema_delivery.STATEMENTS,  # v9: delivery state marks a record whose last attempt failed
     schema_flows.STATEMENTS,  # v10: a flow's description (what it does, over which protocol)
     schema_waiting.STATEMENTS,  # v11: runs grouped into jobs; dismissed parked records say who/why
+    schema_throughput.STATEMENTS,  # v12: compressed run-log payloads; name index in bulk
 )
 LATEST_VERSION = len(MIGRATIONS)
 

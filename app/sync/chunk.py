@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.connectors.streams import WriteAction, WriteRecord, WriteResult
 from app.domain import fastpaths as fast
 from app.mapping.apply import apply_mapping
+from app.store import payload_codec
 from app.store.ids import new_golden_id
 from app.store.models import utcnow
 from app.sync import identity, run_log, search, state
@@ -39,20 +40,55 @@ class _Item:
     plan: PlanItem
     source: dict[str, Any]
     note: str | None = None
+    # the source and sent payloads as the run log keeps them (packed on the run's thread)
+    stored: tuple[Any, Any] | None = None
 
     def outcome(self, ctx: RunContext, status: str, **kw: Any) -> Outcome:
         p = self.plan
+        stored_source, stored_sent = self.stored or (self.source, p.payload)
         fields: dict[str, Any] = {
             "dest_id": p.dest_id,
             "payload_hash": p.digest,
-            "source_payload": self.source,
-            "sent_payload": p.payload,
+            "source_payload": stored_source,
+            "sent_payload": stored_sent,
             "replay_of": ctx.replay_of.get(p.key),
         }
         fields.update(kw)
         return Outcome(
             p.key, ctx.source.spec.entity, p.action, status, p.golden_id or None, **fields
         )
+
+
+def _use_packer(
+    ctx: RunContext, s: Session, sources: list[dict[str, Any]], records: list[dict[str, Any]]
+) -> None:
+    """Give the run its payload compressor: the flow's dictionary, or a new one made of
+    this chunk's first records (kept by the store writer before any outcome using it)."""
+    if ctx.packer is not None or not ctx.record or not sources:
+        return
+    data = payload_codec.latest_dictionary(s, ctx.flow.id)
+    if data is None:
+        # sent payloads last: deflate finds its nearest matches at the dictionary's end
+        data = payload_codec.make_dictionary([*sources[:2], *records[:2]])
+        ctx.submit_store(partial(_save_dictionary, ctx.flow.id, data))
+    ctx.packer = payload_codec.Packer(data)
+
+
+def _save_dictionary(flow_id: int, data: bytes, s: Session) -> None:
+    payload_codec.save_dictionary(s, flow_id, data)
+
+
+def _response(result: WriteResult, dest_id: str | None) -> dict[str, Any] | None:
+    """The destination's answer for the run log, unless it only repeats the outcome's own
+    columns (a batch upsert's ``{"index", "status", "id", "error": null}``)."""
+    answer = result.response
+    if not answer or set(answer) - {"index", "status", "id", "error"} or answer.get("error"):
+        return answer
+    if answer.get("status", result.action.value) != result.action.value:
+        return answer
+    if answer.get("id") not in (None, dest_id):
+        return answer
+    return None
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -170,6 +206,7 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
     # This thread only reads the store; every write goes through the delivery worker, in
     # order, so SQLite never has two writers waiting on each other.
     with ctx.store_session() as s:
+        _use_packer(ctx, s, sources, records)
         golden = identity.golden_ids(s, src_spec.entity, ctx.source_system, keys, create=False)
         new_links: list[tuple[str, str]] = []
         if not ctx.dry_run:
@@ -197,7 +234,7 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
                         OutcomeStatus.PARKED,
                         gold or None,
                         error=reason,
-                        source_payload=source,
+                        source_payload=ctx.pack(source),
                         replay_of=ctx.replay_of.get(key),
                     )
                 )
@@ -211,7 +248,8 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
             plan = plan_record(
                 key, gold, payload, dest_id, last.get(gold), dest_owned, force=ctx.force
             )
-            items.append(_Item(plan, source, note))
+            sent = None if plan.action == "skip" else ctx.pack(plan.payload)
+            items.append(_Item(plan, source, note, (ctx.pack(source), sent)))
 
         if ctx.dry_run:
             for item in items:
@@ -242,7 +280,7 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
     pending = [i for i in items if i.plan.action != "skip"]
     for start in range(0, len(pending), dst_spec.max_batch):
         batch = pending[start : start + dst_spec.max_batch]
-        ctx.submit(partial(_deliver, ctx, batch))
+        ctx.submit(partial(_deliver, ctx, batch), _touches(batch))
 
 
 def _index_chunk(
@@ -272,6 +310,14 @@ def _record_unsent(
     state.mark_failed(s, ctx.flow.id, [gold for _k, gold, _p, _r in to_park])
     ctx.add("conflicts", run_log.record_conflicts(s, ctx.flow.id, ctx.run_id, conflicts))
     run_log.write_outcomes(s, ctx.run_id, ctx.flow.id, outcomes)
+
+
+def _touches(batch: Sequence[_Item]) -> frozenset[str]:
+    """What a batch writes to (its golden ids and known destination ids): two batches that
+    share one are never in flight together."""
+    return frozenset(i.plan.golden_id for i in batch) | frozenset(
+        f"dest:{i.plan.dest_id}" for i in batch if i.plan.dest_id
+    )
 
 
 def _text(value: Any) -> str | None:
@@ -340,10 +386,14 @@ def _record_results(
     parked: list[Parked] = []
     for item, result in zip(batch, results, strict=True):
         p = item.plan
-        common = {"started_at": started, "duration_ms": ms, "response_payload": result.response}
         if result.action in _COUNT_OF:
             ctx.add(_COUNT_OF[result.action], 1)
             dest_id = result.dest_id or p.dest_id
+            common = {
+                "started_at": started,
+                "duration_ms": ms,
+                "response_payload": _response(result, dest_id),
+            }
             delivered.append((p.golden_id, p.key, dest_id, p.digest, p.full_payload))
             outcomes.append(
                 item.outcome(
@@ -351,6 +401,7 @@ def _record_results(
                 )
             )
         else:
+            common = {"started_at": started, "duration_ms": ms, "response_payload": result.response}
             reason = result.error or "rejected by the destination"
             if result.action is WriteAction.FAILED:
                 reason = f"kept failing after retries: {reason}"

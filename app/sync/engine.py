@@ -239,7 +239,9 @@ class SyncEngine:
         status, error, waiting = "running", None, 0
         checkpoints: list[str | None] = [cursor]  # the cursor as last acknowledged
         if not dry_run:
-            ctx.pipeline = DeliveryPipeline(self.store.session, cancel=cancel)
+            ctx.pipeline = DeliveryPipeline(
+                self.store.session, cancel=cancel, senders=ctx.dest.spec.concurrent_writes
+            )
         try:
             try:
                 for chunk, chunk_cursor in self._chunks(ctx, cursor, keys, parked_ids):

@@ -7,11 +7,13 @@ import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from app.connectors.streams import Stream
 from app.services.flows import FlowInfo
+from app.store import payload_codec
 from app.sync import run_log
 from app.sync.pipeline import DeliveryPipeline, SendFailed, SendJob, StoreJob
 from app.sync.planner import PlanItem
@@ -39,6 +41,7 @@ class RunContext:
     record: bool = True  # False: a preview of a flow maybe not saved yet writes nothing
     rejects: list[tuple[str, str]] = field(default_factory=list)  # preview: key, reason
     reread: list[str] = field(default_factory=list)  # keys read again after the cursor's
+    packer: payload_codec.Packer | None = None  # compresses the run log's payloads
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _had_parked: bool | None = None
 
@@ -48,6 +51,10 @@ class RunContext:
         if self._had_parked is None:
             self._had_parked = run_log.has_open_parked(session, self.flow.id)
         return self._had_parked or self.counts["parked"] > 0
+
+    def pack(self, payload: dict[str, Any] | None) -> dict[str, Any] | bytes | None:
+        """A payload as the run log stores it: compressed once the run has a dictionary."""
+        return payload if self.packer is None or payload is None else self.packer.pack(payload)
 
     def add(self, key: str, n: int = 1) -> None:
         """Count from either thread (the reader's or the delivery worker's)."""
@@ -70,11 +77,11 @@ class RunContext:
         if self.on_progress:
             self.on_progress(p)
 
-    def submit(self, job: SendJob) -> None:
-        """Hand a send job to the pipeline, or run it (and its store work) now when
-        there is none."""
+    def submit(self, job: SendJob, keys: frozenset[str] = frozenset()) -> None:
+        """Hand a send job for the records ``keys`` to the pipeline, or run it (and its
+        store work) now when there is none."""
         if self.pipeline is not None:
-            self.pipeline.submit(job)
+            self.pipeline.submit(job, keys)
             return
         try:
             after = job()
