@@ -40,12 +40,20 @@ class _Item:
     plan: PlanItem
     source: dict[str, Any]
     note: str | None = None
-    # the source and sent payloads as the run log keeps them (packed on the run's thread)
+    # the source and sent payloads as the run log keeps them: packed off the run's
+    # thread (a batch's on its sender while it waits, the rest on the store writer)
     stored: tuple[Any, Any] | None = None
+
+    def pack(self, ctx: RunContext) -> None:
+        if self.stored is None:
+            sent = None if self.plan.action == "skip" else self.plan.payload
+            self.stored = (ctx.pack(self.source), ctx.pack(sent))
 
     def outcome(self, ctx: RunContext, status: str, **kw: Any) -> Outcome:
         p = self.plan
-        stored_source, stored_sent = self.stored or (self.source, p.payload)
+        self.pack(ctx)
+        assert self.stored is not None
+        stored_source, stored_sent = self.stored
         fields: dict[str, Any] = {
             "dest_id": p.dest_id,
             "payload_hash": p.digest,
@@ -234,7 +242,7 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
                         OutcomeStatus.PARKED,
                         gold or None,
                         error=reason,
-                        source_payload=ctx.pack(source),
+                        source_payload=source,
                         replay_of=ctx.replay_of.get(key),
                     )
                 )
@@ -248,8 +256,7 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
             plan = plan_record(
                 key, gold, payload, dest_id, last.get(gold), dest_owned, force=ctx.force
             )
-            sent = None if plan.action == "skip" else ctx.pack(plan.payload)
-            items.append(_Item(plan, source, note, (ctx.pack(source), sent)))
+            items.append(_Item(plan, source, note))
 
         if ctx.dry_run:
             for item in items:
@@ -274,8 +281,7 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
     skipped = [i for i in items if i.plan.action == "skip"]
     ctx.add("unchanged", len(skipped))
     ctx.add("skipped", len(skipped))
-    outcomes += [i.outcome(ctx, OutcomeStatus.UNCHANGED, sent_payload=None) for i in skipped]
-    ctx.submit_store(partial(_record_unsent, ctx, to_park, conflicts, outcomes))
+    ctx.submit_store(partial(_record_unsent, ctx, to_park, conflicts, outcomes, skipped))
     ctx.emit("delivering")
     pending = [i for i in items if i.plan.action != "skip"]
     for start in range(0, len(pending), dst_spec.max_batch):
@@ -302,10 +308,12 @@ def _record_unsent(
     to_park: list[Parked],
     conflicts: list[tuple[str, str, str, str | None, str | None, str]],
     outcomes: list[Outcome],
+    skipped: list[_Item],
     s: Session,
 ) -> None:
     """Store writer side of a chunk: what was parked, unchanged or in conflict (nothing
     sent). A skipped record never closes a retry-queue entry: only a delivery does."""
+    outcomes = outcomes + [i.outcome(ctx, OutcomeStatus.UNCHANGED) for i in skipped]
     ctx.add("parked", run_log.park(s, ctx.flow.id, ctx.run_id, to_park))
     state.mark_failed(s, ctx.flow.id, [gold for _k, gold, _p, _r in to_park])
     ctx.add("conflicts", run_log.record_conflicts(s, ctx.flow.id, ctx.run_id, conflicts))
@@ -359,6 +367,8 @@ def _deliver(ctx: RunContext, batch: Sequence[_Item]) -> StoreJob:
         ctx.add("failed", len(batch))
         raise SendFailed(exc, partial(_record_failed, ctx, batch, started)) from exc
     ms = int((time.perf_counter() - t0) * 1000 / max(1, len(batch)))
+    for item in batch:  # here, not on the run's thread or the store writer's
+        item.pack(ctx)
     return partial(_record_results, ctx, batch, results, started, ms)
 
 
