@@ -19,8 +19,9 @@ that many batches in flight at once, so the connection is never idle while an an
 on its way. Their store work still reaches the writer in the order they were queued, a
 batch never leaves while another holding one of its records is in flight (two writes of
 a record are never reordered), and store-only work (a checkpoint) waits its turn behind
-every batch queued before it. A batch that was acknowledged after an earlier one failed
-is still recorded; checkpoints after the failure are dropped."""
+every batch queued before it. A batch acknowledged after an earlier one failed is still
+recorded, up to the first store-only work queued after the failure (dropped, with all
+that follows it, like checkpoints)."""
 
 from __future__ import annotations
 
@@ -81,6 +82,7 @@ class DeliveryPipeline:
             else None
         )
         self._flight: deque[_InFlight] = deque()  # the sender thread's own
+        self._dropping = False
         self._sends: queue.Queue[object] = queue.Queue(maxsize=depth)
         self._writes: queue.Queue[object] = queue.Queue(maxsize=_MAX_GROUP)
         self._send_error: BaseException | None = None
@@ -133,12 +135,19 @@ class DeliveryPipeline:
         return sum(1 for f in self._flight if f.future is not None)
 
     def _land(self) -> None:
-        """Hand the oldest queued job's store work to the writer (waiting for its send)."""
+        """Hand the oldest queued job's store work to the writer (waiting for its send).
+
+        After a failure, store-only work is dropped, and so is everything queued after
+        the first dropped piece: a batch acknowledged later may hold records whose links
+        that dropped work (a chunk's) was to write. Not recording an acknowledged batch
+        is safe — the cursor stays behind it and the next run sends it again."""
         head = self._flight.popleft()
         after: object = None
         if head.future is None:
             if self._send_error is None and self._store_error is None:
                 after = head.ready
+            else:
+                self._dropping = True
         else:
             try:
                 after = head.future.result()
@@ -146,7 +155,7 @@ class DeliveryPipeline:
                 self._send_error, after = self._first(failed.error), failed.record
             except BaseException as exc:  # noqa: BLE001 — handed to the run's thread
                 self._send_error = self._first(exc)
-        if after is not None and self._store_error is None:
+        if after is not None and self._store_error is None and not self._dropping:
             self._writes.put(after)
 
     def _write_loop(self) -> None:

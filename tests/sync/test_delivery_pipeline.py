@@ -170,3 +170,19 @@ def test_with_parallel_batches_a_failure_keeps_what_was_acknowledged_and_no_chec
         pipe.finish()
     assert wire.stored[:3] == ["b0", "b1 failed", "b2"]  # b2 was acknowledged: recorded
     assert "checkpoint" not in wire.stored  # the cursor never passes the failed batch
+
+
+def test_after_a_failure_nothing_behind_dropped_store_work_is_recorded() -> None:
+    """A batch of the next chunk may already be on the wire when a batch fails; the next
+    chunk's store work (its links) is dropped, so its batches are not recorded either."""
+    wire = _Wire()
+    pipe = DeliveryPipeline(fake_session, depth=8, senders=3)
+    pipe.submit(wire.job("b0", fail=True), frozenset({"g0"}))
+    try:
+        pipe.submit_store(lambda s: wire.stored.append("next chunk's links"))
+        pipe.submit(wire.job("b1"), frozenset({"g1"}))
+    except ConnectionError:
+        pass
+    with pytest.raises(ConnectionError, match="down"):
+        pipe.finish()
+    assert wire.stored == ["b0 failed"]
