@@ -29,7 +29,6 @@ _COLUMNS = (
     "payload_hash, attempt, destination_id, started_at, duration_ms, source_payload, "
     "sent_payload, response_payload"
 )
-_PAYLOADS = ("source_payload", "sent_payload", "response_payload")
 
 
 @dataclass(frozen=True)
@@ -135,8 +134,11 @@ class _Archive:
         names = [c.strip() for c in _COLUMNS.split(",")]
         for row in rows:
             record = dict(zip(names, row, strict=True))
-            for column in _PAYLOADS:  # compressed payloads are archived as JSON text
-                record[column] = payload_codec.as_text(session, record[column])
+            source, sent = record["source_payload"], record["sent_payload"]
+            # compressed payloads are archived as JSON text
+            record["sent_payload"] = payload_codec.sent_as_text(session, source, sent)
+            record["source_payload"] = payload_codec.as_text(session, source)
+            record["response_payload"] = payload_codec.as_text(session, record["response_payload"])
             self._fh.write(json.dumps({"kind": kind, **record}, default=str) + "\n")
 
     def close(self) -> str | None:

@@ -214,7 +214,12 @@ def payloads(session: Session, outcome_id: int) -> Payloads:
     ).first()
     if row is None:
         return Payloads(None, None, None)
-    return Payloads(*(_load(payload_codec.as_text(session, raw)) for raw in row))
+    source, sent, response = row
+    return Payloads(
+        _load(payload_codec.as_text(session, source)),
+        _load(payload_codec.sent_as_text(session, source, sent)),
+        _load(payload_codec.as_text(session, response)),
+    )
 
 
 def open_parked_for_events(session: Session, outcome_ids: list[int]) -> dict[int, list[int]]:

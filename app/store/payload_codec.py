@@ -2,11 +2,13 @@
 preset dictionary made of a few records of the same flow.
 
 A record's JSON is mostly field names and values its neighbours share; deflate with that
-dictionary stores ~750 bytes of a customer's two payloads in ~250. Each value is a BLOB:
+dictionary stores ~750 bytes of a customer's two payloads in ~200. Each value is a BLOB:
 a format byte, the dictionary's id (a hash of its bytes: a dictionary never changes) and
-the raw deflate stream. Payloads written before, and those written without a dictionary
-(feeds, previews), stay JSON text; :func:`unpack` reads both. The window is small (2 KiB)
-because setting up deflate's state for every value dominated the cost with a large one.
+the raw deflate stream. A record that was sent keeps both payloads in one blob in
+``source_payload`` (format 2: most sent values repeat source values, which deflate then
+finds), and its ``sent_payload`` is the one-byte :data:`SENT_WITH_SOURCE`. Payloads
+written before, and those written without a dictionary (feeds, previews), stay JSON text;
+:func:`unpack` and :func:`unpack_sent` read them all.
 """
 
 from __future__ import annotations
@@ -28,10 +30,12 @@ from app.store.models import utcnow
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 1  # one payload
+PAIR = 2  # [source, sent]
+SENT_WITH_SOURCE = b"\x02"  # sent_payload of a row whose source blob holds both
 _HEADER = struct.Struct(">BQ")
-_WBITS = -11  # raw deflate, 2 KiB window
-_MEM_LEVEL = 3
+_WBITS = -12  # raw deflate, 4 KiB window: room for a dictionary of a few records
+_MEM_LEVEL = 4
 _LEVEL = 6
 DICTIONARY_LIMIT = (1 << -_WBITS) - 262  # what deflate can use of a preset dictionary
 _JSON_OPTIONS = orjson.OPT_NON_STR_KEYS
@@ -70,6 +74,7 @@ class Packer:
         self.dictionary = dictionary
         self.id = dictionary_id(dictionary)
         self._header = _HEADER.pack(FORMAT, self.id)
+        self._pair_header = _HEADER.pack(PAIR, self.id)
         self._base = zlib.compressobj(
             _LEVEL, zlib.DEFLATED, _WBITS, _MEM_LEVEL, zlib.Z_DEFAULT_STRATEGY, dictionary
         )
@@ -80,6 +85,11 @@ class Packer:
             return None
         c = self._base.copy()
         return self._header + c.compress(_json(value)) + c.flush()
+
+    def pack_pair(self, source: Any, sent: Any) -> bytes:
+        """Source and sent payloads in one blob (stored as the source payload)."""
+        c = self._base.copy()
+        return self._pair_header + c.compress(_json([source, sent])) + c.flush()
 
 
 def save_dictionary(session: Session | Connection, flow_id: int | None, data: bytes) -> int:
@@ -125,10 +135,27 @@ def unpack(session: Session | Connection, raw: str | bytes | None) -> Any:
     there is none or it cannot be read (logged)."""
     if raw is None:
         return None
+    value = _decoded(session, raw)
+    return value[0] if isinstance(raw, bytes | memoryview) and raw[0] == PAIR else value
+
+
+def unpack_sent(
+    session: Session | Connection, source_raw: str | bytes | None, raw: str | bytes | None
+) -> Any:
+    """A row's sent payload (which may live in its source payload's blob)."""
+    if raw is not None and not isinstance(raw, str) and bytes(raw) == SENT_WITH_SOURCE:
+        pair = _decoded(session, source_raw)
+        return pair[1] if isinstance(pair, list) and len(pair) == 2 else None
+    return unpack(session, raw)
+
+
+def _decoded(session: Session | Connection, raw: str | bytes | None) -> Any:
+    if raw is None:
+        return None
     if isinstance(raw, str):
         return json.loads(raw)
     data = bytes(raw)
-    if len(data) < _HEADER.size or data[0] != FORMAT:
+    if len(data) < _HEADER.size or data[0] not in (FORMAT, PAIR):
         log.warning("A run-log payload in an unknown format was skipped")
         return None
     _format, ident = _HEADER.unpack_from(data)
@@ -145,4 +172,14 @@ def as_text(session: Session | Connection, raw: str | bytes | None) -> str | Non
     if raw is None or isinstance(raw, str):
         return raw
     value = unpack(session, raw)
+    return None if value is None else _json(value).decode()
+
+
+def sent_as_text(
+    session: Session | Connection, source_raw: str | bytes | None, raw: str | bytes | None
+) -> str | None:
+    """A row's sent payload as JSON text."""
+    if raw is None or isinstance(raw, str):
+        return raw
+    value = unpack_sent(session, source_raw, raw)
     return None if value is None else _json(value).decode()

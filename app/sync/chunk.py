@@ -47,7 +47,7 @@ class _Item:
     def pack(self, ctx: RunContext) -> None:
         if self.stored is None:
             sent = None if self.plan.action == "skip" else self.plan.payload
-            self.stored = (ctx.pack(self.source), ctx.pack(sent))
+            self.stored = ctx.pack_pair(self.source, sent)
 
     def outcome(self, ctx: RunContext, status: str, **kw: Any) -> Outcome:
         p = self.plan
@@ -76,8 +76,10 @@ def _use_packer(
         return
     data = payload_codec.latest_dictionary(s, ctx.flow.id)
     if data is None:
-        # sent payloads last: deflate finds its nearest matches at the dictionary's end
-        data = payload_codec.make_dictionary([*sources[:2], *records[:2]])
+        # shaped like what it will compress: [source, sent] pairs
+        data = payload_codec.make_dictionary(
+            [[s, r] for s, r in zip(sources[:4], records[:4], strict=True)]
+        )
         ctx.submit_store(partial(_save_dictionary, ctx.flow.id, data))
     ctx.packer = payload_codec.Packer(data)
 

@@ -56,6 +56,17 @@ class RunContext:
         """A payload as the run log stores it: compressed once the run has a dictionary."""
         return payload if self.packer is None or payload is None else self.packer.pack(payload)
 
+    def pack_pair(
+        self, source: dict[str, Any], sent: dict[str, Any] | None
+    ) -> tuple[dict[str, Any] | bytes | None, dict[str, Any] | bytes | None]:
+        """(source, sent) as the run log stores them: once the run has a dictionary,
+        one blob holding both, and the marker that says so in place of the sent one."""
+        if self.packer is None:
+            return source, sent
+        if sent is None:
+            return self.packer.pack(source), None
+        return self.packer.pack_pair(source, sent), payload_codec.SENT_WITH_SOURCE
+
     def add(self, key: str, n: int = 1) -> None:
         """Count from either thread (the reader's or the delivery worker's)."""
         with self._lock:
