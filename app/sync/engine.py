@@ -16,11 +16,14 @@ from sqlalchemy.orm import Session
 from app.connectors.base import Connector
 from app.connectors.errors import ConnectorError, DeliveryError
 from app.connectors.streams import Stream, StreamSource
+from app.logging_setup import redact
 from app.mapping.apply import MappingError
 from app.services import schema_drift
 from app.services.flows import FlowInfo, FlowService
 from app.services.profiles import ProfileService
 from app.store import Store
+from app.store.errors import StoreError
+from app.store.faults import StorageError
 from app.store.models import ParkedRecord, RecordOutcome
 from app.sync import run_log, state
 from app.sync.chunk import process_chunk
@@ -190,6 +193,8 @@ class SyncEngine:
         dst_conn = self.profiles.connector(dst_profile.id)
         cursor = None if full or keys else self._cursor(flow.id)
         with self.store.session() as s:
+            # we hold the flow's lock: a run of it still marked running is one that died
+            run_log.close_dead_runs(s, flow.id)
             run_id = run_log.start_run(
                 s,
                 flow.id,
@@ -246,28 +251,16 @@ class SyncEngine:
                 status = "succeeded"
         except RunCancelledError as exc:
             status, error = "cancelled", str(exc)
-        except (DeliveryError, ConnectorError, MappingError, SyncError) as exc:
+        except (DeliveryError, ConnectorError, MappingError, SyncError, StoreError) as exc:
             status, error = "failed", str(exc)
             log.warning("Flow %s run %s failed: %s", flow.slug, run_id, exc)
+        except Exception as exc:  # a bug: the run says what stopped it, then it is raised
+            error = f"The run stopped unexpectedly ({redact(f'{type(exc).__name__}: {exc}')})."
+            raise
         finally:
             src_conn.close()
             dst_conn.close()
-            with self.store.session() as s:
-                run_log.finish_run(
-                    s,
-                    run_id,
-                    status=status if status != "running" else "failed",
-                    counts=counts,
-                    error=error
-                    or (
-                        None
-                        if status != "running"
-                        else "The run stopped unexpectedly; see the log file."
-                    ),
-                    cursor_after=checkpoints[-1],
-                )
-                if status in ("succeeded", "completed_with_errors"):
-                    state.mark_success(s, flow.id)
+            self._finish(ctx, status, error, checkpoints[-1])
             read_all = keys is None and parked_ids is None  # not a re-sync, not a replay
             if status in ("succeeded", "completed_with_errors") and read_all:
                 self._after_commit(ctx)
@@ -275,6 +268,32 @@ class SyncEngine:
         return RunSummary(
             run_id, flow.slug, status, counts, error, time.monotonic() - started, ctx.plan
         )
+
+    def _finish(self, ctx: RunContext, status: str, error: str | None, cursor: str | None) -> None:
+        """Record how the run ended. When even that cannot be saved (the disk is full,
+        the database became read-only), say so: the next run of the flow closes it."""
+        try:
+            with self.store.session() as s:
+                run_log.finish_run(
+                    s,
+                    ctx.run_id,
+                    status=status if status != "running" else "failed",
+                    counts=ctx.counts,
+                    error=error
+                    or (None if status != "running" else "The run stopped unexpectedly."),
+                    cursor_after=cursor,
+                )
+                if status in ("succeeded", "completed_with_errors"):
+                    state.mark_success(s, ctx.flow.id)
+        except StorageError as exc:
+            log.error(
+                "Run %s of %s could not be recorded as ended: %s", ctx.run_id, ctx.flow.slug, exc
+            )
+            raise StorageError(
+                f"Run #{ctx.run_id} of {ctx.flow.name} stopped ({error or status}), and that "
+                f"could not be saved either: {exc.message}",
+                hint=exc.hint,
+            ) from exc
 
     def _after_commit(self, ctx: RunContext) -> None:
         """The run read its source and is committed: the source may now consume what it
