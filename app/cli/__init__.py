@@ -129,6 +129,8 @@ def main(
                 parser.print_help()
                 return 2
             return gui(ctx)
+        if getattr(args, "admin_only", False):
+            _refuse_in_manager_mode(ctx)
         handler: Callable[[CliContext], int] = args.handler
         return handler(ctx)
     except RooftopError as exc:
@@ -147,6 +149,20 @@ def main(
         except Exception as exc:
             if _storage_problem(exc, paths.database) is None:
                 raise
+
+
+def _refuse_in_manager_mode(ctx: CliContext) -> None:
+    """Connections, secrets, mappings and schedules are the admin's, in the window and
+    here alike (a command marks itself ``admin_only``)."""
+    from app.services.access import AccessService
+    from app.services.errors import AccessDeniedError
+
+    if AccessService(ctx.store).policy().is_manager:
+        raise AccessDeniedError(
+            "This computer is in manager mode: connections, secrets, mappings, schedules "
+            "and privacy requests are for the admin.",
+            hint="Leave manager mode with the admin PIN (in the window: Settings → Access).",
+        )
 
 
 def _say(exc: RooftopError) -> int:

@@ -46,25 +46,25 @@ def register(p: argparse.ArgumentParser) -> None:
     ex = fsub.add_parser("export", help="write a flow (mapping, schedule, options) to a file")
     ex.add_argument("name")
     ex.add_argument("--out", type=Path, metavar="FILE", help="default: <flow id>.flow.json")
-    ex.set_defaults(handler=_export)
+    ex.set_defaults(handler=_export, admin_only=True)
     im = fsub.add_parser(
         "import",
         help="create a flow from a file (checked first; nothing changes if it has problems)",
     )
     im.add_argument("file", type=Path)
     im.add_argument("--replace", action="store_true", help="replace a flow with the same id")
-    im.set_defaults(handler=_import)
+    im.set_defaults(handler=_import, admin_only=True)
     de = fsub.add_parser("delete", help="delete a flow (its links and run history stay)")
     de.add_argument("name")
     de.add_argument("--force", action="store_true", help="even with records in its retry queue")
-    de.set_defaults(handler=_delete)
+    de.set_defaults(handler=_delete, admin_only=True)
     for verb, enabled, text in (
         ("pause", False, "stop a flow's scheduled runs until resumed"),
         ("resume", True, "run a paused flow on its schedule again"),
     ):
         ps = fsub.add_parser(verb, help=text)
         ps.add_argument("name")
-        ps.set_defaults(handler=_pause_or_resume, enabled=enabled)
+        ps.set_defaults(handler=_pause_or_resume, enabled=enabled, admin_only=True)
 
 
 def _list(ctx: CliContext) -> int:
