@@ -25,7 +25,7 @@ from app.store import Store
 from app.store.errors import StoreError
 from app.store.faults import StorageError
 from app.store.models import ParkedRecord, RecordOutcome
-from app.sync import run_log, state
+from app.sync import parked_rows, run_log, state
 from app.sync.chunk import process_chunk
 from app.sync.errors import RunCancelledError, SyncError
 from app.sync.locks import flow_lock
@@ -328,7 +328,7 @@ class SyncEngine:
         parked_ids: Sequence[int] | None,
     ) -> Iterator[tuple[pd.DataFrame, str | None]]:
         if parked_ids is not None:
-            df, ctx.replay_of = self._parked_frame(ctx.flow.id, parked_ids)
+            df, ctx.replay_of = self._parked_frame(ctx, parked_ids)
             yield df, None
             return
         if keys is not None:
@@ -343,9 +343,11 @@ class SyncEngine:
             yield df, top
 
     def _parked_frame(
-        self, flow_id: int, parked_ids: Sequence[int]
+        self, ctx: RunContext, parked_ids: Sequence[int]
     ) -> tuple[pd.DataFrame, dict[str, int]]:
-        """Open parked records as a source chunk, and for each key the outcome it replays."""
+        """Open parked records as a source chunk, and for each key the outcome it replays
+        (rejects the source could not read are read again, or parked again with why)."""
+        flow_id = ctx.flow.id
         with self.store.session() as s:
             query = select(ParkedRecord).where(
                 ParkedRecord.flow_id == flow_id, ParkedRecord.status == "open"
@@ -365,8 +367,13 @@ class SyncEngine:
                     .group_by(RecordOutcome.record_key)
                 ).all()
             )
-            frame = pd.DataFrame([r.source_payload for r in rows]).fillna("")
-            return frame, {k: int(v) for k, v in originals.items()}
+            replay_of = {k: int(v) for k, v in originals.items()}
+            split = parked_rows.split(ctx.source, ctx.source.spec.primary_key, rows)
+        ctx.add("read", len(split.unreadable))
+        ctx.submit_store(partial(parked_rows.record, ctx, split, replay_of))
+        columns = ctx.source.spec.field_names()
+        frame = pd.DataFrame(split.rows, columns=columns if not split.rows else None)
+        return frame.fillna(""), replay_of
 
     # --- one chunk ---------------------------------------------------------------------
     def _process_chunk(self, ctx: RunContext, df: pd.DataFrame) -> None:
