@@ -12,6 +12,7 @@ from pathlib import Path
 
 from app.cli.context import CliContext
 from app.scheduling.runner import run_flow_locked
+from app.services import pii
 from app.services.audit import current_os_user
 from app.services.flows import FlowService
 from app.sync import run_log
@@ -141,11 +142,23 @@ def _print_summary(summary: RunSummary) -> int:
     for item in summary.plan[:50]:
         if item.action == "skip":
             continue
-        changes = ", ".join(f"{k}: {old!r} -> {new!r}" for k, (old, new) in item.diff.items())
+        # a terminal's scroll-back and a pasted ticket are no place for customers' details
+        changes = ", ".join(
+            f"{k}: {_masked(k, old)!r} -> {_masked(k, new)!r}"
+            for k, (old, new) in item.diff.items()
+        )
         print(f"  {item.action:<6} {item.key}: {changes}")
     if len(summary.plan) > 50:
         print(f"  … and {len(summary.plan) - 50:,} more")
     return summary.exit_code
+
+
+def _masked(field: str, value: object) -> object:
+    """A value as a dry run prints it: personal fields masked ('W•••', '•••76'), e-mail
+    addresses and phone numbers inside other text too."""
+    if pii.is_personal(field):
+        return pii.mask_value(field, value)
+    return pii.mask_text(value) if isinstance(value, str) else value
 
 
 def _run(ctx: CliContext) -> int:
