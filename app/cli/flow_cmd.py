@@ -135,6 +135,8 @@ def _print_summary(summary: RunSummary) -> int:
         f"{c['created']:,}, updated {c['updated']:,}, unchanged {c['unchanged']:,}, "
         f"parked {c['parked']:,}, failed {c['failed']:,}, conflicts {c['conflicts']:,}."
     )
+    if c.get("withheld"):
+        print(f"Withheld {c['withheld']:,} record(s) of people erased here (privacy requests).")
     if summary.error:
         print(f"Reason: {summary.error}")
     if summary.status == "completed_with_errors":

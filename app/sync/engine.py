@@ -20,6 +20,7 @@ from app.logging_setup import redact
 from app.mapping.apply import MappingError
 from app.services import schema_drift
 from app.services.flows import FlowInfo, FlowService
+from app.services.privacy import tombstones
 from app.services.profiles import ProfileService
 from app.store import Store
 from app.store.errors import StoreError
@@ -192,6 +193,7 @@ class SyncEngine:
         src_conn = self.profiles.connector(src_profile.id)
         dst_conn = self.profiles.connector(dst_profile.id)
         cursor = None if full or keys else self._cursor(flow.id)
+        erased = tombstones.load(self.store)  # refuses to run blind when the key is gone
         with self.store.session() as s:
             # we hold the flow's lock: a run of it still marked running is one that died
             run_log.close_dead_runs(s, flow.id)
@@ -209,6 +211,7 @@ class SyncEngine:
             ("read", "created", "updated", "unchanged", "skipped", "failed", "parked", "conflicts"),
             0,
         )
+        counts["withheld"] = 0  # records of people erased here, left out as they were read
         ctx = RunContext(
             flow,
             run_id,
@@ -222,6 +225,7 @@ class SyncEngine:
             progress=Progress(flow.name),
             store_session=self.store.session,
             on_progress=self.on_progress,
+            erased=erased,
         )
         try:  # schema-drift snapshots; taking one must never fail the run
             ctx.source = schema_drift.watch(self.store, flow, ctx.source, ctx.dest)
