@@ -47,6 +47,10 @@ COMMANDS: dict[str, Command] = {
     "setup": Command(
         "setup_cmd", "a whole rooftop's setup as one file: export it, import it at the next store"
     ),
+    "privacy": Command(
+        "privacy_cmd",
+        "erase a person, or export what is kept about them (GDPR/CCPA requests)",
+    ),
     "sandbox": Command("sandbox_cmd", "the demo dealership"),
     "demo": Command("demo_cmd", "run the app on the built-in demo dealership (no internet needed)"),
     "dedupe": Command(
