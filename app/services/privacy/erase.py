@@ -13,7 +13,6 @@ in a transaction it rolls back, so its counts are exactly what an erasure would 
 from __future__ import annotations
 
 import logging
-import re
 import secrets as pysecrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,7 +37,6 @@ from app.store.privacy_models import PrivacyRequest
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 EXPORT_PREFIX = "privacy-export-"
-_BACKUP_UNTIL = re.compile(r"-until-(\d{4}-\d{2}-\d{2})")
 
 
 def new_ref(kind: str) -> str:
@@ -250,15 +248,17 @@ def exports_dir(store: Store) -> Path:
 
 def _backups(store: Store) -> list[str]:
     """Database backups (taken before schema upgrades), which still hold data from before
-    this erasure until the date they age out (in their names)."""
+    this erasure until the date they age out."""
+    from app.services import retention, retention_areas
+
     folder = store.paths.backups_dir
     if not folder.is_dir():
         return []
-    out = []
-    for path in sorted(folder.glob("*.db")):
-        until = _BACKUP_UNTIL.search(path.name)
-        out.append(f"{path.name} (ages out {until.group(1)})" if until else path.name)
-    return out
+    days = retention.load_policy(store).backup_days
+    return [
+        f"{p.name} (ages out {retention_areas.backup_ages_out(p, days):%Y-%m-%d})"
+        for p in sorted(folder.glob("*.db"))
+    ]
 
 
 def compact(store: Store) -> bool:

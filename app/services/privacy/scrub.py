@@ -212,7 +212,8 @@ def _matching(session: Session, fp: Footprint, ref: str, out: ScrubCounts) -> No
         _run(
             session,
             "UPDATE merges SET title = :title, before = :e, after = :e, overrides = :e, "
-            "propagation = :e, golden_id = '', record_ids = '[]' WHERE id IN :v",
+            "propagation = :e, golden_id = '', record_ids = '[]', status = 'erased' "
+            "WHERE id IN :v",
             merges,
             title=f"Erased person ({ref})",
             e=erased,
