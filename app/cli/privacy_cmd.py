@@ -11,11 +11,9 @@ import argparse
 from pathlib import Path
 
 from app.cli.context import CliContext
-from app.errors import RooftopError
 from app.services.audit import current_os_user
-from app.services.flows import FlowService
 from app.services.privacy import ErasureReport, erase, export_person, requests
-from app.sync.locks import is_running
+from app.sync.run_guard import refuse_while_running
 
 KEY_HELP = "the DMS customer number (any system's customer id works) or the golden id"
 
@@ -42,19 +40,10 @@ def register(p: argparse.ArgumentParser) -> None:
     rq.set_defaults(handler=_requests, admin_only=True)
 
 
-def _refuse_while_running(ctx: CliContext) -> None:
-    busy = [f.name for f in FlowService(ctx.store).list() if is_running(ctx.paths, f.id)]
-    if busy:
-        raise RooftopError(
-            f"A sync is running ({', '.join(busy)}); erase when it has finished.",
-            hint="A run that read the person before the erasure could send them again.",
-        )
-
-
 def _erase(ctx: CliContext) -> int:
     args = ctx.args
     if not args.dry_run:
-        _refuse_while_running(ctx)
+        refuse_while_running(ctx.store)
     report = erase(
         ctx.store,
         args.customer,
