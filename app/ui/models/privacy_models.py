@@ -105,7 +105,7 @@ def people_model() -> RowsModel:
             ("Name", lambda p: p.name, lambda p: p.name.casefold()),
             ("E-mail", lambda p: p.email, lambda p: p.email),
             ("Phone", lambda p: p.phone, lambda p: p.phone),
-            ("Customer number", lambda p: p.customer_number, lambda p: p.customer_number),
+            ("Customer no.", lambda p: p.customer_number, lambda p: p.customer_number),
             ("Systems", lambda p: ", ".join(p.systems), lambda p: ", ".join(p.systems)),
         ]
     )

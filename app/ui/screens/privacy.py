@@ -49,10 +49,12 @@ from app.ui.widgets import EmptyState, SearchBox, sortable_table
 from app.ui.workers import run_in_background
 
 
-def _fit(table: QTableView, stretch: int) -> None:
+def _fit(table: QTableView, *stretch: int) -> None:
+    """Columns as wide as their contents, but ``stretch`` share what is left (and elide)."""
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    for column in stretch:
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
     table.verticalHeader().setDefaultSectionSize(26)
 
 
@@ -118,7 +120,7 @@ class PrivacyWidget(QWidget):
         splitter.setChildrenCollapsible(False)
         self.people = people_model()
         self.people_proxy, self.people_table = sortable_table(self.people, self, "privacy_people")
-        _fit(self.people_table, 0)
+        _fit(self.people_table, 0, 1, 4)
         people_box = QWidget()
         pbox = QVBoxLayout(people_box)
         pbox.setContentsMargins(0, 0, 0, 0)
@@ -127,8 +129,8 @@ class PrivacyWidget(QWidget):
         pbox.addWidget(self.people_table, 1)
         splitter.addWidget(people_box)
         splitter.addWidget(self._held_box())
-        splitter.setStretchFactor(0, 5)
-        splitter.setStretchFactor(1, 4)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
         layout.addWidget(splitter, 3)
 
         result_row = QHBoxLayout()
