@@ -27,6 +27,9 @@ REFUSED = [
     ["setup", "export", "--out", "{tmp}/s.json"],
     ["setup", "import", "{tmp}/in.json"],
     ["feed", "import-config", "{tmp}/in.json"],
+    ["privacy", "erase", "--customer", "C00001"],
+    ["privacy", "export", "--customer", "C00001", "--out", "{tmp}/p.json"],
+    ["privacy", "requests"],
 ]
 
 

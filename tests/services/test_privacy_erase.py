@@ -252,3 +252,36 @@ def test_an_access_request_gets_everything_and_an_erasure_removes_the_copy(
     assert cli.main(["--data-dir", data, "privacy", "requests"]) == 0
     listed = capsys.readouterr().out
     assert report.ref in listed and "export" in listed and "Quibbleworth" not in listed
+
+
+def test_the_command_line_refuses_to_erase_while_a_flow_runs(
+    store: Store, synced: str, capsys: Any
+) -> None:
+    import threading
+
+    from app.services.flows import FlowService
+    from app.sync.locks import flow_lock
+
+    flow = next(f for f in FlowService(store).list() if f.slug == synced)
+    taken, release = threading.Event(), threading.Event()
+
+    def hold() -> None:  # the scheduler's run, in another thread
+        with flow_lock(store.paths, flow.id, flow.name, trigger="test"):
+            taken.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    argv = ["--data-dir", str(store.paths.data_dir), "privacy", "erase", "--customer", "C00002"]
+    try:
+        assert taken.wait(10)
+        code = cli.main(argv)
+        dry = cli.main([*argv, "--dry-run"])  # a dry run changes nothing: it may
+    finally:
+        release.set()
+        holder.join()
+    out = capsys.readouterr()
+    assert code == 2 and "A sync is running (Customers (test))" in out.err
+    assert dry == 0
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Tombstone)) == 0
