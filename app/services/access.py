@@ -1,8 +1,9 @@
 """Admin and manager modes. A manager keeps Sync now, re-sync, the sync log and the
-duplicate queue; connection secrets, connection editing, mapping editing, schedules,
-alert settings and privacy requests are for the admin -- in the window and on the command
-line alike. Leaving manager mode needs the admin PIN, which is kept (salted and hashed)
-in the keyring — never in the database or a file.
+duplicate queue; connection secrets, connection editing, mapping editing, flows and
+feeds (the wizards, field owners), schedules, alert settings and privacy requests are for
+the admin -- in the window and on the command line alike. Leaving manager mode needs the
+admin PIN, which is kept (salted and hashed) in the keyring — never in the database or a
+file.
 
 A new PIN has 6 to 12 digits, not all the same and not a run (123456). Five wrong PINs
 are free; after that each wrong one locks the PIN for twice as long as the last (30 s,
@@ -91,6 +92,11 @@ class AccessPolicy:
 
     @property
     def can_edit_schedules(self) -> bool:
+        return not self.is_manager
+
+    @property
+    def can_edit_flows(self) -> bool:
+        """Create, change, duplicate or delete flows and feeds, and their field owners."""
         return not self.is_manager
 
     @property

@@ -47,11 +47,13 @@ def _undoable(s: Session, merge_id: int) -> Merge:
         raise RooftopError(
             "This merge is older than the retention policy keeps what an undo needs."
         )
-    if m.status != "merged":
+    if m.status not in ("merged", "partial"):
         raise RooftopError("This merge was already undone.")
     later = s.scalar(
         select(func.count(Merge.id)).where(
-            Merge.id > m.id, Merge.status == "merged", Merge.golden_id == m.golden_id
+            Merge.id > m.id,
+            Merge.status.in_(("merged", "partial")),
+            Merge.golden_id == m.golden_id,
         )
     )
     if later:

@@ -1,4 +1,4 @@
-"""DDL of privacy requests (migration v11): erasure tombstones and the register of
+"""DDL of privacy requests (migration v12): erasure tombstones and the register of
 erasure and access requests.
 
 - ``privacy_tombstones``: one keyed hash (HMAC-SHA256, key in the keyring) per identifier

@@ -18,7 +18,7 @@ from app.connectors.errors import ConnectorError, DeliveryError
 from app.connectors.streams import Stream, StreamSource
 from app.logging_setup import redact
 from app.mapping.apply import MappingError
-from app.services import schema_drift
+from app.services import conflicts, schema_drift
 from app.services.flows import FlowInfo, FlowService
 from app.services.privacy import tombstones
 from app.services.profiles import ProfileService
@@ -49,6 +49,10 @@ class RunSummary:
     error: str | None = None
     elapsed_s: float = 0.0
     plan: list[PlanItem] = field(default_factory=list)  # dry run only
+    rejects: list[tuple[str, str]] = field(default_factory=list)  # preview: key, reason
+    complete: bool = True  # preview: the whole source was read
+    job_id: int | None = None  # the job this run is part of (its own id when alone)
+    waiting: int = 0  # records in the flow's retry queue when the run ended
 
     @property
     def exit_code(self) -> int:
@@ -105,8 +109,10 @@ class SyncEngine:
         trigger: str = "manual",
         triggered_by: str = "",
         cancel: CancelToken | None = None,
+        job_id: int | None = None,
     ) -> RunSummary:
-        """Run a flow. ``keys`` re-syncs only those records (forced, cursor untouched)."""
+        """Run a flow. ``keys`` re-syncs only those records (forced, cursor untouched).
+        ``job_id``: the run is one more part of that job (a chunked re-sync)."""
         flow = self.flows.get(flow_ref)
         return self._execute(
             flow,
@@ -116,6 +122,7 @@ class SyncEngine:
             trigger=trigger,
             triggered_by=triggered_by,
             cancel=cancel or CancelToken(),
+            job_id=job_id,
         )
 
     def replay(
@@ -150,6 +157,7 @@ class SyncEngine:
         triggered_by: str,
         cancel: CancelToken,
         parked_ids: Sequence[int] | None = None,
+        job_id: int | None = None,
     ) -> RunSummary:
         # Every path that writes to a destination comes through here, so here is where the
         # flow's lock is taken: a replay and a scheduled run never write the same records
@@ -171,6 +179,7 @@ class SyncEngine:
                 triggered_by=triggered_by,
                 cancel=cancel,
                 parked_ids=parked_ids,
+                job_id=job_id,
             )
 
     def _execute_locked(
@@ -184,6 +193,7 @@ class SyncEngine:
         triggered_by: str,
         cancel: CancelToken,
         parked_ids: Sequence[int] | None = None,
+        job_id: int | None = None,
     ) -> RunSummary:
         started = time.monotonic()
         if flow.source_profile_id is None or flow.dest_profile_id is None:
@@ -204,6 +214,7 @@ class SyncEngine:
                 triggered_by=triggered_by,
                 dry_run=dry_run,
                 cursor=cursor,
+                job_id=job_id,
             )
         # "unchanged" holds both the records skipped here (also counted in "skipped": not
         # sent) and those the destination answered were already current
@@ -227,11 +238,14 @@ class SyncEngine:
             on_progress=self.on_progress,
             erased=erased,
         )
+        if keys is None and parked_ids is None:  # records an owner change sends again
+            with self.store.session() as s:
+                ctx.reread = conflicts.reread_keys(s, flow.id)
         try:  # schema-drift snapshots; taking one must never fail the run
             ctx.source = schema_drift.watch(self.store, flow, ctx.source, ctx.dest)
         except Exception:
             log.warning("No schema snapshot for flow %s", flow.slug, exc_info=True)
-        status, error = "running", None
+        status, error, waiting = "running", None, 0
         checkpoints: list[str | None] = [cursor]  # the cursor as last acknowledged
         if not dry_run:
             ctx.pipeline = DeliveryPipeline(self.store.session, cancel=cancel)
@@ -264,18 +278,27 @@ class SyncEngine:
         finally:
             src_conn.close()
             dst_conn.close()
-            self._finish(ctx, status, error, checkpoints[-1])
+            waiting = self._finish(ctx, status, error, checkpoints[-1])
             read_all = keys is None and parked_ids is None  # not a re-sync, not a replay
             if status in ("succeeded", "completed_with_errors") and read_all:
                 self._after_commit(ctx)
             ctx.emit("done")
         return RunSummary(
-            run_id, flow.slug, status, counts, error, time.monotonic() - started, ctx.plan
+            run_id,
+            flow.slug,
+            status,
+            counts,
+            error,
+            time.monotonic() - started,
+            ctx.plan,
+            job_id=job_id or run_id,
+            waiting=waiting,
         )
 
-    def _finish(self, ctx: RunContext, status: str, error: str | None, cursor: str | None) -> None:
-        """Record how the run ended. When even that cannot be saved (the disk is full,
-        the database became read-only), say so: the next run of the flow closes it."""
+    def _finish(self, ctx: RunContext, status: str, error: str | None, cursor: str | None) -> int:
+        """Record how the run ended; the records waiting in the flow's retry queue then.
+        When even that cannot be saved (the disk is full, the database became read-only),
+        say so: the next run of the flow closes it."""
         try:
             with self.store.session() as s:
                 run_log.finish_run(
@@ -289,6 +312,9 @@ class SyncEngine:
                 )
                 if status in ("succeeded", "completed_with_errors"):
                     state.mark_success(s, ctx.flow.id)
+                    if not ctx.dry_run:
+                        conflicts.done_reread(s, ctx.flow.id, ctx.reread)
+                return run_log.open_parked_count(s, ctx.flow.id)
         except StorageError as exc:
             log.error(
                 "Run %s of %s could not be recorded as ended: %s", ctx.run_id, ctx.flow.slug, exc
@@ -339,12 +365,19 @@ class SyncEngine:
             yield ctx.source.fetch(list(keys)), None
             return
         cursor_field = ctx.source.spec.cursor_field
+        key = ctx.source.spec.primary_key
+        seen: set[str] = set()
         ctx.emit("reading")
         for df in prefetch(_coalesced(ctx.source.read(cursor)), depth=2):
             top = None
             if cursor_field and cursor_field in df.columns and len(df):
                 top = str(df[cursor_field].max())
+            if ctx.reread and key in df.columns:
+                seen.update(str(k) for k in df[key])
             yield df, top
+        again = [k for k in ctx.reread if k not in seen]
+        if again:  # read again after an owner change; the cursor stays where it is
+            yield ctx.source.fetch(again), None
 
     def _parked_frame(
         self, ctx: RunContext, parked_ids: Sequence[int]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,8 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import func, select
 
-from app.services.access import AccessService
+from app import secrets
+from app.services.access import LOCKOUT_FIELD, PIN_FIELD, PIN_OWNER, AccessService
 from app.services.flows import FlowService
 from app.services.privacy import erase as real_erase
 from app.store import Store
@@ -190,8 +192,18 @@ def test_cancel_and_a_running_sync_erase_nothing(  # type: ignore[no-untyped-def
     assert widget.erase_button.isEnabled() and not widget.progress.isVisible()
 
 
+@pytest.fixture
+def no_pin() -> Iterator[None]:
+    """The admin PIN and its lockout live in the keyring, beyond one test's data folder."""
+    for name in (PIN_FIELD, LOCKOUT_FIELD):
+        secrets.delete_secret(PIN_OWNER, name)
+    yield
+    for name in (PIN_FIELD, LOCKOUT_FIELD):
+        secrets.delete_secret(PIN_OWNER, name)
+
+
 def test_manager_mode_shows_nothing_of_it(  # type: ignore[no-untyped-def]
-    qtbot, store: Store, synced: str
+    qtbot, store: Store, synced: str, no_pin: None
 ) -> None:
     access = AccessService(store)
     access.set_pin("402913")
@@ -205,7 +217,7 @@ def test_manager_mode_shows_nothing_of_it(  # type: ignore[no-untyped-def]
 
 
 def test_the_main_window_hides_the_tab_in_manager_mode(  # type: ignore[no-untyped-def]
-    qtbot, window: Any
+    qtbot, window: Any, no_pin: None
 ) -> None:
     qtbot.waitUntil(lambda: window.ready, timeout=WAIT)
     tabs = window.settings_screen.tabs
