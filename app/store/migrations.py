@@ -20,6 +20,7 @@ from app.store import (
     schema_matching,
     schema_scheduling,
     schema_search,
+    schema_segments,
     schema_synclog,
     schema_waiting,
 )
@@ -262,6 +263,7 @@ MIGRATIONS: Sequence[Sequence[str]] = (
     schema_delivery.STATEMENTS,  # v9: delivery state marks a record whose last attempt failed
     schema_flows.STATEMENTS,  # v10: a flow's description (what it does, over which protocol)
     schema_waiting.STATEMENTS,  # v11: runs grouped into jobs; dismissed parked records say who/why
+    schema_segments.STATEMENTS,  # v12: marketing segments, do-not-contact/erasures, list syncs
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -1,0 +1,244 @@
+"""The built-in segments, vectorised over ``SegmentData``.
+
+Each returns *hits*: one row per customer (``customer_id``, the ``vin`` the hit is about
+when there is one, and that kind's detail columns), chosen as the customer's most telling
+vehicle (largest equity, soonest lease end, most lapsed service…). Dates are day numbers
+here; ``evaluate`` renders them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from app.segments.data import NO_DAY, SegmentData
+from app.segments.errors import SegmentError
+from app.segments.model import SegmentDef
+from app.segments.valuation import ValuationSource
+
+LIVE_DEALS = ("DELIVERED", "BOOKED")  # a PENDING deal is not a sale yet; UNWOUND undone
+FIRST_SERVICE_WINDOW_MONTHS = 24
+
+
+def lookup(keys: pd.Series | np.ndarray, queries: pd.Series | np.ndarray) -> np.ndarray:
+    """Row of each query in ``keys`` (the first when repeated), -1 when absent."""
+    index = pd.Index(keys)
+    first = ~index.duplicated()
+    rows = np.flatnonzero(first)
+    found = index[first].get_indexer(pd.Index(queries))
+    return np.where(found >= 0, rows[np.maximum(found, 0)], -1)
+
+
+def months_before(day: int, months: float) -> int:
+    """The calendar day ``months`` before ``day`` (whole months; day clipped to month end)."""
+    d = np.datetime64(int(day), "D")
+    month = d.astype("datetime64[M]")
+    target = month - np.timedelta64(int(months), "M")
+    dom = int((d - month.astype("datetime64[D]")).astype(np.int64))
+    length = int(
+        ((target + np.timedelta64(1, "M")).astype("datetime64[D]") - target.astype("datetime64[D]"))
+        .astype(np.int64)
+    )
+    return int((target.astype("datetime64[D]") + np.timedelta64(min(dom, length - 1), "D"))
+               .astype(np.int64))  # fmt: skip
+
+
+def owner_vin_keys(customer_id: pd.Series, vin: pd.Series) -> pd.Series:
+    return customer_id.astype(str) + "|" + vin.astype(str).str.upper()
+
+
+class Context:
+    """Per-data helpers shared by the evaluators (built once per ``SegmentData``)."""
+
+    def __init__(self, data: SegmentData, valuation: ValuationSource | None) -> None:
+        self.data = data
+        self.t = data.typed()
+        self.today = data.today_day
+        self.valuation = valuation
+        v = data.vehicles
+        self.vehicle_keys = owner_vin_keys(v["customer_id"], v["vin"])
+        self._ro_last: pd.Series | None = None
+
+    def owned_row(self, customer_id: pd.Series, vin: pd.Series) -> np.ndarray:
+        """Row in vehicles of each (customer, VIN) the customer still owns, else -1."""
+        return lookup(self.vehicle_keys, owner_vin_keys(customer_id, vin))
+
+    def ro_last_day(self) -> pd.Series:
+        """VIN -> the latest repair order's open day."""
+        if self._ro_last is None:
+            r = self.data.repair_orders
+            s = pd.Series(self.t.ro_open, index=r["vin"].str.upper().to_numpy())
+            s = s[s != NO_DAY]
+            self._ro_last = s.groupby(level=0).max()
+        return self._ro_last
+
+
+def _best(frame: pd.DataFrame, by: str, ascending: bool) -> pd.DataFrame:
+    """One row per customer: the first by ``by``."""
+    frame = frame.sort_values([by, "customer_id"], ascending=[ascending, True], kind="stable")
+    return frame.drop_duplicates("customer_id", keep="first").reset_index(drop=True)
+
+
+def equity_mining(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
+    if ctx.valuation is None:
+        raise SegmentError(
+            "Equity mining needs a valuation source: a price guide or depreciation table.",
+            hint="Choose one in the segment settings; the app never invents a vehicle value.",
+        )
+    d, t = ctx.data.deals, ctx.t
+    live = d["status"].isin(LIVE_DEALS).to_numpy() & (np.nan_to_num(t.deal_payoff) > 0)
+    rows = np.flatnonzero(live)
+    veh = ctx.owned_row(d["customer_id"].iloc[rows], d["vin"].iloc[rows])
+    rows, veh = rows[veh >= 0], veh[veh >= 0]
+    v = ctx.data.vehicles
+    year = t.vehicle_year[veh]
+    on_year = int(np.datetime64(ctx.today, "D").astype("datetime64[Y]").astype(np.int64)) + 1970
+    value, source_row = ctx.valuation.values(
+        year, v["make"].iloc[veh], v["model"].iloc[veh], v["trim"].iloc[veh], on_year
+    )
+    payoff = t.deal_payoff[rows]
+    equity = value - payoff
+    keep = ~np.isnan(equity) & (equity >= float(seg.param("min_equity")))
+    hits = pd.DataFrame(
+        {
+            "customer_id": d["customer_id"].to_numpy()[rows][keep],
+            "vin": d["vin"].to_numpy()[rows][keep],
+            "equity": np.round(equity[keep], 2),
+            "vehicle_value": value[keep],
+            "payoff": payoff[keep],
+            "_valuation_row": source_row[keep],
+            "_year": year[keep],
+        }
+    )
+    return _best(hits, "equity", ascending=False)
+
+
+def lease_maturity(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
+    d, t = ctx.data.deals, ctx.t
+    end = t.deal_lease_end
+    mask = (
+        (d["deal_type"] == "LEASE").to_numpy()
+        & d["status"].isin(LIVE_DEALS).to_numpy()
+        & (end >= ctx.today)
+        & (end <= ctx.today + int(seg.param("days")))
+    )
+    rows = np.flatnonzero(mask)
+    owned = ctx.owned_row(d["customer_id"].iloc[rows], d["vin"].iloc[rows]) >= 0
+    rows = rows[owned]
+    hits = pd.DataFrame(
+        {"customer_id": d["customer_id"].to_numpy()[rows], "vin": d["vin"].to_numpy()[rows],
+         "lease_end_date": end[rows]}
+    )  # fmt: skip
+    return _best(hits, "lease_end_date", ascending=True)
+
+
+def service_retention(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
+    v = ctx.data.vehicles
+    last = ctx.ro_last_day()
+    vins = v["vin"].str.upper()
+    pos = last.index.get_indexer(vins)
+    last_day = np.where(pos >= 0, last.to_numpy()[np.maximum(pos, 0)], NO_DAY)
+    cutoff = months_before(ctx.today, float(seg.param("months")))
+    mask = (pos >= 0) & (last_day < cutoff) & (ctx.t.vehicle_owner_row >= 0)
+    hits = pd.DataFrame(
+        {"customer_id": v["customer_id"].to_numpy()[mask], "vin": v["vin"].to_numpy()[mask],
+         "last_service_date": last_day[mask]}
+    )  # fmt: skip
+    return _best(hits, "last_service_date", ascending=True)
+
+
+def declined_work(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
+    r, opened = ctx.data.repair_orders, ctx.t.ro_open
+    mask = (
+        (r["declined_recommendations"].str.strip() != "").to_numpy()
+        & (opened >= ctx.today - int(seg.param("days")))
+        & (opened <= ctx.today)
+    )
+    rows = np.flatnonzero(mask)
+    hits = pd.DataFrame(
+        {
+            "customer_id": r["customer_id"].to_numpy()[rows],
+            "vin": r["vin"].to_numpy()[rows],
+            "declined_day": opened[rows],
+            "declined": r["declined_recommendations"].to_numpy()[rows],
+        }
+    ).sort_values(["customer_id", "declined_day"], ascending=[True, False], kind="stable")
+    if hits.empty:
+        return hits.assign(declined_work="").drop(columns=["declined"])
+    items = hits.assign(item=hits["declined"].str.split(";")).explode("item")
+    items["item"] = items["item"].str.strip()
+    items = items[items["item"] != ""].drop_duplicates(["customer_id", "item"])
+    work = items.groupby("customer_id", sort=False)["item"].agg("; ".join)
+    best = hits.drop_duplicates("customer_id", keep="first").set_index("customer_id")
+    best["declined_work"] = work
+    return best.drop(columns=["declined"]).reset_index()
+
+
+def warranty_ending(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
+    w, end = ctx.data.warranties, ctx.t.warranty_end
+    coverage = str(seg.param("coverage") or "any")
+    mask = (end >= ctx.today) & (end <= ctx.today + int(seg.param("days")))
+    if coverage != "any":
+        mask &= (w["coverage"].str.upper() == coverage.upper()).to_numpy()
+    rows = np.flatnonzero(mask)
+    rows = rows[ctx.owned_row(w["customer_id"].iloc[rows], w["vin"].iloc[rows]) >= 0]
+    hits = pd.DataFrame(
+        {
+            "customer_id": w["customer_id"].to_numpy()[rows],
+            "vin": w["vin"].to_numpy()[rows],
+            "warranty_end_date": end[rows],
+            "warranty_coverage": w["coverage"].to_numpy()[rows],
+        }
+    )
+    return _best(hits, "warranty_end_date", ascending=True)
+
+
+def birthday_month(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
+    c, birth = ctx.data.customers, ctx.t.customer_birth
+    today = np.datetime64(ctx.today, "D").astype("datetime64[M]").astype(np.int64)
+    month = (today + int(seg.param("months_ahead"))) % 12 + 1
+    known = birth != NO_DAY
+    their = np.where(known, birth, 0).astype("datetime64[D]").astype("datetime64[M]")
+    mask = known & (their.astype(np.int64) % 12 + 1 == month)
+    mask &= (c["customer_type"] != "BUSINESS").to_numpy()
+    hits = pd.DataFrame({"customer_id": c["customer_id"].to_numpy()[mask]})
+    hits["birthday_month"] = int(month)
+    return hits.drop_duplicates("customer_id").reset_index(drop=True)
+
+
+def first_service_due(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
+    d, t = ctx.data.deals, ctx.t
+    sold = t.deal_delivery
+    since = months_before(ctx.today, FIRST_SERVICE_WINDOW_MONTHS)
+    mask = (d["status"] == "DELIVERED").to_numpy() & (sold >= since) & (sold <= ctx.today)
+    rows = np.flatnonzero(mask)
+    veh = ctx.owned_row(d["customer_id"].iloc[rows], d["vin"].iloc[rows])
+    rows, veh = rows[veh >= 0], veh[veh >= 0]
+    # no repair order on the VIN since the sale
+    last = ctx.ro_last_day()
+    pos = last.index.get_indexer(d["vin"].iloc[rows].str.upper())
+    last_day = np.where(pos >= 0, last.to_numpy()[np.maximum(pos, 0)], NO_DAY)
+    unserviced = last_day < sold[rows]
+    by_time = sold[rows] <= months_before(ctx.today, float(seg.param("months")))
+    new = d["stock_number"].iloc[rows].str.upper().str.startswith("N").to_numpy()
+    miles = float(seg.param("miles"))
+    by_miles = new & (miles > 0) & (np.nan_to_num(t.vehicle_mileage[veh]) >= miles)
+    keep = unserviced & (by_time | by_miles)
+    hits = pd.DataFrame(
+        {"customer_id": d["customer_id"].to_numpy()[rows][keep],
+         "vin": d["vin"].to_numpy()[rows][keep], "sale_date": sold[rows][keep]}
+    )  # fmt: skip
+    return _best(hits, "sale_date", ascending=True)
+
+
+EVALUATORS: dict[str, Callable[[Context, SegmentDef], pd.DataFrame]] = {
+    "equity_mining": equity_mining,
+    "lease_maturity": lease_maturity,
+    "service_retention": service_retention,
+    "declined_work": declined_work,
+    "warranty_ending": warranty_ending,
+    "birthday_month": birthday_month,
+    "first_service_due": first_service_due,
+}
