@@ -18,6 +18,7 @@ segment; its destination is the Klaviyo connection. One run:
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -155,7 +156,7 @@ def _payload(row: pd.Series, channel: str) -> dict[str, Any]:
     props = {"dms_customer_id": row["customer_id"]}
     props.update({k: row[k] for k in PROPERTIES if str(row[k])})
     out: dict[str, Any] = {"first_name": row["first_name"], "last_name": row["last_name"],
-                           "properties": props}  # fmt: skip
+                           "properties": json.dumps(props, sort_keys=True)}  # fmt: skip
     if channel == "email":
         out["email"] = row["email"].strip()
     else:
