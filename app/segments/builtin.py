@@ -45,10 +45,6 @@ def months_before(day: int, months: float) -> int:
                .astype(np.int64))  # fmt: skip
 
 
-def owner_vin_keys(customer_id: pd.Series, vin: pd.Series) -> pd.Series:
-    return customer_id.astype(str) + "|" + vin.astype(str).str.upper()
-
-
 class Context:
     """Per-data helpers shared by the evaluators (built once per ``SegmentData``)."""
 
@@ -57,27 +53,41 @@ class Context:
         self.t = data.typed()
         self.today = data.today_day
         self.valuation = valuation
-        v = data.vehicles
-        self.vehicle_keys = owner_vin_keys(v["customer_id"], v["vin"])
-        self._ro_last: pd.Series | None = None
+        index = pd.Index(self.t.vehicle_key)
+        first = ~index.duplicated()
+        self._vehicle_rows = np.flatnonzero(first)
+        self._vehicle_index = index[first]
+        self._ro_last: np.ndarray | None = None
+        self._text_index: tuple[pd.Index, np.ndarray] | None = None
 
-    def owned_row(self, customer_id: pd.Series, vin: pd.Series) -> np.ndarray:
-        """Row in vehicles of each (customer, VIN) the customer still owns, else -1."""
-        return lookup(self.vehicle_keys, owner_vin_keys(customer_id, vin))
+    def owned_row(self, keys: np.ndarray) -> np.ndarray:
+        """Row in vehicles of each (customer, VIN) key the customer still owns, else -1."""
+        found = self._vehicle_index.get_indexer(keys)
+        return np.where(found >= 0, self._vehicle_rows[np.maximum(found, 0)], -1)
 
-    def ro_last_day(self) -> pd.Series:
-        """VIN -> the latest repair order's open day."""
+    def vehicle_row_of(self, customer_id: pd.Series, vin: pd.Series) -> np.ndarray:
+        """Row in vehicles of (customer number, VIN) texts (members' vehicles), else -1."""
+        if self._text_index is None:
+            v = self.data.vehicles
+            index = pd.Index((v["customer_id"] + "|" + v["vin"].str.upper()).to_numpy())
+            first = ~index.duplicated()
+            self._text_index = (index[first], np.flatnonzero(first))
+        index, rows = self._text_index
+        found = index.get_indexer((customer_id + "|" + vin.str.upper()).to_numpy())
+        return np.where(found >= 0, rows[np.maximum(found, 0)], -1)
+
+    def ro_last(self) -> np.ndarray:
+        """VIN code -> the latest repair order's open day (``NO_DAY`` when none)."""
         if self._ro_last is None:
-            r = self.data.repair_orders
-            s = pd.Series(self.t.ro_open, index=r["vin"].str.upper().to_numpy())
-            s = s[s != NO_DAY]
-            self._ro_last = s.groupby(level=0).max()
+            last = np.full(self.t.vins, NO_DAY, dtype=np.int64)
+            np.maximum.at(last, self.t.ro_vin, self.t.ro_open)
+            self._ro_last = last
         return self._ro_last
 
 
 def _best(frame: pd.DataFrame, by: str, ascending: bool) -> pd.DataFrame:
     """One row per customer: the first by ``by``."""
-    frame = frame.sort_values([by, "customer_id"], ascending=[ascending, True], kind="stable")
+    frame = frame.sort_values(by, ascending=ascending, kind="stable")  # ties: data order
     return frame.drop_duplicates("customer_id", keep="first").reset_index(drop=True)
 
 
@@ -90,7 +100,7 @@ def equity_mining(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
     d, t = ctx.data.deals, ctx.t
     live = d["status"].isin(LIVE_DEALS).to_numpy() & (np.nan_to_num(t.deal_payoff) > 0)
     rows = np.flatnonzero(live)
-    veh = ctx.owned_row(d["customer_id"].iloc[rows], d["vin"].iloc[rows])
+    veh = ctx.owned_row(t.deal_key[rows])
     rows, veh = rows[veh >= 0], veh[veh >= 0]
     v = ctx.data.vehicles
     year = t.vehicle_year[veh]
@@ -109,6 +119,7 @@ def equity_mining(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
             "vehicle_value": value[keep],
             "payoff": payoff[keep],
             "_valuation_row": source_row[keep],
+            "_vehicle_row": veh[keep],
             "_year": year[keep],
         }
     )
@@ -125,26 +136,23 @@ def lease_maturity(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
         & (end <= ctx.today + int(seg.param("days")))
     )
     rows = np.flatnonzero(mask)
-    owned = ctx.owned_row(d["customer_id"].iloc[rows], d["vin"].iloc[rows]) >= 0
-    rows = rows[owned]
+    veh = ctx.owned_row(t.deal_key[rows])
+    rows, veh = rows[veh >= 0], veh[veh >= 0]
     hits = pd.DataFrame(
         {"customer_id": d["customer_id"].to_numpy()[rows], "vin": d["vin"].to_numpy()[rows],
-         "lease_end_date": end[rows]}
+         "lease_end_date": end[rows], "_vehicle_row": veh}
     )  # fmt: skip
     return _best(hits, "lease_end_date", ascending=True)
 
 
 def service_retention(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
     v = ctx.data.vehicles
-    last = ctx.ro_last_day()
-    vins = v["vin"].str.upper()
-    pos = last.index.get_indexer(vins)
-    last_day = np.where(pos >= 0, last.to_numpy()[np.maximum(pos, 0)], NO_DAY)
+    last_day = ctx.ro_last()[ctx.t.vehicle_vin]
     cutoff = months_before(ctx.today, float(seg.param("months")))
-    mask = (pos >= 0) & (last_day < cutoff) & (ctx.t.vehicle_owner_row >= 0)
+    mask = (last_day != NO_DAY) & (last_day < cutoff) & (ctx.t.vehicle_owner_row >= 0)
     hits = pd.DataFrame(
         {"customer_id": v["customer_id"].to_numpy()[mask], "vin": v["vin"].to_numpy()[mask],
-         "last_service_date": last_day[mask]}
+         "last_service_date": last_day[mask], "_vehicle_row": np.flatnonzero(mask)}
     )  # fmt: skip
     return _best(hits, "last_service_date", ascending=True)
 
@@ -152,7 +160,7 @@ def service_retention(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
 def declined_work(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
     r, opened = ctx.data.repair_orders, ctx.t.ro_open
     mask = (
-        (r["declined_recommendations"].str.strip() != "").to_numpy()
+        (r["declined_recommendations"] != "").to_numpy()
         & (opened >= ctx.today - int(seg.param("days")))
         & (opened <= ctx.today)
     )
@@ -170,6 +178,8 @@ def declined_work(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
     items = hits.assign(item=hits["declined"].str.split(";")).explode("item")
     items["item"] = items["item"].str.strip()
     items = items[items["item"] != ""].drop_duplicates(["customer_id", "item"])
+    if items.empty:
+        return hits.iloc[:0].assign(declined_work="").drop(columns=["declined"])
     work = items.groupby("customer_id", sort=False)["item"].agg("; ".join)
     best = hits.drop_duplicates("customer_id", keep="first").set_index("customer_id")
     best["declined_work"] = work
@@ -183,9 +193,11 @@ def warranty_ending(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
     if coverage != "any":
         mask &= (w["coverage"].str.upper() == coverage.upper()).to_numpy()
     rows = np.flatnonzero(mask)
-    rows = rows[ctx.owned_row(w["customer_id"].iloc[rows], w["vin"].iloc[rows]) >= 0]
+    veh = ctx.owned_row(ctx.t.warranty_key[rows])
+    rows, veh = rows[veh >= 0], veh[veh >= 0]
     hits = pd.DataFrame(
         {
+            "_vehicle_row": veh,
             "customer_id": w["customer_id"].to_numpy()[rows],
             "vin": w["vin"].to_numpy()[rows],
             "warranty_end_date": end[rows],
@@ -214,12 +226,9 @@ def first_service_due(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
     since = months_before(ctx.today, FIRST_SERVICE_WINDOW_MONTHS)
     mask = (d["status"] == "DELIVERED").to_numpy() & (sold >= since) & (sold <= ctx.today)
     rows = np.flatnonzero(mask)
-    veh = ctx.owned_row(d["customer_id"].iloc[rows], d["vin"].iloc[rows])
+    veh = ctx.owned_row(t.deal_key[rows])
     rows, veh = rows[veh >= 0], veh[veh >= 0]
-    # no repair order on the VIN since the sale
-    last = ctx.ro_last_day()
-    pos = last.index.get_indexer(d["vin"].iloc[rows].str.upper())
-    last_day = np.where(pos >= 0, last.to_numpy()[np.maximum(pos, 0)], NO_DAY)
+    last_day = ctx.ro_last()[t.deal_vin[rows]]  # no repair order on the VIN since the sale
     unserviced = last_day < sold[rows]
     by_time = sold[rows] <= months_before(ctx.today, float(seg.param("months")))
     new = d["stock_number"].iloc[rows].str.upper().str.startswith("N").to_numpy()
@@ -228,7 +237,8 @@ def first_service_due(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
     keep = unserviced & (by_time | by_miles)
     hits = pd.DataFrame(
         {"customer_id": d["customer_id"].to_numpy()[rows][keep],
-         "vin": d["vin"].to_numpy()[rows][keep], "sale_date": sold[rows][keep]}
+         "vin": d["vin"].to_numpy()[rows][keep], "sale_date": sold[rows][keep],
+         "_vehicle_row": veh[keep]}
     )  # fmt: skip
     return _best(hits, "sale_date", ascending=True)
 

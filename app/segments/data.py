@@ -40,6 +40,20 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "crm": CRM_COLUMNS,
 }
 NO_DAY = np.iinfo(np.int64).min // 4  # "no date": before any window
+# the columns segments read (others stay '' when a frame is read from a file)
+USED: dict[str, tuple[str, ...]] = {
+    "customers": ("customer_id", "customer_type", "first_name", "last_name", "city", "state",
+                  "zip", "mobile_phone", "email", "birth_date", "opt_in_email", "opt_in_sms",
+                  "created_at"),
+    "vehicles": ("customer_id", "vin", "year", "make", "model", "trim", "mileage",
+                 "purchase_date"),
+    "deals": ("customer_id", "vin", "stock_number", "deal_type", "status", "deal_date",
+              "delivery_date", "sale_price", "fi_products", "lender", "payoff_amount",
+              "term_months", "apr", "lease_maturity_date"),
+    "repair_orders": ("customer_id", "vin", "open_date", "declined_recommendations"),
+    "warranties": WARRANTY_COLUMNS,
+    "crm": CRM_COLUMNS,
+}  # fmt: skip
 
 
 def empty(name: str) -> pd.DataFrame:
@@ -53,23 +67,52 @@ def conform(name: str, frame: pd.DataFrame | None) -> pd.DataFrame:
     out = {}
     for column in COLUMNS[name]:
         if column in frame.columns:
-            out[column] = frame[column].astype(object).where(frame[column].notna(), "").astype(str)
+            col = frame[column]
+            out[column] = (col.fillna("") if col.isna().any() else col).astype(str)
         else:
             out[column] = pd.Series("", index=frame.index, dtype=object)
     return pd.DataFrame(out).reset_index(drop=True)
 
 
 def days(values: pd.Series) -> np.ndarray:
-    """ISO dates (or timestamps) as day numbers since 1970; '' and junk as ``NO_DAY``."""
-    parsed = pd.to_datetime(values.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
-    out = parsed.to_numpy(dtype="datetime64[D]").astype(np.int64)
-    out[parsed.isna().to_numpy()] = NO_DAY
-    return out
+    """ISO dates (or timestamps) as day numbers since 1970; '' and junk as ``NO_DAY``.
+    Each distinct text is parsed once (a DMS has far fewer dates than rows)."""
+    codes, uniques = pd.factorize(values, sort=False)
+    parsed = pd.to_datetime(
+        pd.Series(uniques, dtype=object).astype(str).str.slice(0, 10),
+        format="%Y-%m-%d", errors="coerce",
+    )  # fmt: skip
+    table = parsed.to_numpy(dtype="datetime64[D]").astype(np.int64)
+    table[parsed.isna().to_numpy()] = NO_DAY
+    out = table[np.maximum(codes, 0)] if len(table) else np.full(len(codes), NO_DAY)
+    out[codes < 0] = NO_DAY
+    return np.asarray(out, dtype=np.int64)
 
 
 def numbers(values: pd.Series) -> np.ndarray:
-    """Decimal text as floats; '' and junk as NaN."""
-    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
+    """Decimal text as floats; '' and junk as NaN (each distinct text parsed once)."""
+    codes, uniques = pd.factorize(values, sort=False)
+    table = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").to_numpy(
+        dtype=np.float64
+    )
+    out = table[np.maximum(codes, 0)] if len(table) else np.full(len(codes), np.nan)
+    out[codes < 0] = np.nan
+    return np.asarray(out, dtype=np.float64)
+
+
+def codes(*columns: pd.Series, upper: bool = False) -> list[np.ndarray]:
+    """One integer code per distinct value across ``columns`` (upper-cased first when
+    asked: VINs), returned per column; plus nothing else — equal text, equal code."""
+    both = pd.concat(columns, ignore_index=True)
+    code, uniques = pd.factorize(both, sort=False)
+    if upper:
+        again, _ = pd.factorize(pd.Series(uniques, dtype=object).astype(str).str.upper())
+        code = again[code]
+    out, start = [], 0
+    for c in columns:
+        out.append(code[start : start + len(c)])
+        start += len(c)
+    return out
 
 
 @dataclass
@@ -88,8 +131,15 @@ class Typed:
     warranty_end: np.ndarray
     # row of each vehicle's owner in customers (-1: not a known customer)
     vehicle_owner_row: np.ndarray
-    # (customer_id, vin) of every owned vehicle, for "still owned" checks
-    owned_keys: pd.Index
+    # (customer, VIN) as one integer per row of each table, equal where the text is
+    vehicle_key: np.ndarray
+    deal_key: np.ndarray
+    warranty_key: np.ndarray
+    # VIN codes (upper case) of vehicles, deals and repair orders; how many distinct
+    vehicle_vin: np.ndarray
+    deal_vin: np.ndarray
+    ro_vin: np.ndarray
+    vins: int
 
 
 @dataclass
@@ -118,7 +168,10 @@ class SegmentData:
     def _parse(self) -> Typed:
         c, v, d, r, w = self.customers, self.vehicles, self.deals, self.repair_orders, self.warranties
         row_of = pd.Index(c["customer_id"]).get_indexer(v["customer_id"])
-        owned = pd.Index(pd.MultiIndex.from_arrays([v["customer_id"], v["vin"].str.upper()]))
+        v_vin, d_vin, r_vin, w_vin = codes(v["vin"], d["vin"], r["vin"], w["vin"], upper=True)
+        v_c, d_c, w_c = codes(v["customer_id"], d["customer_id"], w["customer_id"])
+        n_vin = int(max((x.max() + 1 for x in (v_vin, d_vin, r_vin, w_vin) if len(x)),
+                        default=1))  # fmt: skip
         return Typed(
             customer_birth=days(c["birth_date"]),
             vehicle_purchase=days(v["purchase_date"]),
@@ -131,16 +184,26 @@ class SegmentData:
             ro_open=days(r["open_date"]),
             warranty_end=days(w["end_date"]),
             vehicle_owner_row=row_of,
-            owned_keys=owned,
+            vehicle_key=v_c.astype(np.int64) * n_vin + v_vin,
+            deal_key=d_c.astype(np.int64) * n_vin + d_vin,
+            warranty_key=w_c.astype(np.int64) * n_vin + w_vin,
+            vehicle_vin=v_vin,
+            deal_vin=d_vin,
+            ro_vin=r_vin,
+            vins=n_vin,
         )
 
 
-def read_csv(path: Path) -> pd.DataFrame:
-    """A CSV as strings ('' for blanks); UTF-8 with or without BOM, else cp1252."""
+def read_csv(path: Path, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """A CSV as strings ('' for blanks); UTF-8 with or without BOM, else cp1252. With
+    ``columns``, only those of them the file has are read."""
+    use = None if columns is None else (lambda c: str(c).strip() in columns)
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+                           usecols=use)  # fmt: skip
     except UnicodeDecodeError:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="cp1252")
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="cp1252",
+                           usecols=use)  # fmt: skip
     except (OSError, pd.errors.ParserError) as exc:
         raise SegmentError(f"Could not read {path}: {exc}") from None
 
@@ -160,6 +223,6 @@ def from_folder(
                 frames[name] = empty(name)
                 continue
             raise SegmentError(f"{path} is missing.", hint="Point at the DMS extract folder.")
-        frames[name] = conform(name, read_csv(path))
+        frames[name] = conform(name, read_csv(path, USED[name]))
         sources[name] = str(path)
     return SegmentData(**frames, today=today or date.today(), sources=sources)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from app.segments.builtin import EVALUATORS, Context, lookup
+from app.segments.builtin import EVALUATORS, Context
 from app.segments.data import NO_DAY, SegmentData
 from app.segments.errors import SegmentError
 from app.segments.fields import custom
@@ -59,7 +59,7 @@ def _equity_sources(hits: pd.DataFrame, source: ValuationSource, on_year: int) -
 
 
 def members_of(
-    hits: pd.DataFrame, data: SegmentData, valuation: ValuationSource | None
+    hits: pd.DataFrame, data: SegmentData, valuation: ValuationSource | None, ctx: Context
 ) -> pd.DataFrame:
     c, v = data.customers, data.vehicles
     out = pd.DataFrame(index=hits.index)
@@ -74,8 +74,10 @@ def members_of(
         out[dst] = c[src].to_numpy(dtype=object)[crow]  # fmt: skip
     vin = hits["vin"] if "vin" in hits.columns else pd.Series("", index=hits.index)
     out["vin"] = vin.fillna("").to_numpy(dtype=object)
-    ctx_keys = v["customer_id"] + "|" + v["vin"].str.upper()
-    vrow = lookup(ctx_keys, out["customer_id"] + "|" + out["vin"].str.upper())
+    if "_vehicle_row" in hits.columns:  # the evaluator knows it
+        vrow = hits["_vehicle_row"].to_numpy(dtype=np.int64)
+    else:
+        vrow = ctx.vehicle_row_of(out["customer_id"], out["vin"])
     got = vrow >= 0
     for dst, src in (("vehicle_year", "year"), ("vehicle_make", "make"), ("vehicle_model", "model")):
         out[dst] = np.where(got, v[src].to_numpy(dtype=object)[np.maximum(vrow, 0)], "")
@@ -112,4 +114,4 @@ def evaluate(
     notes = []
     if segment.kind == "warranty_ending" and data.warranties.empty:
         notes.append("No warranty data: choose the DMS warranty extract in the settings.")
-    return Evaluation(segment, members_of(hits, data, valuation), notes)
+    return Evaluation(segment, members_of(hits, data, valuation, ctx), notes)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from app.segments.builtin import Context, lookup, owner_vin_keys
+from app.segments.builtin import Context, lookup
 from app.segments.data import NO_DAY, days, numbers
 from app.segments.errors import SegmentError
 from app.segments.model import Condition
@@ -143,8 +143,8 @@ def wide_frame(ctx: Context) -> pd.DataFrame:
     frame["purchase_date"] = vcol(t.vehicle_purchase, NO_DAY)
     # the latest deal of this customer on this vehicle
     order = np.argsort(t.deal_date, kind="stable")[::-1]
-    deal_keys = owner_vin_keys(d["customer_id"], d["vin"]).to_numpy()[order]
-    row = lookup(deal_keys, owner_vin_keys(frame["customer_id"], frame["vin"]))
+    vkeys = np.concatenate([t.vehicle_key[veh_rows], np.full(pad, -1, dtype=np.int64)])
+    row = lookup(t.deal_key[order], vkeys)
     row = np.where(row >= 0, order[np.maximum(row, 0)], -1)
     got = row >= 0
     take = np.maximum(row, 0)
@@ -162,9 +162,9 @@ def wide_frame(ctx: Context) -> pd.DataFrame:
     declined = r.loc[r["declined_recommendations"] != "", ["declined_recommendations"]]
     declined = declined.groupby(vins[declined.index]).agg("; ".join)["declined_recommendations"]
     key = frame["vin"].str.upper()
-    last = ctx.ro_last_day()
-    pos = last.index.get_indexer(key)
-    frame["last_service_date"] = np.where(pos >= 0, last.to_numpy()[np.maximum(pos, 0)], NO_DAY)
+    vin_code = np.concatenate([t.vehicle_vin[veh_rows], np.full(pad, -1, dtype=np.int64)])
+    last = ctx.ro_last()
+    frame["last_service_date"] = np.where(vin_code >= 0, last[np.maximum(vin_code, 0)], NO_DAY)
     frame["ro_count"] = key.map(counts).fillna(0).to_numpy(dtype=np.float64)
     frame["declined_work"] = key.map(declined).fillna("").to_numpy(dtype=object)
     return frame
