@@ -23,6 +23,7 @@ from app.ui.screens.duplicates import DuplicatesScreen
 from app.ui.screens.flows import FlowsScreen
 from app.ui.screens.mappings import MappingsScreen
 from app.ui.screens.retention_settings import RetentionSettingsWidget
+from app.ui.screens.segments import SegmentsScreen
 from app.ui.screens.settings import SettingsScreen
 from app.ui.screens.sync_log import SyncLogScreen
 
@@ -41,6 +42,7 @@ class MainScreens:
     flows_tabs: QTabWidget
     mappings: MappingsScreen
     duplicates: DuplicatesScreen
+    segments: SegmentsScreen
     sync_log: SyncLogScreen
     settings_screen: SettingsScreen
     alert_settings: AlertSettingsWidget
@@ -53,6 +55,7 @@ class MainScreens:
             "flows": self.flows_tabs,
             "mappings": self.mappings,
             "duplicates": self.duplicates,
+            "segments": self.segments,
             "sync_log": self.sync_log,
             "settings": self.settings_screen,
         }
@@ -91,6 +94,7 @@ def build_screens(ctx: UiContext, parent: QWidget) -> MainScreens:
         flows_tabs=flows_tabs,
         mappings=MappingsScreen(ctx.store),
         duplicates=DuplicatesScreen(ctx.store),
+        segments=SegmentsScreen(ctx.store),
         sync_log=SyncLogScreen(ctx.store, admin=True),
         settings_screen=settings_screen,
         alert_settings=alert_settings,
