@@ -48,8 +48,10 @@ def main() -> None:
         folder.mkdir(parents=True, exist_ok=True)
         t = time.perf_counter()
         _generate(args.customers, folder)
-        print(f"generated {args.customers:,} customers into {folder} in "
-              f"{time.perf_counter() - t:.1f} s (not timed below)")  # fmt: skip
+        print(
+            f"generated {args.customers:,} customers into {folder} in "
+            f"{time.perf_counter() - t:.1f} s (not timed below)"
+        )
 
     from app.segments.builtin import Context
     from app.segments.data import from_folder
@@ -64,8 +66,10 @@ def main() -> None:
     t = time.perf_counter()
     ctx = Context(data, valuation)  # parses dates and money once, for every segment
     parse_s = time.perf_counter() - t
-    sizes = {k: len(getattr(data, k)) for k in
-             ("customers", "vehicles", "deals", "repair_orders", "warranties")}  # fmt: skip
+    sizes = {
+        k: len(getattr(data, k))
+        for k in ("customers", "vehicles", "deals", "repair_orders", "warranties")
+    }
     print("rows: " + ", ".join(f"{k} {v:,}" for k, v in sizes.items()))
     print(f"read CSVs {read_s:.2f} s, parse {parse_s:.2f} s")
     seconds: dict[str, float] = {}
@@ -78,25 +82,31 @@ def main() -> None:
         print(f"  {seg.name:<28} {ev.count:>8,} members  {seconds[seg.name]:.3f} s")
     segments_s = sum(seconds.values())
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"all {len(seconds)} segments: {segments_s:.2f} s (+ parse {parse_s:.2f} s = "
-          f"{segments_s + parse_s:.2f} s; reading the CSVs {read_s:.2f} s); "
-          f"peak RSS {peak_mb:,.0f} MB; load {os.getloadavg()[0]:.2f} on "
-          f"{os.cpu_count()} cores")  # fmt: skip
-    print(json.dumps({
-        "bench": "segments",
-        "customers": args.customers,
-        "rows": sizes,
-        "segments": len(seconds),
-        "seconds_per_segment": {k: round(v, 3) for k, v in seconds.items()},
-        "members": counts,
-        "segments_s": round(segments_s, 3),
-        "parse_s": round(parse_s, 3),
-        "evaluate_total_s": round(segments_s + parse_s, 3),
-        "read_csv_s": round(read_s, 3),
-        "peak_rss_mb": round(peak_mb, 1),
-        "target": {"total_s": 2.0, "peak_rss_mb": 1024},
-        "load_avg_1m": round(os.getloadavg()[0], 2),
-    }))  # fmt: skip
+    print(
+        f"all {len(seconds)} segments: {segments_s:.2f} s (+ parse {parse_s:.2f} s = "
+        f"{segments_s + parse_s:.2f} s; reading the CSVs {read_s:.2f} s); "
+        f"peak RSS {peak_mb:,.0f} MB; load {os.getloadavg()[0]:.2f} on "
+        f"{os.cpu_count()} cores"
+    )
+    print(
+        json.dumps(
+            {
+                "bench": "segments",
+                "customers": args.customers,
+                "rows": sizes,
+                "segments": len(seconds),
+                "seconds_per_segment": {k: round(v, 3) for k, v in seconds.items()},
+                "members": counts,
+                "segments_s": round(segments_s, 3),
+                "parse_s": round(parse_s, 3),
+                "evaluate_total_s": round(segments_s + parse_s, 3),
+                "read_csv_s": round(read_s, 3),
+                "peak_rss_mb": round(peak_mb, 1),
+                "target": {"total_s": 2.0, "peak_rss_mb": 1024},
+                "load_avg_1m": round(os.getloadavg()[0], 2),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

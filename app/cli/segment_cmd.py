@@ -44,8 +44,14 @@ def register(p: argparse.ArgumentParser) -> None:
     sy.add_argument("--full", action="store_true", help="send every member's fields again")
     sy.set_defaults(handler=_sync)
     st = sub.add_parser("settings", help="where segments read their data (see --help)")
-    for name in ("dms_profile", "data_folder", "crm_profile", "valuation_file",
-                 "warranty_file", "as_of"):  # fmt: skip
+    for name in (
+        "dms_profile",
+        "data_folder",
+        "crm_profile",
+        "valuation_file",
+        "warranty_file",
+        "as_of",
+    ):
         st.add_argument(f"--{name.replace('_', '-')}", dest=name, metavar="VALUE")
     st.set_defaults(handler=_settings)
     bl = sub.add_parser("block", help="do-not-contact (or erase) a person: never listed again")
@@ -61,8 +67,15 @@ def _list(ctx: CliContext) -> int:
     svc = SegmentService(ctx.store)
     counts = svc.counts(svc.load())
     if ctx.args.json:
-        print(json.dumps([{"name": s.name, "count": n, **({"problem": p} if p else {})}
-                          for s, n, p in counts], indent=2))  # fmt: skip
+        print(
+            json.dumps(
+                [
+                    {"name": s.name, "count": n, **({"problem": p} if p else {})}
+                    for s, n, p in counts
+                ],
+                indent=2,
+            )
+        )
         return 0
     width = max(len(s.name) for s, _, _ in counts)
     for seg, n, problem in counts:
@@ -89,16 +102,22 @@ def _show(ctx: CliContext) -> int:
     extra = loaded.problems if seg.kind == "equity_mining" else []
     for note in [*ev.notes, *extra]:
         print(f"  note: {note}")
-    cols = [c for c in MEMBER_COLUMNS if c in ("customer_id", "first_name", "last_name",
-                                               "email") or ev.members[c].astype(str).ne("").any()]  # fmt: skip
+    cols = [
+        c
+        for c in MEMBER_COLUMNS
+        if c in ("customer_id", "first_name", "last_name", "email")
+        or ev.members[c].astype(str).ne("").any()
+    ]
     sample = ev.members.head(SAMPLE)[cols]
     if not sample.empty:
         print(sample.to_string(index=False))
     syncs = svc.recent_syncs(seg.name, 1)
     if syncs:
         last = syncs[0]
-        print(f"  last list sync {last.at.astimezone():%Y-%m-%d %H:%M}: {last.members:,} on list "
-              f"{last.list_id}, {last.left_out:,} left out for consent")  # fmt: skip
+        print(
+            f"  last list sync {last.at.astimezone():%Y-%m-%d %H:%M}: {last.members:,} on list "
+            f"{last.list_id}, {last.left_out:,} left out for consent"
+        )
     return 0
 
 
@@ -118,15 +137,19 @@ def _sync(ctx: CliContext) -> int:
     flow = flows.get(slug_of(seg.name))
     if flow is None or ctx.args.to or ctx.args.every:
         if not ctx.args.to and flow is None:
-            raise SegmentError(f"'{seg.name}' has no list sync yet.",
-                               hint="Name the Klaviyo connection: segment sync NAME --to PROFILE.")  # fmt: skip
+            raise SegmentError(
+                f"'{seg.name}' has no list sync yet.",
+                hint="Name the Klaviyo connection: segment sync NAME --to PROFILE.",
+            )
         to = ctx.args.to or ""
         if not to and flow is not None:
             to = ProfileService(ctx.store).get(flow.dest_profile_id or 0).name
-        flow = save_segment_flow(ctx.store, seg.name, to,
-                                 **({"interval_s": ctx.args.every} if ctx.args.every else {}))  # fmt: skip
-    summary = run_flow_locked(ctx.store, flow.id, full=ctx.args.full, trigger="manual",
-                              triggered_by=current_os_user())  # fmt: skip
+        flow = save_segment_flow(
+            ctx.store, seg.name, to, **({"interval_s": ctx.args.every} if ctx.args.every else {})
+        )
+    summary = run_flow_locked(
+        ctx.store, flow.id, full=ctx.args.full, trigger="manual", triggered_by=current_os_user()
+    )
     last = svc.recent_syncs(seg.name, 1)
     if summary.status == "failed":
         print(f"{seg.name}: failed — {summary.error}")
@@ -136,17 +159,18 @@ def _sync(ctx: CliContext) -> int:
     why = ", ".join(f"{n:,} {REASONS.get(k, k)}" for k, n in left.items())
     listed = last[0].members if last else 0
     removed = last[0].removed if last else 0
-    print(f"{seg.name}: {listed:,} on the list ({c['created']:,} added, {c['updated']:,} updated, "
-          f"{removed:,} removed, {c['failed']:,} not sent); "
-          f"{sum(left.values()):,} left out for consent" + (f" ({why})" if why else ""))  # fmt: skip
+    print(
+        f"{seg.name}: {listed:,} on the list ({c['created']:,} added, {c['updated']:,} updated, "
+        f"{removed:,} removed, {c['failed']:,} not sent); "
+        f"{sum(left.values()):,} left out for consent" + (f" ({why})" if why else "")
+    )
     return summary.exit_code
 
 
 def _settings(ctx: CliContext) -> int:
     svc = SegmentService(ctx.store)
     current = svc.settings()
-    changes = {k: v for k, v in vars(ctx.args).items()
-               if k in current.to_json() and v is not None}  # fmt: skip
+    changes = {k: v for k, v in vars(ctx.args).items() if k in current.to_json() and v is not None}
     if changes:
         current = dataclasses.replace(current, **changes)
         current.today()  # a bad date says so now
@@ -159,7 +183,8 @@ def _settings(ctx: CliContext) -> int:
 def _block(ctx: CliContext) -> int:
     a = ctx.args
     kind = "erasure" if a.erasure else "do_not_contact"
-    SegmentService(ctx.store).block(kind, customer_id=a.customer, email=a.email, phone=a.phone,
-                                    reason=a.reason)  # fmt: skip
+    SegmentService(ctx.store).block(
+        kind, customer_id=a.customer, email=a.email, phone=a.phone, reason=a.reason
+    )
     print("Recorded: " + ("never exported again." if a.erasure else "never added to a list."))
     return 0

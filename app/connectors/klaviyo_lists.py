@@ -99,10 +99,11 @@ class KlaviyoLists:
                 row["email"],
                 row["phone_number"],
                 {
-                    "email": kl.ChannelConsent(row["email_consent"], row["email_consent_at"],
-                                               row["email_suppression"]),
+                    "email": kl.ChannelConsent(
+                        row["email_consent"], row["email_consent_at"], row["email_suppression"]
+                    ),
                     "sms": kl.ChannelConsent(row["sms_consent"], row["sms_consent_at"]),
-                },  # fmt: skip
+                },
             )
         return out
 
@@ -110,15 +111,12 @@ class KlaviyoLists:
         """What Klaviyo reports for each (e-mail, phone): ``current`` per channel and the
         profile id when it has one (NEVER_SUBSCRIBED for a person it does not know)."""
         works = [
-            ConsentWork(email=e.strip(), phone_number=kl.e164(p), desired={})
-            for e, p in people
+            ConsentWork(email=e.strip(), phone_number=kl.e164(p), desired={}) for e, p in people
         ]
         lookup_consent(self.profiles, works)
         return works
 
-    def upsert(
-        self, list_id: str, rows: Sequence[tuple[str, dict[str, Any]]]
-    ) -> list[Upserted]:
+    def upsert(self, list_id: str, rows: Sequence[tuple[str, dict[str, Any]]]) -> list[Upserted]:
         """Write (key, profile row) and add each saved profile to ``list_id``."""
         options = self.connector.options()
         options.list_id = list_id
@@ -136,9 +134,13 @@ class KlaviyoLists:
                     out.append(Upserted(key, result.dest_id or "", created))
                 else:
                     out.append(
-                        Upserted(key, result.dest_id or "", error=result.error or "not saved",
-                                 failed=result.action == WriteAction.FAILED)
-                    )  # fmt: skip
+                        Upserted(
+                            key,
+                            result.dest_id or "",
+                            error=result.error or "not saved",
+                            failed=result.action == WriteAction.FAILED,
+                        )
+                    )
         return out
 
     def remove(self, list_id: str, profile_ids: Sequence[str]) -> list[str]:

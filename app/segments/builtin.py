@@ -38,11 +38,16 @@ def months_before(day: int, months: float) -> int:
     target = month - np.timedelta64(int(months), "M")
     dom = int((d - month.astype("datetime64[D]")).astype(np.int64))
     length = int(
-        ((target + np.timedelta64(1, "M")).astype("datetime64[D]") - target.astype("datetime64[D]"))
-        .astype(np.int64)
+        (
+            (target + np.timedelta64(1, "M")).astype("datetime64[D]")
+            - target.astype("datetime64[D]")
+        ).astype(np.int64)
     )
-    return int((target.astype("datetime64[D]") + np.timedelta64(min(dom, length - 1), "D"))
-               .astype(np.int64))  # fmt: skip
+    return int(
+        (target.astype("datetime64[D]") + np.timedelta64(min(dom, length - 1), "D")).astype(
+            np.int64
+        )
+    )
 
 
 class Context:
@@ -69,11 +74,11 @@ class Context:
         """Row in vehicles of (customer number, VIN) texts (members' vehicles), else -1."""
         if self._text_index is None:
             v = self.data.vehicles
-            index = pd.Index((v["customer_id"] + "|" + v["vin"].str.upper()).to_numpy())
-            first = ~index.duplicated()
-            self._text_index = (index[first], np.flatnonzero(first))
+            keys = pd.Index((v["customer_id"] + "|" + v["vin"].str.upper()).to_numpy())
+            first = ~keys.duplicated()
+            self._text_index = (keys[first], np.flatnonzero(first))
         index, rows = self._text_index
-        found = index.get_indexer((customer_id + "|" + vin.str.upper()).to_numpy())
+        found = index.get_indexer(pd.Index(customer_id + "|" + vin.str.upper()))
         return np.where(found >= 0, rows[np.maximum(found, 0)], -1)
 
     def ro_last(self) -> np.ndarray:
@@ -139,9 +144,13 @@ def lease_maturity(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
     veh = ctx.owned_row(t.deal_key[rows])
     rows, veh = rows[veh >= 0], veh[veh >= 0]
     hits = pd.DataFrame(
-        {"customer_id": d["customer_id"].to_numpy()[rows], "vin": d["vin"].to_numpy()[rows],
-         "lease_end_date": end[rows], "_vehicle_row": veh}
-    )  # fmt: skip
+        {
+            "customer_id": d["customer_id"].to_numpy()[rows],
+            "vin": d["vin"].to_numpy()[rows],
+            "lease_end_date": end[rows],
+            "_vehicle_row": veh,
+        }
+    )
     return _best(hits, "lease_end_date", ascending=True)
 
 
@@ -151,9 +160,13 @@ def service_retention(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
     cutoff = months_before(ctx.today, float(seg.param("months")))
     mask = (last_day != NO_DAY) & (last_day < cutoff) & (ctx.t.vehicle_owner_row >= 0)
     hits = pd.DataFrame(
-        {"customer_id": v["customer_id"].to_numpy()[mask], "vin": v["vin"].to_numpy()[mask],
-         "last_service_date": last_day[mask], "_vehicle_row": np.flatnonzero(mask)}
-    )  # fmt: skip
+        {
+            "customer_id": v["customer_id"].to_numpy()[mask],
+            "vin": v["vin"].to_numpy()[mask],
+            "last_service_date": last_day[mask],
+            "_vehicle_row": np.flatnonzero(mask),
+        }
+    )
     return _best(hits, "last_service_date", ascending=True)
 
 
@@ -236,10 +249,13 @@ def first_service_due(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
     by_miles = new & (miles > 0) & (np.nan_to_num(t.vehicle_mileage[veh]) >= miles)
     keep = unserviced & (by_time | by_miles)
     hits = pd.DataFrame(
-        {"customer_id": d["customer_id"].to_numpy()[rows][keep],
-         "vin": d["vin"].to_numpy()[rows][keep], "sale_date": sold[rows][keep],
-         "_vehicle_row": veh[keep]}
-    )  # fmt: skip
+        {
+            "customer_id": d["customer_id"].to_numpy()[rows][keep],
+            "vin": d["vin"].to_numpy()[rows][keep],
+            "sale_date": sold[rows][keep],
+            "_vehicle_row": veh[keep],
+        }
+    )
     return _best(hits, "sale_date", ascending=True)
 
 

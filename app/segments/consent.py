@@ -88,8 +88,10 @@ def screen(
         out = crm[crm[flag].str.strip().str.upper().isin(_TRUE)]
         ids = set(out["external_id"][out["external_id"] != ""])
         crm_addr = _email(out["email"]) if channel == "email" else digits(out["mobile"])
-        mark(members["customer_id"].isin(ids) | address.isin(set(crm_addr[crm_addr != ""])),
-             "crm_opt_out")  # fmt: skip
+        mark(
+            members["customer_id"].isin(ids) | address.isin(set(crm_addr[crm_addr != ""])),
+            "crm_opt_out",
+        )
     return members[reason == ""], reason[reason != ""]
 
 

@@ -42,18 +42,42 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 NO_DAY = np.iinfo(np.int64).min // 4  # "no date": before any window
 # the columns segments read (others stay '' when a frame is read from a file)
 USED: dict[str, tuple[str, ...]] = {
-    "customers": ("customer_id", "customer_type", "first_name", "last_name", "city", "state",
-                  "zip", "mobile_phone", "email", "birth_date", "opt_in_email", "opt_in_sms",
-                  "created_at"),
-    "vehicles": ("customer_id", "vin", "year", "make", "model", "trim", "mileage",
-                 "purchase_date"),
-    "deals": ("customer_id", "vin", "stock_number", "deal_type", "status", "deal_date",
-              "delivery_date", "sale_price", "fi_products", "lender", "payoff_amount",
-              "term_months", "apr", "lease_maturity_date"),
+    "customers": (
+        "customer_id",
+        "customer_type",
+        "first_name",
+        "last_name",
+        "city",
+        "state",
+        "zip",
+        "mobile_phone",
+        "email",
+        "birth_date",
+        "opt_in_email",
+        "opt_in_sms",
+        "created_at",
+    ),
+    "vehicles": ("customer_id", "vin", "year", "make", "model", "trim", "mileage", "purchase_date"),
+    "deals": (
+        "customer_id",
+        "vin",
+        "stock_number",
+        "deal_type",
+        "status",
+        "deal_date",
+        "delivery_date",
+        "sale_price",
+        "fi_products",
+        "lender",
+        "payoff_amount",
+        "term_months",
+        "apr",
+        "lease_maturity_date",
+    ),
     "repair_orders": ("customer_id", "vin", "open_date", "declined_recommendations"),
     "warranties": WARRANTY_COLUMNS,
     "crm": CRM_COLUMNS,
-}  # fmt: skip
+}
 
 
 def empty(name: str) -> pd.DataFrame:
@@ -80,8 +104,9 @@ def days(values: pd.Series) -> np.ndarray:
     codes, uniques = pd.factorize(values, sort=False)
     parsed = pd.to_datetime(
         pd.Series(uniques, dtype=object).astype(str).str.slice(0, 10),
-        format="%Y-%m-%d", errors="coerce",
-    )  # fmt: skip
+        format="%Y-%m-%d",
+        errors="coerce",
+    )
     table = parsed.to_numpy(dtype="datetime64[D]").astype(np.int64)
     table[parsed.isna().to_numpy()] = NO_DAY
     out = table[np.maximum(codes, 0)] if len(table) else np.full(len(codes), NO_DAY)
@@ -166,12 +191,17 @@ class SegmentData:
         return self._typed
 
     def _parse(self) -> Typed:
-        c, v, d, r, w = self.customers, self.vehicles, self.deals, self.repair_orders, self.warranties
+        c, v, d, r, w = (
+            self.customers,
+            self.vehicles,
+            self.deals,
+            self.repair_orders,
+            self.warranties,
+        )
         row_of = pd.Index(c["customer_id"]).get_indexer(v["customer_id"])
         v_vin, d_vin, r_vin, w_vin = codes(v["vin"], d["vin"], r["vin"], w["vin"], upper=True)
         v_c, d_c, w_c = codes(v["customer_id"], d["customer_id"], w["customer_id"])
-        n_vin = int(max((x.max() + 1 for x in (v_vin, d_vin, r_vin, w_vin) if len(x)),
-                        default=1))  # fmt: skip
+        n_vin = int(max((x.max() + 1 for x in (v_vin, d_vin, r_vin, w_vin) if len(x)), default=1))
         return Typed(
             customer_birth=days(c["birth_date"]),
             vehicle_purchase=days(v["purchase_date"]),
@@ -199,11 +229,11 @@ def read_csv(path: Path, columns: tuple[str, ...] | None = None) -> pd.DataFrame
     ``columns``, only those of them the file has are read."""
     use = None if columns is None else (lambda c: str(c).strip() in columns)
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                           usecols=use)  # fmt: skip
+        return pd.read_csv(
+            path, dtype=str, keep_default_na=False, encoding="utf-8-sig", usecols=use
+        )
     except UnicodeDecodeError:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="cp1252",
-                           usecols=use)  # fmt: skip
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="cp1252", usecols=use)
     except (OSError, pd.errors.ParserError) as exc:
         raise SegmentError(f"Could not read {path}: {exc}") from None
 
@@ -225,4 +255,13 @@ def from_folder(
             raise SegmentError(f"{path} is missing.", hint="Point at the DMS extract folder.")
         frames[name] = conform(name, read_csv(path, USED[name]))
         sources[name] = str(path)
-    return SegmentData(**frames, today=today or date.today(), sources=sources)
+    return SegmentData(
+        customers=frames["customers"],
+        vehicles=frames["vehicles"],
+        deals=frames["deals"],
+        repair_orders=frames["repair_orders"],
+        warranties=frames["warranties"],
+        crm=frames["crm"],
+        today=today or date.today(),
+        sources=sources,
+    )

@@ -16,11 +16,25 @@ from app.segments.model import CUSTOM, SegmentDef
 from app.segments.valuation import GUIDE, ValuationSource
 
 MEMBER_COLUMNS = (
-    "customer_id", "first_name", "last_name", "email", "phone", "vin", "vehicle_year",
-    "vehicle_make", "vehicle_model", "lease_end_date", "equity", "equity_source",
-    "declined_work", "warranty_end_date", "warranty_coverage", "last_service_date",
-    "sale_date", "birthday_month",
-)  # fmt: skip
+    "customer_id",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "vin",
+    "vehicle_year",
+    "vehicle_make",
+    "vehicle_model",
+    "lease_end_date",
+    "equity",
+    "equity_source",
+    "declined_work",
+    "warranty_end_date",
+    "warranty_coverage",
+    "last_service_date",
+    "sale_date",
+    "birthday_month",
+)
 DATE_COLUMNS = ("lease_end_date", "warranty_end_date", "last_service_date", "sale_date")
 # consent inputs carried with each member (not exported)
 CONSENT_COLUMNS = ("opt_in_email", "opt_in_sms")
@@ -48,12 +62,15 @@ def _equity_sources(hits: pd.DataFrame, source: ValuationSource, on_year: int) -
     row = hits["_valuation_row"].to_numpy(dtype=np.int64)
     if source.kind == GUIDE:
         part = t.iloc[row]
-        what = (part["year"] + " " + part["make"] + " " + part["model"] + " " + part["trim"])
-        as_of = np.where(part["as_of"] != "", " (as of " + part["as_of"] + ")", "")
-        text = source.label + pd.Series(as_of, index=part.index) + ": " + what.str.strip()
+        what = part["year"] + " " + part["make"] + " " + part["model"] + " " + part["trim"]
+        as_of = (" (as of " + part["as_of"] + ")").where(part["as_of"] != "", "")
+        text = source.label + as_of.astype(str) + ": " + what.str.strip()
         return pd.Series(text.to_numpy(), index=hits.index)
     return pd.Series(
-        [source.describe(int(r), float(y), on_year) for r, y in zip(row, hits["_year"], strict=True)],
+        [
+            source.describe(int(r), float(y), on_year)
+            for r, y in zip(row, hits["_year"], strict=True)
+        ],
         index=hits.index,
     )
 
@@ -68,10 +85,15 @@ def members_of(
     out = out.loc[hits.index]
     crow = crow[crow >= 0]
     out["customer_id"] = hits["customer_id"].to_numpy()
-    for dst, src in (("first_name", "first_name"), ("last_name", "last_name"),
-                     ("email", "email"), ("phone", "mobile_phone"),
-                     ("opt_in_email", "opt_in_email"), ("opt_in_sms", "opt_in_sms")):
-        out[dst] = c[src].to_numpy(dtype=object)[crow]  # fmt: skip
+    for dst, src in (
+        ("first_name", "first_name"),
+        ("last_name", "last_name"),
+        ("email", "email"),
+        ("phone", "mobile_phone"),
+        ("opt_in_email", "opt_in_email"),
+        ("opt_in_sms", "opt_in_sms"),
+    ):
+        out[dst] = c[src].to_numpy(dtype=object)[crow]
     vin = hits["vin"] if "vin" in hits.columns else pd.Series("", index=hits.index)
     out["vin"] = vin.fillna("").to_numpy(dtype=object)
     if "_vehicle_row" in hits.columns:  # the evaluator knows it
@@ -79,7 +101,11 @@ def members_of(
     else:
         vrow = ctx.vehicle_row_of(out["customer_id"], out["vin"])
     got = vrow >= 0
-    for dst, src in (("vehicle_year", "year"), ("vehicle_make", "make"), ("vehicle_model", "model")):
+    for dst, src in (
+        ("vehicle_year", "year"),
+        ("vehicle_make", "make"),
+        ("vehicle_model", "model"),
+    ):
         out[dst] = np.where(got, v[src].to_numpy(dtype=object)[np.maximum(vrow, 0)], "")
     for col in DATE_COLUMNS:
         out[col] = _date_text(hits[col]) if col in hits.columns else ""

@@ -62,16 +62,35 @@ FIELDS: dict[str, Field] = {
     )
 }
 OPERATORS: dict[str, tuple[tuple[str, str], ...]] = {  # type -> (op, words)
-    TEXT: (("eq", "is"), ("ne", "is not"), ("contains", "contains"),
-           ("in", "is one of (comma-separated)"), ("empty", "is empty"),
-           ("not_empty", "is not empty")),
-    NUMBER: (("eq", "="), ("ne", "≠"), ("gt", ">"), ("ge", "≥"), ("lt", "<"), ("le", "≤"),
-             ("empty", "is empty"), ("not_empty", "is not empty")),
-    DATE: (("next_days", "within the next N days"), ("last_days", "within the last N days"),
-           ("older_days", "more than N days ago"), ("before", "before (YYYY-MM-DD)"),
-           ("after", "after (YYYY-MM-DD)"), ("month", "in month (1-12)"),
-           ("empty", "is empty"), ("not_empty", "is not empty")),
-}  # fmt: skip
+    TEXT: (
+        ("eq", "is"),
+        ("ne", "is not"),
+        ("contains", "contains"),
+        ("in", "is one of (comma-separated)"),
+        ("empty", "is empty"),
+        ("not_empty", "is not empty"),
+    ),
+    NUMBER: (
+        ("eq", "="),
+        ("ne", "≠"),
+        ("gt", ">"),
+        ("ge", "≥"),
+        ("lt", "<"),
+        ("le", "≤"),
+        ("empty", "is empty"),
+        ("not_empty", "is not empty"),
+    ),
+    DATE: (
+        ("next_days", "within the next N days"),
+        ("last_days", "within the last N days"),
+        ("older_days", "more than N days ago"),
+        ("before", "before (YYYY-MM-DD)"),
+        ("after", "after (YYYY-MM-DD)"),
+        ("month", "in month (1-12)"),
+        ("empty", "is empty"),
+        ("not_empty", "is not empty"),
+    ),
+}
 NO_VALUE = ("empty", "not_empty")
 
 
@@ -126,9 +145,21 @@ def wide_frame(ctx: Context) -> pd.DataFrame:
     lonely = np.setdiff1d(np.arange(len(c)), owners[has])
     cust_rows = np.concatenate([owners[veh_rows], lonely])
     n = len(cust_rows)
-    frame = pd.DataFrame({k: c[k].to_numpy()[cust_rows] for k in
-                          ("customer_id", "customer_type", "first_name", "last_name", "city",
-                           "state", "zip", "email")})  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            k: c[k].to_numpy()[cust_rows]
+            for k in (
+                "customer_id",
+                "customer_type",
+                "first_name",
+                "last_name",
+                "city",
+                "state",
+                "zip",
+                "email",
+            )
+        }
+    )
     frame["birth_date"] = t.customer_birth[cust_rows]
     frame["customer_since"] = days(c["created_at"])[cust_rows]
     pad = n - len(veh_rows)
@@ -159,8 +190,8 @@ def wide_frame(ctx: Context) -> pd.DataFrame:
     r = data.repair_orders
     vins = r["vin"].str.upper()
     counts = vins.value_counts()
-    declined = r.loc[r["declined_recommendations"] != "", ["declined_recommendations"]]
-    declined = declined.groupby(vins[declined.index]).agg("; ".join)["declined_recommendations"]
+    said = r.loc[r["declined_recommendations"] != "", "declined_recommendations"]
+    declined: pd.Series = said.groupby(vins[said.index]).agg("; ".join)
     key = frame["vin"].str.upper()
     vin_code = np.concatenate([t.vehicle_vin[veh_rows], np.full(pad, -1, dtype=np.int64)])
     last = ctx.ro_last()
@@ -198,8 +229,14 @@ def condition_mask(frame: pd.DataFrame, c: Condition, today: int) -> np.ndarray:
             return np.isnan(arr) if c.op == "empty" else ~np.isnan(arr)
         x = _number(c.value)
         with np.errstate(invalid="ignore"):
-            ops_n = {"eq": arr == x, "ne": arr != x, "gt": arr > x, "ge": arr >= x,
-                     "lt": arr < x, "le": arr <= x}  # fmt: skip
+            ops_n = {
+                "eq": arr == x,
+                "ne": arr != x,
+                "gt": arr > x,
+                "ge": arr >= x,
+                "lt": arr < x,
+                "le": arr <= x,
+            }
         return ops_n[c.op] & ~np.isnan(arr)
     known = arr != NO_DAY
     if c.op in NO_VALUE:

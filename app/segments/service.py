@@ -4,6 +4,7 @@ the data once, counts, samples and the CSV export."""
 
 from __future__ import annotations
 
+import builtins
 import csv
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,9 +82,18 @@ class SegmentService:
             if not rows:
                 now = utcnow()
                 for seg in builtin_segments():
-                    s.add(SegmentRow(name=seg.name, kind=seg.kind, params={}, conditions=[],
-                                     channel="email", description="", created_at=now,
-                                     updated_at=now))  # fmt: skip
+                    s.add(
+                        SegmentRow(
+                            name=seg.name,
+                            kind=seg.kind,
+                            params={},
+                            conditions=[],
+                            channel="email",
+                            description="",
+                            created_at=now,
+                            updated_at=now,
+                        )
+                    )
                 s.flush()
                 rows = s.scalars(select(SegmentRow).order_by(SegmentRow.id)).all()
             return [_row_def(r) for r in rows]
@@ -92,8 +102,7 @@ class SegmentService:
         for seg in self.list():
             if seg.name.lower() == name.strip().lower():
                 return seg
-        raise SegmentError(f"There is no segment named '{name}'.",
-                           hint="See segment list.")  # fmt: skip
+        raise SegmentError(f"There is no segment named '{name}'.", hint="See segment list.")
 
     def save(self, seg: SegmentDef, *, old_name: str = "") -> SegmentDef:
         """Create or update (by ``old_name``, else by name)."""
@@ -121,16 +130,14 @@ class SegmentService:
             row.name, row.kind, row.params = name, seg.kind, data["params"]
             row.conditions, row.channel = data["conditions"], seg.channel
             row.description, row.updated_at = seg.description, utcnow()
-            audit.record(s, "segment.save", "segment", object_name=name, before=before,
-                         after=data)  # fmt: skip
+            audit.record(s, "segment.save", "segment", object_name=name, before=before, after=data)
         return self.get(name)
 
     def delete(self, name: str) -> None:
         seg = self.get(name)
         with self.store.session() as s:
             s.execute(delete(SegmentRow).where(SegmentRow.name == seg.name))
-            audit.record(s, "segment.delete", "segment", object_name=seg.name,
-                         before=seg.to_json())  # fmt: skip
+            audit.record(s, "segment.delete", "segment", object_name=seg.name, before=seg.to_json())
 
     # -- settings ----------------------------------------------------------------------
     def settings(self) -> SegmentSettings:
@@ -141,11 +148,17 @@ class SegmentService:
         with self.store.session() as s:
             before = seg_settings.load(s).to_json()
             seg_settings.save(s, value)
-            audit.record(s, "segment.settings", "setting", object_name=seg_settings.KEY,
-                         before=before, after=value.to_json())  # fmt: skip
+            audit.record(
+                s,
+                "segment.settings",
+                "setting",
+                object_name=seg_settings.KEY,
+                before=before,
+                after=value.to_json(),
+            )
 
     # -- do-not-contact and erasures ---------------------------------------------------
-    def blocks(self) -> list[Block]:
+    def blocks(self) -> builtins.list[Block]:
         with self.store.session() as s:
             return [
                 Block(r.kind, r.customer_id, r.email, r.phone)
@@ -153,20 +166,39 @@ class SegmentService:
             ]
 
     def block(
-        self, kind: str, *, customer_id: str = "", email: str = "", phone: str = "",
+        self,
+        kind: str,
+        *,
+        customer_id: str = "",
+        email: str = "",
+        phone: str = "",
         reason: str = "",
-    ) -> None:  # fmt: skip
+    ) -> None:
         """Put someone on the do-not-contact list, or record a privacy erasure."""
         if kind not in ("do_not_contact", "erasure"):
             raise SegmentError("A block is do_not_contact or erasure.")
         if not (customer_id.strip() or email.strip() or phone.strip()):
             raise SegmentError("Name the person: a DMS customer number, an e-mail or a phone.")
         with self.store.session() as s:
-            s.add(ContactBlock(kind=kind, customer_id=customer_id.strip(), email=email.strip(),
-                               phone=phone.strip(), reason=reason, created_by=audit.current_os_user(),
-                               created_at=utcnow()))  # fmt: skip
-            audit.record(s, f"contact.{kind}", "contact", object_id=customer_id,
-                         object_name=email or phone, extra={"reason": reason})  # fmt: skip
+            s.add(
+                ContactBlock(
+                    kind=kind,
+                    customer_id=customer_id.strip(),
+                    email=email.strip(),
+                    phone=phone.strip(),
+                    reason=reason,
+                    created_by=audit.current_os_user(),
+                    created_at=utcnow(),
+                )
+            )
+            audit.record(
+                s,
+                f"contact.{kind}",
+                "contact",
+                object_id=customer_id,
+                object_name=email or phone,
+                extra={"reason": reason},
+            )
 
     # -- data --------------------------------------------------------------------------
     def load(self, dms: Connector | None = None, crm: Connector | None = None) -> Loaded:
@@ -174,22 +206,37 @@ class SegmentService:
         warranty extract and the valuation source, as the settings say. What cannot be
         read for one segment kind (no valuation file) is a problem, not a failure."""
         cfg = self.settings()
-        problems: list[str] = []
+        problems: builtins.list[str] = []
         folder = Path(cfg.data_folder) if cfg.data_folder.strip() else None
         profiles = ProfileService(self.store)
-        own: list[Connector] = []
+        own: builtins.list[Connector] = []
         try:
             if dms is None and cfg.dms_profile.strip():
                 dms = profiles.connector(profiles.get_by_name(cfg.dms_profile.strip()).id)
                 own.append(dms)
             if dms is not None:
                 frames = {n: read_stream(dms, n, n) for n in DMS_STREAMS}
-                data = SegmentData(**frames, today=cfg.today(),
-                                   sources={n: dms.label for n in DMS_STREAMS})  # fmt: skip
+                data = SegmentData(
+                    customers=frames["customers"],
+                    vehicles=frames["vehicles"],
+                    deals=frames["deals"],
+                    repair_orders=frames["repair_orders"],
+                    today=cfg.today(),
+                    sources={n: dms.label for n in DMS_STREAMS},
+                )
                 if folder is not None:
-                    extra = from_folder(folder, today=cfg.today(),
-                                        optional=("customers", "vehicles", "deals",
-                                                  "repair_orders", "warranties", "crm"))  # fmt: skip
+                    extra = from_folder(
+                        folder,
+                        today=cfg.today(),
+                        optional=(
+                            "customers",
+                            "vehicles",
+                            "deals",
+                            "repair_orders",
+                            "warranties",
+                            "crm",
+                        ),
+                    )
                     data.warranties, data.crm = extra.warranties, extra.crm
             elif folder is not None:
                 data = from_folder(folder, today=cfg.today())
@@ -223,9 +270,9 @@ class SegmentService:
     def evaluate(self, seg: SegmentDef, loaded: Loaded) -> Evaluation:
         return evaluate(seg, loaded.data, loaded.valuation, loaded.ctx())
 
-    def counts(self, loaded: Loaded) -> list[tuple[SegmentDef, int | None, str]]:
+    def counts(self, loaded: Loaded) -> builtins.list[tuple[SegmentDef, int | None, str]]:
         """(segment, member count or None, the problem) for every segment."""
-        out: list[tuple[SegmentDef, int | None, str]] = []
+        out: builtins.list[tuple[SegmentDef, int | None, str]] = []
         for seg in self.list():
             try:
                 out.append((seg, self.evaluate(seg, loaded).count, ""))
@@ -249,12 +296,14 @@ class SegmentService:
         kept.loc[:, list(EXPORT_COLUMNS)].to_csv(out, index=False, quoting=csv.QUOTE_MINIMAL)
         return len(kept), {str(k): int(v) for k, v in left.items()}
 
-    def recent_syncs(self, name: str, limit: int = 10) -> list[SegmentSync]:
+    def recent_syncs(self, name: str, limit: int = 10) -> builtins.list[SegmentSync]:
         with self.store.session() as s:
             rows = s.scalars(
-                select(SegmentSync).where(SegmentSync.segment == name)
-                .order_by(SegmentSync.at.desc(), SegmentSync.id.desc()).limit(limit)
-            ).all()  # fmt: skip
+                select(SegmentSync)
+                .where(SegmentSync.segment == name)
+                .order_by(SegmentSync.at.desc(), SegmentSync.id.desc())
+                .limit(limit)
+            ).all()
             s.expunge_all()
             return list(rows)
 

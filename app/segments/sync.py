@@ -51,10 +51,19 @@ SEGMENT_KIND = "segment"
 ENTITY = "list_member"
 DEFAULT_INTERVAL_S = 86_400
 PROPERTIES = (
-    "vehicle_year", "vehicle_make", "vehicle_model", "lease_end_date", "equity",
-    "equity_source", "declined_work", "warranty_end_date", "warranty_coverage",
-    "last_service_date", "sale_date", "birthday_month",
-)  # fmt: skip
+    "vehicle_year",
+    "vehicle_make",
+    "vehicle_model",
+    "lease_end_date",
+    "equity",
+    "equity_source",
+    "declined_work",
+    "warranty_end_date",
+    "warranty_coverage",
+    "last_service_date",
+    "sale_date",
+    "birthday_month",
+)
 
 
 def is_segment(options: dict[str, Any]) -> bool:
@@ -155,8 +164,11 @@ class SegmentRunSummary:
 def _payload(row: pd.Series, channel: str) -> dict[str, Any]:
     props = {"dms_customer_id": row["customer_id"]}
     props.update({k: row[k] for k in PROPERTIES if str(row[k])})
-    out: dict[str, Any] = {"first_name": row["first_name"], "last_name": row["last_name"],
-                           "properties": json.dumps(props, sort_keys=True)}  # fmt: skip
+    out: dict[str, Any] = {
+        "first_name": row["first_name"],
+        "last_name": row["last_name"],
+        "properties": json.dumps(props, sort_keys=True),
+    }
     if channel == "email":
         out["email"] = row["email"].strip()
     else:
@@ -196,15 +208,19 @@ def sync_segment(
         gone = erased(members, loaded.blocks)
         kept, reasons = screen(members[~gone], loaded.data, seg.channel, loaded.blocks)
         reasons = pd.concat([pd.Series("erased", index=members.index[gone]), reasons])
-        address = kept["email"].str.strip().str.lower() if seg.channel == "email" else digits(
-            kept["phone"])  # fmt: skip
+        address = (
+            kept["email"].str.strip().str.lower()
+            if seg.channel == "email"
+            else digits(kept["phone"])
+        )
         kept = kept[~address.duplicated()]  # one person per address: one profile
         connector = ProfileService(store).connector(info.dest_profile_id or 0)
         try:
             if not isinstance(connector, KlaviyoConnector):
                 raise SegmentError(f"The flow's destination ({connector.label}) is not Klaviyo.")
-            summary = _deliver(store, info, seg, connector, kept, members, reasons, summary,
-                               outcomes, saved, full)  # fmt: skip
+            summary = _deliver(
+                store, info, seg, connector, kept, members, reasons, summary, outcomes, saved, full
+            )
         finally:
             connector.close()
     except RooftopError as exc:
@@ -215,14 +231,28 @@ def sync_segment(
             run_log.write_outcomes(s, summary.run_id, info.id, outcomes)
             state.save_delivered(s, info.id, saved)
             state.mark_success(s, info.id)
-            s.add(SegmentSync(run_id=summary.run_id, flow_id=info.id, segment=name,
-                              list_id=summary.list_id, members=summary.members,
-                              added=summary.added, updated=summary.updated,
-                              removed=summary.removed, left_out=summary.left_out_total,
-                              left_out_reasons=dict(summary.left_out)))  # fmt: skip
-        run_log.finish_run(s, summary.run_id, status=summary.status,
-                           counts=summary.as_run_summary().counts, error=summary.error,
-                           cursor_after=None)  # fmt: skip
+            s.add(
+                SegmentSync(
+                    run_id=summary.run_id,
+                    flow_id=info.id,
+                    segment=name,
+                    list_id=summary.list_id,
+                    members=summary.members,
+                    added=summary.added,
+                    updated=summary.updated,
+                    removed=summary.removed,
+                    left_out=summary.left_out_total,
+                    left_out_reasons=dict(summary.left_out),
+                )
+            )
+        run_log.finish_run(
+            s,
+            summary.run_id,
+            status=summary.status,
+            counts=summary.as_run_summary().counts,
+            error=summary.error,
+            cursor_after=None,
+        )
     summary.elapsed_s = time.perf_counter() - started
     log.info("%s", summary.line())
     return summary
@@ -245,7 +275,10 @@ def _deliver(
     lists = KlaviyoLists(connector)
     summary.list_id, _ = lists.find_or_create(list_name(seg))
     current = lists.members(summary.list_id)
-    people = [(r.email, "") if channel == "email" else ("", r.phone) for r in kept.itertuples()]
+    people = [
+        (str(e), "") if channel == "email" else ("", str(p))
+        for e, p in zip(kept["email"], kept["phone"], strict=True)
+    ]
     works = lists.consent(people)
     opted = [w.current[channel].opted_out for w in works]
     platform_out = kept[opted]
@@ -283,11 +316,18 @@ def _deliver(
         was_member = known.get(key, "") in current
         if result.error:
             summary.failed += 1
-            outcomes.append(Outcome(key, ENTITY, "update" if was_member else "create",
-                                    OutcomeStatus.FAILED, golden_id=key,
-                                    dest_id=result.profile_id or None,
-                                    error=f"{result.error} It is sent again on the next run.",
-                                    sent_payload=payload))  # fmt: skip
+            outcomes.append(
+                Outcome(
+                    key,
+                    ENTITY,
+                    "update" if was_member else "create",
+                    OutcomeStatus.FAILED,
+                    golden_id=key,
+                    dest_id=result.profile_id or None,
+                    error=f"{result.error} It is sent again on the next run.",
+                    sent_payload=payload,
+                )
+            )
             if result.profile_id:
                 wanted.add(result.profile_id)
             continue
@@ -295,36 +335,66 @@ def _deliver(
         added = result.profile_id not in current
         summary.added += added
         summary.updated += not added
-        outcomes.append(Outcome(key, ENTITY, "create" if added else "update",
-                                OutcomeStatus.DELIVERED, golden_id=key,
-                                dest_id=result.profile_id, payload_hash=hashes[key],
-                                sent_payload=payload,
-                                response_payload={"list": summary.list_id}))  # fmt: skip
+        outcomes.append(
+            Outcome(
+                key,
+                ENTITY,
+                "create" if added else "update",
+                OutcomeStatus.DELIVERED,
+                golden_id=key,
+                dest_id=result.profile_id,
+                payload_hash=hashes[key],
+                sent_payload=payload,
+                response_payload={"list": summary.list_id},
+            )
+        )
         saved.append((key, key, result.profile_id, hashes[key], payload))
     # leavers, and members who opted out at the platform since they were added
-    leaving = [pid for pid, m in current.items()
-               if pid not in wanted or m.consent.get(channel, None) is not None
-               and m.consent[channel].opted_out]  # fmt: skip
+    leaving = [
+        pid
+        for pid, m in current.items()
+        if pid not in wanted
+        or (m.consent.get(channel, None) is not None and m.consent[channel].opted_out)
+    ]
     problems = lists.remove(summary.list_id, leaving)
     if problems:
         raise SegmentError(" ".join(problems))
     summary.removed = len(leaving)
     for pid in leaving:
         m = current[pid]
-        outcomes.append(Outcome(m.email or m.phone_number or pid, ENTITY, "delete",
-                                OutcomeStatus.DELIVERED, dest_id=pid,
-                                response_payload={"removed_from": summary.list_id}))  # fmt: skip
+        outcomes.append(
+            Outcome(
+                m.email or m.phone_number or pid,
+                ENTITY,
+                "delete",
+                OutcomeStatus.DELIVERED,
+                dest_id=pid,
+                response_payload={"removed_from": summary.list_id},
+            )
+        )
     with store.session() as s:  # a leaver's delivered state goes: it is sent again if back
         stay = set(kept["customer_id"])
         gone = [g for g in previous if g not in stay]
         for i in range(0, len(gone), 500):
-            s.execute(delete(DeliveryState).where(DeliveryState.flow_id == info.id,
-                                                  DeliveryState.golden_id.in_(gone[i:i + 500])))  # fmt: skip
+            s.execute(
+                delete(DeliveryState).where(
+                    DeliveryState.flow_id == info.id, DeliveryState.golden_id.in_(gone[i : i + 500])
+                )
+            )
     summary.left_out = counts(reasons)
+    ids = members["customer_id"]
     for idx, key in reasons.items():
-        outcomes.append(Outcome(str(members.loc[idx, "customer_id"]), ENTITY, "skip",
-                                OutcomeStatus.UNCHANGED, golden_id=str(members.loc[idx, "customer_id"]),
-                                response_payload={"left_out": REASONS[key]}))  # fmt: skip
+        who = str(ids.at[idx])
+        outcomes.append(
+            Outcome(
+                who,
+                ENTITY,
+                "skip",
+                OutcomeStatus.UNCHANGED,
+                golden_id=who,
+                response_payload={"left_out": REASONS[key]},
+            )
+        )
     summary.members = len(kept) - summary.failed
     summary.status = "completed_with_errors" if summary.failed else "succeeded"
     return summary

@@ -140,24 +140,28 @@ def _guide_table(frame: pd.DataFrame) -> pd.DataFrame:
     for c in ("trim", "as_of"):
         if c not in t.columns:
             t[c] = ""
-    t["_value"] = pd.to_numeric(t["trade_in_value"].str.replace(r"[$,\s]", "", regex=True),
-                                errors="coerce")  # fmt: skip
+    t["_value"] = pd.to_numeric(
+        t["trade_in_value"].str.replace(r"[$,\s]", "", regex=True), errors="coerce"
+    )
     year = pd.to_numeric(t["year"], errors="coerce")
     t = t[t["_value"].notna() & (t["_value"] >= 0) & year.notna()].copy()
     t["year"] = year[t.index].astype(np.int64).astype(str)
-    t["_key"] = (t["year"] + "|" + _norm(t["make"]) + "|" + _norm(t["model"]) + "|"
-                 + _norm(t["trim"]))  # fmt: skip
+    t["_key"] = (
+        t["year"] + "|" + _norm(t["make"]) + "|" + _norm(t["model"]) + "|" + _norm(t["trim"])
+    )
     return t.drop_duplicates("_key", keep="first")
 
 
 def _depreciation_table(frame: pd.DataFrame) -> pd.DataFrame:
     t = frame.copy()
-    t["_new"] = pd.to_numeric(t["new_value"].str.replace(r"[$,\s]", "", regex=True),
-                              errors="coerce")  # fmt: skip
+    t["_new"] = pd.to_numeric(
+        t["new_value"].str.replace(r"[$,\s]", "", regex=True), errors="coerce"
+    )
     t["_rate"] = pd.to_numeric(t["yearly_depreciation_pct"].str.rstrip("% "), errors="coerce")
     floor = t["min_value"] if "min_value" in t.columns else pd.Series("", index=t.index)
-    t["_min"] = pd.to_numeric(floor.str.replace(r"[$,\s]", "", regex=True),
-                              errors="coerce").fillna(0.0)  # fmt: skip
+    t["_min"] = pd.to_numeric(floor.str.replace(r"[$,\s]", "", regex=True), errors="coerce").fillna(
+        0.0
+    )
     ok = t["_new"].notna() & (t["_new"] > 0) & t["_rate"].between(0, 100)
     t = t[ok].copy()
     t["_key"] = _norm(t["make"]) + "|" + _norm(t["model"])

@@ -43,9 +43,15 @@ def test_there_are_at_least_six_built_ins_and_each_finds_someone(demo: Path) -> 
 
 @pytest.mark.parametrize(
     "kind",
-    ["equity_mining", "lease_maturity", "service_retention", "warranty_ending",
-     "birthday_month", "first_service_due"],
-)  # fmt: skip
+    [
+        "equity_mining",
+        "lease_maturity",
+        "service_retention",
+        "warranty_ending",
+        "birthday_month",
+        "first_service_due",
+    ],
+)
 def test_members_equal_the_truth(demo: Path, kind: str) -> None:
     truth = Truth(demo, TODAY)
     expected = getattr(truth, kind)()
@@ -88,8 +94,9 @@ def test_equity_is_guide_value_minus_payoff_and_says_its_source(demo: Path) -> N
         assert trims, src
         value = float(g[g.trim == trims[0]].trade_in_value.iloc[0])
         payoffs = deals[(deals.customer_id == row.customer_id) & (deals.vin == row.vin)]
-        assert any(abs(value - float(p) - float(row.equity)) < 0.01
-                   for p in payoffs.payoff_amount if p)  # fmt: skip
+        assert any(
+            abs(value - float(p) - float(row.equity)) < 0.01 for p in payoffs.payoff_amount if p
+        )
 
 
 def test_a_vehicle_the_guide_does_not_cover_gets_no_value(demo: Path, tmp_path: Path) -> None:

@@ -55,21 +55,34 @@ def setup(store: Store, world: tuple[SandboxServers, Path]) -> tuple[Store, Sand
     sandbox, folder = world
     mkt = sandbox.servers["marketing"]
     ProfileService(store).create(
-        "Klaviyo", "klaviyo",
-        {"base_url": mkt.url, "rate_limit_per_s": 0, "timeout_s": 5, "max_attempts": 8,
-         "job_poll_ms": 20},
+        "Klaviyo",
+        "klaviyo",
+        {
+            "base_url": mkt.url,
+            "rate_limit_per_s": 0,
+            "timeout_s": 5,
+            "max_attempts": 8,
+            "job_poll_ms": 20,
+        },
         {"api_key": mkt.credentials["klaviyo_api_key"]},
-    )  # fmt: skip
+    )
     svc = SegmentService(store)
-    svc.save_settings(SegmentSettings(data_folder=str(folder), as_of=TODAY.isoformat(),
-                                      valuation_file=str(folder / "valuation_guide.csv")))  # fmt: skip
+    svc.save_settings(
+        SegmentSettings(
+            data_folder=str(folder),
+            as_of=TODAY.isoformat(),
+            valuation_file=str(folder / "valuation_guide.csv"),
+        )
+    )
     return store, sandbox, folder
 
 
 def klaviyo(sandbox: SandboxServers) -> KlaviyoConnector:
     mkt = sandbox.servers["marketing"]
-    return KlaviyoConnector({"base_url": mkt.url, "rate_limit_per_s": 0, "max_attempts": 8},
-                            {"api_key": mkt.credentials["klaviyo_api_key"]})  # fmt: skip
+    return KlaviyoConnector(
+        {"base_url": mkt.url, "rate_limit_per_s": 0, "max_attempts": 8},
+        {"api_key": mkt.credentials["klaviyo_api_key"]},
+    )
 
 
 def list_emails(sandbox: SandboxServers, seg: SegmentDef) -> set[str]:
@@ -81,8 +94,11 @@ def list_emails(sandbox: SandboxServers, seg: SegmentDef) -> set[str]:
 
 def opted_out_at_klaviyo(sandbox: SandboxServers) -> set[str]:
     rows = export(sandbox, "marketing", "klaviyo_profiles")
-    return {r["email"].lower() for r in rows
-            if r["email"] and r["email_consent"] in ("unsubscribed", "suppressed")}  # fmt: skip
+    return {
+        r["email"].lower()
+        for r in rows
+        if r["email"] and r["email_consent"] in ("unsubscribed", "suppressed")
+    }
 
 
 def expected_emails(folder: Path, sandbox: SandboxServers, blocked: set[str]) -> set[str]:
@@ -97,8 +113,14 @@ def expected_emails(folder: Path, sandbox: SandboxServers, blocked: set[str]) ->
     out = set()
     for m in members.itertuples():
         e = m.email.strip().lower()
-        if (e and m.opt_in_email == "Y" and e not in dms_out and e not in crm_out_mail
-                and m.customer_id not in crm_out_ids and e not in blocked):  # fmt: skip
+        if (
+            e
+            and m.opt_in_email == "Y"
+            and e not in dms_out
+            and e not in crm_out_mail
+            and m.customer_id not in crm_out_ids
+            and e not in blocked
+        ):
             out.add(e)
     return out - opted_out_at_klaviyo(sandbox)
 
@@ -106,9 +128,15 @@ def expected_emails(folder: Path, sandbox: SandboxServers, blocked: set[str]) ->
 def unsubscribe(sandbox: SandboxServers, email: str) -> None:
     mkt = sandbox.servers["marketing"]
     body = kl.unsubscribe_job_body([kl.ConsentTarget(email=email, channels={"email": ""})])
-    r = httpx.post(f"{mkt.url}/api/profile-subscription-bulk-delete-jobs", json=body,
-                   headers={"Authorization": f"Klaviyo-API-Key {mkt.credentials['klaviyo_api_key']}",
-                            "revision": kl.REVISION}, timeout=10)  # fmt: skip
+    r = httpx.post(
+        f"{mkt.url}/api/profile-subscription-bulk-delete-jobs",
+        json=body,
+        headers={
+            "Authorization": f"Klaviyo-API-Key {mkt.credentials['klaviyo_api_key']}",
+            "revision": kl.REVISION,
+        },
+        timeout=10,
+    )
     assert r.status_code == 202, r.text
 
 
@@ -121,8 +149,11 @@ def test_list_holds_every_consenting_member_and_no_opted_out_person(
     flow = save_segment_flow(store, SEGMENT, "Klaviyo")
     first = sync_segment(store, flow.id, full=True)
     with store.session() as s:
-        problems = s.scalars(select(RecordOutcome.error).where(
-            RecordOutcome.run_id == first.run_id, RecordOutcome.status == "failed")).all()
+        problems = s.scalars(
+            select(RecordOutcome.error).where(
+                RecordOutcome.run_id == first.run_id, RecordOutcome.status == "failed"
+            )
+        ).all()
     assert first.status == "succeeded", problems[:3]
     expected = expected_emails(folder, sandbox, set())
     assert list_emails(sandbox, seg) == expected and len(expected) > 50
@@ -139,8 +170,11 @@ def test_list_holds_every_consenting_member_and_no_opted_out_person(
         sync = s.scalar(select(SegmentSync).where(SegmentSync.run_id == first.run_id))
         assert sync is not None and sync.left_out == first.left_out_total
         assert sync.left_out_reasons == first.left_out
-        skipped = s.scalars(select(RecordOutcome).where(RecordOutcome.run_id == run.id,
-                                                        RecordOutcome.action == "skip")).all()  # fmt: skip
+        skipped = s.scalars(
+            select(RecordOutcome).where(
+                RecordOutcome.run_id == run.id, RecordOutcome.action == "skip"
+            )
+        ).all()
         assert len(skipped) == first.left_out_total
 
     # nothing changed: the next run sends nothing again

@@ -74,8 +74,9 @@ class Truth:
             v = self.owned.get((d["customer_id"], d["vin"].upper()))
             if d["status"] not in LIVE or not payoff or payoff <= 0 or v is None:
                 continue
-            value = self.guide.get((v["year"], v["make"].upper(), v["model"].upper(),
-                                    v["trim"].upper()))  # fmt: skip
+            value = self.guide.get(
+                (v["year"], v["make"].upper(), v["model"].upper(), v["trim"].upper())
+            )
             if value is not None and value - payoff >= minimum:
                 out.add(d["customer_id"])
         return out
@@ -85,10 +86,12 @@ class Truth:
         return {
             d["customer_id"]
             for d in self.deals
-            if d["deal_type"] == "LEASE" and d["status"] in LIVE
-            and (m := day(d["lease_maturity_date"])) and self.today <= m <= end
+            if d["deal_type"] == "LEASE"
+            and d["status"] in LIVE
+            and (m := day(d["lease_maturity_date"]))
+            and self.today <= m <= end
             and (d["customer_id"], d["vin"].upper()) in self.owned
-        }  # fmt: skip
+        }
 
     def service_retention(self, months: int = 12) -> set[str]:
         cutoff = months_back(self.today, months)
@@ -96,8 +99,9 @@ class Truth:
             v["customer_id"]
             for v in self.vehicles
             if v["customer_id"] in self.known
-            and (last := self.last_ro.get(v["vin"].upper())) and last < cutoff
-        }  # fmt: skip
+            and (last := self.last_ro.get(v["vin"].upper()))
+            and last < cutoff
+        }
 
     def declined_work(self, days: int = 90) -> dict[str, set[str]]:
         since = self.today - timedelta(days=days)
@@ -105,8 +109,9 @@ class Truth:
         for r in self.ros:
             d = day(r["open_date"])
             if r["declined_recommendations"].strip() and d and since <= d <= self.today:
-                out[r["customer_id"]] |= {x.strip() for x in
-                                          r["declined_recommendations"].split(";") if x.strip()}  # fmt: skip
+                out[r["customer_id"]] |= {
+                    x.strip() for x in r["declined_recommendations"].split(";") if x.strip()
+                }
         return dict(out)
 
     def warranty_ending(self, days: int = 90) -> set[str]:
@@ -114,17 +119,19 @@ class Truth:
         return {
             w["customer_id"]
             for w in self.warranties
-            if (e := day(w["end_date"])) and self.today <= e <= end
+            if (e := day(w["end_date"]))
+            and self.today <= e <= end
             and (w["customer_id"], w["vin"].upper()) in self.owned
-        }  # fmt: skip
+        }
 
     def birthday_month(self) -> set[str]:
         return {
             c["customer_id"]
             for c in self.customers
-            if (b := day(c["birth_date"])) and b.month == self.today.month
+            if (b := day(c["birth_date"]))
+            and b.month == self.today.month
             and c["customer_type"] != "BUSINESS"
-        }  # fmt: skip
+        }
 
     def first_service_due(self, months: int = 6, miles: int = 5000) -> set[str]:
         since = months_back(self.today, 24)

@@ -37,9 +37,13 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def screen(qtbot: QtBot, store: Store, demo: Path) -> SegmentsScreen:
-    SegmentService(store).save_settings(SegmentSettings(
-        data_folder=str(demo), valuation_file=str(demo / "valuation_guide.csv"),
-        as_of=TODAY.isoformat()))  # fmt: skip
+    SegmentService(store).save_settings(
+        SegmentSettings(
+            data_folder=str(demo),
+            valuation_file=str(demo / "valuation_guide.csv"),
+            as_of=TODAY.isoformat(),
+        )
+    )
     w = SegmentsScreen(store)
     qtbot.addWidget(w)
     w.resize(1280, 720)
@@ -91,8 +95,14 @@ def test_a_custom_rule_counts_says_what_is_wrong_saves_and_exports(
     assert screen.count_label.text() == "—"
     ed.rows[1].value.setText("2020")
     settle(qtbot, screen)
-    expected = count_of(demo, SegmentDef("x", "custom", conditions=(
-        Condition("make", "eq", "Ford"), Condition("year", "ge", "2020"))))  # fmt: skip
+    expected = count_of(
+        demo,
+        SegmentDef(
+            "x",
+            "custom",
+            conditions=(Condition("make", "eq", "Ford"), Condition("year", "ge", "2020")),
+        ),
+    )
     assert expected > 0 and screen.last is not None and screen.last.count == expected
     ed.name.setText("Newer Fords")
     screen.save()
@@ -103,8 +113,13 @@ def test_a_custom_rule_counts_says_what_is_wrong_saves_and_exports(
     written = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert list(written.columns[:4]) == ["customer_id", "first_name", "last_name", "email"]
     assert 0 < len(written) <= expected
-    qtbot.waitUntil(lambda: "Newer Fords" in {r.name for r in screen.model.rows}
-                    and all(r.count is not None for r in screen.model.rows), timeout=60_000)  # fmt: skip
+    qtbot.waitUntil(
+        lambda: (
+            "Newer Fords" in {r.name for r in screen.model.rows}
+            and all(r.count is not None for r in screen.model.rows)
+        ),
+        timeout=60_000,
+    )
     settle(qtbot, screen)
     for size, tag in ((QSize(1280, 720), "1280x720"), (QSize(1920, 1080), "1920x1080")):
         screen.resize(size)

@@ -105,8 +105,14 @@ def build_valuation_guide(rng: np.random.Generator, fleet: Fleet, now_sec: int) 
     value = np.maximum((value // 2_500).astype(np.int64) * 2_500, 50_000)
     n = len(keep)
     as_of = date_str(np.full(n, now_sec // DAY - GUIDE_AS_OF_DAYS))
-    order = np.lexsort((fleet.trim[keep].astype(str), year, cat.MODELS[model].astype(str),
-                        cat.MAKES[model].astype(str)))  # fmt: skip
+    order = np.lexsort(
+        (
+            fleet.trim[keep].astype(str),
+            year,
+            cat.MODELS[model].astype(str),
+            cat.MAKES[model].astype(str),
+        )
+    )
     columns = {
         "year": int_str(year),
         "make": cat.MAKES[model],
@@ -116,4 +122,3 @@ def build_valuation_guide(rng: np.random.Generator, fleet: Fleet, now_sec: int) 
         "as_of": as_of,
     }
     return {k: v[order] for k, v in columns.items()}
-

@@ -33,13 +33,13 @@ class SegmentsTableModel(QAbstractTableModel):
         self.rows = rows
         self.endResetModel()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.HEADERS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self.HEADERS[section]
         return None
@@ -50,11 +50,16 @@ class SegmentsTableModel(QAbstractTableModel):
         row, col = self.rows[index.row()], index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if col == 3:
-                return "…" if row.count is None and not row.problem else (
-                    "—" if row.count is None else f"{row.count:,}")  # fmt: skip
+                return (
+                    "…"
+                    if row.count is None and not row.problem
+                    else ("—" if row.count is None else f"{row.count:,}")
+                )
             return (row.name, row.rule, "SMS" if row.channel == "sms" else "E-mail")[col]
         if role == Qt.ItemDataRole.UserRole:  # sort key
-            return (row.name, row.rule, row.channel, row.count if row.count is not None else -1)[col]
+            return (row.name, row.rule, row.channel, row.count if row.count is not None else -1)[
+                col
+            ]
         if role == Qt.ItemDataRole.ToolTipRole and row.problem:
             return row.problem
         if role == Qt.ItemDataRole.TextAlignmentRole and col == 3:
@@ -76,13 +81,13 @@ class FrameModel(QAbstractTableModel):
         self.labels = [labels.get(c, c) for c in frame.columns]
         self.endResetModel()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.frame)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.frame.columns)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self.labels[section]
         return None

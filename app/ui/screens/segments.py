@@ -40,13 +40,23 @@ from app.ui.workers import run_in_background
 
 SAMPLE_ROWS = 50
 SAMPLE_COLUMNS = {
-    "customer_id": "DMS no.", "first_name": "First name", "last_name": "Last name",
-    "email": "E-mail", "phone": "Mobile", "vehicle_year": "Year", "vehicle_make": "Make",
-    "vehicle_model": "Model", "lease_end_date": "Lease ends", "equity": "Equity $",
-    "equity_source": "Value from", "declined_work": "Declined work",
-    "warranty_end_date": "Coverage ends", "warranty_coverage": "Coverage",
-    "last_service_date": "Last service", "sale_date": "Sold",
-}  # fmt: skip
+    "customer_id": "DMS no.",
+    "first_name": "First name",
+    "last_name": "Last name",
+    "email": "E-mail",
+    "phone": "Mobile",
+    "vehicle_year": "Year",
+    "vehicle_make": "Make",
+    "vehicle_model": "Model",
+    "lease_end_date": "Lease ends",
+    "equity": "Equity $",
+    "equity_source": "Value from",
+    "declined_work": "Declined work",
+    "warranty_end_date": "Coverage ends",
+    "warranty_coverage": "Coverage",
+    "last_service_date": "Last service",
+    "sale_date": "Sold",
+}
 DEBOUNCE_MS = 300
 
 
@@ -54,8 +64,11 @@ def rule_text(seg: SegmentDef) -> str:
     if seg.kind == CUSTOM:
         return " and ".join(describe(c) for c in seg.conditions) or "no condition yet"
     kind = KINDS[seg.kind]
-    parts = [f"{p.label.split(' (')[0].lower()} {seg.param(p.name):,g}" for p in kind.params
-             if p.name != "months_ahead" or seg.param(p.name)]  # fmt: skip
+    parts = [
+        f"{p.label.split(' (')[0].lower()} {seg.param(p.name):,g}"
+        for p in kind.params
+        if p.name != "months_ahead" or seg.param(p.name)
+    ]
     parts += [f"{k} {seg.param(k)}" for k in kind.text_params if seg.param(k) != "any"]
     return f"{kind.label}: " + ", ".join(parts) if parts else kind.label
 
@@ -126,8 +139,9 @@ class ConditionRow(QWidget):
         self.changed.emit()
 
     def condition(self) -> Condition:
-        return Condition(str(self.field.currentData()), str(self.op.currentData()),
-                         self.value.text().strip())  # fmt: skip
+        return Condition(
+            str(self.field.currentData()), str(self.op.currentData()), self.value.text().strip()
+        )
 
     def show_problem(self) -> str:
         text = check(self.condition())
@@ -165,8 +179,10 @@ class SegmentEditor(QGroupBox):
         self.conditions_box = QWidget()
         cl = QVBoxLayout(self.conditions_box)
         cl.setContentsMargins(0, 0, 0, 0)
-        hint = QLabel("Members have one vehicle (or, without a vehicle, themselves) for which "
-                      "every condition holds.")  # fmt: skip
+        hint = QLabel(
+            "Members have one vehicle (or, without a vehicle, themselves) for which "
+            "every condition holds."
+        )
         hint.setObjectName("Muted")
         hint.setWordWrap(True)
         cl.addWidget(hint)
@@ -297,11 +313,13 @@ class SegmentsScreen(QWidget):
         self.again = False
         self.last: Evaluation | None = None
         layout = QVBoxLayout(self)
-        layout.addWidget(ScreenHeader(
-            "Segments",
-            "Marketing audiences from DMS data. Opt-outs always win: consent is checked per "
-            "channel before anyone reaches a list.",
-        ))  # fmt: skip
+        layout.addWidget(
+            ScreenHeader(
+                "Segments",
+                "Marketing audiences from DMS data. Opt-outs always win: consent is checked per "
+                "channel before anyone reaches a list.",
+            )
+        )
         tools = QHBoxLayout()
         self.new_button = QPushButton(icon("mdi6.plus"), "New custom segment")
         self.save_button = QPushButton(icon("mdi6.content-save"), "Save")
@@ -365,7 +383,7 @@ class SegmentsScreen(QWidget):
         self.refresh_button.clicked.connect(self.reload)
         self._loaded_once = False
 
-    def showEvent(self, event: Any) -> None:  # noqa: N802
+    def showEvent(self, event: Any) -> None:
         super().showEvent(event)
         if not self._loaded_once:
             self._loaded_once = True
@@ -374,17 +392,18 @@ class SegmentsScreen(QWidget):
     # -- data --------------------------------------------------------------------------
     def reload(self) -> None:
         self.source_label.setText("Reading the DMS…")
-        self.model.set_rows([SegmentRowView(s.name, rule_text(s), s.channel, None)
-                             for s in self.service.list()])  # fmt: skip
-        run_in_background(self.service.load, on_success=self._got_data,
-                          on_failure=self._no_data, owner=self)  # fmt: skip
+        self.model.set_rows(
+            [SegmentRowView(s.name, rule_text(s), s.channel, None) for s in self.service.list()]
+        )
+        run_in_background(
+            self.service.load, on_success=self._got_data, on_failure=self._no_data, owner=self
+        )
 
     def _got_data(self, loaded: Loaded) -> None:
         self.loaded = loaded
         n = len(loaded.data.customers)
         self.source_label.setText(f"{n:,} DMS customers · as of {loaded.data.today:%Y-%m-%d}")
-        run_in_background(count_all, self.service, loaded, on_success=self._got_counts,
-                          owner=self)  # fmt: skip
+        run_in_background(count_all, self.service, loaded, on_success=self._got_counts, owner=self)
 
     def _no_data(self, message: str) -> None:
         self.source_label.setText(message)
@@ -427,9 +446,14 @@ class SegmentsScreen(QWidget):
             return
         self.busy = True
         self.count_note.setText("Counting…")
-        run_in_background(self.service.evaluate, self.editor.draft(), self.loaded,
-                          on_success=self._counted, on_failure=self._count_failed,
-                          owner=self)  # fmt: skip
+        run_in_background(
+            self.service.evaluate,
+            self.editor.draft(),
+            self.loaded,
+            on_success=self._counted,
+            on_failure=self._count_failed,
+            owner=self,
+        )
 
     def _finish(self) -> None:
         self.busy = False
@@ -442,13 +466,21 @@ class SegmentsScreen(QWidget):
         self.count_label.setText(f"{ev.count:,} members")
         notes = list(ev.notes)
         if ev.count:
-            notes.append(f"Showing {min(ev.count, SAMPLE_ROWS)} of them; consent is checked "
-                         "when the list is synced or exported.")  # fmt: skip
+            notes.append(
+                f"Showing {min(ev.count, SAMPLE_ROWS)} of them; consent is checked "
+                "when the list is synced or exported."
+            )
         self.count_note.setText(" ".join(notes))
         members = ev.members.head(SAMPLE_ROWS)
-        cols = [c for c in SAMPLE_COLUMNS if c in members.columns
-                and (c in ("customer_id", "first_name", "last_name", "email")
-                     or members[c].astype(str).ne("").any())]  # fmt: skip
+        cols = [
+            c
+            for c in SAMPLE_COLUMNS
+            if c in members.columns
+            and (
+                c in ("customer_id", "first_name", "last_name", "email")
+                or members[c].astype(str).ne("").any()
+            )
+        ]
         self.sample.set_frame(members[cols], SAMPLE_COLUMNS)
         self._finish()
 
@@ -464,8 +496,9 @@ class SegmentsScreen(QWidget):
         n = 1
         while f"Custom segment {n}" in names:
             n += 1
-        self.editor.load(SegmentDef(f"Custom segment {n}", CUSTOM,
-                                    conditions=(Condition("make", "eq", ""),)))  # fmt: skip
+        self.editor.load(
+            SegmentDef(f"Custom segment {n}", CUSTOM, conditions=(Condition("make", "eq", ""),))
+        )
         self.editor.original = ""
 
     def save(self) -> None:
@@ -488,8 +521,9 @@ class SegmentsScreen(QWidget):
             return
         seg = self.editor.draft()
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Export segment", f"{seg.name}.csv",
-                                                  "CSV files (*.csv)")  # fmt: skip
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export segment", f"{seg.name}.csv", "CSV files (*.csv)"
+            )
         if not path:
             return
         try:
@@ -498,8 +532,9 @@ class SegmentsScreen(QWidget):
             self.count_note.setText(str(exc))
             return
         left_out = sum(left.values())
-        self.status_message.emit(f"{rows:,} members written to {path}; {left_out:,} left out "
-                                 "for consent.")  # fmt: skip
+        self.status_message.emit(
+            f"{rows:,} members written to {path}; {left_out:,} left out for consent."
+        )
 
 
 __all__ = ["SegmentsScreen"]
