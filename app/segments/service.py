@@ -23,6 +23,7 @@ from app.segments.model import CHANNELS, CUSTOM, KINDS, SegmentDef, builtin_segm
 from app.segments.settings import SegmentSettings
 from app.segments.valuation import ValuationSource, load_valuation
 from app.services import audit
+from app.services.privacy import tombstones
 from app.services.profiles import ProfileService
 from app.store import Store
 from app.store.models import utcnow
@@ -264,7 +265,22 @@ class SegmentService:
                 problems.append(str(exc))
         else:
             problems.append("No valuation source: equity mining cannot be evaluated.")
-        return Loaded(data, valuation, self.blocks(), problems)
+        blocks = self.blocks()
+        if cfg.dms_profile.strip():  # people erased through the privacy tools (tombstones)
+            blocks += self._erased(data, cfg.dms_profile.strip())
+        return Loaded(data, valuation, blocks, problems)
+
+    def _erased(self, data: SegmentData, dms_profile: str) -> builtins.list[Block]:
+        erased = tombstones.load(self.store)
+        if not erased:
+            return []
+        profiles = ProfileService(self.store)
+        system = profiles.identity_system(profiles.get_by_name(dms_profile))
+        return [
+            Block("erasure", customer_id=cid)
+            for cid in data.customers["customer_id"]
+            if erased.ref_of("customer", system, str(cid))
+        ]
 
     # -- evaluation and export ---------------------------------------------------------
     def evaluate(self, seg: SegmentDef, loaded: Loaded) -> Evaluation:

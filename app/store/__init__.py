@@ -13,6 +13,7 @@ PRAGMA checks. Nothing outside ``app.store`` opens a connection of its own."""
 from app.store import (  # noqa: F401
     mapping_models,
     matching_models,
+    privacy_models,
     scheduling_models,
     segment_models,
 )
