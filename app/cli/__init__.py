@@ -44,6 +44,9 @@ COMMANDS: dict[str, Command] = {
         "the scheduled task).",
     ),
     "feed": Command("feed_cmd", "inventory feeds for Google, Meta and the website"),
+    "segment": Command(
+        "segment_cmd", "marketing segments from DMS data, and their lists at the marketing platform"
+    ),
     "setup": Command(
         "setup_cmd", "a whole rooftop's setup as one file: export it, import it at the next store"
     ),

@@ -15,6 +15,7 @@ from app.store import (  # noqa: F401
     matching_models,
     privacy_models,
     scheduling_models,
+    segment_models,
 )
 from app.store.db import Store, open_store
 

@@ -22,6 +22,7 @@ from app.store import (
     schema_privacy,
     schema_scheduling,
     schema_search,
+    schema_segments,
     schema_synclog,
     schema_waiting,
 )
@@ -265,6 +266,7 @@ MIGRATIONS: Sequence[Sequence[str]] = (
     schema_flows.STATEMENTS,  # v10: a flow's description (what it does, over which protocol)
     schema_waiting.STATEMENTS,  # v11: runs grouped into jobs; dismissed parked records say who/why
     schema_privacy.STATEMENTS,  # v12: erasure tombstones and the register of privacy requests
+    schema_segments.STATEMENTS,  # v13: marketing segments, do-not-contact/erasures, list syncs
 )
 LATEST_VERSION = len(MIGRATIONS)
 

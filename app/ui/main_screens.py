@@ -24,6 +24,7 @@ from app.ui.screens.flows import FlowsScreen
 from app.ui.screens.mappings import MappingsScreen
 from app.ui.screens.privacy import PrivacyWidget
 from app.ui.screens.retention_settings import RetentionSettingsWidget
+from app.ui.screens.segments import SegmentsScreen
 from app.ui.screens.settings import SettingsScreen
 from app.ui.screens.sync_log import SyncLogScreen
 
@@ -42,6 +43,7 @@ class MainScreens:
     flows_tabs: QTabWidget
     mappings: MappingsScreen
     duplicates: DuplicatesScreen
+    segments: SegmentsScreen
     sync_log: SyncLogScreen
     settings_screen: SettingsScreen
     alert_settings: AlertSettingsWidget
@@ -54,6 +56,7 @@ class MainScreens:
             "flows": self.flows_tabs,
             "mappings": self.mappings,
             "duplicates": self.duplicates,
+            "segments": self.segments,
             "sync_log": self.sync_log,
             "settings": self.settings_screen,
         }
@@ -99,6 +102,7 @@ def build_screens(ctx: UiContext, parent: QWidget) -> MainScreens:
         flows_tabs=flows_tabs,
         mappings=MappingsScreen(ctx.store),
         duplicates=DuplicatesScreen(ctx.store),
+        segments=SegmentsScreen(ctx.store),
         sync_log=SyncLogScreen(ctx.store, admin=True),
         settings_screen=settings_screen,
         alert_settings=alert_settings,
