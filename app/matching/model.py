@@ -40,6 +40,7 @@ from app.matching.compare import FIELDS
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
+FIELD_COL = {f.name: j for j, f in enumerate(FIELDS)}
 RADIX = np.array([len(f.levels) + 1 for f in FIELDS], dtype=np.int64)
 MIN_PAIRS_TO_TRAIN = 2_000
 _FLOOR = 1e-9  # no level of a learned class is impossible
@@ -201,26 +202,32 @@ def _counted_u(
 # Fields that one person rarely shares with anyone else. What a duplicate looks like
 # (m) is counted on pairs sharing one of them: among pairs that agree on address, surname
 # and birth date but not first name, twins and duplicates cannot be told apart, and EM
-# would learn from the twins that a duplicate's first name is often "different".
-ANCHORS = ("email", "id")
-FALLBACK_ANCHORS = ("phone",)
+# would learn from the twins that a duplicate's first name is often "different". An
+# anchor field's own m comes from pairs sharing another anchor: counted on all pairs, a
+# duplicate with another e-mail scores low, so EM would learn that duplicates hardly
+# ever have another e-mail, and so on.
+ANCHORS = ("email", "id", "phone")
 MIN_ANCHORED = 1_000
 
 
-def _anchors(levels: npt.NDArray[np.int8]) -> tuple[frozenset[str], npt.NDArray[np.bool_]]:
-    """The anchor fields this data has enough agreeing pairs on, and those pairs."""
+def _anchors(levels: npt.NDArray[np.int8]) -> dict[str, npt.NDArray[np.bool_]]:
+    """Per field, the pairs its m is counted on: those agreeing on an anchor field other
+    than itself that this data has enough agreeing pairs on (no entry: all pairs)."""
     col = {f.name: j for j, f in enumerate(FIELDS)}
-    for group in (ANCHORS, FALLBACK_ANCHORS):
-        sel = np.zeros(len(levels), dtype=bool)
-        used = []
-        for name in group:
-            agree = levels[:, col[name]] == 1
-            if agree.sum() >= MIN_ANCHORED // 4:
-                sel |= agree
-                used.append(name)
-        if sel.sum() >= MIN_ANCHORED:
-            return frozenset(used), sel
-    return frozenset(), np.zeros(len(levels), dtype=bool)
+    agree = {name: levels[:, col[name]] == 1 for name in ANCHORS}
+    usable = [name for name in ANCHORS if agree[name].sum() >= MIN_ANCHORED // 4]
+    out = {}
+    for f in FIELDS:
+        # phone is shared by households: an anchor only where e-mail and id are too few
+        strong = [g for g in usable if g != f.name and g != "phone"]
+        for group in (strong, [g for g in usable if g != f.name]):
+            sel = np.zeros(len(levels), dtype=bool)
+            for g in group:
+                sel |= agree[g]
+            if sel.sum() >= MIN_ANCHORED:
+                out[f.name] = sel
+                break
+    return out
 
 
 def train(
@@ -239,22 +246,27 @@ def train(
     model = Model(start.m, start.h, u, start.prior, start.related)
     model.u = _counted_u(model, agree, total)
     pats, c = patterns(levels)
-    anchors, anchored = _anchors(levels)
-    a_pats, a_c = patterns(levels[anchored]) if anchors else (pats, c)
+    anchored = _anchors(levels)
+    subsets: dict[bytes, tuple[I64, F64]] = {}  # one pattern table per distinct anchor set
+    for sel in anchored.values():
+        subsets.setdefault(np.packbits(sel).tobytes(), patterns(levels[sel]))
     rounds = 0
     for it in range(1, max_iter + 1):
         rounds = it
         lm, lh, lr = class_logs(model, pats)
         p_m, p_h = posteriors(lm, lh, lr)
         w_m, w_h = c * p_m, c * p_h
-        a_w_m = a_c * posteriors(*class_logs(model, a_pats))[0] if anchors else w_m
+        sub_w = {
+            k: (sp, sc * posteriors(*class_logs(model, sp))[0]) for k, (sp, sc) in subsets.items()
+        }
         m, h = {}, {}
         for j, f in enumerate(FIELDS):
             n_levels = len(f.levels) + 1
-            if f.name in anchors or not anchors:
+            if f.name in anchored:  # what one person looks like, from pairs sharing an anchor
+                sp, sw = sub_w[np.packbits(anchored[f.name]).tobytes()]
+                cm = np.bincount(sp[:, j], weights=sw, minlength=n_levels)[1:]
+            else:
                 cm = np.bincount(pats[:, j], weights=w_m, minlength=n_levels)[1:]
-            else:  # what one person looks like, from pairs sharing an anchor
-                cm = np.bincount(a_pats[:, j], weights=a_w_m, minlength=n_levels)[1:]
             ch = np.bincount(pats[:, j], weights=w_h, minlength=n_levels)[1:]
             m[f.name] = _normalised(cm, DEFAULT_M[f.name], 1.0)
             h[f.name] = _capped(_normalised(ch, DEFAULT_H[f.name], 1.0), H_CAPS.get(f.name, {}))
@@ -271,11 +283,9 @@ def train(
         if delta < tol:
             break
     notes = [f"EM over {int(c.sum()):,} candidate pairs ({len(pats):,} patterns), {rounds} rounds"]
-    if anchors:
-        notes.append(
-            f"m of the other fields from the {int(a_c.sum()):,} pairs sharing "
-            f"{' or '.join(sorted(anchors))}"
-        )
+    for name, sel in anchored.items():
+        by = [g for g in ANCHORS if g != name and (levels[sel, FIELD_COL[g]] == 1).any()]
+        notes.append(f"m of {name} from the {int(sel.sum()):,} pairs sharing {' or '.join(by)}")
     model.u = _counted_u(model, agree, total, notes)
     notes.append(
         f"prior {model.prior:.3g} (same person), {model.related:.3g} (same household) "

@@ -74,12 +74,33 @@ def address_key(norm: Norm) -> I64:
     return cached  # type: ignore[return-value]
 
 
+def full_names(norm: Norm) -> tuple[I64, F64]:
+    """One code per (first, last) name (-1 when either is missing), and per code the
+    people holding it: distinct birth dates among its records (a record without one
+    counts only where no record of that name has one). Records of one person mostly
+    share a birth date, so duplicates do not make a name look common."""
+    ok = (norm.first >= 0) & (norm.last >= 0)
+    with np.errstate(over="ignore"):
+        key = norm.first.astype(np.int64) * (len(norm.last_vocab) + 1) + norm.last
+    codes, _ = pd.factorize(np.where(ok, key, -1))
+    codes = np.where(ok, codes, -1).astype(np.int64)
+    n_codes = int(codes.max()) + 1 if ok.any() else 0
+    has = ok & (norm.dob >= 0)
+    pairs = pd.unique(codes[has] * 100_000 + norm.dob[has].astype(np.int64))
+    people = np.bincount(pairs // 100_000, minlength=n_codes).astype(np.float64)
+    people = np.maximum(people, np.bincount(codes[ok], minlength=n_codes) > 0)
+    return codes, people
+
+
 def term_frequencies(norm: Norm) -> dict[str, F64]:
     """Per field, records holding each code (for ``score_pairs``); computed once."""
     cached = norm.cache.get("tf")
     if cached is None:
         addr = address_key(norm)
+        full, people = full_names(norm)
         cached = norm.cache["tf"] = {
+            "full_name": full.astype(np.float64),
+            "full_name_people": people,
             "first": counts(norm.first),
             "last": counts(norm.last),
             "dob": counts(norm.dob),
@@ -168,6 +189,19 @@ def _tf_log_u(
         held = np.where(known, c[np.clip(code, 0, len(c) - 1)], 2.0)
         share = np.maximum(held - 1, 1) / total  # other records with this value
         out[sel] = np.log(share) - np.log(max(model.u[name][0], 1e-300))
+    # Names are not independent: a Vietnamese given name comes with a Vietnamese surname.
+    # Where both agree, the stranger class's chance is at least that of the full name
+    # (other people holding it, per the count above), not just the product of its parts.
+    both = np.flatnonzero((lv["first"] == 1) & (lv["last"] == 1) & ~swapped)
+    people = tf["full_name_people"]
+    if len(both) and len(people):
+        full = tf["full_name"].astype(np.int64)[a[both]]
+        known = full >= 0
+        others = np.where(known, people[np.clip(full, 0, len(people) - 1)] - 1, 0.0)
+        joint = np.log(np.maximum(others, 1e-12) / max(float(people.sum()), 1.0))
+        parts = out[both] + np.log(max(model.u["first"][0], 1e-300))
+        parts += np.log(max(model.u["last"][0], 1e-300))
+        out[both] += np.maximum(joint - parts, 0.0)
     loc = lv["location"]
     for level, name, codes in ((5, "zip", norm.zip5), (6, "city", norm.city)):
         sel = np.flatnonzero(loc == level)
