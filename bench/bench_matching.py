@@ -108,8 +108,12 @@ def load_febrl(name: str):  # type: ignore[no-untyped-def]
         engine="c",
         skipinitialspace=True,
         encoding="utf-8",
-        dtype={"street_number": object, "date_of_birth": object, "soc_sec_id": object,
-               "postcode": object},
+        dtype={
+            "street_number": object,
+            "date_of_birth": object,
+            "soc_sec_id": object,
+            "postcode": object,
+        },
     )
 
 
