@@ -373,6 +373,6 @@ def _finish_scan(s: Session, scan_id: int, result: MatchResult, created: int) ->
         row.model = {
             "prior": result.model.prior,
             "notes": result.model.notes,
-            "histogram": histogram(sc.score, sc.household, sc.conflict | sc.weak),
+            "histogram": histogram(sc.score),
         }
         row.timings = {k: round(v, 3) for k, v in result.timings.items()}
