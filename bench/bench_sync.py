@@ -305,6 +305,13 @@ def main() -> None:
             set_crm_faults(crm, "rps=0")
             unlimited, data_dir = section("unlimited", work, ports, batches, "bare-u-", False)
             del batches
+            changed = change_one_percent(dms, rows)
+            inc = run_child(data_dir, full=False)
+            inc_s = inc["seconds"]
+            print(
+                f"incremental (unlimited), {changed:,} changed: {inc['status']} "
+                f"{inc['counts']} in {inc_s:.2f} s, peak RSS {inc['peak_rss_mb']:.0f} MB"
+            )
             star: dict[str, Any] = {}
             if args.star:
                 set_crm_faults(crm, "rps=0")
@@ -315,13 +322,6 @@ def main() -> None:
                     f"{star['seconds']:.1f} s ({star['counts']['read'] / star['seconds']:,.0f}/s)"
                 )
 
-            changed = change_one_percent(dms, rows)
-            inc = run_child(data_dir, full=False)
-            inc_s = inc["seconds"]
-            print(
-                f"incremental (unlimited), {changed:,} changed: {inc['status']} "
-                f"{inc['counts']} in {inc_s:.2f} s, peak RSS {inc['peak_rss_mb']:.0f} MB"
-            )
         finally:
             proc.terminate()
             proc.wait(timeout=60)

@@ -1,14 +1,16 @@
 """Compact run-log payloads: a record outcome's source and sent payloads compressed with a
-preset dictionary made of a few records of the same flow.
+preset dictionary made from the shape of a flow's records.
 
-A record's JSON is mostly field names and values its neighbours share; deflate with that
-dictionary stores ~750 bytes of a customer's two payloads in ~200. Each value is a BLOB:
-a format byte, the dictionary's id (a hash of its bytes: a dictionary never changes) and
-the raw deflate stream. A record that was sent keeps both payloads in one blob in
-``source_payload`` (format 2: most sent values repeat source values, which deflate then
-finds), and its ``sent_payload`` is the one-byte :data:`SENT_WITH_SOURCE`. Payloads
-written before, and those written without a dictionary (feeds, previews), stay JSON text;
-:func:`unpack` and :func:`unpack_sent` read them all.
+A record's JSON is mostly field names and values its neighbours share; deflate with a
+dictionary of those (never anyone's own values: see :func:`make_dictionary`) stores the
+~750 bytes of a customer's two payloads in ~190. Each value is a BLOB: a format byte, the
+dictionary's id (a hash of its bytes: a dictionary never changes) and the raw deflate
+stream. A record that was sent keeps both payloads in one blob in ``source_payload``
+(format 2: most sent values repeat source values, which deflate then finds), and its
+``sent_payload`` is the one-byte :data:`SENT_WITH_SOURCE`. Payloads written before, and
+those written without a dictionary (feeds, previews), stay JSON text; :func:`unpack` and
+:func:`unpack_sent` read them all, and SQL reads them through ``run_log_text`` /
+``run_log_sent``.
 """
 
 from __future__ import annotations
@@ -16,9 +18,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sqlite3
 import struct
 import zlib
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -51,19 +56,44 @@ def dictionary_id(data: bytes) -> int:
     return int.from_bytes(hashlib.sha256(data).digest()[:8], "big") >> 1
 
 
-def make_dictionary(samples: Iterable[Any]) -> bytes:
-    """A dictionary from sample payloads (dicts), as much as deflate can use of it."""
-    parts: list[bytes] = []
-    size = 0
+def make_dictionary(samples: Sequence[Any], *, shared_by: int = 5) -> bytes:
+    """A dictionary from sample payloads: their shape (field names, a few records with
+    their values blanked) and only values that at least ``shared_by`` samples share (a
+    state, a city, an e-mail domain, a flag). Never a value that could single out one
+    person: the dictionary outlives every record and is not erased with anyone's data."""
+    counts: Counter[str] = Counter()
     for sample in samples:
-        if sample is None:
-            continue
-        raw = _json(sample)
-        if size + len(raw) > DICTIONARY_LIMIT:
-            break
-        parts.append(raw)
-        size += len(raw)
-    return b"".join(parts)
+        seen: set[str] = set()
+        for value in _strings(sample):
+            seen.add(value)
+            if "@" in value:
+                seen.add("@" + value.rsplit("@", 1)[1])
+        counts.update(seen)
+    common = {v for v, n in counts.items() if n >= shared_by}
+
+    def blank(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: blank(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [blank(v) for v in value]
+        if isinstance(value, str):
+            return value if value in common or len(value) <= 1 else ""
+        return value
+
+    shapes = b"".join(_json(blank(sample)) for sample in samples[:4])
+    vocabulary = _json(sorted(common, key=lambda v: counts[v]))  # most shared last
+    return (vocabulary + shapes)[-DICTIONARY_LIMIT:]  # deflate prefers the nearest
+
+
+def _strings(value: Any) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
 
 
 class Packer:
@@ -183,3 +213,57 @@ def sent_as_text(
         return raw
     value = unpack_sent(session, source_raw, raw)
     return None if value is None else _json(value).decode()
+
+
+# --- in SQL ---------------------------------------------------------------------------
+# ``run_log_text(source_payload)`` and ``run_log_sent(source_payload, sent_payload)`` give
+# a row's payloads as JSON text inside a query, so code that searches payloads in SQL
+# (the privacy footprint's ``instr``) sees compressed ones as it sees text.
+
+
+def register_sql(dbapi_conn: sqlite3.Connection, database: Path) -> None:
+    """Define the SQL functions on a new connection to the store at ``database``."""
+
+    def lookup(ident: int) -> bytes | None:
+        found = _dictionaries.get(ident)
+        if found is None:  # made by another process: read it on a connection of its own
+            side = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+            try:
+                row = side.execute(
+                    "SELECT data FROM payload_dictionaries WHERE id = ?", (ident,)
+                ).fetchone()
+            finally:
+                side.close()
+            if row is None:
+                return None
+            found = _dictionaries[ident] = bytes(row[0])
+        return found
+
+    def source_text(raw: str | bytes | None) -> str | None:
+        if raw is None or isinstance(raw, str):
+            return raw
+        value = _sql_decoded(raw, lookup)
+        if isinstance(raw, bytes) and raw[:1] == bytes([PAIR]):
+            value = value[0] if isinstance(value, list) and value else None
+        return None if value is None else _json(value).decode()
+
+    def sent_text(source: str | bytes | None, raw: str | bytes | None) -> str | None:
+        if isinstance(raw, bytes) and raw == SENT_WITH_SOURCE:
+            pair = _sql_decoded(source, lookup) if isinstance(source, bytes) else None
+            sent = pair[1] if isinstance(pair, list) and len(pair) == 2 else None
+            return None if sent is None else _json(sent).decode()
+        return source_text(raw)
+
+    dbapi_conn.create_function("run_log_text", 1, source_text, deterministic=True)
+    dbapi_conn.create_function("run_log_sent", 2, sent_text, deterministic=True)
+
+
+def _sql_decoded(raw: bytes, lookup: Any) -> Any:
+    if len(raw) < _HEADER.size or raw[0] not in (FORMAT, PAIR):
+        return None
+    _format, ident = _HEADER.unpack_from(raw)
+    dictionary = lookup(ident)
+    if dictionary is None:
+        return None
+    d = zlib.decompressobj(_WBITS, zdict=dictionary)
+    return orjson.loads(d.decompress(raw[_HEADER.size :]) + d.flush())

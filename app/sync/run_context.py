@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.connectors.streams import Stream
 from app.services.flows import FlowInfo
+from app.services.privacy.tombstones import ErasedPeople
 from app.store import payload_codec
 from app.sync import run_log
 from app.sync.pipeline import DeliveryPipeline, SendFailed, SendJob, StoreJob
@@ -38,6 +39,7 @@ class RunContext:
     plan: list[PlanItem] = field(default_factory=list)
     assigned: dict[str, str] = field(default_factory=dict)  # new golden ids of this run
     pipeline: DeliveryPipeline | None = None
+    erased: ErasedPeople = field(default_factory=ErasedPeople)  # withheld on read
     record: bool = True  # False: a preview of a flow maybe not saved yet writes nothing
     rejects: list[tuple[str, str]] = field(default_factory=list)  # preview: key, reason
     reread: list[str] = field(default_factory=list)  # keys read again after the cursor's

@@ -98,7 +98,7 @@ def test_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
 
 def test_a_file_that_is_not_a_database_gives_a_readable_error(paths: AppPaths) -> None:
     paths.database.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(StoreError, match="cannot be opened"):
+    with pytest.raises(StoreError, match=r"is damaged \(file is not a database\)"):
         open_store(paths)
 
 
@@ -113,7 +113,7 @@ def test_business_key_lookups_use_the_partial_indexes_and_names_the_fts(paths: A
                 )
             )
             assert f"ix_record_index_{column.split('_')[0]}" in plan, (column, plan)
-    with store.session() as s:  # new names reach FTS with their rows (v12: in bulk)
+    with store.session() as s:  # new names reach FTS with their rows (v14: in bulk)
         frame = pd.DataFrame({"customer_id": ["C1"], "name": ["Zoë Ó Brien"]})
         index_rows(s, "customer", "dms", frame, "customer_id", {})
     with store.engine.begin() as conn:
