@@ -431,6 +431,11 @@ class ProfileService:
             result = connector.check()
         finally:
             connector.close()
+        return self.record_test(profile_id, result)
+
+    def record_test(self, profile_id: int, result: CheckResult) -> CheckResult:
+        """Remember ``result`` as the profile's last test (the editor tested exactly the
+        settings and secrets it then saved, so its result holds for the saved profile)."""
         with self.store.session() as s:
             row = self._row(s, profile_id)
             row.last_test_at = utcnow()
