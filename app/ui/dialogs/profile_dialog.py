@@ -34,6 +34,7 @@ from app.ui.dialogs.field_widgets import FieldInput
 from app.ui.dialogs.preview_dialog import PreviewDialog
 from app.ui.icons import icon
 from app.ui.theme import STATUS_ICONS, Status, status_colour
+from app.ui.widgets import fit_to_screen
 from app.ui.workers import run_in_background
 
 
@@ -67,7 +68,7 @@ class ProfileDialog(QDialog):
         self._test_after_save = False
         self.setWindowTitle("Edit connection" if profile else "Add connection")
         self.setMinimumSize(520, 360)
-        self._fit_to_screen()
+        fit_to_screen(self, 760, 720)
 
         outer = QVBoxLayout(self)
         # one form for everything, so every label lines up; it scrolls (a REST kind has
@@ -202,16 +203,6 @@ class ProfileDialog(QDialog):
         v.addWidget(help_label)
         v.addWidget(error)
         return box
-
-    def _fit_to_screen(self) -> None:
-        """760×720 at most, never more than the screen leaves free."""
-        screen = self.screen()
-        free = screen.availableGeometry() if screen is not None else None
-        width, height = 760, 720
-        if free is not None:
-            width = min(width, free.width() - 40)
-            height = min(height, free.height() - 60)
-        self.resize(max(width, 520), max(height, 360))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Leaving a field shows its problem (if it has one) from then on."""
