@@ -234,7 +234,16 @@ class MainWindow(QMainWindow):
 
     # --- scheduler, access ---------------------------------------------------------------
     def _jobs_changed(self) -> None:
+        """The status bar's line and the dashboard's "Running now" follow the jobs."""
         self._set_running(jobs().status_line())
+        if not self.ready:
+            return
+        running = {j.title: j for j in jobs().running()}
+        for title in self.dashboard.running_flows():
+            if title not in running:
+                self.dashboard.set_running(title, None)
+        for title, job in running.items():
+            self.dashboard.set_running(title, job.done / job.total if job.total else 0.0)
 
     def _set_running(self, text: str) -> None:
         self.running_label.setText(text)

@@ -67,9 +67,7 @@ def test_a_range_resync_in_batches_counts_on_instead_of_starting_again(
         store, memory_flow, datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 31, tzinfo=UTC)
     )
     seen: list[tuple[int, int | None, str]] = []
-    summaries = run_range(
-        store, found, progress=lambda p: seen.append((p.done, p.total, p.phase))
-    )
+    summaries = run_range(store, found, progress=lambda p: seen.append((p.done, p.total, p.phase)))
     assert len(summaries) == 4  # 3 + 3 + 3 + 1
     done = [d for d, _t, _p in seen]
     assert done == sorted(done), "the count went back at a batch boundary"

@@ -82,6 +82,7 @@ def test_a_range_resync_runs_while_the_window_stays_usable(  # type: ignore[no-u
     dialog.close()  # closing the dialog does not stop the work
     window.show_screen("dashboard")  # the rest of the window answers meanwhile
     assert window.current_screen_key() == "dashboard" and jobs().running()
+    assert window.dashboard.running_flows()  # "Running now" does not say nothing runs
 
     seen: list[int] = []
     jobs().changed.connect(lambda: seen.extend(j.done for j in jobs().running()))
@@ -90,6 +91,7 @@ def test_a_range_resync_runs_while_the_window_stays_usable(  # type: ignore[no-u
     assert seen == sorted(seen), "the counter went back at a batch boundary"
     assert not window.jobs_panel.isVisible()
     assert window.running_label.text() == "No sync running"
+    assert not window.dashboard.running_flows()
     assert dialog.summaries and "Succeeded" in dialog.note.text()
 
 

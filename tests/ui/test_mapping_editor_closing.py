@@ -46,7 +46,7 @@ def test_close_with_unsaved_changes_asks(qtbot, store: Store, memory_flow: str) 
     editor.close_button.click()
     box = editor.unsaved_box
     assert box is not None and box.windowTitle() == "Save changes?"
-    assert "not saved" in box.text()
+    assert "Save the changes" in box.text() and "not saved" in box.informativeText()
     _answer(editor, QMessageBox.StandardButton.Cancel)  # back to editing, edits kept
     assert editor.isVisible() and not editor.undo.isClean()
 

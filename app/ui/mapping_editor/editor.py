@@ -449,7 +449,7 @@ class MappingEditor(QDialog):
         box = QMessageBox(
             QMessageBox.Icon.Question,
             "Save changes?",
-            f"The mapping of {self.data.flow_name} has changes that are not saved.",
+            f"Save the changes to the mapping of {self.data.flow_name}?",
             QMessageBox.StandardButton.Save
             | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel,
