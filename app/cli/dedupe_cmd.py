@@ -122,6 +122,9 @@ def _dedupe(ctx: CliContext) -> int:
         offset += len(block)
         out_frames.append(pd.concat([block, extra], axis=1))
     out = pd.concat(out_frames, ignore_index=True)
+    from app.formats.spreadsheet_cells import csv_cell
+
+    out = out.map(csv_cell)  # people open this in Excel: no cell may run as a formula
     try:
         out.to_csv(args.out, index=False, encoding="utf-8-sig")
     except OSError as exc:

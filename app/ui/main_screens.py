@@ -22,6 +22,7 @@ from app.ui.screens.duplicate_thresholds import ThresholdsWidget
 from app.ui.screens.duplicates import DuplicatesScreen
 from app.ui.screens.flows import FlowsScreen
 from app.ui.screens.mappings import MappingsScreen
+from app.ui.screens.privacy import PrivacyWidget
 from app.ui.screens.retention_settings import RetentionSettingsWidget
 from app.ui.screens.settings import SettingsScreen
 from app.ui.screens.sync_log import SyncLogScreen
@@ -72,8 +73,15 @@ def build_screens(ctx: UiContext, parent: QWidget) -> MainScreens:
     flows_tabs.addTab(conflicts, icon("mdi6.call-split"), "Conflicts")
     settings_screen = SettingsScreen(ctx.store)
     settings_screen.add_tab(
-        RetentionSettingsWidget(ctx.store), "mdi6.archive-clock-outline", "Log retention"
+        RetentionSettingsWidget(ctx.store), "mdi6.archive-clock-outline", "Retention"
     )
+    privacy = PrivacyWidget(ctx.store, access)
+    settings_screen.add_tab(privacy, "mdi6.shield-account-outline", "Privacy")
+    privacy_tab = settings_screen.tabs.indexOf(privacy)
+    access.changed.connect(  # manager mode hides it
+        lambda p: settings_screen.tabs.setTabVisible(privacy_tab, not p.is_manager)
+    )
+    settings_screen.tabs.setTabVisible(privacy_tab, not access.policy.is_manager)
     settings_screen.add_tab(
         ThresholdsWidget(ctx.store), "mdi6.account-multiple-check-outline", "Matching"
     )

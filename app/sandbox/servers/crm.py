@@ -8,7 +8,9 @@ Lists use opaque cursors: ``?cursor=&limit=`` (max 500) and ``updated_since``; a
 Routes:
 
 - ``GET /contacts`` (``external_id=``, ``email=`` filters), ``GET|PATCH /contacts/{id}``
-  (410 + ``merged_into`` for a merged-away id)
+  (410 + ``merged_into`` for a merged-away id); ``DELETE /contacts/{id}`` erases the
+  contact with its leads, activities and appointments (a privacy erasure; its deals stay,
+  without the contact)
 - ``POST /contacts/batch-upsert`` ``{"idField": "external_id"|"email"|"contact_id",
   "records": [...]}``: max 100 (413), per-record ``created|updated|unchanged|rejected``
   (the ``reject_rate`` fault refuses a seeded share of records: ``rejects``)
@@ -128,7 +130,7 @@ class CrmService(SandboxService):
             Route("/contacts", self._lister(s.contacts, ("external_id", "email")), methods=["GET"]),
             Route("/contacts/batch-upsert", self._upsert_contacts, methods=["POST"]),
             Route("/contacts/merge", self._merge, methods=["POST"]),
-            Route("/contacts/{contact_id}", self._contact, methods=["GET", "PATCH"]),
+            Route("/contacts/{contact_id}", self._contact, methods=["GET", "PATCH", "DELETE"]),
             Route("/leads", self._lister(s.leads, ("status", "contact_id")), methods=["GET"]),
             Route("/leads", self._create_lead, methods=["POST"]),
             Route("/leads/{lead_id}", self._lead, methods=["GET", "PATCH"]),
@@ -207,6 +209,8 @@ class CrmService(SandboxService):
         contact_id = request.path_params["contact_id"]
         if request.method == "PATCH":
             return JSONResponse(self.store.update_contact(contact_id, await json_body(request)))
+        if request.method == "DELETE":
+            return JSONResponse(self.store.delete_contact(contact_id))
         return JSONResponse(self.store.contact(contact_id))
 
     async def _merge(self, request: Request) -> Response:
