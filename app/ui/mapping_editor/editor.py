@@ -455,7 +455,10 @@ class MappingEditor(QDialog):
             | QMessageBox.StandardButton.Cancel,
             self,
         )
-        box.setInformativeText("Save them as a new version, discard them, or go back to editing.")
+        box.setInformativeText(
+            "They are not saved yet. Save them as a new version, discard them, or go back "
+            "to editing."
+        )
         box.setDefaultButton(QMessageBox.StandardButton.Save)
         box.finished.connect(lambda _r: self._unsaved_answer(box))
         self.unsaved_box = box
