@@ -44,6 +44,9 @@ class ConfigField:
     help: str = ""
     default: Any = None
     choices: tuple[str, ...] = ()
+    # CHOICE only: what the editor shows for each of ``choices`` (plain words, same order);
+    # empty: the values themselves
+    choice_labels: tuple[str, ...] = ()
     minimum: int | None = None
     maximum: int | None = None
     placeholder: str = ""
@@ -60,6 +63,13 @@ class ConfigField:
     # (then the kind's own ``validate`` checks them)
     map_values: MapValues = MapValues.ADDRESS
     open_keys: bool = False
+
+    def choice_label(self, value: Any) -> str:
+        """The plain words the editor shows for one of ``choices``."""
+        text = str(value)
+        if text in self.choices and len(self.choice_labels) == len(self.choices):
+            return self.choice_labels[self.choices.index(text)]
+        return text
 
     def visible(self, settings: dict[str, Any], default_of: dict[str, Any]) -> bool:
         """Whether the editor shows this field, given the other settings' values."""
@@ -98,7 +108,8 @@ class ConfigField:
             if self.maximum is not None and number > self.maximum:
                 return f"{self.label} must be at most {self.maximum}."
         if self.type is FieldType.CHOICE and str(value) not in self.choices:
-            return f"{self.label} must be one of: {', '.join(self.choices)}."
+            words = ", ".join(self.choice_label(c) for c in self.choices)
+            return f"{self.label} must be one of: {words}."
         if self.type is FieldType.BOOLEAN and not isinstance(value, bool):
             return f"{self.label} must be yes or no."
         if self.type is FieldType.MAPPING:

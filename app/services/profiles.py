@@ -434,6 +434,11 @@ class ProfileService:
         warning = http_warning(type(connector).unencrypted_addresses(connector.settings))
         if warning:
             result = replace(result, message=f"{result.message} Warning: {warning}")
+        return self.record_test(profile_id, result)
+
+    def record_test(self, profile_id: int, result: CheckResult) -> CheckResult:
+        """Remember ``result`` as the profile's last test (the editor tested exactly the
+        settings and secrets it then saved, so its result holds for the saved profile)."""
         with self.store.session() as s:
             row = self._row(s, profile_id)
             row.last_test_at = utcnow()
