@@ -222,15 +222,16 @@ def test_real_faults_are_ridden_out(calm: SandboxServers) -> None:
 
 
 def _settled_count(servers: SandboxServers, route: str) -> int:
-    """Requests the sandbox counted on ``route`` once no more are being counted (it counts
-    a request after its answer is sent, so an earlier test's last one may still come in)."""
+    """Requests the sandbox counted on ``route`` once none came in for 1.5 s: it counts a
+    request after its answer is sent, and the test before holds requests for 1 s ("timeout"
+    faults) that it counts when they end, after that test's client gave up on them."""
 
     def count() -> int:
         return sum(servers.app("dms").stats.snapshot()["by_route"].get(route, {}).values())
 
     last = count()
     while True:
-        time.sleep(0.2)
+        time.sleep(1.5)
         now = count()
         if now == last:
             return now
