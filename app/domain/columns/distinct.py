@@ -3,6 +3,9 @@ then spread the answers back to the rows by the codes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -62,3 +65,15 @@ def categorical(codes: np.ndarray, values: np.ndarray) -> pd.Categorical:
     """Codes over ``values`` (unique str, kept as object: no str-dtype inference pass)."""
     dtype = pd.CategoricalDtype(pd.Index(values, dtype=object, copy=False))
     return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+
+
+def completed(
+    answered: tuple[np.ndarray, np.ndarray], values: np.ndarray, fn: Callable[[str], Any]
+) -> np.ndarray:
+    """A kernel's (answers, decided mask) over ``values`` with ``fn`` (the per-value
+    function it is exact to) asked about every value it left undecided."""
+    out, decided = answered
+    rest = np.flatnonzero(~decided)
+    if len(rest):
+        out[rest] = [fn(v) for v in values[rest].tolist()]
+    return out

@@ -31,6 +31,7 @@ import numpy as np
 
 from app.domain import fastpaths
 from app.domain.columns import packed
+from app.domain.columns.distinct import completed
 
 _MAX = 64  # ``_EMAIL_SHORT`` covers addresses up to this length
 _SHORTEST = 6  # 'a@b.co'
@@ -111,11 +112,7 @@ def fast(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def normalised(values: np.ndarray) -> np.ndarray:
     """``fastpaths.email`` of every value (None: not valid), '' for ''."""
-    out, decided = fast(values)
-    rest = np.flatnonzero(~decided)
-    if len(rest):
-        out[rest] = [fastpaths.email(v) for v in values[rest].tolist()]
-    return out
+    return completed(fast(values), values, fastpaths.email)
 
 
 def decide(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -18,6 +18,7 @@ import numpy as np
 
 from app.domain import fastpaths
 from app.domain.columns import packed
+from app.domain.columns.distinct import completed
 
 TEMPLATES = (
     "(###) ###-####", "(###)###-####", "(###) ### ####", "(###) ###.####", "###-###-####",
@@ -136,11 +137,7 @@ def e164(values: np.ndarray, region: str) -> tuple[np.ndarray, np.ndarray]:
 
 def normalised(values: np.ndarray, region: str = "US") -> np.ndarray:
     """``fastpaths.phone_e164`` of every value (object array of str; None: not valid)."""
-    out, decided = e164(values, region)
-    rest = np.flatnonzero(~decided)
-    if len(rest):
-        out[rest] = [fastpaths.phone_e164(v, region) for v in values[rest].tolist()]
-    return out
+    return completed(e164(values, region), values, lambda v: fastpaths.phone_e164(v, region))
 
 
 def _as_int(e164_text: str | None) -> int:

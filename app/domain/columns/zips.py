@@ -7,6 +7,7 @@ import numpy as np
 
 from app.domain import normalise
 from app.domain.columns import packed
+from app.domain.columns.distinct import completed
 
 _SHAPES = ("#####", "#####-####", "#########")
 
@@ -43,8 +44,4 @@ def zip_plus4(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def normalised5(values: np.ndarray) -> np.ndarray:
     """``normalise.zip5`` of every value (object array of str; None: not a ZIP code)."""
-    out, decided = zip5(values)
-    rest = np.flatnonzero(~decided)
-    if len(rest):
-        out[rest] = [normalise.zip5(v) for v in values[rest].tolist()]
-    return out
+    return completed(zip5(values), values, normalise.zip5)
