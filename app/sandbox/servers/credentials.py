@@ -42,4 +42,8 @@ def demo_credentials(seed: int) -> dict[str, dict[str, str]]:
             "klaviyo_api_key": "pk_" + _derive(seed, "klaviyo-private-key", 34),
         },
         "crm_smtp": {"recipient": "leads@crm.sandbox.test"},
+        "retailing": {  # the digital-retailing tool: its API key, the webhook signing secret
+            "api_key": "drt_" + _derive(seed, "retailing-api-key"),
+            "webhook_secret": _derive(seed, "retailing-webhook-secret"),
+        },
     }
