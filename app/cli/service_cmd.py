@@ -14,6 +14,7 @@ from typing import Any
 
 from app.alerts.monitor import AlertMonitor
 from app.cli.context import CliContext
+from app.scheduling.retailing_listener import RetailingListener
 from app.scheduling.schedule import Schedule
 from app.scheduling.scheduler import FlowScheduler
 from app.services.flows import FlowService
@@ -84,6 +85,9 @@ def _run(ctx: CliContext) -> int:
         signal.signal(signal.SIGBREAK, on_signal)
     status = scheduler.start()
     print(f"Rooftop Sync service started ({status}): {scheduler.describe_status()}.", flush=True)
+    retailing = RetailingListener.start_all(store)  # deal jackets from digital retailing
+    for line in retailing.describe():
+        print(line, flush=True)
     _status(ctx, scheduler)
     last = status
     try:
@@ -94,6 +98,7 @@ def _run(ctx: CliContext) -> int:
                 print(f"Now {last}: {scheduler.describe_status()}.", flush=True)
     finally:
         print("Stopping: running syncs stop at a safe point…", flush=True)
+        retailing.stop()
         scheduler.stop(wait=True)
     print("Rooftop Sync service stopped.", flush=True)
     return 0
