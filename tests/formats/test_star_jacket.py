@@ -22,7 +22,8 @@ UNIT = {"vin": "1G4AH59H45G118341", "stock_number": "N1001", "year": "2026",
         "make": "Buick", "model": "Enclave", "price": "45999.00"}  # fmt: skip
 CUSTOMER = {"customer_id": "C100001", "first_name": "Ann", "last_name": "Walker",
             "email": "ann.walker@example.com", "mobile_phone": "+13135550100",
-            "address_line1": "1 Main St", "city": "Detroit", "state": "MI", "zip": "48226"}  # fmt: skip
+            "address_line1": "1 Main St", "city": "Detroit", "state": "MI",
+            "zip": "48226"}  # fmt: skip
 OWNED = {"C100001": [{"vin": "1FADP5AU6DL536022", "year": "2013", "make": "Ford",
                       "model": "C-Max"}]}  # fmt: skip
 

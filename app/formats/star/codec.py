@@ -219,7 +219,8 @@ def _write_items(f: Field, text: str) -> list[dict[str, Any]]:
             try:
                 float(price)
             except ValueError:
-                raise StarError(f"{f.name}: the price of '{name}' ('{price}') is not a number.")
+                problem = f"{f.name}: the price of '{name}' ('{price}') is not a number."
+                raise StarError(problem) from None
             item["prices"] = [{"price_types": ["RETAIL"], "amount": {"amount": {"amount": price}}}]
         items.append(item)
     return items
