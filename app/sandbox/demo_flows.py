@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping as Mapping_
 
 from app.mapping.model import Mapping, Step, rule
-from app.sandbox.demo_names import CRM, DMS, DMS_CDK, DMS_STAR
+from app.sandbox.demo_names import CRM, DMS, DMS_CDK, DMS_STAR, RETAILING
+from app.sandbox.demo_retailing import retailing_flows
 from app.services.flows import FlowDefinition
 
 TRIM = Step("collapse_spaces")
@@ -280,4 +281,5 @@ def demo_flows(ids: Mapping_[str, int]) -> list[FlowDefinition]:
             "REST): STAR's AppointmentCreate needs the customer's name, which a CRM "
             "appointment does not carry.",
         ),
+        *(retailing_flows(ids) if RETAILING in ids else []),
     ]

@@ -8,3 +8,4 @@ LEGACY_DMS = "Demo DMS (Fortellis)"  # what DMS was called before the demo spoke
 CRM = "Demo CRM"
 WEBSITE = "Demo website feed receiver"
 MARKETING = "Demo marketing platform"
+RETAILING = "Demo digital retailing"  # the website's deal builder: deal jackets by webhook
