@@ -113,6 +113,20 @@ DEALS_TO_CRM = Mapping(  # a STAR vehicle invoice (the deal) -> the CRM deal's s
             "model",
             steps=[Step("concat", {"separator": " "})],
         ),
+        # a deal built online carries its structure's type and the trade-in appraisal
+        rule("payment_method", "payment_method", steps=[Step("upper")]),
+        rule("trade_vin", "trade_vin", steps=[Step("vin")]),
+        rule(
+            "trade_description",
+            "trade_year",
+            "trade_make",
+            "trade_model",
+            "trade_mileage",
+            "trade_condition",
+            steps=[Step("concat", {"separator": " "})],
+        ),
+        rule("trade_value", "trade_value", steps=[Step("number", {"decimals": 2})]),
+        rule("trade_payoff", "trade_payoff", steps=[Step("number", {"decimals": 2})]),
     )
 )
 

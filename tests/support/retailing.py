@@ -93,6 +93,10 @@ class Dms:
     def export(self, entity: str) -> list[dict[str, Any]]:
         return export(self.sandbox, "dms", entity)
 
+    def export_from(self, server: str, entity: str) -> list[dict[str, Any]]:
+        """Another simulated server's records (the CRM's deals, say)."""
+        return export(self.sandbox, server, entity)
+
 
 def wait_for(check: Callable[[], Any], timeout: float = 60.0, what: str = "") -> Any:
     deadline = time.monotonic() + timeout
