@@ -4,6 +4,7 @@ taking STAR deals with their structure and trade-in appraisal."""
 
 from __future__ import annotations
 
+import random
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -11,8 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
+from app.domain import normalise
 from app.formats import star
 from app.sandbox.servers import SandboxServers
+from app.sandbox.servers.retailing_deals import make_vin
 from tests.support.sandbox_api import client, dms_token
 from tests.support.star_specs import schema_errors
 from tests.support.webhooks import WebhookReceiver, hmac_ok
@@ -201,3 +204,11 @@ def test_the_dms_keeps_a_deals_structure_and_its_trade_in_appraisal(
     (appraisal,) = [a for a in _export(servers, "appraisals") if a["deal_number"] == number]
     assert appraisal["in_inventory"] and appraisal["inventory_status"] == "INCOMING"
     c.close()
+
+
+def test_trade_in_vins_pass_the_apps_vin_check() -> None:
+    """A made-up trade-in VIN that the mapping's VIN check refused would reach the DMS
+    blank: every one the tool makes has a right check digit and model-year code."""
+    rng = random.Random(5)
+    vins = [make_vin(rng) for _ in range(3000)]
+    assert all(normalise.vin(v) == v for v in vins)

@@ -13,10 +13,12 @@ import pytest
 
 from app.formats import star
 from app.sandbox.demo import install_demo
+from app.sandbox.demo_names import RETAILING
 from app.sandbox.generator import build_dataset
 from app.sandbox.servers import SandboxServers
 from app.scheduling.retailing_listener import RetailingListener
-from app.store import Store
+from app.services.profiles import ProfileService
+from app.store import Store, retailing_inbox
 from app.store.models import ParkedRecord
 from app.sync.engine import SyncEngine
 from tests.support.retailing import Dms, Tool, settled, wait_for
@@ -153,6 +155,25 @@ def test_after_booking_the_dms_wins_and_its_status_goes_back(
     assert (unit["status"], unit["condition"]) == ("INCOMING", "USED")
     again = SyncEngine(store).run("trade-ins-dms-to-inventory")
     assert again.counts["created"] == 0
+    # the CRM's deal (its opportunity) gets the deal and the trade-in appraisal
+    for slug in ("customers-dms-to-crm", "deal-status-dms-to-crm"):
+        run = SyncEngine(store).run(slug)
+        assert run.status == "succeeded", (slug, run.error)
+    crm_deals = {d["external_id"]: d for d in dms.export_from("crm", "deals")}
+    booked = dms.deal(key)
+    assert booked is not None
+    opportunity = crm_deals[booked["deal_number"]]
+    assert opportunity["status"] == "Booked"
+    assert opportunity["payment_method"] == sent[key]["payment_method"]
+    assert opportunity["trade_vin"] == sent[key]["trade_vin"]
+    assert float(opportunity["trade_value"]) == float(booked["trade_value"]) > 0
+    assert booked["trade_make"] and booked["trade_make"] in opportunity["trade_description"]
+    pending = [k for k in keys if k != key and sent[k]["trade_vin"]]
+    for other in pending:
+        deal = dms.deal(other)
+        assert deal is not None
+        assert crm_deals[deal["deal_number"]]["status"] == "Pending"
+        assert crm_deals[deal["deal_number"]]["trade_vin"] == sent[other]["trade_vin"]
 
 
 def test_the_lenders_decision_reaches_the_dms(
@@ -168,3 +189,52 @@ def test_the_lenders_decision_reaches_the_dms(
         what="the decision",
     )
     assert credit["auth_number"].startswith("DEC-")
+
+
+def test_a_badly_signed_jacket_is_refused_and_the_feed_still_brings_it(store: Store) -> None:
+    """A tool node that missed a secret rotation signs with the old secret: the receiver
+    refuses those jackets and keeps nothing of them; polling the tool's feed (the safety
+    net) brings them in through the same door, once. (Its own sandbox: the feed holds
+    only this test's jackets.)"""
+    with SandboxServers(build_dataset(150, seed=13), seed=13) as sandbox:
+        tool, dms = Tool(sandbox), Dms(sandbox)
+        try:
+            _refused_then_polled(store, sandbox, tool, dms)
+        finally:
+            tool.http.close()
+
+
+def _refused_then_polled(store: Store, sandbox: SandboxServers, tool: Tool, dms: Dms) -> None:
+    install_demo(store, sandbox.port_file_payload())
+    assert SyncEngine(store).run("customers-dms-to-crm").status == "succeeded"
+    profiles = ProfileService(store)
+    info = profiles.get_by_name(RETAILING)
+    deals_before = len(dms.export("deals"))
+    listener = RetailingListener.start_all(store, settle_s=0.1)
+    try:
+        sent = tool.post(
+            "/_sandbox/send-deals", params={"count": 8, "redeliver": 0.5, "bad_signature": 0.5}
+        )
+        forged = {d["deal"] for d in sent["deliveries"] if d["bad_signature"]}
+        assert forged and forged != set(sent["deals"]), sent["deliveries"]
+        assert {d["status"] for d in sent["deliveries"] if d["bad_signature"]} == {401}
+        with store.session() as s:  # the deliveries were answered: nothing of them was kept
+            kept = {k.deal_key for k in retailing_inbox.by_keys(s, info.uid, sent["deals"])}
+        assert kept == set(sent["deals"]) - forged
+        intake = listener.running[RETAILING].intake.stats
+        assert intake["refused"] == len(forged)
+        good = sorted(kept)
+        wait_for(lambda: all(dms.deal(k) for k in good), what="the well-signed deals")
+        assert not any(dms.deal(k) for k in forged)
+    finally:
+        listener.stop()
+    profiles.update(info.id, settings={**info.settings, "poll_interval_s": 1})
+    listener = RetailingListener.start_all(store, settle_s=0.1)
+    try:
+        wait_for(lambda: all(dms.deal(k) for k in sent["deals"]), what="the refused deals")
+        polled = listener.running[RETAILING].intake.stats
+        assert polled["stored"] == len(forged)  # the rest were in already: duplicates
+        assert polled["duplicate"] >= len(kept)
+    finally:
+        listener.stop()
+    assert len(dms.export("deals")) == deals_before + len(sent["deals"])  # once each

@@ -8,7 +8,11 @@ Test and demo controls (``/_sandbox``, no credentials, loopback only):
 - ``POST /_sandbox/send-deals?count=N[&redeliver=0.5][&existing=0.2]``: N new deals, each
   sent once, and a share of them (``redeliver``, default half) sent again with the same
   event id and body, as a tool does when it missed the first answer; ``existing`` is the
-  share of shoppers who are already DMS customers. Answers what was sent.
+  share of shoppers who are already DMS customers; ``bad_signature`` (default 0) is the
+  share of new deals sent signed with a stale secret (one of the tool's nodes missed a
+  secret rotation): the receiver refuses them (401), the tool does not retry a refusal,
+  and the deal is only in the jacket feed until the tool sends a later version. Answers
+  what was sent.
 - ``POST /_sandbox/update-deal?deal=KEY`` ``{"changes": {flat field: value}}`` (empty: a
   new down payment): the shopper changed the deal; a new version is sent.
   ``&out_of_order=1`` makes two new versions and sends the newer one first.
@@ -150,13 +154,16 @@ class RetailingService(SandboxService):
             self.feed.append(body)
         return body
 
-    def deliver(self, body: dict[str, Any], *, redelivery: bool = False) -> dict[str, Any]:
+    def deliver(
+        self, body: dict[str, Any], *, redelivery: bool = False, stale_secret: bool = False
+    ) -> dict[str, Any]:
         """POST one jacket; a failed POST is retried with the same event id and body."""
         target = self._target()
         raw = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        secret = target["secret"] + ("-before-rotation" if stale_secret else "")
         headers = {
             "Content-Type": "application/json",
-            target["header"]: f"sha256={sign(target['secret'], raw)}",
+            target["header"]: f"sha256={sign(secret, raw)}",
         }
         invoice = body["vehicle_invoice"]
         entry: dict[str, Any] = {
@@ -164,6 +171,7 @@ class RetailingService(SandboxService):
             "version": invoice.get("vehicle_invoice_version", ""),
             "event_id": body.get("event_id", ""),
             "redelivery": redelivery,
+            "bad_signature": stale_secret,
         }
         status, answer = 0, ""
         with httpx.Client(timeout=10.0, trust_env=False) as client:
@@ -187,6 +195,7 @@ class RetailingService(SandboxService):
         count = _int(params.get("count", "1"), "count", 1, 500)
         redeliver = _share(params.get("redeliver", "0.5"), "redeliver")
         existing = _share(params.get("existing", "0.2"), "existing")
+        bad_signature = _share(params.get("bad_signature", "0"), "bad_signature")
         self._target()
         if not self.units:
             raise ApiError(409, "the demo data set has no AVAILABLE stock to sell")
@@ -209,12 +218,14 @@ class RetailingService(SandboxService):
                 self.deals[key] = deal
                 made.append(deal)
             again = {d.key for d in made if self.rng.random() < redeliver}
+            forged = {d.key for d in made if self.rng.random() < bad_signature}
+            again -= forged  # a refused deal is not sent again: only the feed has it
         bodies = [(d, self._version_body(d)) for d in made]
 
         def send_all() -> list[dict[str, Any]]:
             out = []
             for deal, body in bodies:
-                out.append(self.deliver(body))
+                out.append(self.deliver(body, stale_secret=deal.key in forged))
                 if deal.key in again:
                     out.append(self.deliver(body, redelivery=True))
             return out

@@ -34,12 +34,16 @@ _VIN_VALUE = {**{str(d): d for d in range(10)},
               **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
               **dict(zip("JKLMN", range(1, 6), strict=True)), "P": 7, "R": 9,
               **dict(zip("STUVWXYZ", range(2, 10), strict=True))}  # fmt: skip
+_YEAR_CODES = "ABCDEFGHJKLMNPRSTVWXY123456789"
 _VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
 
 
 def make_vin(rng: random.Random) -> str:
-    """A VIN with a right check digit (position 9)."""
+    """A North American VIN with a right check digit (position 9) and a model-year code
+    (position 10) that VIN decoders accept (never 0, U or Z)."""
     chars = [rng.choice(_VIN_CHARS) for _ in range(17)]
+    chars[0] = rng.choice("12345")
+    chars[9] = rng.choice(_YEAR_CODES)
     chars[8] = "0"
     total = sum(_VIN_VALUE[c] * w for c, w in zip(chars, _VIN_WEIGHTS, strict=True))
     chars[8] = "X" if total % 11 == 10 else str(total % 11)
