@@ -175,10 +175,9 @@ def test_the_dms_status_goes_back_to_the_tool_as_a_star_merge_patch(
     """Booked, delivered, unwound: a merge patch of the tool's vehicle invoice."""
     mock = prism_mocks("star/vehicle_invoice.yaml")
     tool = _tool(store, api_base_urls={"deal_status": mock.url})
-    source = pd.DataFrame(
-        [{"vehicle_invoice_key": "DR-C001", "status": status, "payment_status": "PAID",
-          "delivery_date": "2026-12-05"}]
-    )  # fmt: skip  (the DMS's vehicle invoice, as star_rest reads it)
+    invoice = {"vehicle_invoice_key": "DR-C001", "status": status, "payment_status": "PAID",
+               "delivery_date": "2026-12-05"}  # fmt: skip
+    source = pd.DataFrame([invoice])  # the DMS's vehicle invoice, as star_rest reads it
     rows = apply_mapping(source, STATUS_TO_RETAILING, "vehicle_invoice_key").frame
     payload = rows.iloc[0].to_dict()
     stream = tool.streams()["deal_status"]
