@@ -159,7 +159,7 @@ def main() -> None:
             stop(service)
         stop(sandbox)
     ordered = sorted(latencies)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     result = {
         "bench": "retailing",
         "customers": args.customers,
