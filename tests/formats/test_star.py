@@ -496,6 +496,11 @@ def test_other_error_shapes() -> None:
     assert star.error_message({"code": 404, "message": "no customer with id 'X'"}) == (
         "no customer with id 'X' (code 404)"
     )
+    said_twice = star.error_body(409, "deal 20139 is booked", timestamp="t", trace_id="x",
+                                 field="invoice_status_type")  # fmt: skip
+    assert star.error_message(said_twice) == (
+        "deal 20139 is booked — invoice_status_type (code CONFLICT)"
+    )  # the field's issue repeated the message: said once
     assert star.error_message("<html>Bad Gateway</html>") == "<html>Bad Gateway</html>"
     assert star.error_message(b"") == "no details given"
     assert star.error_message(None) == "no details given"
@@ -521,7 +526,7 @@ def test_error_body_is_a_valid_error_detail() -> None:
         400, "bad", timestamp="t", trace_id="x", field="filter", rejected_value="s"
     )
     assert body["details"] == [{"field": "filter", "issue": "bad", "rejected_value": "s"}]
-    assert star.error_message(body) == "bad — filter: bad (sent 's') (code BAD_REQUEST)"
+    assert star.error_message(body) == "bad — filter (sent 's') (code BAD_REQUEST)"
 
 
 # --- headers -------------------------------------------------------------------------------
