@@ -137,6 +137,7 @@ def test_after_booking_the_dms_wins_and_its_status_goes_back(
 
     (record,) = wait_for(parked, what="the late update parked")
     assert "is booked in the DMS" in record.reason
+    assert "(down_payment)" in record.reason  # what changed; the customer is the same one
     deal = dms.deal(key)
     assert deal is not None and deal["status"] == "ISSUED" and deal["version"] == "1"
     # the DMS's word goes back to the tool, for the tool's deals only

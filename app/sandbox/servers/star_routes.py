@@ -429,8 +429,11 @@ class StarRoutes:
         if current["status"] not in BOOKED:
             return
         rendered = self.adapters["vehicle_invoices"].to_flat(current)
+        given_flat = dict(flat)
+        if given_flat.get("customer_id"):  # the customer's number, or the key it was made under
+            given_flat["customer_id"] = self.adapters["customers"].id_of(given_flat["customer_id"])
         changed = sorted(
-            k for k, value in flat.items()
+            k for k, value in given_flat.items()
             if k in STRUCTURE and value != rendered.get(k, "")
             and not (k == "payment_method" and not value)  # the DMS keeps its deal type
         )  # fmt: skip
