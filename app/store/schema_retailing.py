@@ -1,4 +1,4 @@
-"""DDL v11: the inbox of digital-retailing deal jackets, one row per deal and connection:
+"""DDL v14: the inbox of digital-retailing deal jackets, one row per deal and connection:
 the newest version seen (sanitised), and the order in which stored versions arrived (the
 cursor the connection's streams read by)."""
 

@@ -42,6 +42,11 @@ def demo_credentials(seed: int) -> dict[str, dict[str, str]]:
             "klaviyo_api_key": "pk_" + _derive(seed, "klaviyo-private-key", 34),
         },
         "crm_smtp": {"recipient": "leads@crm.sandbox.test"},
+        "lead_mailbox": {  # the dealership's own lead inbox, read over IMAPS
+            "address": "leads@demo-motors.sandbox.test",
+            "username": "leads@demo-motors.sandbox.test",
+            "password": "mbx_" + _derive(seed, "lead-mailbox-password", 24),
+        },
         "retailing": {  # the digital-retailing tool: its API key, the webhook signing secret
             "api_key": "drt_" + _derive(seed, "retailing-api-key"),
             "webhook_secret": _derive(seed, "retailing-webhook-secret"),
