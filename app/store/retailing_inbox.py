@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from app.store.models import utcnow
-from app.store.retailing_models import RetailingJacket
+from app.store.retailing_models import RetailingJacket, RetailingSequence
 
 STORED, DUPLICATE, STALE = "stored", "duplicate", "stale"
 
@@ -54,21 +54,30 @@ def offer(
             return STALE
         if kept == order:
             return DUPLICATE
-    seq = int(
-        session.scalar(
-            select(func.coalesce(func.max(RetailingJacket.seq), 0)).where(
-                RetailingJacket.system == system
-            )
-        )
-        or 0
-    )
+    seq = _next_seq(session, system)
     now = utcnow()
     if row is None:
         row = RetailingJacket(system=system, deal_key=deal_key, received_at=now)
         session.add(row)
-    row.version, row.stamp, row.seq = order[0], order[1], seq + 1
+    row.version, row.stamp, row.seq = order[0], order[1], seq
     row.body, row.event_id, row.updated_at = body, event_id, now
     return STORED
+
+
+def _next_seq(session: Session, system: str) -> int:
+    """The connection's next arrival number: above any it gave, kept or since removed."""
+    mark = session.get(RetailingSequence, system)
+    kept = session.scalar(
+        select(func.coalesce(func.max(RetailingJacket.seq), 0)).where(
+            RetailingJacket.system == system
+        )
+    )
+    seq = max(int(kept or 0), mark.last_seq if mark is not None else 0) + 1
+    if mark is None:
+        session.add(RetailingSequence(system=system, last_seq=seq))
+    else:
+        mark.last_seq = seq
+    return seq
 
 
 def since(session: Session, system: str, after: int, limit: int = 500) -> list[Kept]:
@@ -111,4 +120,6 @@ def forget(session: Session, systems: Iterable[str]) -> int:
     if not listed:
         return 0
     result = session.execute(delete(RetailingJacket).where(RetailingJacket.system.in_(listed)))
+    # the numbering starts again too: forgetting goes with the flows' cursors (demo reset)
+    session.execute(delete(RetailingSequence).where(RetailingSequence.system.in_(listed)))
     return int(getattr(result, "rowcount", 0) or 0)

@@ -31,3 +31,13 @@ class RetailingJacket(Base):
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class RetailingSequence(Base):
+    """The last arrival number a connection gave: numbers only grow, even when the
+    jacket that had the highest one is removed (a stream's cursor may be past it)."""
+
+    __tablename__ = "retailing_sequence"
+
+    system: Mapped[str] = mapped_column(String(36), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer)

@@ -1,6 +1,7 @@
 """DDL v14: the inbox of digital-retailing deal jackets, one row per deal and connection:
 the newest version seen (sanitised), and the order in which stored versions arrived (the
-cursor the connection's streams read by)."""
+cursor the connection's streams read by). ``retailing_sequence`` keeps each connection's last
+number, so a jacket removed later (an erasure, retention) never gives its number again."""
 
 from __future__ import annotations
 
@@ -19,4 +20,8 @@ STATEMENTS: list[str] = [
         UNIQUE (system, deal_key)
     )""",
     "CREATE INDEX ix_retailing_jackets_seq ON retailing_jackets (system, seq)",
+    """CREATE TABLE retailing_sequence (
+        system VARCHAR(36) PRIMARY KEY,
+        last_seq INTEGER NOT NULL
+    )""",
 ]

@@ -3,6 +3,8 @@ versions arrive in, and numbers each stored version for the streams' cursor."""
 
 from __future__ import annotations
 
+from sqlalchemy import text
+
 from app.store import Store, retailing_inbox
 from app.store.retailing_inbox import DUPLICATE, STALE, STORED
 
@@ -33,3 +35,15 @@ def test_newest_version_wins_and_each_stored_one_moves_the_cursor(store: Store) 
         assert retailing_inbox.forget(s, ["tool"]) == 2
         assert retailing_inbox.count(s, "tool") == 0
         assert retailing_inbox.count(s, "other") == 1
+
+
+def test_a_removed_jacket_never_gives_its_number_again(store: Store) -> None:
+    """An erasure (or retention) may remove the newest jacket; a stream's cursor can be
+    past it, so the next jacket must come after it, not take its number."""
+    for key in ("D1", "D2", "D3"):
+        assert _offer(store, key, 1) == STORED
+    with store.session() as s:
+        s.execute(text("DELETE FROM retailing_jackets WHERE deal_key = 'D3'"))
+    assert _offer(store, "D4", 1) == STORED
+    with store.session() as s:
+        assert [(k.deal_key, k.seq) for k in retailing_inbox.since(s, "tool", 3)] == [("D4", 4)]
