@@ -297,8 +297,8 @@ AREAS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Merge history", "who merged which customers, and what undo needs", ("merges",)),
     ("Drift samples", "field lists with a few sample values per field", ("schema_snapshots",)),
     ("Alerts", "alert messages and what they were about", ("alert_events", "alert_state")),
-    ("Digital-retailing inbox", "the newest version of each deal built online (no SSN or "
-     "credit report: those are refused on arrival)", ("retailing_jackets",)),
+    ("Digital-retailing inbox", "the newest version of each deal built online (never an SSN)",
+     ("retailing_jackets",)),
 )  # fmt: skip
 
 
