@@ -233,11 +233,15 @@ class ConnectorHooks:
     ``work_dir``: a folder of the connector's own for files it downloads (None: it makes a
     temporary one). ``remember(name, value)``: saves a setting the connector learned by
     using the system -- a host key pinned on first use -- on the profile, unless one is
-    saved already; answers the value saved now.
+    saved already; answers the value saved now. ``store`` and ``uid``: the app's store and
+    the profile's uid, for a kind that keeps what a system pushes to it (a webhook inbox)
+    until a run reads it (None and '' for an unsaved editor's test).
     """
 
     work_dir: Path | None = None
     remember: Callable[[str, Any], Any] | None = None
+    store: Any = None
+    uid: str = ""
 
 
 class Connector(ABC):

@@ -189,6 +189,8 @@ class ProfileService:
         connector.hooks = ConnectorHooks(
             work_dir=self.store.paths.work_dir / info.uid,
             remember=partial(self.remember_setting, profile_id),
+            store=self.store,
+            uid=info.uid,
         )
         return connector
 

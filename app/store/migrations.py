@@ -20,6 +20,7 @@ from app.store import (
     schema_mapping,
     schema_matching,
     schema_privacy,
+    schema_retailing,
     schema_scheduling,
     schema_search,
     schema_segments,
@@ -267,6 +268,7 @@ MIGRATIONS: Sequence[Sequence[str]] = (
     schema_waiting.STATEMENTS,  # v11: runs grouped into jobs; dismissed parked records say who/why
     schema_privacy.STATEMENTS,  # v12: erasure tombstones and the register of privacy requests
     schema_segments.STATEMENTS,  # v13: marketing segments, do-not-contact/erasures, list syncs
+    schema_retailing.STATEMENTS,  # v14: the digital-retailing inbox of deal jackets
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -29,7 +29,8 @@ ACTIVITY_COLUMNS = (
 )  # fmt: skip
 DEAL_COLUMNS = (
     "deal_id", "external_id", "contact_id", "vin", "stock_number", "status", "sale_price",
-    "deal_date", "salesperson", "vehicle_description", "created_at", "updated_at",
+    "deal_date", "salesperson", "vehicle_description", "payment_method", "trade_vin",
+    "trade_description", "trade_value", "trade_payoff", "created_at", "updated_at",
 )  # fmt: skip
 APPOINTMENT_COLUMNS = (
     "appointment_id", "contact_id", "external_id", "scheduled_at", "service_requested", "vin",
