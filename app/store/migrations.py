@@ -18,6 +18,7 @@ from app.store import (
     schema_flows,
     schema_mapping,
     schema_matching,
+    schema_reconcile,
     schema_scheduling,
     schema_search,
     schema_synclog,
@@ -260,6 +261,7 @@ MIGRATIONS: Sequence[Sequence[str]] = (
     schema_search.STATEMENTS,  # v8: partial search indexes; contact_index folded into them
     schema_delivery.STATEMENTS,  # v9: delivery state marks a record whose last attempt failed
     schema_flows.STATEMENTS,  # v10: a flow's description (what it does, over which protocol)
+    schema_reconcile.STATEMENTS,  # v11: reconciliation and shadow-run reports
 )
 LATEST_VERSION = len(MIGRATIONS)
 
