@@ -18,6 +18,7 @@ from app.connectors.errors import ConnectorError, DeliveryError
 from app.connectors.streams import Stream, StreamSource
 from app.mapping.apply import MappingError
 from app.services import schema_drift
+from app.services.flow_options import is_shadow
 from app.services.flows import FlowInfo, FlowService
 from app.services.profiles import ProfileService
 from app.store import Store
@@ -31,6 +32,7 @@ from app.sync.planner import PlanItem
 from app.sync.prefetch import prefetch
 from app.sync.progress import CancelToken, Progress, ProgressCallback
 from app.sync.run_context import RunContext
+from app.sync.shadow import run_shadow
 
 log = logging.getLogger(__name__)
 CHUNK_ROWS = 2000
@@ -40,7 +42,7 @@ CHUNK_ROWS = 2000
 class RunSummary:
     run_id: int
     flow: str
-    status: str  # succeeded | completed_with_errors | failed | cancelled | dry_run
+    status: str  # succeeded | completed_with_errors | failed | cancelled | dry_run | shadow
     counts: dict[str, int]
     error: str | None = None
     elapsed_s: float = 0.0
@@ -48,7 +50,7 @@ class RunSummary:
 
     @property
     def exit_code(self) -> int:
-        if self.status in ("succeeded", "dry_run"):
+        if self.status in ("succeeded", "dry_run", "shadow"):
             return 0
         return 1 if self.status == "completed_with_errors" else 2
 
@@ -101,8 +103,11 @@ class SyncEngine:
         trigger: str = "manual",
         triggered_by: str = "",
         cancel: CancelToken | None = None,
+        resend: bool = False,
     ) -> RunSummary:
-        """Run a flow. ``keys`` re-syncs only those records (forced, cursor untouched)."""
+        """Run a flow. ``keys`` re-syncs only those records (forced, cursor untouched);
+        ``resend`` sends every record read whatever the app remembers having sent (for a
+        destination restored from a backup; with ``full``, everything)."""
         flow = self.flows.get(flow_ref)
         return self._execute(
             flow,
@@ -112,6 +117,7 @@ class SyncEngine:
             trigger=trigger,
             triggered_by=triggered_by,
             cancel=cancel or CancelToken(),
+            resend=resend,
         )
 
     def replay(
@@ -146,6 +152,7 @@ class SyncEngine:
         triggered_by: str,
         cancel: CancelToken,
         parked_ids: Sequence[int] | None = None,
+        resend: bool = False,
     ) -> RunSummary:
         # Every path that writes to a destination comes through here, so here is where the
         # flow's lock is taken: a replay and a scheduled run never write the same records
@@ -167,6 +174,7 @@ class SyncEngine:
                 triggered_by=triggered_by,
                 cancel=cancel,
                 parked_ids=parked_ids,
+                resend=resend,
             )
 
     def _execute_locked(
@@ -180,8 +188,11 @@ class SyncEngine:
         triggered_by: str,
         cancel: CancelToken,
         parked_ids: Sequence[int] | None = None,
+        resend: bool = False,
     ) -> RunSummary:
         started = time.monotonic()
+        if is_shadow(flow.options) and not dry_run:  # parallel running: send nothing
+            return self._shadow(flow, keys, parked_ids, trigger, triggered_by, cancel)
         if flow.source_profile_id is None or flow.dest_profile_id is None:
             raise SyncError(f"Flow '{flow.name}' has no source or destination connection.")
         src_profile = self.profiles.get(flow.source_profile_id)
@@ -212,7 +223,7 @@ class SyncEngine:
             self.profiles.identity_system(src_profile),
             self.profiles.identity_system(dst_profile),
             dry_run,
-            force=bool(keys),
+            force=bool(keys) or resend,
             counts=counts,
             progress=Progress(flow.name),
             store_session=self.store.session,
@@ -275,6 +286,27 @@ class SyncEngine:
         return RunSummary(
             run_id, flow.slug, status, counts, error, time.monotonic() - started, ctx.plan
         )
+
+    def _shadow(
+        self,
+        flow: FlowInfo,
+        keys: Sequence[str] | None,
+        parked_ids: Sequence[int] | None,
+        trigger: str,
+        triggered_by: str,
+        cancel: CancelToken,
+    ) -> RunSummary:
+        if keys or parked_ids is not None:
+            raise SyncError(
+                f"'{flow.name}' is in shadow mode: it sends nothing.",
+                hint="Its shadow run compares every record; go live to send.",
+            )
+        done = run_shadow(
+            self.store, flow, trigger=trigger, triggered_by=triggered_by, cancel=cancel,
+            progress=self.on_progress,
+        )  # fmt: skip
+        return RunSummary(done.run_id, flow.slug, done.status, done.counts, done.error,
+                          done.elapsed_s)  # fmt: skip
 
     def _after_commit(self, ctx: RunContext) -> None:
         """The run read its source and is committed: the source may now consume what it
