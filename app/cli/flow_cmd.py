@@ -1,4 +1,5 @@
-"""``flow list | run | replay | export | import | delete | pause | resume``.
+"""``flow list | run | replay | export | import | delete | pause | resume`` (and
+``reconcile | shadow | go-live``, in ``reconcile_cmd``).
 
 Exit codes of ``run`` and ``replay``: 0 everything delivered, 1 finished with records not
 delivered (parked, failed or not sent), 2 the run failed (or could not start)."""
@@ -10,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from app.cli import reconcile_cmd
 from app.cli.context import CliContext
 from app.scheduling.runner import run_flow_locked
 from app.services.audit import current_os_user
@@ -26,6 +28,7 @@ STATUS_TEXT = {
     "failed": "Failed",
     "cancelled": "Cancelled",
     "dry_run": "Dry run (nothing was sent)",
+    "shadow": "Shadow run (nothing was sent)",
 }
 
 
@@ -39,6 +42,12 @@ def register(p: argparse.ArgumentParser) -> None:
     run.add_argument("--dry-run", action="store_true", help="show what would change; send nothing")
     run.add_argument("--full", action="store_true", help="read everything, not just changes")
     run.add_argument("--key", action="append", help="re-sync only this record (repeatable)")
+    run.add_argument(
+        "--resend",
+        action="store_true",
+        help="send every record read whatever was sent before (with --full: a destination "
+        "restored from a backup gets everything again)",
+    )
     run.set_defaults(handler=_run)
     rp = fsub.add_parser("replay", help="send the flow's parked (failed) records again")
     rp.add_argument("name")
@@ -65,6 +74,7 @@ def register(p: argparse.ArgumentParser) -> None:
         ps = fsub.add_parser(verb, help=text)
         ps.add_argument("name")
         ps.set_defaults(handler=_pause_or_resume, enabled=enabled)
+    reconcile_cmd.register_flow_actions(fsub)
 
 
 def _list(ctx: CliContext) -> int:
@@ -161,11 +171,14 @@ def _run(ctx: CliContext) -> int:
             trigger="manual",
             triggered_by=f"{current_os_user()} (command line)",
             progress=ticker,
+            resend=ctx.args.resend,
         )
     finally:
         ticker.close()
     code = _print_summary(summary)
     _print_problems(ctx, summary)
+    if summary.status == "shadow":
+        reconcile_cmd.print_shadow(ctx.store, summary.flow)
     return code
 
 
