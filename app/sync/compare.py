@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from app.connectors.streams import FieldKind, Stream
@@ -78,8 +77,7 @@ class Comparer:
     def _column(self, df: pd.DataFrame, name: str) -> list[str]:
         if name not in df.columns:
             return [""] * len(df)
-        col = df[name].to_numpy(dtype=object)
-        text = [("" if v is None or v != v else str(v)).strip() for v in col]  # v != v: NaN
+        text = as_text_array(df, name)
         if name in self.booleans:
             return [_bool_text(v) for v in text]
         return text
@@ -117,8 +115,12 @@ class Comparer:
 
 
 def as_text_array(df: pd.DataFrame, column: str) -> list[str]:
-    """A column as stripped text ('' for missing); an absent column is all ''."""
+    """A column as stripped text ('' for missing); an absent column is all ''. Streams
+    and mappings give text already: that case is one pass of ``str.strip``."""
     if column not in df.columns:
         return [""] * len(df)
-    values = np.asarray(df[column].to_numpy(dtype=object))
-    return [("" if v is None or v != v else str(v)).strip() for v in values]
+    values = df[column].tolist()
+    try:
+        return [v.strip() for v in values]
+    except AttributeError:  # None, NaN or numbers among them
+        return [("" if v is None or v != v else str(v)).strip() for v in values]  # NaN != NaN

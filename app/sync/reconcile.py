@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
 
 from app.connectors.base import Connector
 from app.connectors.errors import ConnectorError
@@ -40,7 +39,6 @@ from app.services.flow_options import DELETED_COLUMN, DeleteSettings, delete_set
 from app.services.flows import FlowInfo, FlowService
 from app.services.profiles import ProfileService
 from app.store import Store
-from app.store.models import Link
 from app.sync import identity
 from app.sync.compare import Comparer, FieldDiff, as_text_array
 from app.sync.errors import RunCancelledError, SyncError
@@ -133,14 +131,14 @@ def chunks(pages: Iterator[pd.DataFrame], rows: int = CHUNK_ROWS) -> Iterator[pd
         yield waiting[0] if len(waiting) == 1 else pd.concat(waiting, ignore_index=True)
 
 
+_LINKS = "SELECT external_id, golden_id FROM links WHERE entity = ? AND system = ? ORDER BY id"
+
+
 def _links(store: Store, entity: str, system: str) -> list[tuple[str, str]]:
-    """(external id, golden id) of every link of one system, oldest first."""
+    """(external id, golden id) of every link of one system, oldest first (the driver's
+    plain tuples: 200,000 links load in a fraction of a second)."""
     with store.session() as s:
-        rows = s.execute(
-            select(Link.external_id, Link.golden_id)
-            .where(Link.entity == entity, Link.system == system)
-            .order_by(Link.id)
-        ).all()
+        rows = s.connection().exec_driver_sql(_LINKS, (entity, system)).fetchall()
     return [(str(e), str(g)) for e, g in rows]
 
 
@@ -227,6 +225,8 @@ class Comparator:
         self.by_match: dict[str, str] = {}
         self.missing_linked: list[tuple[Finding, str]] = []  # (finding, packed source)
         self.seen: set[str] = set()  # source keys read
+        self._rows_of: pd.DataFrame | None = None
+        self._row_values: list[list[Any]] = []
 
     # --- progress ----------------------------------------------------------------------
     def _emit(self, phase: str) -> None:
@@ -330,9 +330,13 @@ class Comparator:
             self._look_up(df, keys, packed, lookups, refused, inactive)
 
     def _keep(self, df: pd.DataFrame, i: int) -> dict[str, Any] | None:
+        """The source row of a finding (for its timeline), while few have been kept."""
         if len(self.result.findings) >= self.keep_sources:
             return None
-        return {str(c): str(v) for c, v in zip(df.columns, df.iloc[i].tolist(), strict=True)}
+        if self._rows_of is not df:  # the chunk's rows as lists, once per chunk
+            self._rows_of, self._row_values = df, df.to_numpy(dtype=object).tolist()
+        names = [str(c) for c in df.columns]
+        return dict(zip(names, (str(v) for v in self._row_values[i]), strict=True))
 
     def _only_in_source(
         self,
