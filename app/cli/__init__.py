@@ -54,7 +54,7 @@ COMMANDS: dict[str, Command] = {
         "Find records of the same person in a CSV export (or across two).",
     ),
     "screenshots": Command(
-        "screenshots_cmd", "save a PNG of every main screen (no display needed)"
+        "screenshots_cmd", "save a PNG of every screen and wizard page (no display needed)"
     ),
     "bundle-check": Command(
         "bundle_check_cmd",

@@ -17,6 +17,7 @@ from app.cli.context import CliContext
 from app.scheduling.schedule import Schedule
 from app.scheduling.scheduler import FlowScheduler
 from app.services.flows import FlowService
+from app.services.lead_listeners import LeadListeners
 from app.sync.engine import RunSummary
 
 
@@ -84,6 +85,9 @@ def _run(ctx: CliContext) -> int:
         signal.signal(signal.SIGBREAK, on_signal)
     status = scheduler.start()
     print(f"Rooftop Sync service started ({status}): {scheduler.describe_status()}.", flush=True)
+    listeners = LeadListeners.start_all(store)  # ADF inboxes that take HTTP POSTs
+    for line in listeners.describe():
+        print(line, flush=True)
     _status(ctx, scheduler)
     last = status
     try:
@@ -94,6 +98,7 @@ def _run(ctx: CliContext) -> int:
                 print(f"Now {last}: {scheduler.describe_status()}.", flush=True)
     finally:
         print("Stopping: running syncs stop at a safe point…", flush=True)
+        listeners.stop()
         scheduler.stop(wait=True)
     print("Rooftop Sync service stopped.", flush=True)
     return 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, or_, select
 
@@ -15,6 +16,7 @@ from app.sandbox.demo_names import (
     DMS,
     DMS_CDK,
     DMS_STAR,
+    LEAD_INBOX,
     LEGACY_DMS,
     MARKETING,
     WEBSITE,
@@ -28,7 +30,33 @@ from app.sync import history
 
 DEMO_SEED = 42
 DEMO_CUSTOMERS = 2_000
-__all__ = ["CRM", "DMS", "DMS_CDK", "DMS_STAR", "MARKETING", "WEBSITE", "install_demo"]
+__all__ = [
+    "CRM",
+    "DMS",
+    "DMS_CDK",
+    "DMS_STAR",
+    "LEAD_INBOX",
+    "MARKETING",
+    "WEBSITE",
+    "inbox_profile",
+    "install_demo",
+]
+
+
+def inbox_profile(mailbox: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """(settings, secrets) of an ``adf_inbox`` profile reading the sandbox lead mailbox
+    (its port-file entry): IMAPS with the certificate pinned by its fingerprint."""
+    where = urlsplit(mailbox["imap_url"])
+    credentials = mailbox["credentials"]
+    settings = {
+        "imap_host": where.hostname,
+        "imap_port": where.port,
+        "username": credentials["username"],
+        "folder": credentials.get("folder") or "INBOX",
+        "processed_folder": "Processed",
+        "cert_fingerprint": credentials["fingerprint"],
+    }
+    return settings, {"password": credentials["password"]}
 
 
 @dataclass
@@ -93,6 +121,11 @@ def _profile_specs(
             "http_api",
             {"base_url": mkt["url"], "health_path": "/lists", "api_key_header": "X-API-Key"},
             {"api_key": mkt["credentials"]["api_key"]},
+        ),
+        *(
+            [(LEAD_INBOX, "adf_inbox", *inbox_profile(servers["lead_mailbox"]))]
+            if "lead_mailbox" in servers  # a port file from before the lead mailbox
+            else []
         ),
     ]
 

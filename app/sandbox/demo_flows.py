@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping as Mapping_
 
 from app.mapping.model import Mapping, Step, rule
+from app.sandbox.demo_inbox_flows import inbox_flows
 from app.sandbox.demo_names import CRM, DMS, DMS_CDK, DMS_STAR
 from app.services.flows import FlowDefinition
 
@@ -280,4 +281,5 @@ def demo_flows(ids: Mapping_[str, int]) -> list[FlowDefinition]:
             "REST): STAR's AppointmentCreate needs the customer's name, which a CRM "
             "appointment does not carry.",
         ),
+        *inbox_flows(ids),
     ]

@@ -1,5 +1,5 @@
 """The names of the demo dealership's connections (one DMS reached three ways, a CRM,
-the website and the marketing platform)."""
+the website, the marketing platform and the lead inbox)."""
 
 DMS_STAR = "Demo DMS (STAR REST)"  # customers, deals: the STAR standard's REST APIs
 DMS_CDK = "Demo DMS (CDK Fortellis)"  # repair orders: CDK's published APIs
@@ -8,3 +8,4 @@ LEGACY_DMS = "Demo DMS (Fortellis)"  # what DMS was called before the demo spoke
 CRM = "Demo CRM"
 WEBSITE = "Demo website feed receiver"
 MARKETING = "Demo marketing platform"
+LEAD_INBOX = "Demo lead inbox (ADF over IMAP)"  # the dealership mailbox lead sites e-mail

@@ -1,7 +1,8 @@
 """Admin and manager modes. A manager keeps Sync now, re-sync, the sync log and the
-duplicate queue; connection secrets, connection editing, mapping editing, schedules and
-alert settings are for the admin. Leaving manager mode needs the admin PIN, which is kept
-(salted and hashed) in the keyring — never in the database or a file.
+duplicate queue; connection secrets, connection editing, mapping editing, flows and
+feeds (the wizards, field owners), schedules and alert settings are for the admin.
+Leaving manager mode needs the admin PIN, which is kept (salted and hashed) in the
+keyring — never in the database or a file.
 
 This guards against a curious manager at the dealership's workstation, not against a
 Windows administrator: anyone who can edit the data folder can change the mode."""
@@ -51,6 +52,11 @@ class AccessPolicy:
 
     @property
     def can_edit_schedules(self) -> bool:
+        return not self.is_manager
+
+    @property
+    def can_edit_flows(self) -> bool:
+        """Create, change, duplicate or delete flows and feeds, and their field owners."""
         return not self.is_manager
 
     @property

@@ -22,6 +22,7 @@ from app.store import (
     schema_scheduling,
     schema_search,
     schema_synclog,
+    schema_waiting,
 )
 from app.store.errors import StoreError
 
@@ -261,7 +262,8 @@ MIGRATIONS: Sequence[Sequence[str]] = (
     schema_search.STATEMENTS,  # v8: partial search indexes; contact_index folded into them
     schema_delivery.STATEMENTS,  # v9: delivery state marks a record whose last attempt failed
     schema_flows.STATEMENTS,  # v10: a flow's description (what it does, over which protocol)
-    schema_reconcile.STATEMENTS,  # v11: reconciliation and shadow-run reports
+    schema_waiting.STATEMENTS,  # v11: runs grouped into jobs; dismissed parked records say who/why
+    schema_reconcile.STATEMENTS,  # v12: reconciliation and shadow-run reports
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -115,13 +115,22 @@ def _apply_references(
 
 
 def _park_rejects(ctx: RunContext) -> tuple[list[Parked], list[Outcome]]:
-    """Rows a file extract could not parse are parked with file, line and reason."""
+    """What the source could not read is parked with its reason: rows of a file extract
+    (by file and line), or inputs a source names itself (``key``, ``reason`` and the
+    ``payload`` to keep for replay: an ADF inbox's hostile mail)."""
     parked: list[Parked] = []
     outcomes: list[Outcome] = []
     for reject in getattr(ctx.source, "take_rejects", lambda: [])():
-        where = f"{reject.get('file', '')}:{reject.get('line', '')}"
-        reason = f"{reject.get('file', '')} line {reject.get('line', '?')}: {reject.get('reason')}"
-        parked.append((where, None, dict(reject), reason))
+        if "key" in reject:
+            where, reason = str(reject["key"]), str(reject.get("reason") or "")
+            payload = dict(reject.get("payload") or {})
+        else:
+            where = f"{reject.get('file', '')}:{reject.get('line', '')}"
+            reason = (
+                f"{reject.get('file', '')} line {reject.get('line', '?')}: {reject.get('reason')}"
+            )
+            payload = dict(reject)
+        parked.append((where, None, payload, reason))
         outcomes.append(
             Outcome(
                 where,
@@ -129,7 +138,7 @@ def _park_rejects(ctx: RunContext) -> tuple[list[Parked], list[Outcome]]:
                 "reject",
                 OutcomeStatus.PARKED,
                 error=reason,
-                source_payload=dict(reject),
+                source_payload=payload,
             )
         )
     return parked, outcomes
@@ -213,7 +222,10 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
                     item.outcome(ctx, OutcomeStatus.PLANNED, response_payload={"diff": diff})
                 )
             ctx.add("parked", len(to_park))
-            run_log.write_outcomes(s, ctx.run_id, flow.id, outcomes)
+            if ctx.record:
+                run_log.write_outcomes(s, ctx.run_id, flow.id, outcomes)
+            else:
+                ctx.rejects += [(k, reason) for k, _g, _p, reason in to_park]
             return
 
     conflicts = [

@@ -17,7 +17,7 @@ from app.connectors.base import Connector
 from app.connectors.errors import ConnectorError, DeliveryError
 from app.connectors.streams import Stream, StreamSource
 from app.mapping.apply import MappingError
-from app.services import schema_drift
+from app.services import conflicts, schema_drift
 from app.services.flow_options import is_shadow
 from app.services.flows import FlowInfo, FlowService
 from app.services.profiles import ProfileService
@@ -47,6 +47,10 @@ class RunSummary:
     error: str | None = None
     elapsed_s: float = 0.0
     plan: list[PlanItem] = field(default_factory=list)  # dry run only
+    rejects: list[tuple[str, str]] = field(default_factory=list)  # preview: key, reason
+    complete: bool = True  # preview: the whole source was read
+    job_id: int | None = None  # the job this run is part of (its own id when alone)
+    waiting: int = 0  # records in the flow's retry queue when the run ended
 
     @property
     def exit_code(self) -> int:
@@ -104,10 +108,12 @@ class SyncEngine:
         triggered_by: str = "",
         cancel: CancelToken | None = None,
         resend: bool = False,
+        job_id: int | None = None,
     ) -> RunSummary:
         """Run a flow. ``keys`` re-syncs only those records (forced, cursor untouched);
         ``resend`` sends every record read whatever the app remembers having sent (for a
-        destination restored from a backup; with ``full``, everything)."""
+        destination restored from a backup; with ``full``, everything). ``job_id``: the run
+        is one more part of that job (a chunked re-sync)."""
         flow = self.flows.get(flow_ref)
         return self._execute(
             flow,
@@ -118,6 +124,7 @@ class SyncEngine:
             triggered_by=triggered_by,
             cancel=cancel or CancelToken(),
             resend=resend,
+            job_id=job_id,
         )
 
     def replay(
@@ -153,6 +160,7 @@ class SyncEngine:
         cancel: CancelToken,
         parked_ids: Sequence[int] | None = None,
         resend: bool = False,
+        job_id: int | None = None,
     ) -> RunSummary:
         # Every path that writes to a destination comes through here, so here is where the
         # flow's lock is taken: a replay and a scheduled run never write the same records
@@ -175,6 +183,7 @@ class SyncEngine:
                 cancel=cancel,
                 parked_ids=parked_ids,
                 resend=resend,
+                job_id=job_id,
             )
 
     def _execute_locked(
@@ -189,6 +198,7 @@ class SyncEngine:
         cancel: CancelToken,
         parked_ids: Sequence[int] | None = None,
         resend: bool = False,
+        job_id: int | None = None,
     ) -> RunSummary:
         started = time.monotonic()
         if is_shadow(flow.options) and not dry_run:  # parallel running: send nothing
@@ -208,6 +218,7 @@ class SyncEngine:
                 triggered_by=triggered_by,
                 dry_run=dry_run,
                 cursor=cursor,
+                job_id=job_id,
             )
         # "unchanged" holds both the records skipped here (also counted in "skipped": not
         # sent) and those the destination answered were already current
@@ -229,11 +240,14 @@ class SyncEngine:
             store_session=self.store.session,
             on_progress=self.on_progress,
         )
+        if keys is None and parked_ids is None:  # records an owner change sends again
+            with self.store.session() as s:
+                ctx.reread = conflicts.reread_keys(s, flow.id)
         try:  # schema-drift snapshots; taking one must never fail the run
             ctx.source = schema_drift.watch(self.store, flow, ctx.source, ctx.dest)
         except Exception:
             log.warning("No schema snapshot for flow %s", flow.slug, exc_info=True)
-        status, error = "running", None
+        status, error, waiting = "running", None, 0
         checkpoints: list[str | None] = [cursor]  # the cursor as last acknowledged
         if not dry_run:
             ctx.pipeline = DeliveryPipeline(self.store.session, cancel=cancel)
@@ -279,12 +293,23 @@ class SyncEngine:
                 )
                 if status in ("succeeded", "completed_with_errors"):
                     state.mark_success(s, flow.id)
+                    if not dry_run:
+                        conflicts.done_reread(s, flow.id, ctx.reread)
+                waiting = run_log.open_parked_count(s, flow.id)
             read_all = keys is None and parked_ids is None  # not a re-sync, not a replay
             if status in ("succeeded", "completed_with_errors") and read_all:
                 self._after_commit(ctx)
             ctx.emit("done")
         return RunSummary(
-            run_id, flow.slug, status, counts, error, time.monotonic() - started, ctx.plan
+            run_id,
+            flow.slug,
+            status,
+            counts,
+            error,
+            time.monotonic() - started,
+            ctx.plan,
+            job_id=job_id or run_id,
+            waiting=waiting,
         )
 
     def _shadow(
@@ -348,12 +373,19 @@ class SyncEngine:
             yield ctx.source.fetch(list(keys)), None
             return
         cursor_field = ctx.source.spec.cursor_field
+        key = ctx.source.spec.primary_key
+        seen: set[str] = set()
         ctx.emit("reading")
         for df in prefetch(_coalesced(ctx.source.read(cursor)), depth=2):
             top = None
             if cursor_field and cursor_field in df.columns and len(df):
                 top = str(df[cursor_field].max())
+            if ctx.reread and key in df.columns:
+                seen.update(str(k) for k in df[key])
             yield df, top
+        again = [k for k in ctx.reread if k not in seen]
+        if again:  # read again after an owner change; the cursor stays where it is
+            yield ctx.source.fetch(again), None
 
     def _parked_frame(
         self, flow_id: int, parked_ids: Sequence[int]

@@ -36,6 +36,9 @@ class RunContext:
     plan: list[PlanItem] = field(default_factory=list)
     assigned: dict[str, str] = field(default_factory=dict)  # new golden ids of this run
     pipeline: DeliveryPipeline | None = None
+    record: bool = True  # False: a preview of a flow maybe not saved yet writes nothing
+    rejects: list[tuple[str, str]] = field(default_factory=list)  # preview: key, reason
+    reread: list[str] = field(default_factory=list)  # keys read again after the cursor's
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _had_parked: bool | None = None
 

@@ -15,6 +15,7 @@ from app.ui.feeds_panel import FeedPublishPanel
 from app.ui.icons import icon
 from app.ui.manager_mode import AccessController, ManagerModeWidget
 from app.ui.scheduler_bridge import SchedulerBridge
+from app.ui.screens.conflicts import ConflictsScreen
 from app.ui.screens.connections import ConnectionsScreen
 from app.ui.screens.dashboard import DashboardScreen
 from app.ui.screens.duplicate_thresholds import ThresholdsWidget
@@ -36,6 +37,7 @@ class MainScreens:
     connections: ConnectionsScreen
     flows: FlowsScreen
     feeds: FeedPublishPanel
+    conflicts: ConflictsScreen
     flows_tabs: QTabWidget
     mappings: MappingsScreen
     duplicates: DuplicatesScreen
@@ -61,11 +63,13 @@ def build_screens(ctx: UiContext, parent: QWidget) -> MainScreens:
     access = AccessController(ctx.store, parent)
     bridge = SchedulerBridge(ctx.store, parent)
     flows = FlowsScreen(ctx.store, scheduler=bridge.scheduler, access=access)
-    feeds = FeedPublishPanel(ctx)
+    feeds = FeedPublishPanel(ctx, access=access)
+    conflicts = ConflictsScreen(ctx.store, access=access)
     flows_tabs = QTabWidget()
     flows_tabs.setDocumentMode(True)
     flows_tabs.addTab(flows, icon("mdi6.swap-horizontal-bold"), "Sync flows")
     flows_tabs.addTab(feeds, icon("mdi6.car-multiple"), "Inventory feeds")
+    flows_tabs.addTab(conflicts, icon("mdi6.call-split"), "Conflicts")
     settings_screen = SettingsScreen(ctx.store)
     settings_screen.add_tab(
         RetentionSettingsWidget(ctx.store), "mdi6.archive-clock-outline", "Log retention"
@@ -83,6 +87,7 @@ def build_screens(ctx: UiContext, parent: QWidget) -> MainScreens:
         connections=ConnectionsScreen(ctx.profiles),
         flows=flows,
         feeds=feeds,
+        conflicts=conflicts,
         flows_tabs=flows_tabs,
         mappings=MappingsScreen(ctx.store),
         duplicates=DuplicatesScreen(ctx.store),

@@ -1,6 +1,7 @@
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QMessageBox
 
 from app.paths import AppPaths
@@ -35,3 +36,12 @@ def answer_yes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
     return asked
+
+
+@pytest.fixture(autouse=True)
+def _background_work_settles(qtbot) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Before the test's widgets are closed, let its background tasks finish and their
+    answers arrive, so no answer reaches a half-deleted screen of an earlier test."""
+    yield
+    QThreadPool.globalInstance().waitForDone(30_000)
+    qtbot.wait(10)

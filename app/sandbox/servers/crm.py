@@ -13,6 +13,7 @@ Routes:
   /contacts/{id}/archive`` (the contact leaves the list; its external id is free again)
 - ``POST /contacts/batch-upsert`` ``{"idField": "external_id"|"email"|"contact_id",
   "records": [...]}``: max 100 (413), per-record ``created|updated|unchanged|rejected``
+  (the ``reject_rate`` fault refuses a seeded share of records: ``rejects``)
 - ``POST /contacts/merge`` ``{"winnerId", "loserIds"}``
 - ``GET|POST /leads``, ``GET|PATCH /leads/{id}`` (status New|Contacted|Appointment|Sold|Lost)
 - ``GET|POST /activities`` (idempotent on ``external_id``)
@@ -58,6 +59,7 @@ from app.sandbox.servers.faults import FaultSettings
 from app.sandbox.servers.oauth import TokenIssuer, token_endpoint
 from app.sandbox.servers.paging import cursor_response, ordered, since_param
 from app.sandbox.servers.records import IdempotencyKeys
+from app.sandbox.servers.rejects import refuse_merge, refuse_record, refusing
 from app.sandbox.servers.service import SandboxService, json_body
 from app.sandbox.servers.table import Table
 from app.sandbox.servers.webhooks import WebhookDispatcher
@@ -209,16 +211,15 @@ class CrmService(SandboxService):
         self._guard(request)
         id_field, records = await self._batch(request)
         allowed = (*CONTACT_WRITABLE, "contact_id")
+        validate = refusing(self.faults, id_field, validate_contact)
         if len(records) > 100:  # the table says so (413) before any record is looked at
             return self._summary(
-                self.store.contacts.batch_upsert(
-                    id_field, records, normaliser(allowed), validate_contact
-                )
+                self.store.contacts.batch_upsert(id_field, records, normaliser(allowed), validate)
             )
         lost = {i for i in range(len(records)) if self._lose(id_field, records[i])}
         kept = [i for i in range(len(records)) if i not in lost]
         stored = self.store.contacts.batch_upsert(
-            id_field, [records[i] for i in kept], normaliser(allowed), validate_contact
+            id_field, [records[i] for i in kept], normaliser(allowed), validate
         )
         results: list[dict[str, Any]] = [{} for _ in records]
         for i, result in zip(kept, stored, strict=True):
@@ -276,6 +277,7 @@ class CrmService(SandboxService):
             raise ApiError(422, "winnerId: required", field="winnerId")
         if not isinstance(losers, list) or not all(isinstance(x, str) for x in losers):
             raise ApiError(422, "loserIds: expected a list of contact ids", field="loserIds")
+        refuse_merge(self.faults, winner)
         return JSONResponse(self.store.merge(winner, losers))
 
     # -- leads --------------------------------------------------------------------
@@ -350,6 +352,7 @@ class CrmService(SandboxService):
             try:
                 if not isinstance(raw, dict):
                     raise ApiError(422, "record must be an object")
+                refuse_record(self.faults, raw)
                 record, created = self._activity(raw)
             except ApiError as exc:
                 results.append({"index": index, "status": "rejected", "error": exc.message})
@@ -382,7 +385,7 @@ class CrmService(SandboxService):
         self._guard(request)
         id_field, records = await self._batch(request)
         results = self.store.deals.batch_upsert(
-            id_field, records, self._normalise_deal, _validate_deal
+            id_field, records, self._normalise_deal, refusing(self.faults, id_field, _validate_deal)
         )
         return self._summary(results)
 
