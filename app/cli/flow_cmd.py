@@ -178,6 +178,11 @@ def _print_summary(summary: RunSummary) -> int:
     )
     if summary.error:
         print(f"Reason: {summary.error}")
+    if c.get("removed") or c.get("not_removed"):
+        print(
+            f"Deleted or inactive in the source: {c.get('removed', 0):,} removed in the "
+            f"destination, {c.get('not_removed', 0):,} it cannot remove (see the Sync Log)."
+        )
     if summary.status == "completed_with_errors":
         print("Parked records wait in the retry queue; fix the cause, then: flow replay NAME")
     for item in summary.plan[:50]:

@@ -223,8 +223,19 @@ class SyncEngine:
         # "unchanged" holds both the records skipped here (also counted in "skipped": not
         # sent) and those the destination answered were already current
         counts = dict.fromkeys(
-            ("read", "created", "updated", "unchanged", "skipped", "failed", "parked", "conflicts"),
-            0,
+            (
+                "read",
+                "created",
+                "updated",
+                "unchanged",
+                "skipped",
+                "failed",
+                "parked",
+                "conflicts",
+                "removed",
+                "not_removed",
+            ),
+            0,  # removed / not_removed: records deleted or inactive in the source (deletes)
         )
         ctx = RunContext(
             flow,

@@ -35,7 +35,7 @@ from app.connectors.base import Connector
 from app.connectors.errors import ConnectorError
 from app.connectors.streams import Stream, StreamSource
 from app.mapping.apply import MappingError, apply_mapping
-from app.services.flow_options import DELETED_COLUMN, DeleteSettings, delete_settings
+from app.services.flow_options import DeleteSettings, delete_settings
 from app.services.flows import FlowInfo, FlowService
 from app.services.profiles import ProfileService
 from app.store import Store
@@ -44,6 +44,7 @@ from app.sync.compare import Comparer, FieldDiff, as_text_array
 from app.sync.errors import RunCancelledError, SyncError
 from app.sync.prefetch import prefetch
 from app.sync.progress import CancelToken
+from app.sync.removals import inactive_rows
 
 log = logging.getLogger(__name__)
 CHUNK_ROWS = 5000
@@ -268,18 +269,7 @@ class Comparator:
             self._emit("reading source")
 
     def _inactive(self, df: pd.DataFrame) -> list[bool]:
-        deletes = self.sides.deletes
-        if not deletes.active:
-            return [False] * len(df)
-        marked = [v.lower() == "true" for v in as_text_array(df, DELETED_COLUMN)]
-        if deletes.field:
-            wanted = set(deletes.values)
-            values = as_text_array(df, deletes.field)
-            marked = [
-                m or (v.upper() in wanted if wanted else bool(v))
-                for m, v in zip(marked, values, strict=True)
-            ]
-        return marked
+        return inactive_rows(df, self.sides.deletes)
 
     def _compare_chunk(self, raw: pd.DataFrame) -> None:
         sides, result = self.sides, self.result
