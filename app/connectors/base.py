@@ -5,6 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar
@@ -197,11 +198,22 @@ class ConnectorHooks:
     ``work_dir``: a folder of the connector's own for files it downloads (None: it makes a
     temporary one). ``remember(name, value)``: saves a setting the connector learned by
     using the system -- a host key pinned on first use -- on the profile, unless one is
-    saved already; answers the value saved now.
+    saved already; answers the value saved now. ``credential_expiry(what, at)``: notes
+    when one of the profile's credentials stops working (an OAuth server's answer said),
+    for the credential_expiry alert.
     """
 
     work_dir: Path | None = None
     remember: Callable[[str, Any], Any] | None = None
+    credential_expiry: Callable[[str, datetime], None] | None = None
+
+
+def parse_day(text: str) -> datetime | None:
+    """A YYYY-MM-DD date as midnight UTC (None when it is not one)."""
+    try:
+        return datetime.strptime(text.strip(), "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 class Connector(ABC):
