@@ -57,7 +57,8 @@ def _plan_outcome(finding: Finding, entity: str) -> Outcome:
     text = (
         "would create it" + (f" ({finding.note})" if "refuses" in finding.note else "")
         if finding.group == "only_in_source"
-        else "would change " + ", ".join(diff)
+        else "would change "
+        + "; ".join(f"{d.field}: {d.destination!r} → {d.source!r}" for d in changes)
     )
     return Outcome(
         finding.key,
