@@ -38,7 +38,9 @@ FLOW = "customers-dms-to-crm"
 SIZES = ((1280, 720), (1920, 1080))
 
 
-def settle(app: QApplication, seconds: float = 0.5, until: Callable[[], bool] | None = None) -> None:
+def settle(
+    app: QApplication, seconds: float = 0.5, until: Callable[[], bool] | None = None
+) -> None:
     end, deadline = time.monotonic() + seconds, time.monotonic() + 60
     while time.monotonic() < end or (
         until is not None and not until() and time.monotonic() < deadline
@@ -62,10 +64,12 @@ def run_and_wait(app: QApplication, screen: ReconcileScreen) -> None:
     settle(
         app,
         0.5,
-        until=lambda: screen.token is None
-        and screen.loaded is not None
-        and screen.loaded.report is not None
-        and screen.loaded.report.id != before,
+        until=lambda: (
+            screen.token is None
+            and screen.loaded is not None
+            and screen.loaded.report is not None
+            and screen.loaded.report.id != before
+        ),
     )
 
 
