@@ -16,7 +16,9 @@ import time
 from pathlib import Path
 
 from app.cli.context import CliContext
+from app.errors import RooftopError
 from app.feeds.config import is_feed
+from app.scheduling.schedule import Schedule, local_tz
 from app.services.audit import current_os_user
 from app.services.flows import FlowService
 from app.store import Store
@@ -41,6 +43,12 @@ def register_flow_actions(fsub: argparse._SubParsersAction) -> None:
         "--resync",
         action="store_true",
         help="send the missing and different records again, then compare again",
+    )
+    rc.add_argument(
+        "--schedule",
+        metavar="CRON",
+        help='reconcile by itself on this schedule, e.g. "0 3 * * 0" (Sundays 03:00; the '
+        "reconcile_differences alert says when it finds differences); 'off' stops it",
     )
     rc.set_defaults(handler=_reconcile)
     sh = fsub.add_parser(
@@ -112,7 +120,29 @@ def print_report(result: ReconcileResult) -> None:
             print(f"  … and {len(rows) - SHOWN_PER_GROUP:,} more (--out FILE.csv lists all)")
 
 
+def _set_schedule(ctx: CliContext) -> int:
+    """``--schedule CRON|off``: the flow's scheduled reconciliation (the running scheduler
+    picks it up within a minute)."""
+    text = str(ctx.args.schedule).strip()
+    flows = FlowService(ctx.store)
+    if text.lower() in ("off", "none", ""):
+        flow = flows.set_option(ctx.args.name, "reconcile", None)
+        print(f"{flow.name}: no scheduled reconciliation.")
+        return 0
+    plan = Schedule("cron", cron=text)
+    try:
+        plan.trigger(local_tz())
+    except RooftopError as exc:
+        print(f"That schedule cannot be used: {exc}")
+        return 2
+    flow = flows.set_option(ctx.args.name, "reconcile", {"schedule": plan.to_json()})
+    print(f"{flow.name}: reconciled {plan.describe()}.")
+    return 0
+
+
 def _reconcile(ctx: CliContext) -> int:
+    if ctx.args.schedule is not None:
+        return _set_schedule(ctx)
     who = f"{current_os_user()} (command line)"
     flow = FlowService(ctx.store).get(ctx.args.name)
     if is_feed(flow.options):
