@@ -226,6 +226,7 @@ class Comparator:
         self.by_match: dict[str, str] = {}
         self.missing_linked: list[tuple[Finding, str]] = []  # (finding, packed source)
         self.seen: set[str] = set()  # source keys read
+        self.rematched: dict[str, str] = {}  # linked id gone -> the record holding its key
         self._rows_of: pd.DataFrame | None = None
         self._row_values: list[list[Any]] = []
 
@@ -309,6 +310,8 @@ class Comparator:
             dest_id = linked if linked in self.rows else ""
             if not dest_id and matches[i] and self.by_match.get(matches[i]) in self.rows:
                 dest_id = self.by_match[matches[i]]
+                if linked:  # its record is gone, another holds its key: merged there
+                    self.rematched[linked] = dest_id
             if not dest_id:
                 finding = self._only_in_source(df, i, key, gold, linked, refused, inactive[i])
                 if finding is not None and linked:
@@ -412,7 +415,11 @@ class Comparator:
 
     def follow_merges(self) -> None:
         """List mode: linked ids the listing did not have are looked up by id; one that
-        was merged into another record is followed (link moved) and compared with it."""
+        was merged into another record is followed (link moved) and compared with it. A
+        linked id gone from the list whose key another record now holds (the destination
+        carried it over in a merge) is followed too."""
+        if self.rematched:
+            self._relink(self.rematched)
         if not self.missing_linked:
             return
         todo, rest = self.missing_linked[:MAX_LOOKUPS], len(self.missing_linked) - MAX_LOOKUPS

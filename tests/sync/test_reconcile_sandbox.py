@@ -147,3 +147,24 @@ def test_sandbox_crm_archives_and_deletes(demo: SandboxServers) -> None:
         assert c.get(f"/contacts/{second}").status_code == 404
     ids = {r["contact_id"] for r in export(demo, "crm", "contacts")}
     assert first not in ids and second not in ids
+
+
+def test_flow_run_full_resend_restores_a_destination_restored_from_a_backup(
+    store: Store, demo: SandboxServers, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = ["--data-dir", str(store.paths.data_dir), "flow", "run", FLOW]
+    assert cli_main(data) == 0
+    crm = demo.app("crm").store
+    ours = [c for c in export(demo, "crm", "contacts") if c["external_id"].startswith("C")]
+    lost = {c["external_id"] for c in ours[:7]}
+    for c in ours[:7]:  # the CRM went back to a backup from before these were sent
+        crm.delete_contact(c["contact_id"])
+    capsys.readouterr()
+    assert cli_main([*data, "--full"]) == 0
+    assert "created 0" in capsys.readouterr().out  # what the app remembers: nothing to send
+    assert not lost & {c["external_id"] for c in export(demo, "crm", "contacts")}
+    assert cli_main([*data, "--full", "--resend"]) == 0
+    printed = capsys.readouterr().out
+    assert "read 300" in printed and "created 7" in printed, printed
+    assert lost <= {c["external_id"] for c in export(demo, "crm", "contacts")}
+    assert reconcile(store, FLOW).report.only_in_source == 0
