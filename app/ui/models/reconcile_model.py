@@ -29,6 +29,7 @@ GROUP_STATUS = {
     "update": Status.WARNING,
 }
 MISSING = ("only_in_source", "create")
+RANK = {"only_in_source": 0, "create": 0, "different": 1, "update": 1, "only_in_destination": 2}
 Loader = Callable[[int, int], Sequence[FindingRow]]  # (offset, limit) -> rows
 
 
@@ -87,6 +88,8 @@ class FindingsModel(QAbstractTableModel):
         f, col = self._rows[index.row()], index.column()
         if role == FINDING_ROLE:
             return f
+        if role == Qt.ItemDataRole.UserRole and col == 0:  # what needs doing first
+            return f"{RANK.get(f.group, 9)} {f.key}"
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.UserRole):
             dest = f.dest_id or "—"
             if f.dest_id and f.group in MISSING:  # linked once, gone from the destination now
