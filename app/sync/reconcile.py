@@ -39,6 +39,7 @@ from app.services.flow_options import DeleteSettings, delete_settings
 from app.services.flows import FlowInfo, FlowService
 from app.services.profiles import ProfileService
 from app.store import Store
+from app.store.link_queries import system_links
 from app.sync import identity
 from app.sync.compare import Comparer, FieldDiff, as_text_array
 from app.sync.errors import RunCancelledError, SyncError
@@ -132,15 +133,9 @@ def chunks(pages: Iterator[pd.DataFrame], rows: int = CHUNK_ROWS) -> Iterator[pd
         yield waiting[0] if len(waiting) == 1 else pd.concat(waiting, ignore_index=True)
 
 
-_LINKS = "SELECT external_id, golden_id FROM links WHERE entity = ? AND system = ? ORDER BY id"
-
-
 def _links(store: Store, entity: str, system: str) -> list[tuple[str, str]]:
-    """(external id, golden id) of every link of one system, oldest first (the driver's
-    plain tuples: 200,000 links load in a fraction of a second)."""
-    with store.session() as s:
-        rows = s.connection().exec_driver_sql(_LINKS, (entity, system)).fetchall()
-    return [(str(e), str(g)) for e, g in rows]
+    """(external id, golden id) of every link of one system, oldest first."""
+    return system_links(store, entity, system)
 
 
 @dataclass
