@@ -16,6 +16,7 @@ from pathlib import Path
 from app.cli import reconcile_cmd
 from app.cli.context import CliContext
 from app.scheduling.runner import run_flow_locked
+from app.services import pii
 from app.services.audit import current_os_user
 from app.services.flows import FlowService
 from app.services.retry_queue import dismiss
@@ -67,25 +68,25 @@ def register(p: argparse.ArgumentParser) -> None:
     ex = fsub.add_parser("export", help="write a flow (mapping, schedule, options) to a file")
     ex.add_argument("name")
     ex.add_argument("--out", type=Path, metavar="FILE", help="default: <flow id>.flow.json")
-    ex.set_defaults(handler=_export)
+    ex.set_defaults(handler=_export, admin_only=True)
     im = fsub.add_parser(
         "import",
         help="create a flow from a file (checked first; nothing changes if it has problems)",
     )
     im.add_argument("file", type=Path)
     im.add_argument("--replace", action="store_true", help="replace a flow with the same id")
-    im.set_defaults(handler=_import)
+    im.set_defaults(handler=_import, admin_only=True)
     de = fsub.add_parser("delete", help="delete a flow (its links and run history stay)")
     de.add_argument("name")
     de.add_argument("--force", action="store_true", help="even with records in its retry queue")
-    de.set_defaults(handler=_delete)
+    de.set_defaults(handler=_delete, admin_only=True)
     for verb, enabled, text in (
         ("pause", False, "stop a flow's scheduled runs until resumed"),
         ("resume", True, "run a paused flow on its schedule again"),
     ):
         ps = fsub.add_parser(verb, help=text)
         ps.add_argument("name")
-        ps.set_defaults(handler=_pause_or_resume, enabled=enabled)
+        ps.set_defaults(handler=_pause_or_resume, enabled=enabled, admin_only=True)
     reconcile_cmd.register_flow_actions(fsub)
 
 
@@ -176,6 +177,8 @@ def _print_summary(summary: RunSummary) -> int:
         f"{c['created']:,}, updated {c['updated']:,}, unchanged {c['unchanged']:,}, "
         f"parked {c['parked']:,}, failed {c['failed']:,}, conflicts {c['conflicts']:,}."
     )
+    if c.get("withheld"):
+        print(f"Withheld {c['withheld']:,} record(s) of people erased here (privacy requests).")
     if summary.error:
         print(f"Reason: {summary.error}")
     if c.get("removed") or c.get("not_removed"):
@@ -188,11 +191,23 @@ def _print_summary(summary: RunSummary) -> int:
     for item in summary.plan[:50]:
         if item.action == "skip":
             continue
-        changes = ", ".join(f"{k}: {old!r} -> {new!r}" for k, (old, new) in item.diff.items())
+        # a terminal's scroll-back and a pasted ticket are no place for customers' details
+        changes = ", ".join(
+            f"{k}: {_masked(k, old)!r} -> {_masked(k, new)!r}"
+            for k, (old, new) in item.diff.items()
+        )
         print(f"  {item.action:<6} {item.key}: {changes}")
     if len(summary.plan) > 50:
         print(f"  … and {len(summary.plan) - 50:,} more")
     return summary.exit_code
+
+
+def _masked(field: str, value: object) -> object:
+    """A value as a dry run prints it: personal fields masked ('W•••', '•••76'), e-mail
+    addresses and phone numbers inside other text too."""
+    if pii.is_personal(field):
+        return pii.mask_value(field, value)
+    return pii.mask_text(value) if isinstance(value, str) else value
 
 
 def _run(ctx: CliContext) -> int:

@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlparse
 
+MAX_SETTING_CHARS = 4_000  # an address, a path, a name, a fingerprint: never more
+MAX_SECRET_CHARS = 64_000  # a private key in PEM is a few kilobytes
+
 
 class FieldType(StrEnum):
     TEXT = "text"
@@ -79,6 +82,9 @@ class ConfigField:
         empty = value is None or (isinstance(value, str) and not value.strip())
         if empty:
             return f"{self.label} is required." if self.required else None
+        limit = MAX_SECRET_CHARS if self.secret else MAX_SETTING_CHARS
+        if isinstance(value, str) and len(value) > limit:
+            return f"{self.label} is {len(value):,} characters long; at most {limit:,} fit here."
         if self.type is FieldType.URL:
             parsed = urlparse(str(value).strip())
             if parsed.scheme not in ("http", "https") or not parsed.netloc:
@@ -126,6 +132,25 @@ class ConfigField:
                 return value.strip().lower() in ("1", "true", "yes", "y", "on")
             return bool(value)
         return str(value).strip() if not self.secret else str(value)
+
+
+_LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+def _plain_http(url: str) -> bool:
+    parsed = urlparse(url.strip())
+    host = (parsed.hostname or "").lower()
+    return parsed.scheme == "http" and not (host in _LOOPBACK or host.startswith("127."))
+
+
+def http_warning(labels: list[str]) -> str:
+    """The warning for ``Connector.unencrypted_addresses``, or '' when there are none."""
+    if not labels:
+        return ""
+    return (
+        f"{', '.join(labels)} starts with http://, so customer data and the connection's "
+        "password or key travel unencrypted; use https:// for a real system."
+    )
 
 
 _PATH_FORBIDDEN = frozenset(" \t?#{}")
@@ -289,6 +314,25 @@ class Connector(ABC):
             if old != new:
                 changed.append(f.label)
         return changed
+
+    @classmethod
+    def unencrypted_addresses(cls, settings: dict[str, Any]) -> list[str]:
+        """Labels of the web addresses that send data (and secrets) unencrypted: http://
+        to anything but this computer (the demo's simulated systems are on 127.0.0.1)."""
+        found: list[str] = []
+        for f in cls.fields:
+            if f.type not in (FieldType.URL, FieldType.MAPPING) or f.secret:
+                continue
+            value = settings.get(f.name, f.default)
+            try:
+                urls = (
+                    list(parse_mapping(value).values()) if f.type is FieldType.MAPPING else [value]
+                )
+            except ValueError:
+                continue
+            if any(_plain_http(str(u or "")) for u in urls):
+                found.append(f.label)
+        return found
 
     @abstractmethod
     def check(self) -> CheckResult:

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 from app.connectors import crm_rest_specs as specs
 from app.connectors.base import ConfigField
 from app.connectors.crm_rest_streams import build_streams
+from app.connectors.erasure import ErasureResult, ErasureSubject
 from app.connectors.errors import AuthError, ConnectorError
 from app.connectors.generic_rest import Dialect, dialect_fields, dialect_problems
 from app.connectors.rest.connector import RestConnector
@@ -76,6 +78,47 @@ class CrmRestConnector(RestConnector):
     def build_streams(self) -> dict[str, Stream]:
         return build_streams(
             {name: self.api(name) for name in STREAMS}, int(self.setting("page_size")), self.dialect
+        )
+
+    def erase_person(self, subject: ErasureSubject) -> ErasureResult:
+        """An erasure (``app.connectors.erasure``): delete the contact -- the ids linked
+        here, and any contact with one of the person's e-mail addresses -- and with it
+        the leads, activities and appointments the CRM keeps on it."""
+        api = self.api("contacts")
+        ids = set(subject.ids)
+        try:
+            for email in subject.emails:
+                response = api.request("GET", "/contacts", params={"email": email, "limit": 10})
+                if response.status_code == 200:
+                    ids |= {str(c["contact_id"]) for c in json_object(response).get("data", [])}
+        except ConnectorError as exc:
+            return ErasureResult("failed", f"The CRM could not be searched: {exc.message}")
+        deleted, gone, refused = 0, 0, []
+        for contact_id in sorted(ids):
+            try:
+                response = api.request("DELETE", f"/contacts/{quote(contact_id, safe='')}")
+            except ConnectorError as exc:
+                refused.append((contact_id, exc.message))
+                continue
+            if response.status_code in (200, 202, 204):
+                deleted += 1
+            elif response.status_code in (404, 410):
+                gone += 1
+            else:
+                refused.append((contact_id, f"HTTP {response.status_code}: {error_text(response)}"))
+        if refused:
+            return ErasureResult(
+                "failed",
+                f"The CRM deleted {deleted} contact(s) and refused {len(refused)} "
+                f"({refused[0][1][:200]}); delete those by hand in the CRM.",
+                manual=tuple(i for i, _r in refused),
+            )
+        if not deleted:
+            return ErasureResult("not_found", "The CRM has no contact of theirs.")
+        return ErasureResult(
+            "deleted",
+            f"The CRM deleted {deleted} contact(s) with their leads, activities and "
+            "appointments" + (f" ({gone} already gone)." if gone else "."),
         )
 
     def merge(self, winner_id: str, loser_ids: Sequence[str]) -> dict[str, Any]:

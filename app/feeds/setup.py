@@ -136,9 +136,8 @@ def config_for_export(store: Store, channel: str) -> tuple[FeedConfig, Mapping]:
     """The settings of an existing feed of ``channel`` (dealer details, website columns),
     else the defaults."""
     for info in list_feeds(store):
-        config = FeedConfig.from_options(info.options)
-        if config.channel == channel:
-            return config, info.mapping
+        if FeedConfig.channel_of(info.options) == channel:
+            return FeedConfig.from_options(info.options), info.mapping
     return FeedConfig(channel), WEBSITE_MAPPING if channel == "website" else Mapping(())
 
 

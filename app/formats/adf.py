@@ -368,9 +368,18 @@ def resend_key(lead: AdfLead) -> str:
 
 
 # -- rendering ---------------------------------------------------------------------
+# What XML 1.0 cannot hold (a C0 control but tab and line breaks, DEL and C1 controls, lone
+# surrogates, U+FFFE/U+FFFF): one in a name from the DMS made an ill-formed document.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(value: str) -> str:
+    return _NOT_XML.sub("", value)
+
+
 def _sub(parent: ET.Element, tag: str, text: str = "", **attrs: str) -> ET.Element:
-    node = ET.SubElement(parent, tag, attrs)
-    node.text = text
+    node = ET.SubElement(parent, tag, {k: _xml_text(v) for k, v in attrs.items()})
+    node.text = _xml_text(text)
     return node
 
 

@@ -13,8 +13,10 @@ PRAGMA checks. Nothing outside ``app.store`` opens a connection of its own."""
 from app.store import (  # noqa: F401
     mapping_models,
     matching_models,
+    privacy_models,
     reconcile_models,
     scheduling_models,
+    segment_models,
 )
 from app.store.db import Store, open_store
 

@@ -18,7 +18,7 @@ from app.mapping.apply import apply_mapping
 from app.services.flow_options import delete_settings
 from app.store.ids import new_golden_id
 from app.store.models import utcnow
-from app.sync import identity, removals, run_log, search, state
+from app.sync import identity, removals, run_log, search, state, withheld
 from app.sync.hashing import idempotency_key
 from app.sync.pipeline import SendFailed, StoreJob
 from app.sync.planner import PlanItem, plan_record
@@ -155,6 +155,13 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
     if not len(df) and not to_park:
         return
     df = df.astype(object).fillna("").astype(str)
+    df, held = withheld.withhold(ctx, df)  # erased people's records go no further
+    if held:
+        ctx.add(withheld.WITHHELD, len(held))
+        outcomes += held
+        if not len(df):
+            _record_only_unsent(ctx, to_park, outcomes)
+            return
     mapped = apply_mapping(df, flow.mapping, key_col)
     required = set(flow.mapping.required_targets()) | set(dst_spec.required_fields())
     errors_by_key: dict[str, list[str]] = {}
@@ -257,6 +264,16 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
     for start in range(0, len(to_remove), dst_spec.max_batch):
         gone_batch = to_remove[start : start + dst_spec.max_batch]
         ctx.submit(partial(removals.deliver, ctx, deletes.handling, gone_batch))
+
+
+def _record_only_unsent(ctx: RunContext, to_park: list[Parked], outcomes: list[Outcome]) -> None:
+    """A chunk with nothing left to map: what was parked or withheld is still written."""
+    if ctx.dry_run:
+        ctx.add("parked", len(to_park))
+        with ctx.store_session() as s:
+            run_log.write_outcomes(s, ctx.run_id, ctx.flow.id, outcomes)
+        return
+    ctx.submit_store(partial(_record_unsent, ctx, to_park, [], outcomes))
 
 
 def _index_chunk(

@@ -16,14 +16,18 @@ from sqlalchemy.orm import Session
 from app.connectors.base import Connector
 from app.connectors.errors import ConnectorError, DeliveryError
 from app.connectors.streams import Stream, StreamSource
+from app.logging_setup import redact
 from app.mapping.apply import MappingError
 from app.services import conflicts, schema_drift
 from app.services.flow_options import is_shadow
 from app.services.flows import FlowInfo, FlowService
+from app.services.privacy import tombstones
 from app.services.profiles import ProfileService
 from app.store import Store
+from app.store.errors import StoreError
+from app.store.faults import StorageError
 from app.store.models import ParkedRecord, RecordOutcome
-from app.sync import run_log, state
+from app.sync import parked_rows, run_log, state
 from app.sync.chunk import process_chunk
 from app.sync.errors import RunCancelledError, SyncError
 from app.sync.locks import flow_lock
@@ -210,7 +214,10 @@ class SyncEngine:
         src_conn = self.profiles.connector(src_profile.id)
         dst_conn = self.profiles.connector(dst_profile.id)
         cursor = None if full or keys else self._cursor(flow.id)
+        erased = tombstones.load(self.store)  # refuses to run blind when the key is gone
         with self.store.session() as s:
+            # we hold the flow's lock: a run of it still marked running is one that died
+            run_log.close_dead_runs(s, flow.id)
             run_id = run_log.start_run(
                 s,
                 flow.id,
@@ -237,6 +244,7 @@ class SyncEngine:
             ),
             0,  # removed / not_removed: records deleted or inactive in the source (deletes)
         )
+        counts["withheld"] = 0  # records of people erased here, left out as they were read
         ctx = RunContext(
             flow,
             run_id,
@@ -250,6 +258,7 @@ class SyncEngine:
             progress=Progress(flow.name),
             store_session=self.store.session,
             on_progress=self.on_progress,
+            erased=erased,
         )
         if keys is None and parked_ids is None:  # records an owner change sends again
             with self.store.session() as s:
@@ -282,31 +291,16 @@ class SyncEngine:
                 status = "succeeded"
         except RunCancelledError as exc:
             status, error = "cancelled", str(exc)
-        except (DeliveryError, ConnectorError, MappingError, SyncError) as exc:
+        except (DeliveryError, ConnectorError, MappingError, SyncError, StoreError) as exc:
             status, error = "failed", str(exc)
             log.warning("Flow %s run %s failed: %s", flow.slug, run_id, exc)
+        except Exception as exc:  # a bug: the run says what stopped it, then it is raised
+            error = f"The run stopped unexpectedly ({redact(f'{type(exc).__name__}: {exc}')})."
+            raise
         finally:
             src_conn.close()
             dst_conn.close()
-            with self.store.session() as s:
-                run_log.finish_run(
-                    s,
-                    run_id,
-                    status=status if status != "running" else "failed",
-                    counts=counts,
-                    error=error
-                    or (
-                        None
-                        if status != "running"
-                        else "The run stopped unexpectedly; see the log file."
-                    ),
-                    cursor_after=checkpoints[-1],
-                )
-                if status in ("succeeded", "completed_with_errors"):
-                    state.mark_success(s, flow.id)
-                    if not dry_run:
-                        conflicts.done_reread(s, flow.id, ctx.reread)
-                waiting = run_log.open_parked_count(s, flow.id)
+            waiting = self._finish(ctx, status, error, checkpoints[-1])
             read_all = keys is None and parked_ids is None  # not a re-sync, not a replay
             if status in ("succeeded", "completed_with_errors") and read_all:
                 self._after_commit(ctx)
@@ -344,6 +338,36 @@ class SyncEngine:
         return RunSummary(done.run_id, flow.slug, done.status, done.counts, done.error,
                           done.elapsed_s)  # fmt: skip
 
+    def _finish(self, ctx: RunContext, status: str, error: str | None, cursor: str | None) -> int:
+        """Record how the run ended; the records waiting in the flow's retry queue then.
+        When even that cannot be saved (the disk is full, the database became read-only),
+        say so: the next run of the flow closes it."""
+        try:
+            with self.store.session() as s:
+                run_log.finish_run(
+                    s,
+                    ctx.run_id,
+                    status=status if status != "running" else "failed",
+                    counts=ctx.counts,
+                    error=error
+                    or (None if status != "running" else "The run stopped unexpectedly."),
+                    cursor_after=cursor,
+                )
+                if status in ("succeeded", "completed_with_errors"):
+                    state.mark_success(s, ctx.flow.id)
+                    if not ctx.dry_run:
+                        conflicts.done_reread(s, ctx.flow.id, ctx.reread)
+                return run_log.open_parked_count(s, ctx.flow.id)
+        except StorageError as exc:
+            log.error(
+                "Run %s of %s could not be recorded as ended: %s", ctx.run_id, ctx.flow.slug, exc
+            )
+            raise StorageError(
+                f"Run #{ctx.run_id} of {ctx.flow.name} stopped ({error or status}), and that "
+                f"could not be saved either: {exc.message}",
+                hint=exc.hint,
+            ) from exc
+
     def _after_commit(self, ctx: RunContext) -> None:
         """The run read its source and is committed: the source may now consume what it
         read (``Stream.after_commit``: extract files move to processed/)."""
@@ -377,7 +401,7 @@ class SyncEngine:
         parked_ids: Sequence[int] | None,
     ) -> Iterator[tuple[pd.DataFrame, str | None]]:
         if parked_ids is not None:
-            df, ctx.replay_of = self._parked_frame(ctx.flow.id, parked_ids)
+            df, ctx.replay_of = self._parked_frame(ctx, parked_ids)
             yield df, None
             return
         if keys is not None:
@@ -399,9 +423,11 @@ class SyncEngine:
             yield ctx.source.fetch(again), None
 
     def _parked_frame(
-        self, flow_id: int, parked_ids: Sequence[int]
+        self, ctx: RunContext, parked_ids: Sequence[int]
     ) -> tuple[pd.DataFrame, dict[str, int]]:
-        """Open parked records as a source chunk, and for each key the outcome it replays."""
+        """Open parked records as a source chunk, and for each key the outcome it replays
+        (rejects the source could not read are read again, or parked again with why)."""
+        flow_id = ctx.flow.id
         with self.store.session() as s:
             query = select(ParkedRecord).where(
                 ParkedRecord.flow_id == flow_id, ParkedRecord.status == "open"
@@ -421,8 +447,13 @@ class SyncEngine:
                     .group_by(RecordOutcome.record_key)
                 ).all()
             )
-            frame = pd.DataFrame([r.source_payload for r in rows]).fillna("")
-            return frame, {k: int(v) for k, v in originals.items()}
+            replay_of = {k: int(v) for k, v in originals.items()}
+            split = parked_rows.split(ctx.source, ctx.source.spec.primary_key, rows)
+        ctx.add("read", len(split.unreadable))
+        ctx.submit_store(partial(parked_rows.record, ctx, split, replay_of))
+        columns = ctx.source.spec.field_names()
+        frame = pd.DataFrame(split.rows, columns=columns if not split.rows else None)
+        return frame.fillna(""), replay_of
 
     # --- one chunk ---------------------------------------------------------------------
     def _process_chunk(self, ctx: RunContext, df: pd.DataFrame) -> None:

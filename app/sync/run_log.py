@@ -70,6 +70,23 @@ def start_run(
     return int(run.id)
 
 
+DEAD_RUN = (
+    "The run stopped without finishing (the program was closed or killed, or the disk was "
+    "full); the next run went on from its last saved point."
+)
+
+
+def close_dead_runs(session: Session, flow_id: int) -> int:
+    """Mark the flow's runs still 'running' as failed. Call only while holding the flow's
+    lock: no run of it is alive then, so such a run died before it could say so."""
+    result = session.execute(
+        update(Run)
+        .where(Run.flow_id == flow_id, Run.status == "running")
+        .values(status="failed", finished_at=utcnow(), error=DEAD_RUN)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def write_outcomes(
     session: Session, run_id: int, flow_id: int, outcomes: Iterable[Outcome]
 ) -> None:

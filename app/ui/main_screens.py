@@ -22,8 +22,10 @@ from app.ui.screens.duplicate_thresholds import ThresholdsWidget
 from app.ui.screens.duplicates import DuplicatesScreen
 from app.ui.screens.flows import FlowsScreen
 from app.ui.screens.mappings import MappingsScreen
+from app.ui.screens.privacy import PrivacyWidget
 from app.ui.screens.reconcile import ReconcileScreen
 from app.ui.screens.retention_settings import RetentionSettingsWidget
+from app.ui.screens.segments import SegmentsScreen
 from app.ui.screens.settings import SettingsScreen
 from app.ui.screens.sync_log import SyncLogScreen
 
@@ -44,6 +46,7 @@ class MainScreens:
     flows_tabs: QTabWidget
     mappings: MappingsScreen
     duplicates: DuplicatesScreen
+    segments: SegmentsScreen
     sync_log: SyncLogScreen
     settings_screen: SettingsScreen
     alert_settings: AlertSettingsWidget
@@ -56,6 +59,7 @@ class MainScreens:
             "flows": self.flows_tabs,
             "mappings": self.mappings,
             "duplicates": self.duplicates,
+            "segments": self.segments,
             "sync_log": self.sync_log,
             "settings": self.settings_screen,
         }
@@ -79,8 +83,15 @@ def build_screens(ctx: UiContext, parent: QWidget) -> MainScreens:
     flows_tabs.addTab(shadow_runs, icon("mdi6.eye-outline"), "Shadow runs")
     settings_screen = SettingsScreen(ctx.store)
     settings_screen.add_tab(
-        RetentionSettingsWidget(ctx.store), "mdi6.archive-clock-outline", "Log retention"
+        RetentionSettingsWidget(ctx.store), "mdi6.archive-clock-outline", "Retention"
     )
+    privacy = PrivacyWidget(ctx.store, access)
+    settings_screen.add_tab(privacy, "mdi6.shield-account-outline", "Privacy")
+    privacy_tab = settings_screen.tabs.indexOf(privacy)
+    access.changed.connect(  # manager mode hides it
+        lambda p: settings_screen.tabs.setTabVisible(privacy_tab, not p.is_manager)
+    )
+    settings_screen.tabs.setTabVisible(privacy_tab, not access.policy.is_manager)
     settings_screen.add_tab(
         ThresholdsWidget(ctx.store), "mdi6.account-multiple-check-outline", "Matching"
     )
@@ -100,6 +111,7 @@ def build_screens(ctx: UiContext, parent: QWidget) -> MainScreens:
         flows_tabs=flows_tabs,
         mappings=MappingsScreen(ctx.store),
         duplicates=DuplicatesScreen(ctx.store),
+        segments=SegmentsScreen(ctx.store),
         sync_log=SyncLogScreen(ctx.store, admin=True),
         settings_screen=settings_screen,
         alert_settings=alert_settings,

@@ -46,6 +46,7 @@ SCREENS = (
     ("flows", "Flows"),
     ("mappings", "Mappings"),
     ("duplicates", "Duplicates"),
+    ("segments", "Segments"),
     ("sync_log", "Sync Log"),
     ("settings", "Settings"),
 )
@@ -143,7 +144,7 @@ class MainWindow(QMainWindow):
         self.reconcile, self.shadow_runs = parts.reconcile, parts.shadow_runs
         self.mappings, self.duplicates = parts.mappings, parts.duplicates
         self.sync_log, self.settings_screen = parts.sync_log, parts.settings_screen
-        self.alert_settings = parts.alert_settings
+        self.alert_settings, self.segments = parts.alert_settings, parts.segments
         self.screens = parts.by_key()
         for key, _label in SCREENS:
             self.stack.addWidget(self.screens[key])
@@ -162,7 +163,8 @@ class MainWindow(QMainWindow):
         self.feeds.feeds_changed.connect(self._flows_changed)
 
         for screen in (self.flows, self.feeds, self.conflicts, self.mappings, self.sync_log,
-                       self.duplicates, self.reconcile, self.shadow_runs):  # fmt: skip
+                       self.duplicates, self.segments, self.reconcile,
+                       self.shadow_runs):  # fmt: skip
             screen.status_message.connect(lambda m: self.statusBar().showMessage(m, 8000))
         self.flows.run_finished.connect(lambda _s: self.sync_log.reload())
         self.flows.run_finished.connect(lambda _s: self.conflicts.reload())

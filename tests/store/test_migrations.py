@@ -96,7 +96,7 @@ def test_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
 
 def test_a_file_that_is_not_a_database_gives_a_readable_error(paths: AppPaths) -> None:
     paths.database.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(StoreError, match="cannot be opened"):
+    with pytest.raises(StoreError, match=r"is damaged \(file is not a database\)"):
         open_store(paths)
 
 

@@ -2,7 +2,7 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import QThreadPool
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.paths import AppPaths
 from app.store import Store
@@ -38,10 +38,13 @@ def answer_yes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return asked
 
 
-@pytest.fixture(autouse=True)
-def _background_work_settles(qtbot) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    """Before the test's widgets are closed, let its background tasks finish and their
-    answers arrive, so no answer reaches a half-deleted screen of an earlier test."""
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    """Before pytest-qt closes the test's widgets, let its background tasks finish and their
+    answers arrive, so no answer reaches a half-deleted screen (this conftest's wrapper is
+    registered after pytest-qt's, so it runs around it)."""
+    if QApplication.instance() is not None:
+        QThreadPool.globalInstance().waitForDone(30_000)
+        for _ in range(3):
+            QApplication.processEvents()
     yield
-    QThreadPool.globalInstance().waitForDone(30_000)
-    qtbot.wait(10)

@@ -23,7 +23,7 @@ from tests.support.memory_flow import customer
 @pytest.fixture
 def pin() -> Iterator[str]:
     secrets.delete_secret(PIN_OWNER, PIN_FIELD)
-    yield "8642"
+    yield "864209"
     secrets.delete_secret(PIN_OWNER, PIN_FIELD)
 
 

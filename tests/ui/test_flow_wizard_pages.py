@@ -29,7 +29,7 @@ from tests.support.memory_flow import CUSTOMER_MAPPING, customer
 @pytest.fixture
 def pin() -> Iterator[str]:
     secrets.delete_secret(PIN_OWNER, PIN_FIELD)
-    yield "1357"
+    yield "135792"
     secrets.delete_secret(PIN_OWNER, PIN_FIELD)
 
 

@@ -59,7 +59,7 @@ def mem_flow(store: Store, mem_world: type[World]) -> str:
 @pytest.fixture
 def pin() -> Iterator[str]:
     secrets.delete_secret(PIN_OWNER, PIN_FIELD)
-    yield "2468"
+    yield "246813"
     secrets.delete_secret(PIN_OWNER, PIN_FIELD)
 
 
@@ -189,7 +189,7 @@ def test_manager_mode_hides_schedules_and_needs_the_pin_to_leave(  # type: ignor
     screen.table.selectRow(0)
     assert screen.schedule_button.isVisibleTo(screen)
     widget.new_pin.setText("12")
-    assert not widget.set_pin_button.isEnabled() and "4 to 12 digits" in widget.message.text()
+    assert not widget.set_pin_button.isEnabled() and "6 to 12 digits" in widget.message.text()
     widget.new_pin.setText(pin)
     widget.repeat_pin.setText(pin)
     widget.save_pin()

@@ -8,8 +8,10 @@ Lists use opaque cursors: ``?cursor=&limit=`` (max 500) and ``updated_since``; a
 Routes:
 
 - ``GET /contacts`` (``external_id=``, ``email=`` filters; ``archived=true`` lists the
-  archived ones), ``GET|PATCH|DELETE /contacts/{id}`` (410 + ``merged_into`` for a
-  merged-away id, 404 + ``archived_at`` for an archived one), ``POST
+  archived ones), ``GET|PATCH /contacts/{id}`` (410 + ``merged_into`` for a merged-away
+  id, 404 + ``archived_at`` for an archived one); ``DELETE /contacts/{id}`` erases the
+  contact with its leads, activities and appointments (a privacy erasure, or a delete a
+  flow carries out; its deals stay, without the contact); ``POST
   /contacts/{id}/archive`` (the contact leaves the list; its external id is free again)
 - ``POST /contacts/batch-upsert`` ``{"idField": "external_id"|"email"|"contact_id",
   "records": [...]}``: max 100 (413), per-record ``created|updated|unchanged|rejected``
@@ -262,11 +264,10 @@ class CrmService(SandboxService):
     async def _contact(self, request: Request) -> Response:
         self._guard(request)
         contact_id = request.path_params["contact_id"]
-        if request.method == "DELETE":
-            self.store.delete_contact(contact_id)
-            return Response(status_code=204)
         if request.method == "PATCH":
             return JSONResponse(self.store.update_contact(contact_id, await json_body(request)))
+        if request.method == "DELETE":
+            return JSONResponse(self.store.delete_contact(contact_id))
         return JSONResponse(self.store.contact(contact_id))
 
     async def _merge(self, request: Request) -> Response:

@@ -163,16 +163,6 @@ class CrmStore:
             self.archived[contact_id] = row
             return dict(row)
 
-    def delete_contact(self, contact_id: str) -> None:
-        """Delete a contact for good (an archived one too)."""
-        with self.lock:
-            if contact_id in self.archived:
-                del self.archived[contact_id]
-            else:
-                self.contact(contact_id)
-                self.contacts.delete(contact_id)
-            self.deleted[contact_id] = self.clock.now()
-
     def update_contact(self, contact_id: str, body: Mapping[str, Any]) -> Record:
         self.contact(contact_id)
         try:
@@ -231,6 +221,44 @@ class CrmStore:
             result = dict(self.contacts.rows[winner])
         self._on_event("contact.merged", {"winner_id": winner, "loser_ids": losers})
         return result
+
+    def delete_contact(self, contact_id: str) -> dict[str, Any]:
+        """Erase a contact (GDPR/CCPA): the contact, its leads, activities and
+        appointments, the merged-away contacts that point at it; its deals stay,
+        without the contact. 404 when there is no such contact. An archived contact is
+        deleted for good too; ``deleted`` remembers when (for the exports)."""
+        with self.lock:
+            if contact_id in self.archived:
+                del self.archived[contact_id]
+                self.deleted[contact_id] = self.clock.now()
+                return {"deleted": contact_id, "removed": {"contacts": 1}}
+            if contact_id in self.merged:
+                contact_id = self.resolve(contact_id)
+            if contact_id not in self.contacts.rows:
+                raise ApiError(404, f"no contact '{contact_id}'")
+            gone = self.contacts.delete(contact_id)
+            for index in self.contacts.index.values():  # merged-away values pointed here too
+                for value in [v for v, k in index.items() if k == contact_id]:
+                    del index[value]
+            removed = {"contacts": 1}
+            for name, table in (
+                ("leads", self.leads),
+                ("activities", self.activities),
+                ("appointments", self.appointments),
+            ):
+                keys = [k for k, r in table.rows.items() if r.get("contact_id") == contact_id]
+                for key in keys:
+                    table.delete(key)
+                removed[name] = len(keys)
+            for key, row in list(self.deals.rows.items()):
+                if row.get("contact_id") == contact_id:
+                    self.deals.apply(key, {"contact_id": ""})
+            self.merged = {k: w for k, w in self.merged.items() if w != contact_id}
+            self.emails = [
+                e for e in self.emails if gone["email"] not in str(e) or not gone["email"]
+            ]
+            self.deleted[contact_id] = self.clock.now()
+        return {"deleted": contact_id, "removed": removed}
 
     # -- leads --------------------------------------------------------------------
     def create_lead(self, lead: Record, contact: Record | None) -> tuple[Record, bool]:
