@@ -5,6 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar
@@ -236,12 +237,23 @@ class ConnectorHooks:
     saved already; answers the value saved now. ``store`` and ``uid``: the app's store and
     the profile's uid, for a kind that keeps what a system pushes to it (a webhook inbox)
     until a run reads it (None and '' for an unsaved editor's test).
+    ``credential_expiry(what, at)``: notes when one of the profile's credentials stops
+    working (an OAuth server's answer said), for the credential_expiry alert.
     """
 
     work_dir: Path | None = None
     remember: Callable[[str, Any], Any] | None = None
     store: Any = None
     uid: str = ""
+    credential_expiry: Callable[[str, datetime], None] | None = None
+
+
+def parse_day(text: str) -> datetime | None:
+    """A YYYY-MM-DD date as midnight UTC (None when it is not one)."""
+    try:
+        return datetime.strptime(text.strip(), "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 class Connector(ABC):

@@ -20,6 +20,7 @@ from app.store import (
     schema_mapping,
     schema_matching,
     schema_privacy,
+    schema_reconcile,
     schema_retailing,
     schema_scheduling,
     schema_search,
@@ -269,6 +270,7 @@ MIGRATIONS: Sequence[Sequence[str]] = (
     schema_privacy.STATEMENTS,  # v12: erasure tombstones and the register of privacy requests
     schema_segments.STATEMENTS,  # v13: marketing segments, do-not-contact/erasures, list syncs
     schema_retailing.STATEMENTS,  # v14: the digital-retailing inbox of deal jackets
+    schema_reconcile.STATEMENTS,  # v15: reconciliation and shadow-run reports
 )
 LATEST_VERSION = len(MIGRATIONS)
 

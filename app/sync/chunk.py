@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 from app.connectors.streams import WriteAction, WriteRecord, WriteResult
 from app.domain import fastpaths as fast
 from app.mapping.apply import apply_mapping
+from app.services.flow_options import delete_settings
 from app.store.ids import new_golden_id
 from app.store.models import utcnow
-from app.sync import identity, run_log, search, state, withheld
+from app.sync import identity, removals, run_log, search, state, withheld
 from app.sync.hashing import idempotency_key
 from app.sync.pipeline import SendFailed, StoreJob
 from app.sync.planner import PlanItem, plan_record
@@ -220,6 +221,9 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
     dest_owned = {f for f, owner in flow.ownership.items() if owner == "destination"}
     pre_entry = flow.options.get("pre_entry_check")
     update_only = bool(flow.options.get("update_only"))
+    deletes = delete_settings(flow.options)
+    inactive = removals.inactive_rows(df, deletes)
+    gone: list[tuple[str, str, str | None, dict[str, Any]]] = []  # deleted / inactive
     items: list[_Item] = []
 
     # This thread only reads the store; every write goes through the delivery worker, in
@@ -236,8 +240,13 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
         dests = identity.dest_ids(s, dst_spec.entity, ctx.dest_system, list(golden.values()))
         last = state.delivered(s, flow.id, list(golden.values()))
         resolved = _resolve_references(s, ctx, df)
-        for key, source, payload in zip(keys, sources, records, strict=True):
+        for n, (key, source, payload) in enumerate(zip(keys, sources, records, strict=True)):
             gold = golden.get(key, "")
+            if inactive[n]:
+                prior = last.get(gold)
+                gone.append((key, gold, dests.get(gold) or (prior.dest_id if prior else None),
+                             source))  # fmt: skip
+                continue
             payload, problems = _apply_references(ctx, resolved, source, payload)
             problems += errors_by_key.get(key, []) + [
                 f"{f}: required but empty" for f in required if f in payload and not payload[f]
@@ -276,6 +285,8 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
                 key, gold, payload, dest_id, last.get(gold), dest_owned, force=ctx.force
             )
             items.append(_Item(plan, source, note))
+        removal_outcomes, to_remove = removals.plan_removals(ctx, deletes, gone)
+        outcomes += removal_outcomes
 
         if ctx.dry_run:
             for item in items:
@@ -307,6 +318,9 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
     for start in range(0, len(pending), dst_spec.max_batch):
         batch = pending[start : start + dst_spec.max_batch]
         ctx.submit(partial(_deliver, ctx, batch))
+    for start in range(0, len(to_remove), dst_spec.max_batch):
+        gone_batch = to_remove[start : start + dst_spec.max_batch]
+        ctx.submit(partial(removals.deliver, ctx, deletes.handling, gone_batch))
 
 
 def _record_only_unsent(ctx: RunContext, to_park: list[Parked], outcomes: list[Outcome]) -> None:

@@ -149,6 +149,7 @@ class MainWindow(QMainWindow):
         self.dashboard, self.connections = parts.dashboard, parts.connections
         self.flows, self.feeds, self.flows_tabs = parts.flows, parts.feeds, parts.flows_tabs
         self.conflicts = parts.conflicts
+        self.reconcile, self.shadow_runs = parts.reconcile, parts.shadow_runs
         self.mappings, self.duplicates = parts.mappings, parts.duplicates
         self.sync_log, self.settings_screen = parts.sync_log, parts.settings_screen
         self.alert_settings, self.segments = parts.alert_settings, parts.segments
@@ -170,10 +171,15 @@ class MainWindow(QMainWindow):
         self.feeds.feeds_changed.connect(self._flows_changed)
 
         for screen in (self.flows, self.feeds, self.conflicts, self.mappings, self.sync_log,
-                       self.duplicates, self.segments):  # fmt: skip
+                       self.duplicates, self.segments, self.reconcile,
+                       self.shadow_runs):  # fmt: skip
             screen.status_message.connect(lambda m: self.statusBar().showMessage(m, 8000))
         self.flows.run_finished.connect(lambda _s: self.sync_log.reload())
         self.flows.run_finished.connect(lambda _s: self.conflicts.reload())
+        for checks in (self.reconcile, self.shadow_runs):
+            self.flows.run_finished.connect(lambda _s, c=checks: c.reload())
+            checks.resynced.connect(lambda _s: self.sync_log.reload())
+        self.dashboard.open_reconcile.connect(lambda: self.show_flows_tab(self.reconcile))
         self.dashboard.open_sync_log.connect(self._open_sync_log)
         jobs().changed.connect(self._jobs_changed)  # a bound slot: dropped with the window
         self.bridge.status_changed.connect(self._scheduler_status)
@@ -217,6 +223,8 @@ class MainWindow(QMainWindow):
         self.flows.reload()
         self.feeds.reload()
         self.conflicts.reload()
+        self.reconcile.reload()
+        self.shadow_runs.reload()
         self.mappings.reload()
         self.dashboard.reload()
 

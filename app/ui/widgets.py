@@ -56,7 +56,7 @@ class EmptyState(QWidget):
         title_label = QLabel(title)
         title_label.setObjectName("EmptyTitle")
         title_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        body = QLabel(text)
+        self.body = body = QLabel(text)
         body.setObjectName("Muted")
         body.setWordWrap(True)
         body.setAlignment(Qt.AlignmentFlag.AlignCenter)

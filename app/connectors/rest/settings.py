@@ -15,6 +15,16 @@ AUTH_WORDS = {
     "bearer": "Access token from the vendor",
     "api_key": "API key",
 }
+CREDENTIAL_EXPIRES = ConfigField(
+    "credential_expires_on",
+    "Credentials expire on",
+    help="The date (YYYY-MM-DD) the vendor said this key, token or client secret stops "
+    "working, if it did: the credential_expiry alert warns before then. Dates an OAuth "
+    "server gives (a refresh token's or client secret's end) are noted by themselves.",
+    placeholder="YYYY-MM-DD",
+    advanced=True,
+    address=False,
+)
 AUTH_SECRETS = {"oauth2": ("client_secret",), "bearer": ("token",), "api_key": ("api_key",)}
 
 
@@ -182,6 +192,7 @@ def rest_fields(
             "growing pauses up to this many attempts.",
         ),
     ]
+    fields.append(CREDENTIAL_EXPIRES)
     return tuple(fields)
 
 
