@@ -7,7 +7,8 @@ from collections.abc import Mapping as Mapping_
 
 from app.mapping.model import Mapping, Step, rule
 from app.sandbox.demo_inbox_flows import inbox_flows
-from app.sandbox.demo_names import CRM, DMS, DMS_CDK, DMS_STAR
+from app.sandbox.demo_names import CRM, DMS, DMS_CDK, DMS_STAR, RETAILING
+from app.sandbox.demo_retailing import retailing_flows
 from app.services.flows import FlowDefinition
 
 TRIM = Step("collapse_spaces")
@@ -113,6 +114,20 @@ DEALS_TO_CRM = Mapping(  # a STAR vehicle invoice (the deal) -> the CRM deal's s
             "model",
             steps=[Step("concat", {"separator": " "})],
         ),
+        # a deal built online carries its structure's type and the trade-in appraisal
+        rule("payment_method", "payment_method", steps=[Step("upper")]),
+        rule("trade_vin", "trade_vin", steps=[Step("vin")]),
+        rule(
+            "trade_description",
+            "trade_year",
+            "trade_make",
+            "trade_model",
+            "trade_mileage",
+            "trade_condition",
+            steps=[Step("concat", {"separator": " "})],
+        ),
+        rule("trade_value", "trade_value", steps=[Step("number", {"decimals": 2})]),
+        rule("trade_payoff", "trade_payoff", steps=[Step("number", {"decimals": 2})]),
     )
 )
 
@@ -282,4 +297,5 @@ def demo_flows(ids: Mapping_[str, int]) -> list[FlowDefinition]:
             "appointment does not carry.",
         ),
         *inbox_flows(ids),
+        *(retailing_flows(ids) if RETAILING in ids else []),
     ]

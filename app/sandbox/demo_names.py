@@ -9,3 +9,4 @@ CRM = "Demo CRM"
 WEBSITE = "Demo website feed receiver"
 MARKETING = "Demo marketing platform"
 LEAD_INBOX = "Demo lead inbox (ADF over IMAP)"  # the dealership mailbox lead sites e-mail
+RETAILING = "Demo digital retailing"  # the website's deal builder: deal jackets by webhook

@@ -302,7 +302,7 @@ class Conflict(Base):
 
 
 class PayloadDictionary(Base):
-    """A preset dictionary that run-log payloads are compressed with (migration v14)."""
+    """A preset dictionary that run-log payloads are compressed with (migration v16)."""
 
     __tablename__ = "payload_dictionaries"
     __table_args__ = (Index("ix_payload_dictionaries_flow", "flow_id", "created_at"),)

@@ -1,4 +1,4 @@
-"""DDL v14: a cheaper run log and search index for large syncs.
+"""DDL v16: a cheaper run log and search index for large syncs.
 
 - ``payload_dictionaries`` keeps the preset dictionaries that record outcomes' payloads are
 compressed with (see ``app.store.payload_codec``): a few records of one flow, so a

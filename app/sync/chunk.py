@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 from app.connectors.streams import WriteAction, WriteRecord, WriteResult
 from app.domain import fastpaths as fast
 from app.mapping.apply import apply_mapping
+from app.services.flow_options import delete_settings
 from app.store import payload_codec
 from app.store.ids import new_golden_id
 from app.store.models import utcnow
-from app.sync import identity, run_log, search, state, withheld
+from app.sync import identity, removals, run_log, search, state, withheld
 from app.sync.hashing import idempotency_key
 from app.sync.pipeline import SendFailed, StoreJob
 from app.sync.planner import PlanItem, plan_record
@@ -112,15 +113,44 @@ def _pre_entry_match(
     session: Session, ctx: RunContext, options: dict[str, Any], payload: dict[str, Any]
 ) -> str | None:
     """Exact e-mail or phone match against customers already known in the destination,
-    so a lead from an existing customer is linked to them instead of creating a new one."""
+    so a lead from an existing customer is linked to them instead of creating a new one.
+    A customer of the source this flow already sent there (same e-mail or phone, another
+    source id) counts too: the destination has them even before the app reads it back."""
     raw_email = str(payload.get(options.get("email_field", "email")) or "")
     raw_phone = str(payload.get(options.get("phone_field", "phone")) or "")
-    return identity.find_contact(
-        session,
-        ctx.dest_system,
-        email=fast.email(raw_email) if raw_email else None,
-        phone=fast.phone_e164(raw_phone) if raw_phone else None,
-    )
+    email = fast.email(raw_email) if raw_email else None
+    phone = fast.phone_e164(raw_phone) if raw_phone else None
+    found = identity.find_contact(session, ctx.dest_system, email=email, phone=phone)
+    if found or ctx.source.spec.entity != "customer" or ctx.dest.spec.entity != "customer":
+        return found
+    sent = identity.find_contact(session, ctx.source_system, email=email, phone=phone)
+    if not sent:
+        return None
+    gold = identity.golden_ids(session, "customer", ctx.source_system, [sent], create=False)
+    there = identity.dest_ids(session, "customer", ctx.dest_system, list(gold.values()))
+    return next(iter(there.values()), None)
+
+
+def _same_customer(
+    session: Session, ctx: RunContext, key: str, gold: str, found: str, fresh: set[str]
+) -> str | None:
+    """When the pre-entry check matched a customer to a customer the app knows under
+    another golden id, and this source record got its golden id just now: that golden id
+    (the record's link moves to it, so flows that refer to this customer find the
+    destination's record). None when nothing moves."""
+    if ctx.source.spec.entity != ctx.dest.spec.entity or key not in fresh:
+        return None
+    known = identity.golden_ids(
+        session, ctx.dest.spec.entity, ctx.dest_system, [found], create=False
+    ).get(found)
+    if not known or known == gold:
+        return None
+    ctx.submit_store(
+        partial(identity.repoint, entity=ctx.source.spec.entity, system=ctx.source_system,
+                external_id=key, old=gold, new=known)
+    )  # fmt: skip
+    ctx.assigned[key] = known
+    return known
 
 
 def _resolve_references(
@@ -190,11 +220,29 @@ def _park_rejects(ctx: RunContext) -> tuple[list[Parked], list[Outcome]]:
     return parked, outcomes
 
 
+def _only_wanted(df: pd.DataFrame, wanted: dict[str, Any]) -> pd.DataFrame:
+    """The rows a flow's ``source_filter`` takes: ``{field: [values]}`` keeps rows whose
+    field is one of the values (case-insensitive), ``{field: "*"}`` rows where it is not
+    empty. The others are none of this flow's business: not read, not counted."""
+    keep = pd.Series(True, index=df.index)
+    for column, allowed in wanted.items():
+        values = df[column].astype(str).str.strip() if column in df.columns else None
+        if values is None:
+            return df.iloc[0:0]
+        if allowed == "*":
+            keep &= values.ne("")
+        else:
+            keep &= values.str.upper().isin([str(a).upper() for a in allowed])
+    return df[keep]
+
+
 def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
     """Map, plan and queue the delivery of one chunk of source records."""
     flow = ctx.flow
     src_spec, dst_spec = ctx.source.spec, ctx.dest.spec
     key_col = src_spec.primary_key
+    if flow.options.get("source_filter") and len(df):
+        df = _only_wanted(df, flow.options["source_filter"])
     to_park, outcomes = _park_rejects(ctx)
     ctx.add("read", len(df) + len(to_park))
     if not len(df) and not to_park:
@@ -218,6 +266,10 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
     records = _records(mapped.frame)
     dest_owned = {f for f, owner in flow.ownership.items() if owner == "destination"}
     pre_entry = flow.options.get("pre_entry_check")
+    update_only = bool(flow.options.get("update_only"))
+    deletes = delete_settings(flow.options)
+    inactive = removals.inactive_rows(df, deletes)
+    gone: list[tuple[str, str, str | None, dict[str, Any]]] = []  # deleted / inactive
     items: list[_Item] = []
 
     # This thread only reads the store; every write goes through the delivery worker, in
@@ -231,11 +283,17 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
                 golden[key] = ctx.assigned.setdefault(key, new_golden_id())
                 new_links.append((key, golden[key]))
             ctx.submit_store(partial(_index_chunk, ctx, df, golden, new_links))
+        fresh = {k for k, _g in new_links}
         dests = identity.dest_ids(s, dst_spec.entity, ctx.dest_system, list(golden.values()))
         last = state.delivered(s, flow.id, list(golden.values()))
         resolved = _resolve_references(s, ctx, df)
-        for key, source, payload in zip(keys, sources, records, strict=True):
+        for n, (key, source, payload) in enumerate(zip(keys, sources, records, strict=True)):
             gold = golden.get(key, "")
+            if inactive[n]:
+                prior = last.get(gold)
+                gone.append((key, gold, dests.get(gold) or (prior.dest_id if prior else None),
+                             source))  # fmt: skip
+                continue
             payload, problems = _apply_references(ctx, resolved, source, payload)
             problems += errors_by_key.get(key, []) + [
                 f"{f}: required but empty" for f in required if f in payload and not payload[f]
@@ -257,15 +315,25 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
                 )
                 continue
             dest_id, note = dests.get(gold), None
+            if update_only and not dest_id and gold not in last:
+                # ``update_only``: a record the destination never had is none of this
+                # flow's business (a DMS deal that did not come from the tool)
+                ctx.add("skipped", 1)
+                continue
             if pre_entry and not dest_id and gold not in last:
                 found = _pre_entry_match(s, ctx, pre_entry, payload)
                 if found:
                     payload = {**payload, pre_entry.get("set_field", "customer_id"): found}
                     note = f"linked to existing customer {found}"
+                    same = _same_customer(s, ctx, key, gold, found, fresh)
+                    if same:
+                        gold = golden[key] = same
             plan = plan_record(
                 key, gold, payload, dest_id, last.get(gold), dest_owned, force=ctx.force
             )
             items.append(_Item(plan, source, note))
+        removal_outcomes, to_remove = removals.plan_removals(ctx, deletes, gone)
+        outcomes += removal_outcomes
 
         if ctx.dry_run:
             for item in items:
@@ -296,6 +364,12 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
     for start in range(0, len(pending), dst_spec.max_batch):
         batch = pending[start : start + dst_spec.max_batch]
         ctx.submit(partial(_deliver, ctx, batch), _touches(batch))
+    for start in range(0, len(to_remove), dst_spec.max_batch):
+        gone_batch = to_remove[start : start + dst_spec.max_batch]
+        touches = frozenset(g for _k, g, _d, _s in gone_batch) | frozenset(
+            f"dest:{d}" for _k, _g, d, _s in gone_batch if d
+        )
+        ctx.submit(partial(removals.deliver, ctx, deletes.handling, gone_batch), touches)
 
 
 def _record_only_unsent(ctx: RunContext, to_park: list[Parked], outcomes: list[Outcome]) -> None:

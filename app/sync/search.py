@@ -117,7 +117,7 @@ def index_rows(
         # a record read again unchanged is not written again (nor its names re-indexed)
         changed=[c for c in columns if c not in key and c != "updated_at"],
     )
-    # the new rows' names in one statement (migration v14: no per-row insert trigger)
+    # the new rows' names in one statement (migration v16: no per-row insert trigger)
     session.execute(_FTS_NEW, {"before": before})
 
 

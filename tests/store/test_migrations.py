@@ -113,7 +113,7 @@ def test_business_key_lookups_use_the_partial_indexes_and_names_the_fts(paths: A
                 )
             )
             assert f"ix_record_index_{column.split('_')[0]}" in plan, (column, plan)
-    with store.session() as s:  # new names reach FTS with their rows (v14: in bulk)
+    with store.session() as s:  # new names reach FTS with their rows (v16: in bulk)
         frame = pd.DataFrame({"customer_id": ["C1"], "name": ["Zoë Ó Brien"]})
         index_rows(s, "customer", "dms", frame, "customer_id", {})
     with store.engine.begin() as conn:

@@ -30,7 +30,7 @@ def test_pairs_and_single_payloads_read_back_exactly(store: Store) -> None:
         assert payload_codec.unpack_sent(s, pair, payload_codec.SENT_WITH_SOURCE) == SENT
         assert payload_codec.unpack(s, single) == SOURCE
         assert payload_codec.unpack_sent(s, single, None) is None
-        assert payload_codec.unpack(s, json.dumps(SOURCE)) == SOURCE  # written before v14
+        assert payload_codec.unpack(s, json.dumps(SOURCE)) == SOURCE  # written before v16
         assert (
             json.loads(payload_codec.sent_as_text(s, pair, payload_codec.SENT_WITH_SOURCE) or "")
             == SENT

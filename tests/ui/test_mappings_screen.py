@@ -40,7 +40,7 @@ def test_drift_badges_editor_and_screenshots(qtbot, qapp, store: Store, tmp_path
         qtbot.addWidget(screen)
         screen.resize(1070, 800)
         screen.show()
-        qtbot.waitUntil(lambda: screen.model.rowCount() == 8, timeout=10000)  # demo flows
+        qtbot.waitUntil(lambda: screen.model.rowCount() == 13, timeout=10000)  # demo flows
         rows = {r.name: r for r in screen.model.rows}
         status, text, tip = drift_badge(rows["Customers: DMS → CRM"].drift)
         assert status is Status.ERROR and text == "Blocked: zip" and "zip" in tip
