@@ -11,7 +11,9 @@
 - ``opportunities`` (*Elead Sales Opportunities*): reads what changed since the cursor
   with ``Opportunities_SearchDelta`` (``dateFrom``, which Elead only accepts within the
   past 7 days); an older cursor first catches up with ``Opportunities_Search``
-  (``dateFrom``/``dateTo``) in windows of at most 7 days (see ``OpportunityStream.plan``).
+  (``dateFrom``/``dateTo``) in windows of at most 7 days (see ``OpportunityStream.plan``);
+  with ``customers_on_read`` each customer a read meets is fetched once
+  (``Customers_GetCustomer``) to fill the ``customer_*`` columns.
   Creates with ``Opportunities_CreateOpportunity`` via ``create_once`` (found again among
   the opportunities changed since just before the create), then
   ``Opportunities_ReassignPrimarySalesPerson`` for ``salesperson_id`` (also on update).
@@ -140,15 +142,21 @@ class CustomerStream(RestStream):
         self.api.raise_for_read(response)
         return customers.owned_vehicles_text(_json(response, self.api))
 
+    def one(self, key: str) -> Row | None:
+        """The customer with Elead id ``key`` as a row (no owned vehicles), or None."""
+        response = self.api.request("GET", f"/{quote(key, safe='')}")
+        if response.status_code == 404:
+            return None
+        self.api.raise_for_read(response)
+        return customers.from_elead(_json(response, self.api))
+
     def fetch(self, keys: Sequence[str]) -> pd.DataFrame:
         """Customers by Elead id, each with its owned vehicles (two calls a customer)."""
         rows = []
         for key in keys:
-            response = self.api.request("GET", f"/{quote(key, safe='')}")
-            if response.status_code == 404:
+            row = self.one(key)
+            if row is None:
                 continue
-            self.api.raise_for_read(response)
-            row = customers.from_elead(_json(response, self.api))
             row["owned_vehicles"] = self._owned(row["customer_id"] or key)
             rows.append(row)
         return frame(rows, self.spec.field_names())
@@ -291,6 +299,7 @@ class OpportunityStream(RestStream):
         page_size: int,
         history_start: datetime,
         clock: Clock = lambda: datetime.now(UTC),
+        customers_from: CustomerStream | None = None,
     ) -> None:
         super().__init__(
             specs.OPPORTUNITIES,
@@ -304,6 +313,9 @@ class OpportunityStream(RestStream):
         self.history_start = history_start
         self.clock = clock
         self.queries: list[Query] = []  # what the last read asked, for tests and logs
+        # set: each opportunity's customer_* columns are filled from its customer
+        self.customers_from = customers_from
+        self._customers: dict[str, Row | None] = {}  # customers met by the current read
 
     def pages(self, cursor: str | None = None) -> Iterator[list[Row]]:
         start = self.history_start
@@ -316,8 +328,24 @@ class OpportunityStream(RestStream):
                 )
             start = moment
         self.queries = plan(start, self.clock())
+        self._customers = {}
         for query in self.queries:
-            yield from self._run(query)
+            for rows in self._run(query):
+                yield self._with_customers(rows)
+
+    def _with_customers(self, rows: list[Row]) -> list[Row]:
+        """``rows`` with their customer's details (when ``customers_from`` is set): one
+        request per customer the read has not met yet."""
+        for row in rows:
+            found: Row | None = None
+            ident = str(row.get("customer_id") or "")
+            if self.customers_from is not None and ident:
+                if ident not in self._customers:
+                    self._customers[ident] = self.customers_from.one(ident)
+                found = self._customers[ident]
+            for column, name in specs.CUSTOMER_DETAILS.items():
+                row[column] = str((found or {}).get(name) or "")
+        return rows
 
     def _run(self, query: Query) -> Iterator[list[Row]]:
         params: dict[str, Any] = {**query.params, **self.paginator.first(self.page_size)}
@@ -596,15 +624,21 @@ def build_streams(
     page_size: int,
     history_start: datetime,
     owned_vehicles_on_read: bool = False,
+    customers_on_read: bool = False,
     clock: Clock = lambda: datetime.now(UTC),
 ) -> dict[str, RestStream]:
+    customer = CustomerStream(
+        customers_api, page_size=page_size, owned_vehicles_on_read=owned_vehicles_on_read
+    )
     opportunity = OpportunityStream(
-        opportunities_api, page_size=page_size, history_start=history_start, clock=clock
+        opportunities_api,
+        page_size=page_size,
+        history_start=history_start,
+        clock=clock,
+        customers_from=customer if customers_on_read else None,
     )
     out: list[RestStream] = [
-        CustomerStream(
-            customers_api, page_size=page_size, owned_vehicles_on_read=owned_vehicles_on_read
-        ),
+        customer,
         opportunity,
         TradeInStream(specs.TRADE_INS, opportunities_api, opportunity),
         VehicleSoughtStream(specs.VEHICLES_SOUGHT, opportunities_api, opportunity),

@@ -405,6 +405,33 @@ def test_preview_since_and_no_fetch_by_id(elead: EleadCrmConnector, calm: Sandbo
         list(stream.read("last tuesday"))
 
 
+def test_opportunities_read_with_their_customers(calm: SandboxServers) -> None:
+    """'Read customers with opportunities': each opportunity carries its customer's name,
+    e-mail and phones, each customer fetched once per read."""
+    plain = make(calm)
+    try:
+        assert set(read_all(opportunities_of(plain))["customer_last_name"]) == {""}
+    finally:
+        plain.close()
+    connector = make(calm, customers_on_read=True)
+    requests = sent(connector)
+    try:
+        df = read_all(opportunities_of(connector))
+    finally:
+        connector.close()
+    contacts = {c["contact_id"]: c for c in export(calm, "crm", "contacts")}
+    assert len(df) and set(df["customer_id"]) <= set(contacts)  # one id space
+    for row in df.to_dict("records"):
+        contact = contacts[row["customer_id"]]
+        assert (row["customer_last_name"], row["customer_email"]) == (
+            contact["last_name"],
+            contact["email"],
+        )
+        assert row["customer_mobile_phone"] == contact["mobile"]
+    fetched = [r.url.path for r in requests if r.url.path.startswith("/elead-sales-customers/")]
+    assert sorted(fetched) == sorted(f"/elead-sales-customers/{c}" for c in set(df["customer_id"]))
+
+
 # -- opportunities: writing ------------------------------------------------------------------
 def _salesperson(calm: SandboxServers, name: str) -> str:
     return elead_id("salesperson", name)
