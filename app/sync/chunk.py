@@ -330,6 +330,14 @@ def _record_results(
     if stale:
         identity.drop_stale(s, ctx.dest.spec.entity, ctx.dest_system, stale)
     links = [(d, g) for g, _k, d, _h, _p in delivered if d]
+    # a refused record the destination says it holds (Klaviyo saved the profile and
+    # refused only its re-subscribe) is linked all the same: flows reading the
+    # destination then know whose record it is; it stays parked until delivered
+    links += [
+        (result.dest_id, item.plan.golden_id)
+        for item, result in zip(batch, results, strict=True)
+        if result.action is WriteAction.REJECTED and result.dest_id
+    ]
     identity.link(s, ctx.dest.spec.entity, ctx.dest_system, links)
     ctx.add("parked", run_log.park(s, flow.id, ctx.run_id, parked))
     state.mark_failed(s, flow.id, [gold for _k, gold, _p, _r in parked])

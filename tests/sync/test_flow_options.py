@@ -1,18 +1,25 @@
 """Flow options that shape what a run writes: ``omit_blank`` (a blank leaves the
 destination's value alone) and ``update_only`` (records the destination does not have are
-not created) — together, a flow that only ever lowers a value (consent going back)."""
+not created) — together, a flow that only ever lowers a value (consent going back) — and
+the link a refused record gets when the destination says it holds it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
 from sqlalchemy import select
 
+from app.connectors.streams import WriteAction, WriteRecord, WriteResult
 from app.mapping.model import Mapping, Step, rule
 from app.services.flows import FlowDefinition, FlowService
 from app.services.profiles import ProfileService
 from app.store import Store
-from app.store.models import RecordOutcome
-from app.sync.chunk import NOT_IN_DESTINATION, NOTHING_TO_SEND
+from app.store.models import Link, ParkedRecord, RecordOutcome
 from app.sync.engine import SyncEngine
+from app.sync.flow_options import NOT_IN_DESTINATION, NOTHING_TO_SEND
+from tests.support import memory_connector
 from tests.support.memory_connector import World
 from tests.support.memory_flow import customer
 
@@ -105,3 +112,33 @@ def test_without_update_only_a_new_record_is_created_from_what_is_not_blank(
     summary = SyncEngine(store).run(_lowering_flow(store, update_only=False))
     assert summary.counts["created"] == 1 and summary.counts["unchanged"] == 1
     assert list(world.sink.values()) == [{"phone": "N"}]
+
+
+def test_a_refused_record_the_destination_holds_is_linked_and_stays_parked(
+    store: Store, world: type[World], memory_flow: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Klaviyo saves a profile and refuses only its re-subscribe: the answer names the
+    profile, so it is linked (a flow back from the destination knows whose it is) while
+    the record waits in the retry queue."""
+    real = memory_connector.SinkStream.write
+
+    def keeps_but_refuses(self: Any, batch: Sequence[WriteRecord]) -> list[WriteResult]:
+        out = real(self, batch)
+        return [
+            WriteResult(WriteAction.REJECTED, r.dest_id, error="saved, but not re-subscribed")
+            if rec.key == "C00002"
+            else r
+            for rec, r in zip(batch, out, strict=True)
+        ]
+
+    monkeypatch.setattr(memory_connector.SinkStream, "write", keeps_but_refuses)
+    world.source = [customer(1), customer(2)]
+    summary = SyncEngine(store).run(memory_flow)
+    assert summary.counts["parked"] == 1 and summary.counts["created"] == 1
+    crm = ProfileService(store).get_by_name("Memory CRM").uid
+    with store.session() as s:
+        gold = s.scalar(select(Link.golden_id).where(Link.external_id == "C00002"))
+        held = s.scalars(select(Link.external_id).where(Link.system == crm)).all()
+        parked = s.scalars(select(ParkedRecord.record_key)).all()
+    assert world.by_external["C00002"] in held and len(held) == 2 and gold
+    assert parked == ["C00002"]
