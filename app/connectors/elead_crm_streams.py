@@ -4,7 +4,8 @@
   ``Customers_SearchCustomers`` (``POST /search``, no criteria, ``page``/``pageSize``);
   fetch by id ``Customers_GetCustomer`` (+ ``Customers_GetCustomerOwnedVehicles`` for
   ``owned_vehicles``); search by name, e-mail, phone; create ``Customers_CreateCustomer``
-  via ``create_once`` (found again by last name + e-mail, then + each phone); update
+  via ``create_once`` (found again by last name + e-mail, then + each phone; looked for
+  first when the record says ``look_first``: the flow's last run was cut off); update
   ``Customers_UpdateCustomer`` with the customer as Elead has it and the given columns
   changed (nothing sent when nothing changes). No cursor: Elead has no "changed since"
   for customers.
@@ -30,6 +31,7 @@ as the spec's examples have, is never followed).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -197,6 +199,13 @@ class CustomerStream(RestStream):
             body = customers.create_body(changes)
         except EleadFormatError as exc:
             return rejected(f"Cannot write the customer: {exc}")
+        if record.look_first:  # it may be there already (the last run was cut off)
+            found = self.find(changes)
+            if found:
+                result = self._update(found, changes)
+                if result.action is WriteAction.REJECTED:
+                    return result
+                return dataclasses.replace(result, response={"found_before_create": found})
         return create_once(
             self.api,
             "the customer",

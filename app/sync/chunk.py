@@ -253,6 +253,7 @@ def _write_with_retries(ctx: RunContext, batch: Sequence[_Item]) -> list[WriteRe
             i.plan.payload,
             i.plan.dest_id,
             idempotency_key(i.plan.golden_id, i.plan.digest),
+            look_first=ctx.look_first and i.plan.action == "create",
         )
         for i in batch
     ]

@@ -190,6 +190,7 @@ class SyncEngine:
         dst_conn = self.profiles.connector(dst_profile.id)
         cursor = None if full or keys else self._cursor(flow.id)
         with self.store.session() as s:
+            cut_off = not dry_run and run_log.cut_off(s, flow.id)
             run_id = run_log.start_run(
                 s,
                 flow.id,
@@ -217,6 +218,7 @@ class SyncEngine:
             progress=Progress(flow.name),
             store_session=self.store.session,
             on_progress=self.on_progress,
+            look_first=cut_off,
         )
         try:  # schema-drift snapshots; taking one must never fail the run
             ctx.source = schema_drift.watch(self.store, flow, ctx.source, ctx.dest)

@@ -35,6 +35,7 @@ class RunContext:
     replay_of: dict[str, int] = field(default_factory=dict)
     plan: list[PlanItem] = field(default_factory=list)
     assigned: dict[str, str] = field(default_factory=dict)  # new golden ids of this run
+    look_first: bool = False  # the last run was cut off: creates look before they create
     pipeline: DeliveryPipeline | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _had_parked: bool | None = None

@@ -315,6 +315,27 @@ def test_customer_create_whose_answer_is_lost_makes_no_duplicate(
     connector.close()
 
 
+def test_a_create_after_a_cut_off_run_looks_first(calm: SandboxServers) -> None:
+    """The flow's last run was cut off (killed, or failed mid-batch) after Elead created
+    the customer: the engine marks the create look_first, and the customer Elead already
+    has is updated, not made twice. A customer Elead does not have is created."""
+    connector = make(calm)
+    stream = customers_of(connector)
+    payload = {"first_name": "Kit", "last_name": "Cutoff", "email": "kit@cutoff.example.com"}
+    first = stream.write([WriteRecord("K-k", "g-k", payload)])[0]
+    assert first.action is WriteAction.CREATED and first.dest_id
+    again = {**payload, "mobile_phone": "+13135550177"}
+    looked = stream.write([WriteRecord("K-k", "g-k", again, look_first=True)])[0]
+    assert (looked.action, looked.dest_id) == (WriteAction.UPDATED, first.dest_id)
+    assert looked.response == {"found_before_create": first.dest_id}
+    same = [c for c in export(calm, "crm", "contacts") if c["email"] == payload["email"]]
+    assert len(same) == 1 and same[0]["mobile"] == "+13135550177"
+    fresh = {**payload, "email": "new@cutoff.example.com"}
+    made = stream.write([WriteRecord("K-n", "g-n", fresh, look_first=True)])[0]
+    assert made.action is WriteAction.CREATED and made.dest_id != first.dest_id
+    connector.close()
+
+
 # -- opportunities: reading ----------------------------------------------------------------
 def test_plan_reaches_back_in_windows_of_seven_days_then_searchdelta() -> None:
     now = datetime(2026, 12, 5, 20, 0, tzinfo=UTC)

@@ -142,3 +142,33 @@ def test_a_refused_record_the_destination_holds_is_linked_and_stays_parked(
         parked = s.scalars(select(ParkedRecord.record_key)).all()
     assert world.by_external["C00002"] in held and len(held) == 2 and gold
     assert parked == ["C00002"]
+
+
+def test_after_a_cut_off_run_creates_look_first(
+    store: Store, world: type[World], memory_flow: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run that failed (or was killed) may have left its last batch at the destination
+    with no link here: the next run's creates ask the stream to look before creating."""
+    seen: list[tuple[str, bool]] = []
+    real = memory_connector.SinkStream.write
+
+    def watching(self: Any, batch: Sequence[WriteRecord]) -> list[WriteResult]:
+        seen.extend((r.key, r.look_first) for r in batch)
+        return real(self, batch)
+
+    monkeypatch.setattr(memory_connector.SinkStream, "write", watching)
+    world.source = [customer(1), customer(2), customer(3)]
+    world.fail_batches = 99
+    engine = SyncEngine(store)
+    assert engine.run(memory_flow).status == "failed"
+    assert {look for _k, look in seen} == {False}
+    world.fail_batches = 0
+    seen.clear()
+    assert engine.run(memory_flow).status == "succeeded"
+    assert sorted(seen) == [("C00001", True), ("C00002", True), ("C00003", True)]
+    # once a run went through, nothing is looked for: an update never was
+    world.source[0] = customer(1, "2026-02-01T00:00:00Z", first_name="Bob")
+    world.source.append(customer(4, "2026-02-01T00:00:01Z"))
+    seen.clear()
+    assert engine.run(memory_flow).status == "succeeded"
+    assert sorted(seen) == [("C00001", False), ("C00004", False)]
