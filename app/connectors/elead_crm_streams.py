@@ -7,8 +7,9 @@
   via ``create_once`` (found again by last name + e-mail, then + each phone; looked for
   first when the record says ``look_first``: the flow's last run was cut off); update
   ``Customers_UpdateCustomer`` with the customer as Elead has it and the given columns
-  changed (nothing sent when nothing changes). No cursor: Elead has no "changed since"
-  for customers.
+  changed (nothing sent when nothing changes); an update of a customer Elead no longer
+  has (deleted, merged away) finds the customer by e-mail or phone, else creates one.
+  No cursor: Elead has no "changed since" for customers.
 - ``opportunities`` (*Elead Sales Opportunities*): reads what changed since the cursor
   with ``Opportunities_SearchDelta`` (``dateFrom``, which Elead only accepts within the
   past 7 days); an older cursor first catches up with ``Opportunities_Search``
@@ -190,8 +191,14 @@ class CustomerStream(RestStream):
             return problem
         changes = {k: v for k, v in payload.items() if k in customers.WRITABLE}
         ident = record.dest_id or _text(payload, "customer_id")
+        look_first = record.look_first
         if ident:
-            return self._update(ident, changes)
+            updated = self._update(ident, changes)
+            if updated is not None:
+                return updated
+            # gone (deleted, or merged into another customer): the customer Elead has
+            # with this e-mail or phone is updated, else a new one is created
+            look_first = True
         gap = _cannot_create(changes)
         if gap:
             return rejected(gap)
@@ -199,10 +206,10 @@ class CustomerStream(RestStream):
             body = customers.create_body(changes)
         except EleadFormatError as exc:
             return rejected(f"Cannot write the customer: {exc}")
-        if record.look_first:  # it may be there already (the last run was cut off)
+        if look_first:  # it may be there already (the last run was cut off)
             found = self.find(changes)
-            if found:
-                result = self._update(found, changes)
+            result = self._update(found, changes) if found else None
+            if result is not None:
                 if result.action is WriteAction.REJECTED:
                     return result
                 return dataclasses.replace(result, response={"found_before_create": found})
@@ -214,12 +221,16 @@ class CustomerStream(RestStream):
             lambda r: str(answer(r).get("id") or ""),
         )
 
-    def _update(self, ident: str, changes: Mapping[str, Any]) -> WriteResult:
+    def _update(self, ident: str, changes: Mapping[str, Any]) -> WriteResult | None:
+        """The customer as Elead has it with ``changes`` applied; None when Elead has no
+        customer ``ident`` (any more)."""
         path = f"/{quote(ident, safe='')}"
         what = f"customer {ident}"
         response: httpx.Response | None = None
         for _attempt in range(2):  # once more when the record changed in between (412)
             current = self.api.request("GET", path)
+            if current.status_code == 404:
+                return None
             if current.status_code >= 300:
                 return refusal(self.api, current, what)
             now = answer(current)

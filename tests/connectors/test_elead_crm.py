@@ -252,8 +252,14 @@ def test_customer_fetch_search_create_update(
     )
     again = stream.fetch([ident]).iloc[0]
     assert (again["middle_name"], again["name_prefix"]) == ("King", "Dr")  # kept by the update
+    # a customer Elead no longer has (deleted, merged away): the one it has with the
+    # e-mail is updated; with too little to find or create one, the record is refused
     gone = stream.write([WriteRecord("K-x", "g", {"city": "X"}, dest_id=elead_id("x", "y"))])[0]
-    assert gone.action is WriteAction.REJECTED and "HTTP 404" in (gone.error or "")
+    assert gone.action is WriteAction.REJECTED and "last name" in (gone.error or "")
+    moved = {**payload, "city": "Round Rock"}
+    found = stream.write([WriteRecord("K-a", "g-a", moved, dest_id=elead_id("x", "y"))])[0]
+    assert (found.action, found.dest_id) == (WriteAction.UPDATED, ident), found.error
+    assert found.response == {"found_before_create": ident}
     # owned vehicles: the contact's deals in the CRM
     crm_key = {"X-API-Key": calm.servers["crm"].credentials["api_key"]}
     deal = {
