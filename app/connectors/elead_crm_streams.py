@@ -219,6 +219,7 @@ class CustomerStream(RestStream):
             lambda: self.api.request("POST", "/", json=body, retry_ambiguous=False),
             lambda: self.find(changes),
             lambda r: str(answer(r).get("id") or ""),
+            settle_s=self.api.client.timeout_s,  # Elead would not know a resent create
         )
 
     def _update(self, ident: str, changes: Mapping[str, Any]) -> WriteResult | None:
@@ -252,7 +253,9 @@ class CustomerStream(RestStream):
 
     def find(self, row: Mapping[str, Any]) -> str | None:
         """The customer with the row's last name (or company name) and its e-mail, else
-        one of its phones, as Elead's search finds them."""
+        one of its phones, as Elead's search finds them; of several, the one that has
+        most of the row's values exactly as the row says them (the one a lost create
+        made, rather than another copy of the same person)."""
         surname = (_text(row, "last_name") or _text(row, "company_name")).casefold()
         tries = [("email", _text(row, "email"))]
         tries += [("phone", _text(row, p)) for p in customers.PHONES]
@@ -262,11 +265,31 @@ class CustomerStream(RestStream):
             criteria = {column: value}
             if _text(row, "last_name"):
                 criteria["last_name"] = _text(row, "last_name")
-            for _, hit in self.search(**criteria).iterrows():
-                names = {str(hit["last_name"]).casefold(), str(hit["company_name"]).casefold()}
-                if surname in names:
-                    return str(hit["customer_id"])
+            hits = [
+                hit
+                for _, hit in self.search(**criteria).iterrows()
+                if surname
+                in {str(hit["last_name"]).casefold(), str(hit["company_name"]).casefold()}
+            ]
+            if hits:
+                best = max(hits, key=lambda hit: _same_values(row, hit))  # first of equals
+                return str(best["customer_id"])
         return None
+
+
+def _same_values(row: Mapping[str, Any], hit: Mapping[str, Any]) -> int:
+    """How many of the row's non-empty values the customer has exactly."""
+    return sum(
+        1
+        for name in _FOUND_BY
+        if _text(row, name) and _text(row, name) == str(hit.get(name) or "").strip()
+    )
+
+
+_FOUND_BY = (
+    "first_name", "last_name", "company_name", "email", "home_phone", "mobile_phone",
+    "work_phone", "other_phone", "address_line1", "city", "zip",
+)  # fmt: skip
 
 
 def _cannot_create(row: Mapping[str, Any]) -> str:
@@ -443,6 +466,7 @@ class OpportunityStream(RestStream):
             lambda: self.api.request("POST", "/", json=body, retry_ambiguous=False),
             lambda: self._find(body, sent_at),
             lambda r: str(dig(answer(r), "opportunity.id") or ""),
+            settle_s=self.api.client.timeout_s,
         )
         if result.action is not WriteAction.CREATED or not salesperson or not result.dest_id:
             return result

@@ -321,6 +321,37 @@ def test_customer_create_whose_answer_is_lost_makes_no_duplicate(
     connector.close()
 
 
+def test_a_create_that_timed_out_is_given_time_to_finish_before_it_is_looked_for(
+    calm: SandboxServers,
+) -> None:
+    """The answer timed out while Elead was still creating the customer: looked for at
+    once, it is not there yet, and a second create would make a duplicate. The stream
+    waits as long as it waited for the answer, then looks: one customer."""
+    connector = make(calm, timeout_s=1, max_attempts=2)
+    assert connector.check().ok  # signed in before the server slows down
+    stream = customers_of(connector)
+    original_find = stream.find
+
+    def find_after_fault(row: Any) -> str | None:
+        calm.set_faults("")
+        return original_find(row)
+
+    stream.find = find_after_fault  # type: ignore[method-assign]
+    email = "slow.create@elead.example.com"
+    calm.set_faults("crm:timeout_rate=1,timeout_s=1.5")  # held 1.5 s, then created
+    try:
+        payload = {"first_name": "Sol", "last_name": "Slow", "email": email}
+        result = stream.write([WriteRecord("K-s", "g-s", payload)])[0]
+    finally:
+        calm.set_faults("")
+    time.sleep(1)
+    assert result.action is WriteAction.CREATED, result.error
+    assert result.response and "found_after_unclear_create" in result.response
+    same = [c for c in export(calm, "crm", "contacts") if c["email"] == email]
+    assert [c["contact_id"] for c in same] == [result.dest_id]
+    connector.close()
+
+
 def test_a_create_after_a_cut_off_run_looks_first(calm: SandboxServers) -> None:
     """The flow's last run was cut off (killed, or failed mid-batch) after Elead created
     the customer: the engine marks the create look_first, and the customer Elead already
