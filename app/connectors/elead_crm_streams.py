@@ -277,7 +277,7 @@ class CustomerStream(RestStream):
         return None
 
 
-def _same_values(row: Mapping[str, Any], hit: Mapping[str, Any]) -> int:
+def _same_values(row: Mapping[str, Any], hit: pd.Series[Any]) -> int:
     """How many of the row's non-empty values the customer has exactly."""
     return sum(
         1
