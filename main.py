@@ -17,10 +17,10 @@ def _qt_check(paths):  # type: ignore[no-untyped-def]
     return build_main_window_offscreen(paths)
 
 
-def _screenshots(paths, out_dir):  # type: ignore[no-untyped-def]
+def _screenshots(paths, out_dir, size=None):  # type: ignore[no-untyped-def]
     from app.ui.selftest import save_screenshots_offscreen
 
-    return save_screenshots_offscreen(paths, out_dir)
+    return save_screenshots_offscreen(paths, out_dir, size)
 
 
 def main() -> int:

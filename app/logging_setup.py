@@ -48,21 +48,57 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
-def setup_logging(log_file: Path, *, level: int = logging.INFO, console: bool = False) -> None:
-    """Send the app's logs to a rotating file (5 x 2 MB), optionally to stderr too."""
-    log_file.parent.mkdir(parents=True, exist_ok=True)
+class _LogFileHandler(logging.handlers.RotatingFileHandler):
+    """The rotating log file; when the disk refuses a line (full, read-only), it says so
+    once on stderr and stops writing, instead of a traceback per line."""
+
+    failed = False
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, OSError):
+            super().handleError(record)
+            return
+        if not self.failed:
+            self.failed = True
+            print(
+                f"Warning: the log file {self.baseFilename} cannot be written "
+                f"({exc.strerror or exc}); log lines go to the screen only.",
+                file=sys.stderr,
+            )
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self.failed:
+            super().emit(record)
+
+
+def setup_logging(
+    log_file: Path, *, level: int = logging.INFO, console: bool = False
+) -> str | None:
+    """Send the app's logs to a rotating file (5 x 2 MB), optionally to stderr too.
+
+    A log file that cannot be opened (a read-only or full data folder) never stops the
+    app: warnings then go to stderr, and the reason is returned (None when all is well).
+    """
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "_rooftop", False):
             root.removeHandler(handler)
             handler.close()
     fmt = RedactingFormatter("%(asctime)s %(levelname)-7s [%(threadName)s] %(name)s: %(message)s")
-    file_handler = logging.handlers.RotatingFileHandler(
-        log_file, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
-    )
-    file_handler.setFormatter(fmt)
-    file_handler._rooftop = True  # type: ignore[attr-defined]
-    root.addHandler(file_handler)
+    problem: str | None = None
+    try:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        file_handler = _LogFileHandler(
+            log_file, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
+        )
+    except OSError as exc:
+        problem = f"the log file {log_file} cannot be written ({exc.strerror or exc})"
+        console = True
+    else:
+        file_handler.setFormatter(fmt)
+        file_handler._rooftop = True  # type: ignore[attr-defined]
+        root.addHandler(file_handler)
     if console:
         stream = logging.StreamHandler(sys.stderr)
         stream.setFormatter(RedactingFormatter("%(levelname)s: %(message)s"))
@@ -72,6 +108,7 @@ def setup_logging(log_file: Path, *, level: int = logging.INFO, console: bool = 
     root.setLevel(level)
     for noisy in ("httpx", "httpcore", "apscheduler", "uvicorn", "uvicorn.error"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    return problem
 
 
 CrashCallback = Callable[[str, str], None]

@@ -7,6 +7,7 @@ installs.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,9 +56,12 @@ class AppPaths:
         return self.data_dir / "screenshots"
 
     def ensure(self) -> AppPaths:
-        """Create the folders that must exist before the app writes anything."""
-        for folder in (self.data_dir, self.logs_dir, self.backups_dir):
+        """Create the folders that must exist before the app writes anything. The logs
+        folder is made when it can be: logging falls back to the screen without it."""
+        for folder in (self.data_dir, self.backups_dir):
             folder.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):  # app.logging_setup says so, logs to the screen
+            self.logs_dir.mkdir(parents=True, exist_ok=True)
         return self
 
 

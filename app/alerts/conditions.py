@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from app.alerts.config import AlertSettings
 from app.scheduling.schedule import Schedule
 from app.store import Store
+from app.store.job_totals import last_jobs, waiting_for_replay
 from app.store.models import Flow, FlowState, ParkedRecord, Run
-from app.store.scheduling_models import AlertSignal
+from app.store.scheduling_models import AlertSignal, AlertState
 
 CONDITIONS = (
     "run_failed",
@@ -62,19 +63,8 @@ def evaluate(store: Store, cfg: AlertSettings, now: datetime) -> list[Problem]:
                     f"Run #{run.id} ({run.trigger}) at {_when(run.started_at)} stopped: "
                     f"{run.error or 'no reason recorded'}", fid,
                 ))  # fmt: skip
-            errors = run.failed_count + run.parked_count
-            if (
-                cfg.record_errors
-                and run.status == "completed_with_errors"
-                and errors >= cfg.record_errors_threshold
-            ):
-                out.append(Problem(
-                    f"record_errors:{fid}", "record_errors",
-                    f"{name}: {errors:,} records could not be delivered",
-                    f"Run #{run.id} at {_when(run.started_at)} delivered the rest; these wait "
-                    "in the retry queue (Sync Log) until the cause is fixed and they are "
-                    "replayed.", fid,
-                ))  # fmt: skip
+        if cfg.record_errors:
+            out += _record_errors(s, cfg, flows)
         if cfg.not_succeeded:
             limit = timedelta(hours=cfg.not_succeeded_hours)
             for fid, flow in flows.items():
@@ -126,4 +116,40 @@ def evaluate(store: Store, cfg: AlertSettings, now: datetime) -> list[Problem]:
                         "Renew it with the system's provider, then enter the new value in "
                         "Connections.",
                     ))  # fmt: skip
+    return out
+
+
+def _record_errors(s: Session, cfg: AlertSettings, flows: dict[int, Flow]) -> list[Problem]:
+    """Records waiting for replay, per flow: the alert starts when at least the threshold
+    wait, and stays open until nothing waits (delivered or dismissed) -- a later run with
+    fewer errors does not resolve it."""
+    waiting = waiting_for_replay(s)
+    jobs = last_jobs(s, waiting)
+    open_now = set(
+        s.scalars(
+            select(AlertState.key).where(
+                AlertState.condition == "record_errors", AlertState.active.is_(True)
+            )
+        )
+    )
+    out = []
+    for fid, count in sorted(waiting.items()):
+        key = f"record_errors:{fid}"
+        if count < cfg.record_errors_threshold and key not in open_now:
+            continue
+        name = flows[fid].name if fid in flows else f"Flow {fid}"
+        job = jobs.get(fid)
+        last = ""
+        if job is not None and job.errors:
+            runs = f" ({job.runs} runs)" if job.runs > 1 else ""
+            last = (
+                f" The last sync{runs}, {_when(job.started_at)}, could not deliver {job.errors:,}."
+            )
+        elif job is not None:
+            last = f" They are from earlier syncs: the last, {_when(job.started_at)}, had none."
+        out.append(Problem(
+            key, "record_errors", f"{name}: {count:,} records could not be delivered",
+            f"They wait in the retry queue (Sync Log) until they are delivered or dismissed."
+            f"{last}", fid,
+        ))  # fmt: skip
     return out

@@ -60,8 +60,8 @@ class AlertMonitor:
             known = {r.key: r for r in s.scalars(select(AlertState)).all()}
             for key, p in problems.items():
                 row = known.get(key)
-                if row is not None and row.active:
-                    row.detail, row.updated_at = p.detail, now
+                if row is not None and row.active:  # still there: the count may change
+                    row.title, row.detail, row.updated_at = p.title, p.detail, now
                     continue
                 if row is None:
                     row = AlertState(key=key, condition=p.condition, flow_id=p.flow_id)

@@ -13,6 +13,7 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from app import APP_NAME, __version__
 from app.cli.context import CliContext, QtCheck, Screenshotter
@@ -43,8 +44,15 @@ COMMANDS: dict[str, Command] = {
         "the scheduled task).",
     ),
     "feed": Command("feed_cmd", "inventory feeds for Google, Meta and the website"),
+    "segment": Command(
+        "segment_cmd", "marketing segments from DMS data, and their lists at the marketing platform"
+    ),
     "setup": Command(
         "setup_cmd", "a whole rooftop's setup as one file: export it, import it at the next store"
+    ),
+    "privacy": Command(
+        "privacy_cmd",
+        "erase a person, or export what is kept about them (GDPR/CCPA requests)",
     ),
     "sandbox": Command("sandbox_cmd", "the demo dealership"),
     "demo": Command("demo_cmd", "run the app on the built-in demo dealership (no internet needed)"),
@@ -54,7 +62,7 @@ COMMANDS: dict[str, Command] = {
         "Find records of the same person in a CSV export (or across two).",
     ),
     "screenshots": Command(
-        "screenshots_cmd", "save a PNG of every main screen (no display needed)"
+        "screenshots_cmd", "save a PNG of every screen and wizard page (no display needed)"
     ),
     "bundle-check": Command(
         "bundle_check_cmd",
@@ -117,25 +125,65 @@ def main(
         paths=paths, args=args, qt_check=qt_check, screenshotter=screenshotter, gui=gui
     )
     try:
+        # Logging first, but never fatal: a read-only or full data folder still gets an
+        # answer in words (below), not a traceback about the log file.
+        log_problem = setup_logging(paths.log_file, console=args.command is not None)
+        if log_problem and args.command is not None:
+            print(f"Warning: {log_problem}; log lines go to the screen only.", file=sys.stderr)
         paths.ensure()
-        setup_logging(paths.log_file, console=args.command is not None)
         if args.command is None:
             if gui is None:
                 parser.print_help()
                 return 2
             return gui(ctx)
+        if getattr(args, "admin_only", False):
+            _refuse_in_manager_mode(ctx)
         handler: Callable[[CliContext], int] = args.handler
         return handler(ctx)
     except RooftopError as exc:
-        print(f"Error: {exc.message}", file=sys.stderr)
-        if exc.hint:
-            print(exc.hint, file=sys.stderr)
-        return 2
+        return _say(exc)
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
+    except Exception as exc:
+        problem = _storage_problem(exc, paths.database)
+        if problem is None:
+            raise  # a bug: the crash handler and the log file get the traceback
+        return _say(problem)
     finally:
-        ctx.close()
+        try:
+            ctx.close()
+        except Exception as exc:
+            if _storage_problem(exc, paths.database) is None:
+                raise
+
+
+def _refuse_in_manager_mode(ctx: CliContext) -> None:
+    """Connections, secrets, mappings and schedules are the admin's, in the window and
+    here alike (a command marks itself ``admin_only``)."""
+    from app.services.access import AccessService
+    from app.services.errors import AccessDeniedError
+
+    if AccessService(ctx.store).policy().is_manager:
+        raise AccessDeniedError(
+            "This computer is in manager mode: connections, secrets, mappings, schedules "
+            "and privacy requests are for the admin.",
+            hint="Leave manager mode with the admin PIN (in the window: Settings → Access).",
+        )
+
+
+def _say(exc: RooftopError) -> int:
+    print(f"Error: {exc.message}", file=sys.stderr)
+    if exc.hint:
+        print(exc.hint, file=sys.stderr)
+    return 2
+
+
+def _storage_problem(exc: BaseException, database: Path) -> RooftopError | None:
+    """A read-only, full or damaged store in words (imported only when one happens)."""
+    from app.store.faults import storage_problem
+
+    return storage_problem(exc, database)
 
 
 def console_main() -> None:

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from app.store import Store
 
 QtCheck = Callable[[AppPaths], str]
-Screenshotter = Callable[[AppPaths, Path], list[Path]]
+Screenshotter = Callable[..., list[Path]]  # (paths, out_dir, size=None)
 
 
 @dataclass

@@ -13,10 +13,15 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.cli.context import CliContext
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 _PROGRESS_FROM = 10_000  # rows; smaller files finish before a progress line helps
+MAX_PROBLEMS_SHOWN = 20
 
 
 def register(p: argparse.ArgumentParser) -> None:
@@ -90,7 +95,14 @@ def _dedupe(ctx: CliContext) -> int:
                 notes += f", {data.blank_rows} blank"
             if data.ragged_rows:
                 notes += f", {data.ragged_rows} with a wrong number of fields (padded)"
+            if data.nul_bytes:
+                notes += f", {data.nul_bytes} NUL bytes removed"
             print(f"{path.name}: {notes}; columns used: {used}", file=sys.stderr)
+            for problem in data.problems[:MAX_PROBLEMS_SHOWN]:
+                print(f"{path.name}: {problem}", file=sys.stderr)
+            if len(data.problems) > MAX_PROBLEMS_SHOWN:
+                more = len(data.problems) - MAX_PROBLEMS_SHOWN
+                print(f"{path.name}: ... and {more:,} more lines like these", file=sys.stderr)
         t = Thresholds()
         if args.high is not None or args.low is not None:
             t = Thresholds(
@@ -122,8 +134,11 @@ def _dedupe(ctx: CliContext) -> int:
         offset += len(block)
         out_frames.append(pd.concat([block, extra], axis=1))
     out = pd.concat(out_frames, ignore_index=True)
+    from app.formats.spreadsheet_cells import csv_cell
+
+    out = out.map(csv_cell)  # people open this in Excel: no cell may run as a formula
     try:
-        out.to_csv(args.out, index=False, encoding="utf-8-sig")
+        _write(out, args.out)
     except OSError as exc:
         print(f"dedupe: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
         return 2
@@ -135,3 +150,20 @@ def _dedupe(ctx: CliContext) -> int:
         f"in {sum(result.timings.values()):.1f} s."
     )
     return 0
+
+
+def _write(frame: pd.DataFrame, path: Path) -> None:
+    """UTF-8 with a BOM (Excel reads it right), every text cell formula-safe; the csv
+    module's writer over plain tuples (faster than ``DataFrame.to_csv`` on text)."""
+    import csv
+
+    import pandas as pd
+
+    from app.formats.formula_safe import safe_column
+
+    cols = [safe_column(frame[c]).tolist() for c in frame.columns]
+    header = safe_column(pd.Series([str(c) for c in frame.columns], dtype=object)).tolist()
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(zip(*cols, strict=True))

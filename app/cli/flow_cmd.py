@@ -1,19 +1,24 @@
-"""``flow list | run | replay | export | import | delete | pause | resume``.
+"""``flow list | run | replay | dismiss | export | import | delete | pause | resume``.
 
 Exit codes of ``run`` and ``replay``: 0 everything delivered, 1 finished with records not
-delivered (parked, failed or not sent), 2 the run failed (or could not start)."""
+delivered (parked, failed or not sent) or with records still waiting for replay from
+earlier runs, 2 the run failed (or could not start)."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
 
 from app.cli.context import CliContext
 from app.scheduling.runner import run_flow_locked
+from app.services import pii
 from app.services.audit import current_os_user
 from app.services.flows import FlowService
+from app.services.retry_queue import dismiss
+from app.store.job_totals import last_jobs, waiting_for_replay
 from app.sync import run_log
 from app.sync.engine import RunSummary, SyncEngine
 from app.sync.log_replay import ReplayReport
@@ -33,6 +38,7 @@ def register(p: argparse.ArgumentParser) -> None:
     """Add this command's arguments to its parser."""
     fsub = p.add_subparsers(dest="flow_command", metavar="ACTION", required=True)
     ls = fsub.add_parser("list", help="list flows with their last run")
+    ls.add_argument("--json", action="store_true", help="print a JSON list")
     ls.set_defaults(handler=_list)
     run = fsub.add_parser("run", help="run a flow now")
     run.add_argument("name", help="flow id such as customers-dms-to-crm, or its name")
@@ -43,49 +49,76 @@ def register(p: argparse.ArgumentParser) -> None:
     rp = fsub.add_parser("replay", help="send the flow's parked (failed) records again")
     rp.add_argument("name")
     rp.set_defaults(handler=_replay)
+    dm = fsub.add_parser(
+        "dismiss", help="take records out of the retry queue undelivered (with a reason)"
+    )
+    dm.add_argument("name")
+    dm.add_argument("--reason", required=True, help="why: kept with the records and audited")
+    dm.add_argument("--key", action="append", help="only this record (repeatable); default all")
+    dm.set_defaults(handler=_dismiss)
     ex = fsub.add_parser("export", help="write a flow (mapping, schedule, options) to a file")
     ex.add_argument("name")
     ex.add_argument("--out", type=Path, metavar="FILE", help="default: <flow id>.flow.json")
-    ex.set_defaults(handler=_export)
+    ex.set_defaults(handler=_export, admin_only=True)
     im = fsub.add_parser(
         "import",
         help="create a flow from a file (checked first; nothing changes if it has problems)",
     )
     im.add_argument("file", type=Path)
     im.add_argument("--replace", action="store_true", help="replace a flow with the same id")
-    im.set_defaults(handler=_import)
+    im.set_defaults(handler=_import, admin_only=True)
     de = fsub.add_parser("delete", help="delete a flow (its links and run history stay)")
     de.add_argument("name")
     de.add_argument("--force", action="store_true", help="even with records in its retry queue")
-    de.set_defaults(handler=_delete)
+    de.set_defaults(handler=_delete, admin_only=True)
     for verb, enabled, text in (
         ("pause", False, "stop a flow's scheduled runs until resumed"),
         ("resume", True, "run a paused flow on its schedule again"),
     ):
         ps = fsub.add_parser(verb, help=text)
         ps.add_argument("name")
-        ps.set_defaults(handler=_pause_or_resume, enabled=enabled)
+        ps.set_defaults(handler=_pause_or_resume, enabled=enabled, admin_only=True)
 
 
 def _list(ctx: CliContext) -> int:
+    """The last run is the last job (all runs of a chunked re-sync, totalled); "waiting"
+    counts the records in the retry queue until they are delivered or dismissed."""
     flows = FlowService(ctx.store).list()
+    with ctx.store.session() as s:
+        jobs, waiting = last_jobs(s), waiting_for_replay(s)
+    if ctx.args.json:
+        print(json.dumps([
+            {
+                "id": f.slug,
+                "name": f.name,
+                "last_run_status": jobs[f.id].status if f.id in jobs else None,
+                "last_run_at": jobs[f.id].last_at.isoformat() if f.id in jobs else None,
+                "last_run_errors": jobs[f.id].errors if f.id in jobs else 0,
+                "waiting_for_replay": waiting.get(f.id, 0),
+            }
+            for f in flows
+        ], indent=2))  # fmt: skip
+        return 0
     if not flows:
         print(
             "No flows yet. Import one (flow import FILE), a whole setup (setup import FILE), "
             "or start the demo (sandbox serve)."
         )
         return 0
-    rows = [("Id", "Name", "Mode", "Last run", "Mapping")]
+    rows = [("Id", "Name", "Mode", "Last run", "Waiting", "Mapping")]
     for f in flows:
-        last = (
-            f"{STATUS_TEXT.get(f.last_run_status or '', f.last_run_status)} "
-            f"{f.last_run_at.astimezone():%Y-%m-%d %H:%M}"
-            if f.last_run_at
-            else "never"
-        )
+        job = jobs.get(f.id)
+        last = "never"
+        if job is not None:
+            errors = f" ({job.errors:,} errors)" if job.errors else ""
+            last = (
+                f"{STATUS_TEXT.get(job.status, job.status)}{errors} "
+                f"{job.last_at.astimezone():%Y-%m-%d %H:%M}"
+            )
         mode = f.mode if f.enabled else f"{f.mode} (paused)"
-        rows.append((f.slug, f.name, mode, last, f"v{f.mapping_version}"))
-    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+        wait = f"{waiting[f.id]:,}" if f.id in waiting else "0"
+        rows.append((f.slug, f.name, mode, last, wait, f"v{f.mapping_version}"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
     return 0
@@ -134,6 +167,8 @@ def _print_summary(summary: RunSummary) -> int:
         f"{c['created']:,}, updated {c['updated']:,}, unchanged {c['unchanged']:,}, "
         f"parked {c['parked']:,}, failed {c['failed']:,}, conflicts {c['conflicts']:,}."
     )
+    if c.get("withheld"):
+        print(f"Withheld {c['withheld']:,} record(s) of people erased here (privacy requests).")
     if summary.error:
         print(f"Reason: {summary.error}")
     if summary.status == "completed_with_errors":
@@ -141,11 +176,23 @@ def _print_summary(summary: RunSummary) -> int:
     for item in summary.plan[:50]:
         if item.action == "skip":
             continue
-        changes = ", ".join(f"{k}: {old!r} -> {new!r}" for k, (old, new) in item.diff.items())
+        # a terminal's scroll-back and a pasted ticket are no place for customers' details
+        changes = ", ".join(
+            f"{k}: {_masked(k, old)!r} -> {_masked(k, new)!r}"
+            for k, (old, new) in item.diff.items()
+        )
         print(f"  {item.action:<6} {item.key}: {changes}")
     if len(summary.plan) > 50:
         print(f"  … and {len(summary.plan) - 50:,} more")
     return summary.exit_code
+
+
+def _masked(field: str, value: object) -> object:
+    """A value as a dry run prints it: personal fields masked ('W•••', '•••76'), e-mail
+    addresses and phone numbers inside other text too."""
+    if pii.is_personal(field):
+        return pii.mask_value(field, value)
+    return pii.mask_text(value) if isinstance(value, str) else value
 
 
 def _run(ctx: CliContext) -> int:
@@ -166,7 +213,19 @@ def _run(ctx: CliContext) -> int:
         ticker.close()
     code = _print_summary(summary)
     _print_problems(ctx, summary)
-    return code
+    return _waiting(summary, code)
+
+
+def _waiting(summary: RunSummary, code: int) -> int:
+    """Records still in the retry queue make the exit code 1, whatever this run did."""
+    if summary.status == "dry_run" or not summary.waiting:
+        return code
+    print(
+        f"{summary.waiting:,} record(s) of {summary.flow} wait for replay (parked by this or "
+        f"an earlier run). Fix the cause, then: flow replay {summary.flow} — or take them out "
+        f"with: flow dismiss {summary.flow} --reason TEXT"
+    )
+    return max(code, 1)
 
 
 def _replay(ctx: CliContext) -> int:
@@ -182,6 +241,14 @@ def _replay(ctx: CliContext) -> int:
     report = ReplayReport(runs=[summary], replayed=summary.counts["read"])
     print(report.message())
     return 0 if report.all_delivered else max(1, summary.exit_code)
+
+
+def _dismiss(ctx: CliContext) -> int:
+    """Exit 0 when records were dismissed, 1 when none of them was waiting."""
+    done = dismiss(ctx.store, ctx.args.name, reason=ctx.args.reason, keys=ctx.args.key,
+                   by=f"{current_os_user()} (command line)")  # fmt: skip
+    print(done.message())
+    return 0 if done.count else 1
 
 
 def _export(ctx: CliContext) -> int:

@@ -26,16 +26,16 @@ def register(p: argparse.ArgumentParser) -> None:
     ex = psub.add_parser("export", help="write profiles to a JSON file (secrets never included)")
     ex.add_argument("file", type=Path)
     ex.add_argument("--name", action="append", help="export only this profile (repeatable)")
-    ex.set_defaults(handler=_export)
+    ex.set_defaults(handler=_export, admin_only=True)
 
     im = psub.add_parser("import", help="read profiles from a JSON file; secrets go to the keyring")
     im.add_argument("file", type=Path)
     im.add_argument("--replace", action="store_true", help="replace profiles with the same name")
-    im.set_defaults(handler=_import)
+    im.set_defaults(handler=_import, admin_only=True)
 
     te = psub.add_parser("test", help="test a profile's connection")
     te.add_argument("name")
-    te.set_defaults(handler=_test)
+    te.set_defaults(handler=_test, admin_only=True)
 
     pv = psub.add_parser(
         "preview",
@@ -49,7 +49,7 @@ def register(p: argparse.ArgumentParser) -> None:
     pv.add_argument("--limit", type=int, default=10, help="at most this many (default 10)")
     pv.add_argument("--since", metavar="ISO-DATETIME", help="only records changed since then")
     pv.add_argument("--json", action="store_true", help="one JSON object a line")
-    pv.set_defaults(handler=_preview)
+    pv.set_defaults(handler=_preview, admin_only=True)
 
 
 def _fmt_time(value: Any) -> str:

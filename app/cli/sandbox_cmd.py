@@ -41,7 +41,7 @@ def register(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="do not create the demo connections and flows in the data folder",
     )
-    serve.set_defaults(handler=_serve)
+    serve.set_defaults(handler=_serve, admin_only=True)
 
 
 def _generate(ctx: CliContext) -> int:

@@ -17,11 +17,26 @@ def register(p: argparse.ArgumentParser) -> None:
 
 
 def _check_database(ctx: CliContext) -> str:
+    from app.store.faults import DamagedDatabaseError, storage_problem
+
     store = ctx.store
-    with store.engine.connect() as conn:
-        version = conn.exec_driver_sql("PRAGMA user_version").scalar()
-        mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
-        fk = conn.exec_driver_sql("PRAGMA foreign_keys").scalar()
+    try:
+        with store.engine.connect() as conn:
+            version = conn.exec_driver_sql("PRAGMA user_version").scalar()
+            mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+            fk = conn.exec_driver_sql("PRAGMA foreign_keys").scalar()
+            # every page read once: a damaged file fails here, not in the first screen
+            damage = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA quick_check(5)")]
+    except Exception as exc:
+        problem = storage_problem(exc, ctx.paths.database)
+        if problem is None:
+            raise
+        raise problem from exc
+    if damage != ["ok"]:
+        raise DamagedDatabaseError(
+            f"{ctx.paths.database} is damaged: {'; '.join(damage)}",
+            hint=f"Restore a copy from {ctx.paths.backups_dir} (the newest that opens).",
+        )
     if version != LATEST_VERSION:
         raise RooftopError(f"schema is v{version}, expected v{LATEST_VERSION}")
     if str(mode).lower() != "wal" or fk != 1:
@@ -46,14 +61,17 @@ def run(ctx: CliContext) -> int:
         ("Keyring", _check_keyring),
         ("User interface", _check_qt),
     ]
-    failed = 0
+    failed: list[str] = []
     for label, check in checks:
+        if label == "User interface" and "Database" in failed:
+            print(f"  skip  {label}: it needs the database, which failed above")
+            continue
         try:
             detail = check(ctx)
         except RooftopError as exc:
-            failed += 1
+            failed.append(label)
             print(f"  FAIL  {label}: {exc}")
         else:
             print(f"  ok    {label}: {detail}")
-    print("Self-test passed." if not failed else f"Self-test failed: {failed} check(s).")
+    print("Self-test passed." if not failed else f"Self-test failed: {len(failed)} check(s).")
     return 0 if not failed else 1

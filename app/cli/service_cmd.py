@@ -8,16 +8,24 @@ holds its flow's lock, so no flow ever runs twice at once."""
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from app.alerts.monitor import AlertMonitor
 from app.cli.context import CliContext
+from app.errors import RooftopError
 from app.scheduling.schedule import Schedule
 from app.scheduling.scheduler import FlowScheduler
+from app.services import retention
 from app.services.flows import FlowService
+from app.services.lead_listeners import LeadListeners
+from app.store import Store
 from app.sync.engine import RunSummary
+
+log = logging.getLogger(__name__)
 
 
 def register(p: argparse.ArgumentParser) -> None:
@@ -54,6 +62,29 @@ def _status(ctx: CliContext, scheduler: FlowScheduler) -> int:
     return 0
 
 
+def daily_clean_up(store: Store) -> Callable[[], threading.Thread | None]:
+    """The retention clean-up the window runs daily, for the service: call it on every
+    scheduler tick; when one is due it starts in a thread of its own (never two)."""
+    busy = threading.Lock()
+
+    def clean_up() -> None:
+        try:
+            retention.prune(store)
+        except RooftopError as exc:
+            log.warning("The daily clean-up failed: %s", exc)
+        finally:
+            busy.release()
+
+    def tick() -> threading.Thread | None:
+        if not retention.due(store) or not busy.acquire(blocking=False):
+            return None
+        thread = threading.Thread(target=clean_up, name="retention", daemon=True)
+        thread.start()
+        return thread
+
+    return tick
+
+
 def _run(ctx: CliContext) -> int:
     store = ctx.store
     monitor = AlertMonitor(store)
@@ -61,8 +92,11 @@ def _run(ctx: CliContext) -> int:
     def finished(summary: RunSummary) -> None:
         print(f"{summary.flow}: {summary.status} (run #{summary.run_id})", flush=True)
 
+    clean_up = daily_clean_up(store)
+
     def check_alerts() -> None:
         monitor.check()
+        clean_up()
 
     scheduler = FlowScheduler(
         store,
@@ -84,6 +118,9 @@ def _run(ctx: CliContext) -> int:
         signal.signal(signal.SIGBREAK, on_signal)
     status = scheduler.start()
     print(f"Rooftop Sync service started ({status}): {scheduler.describe_status()}.", flush=True)
+    listeners = LeadListeners.start_all(store)  # ADF inboxes that take HTTP POSTs
+    for line in listeners.describe():
+        print(line, flush=True)
     _status(ctx, scheduler)
     last = status
     try:
@@ -94,6 +131,7 @@ def _run(ctx: CliContext) -> int:
                 print(f"Now {last}: {scheduler.describe_status()}.", flush=True)
     finally:
         print("Stopping: running syncs stop at a safe point…", flush=True)
+        listeners.stop()
         scheduler.stop(wait=True)
     print("Rooftop Sync service stopped.", flush=True)
     return 0

@@ -20,7 +20,7 @@ def register(p: argparse.ArgumentParser) -> None:
     ssub = p.add_subparsers(dest="setup_command", metavar="ACTION", required=True)
     ex = ssub.add_parser("export", help="write this rooftop's whole setup to one file")
     ex.add_argument("--out", required=True, type=Path, metavar="FILE")
-    ex.set_defaults(handler=_export)
+    ex.set_defaults(handler=_export, admin_only=True)
     im = ssub.add_parser("import", help="set this computer up from a setup file")
     im.add_argument("file", type=Path)
     im.add_argument("--dry-run", action="store_true", help="say what would change; change nothing")
@@ -38,7 +38,7 @@ def register(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help='secret values: {"Connection name": {"api_key": "…"}} (delete it afterwards)',
     )
-    im.set_defaults(handler=_import)
+    im.set_defaults(handler=_import, admin_only=True)
 
 
 def _export(ctx: CliContext) -> int:

@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlparse
 
+MAX_SETTING_CHARS = 4_000  # an address, a path, a name, a fingerprint: never more
+MAX_SECRET_CHARS = 64_000  # a private key in PEM is a few kilobytes
+
 
 class FieldType(StrEnum):
     TEXT = "text"
@@ -18,7 +21,15 @@ class FieldType(StrEnum):
     BOOLEAN = "boolean"
     CHOICE = "choice"
     PATH = "path"
-    MAPPING = "mapping"  # name -> web address pairs (e.g. an API's URL per stream)
+    MAPPING = "mapping"  # name -> value pairs (an API's URL per stream, a path, a JSON key)
+
+
+class MapValues(StrEnum):
+    """What the values of a MAPPING setting are."""
+
+    ADDRESS = "address"  # a web address: https://…
+    PATH = "path"  # a path on the API's server: /customers
+    NAME = "name"  # a name, e.g. the JSON key the API uses for a field
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,10 @@ class ConfigField:
     # the connector saves it itself when it learns it by using the system, if it is empty
     # (a host key pinned on first use; see ``Connector.learn``)
     learned: bool = False
+    # MAPPING only: what the values are, and whether ``choices`` only suggest the names
+    # (then the kind's own ``validate`` checks them)
+    map_values: MapValues = MapValues.ADDRESS
+    open_keys: bool = False
 
     def visible(self, settings: dict[str, Any], default_of: dict[str, Any]) -> bool:
         """Whether the editor shows this field, given the other settings' values."""
@@ -57,15 +72,18 @@ class ConfigField:
     def is_address(self) -> bool:
         if self.address is not None:
             return self.address
-        return self.type in (FieldType.URL, FieldType.MAPPING) or self.name.endswith(
-            ("_host", "_port")
-        )
+        if self.type is FieldType.MAPPING:
+            return self.map_values is MapValues.ADDRESS
+        return self.type is FieldType.URL or self.name.endswith(("_host", "_port"))
 
     def validate(self, value: Any) -> str | None:
         """Return a readable problem with ``value``, or None if it is acceptable."""
         empty = value is None or (isinstance(value, str) and not value.strip())
         if empty:
             return f"{self.label} is required." if self.required else None
+        limit = MAX_SECRET_CHARS if self.secret else MAX_SETTING_CHARS
+        if isinstance(value, str) and len(value) > limit:
+            return f"{self.label} is {len(value):,} characters long; at most {limit:,} fit here."
         if self.type is FieldType.URL:
             parsed = urlparse(str(value).strip())
             if parsed.scheme not in ("http", "https") or not parsed.netloc:
@@ -92,12 +110,12 @@ class ConfigField:
             pairs = parse_mapping(value)
         except ValueError as exc:
             return f"{self.label}: {exc}"
-        for key, url in pairs.items():
-            if self.choices and key not in self.choices:
+        for key, value in pairs.items():
+            if self.choices and not self.open_keys and key not in self.choices:
                 return f"{self.label}: '{key}' is not one of {', '.join(self.choices)}."
-            parsed = urlparse(url)
-            if parsed.scheme not in ("http", "https") or not parsed.netloc:
-                return f"{self.label}: the address for '{key}' must start with https://"
+            problem = _map_value_problem(self.map_values, value)
+            if problem:
+                return f"{self.label}: {problem.replace('{key}', key)}"
         return None
 
     def coerce(self, value: Any) -> Any:
@@ -115,13 +133,57 @@ class ConfigField:
         return str(value).strip() if not self.secret else str(value)
 
 
+_LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+def _plain_http(url: str) -> bool:
+    parsed = urlparse(url.strip())
+    host = (parsed.hostname or "").lower()
+    return parsed.scheme == "http" and not (host in _LOOPBACK or host.startswith("127."))
+
+
+def http_warning(labels: list[str]) -> str:
+    """The warning for ``Connector.unencrypted_addresses``, or '' when there are none."""
+    if not labels:
+        return ""
+    return (
+        f"{', '.join(labels)} starts with http://, so customer data and the connection's "
+        "password or key travel unencrypted; use https:// for a real system."
+    )
+
+
+_PATH_FORBIDDEN = frozenset(" \t?#{}")
+
+
+def _map_value_problem(kind: MapValues, value: str) -> str | None:
+    """What is wrong with one value of a MAPPING (``{key}`` stands for its name)."""
+    if kind is MapValues.ADDRESS:
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            return "the address for '{key}' must start with https://"
+    elif kind is MapValues.PATH:
+        if not value.startswith("/") or "://" in value:
+            return "the path for '{key}' must start with / (e.g. /customers), not " + repr(value)
+        if _PATH_FORBIDDEN & set(value):
+            return "the path for '{key}' must not contain spaces, ?, #, { or }"
+    elif any(ch.isspace() for ch in value):
+        return "the name for '{key}' must not contain spaces"
+    return None
+
+
 def parse_mapping(value: Any) -> dict[str, str]:
-    """A MAPPING setting as ``{name: address}``: from a JSON object, or from text with one
-    ``name = address`` per line. Raises ``ValueError`` saying what is wrong."""
+    """A MAPPING setting as ``{name: value}``: from a JSON object, or from text with one
+    ``name = value`` per line. A nested object (``{"a": {"b": v}}``, what a dotted
+    ``--set …a.b=v`` makes) gives ``a.b``. Raises ``ValueError`` saying what is wrong."""
     if value is None or value == "":
         return {}
     if isinstance(value, dict):
-        items = list(value.items())
+        items = []
+        for key, inner in value.items():
+            if isinstance(inner, dict):
+                items += [(f"{key}.{k}", v) for k, v in inner.items()]
+            else:
+                items.append((key, inner))
     elif isinstance(value, str):
         items = []
         for number, line in enumerate(value.splitlines(), start=1):
@@ -129,14 +191,14 @@ def parse_mapping(value: Any) -> dict[str, str]:
                 continue
             key, sep, rest = line.partition("=")
             if not sep:
-                raise ValueError(f"line {number} needs the form 'name = https://…'")
+                raise ValueError(f"line {number} needs the form 'name = value'")
             items.append((key, rest))
     else:
-        raise ValueError("must be name → address pairs")
+        raise ValueError("must be name → value pairs")
     out: dict[str, str] = {}
     for key, url in items:
         if not isinstance(key, str) or not isinstance(url, str):
-            raise ValueError("names and addresses must be text")
+            raise ValueError("names and values must be text")
         if key.strip() and url.strip():
             out[key.strip()] = url.strip()
     return out
@@ -240,6 +302,25 @@ class Connector(ABC):
             if old != new:
                 changed.append(f.label)
         return changed
+
+    @classmethod
+    def unencrypted_addresses(cls, settings: dict[str, Any]) -> list[str]:
+        """Labels of the web addresses that send data (and secrets) unencrypted: http://
+        to anything but this computer (the demo's simulated systems are on 127.0.0.1)."""
+        found: list[str] = []
+        for f in cls.fields:
+            if f.type not in (FieldType.URL, FieldType.MAPPING) or f.secret:
+                continue
+            value = settings.get(f.name, f.default)
+            try:
+                urls = (
+                    list(parse_mapping(value).values()) if f.type is FieldType.MAPPING else [value]
+                )
+            except ValueError:
+                continue
+            if any(_plain_http(str(u or "")) for u in urls):
+                found.append(f.label)
+        return found
 
     @abstractmethod
     def check(self) -> CheckResult:

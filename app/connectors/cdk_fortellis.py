@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from app.connectors.base import ConfigField, FieldType
+from app.connectors.cdk_fortellis_follow import CustomersByRepairOrders
 from app.connectors.cdk_fortellis_streams import (
     RepairOrderStream,
     SearchStream,
@@ -145,10 +146,15 @@ class CdkFortellisConnector(RestConnector):
         start = str(self.setting("ro_history_start") or HISTORY_START)
         streams = build_streams(apis, self.hrefs(), int(self.setting("page_size")), start)
         repair_orders, vehicles = streams["repair_orders"], streams["service_vehicles"]
-        if (
-            bool(self.setting("ro_owner_lookup"))
-            and isinstance(repair_orders, RepairOrderStream)
-            and isinstance(vehicles, SearchStream)
-        ):
-            repair_orders.owner_of = owner_lookup(vehicles)
-        return dict(streams)
+        assert isinstance(repair_orders, RepairOrderStream)
+        assert isinstance(vehicles, SearchStream)
+        owners = owner_lookup(vehicles)
+        if bool(self.setting("ro_owner_lookup")):
+            repair_orders.owner_of = owners
+        # following customers needs each RO's customer, whatever the RO stream does
+        naming = build_streams(apis, self.hrefs(), int(self.setting("page_size")), start)
+        naming_orders = naming["repair_orders"]
+        assert isinstance(naming_orders, RepairOrderStream)
+        naming_orders.owner_of = owners
+        following = CustomersByRepairOrders(naming_orders, streams["customers"])
+        return {**streams, following.spec.name: following}

@@ -1,4 +1,7 @@
-"""What the cloud CRM's streams declare: fields, keys, cursor, writability.
+"""What the Generic REST CRM's streams declare: fields, keys, cursor, writability, and
+the dialect the kind speaks when a profile sets none (the simulated CRM's own: snake_case
+JSON, ``limit`` with ``cursor``/``next_cursor``/``has_more``, ``data``,
+``updated_since``).
 
 Read columns are the CRM's own snake_case fields. ``*_WRITABLE`` are the fields a write
 may send; the spec's other fields are read-only (ids, timestamps) and dropped from
@@ -7,6 +10,7 @@ payloads.
 
 from __future__ import annotations
 
+from app.connectors.generic_rest import DialectDefaults
 from app.connectors.rest_helpers import fields
 from app.connectors.streams import FieldKind, StreamSpec
 
@@ -145,4 +149,24 @@ APPOINTMENTS = StreamSpec(
     max_batch=50,
     description="Service appointments booked in the CRM (read them to book in the DMS). "
     "Writing creates one per record key (external_id).",
+)
+
+ALL = (CONTACTS, LEADS, ACTIVITIES, DEAL_STATUS, APPOINTMENTS)
+BY_NAME = {spec.name: spec for spec in ALL}
+DIALECT = DialectDefaults(
+    paths={
+        "contacts": "/contacts",
+        "leads": "/leads",
+        "activities": "/activities",
+        "deal_status": "/deals",
+        "appointments": "/appointments",
+    },
+    paging="cursor",
+    page_size_param="limit",
+    cursor_param="cursor",
+    cursor_at="next_cursor",
+    has_more_at="has_more",
+    records_at="data",
+    since_param="updated_since",
+    naming="as_is",
 )

@@ -1,4 +1,5 @@
-"""Streams of the cloud CRM: cursor-paged reads, batch upserts and single creates.
+"""Streams of the Generic REST CRM: paged reads (``GenericStream``: the profile's paths,
+paging, "changed since" parameter and field names), batch upserts and single creates.
 
 Batch upsert (contacts, deals): at most 100 records per call; a 413 splits the batch in
 halves until it fits. The server answers ``[{"index","status","id","error"}]``; each
@@ -7,6 +8,8 @@ Contacts whose CRM id is known (``WriteRecord.dest_id``) are matched on ``contac
 when that id is gone (merged away, deleted) the record is sent again matched on its
 ``external_id``. Single creates (leads, activities, appointments) are idempotent:
 activities/appointments on ``external_id``, leads on the ``Idempotency-Key`` header.
+Bodies carry the API's field names (``FieldNames``); the batch envelope (``idField``,
+``records``, ``results``) is the simulated CRM's own.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ import pandas as pd
 
 from app.connectors import crm_rest_specs as specs
 from app.connectors.errors import AuthError
-from app.connectors.rest.paging import CursorToken
-from app.connectors.rest.stream import Api, RestStream
+from app.connectors.generic_rest import Dialect
+from app.connectors.generic_rest_stream import GenericStream
+from app.connectors.rest.stream import Api
 from app.connectors.rest_helpers import (
     clean_payload,
     error_text,
@@ -54,8 +58,9 @@ def _check_auth(response: httpx.Response) -> None:
         )
 
 
-class CrmStream(RestStream):
-    """One CRM collection read with ``updated_since`` and opaque cursors."""
+class CrmStream(GenericStream):
+    """One CRM collection. Fetching by key reads the collection (the CRM has no
+    single-record address for every stream)."""
 
     def __init__(
         self,
@@ -65,16 +70,12 @@ class CrmStream(RestStream):
         writable: Sequence[str] = (),
         *,
         page_size: int = 200,
+        dialect: Dialect | None = None,
     ) -> None:
         super().__init__(
-            spec,
-            api,
-            path,
-            paginator=CursorToken(param="cursor", cursor="next_cursor", more="has_more"),
-            page_size=page_size,
-            records="data",
-            since=lambda cursor: {"updated_since": cursor},
+            spec, api, path, dialect=dialect or Dialect.of(specs.DIALECT), page_size=page_size
         )
+        self.item_path = None
         self.writable = tuple(writable)
 
     def _body(self, record: WriteRecord) -> Body | WriteResult:
@@ -139,7 +140,10 @@ class BatchUpsertStream(CrmStream):
         response = self.api.request(
             "POST",
             f"{self.path}/{self.batch_path}",
-            json={"idField": id_field, "records": bodies},
+            json={
+                "idField": self.names.api(id_field),
+                "records": [self.names.body(b) for b in bodies],
+            },
         )
         if response.status_code == 413:
             if len(bodies) == 1:
@@ -190,13 +194,14 @@ class CreateOnceStream(CrmStream):
             return body
         if not body.get("external_id"):
             body["external_id"] = record.key
-        response = self.api.request("POST", self.path, json=body)
+        response = self.api.request("POST", self.path, json=self.names.body(body))
         _check_auth(response)
         if response.status_code >= 300:
             return _rejected(f"The CRM refused the {self.spec.entity}: {error_text(response)}")
         data = json_object(response)
         action = WriteAction.CREATED if response.status_code == 201 else WriteAction.UNCHANGED
-        return WriteResult(action, dest_id=str(data.get(self.spec.primary_key, "")), response=data)
+        ident = data.get(self.names.api(self.spec.primary_key), "")
+        return WriteResult(action, dest_id=str(ident), response=data)
 
 
 _LEAD_CONTACT_COLUMNS = {
@@ -220,18 +225,24 @@ class LeadStream(CrmStream):
 
     def read(self, cursor: str | None = None) -> Iterator[pd.DataFrame]:
         for df in super().read(cursor):
-            ids = sorted({c for c in df["contact_id"] if c})
-            contacts: dict[str, dict[str, Any]] = {}
-            for start in range(0, len(ids), 100):
-                params = {"ids": ",".join(ids[start : start + 100]), "limit": 100}
-                response = self.api.request("GET", "/contacts", params=params)
-                raise_for_read(response, SYSTEM)
-                for row in json_object(response).get("data") or []:
-                    if isinstance(row, dict):
-                        contacts[str(row.get("contact_id"))] = row
+            contacts = self._contacts(sorted({c for c in df["contact_id"] if c}))
             for column, source in _LEAD_CONTACT_COLUMNS.items():
                 df[column] = [str(contacts.get(c, {}).get(source) or "") for c in df["contact_id"]]
             yield df
+
+    def _contacts(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The leads' contacts by id, up to 100 a call (``?ids=`` is the simulated CRM's
+        filter; an API without it answers with its first contacts, which match none)."""
+        path, names = self.dialect.path("contacts"), self.dialect.names("contacts")
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), 100):
+            params = {"ids": ",".join(ids[start : start + 100]), self.dialect.page_size_param: 100}
+            response = self.api.request("GET", path, params=params)
+            raise_for_read(response, SYSTEM)
+            for item in self.records_in(response):
+                row = names.row(item)
+                found[str(row.get("contact_id"))] = row
+        return found
 
     def write(self, batch: Sequence[WriteRecord]) -> list[WriteResult]:
         return [self._write_one(record) for record in batch]
@@ -244,21 +255,21 @@ class LeadStream(CrmStream):
         if record.dest_id:
             changes = {k: v for k, v in body.items() if k in specs.LEAD_PATCHABLE}
             path = f"{self.path}/{quote(record.dest_id, safe='')}"
-            response = self.api.request("PATCH", path, json=changes)
+            response = self.api.request("PATCH", path, json=self.names.body(changes))
             action = WriteAction.UPDATED
             ident = record.dest_id
         else:
+            wire = self.names.body({k: v for k, v in body.items() if v not in ("", None)})
             if not body.get("contact_id"):
                 contact = {
                     ("external_id" if k == "contact_external_id" else k): v
                     for k, v in payload.items()
                     if k in specs.LEAD_CONTACT and v not in ("", None)
                 }
-                body["contact"] = contact
-            body = {k: v for k, v in body.items() if v not in ("", None)}
+                wire["contact"] = self.dialect.names("contacts").body(contact)
             key = idempotency_key(record)
             response = self.api.request(
-                "POST", self.path, json=body, headers={"Idempotency-Key": key}
+                "POST", self.path, json=wire, headers={"Idempotency-Key": key}
             )
             action = WriteAction.CREATED
             ident = ""
@@ -266,39 +277,27 @@ class LeadStream(CrmStream):
         if response.status_code >= 300:
             return _rejected(f"The CRM refused the lead: {error_text(response)}")
         data = json_object(response)
-        return WriteResult(action, dest_id=str(data.get("lead_id") or ident), response=data)
+        dest = data.get(self.names.api("lead_id")) or ident
+        return WriteResult(action, dest_id=str(dest), response=data)
 
 
-def build_streams(apis: Mapping[str, Api], page_size: int) -> dict[str, Stream]:
+def build_streams(
+    apis: Mapping[str, Api], page_size: int, dialect: Dialect | None = None
+) -> dict[str, Stream]:
     """Every CRM stream, each on its API (one shared client underneath)."""
-    kw: dict[str, Any] = {"page_size": page_size}
+    dialect = dialect or Dialect.of(specs.DIALECT)
+    kw: dict[str, Any] = {"page_size": page_size, "dialect": dialect}
+
+    def on(name: str) -> tuple[StreamSpec, Api, str]:
+        return specs.BY_NAME[name], apis[name], dialect.path(name)
+
     out: list[Stream] = [
         BatchUpsertStream(
-            specs.CONTACTS,
-            apis["contacts"],
-            "/contacts",
-            specs.CONTACT_WRITABLE,
-            match_dest_on="contact_id",
-            **kw,
+            *on("contacts"), specs.CONTACT_WRITABLE, match_dest_on="contact_id", **kw
         ),
-        LeadStream(specs.LEADS, apis["leads"], "/leads", specs.LEAD_WRITABLE, **kw),
-        BatchUpsertStream(
-            specs.ACTIVITIES,
-            apis["activities"],
-            "/activities",
-            specs.ACTIVITY_WRITABLE,
-            batch_path="batch",
-            **kw,
-        ),
-        BatchUpsertStream(
-            specs.DEAL_STATUS, apis["deal_status"], "/deals", specs.DEAL_WRITABLE, **kw
-        ),
-        CreateOnceStream(
-            specs.APPOINTMENTS,
-            apis["appointments"],
-            "/appointments",
-            specs.APPOINTMENT_WRITABLE,
-            **kw,
-        ),
+        LeadStream(*on("leads"), specs.LEAD_WRITABLE, **kw),
+        BatchUpsertStream(*on("activities"), specs.ACTIVITY_WRITABLE, batch_path="batch", **kw),
+        BatchUpsertStream(*on("deal_status"), specs.DEAL_WRITABLE, **kw),
+        CreateOnceStream(*on("appointments"), specs.APPOINTMENT_WRITABLE, **kw),
     ]
     return {s.spec.name: s for s in out}

@@ -75,6 +75,7 @@ class RejectedRow(TypedDict):
     line: int
     reason: str
     raw: str
+    header: str  # the file's header line, so a corrected row can be read again on replay
 
 
 def row_hash(values: dict[str, str], columns: tuple[str, ...]) -> str:
@@ -126,10 +127,34 @@ class ExtractStream(Stream):
         taken, self._untaken = self._untaken, []
         return taken
 
-    def _reject(self, file: str, line: int, reason: str, raw: str = "") -> None:
-        entry: RejectedRow = {"file": file, "line": line, "reason": reason, "raw": raw}
+    def _reject(self, file: str, line: int, reason: str, raw: str = "", header: str = "") -> None:
+        entry: RejectedRow = {
+            "file": file, "line": line, "reason": reason, "raw": raw, "header": header,
+        }  # fmt: skip
         self.rejects.append(entry)
         self._untaken.append(entry)
+
+    def reread_reject(self, reject: dict[str, Any]) -> dict[str, str]:
+        """A parked reject's row read again (as the admin corrected its ``raw`` text) for a
+        replay; ``FormatError`` says why it still cannot be used."""
+        header, raw = str(reject.get("header") or ""), str(reject.get("raw") or "")
+        where = f"{reject.get('file', '')} line {reject.get('line', '?')}"
+        if not header or not raw:
+            raise FormatError(
+                f"{where} cannot be read again here: correct it in the DMS and it comes with "
+                "the next extract."
+            )
+        reader = self.connector.reader()
+        item = reader.reread(header, raw, int(reject.get("line") or 0))
+        if not isinstance(item, ParsedRow):
+            raise FormatError(f"{where}: {item.reason}")
+        key = self.spec.primary_key
+        if not item.values.get(key):
+            raise FormatError(f"{where}: the {key} is empty")
+        row = {c: item.values.get(c, "") for c in self.columns}
+        row[HASH_FIELD] = row_hash(row, self.columns)
+        row[SOURCE_FIELD] = f"{reject.get('file', '')}:{reject.get('line', '')}"
+        return row
 
     def read(self, cursor: str | None = None) -> Iterator[pd.DataFrame]:
         self.rejects, self._untaken, self.files_read = [], [], []
@@ -169,7 +194,7 @@ class ExtractStream(Stream):
                     return
                 checked = True
                 if not isinstance(item, ParsedRow):
-                    self._reject(path.name, item.line, item.reason, item.raw)
+                    self._reject(path.name, item.line, item.reason, item.raw, reader.header_text)
                     continue
                 ident = item.values.get(key, "")
                 if not ident:

@@ -1,4 +1,7 @@
-"""What the Fortellis-style DMS streams declare: fields, keys, cursor, writability.
+"""What the Generic REST DMS streams declare: fields, keys, cursor, writability, and the
+dialect the kind speaks when a profile sets none (the simulated DMS's own: camelCase
+JSON, ``pageSize`` with ``links.nextPage.href``, ``items``, ``totalItems``,
+``updatedSince``).
 
 Read columns are the DMS layouts of ``app.formats.dms_layout`` (our canonical
 per-system layout); write-only streams list the fields a payload may carry.
@@ -6,6 +9,7 @@ per-system layout); write-only streams list the fields a payload may carry.
 
 from __future__ import annotations
 
+from app.connectors.generic_rest import DialectDefaults
 from app.connectors.rest_helpers import fields
 from app.connectors.streams import FieldKind, StreamSpec
 from app.formats import dms_layout as layout
@@ -152,4 +156,26 @@ LEADS = StreamSpec(
     max_batch=50,
     description="Create sales leads in the DMS (POST /leads); creates the prospect "
     "customer when no customer matches.",
+)
+
+ALL = (CUSTOMERS, VEHICLES, DEALS, DEAL_STATUS, REPAIR_ORDERS, APPOINTMENTS, INVENTORY, LEADS)
+BY_NAME = {spec.name: spec for spec in ALL}
+DIALECT = DialectDefaults(
+    paths={
+        "customers": "/customers",
+        "vehicles": "/vehicles",
+        "deals": "/deals",
+        "deal_status": "/deals",
+        "repair_orders": "/repair-orders",
+        "appointments": "/appointments",
+        "inventory": "/inventory",
+        "leads": "/leads",
+    },
+    paging="next_link",
+    page_size_param="pageSize",
+    next_link_at="links.nextPage.href",
+    records_at="items",
+    total_at="totalItems",
+    since_param="updatedSince",
+    naming="camel",
 )

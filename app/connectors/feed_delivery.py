@@ -26,6 +26,30 @@ from app.connectors.sftp_settings import (
 
 MODES = ("folder", "sftp", "http")
 CHANNELS = ("google", "meta", "website")
+# Names Windows keeps for devices, with or without an extension ("CON", "nul.csv").
+_DEVICES = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"} | {
+    f"{kind}{n}" for kind in ("COM", "LPT") for n in (*"123456789", "¹", "²", "³")
+}
+_NOT_IN_NAMES = set('<>:"/\\|?*')
+
+
+def file_name_problem(name: str) -> str | None:
+    """Why ``name`` is not a plain file name on Windows, Linux and an SFTP server alike
+    (None when it is): no folder or drive ("C:evil.csv" writes elsewhere), no device name
+    ("CON"), no control characters (a NUL ends the name early), no leading dot."""
+    if any(ord(c) < 32 or c == "\x7f" for c in name):
+        return "must not hold control characters"
+    if any(c in _NOT_IN_NAMES for c in name):
+        return 'must be a plain file name, without a folder, drive or any of < > : " / \\ | ? *'
+    if name.startswith("."):
+        return "must not start with a dot"
+    if name.endswith((".", " ")):
+        return "must not end with a dot or a space"
+    if name.split(".")[0].strip().upper() in _DEVICES:
+        return "is a name Windows keeps for a device"
+    if len(name) > 200:
+        return "is too long (at most 200 characters)"
+    return None
 
 
 class FeedTargetConnector(Connector):
@@ -109,12 +133,17 @@ class FeedTargetConnector(Connector):
             problems = {**sftp_problems(cls, settings, secrets), **problems}
         if mode == "http" and not secrets.get("api_key"):
             problems.setdefault("api_key", "API key is required for http upload.")
+        name = str(settings.get("file_name") or "").strip()
+        problem = file_name_problem(name) if name else None
+        if problem:
+            problems.setdefault("file_name", f"The file name {problem}.")
         return problems
 
     def file_name(self, channel: str, file_format: str) -> str:
         name = str(self._setting("file_name") or "").strip()
-        if name and ("/" in name or "\\" in name or name.startswith(".")):
-            raise ConnectorError(f"The feed file name '{name}' must be a plain file name.")
+        problem = file_name_problem(name) if name else None
+        if problem:
+            raise ConnectorError(f"The feed file name {name[:60]!r} {problem}.")
         return name or f"{channel}.{file_format}"
 
     def sftp_settings(self) -> SftpSettings:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from app.connectors.base import ConfigField, FieldType
+from app.connectors.erasure import ErasureResult, ErasureSubject
 from app.connectors.errors import ConnectorError
 from app.connectors.klaviyo_consent import (
     ConsentWork,
@@ -244,6 +245,33 @@ class KlaviyoConnector(RestConnector):
         options = self.options()
         ConsentWriter(self.api("profiles"), custom_source=options.custom_source).apply(works)
         return [ConsentOutcome(w.email, "", dict(w.done), " ".join(w.errors)) for w in works]
+
+    def erase_person(self, subject: ErasureSubject) -> ErasureResult:
+        """An erasure (``app.connectors.erasure``): one data-privacy deletion job per
+        e-mail address, phone number and Klaviyo profile id of the person."""
+        asked = [
+            *({"email": e} for e in subject.emails),
+            *({"phone_number": p} for p in subject.phones),
+            *({"profile_id": i} for i in subject.ids),
+        ]
+        if not asked:
+            return ErasureResult("not_found", "no e-mail, phone or profile to ask about")
+        done, problems = 0, []
+        for identifier in asked:
+            try:
+                self.request_deletion(**identifier)
+                done += 1
+            except ConnectorError as exc:
+                problems.append(exc.message)
+        if problems:
+            return ErasureResult(
+                "failed",
+                f"Klaviyo accepted {done} of {len(asked)} deletion request(s); refused: "
+                + "; ".join(sorted(set(problems)))[:300],
+            )
+        return ErasureResult(
+            "requested", f"Klaviyo accepted {done} deletion request(s); it deletes the profiles."
+        )
 
     def request_deletion(
         self, *, email: str = "", phone_number: str = "", profile_id: str = ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.connectors.adf_inbox import AdfInboxConnector
 from app.connectors.adf_lead import AdfLeadConnector
 from app.connectors.base import Connector
 from app.connectors.cdk_fortellis import CdkFortellisConnector
@@ -45,6 +46,7 @@ register(CdkFortellisConnector)
 register(CrmRestConnector)
 register(DmsFileConnector)
 register(AdfLeadConnector)
+register(AdfInboxConnector)
 register(FeedTargetConnector)
 register(StarRestConnector)
 register(EleadCrmConnector)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from app.feeds.errors import FeedError
 from app.formats.feeds.common import DealerInfo
 from app.mapping.model import Mapping, Step, rule
 
@@ -17,6 +18,7 @@ CHANNEL_LABELS = {
     "website": "Dealer website",
 }
 DEFAULT_FORMAT = {"google": "tsv", "meta": "csv", "website": "csv"}
+FILE_FORMATS = ("csv", "tsv")
 DEFAULT_INTERVAL_S = 900  # new units reach the channels on the next run: every 15 minutes
 FOR_SALE = ("AVAILABLE",)
 
@@ -31,9 +33,18 @@ class FeedConfig:
 
     def __post_init__(self) -> None:
         if self.channel not in CHANNELS:
-            raise ValueError(f"unknown feed channel {self.channel!r}")
+            raise FeedError(
+                f"The feed's channel {self.channel[:40]!r} is not one Rooftop Sync publishes.",
+                hint=f"Use one of: {', '.join(CHANNELS)} (export, fix and import the feed).",
+            )
         if not self.file_format:
             object.__setattr__(self, "file_format", DEFAULT_FORMAT[self.channel])
+        if self.file_format not in FILE_FORMATS:
+            raise FeedError(
+                f"The feed's file format {self.file_format[:40]!r} is not one a feed is "
+                f"written in ({' or '.join(FILE_FORMATS)}).",
+                hint="Set it again in the feed's settings (or export, fix and import the feed).",
+            )
 
     @property
     def statuses(self) -> tuple[str, ...]:
@@ -51,15 +62,31 @@ class FeedConfig:
 
     @classmethod
     def from_options(cls, options: dict[str, Any]) -> FeedConfig:
+        """The settings a flow's options hold; ``FeedError`` says what is wrong with
+        settings edited by hand (a file format or channel no feed has)."""
         known = {f.name for f in fields(DealerInfo)}
-        dealer = {k: str(v) for k, v in dict(options.get("dealer") or {}).items() if k in known}
+        raw_dealer = options.get("dealer") or {}
+        if not isinstance(raw_dealer, dict):
+            raise FeedError("The feed's dealer details are not a set of fields.")
+        dealer = {k: str(v) for k, v in raw_dealer.items() if k in known}
+        try:
+            max_text = int(options.get("max_text") or 5000)
+        except (TypeError, ValueError):
+            raise FeedError("The feed's longest text setting is not a whole number.") from None
         return cls(
             channel=str(options.get("channel") or "website"),
             file_format=str(options.get("file_format") or ""),
             dealer=DealerInfo(**dealer),
             include_pending=bool(options.get("include_pending", False)),
-            max_text=int(options.get("max_text") or 5000),
+            max_text=max_text,
         )
+
+    @staticmethod
+    def channel_of(options: dict[str, Any]) -> str:
+        """The channel the options name (for sorting and labels, even when the rest of
+        the settings are unusable)."""
+        channel = str(options.get("channel") or "website")
+        return channel if channel in CHANNELS else "website"
 
 
 def is_feed(options: dict[str, Any]) -> bool:

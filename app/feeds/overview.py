@@ -43,7 +43,7 @@ def feed_rows(store: Store) -> list[FeedRow]:
     profiles = ProfileService(store)
     out = []
     for info in list_feeds(store):
-        config = FeedConfig.from_options(info.options)
+        channel = FeedConfig.channel_of(info.options)
         try:
             dest = profiles.get(info.dest_profile_id).name if info.dest_profile_id else "—"
         except NotFoundError:
@@ -57,8 +57,8 @@ def feed_rows(store: Store) -> list[FeedRow]:
                 FeedRow(
                     slug=info.slug,
                     name=info.name,
-                    channel=config.channel,
-                    channel_label=CHANNEL_LABELS[config.channel],
+                    channel=channel,
+                    channel_label=CHANNEL_LABELS[channel],
                     destination=dest,
                     mode=info.mode,
                     interval_min=int(info.schedule.get("interval_s", 0)) // 60,

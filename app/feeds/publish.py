@@ -25,6 +25,7 @@ from app.feeds.errors import FeedError
 from app.feeds.history import record_publication
 from app.feeds.inventory import InventorySnapshot, read_inventory
 from app.formats.feeds.common import Exclusion
+from app.logging_setup import redact
 from app.services.audit import current_os_user
 from app.services.flows import FlowInfo, FlowService
 from app.services.profiles import ProfileService
@@ -140,14 +141,15 @@ def _publish_locked(
     cache: ConnectorCache | None = None,
 ) -> FeedRunSummary:
     started = time.perf_counter()
-    config = FeedConfig.from_options(info.options)
-    summary = FeedRunSummary(0, info.slug, info.name, config.channel, "failed")
+    channel = FeedConfig.channel_of(info.options)
+    summary = FeedRunSummary(0, info.slug, info.name, channel, "failed")
     with store.session() as s:
         summary.run_id = run_log.start_run(
             s, info.id, trigger=trigger, triggered_by=user, dry_run=False, cursor=None
         )
     counts: dict[str, int] = {}
     try:
+        config = FeedConfig.from_options(info.options)
         snap = (
             snapshot if snapshot is not None else read_source(store, info.source_profile_id, cache)
         )
@@ -158,9 +160,13 @@ def _publish_locked(
         target = _target(store, info.dest_profile_id, cache)
         name = target.file_name(config.channel, config.file_format)
         receipt: DeliveryReceipt = target.deliver(name, feed.data, feed.content_type)
-    except RooftopError as exc:
-        summary.error = str(exc)
-        log.warning("feed %s failed: %s", info.slug, exc)
+    except Exception as exc:
+        if isinstance(exc, RooftopError):
+            summary.error = str(exc)
+            log.warning("feed %s failed: %s", info.slug, exc)
+        else:  # a bug: the run says so (never left 'running'), the log has the traceback
+            summary.error = f"The feed run stopped unexpectedly ({redact(type(exc).__name__)})."
+            log.exception("feed %s stopped unexpectedly", info.slug)
         with store.session() as s:
             run_log.finish_run(
                 s, summary.run_id, status="failed", counts=counts, error=str(exc),
@@ -227,7 +233,7 @@ def publish_all(
     groups: dict[int | None, list[FlowInfo]] = {}
     feeds = list_feeds(store, enabled_only=True)
     # The website first: shoppers see it directly; then the ad channels.
-    feeds.sort(key=lambda f: (FeedConfig.from_options(f.options).channel != "website", f.name))
+    feeds.sort(key=lambda f: (FeedConfig.channel_of(f.options) != "website", f.name))
     for info in feeds:
         groups.setdefault(info.source_profile_id, []).append(info)
     out: list[FeedRunSummary] = []

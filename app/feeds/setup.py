@@ -17,13 +17,47 @@ from app.feeds.config import (
 from app.feeds.errors import FeedError, FeedNotFoundError
 from app.feeds.inventory import inventory_stream_name
 from app.feeds.publish import list_feeds, read_source
-from app.formats.feeds.common import FeedFile
+from app.formats.errors import FormatError
+from app.formats.feeds import google_vehicle_listings, meta_automotive
+from app.formats.feeds.common import DealerInfo, FeedFile
 from app.mapping.model import Mapping
 from app.services.flows import FlowDefinition, FlowInfo, FlowService
 from app.services.profiles import ProfileInfo, ProfileService
 from app.store import Store
 
 DMS_KINDS = ("star_rest", "dms_rest", "dms_file")
+
+
+def feed_definition(
+    store: Store,
+    *,
+    slug: str,
+    config: FeedConfig,
+    dms_profile_id: int,
+    target_profile_id: int,
+    name: str = "",
+    mapping: Mapping | None = None,
+    interval_s: int = DEFAULT_INTERVAL_S,
+    realtime: bool = True,
+    description: str = "",
+) -> FlowDefinition:
+    """A feed as the flow it is stored as. ``realtime`` marks it for republishing on a
+    sale."""
+    if mapping is None:
+        mapping = WEBSITE_MAPPING if config.channel == "website" else Mapping(())
+    return FlowDefinition(
+        slug=slug,
+        name=name or f"Inventory feed: {CHANNEL_LABELS[config.channel]}",
+        source_profile_id=dms_profile_id,
+        source_stream=_inventory_stream_of(store, dms_profile_id),
+        dest_profile_id=target_profile_id,
+        dest_stream=config.channel,
+        mapping=mapping,
+        mode="realtime" if realtime else "full",
+        options=config.to_options(),
+        schedule={"interval_s": int(interval_s)},
+        description=description,
+    )
 
 
 def save_feed(
@@ -39,21 +73,35 @@ def save_feed(
     realtime: bool = True,
 ) -> FlowInfo:
     """Create or update a feed. ``realtime`` marks it for republishing on a sale."""
-    if mapping is None:
-        mapping = WEBSITE_MAPPING if config.channel == "website" else Mapping(())
-    definition = FlowDefinition(
-        slug=slug,
-        name=name or f"Inventory feed: {CHANNEL_LABELS[config.channel]}",
-        source_profile_id=dms_profile_id,
-        source_stream=_inventory_stream_of(store, dms_profile_id),
-        dest_profile_id=target_profile_id,
-        dest_stream=config.channel,
-        mapping=mapping,
-        mode="realtime" if realtime else "full",
-        options=config.to_options(),
-        schedule={"interval_s": int(interval_s)},
-    )
+    definition = feed_definition(
+        store, slug=slug, config=config, dms_profile_id=dms_profile_id,
+        target_profile_id=target_profile_id, name=name, mapping=mapping,
+        interval_s=interval_s, realtime=realtime,
+    )  # fmt: skip
     return FlowService(store).upsert(definition, comment="feed settings")
+
+
+# What each channel needs of the dealership (DealerInfo fields); its codec checks them.
+DEALER_NEEDS: dict[str, tuple[str, ...]] = {
+    "google": ("store_code", "name", "street", "city", "region", "postal_code"),
+    "meta": ("street", "city", "region", "postal_code", "vdp_url"),
+    "website": (),
+}
+
+
+def dealer_problem(channel: str, dealer: DealerInfo) -> str:
+    """What the channel still needs of the dealer's details, in its codec's words."""
+    check = {
+        "google": google_vehicle_listings.check_dealer,
+        "meta": meta_automotive.check_dealer,
+    }.get(channel)
+    try:
+        if check is not None:
+            check(dealer)
+    except FormatError as exc:
+        return exc.message
+    missing = [n for n in DEALER_NEEDS.get(channel, ()) if not getattr(dealer, n).strip()]
+    return f"Fill in: {', '.join(missing)}." if missing else ""
 
 
 def _inventory_stream_of(store: Store, profile_id: int) -> str:
@@ -88,9 +136,8 @@ def config_for_export(store: Store, channel: str) -> tuple[FeedConfig, Mapping]:
     """The settings of an existing feed of ``channel`` (dealer details, website columns),
     else the defaults."""
     for info in list_feeds(store):
-        config = FeedConfig.from_options(info.options)
-        if config.channel == channel:
-            return config, info.mapping
+        if FeedConfig.channel_of(info.options) == channel:
+            return FeedConfig.from_options(info.options), info.mapping
     return FeedConfig(channel), WEBSITE_MAPPING if channel == "website" else Mapping(())
 
 

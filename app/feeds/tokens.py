@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import time
 from typing import Any
 
@@ -19,8 +20,11 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def verify_bearer(header: str, secret: str, *, leeway_s: float = 30.0) -> dict[str, Any]:
-    """The token's claims if ``Authorization: Bearer <jwt>`` is valid for ``secret``."""
+def verify_bearer(
+    header: str, secret: str, *, leeway_s: float = 30.0, now: float | None = None
+) -> dict[str, Any]:
+    """The token's claims if ``Authorization: Bearer <jwt>`` is valid for ``secret``: signed
+    with it (HS256), with a numeric ``exp`` that has not passed (``nbf``, when given, too)."""
     if not secret:
         raise TokenError("no webhook secret is configured")
     scheme, _, token = header.strip().partition(" ")
@@ -42,10 +46,20 @@ def verify_bearer(header: str, secret: str, *, leeway_s: float = 30.0) -> dict[s
         raise TokenError("bad signature")
     if not isinstance(claims, dict):
         raise TokenError("claims are not an object")
-    now = time.time()
+    now = time.time() if now is None else now
     exp, nbf = claims.get("exp"), claims.get("nbf")
-    if isinstance(exp, int | float) and now > exp + leeway_s:
+    # A token with no expiry would open the door for good to whoever copied it once.
+    if not isinstance(exp, int | float) or not _is_time(exp):
+        raise TokenError("the token has no expiry time (a numeric exp claim)")
+    if now > exp + leeway_s:
         raise TokenError("token expired")
+    if nbf is not None and not (isinstance(nbf, int | float) and _is_time(nbf)):
+        raise TokenError("the token's nbf claim is not a time")
     if isinstance(nbf, int | float) and now + leeway_s < nbf:
         raise TokenError("token not valid yet")
     return claims
+
+
+def _is_time(value: Any) -> bool:
+    # json.loads takes NaN and Infinity: an "exp": Infinity must not mean "never expires"
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

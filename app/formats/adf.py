@@ -2,9 +2,14 @@
 
 ``parse_adf`` reads what real lead providers send: any tag/attribute case, curly quotes
 around attribute values, phone types home/work/mobile, a missing ``vendorname`` or
-``<?ADF?>`` PI, one ``<name part="full">``, several prospects, a bare ``<!DOCTYPE adf>``.
-XML from outside is hostile: a DTD with declarations, entities or external references
-raises ``AdfError`` and is never expanded (defusedxml).
+``<?ADF?>`` PI, one ``<name part="full">``, several prospects, a bare ``<!DOCTYPE adf>``,
+characters XML forbids (stripped). The encoding a document declares is honoured, or the
+document is refused with the reason (never guessed into mojibake).
+XML from outside is hostile: a DTD with declarations, entities or an external DTD, a
+document over the size limit, or more prospects or vehicles than a lead has raises
+``AdfError`` saying which, and nothing is expanded or fetched (defusedxml).
+``resend_key`` names a lead by provider id, request date and contact, so a resent copy
+is recognised as the same lead.
 
 ``render_adf`` writes one prospect in the DTD's element order (``specs/adf-1.0.dtd``),
 with every required element present.
@@ -13,6 +18,7 @@ with every required element present.
 from __future__ import annotations
 
 import codecs
+import hashlib
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -30,9 +36,7 @@ MOBILE_TYPES = frozenset({"cellphone", "cell", "mobile"})
 WORK_TYPES = frozenset({"work", "office", "business"})
 SKIPPED_PHONE_TYPES = frozenset({"fax", "pager"})
 _CURLY = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
-_BARE_DOCTYPE = re.compile(
-    r"<!DOCTYPE\s+[\w:.-]+(\s+(SYSTEM|PUBLIC)(\s+(\"[^\"]*\"|'[^']*')){1,2})?\s*>", re.I
-)
+_BARE_DOCTYPE_ONLY = re.compile(r"<!DOCTYPE\s+[\w:.-]+\s*>", re.I)  # names the root, nothing else
 # attributes with enumerated values (compared lower-case); others (id source...) keep case
 ENUM_ATTRIBUTES = frozenset(
     {"part", "type", "interest", "status", "time", "preferredcontact", "units", "limit"}
@@ -96,24 +100,112 @@ class AdfLead:
 
 
 # -- parsing -----------------------------------------------------------------------
-def _decode(data: bytes | str) -> str:
+MAX_BYTES = 1_000_000  # a real lead is a few kilobytes
+MAX_PROSPECTS = 50  # per document
+MAX_VEHICLES = 20  # per prospect: a vehicle of interest, alternatives, trade-ins
+_BOMS = (  # UTF-32 before UTF-16: their little-endian marks share a prefix
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# What browsers do (WHATWG): these labels mean Windows-1252, a superset whose curly quotes
+# and euro sign are what such senders really put in.
+_WINDOWS_1252_LABELS = frozenset({"latin_1", "iso8859_1", "ascii", "cp1252"})
+# Codecs Python knows that no XML document may use (they hide or mangle markup).
+_REFUSED_CODECS = frozenset(
+    {"utf_7", "idna", "punycode", "raw_unicode_escape", "unicode_escape", "undefined"}
+)
+# Characters XML 1.0 forbids, or that only ever come from broken software: C0 controls
+# but tab, line feed and carriage return; DEL and the C1 controls; U+FFFE and U+FFFF.
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_CONTROL_REFS = re.compile(
+    r"&#(?:x0*(?:[0-8bcef]|1[0-9a-f]|7f|[89][0-9a-f])|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]|12[7-9]|1[3-5][0-9]));",
+    re.I,
+)
+_DOCTYPE = re.compile(r"<!DOCTYPE\b", re.I)
+_ENTITY_DECL = re.compile(r"<!ENTITY\s+(%\s+)?[^\s>]+\s+(SYSTEM|PUBLIC)?", re.I)
+_EXTERNAL_ID = re.compile(r"<!DOCTYPE\s+[\w:.-]+\s+(SYSTEM|PUBLIC)\b", re.I)
+_ATTACK = "nothing in it was expanded or fetched"
+
+
+def _codec(label: str, where: str) -> str:
+    """The Python codec for an encoding label, or ``AdfError`` saying why it is refused."""
+    try:
+        info = codecs.lookup(label)
+    except LookupError:
+        raise AdfError(
+            f"The ADF lead {where} the encoding '{label}', which is not a known character "
+            "encoding; ask the sender to use UTF-8."
+        ) from None
+    name = info.name.replace("-", "_")
+    if not getattr(info, "_is_text_encoding", True) or name in _REFUSED_CODECS:
+        raise AdfError(
+            f"The ADF lead {where} the encoding '{label}', which is not allowed for XML "
+            "(it can hide markup); ask the sender to use UTF-8."
+        )
+    return "cp1252" if name in _WINDOWS_1252_LABELS else info.name
+
+
+def _decode_as(data: bytes, encoding: str, label: str, where: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        byte = data[exc.start : exc.start + 1].hex()
+        raise AdfError(
+            f"The ADF lead {where} the encoding '{label}', but byte {exc.start + 1:,} "
+            f"(0x{byte}) is not valid {label}; the sender mislabelled it, so it was not "
+            "guessed at."
+        ) from None
+
+
+def decode_document(data: bytes | str, charset: str | None = None) -> str:
+    """The document as text: a byte-order mark, else the encoding its XML declaration
+    names, else ``charset`` (from the e-mail part or the HTTP Content-Type), else UTF-8,
+    else Windows-1252. A declared encoding that is unknown, not for XML, or that the bytes
+    break raises ``AdfError`` with the reason (never mojibake)."""
     if isinstance(data, str):
         return data
-    if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8) :].decode("utf-8", "replace")
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return _decode_as(data[len(bom) :], encoding, encoding.upper(), "starts with")
     declared = _DECL_ENCODING.match(data)
-    candidates = [declared.group(1).decode("ascii")] if declared else []
-    for encoding in [*candidates, "utf-8"]:
-        try:
-            return data.decode(encoding)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return data.decode("cp1252", "replace")
+    if declared:
+        label = declared.group(1).decode("ascii")
+        return _decode_as(data, _codec(label, "declares"), label, "declares")
+    if charset:
+        return _decode_as(data, _codec(charset, "was sent in"), charset, "was sent in")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", "replace")  # undeclared and not UTF-8: old Windows
+
+
+def strip_controls(text: str) -> str:
+    """Remove the characters XML 1.0 forbids (and references to them)."""
+    return _CONTROL_CHARS.sub("", _CONTROL_REFS.sub("", text))
 
 
 def _fix_tags(text: str) -> str:
     """Curly quotes become straight ones inside tags only (text content is kept)."""
     return re.sub(r"<[^<>]*>", lambda m: m.group().translate(_CURLY), text)
+
+
+def _hostile_reason(text: str) -> str | None:
+    """Why a document with a DTD is refused, in words (defusedxml stays the real guard)."""
+    if not _DOCTYPE.search(text):
+        return None
+    entity = _ENTITY_DECL.search(text)
+    if entity and entity.group(2):
+        what = "an external entity (XXE), which would read a file or address"
+    elif entity:
+        what = "a 'billion laughs' entity bomb (entities that expand into more text)"
+    elif _EXTERNAL_ID.search(text):
+        what = "an external DTD, which a reader would fetch"
+    else:
+        what = "a DTD with declarations"
+    return f"Refused an ADF lead: hostile XML, {what}; {_ATTACK}."
 
 
 def _text(node: ET.Element | None) -> str:
@@ -128,18 +220,31 @@ def _normalise(root: ET.Element) -> None:
             node.attrib = {k: v.lower() if k in ENUM_ATTRIBUTES else v for k, v in attrs.items()}
 
 
-def parse_adf(data: bytes | str) -> list[AdfLead]:
-    """Every prospect in an ADF document; ``AdfError`` saying what is wrong otherwise."""
-    text = _XML_DECL.sub("", _decode(data), count=1)
-    text = _BARE_DOCTYPE.sub("", _fix_tags(text), count=1).strip()
+def parse_adf(
+    data: bytes | str, *, charset: str | None = None, max_bytes: int = MAX_BYTES
+) -> list[AdfLead]:
+    """Every prospect in an ADF document; ``AdfError`` saying what is wrong otherwise:
+    too big, an encoding it cannot honour, hostile XML (a DTD, entities, an external
+    DTD), not ADF, or more prospects or vehicles than any real lead has."""
+    size = len(data.encode("utf-8") if isinstance(data, str) else data)
+    if size > max_bytes:
+        raise AdfError(
+            f"The ADF lead is {size:,} bytes, over the limit of {max_bytes:,}; it was not "
+            "read (a real lead is a few kilobytes)."
+        )
+    text = strip_controls(_XML_DECL.sub("", decode_document(data, charset), count=1))
+    text = _BARE_DOCTYPE_ONLY.sub("", _fix_tags(text), count=1).strip()
     if not text:
         raise AdfError("The ADF lead is empty.")
+    hostile = _hostile_reason(text)
+    if hostile:
+        raise AdfError(hostile)
     try:
         root = fromstring(text, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
         raise AdfError(
-            "Refused an ADF lead that declares a DTD, entities or external references "
-            f"({type(exc).__name__}); such XML can be used to attack the server."
+            f"Refused an ADF lead: hostile XML, a DTD, entities or external references "
+            f"({type(exc).__name__}); {_ATTACK}."
         ) from None
     except ET.ParseError as exc:
         raise AdfError(f"The ADF lead is not well-formed XML: {exc}.") from None
@@ -149,6 +254,18 @@ def parse_adf(data: bytes | str) -> list[AdfLead]:
     prospects = root.findall("prospect")
     if not prospects:
         raise AdfError("The ADF document has no <prospect>.")
+    if len(prospects) > MAX_PROSPECTS:
+        raise AdfError(
+            f"The ADF document holds {len(prospects):,} prospects; at most {MAX_PROSPECTS} "
+            "are read from one document, so it was set aside whole."
+        )
+    for number, node in enumerate(prospects, start=1):
+        vehicles = len(node.findall("vehicle"))
+        if vehicles > MAX_VEHICLES:
+            raise AdfError(
+                f"Prospect {number} lists {vehicles:,} vehicles; a lead carries at most "
+                f"{MAX_VEHICLES}, so it was set aside (a mistake or an attack)."
+            )
     return [_prospect(node, number) for number, node in enumerate(prospects, start=1)]
 
 
@@ -236,10 +353,33 @@ def _prospect(node: ET.Element, number: int) -> AdfLead:
     return lead
 
 
+def resend_key(lead: AdfLead) -> str:
+    """A stable key for one lead: the provider's id (or name), the request date and the
+    contact (e-mail, else phone digits, else name). A resend of the same lead -- the same
+    mail twice, or ``status="resend"`` -- gets the same key; another lead does not."""
+    provider = next((f"{src.strip().lower()}:{val.strip()}" for src, val in lead.ids), "")
+    provider = provider or lead.provider_name.strip().lower()
+    phone = next((p for p in (lead.mobile, lead.phone, lead.work_phone) if p), "")
+    digits = "".join(ch for ch in phone if ch.isdigit())[-10:]
+    name = " ".join(f"{lead.first_name} {lead.last_name} {lead.company_name}".lower().split())
+    contact = lead.email.strip().lower() or digits or name
+    basis = "\x1f".join((provider, " ".join(lead.request_date.split()), contact))
+    return "adf-" + hashlib.sha256(basis.encode("utf-8")).hexdigest()[:24]
+
+
 # -- rendering ---------------------------------------------------------------------
+# What XML 1.0 cannot hold (a C0 control but tab and line breaks, DEL and C1 controls, lone
+# surrogates, U+FFFE/U+FFFF): one in a name from the DMS made an ill-formed document.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(value: str) -> str:
+    return _NOT_XML.sub("", value)
+
+
 def _sub(parent: ET.Element, tag: str, text: str = "", **attrs: str) -> ET.Element:
-    node = ET.SubElement(parent, tag, attrs)
-    node.text = text
+    node = ET.SubElement(parent, tag, {k: _xml_text(v) for k, v in attrs.items()})
+    node.text = _xml_text(text)
     return node
 
 

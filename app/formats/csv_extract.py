@@ -5,7 +5,8 @@ Encodings: ``auto`` = a UTF-8 BOM means utf-8-sig, else strict UTF-8 if the whol
 decodes, else cp1252 (what Windows DMS exports usually are). Bytes the chosen encoding
 cannot decode reject only their row.
 
-Values are stripped of surrounding spaces (DMS exports pad fields). A row with the
+Values are stripped of surrounding spaces (DMS exports pad fields) and of control
+characters (a NUL is never data). A row with the
 wrong number of values, a quoting error or undecodable bytes becomes a ``RowError``
 (line, reason, raw text) and parsing goes on. An opening quote that is never closed
 would swallow the rest of the file, so a record that spans several lines and does not
@@ -31,6 +32,7 @@ MAX_RECORD_LINES = 20  # a quoted value longer than this many lines is a broken 
 RAW_LIMIT = 500
 _BLOCK = 1 << 20
 _SURROGATE = re.compile("[\udc80-\udcff]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 # DMS-style headers (the nightly extract's own, then common variants) -> canonical name.
 CUSTOMER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -182,11 +184,24 @@ class _RunawayQuoteError(Exception):
 
 def _quote_reason(exc: csv.Error) -> str:
     text = str(exc)
+    if "field larger than field limit" in text:
+        return (
+            f"a value is longer than {csv.field_size_limit():,} characters, the most one "
+            "field may hold (the rest of the file is read)"
+        )
     if "end of data" in text:
         return "a quote is opened but never closed"
     if "expected after" in text:
         return 'text follows a closing quote (a quote inside a value must be doubled: "")'
     return f"bad quoting ({text})"
+
+
+def _clean(value: str) -> str:
+    """A value as the rest of the app sees it: padding stripped, and control characters
+    (a NUL, a form feed…) dropped -- they are never data, and a NUL once reached the CRM."""
+    if _CONTROL.search(value):
+        value = _CONTROL.sub("", value)
+    return value.strip()
 
 
 def _raw(text: str) -> str:
@@ -206,6 +221,7 @@ class ExtractReader:
         self.encoding = ""
         self.delimiter = ""
         self.headers: HeaderMap | None = None
+        self.header_text = ""  # the header line as read (kept with a reject, to re-read it)
 
     def _physical_lines(self, path: Path) -> Iterator[tuple[int, str]]:
         encoding = self.encoding
@@ -227,6 +243,7 @@ class ExtractReader:
         )  # the first non-blank line is the header
         if not header_no:
             raise ExtractError(f"{path.name} is empty (no header line).")
+        self.header_text = _raw(header_text)
         self.delimiter = self.delimiter_setting or sniff_delimiter(header_text)
         names = next(csv.reader([header_text], delimiter=self.delimiter))
         self.headers = map_headers([n.strip() for n in names], self.entity)
@@ -251,7 +268,11 @@ class ExtractReader:
                 continue
             except csv.Error as exc:
                 reader = csv.reader(lines, delimiter=self.delimiter, strict=True)
-                yield from self._resume(lines, _quote_reason(exc))
+                reason = _quote_reason(exc)
+                if len(lines.taken) > 1 and "field limit" in str(exc):
+                    # a quote left open swallowed the lines after it until the limit
+                    reason = "a quote is opened but never closed"
+                yield from self._resume(lines, reason)
                 continue
             taken = list(lines.taken)
             first = taken[0][0] if taken else 0
@@ -270,8 +291,25 @@ class ExtractReader:
                 reason = f"byte 0x{byte:02X} in column {bad + 1} is not valid {self.encoding} text"
                 yield RowError(first, reason, _raw("".join(t for _, t in taken)))
                 continue
-            row = {t: v.strip() for t, v in zip(targets, values, strict=True) if t}
+            row = {t: _clean(v) for t, v in zip(targets, values, strict=True) if t}
             yield ParsedRow(first, row)
+
+    def reread(self, header_text: str, raw: str, line: int = 0) -> ParsedRow | RowError:
+        """A rejected row read again as the person corrected it (``raw``, one record),
+        under its file's header line, by the same rules as the file."""
+        if len(raw) >= RAW_LIMIT or len(header_text) >= RAW_LIMIT:
+            return RowError(line, "the row is too long to have been kept whole", raw)
+        if "\ufffd" in raw:
+            return RowError(
+                line, "the row still holds characters that could not be read (shown as �)", raw
+            )
+        self.delimiter = self.delimiter_setting or sniff_delimiter(header_text)
+        names = next(csv.reader([header_text], delimiter=self.delimiter))
+        self.headers = map_headers([n.strip() for n in names], self.entity)
+        numbered = iter([(line, raw + "\n")])
+        for item in self._records(_Lines(numbered), len(names)):
+            return item
+        return RowError(line, "the row is empty", raw)
 
     @staticmethod
     def _resume(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from app.mapping.model import Step
+from app.mapping.model import Mapping, Rule, Step
 from app.mapping.names import key
 
 # concept -> names seen in DMS extracts, DMS APIs and CRMs (any spelling; normalised).
@@ -160,3 +160,22 @@ def suggest(
         used_s.add(sug.source)
         used_t.add(sug.target)
     return sorted(chosen, key=lambda x: targets.index(x.target))
+
+
+def as_mapping(
+    suggestions: list[Suggestion],
+    targets: list[str],
+    *,
+    required: set[str] | frozenset[str] = frozenset(),
+    first: tuple[Rule, ...] = (),
+) -> Mapping:
+    """A mapping of ``first`` (e.g. the record key's rule) and one rule per suggestion,
+    in the order of ``targets``; rules for ``required`` targets are marked required."""
+    taken = {r.target for r in first}
+    rules = [
+        Rule(s.target, (s.source,), s.steps, s.target in required)
+        for s in suggestions
+        if s.target not in taken
+    ]
+    rules.sort(key=lambda r: targets.index(r.target) if r.target in targets else len(targets))
+    return Mapping((*first, *rules))

@@ -16,7 +16,7 @@ class Thresholds:
     """Scores are probabilities in [0, 1]; auto >= high, review >= low."""
 
     # Scores are calibrated posteriors: auto-link what is more likely one person than
-    # not; review only the close calls (weak-evidence pairs are held for review anyway).
+    # not; review only the close calls.
     high: float = 0.5
     low: float = 0.4
 
@@ -25,19 +25,10 @@ class Thresholds:
             raise ValueError("thresholds must satisfy 0 < review <= auto-link <= 1")
 
 
-def band_codes(
-    score: npt.NDArray[np.float64],
-    household: npt.NDArray[np.bool_],
-    hold: npt.NDArray[np.bool_],
-    t: Thresholds,
-) -> npt.NDArray[np.int8]:
-    """2 = auto, 1 = review, 0 = none. A household pair (clearly different first names)
-    is never a match; a ``hold`` pair (birth-date conflict, weak evidence) is never
-    auto-linked: a person reviews it."""
-    out = np.where(score >= t.high, 2, np.where(score >= t.low, 1, 0)).astype(np.int8)
-    out[hold & (out == 2)] = 1
-    out[household] = 0
-    return out
+def band_codes(score: npt.NDArray[np.float64], t: Thresholds) -> npt.NDArray[np.int8]:
+    """2 = auto, 1 = review, 0 = none, by the score alone: what speaks for or against a
+    pair (a household, a different birth date) is in the score already."""
+    return np.where(score >= t.high, 2, np.where(score >= t.low, 1, 0)).astype(np.int8)
 
 
 CODE_TO_BAND = (NONE, REVIEW, AUTO)
@@ -60,15 +51,9 @@ class Preview:
         return "; ".join(parts) if parts else "No pair changes band."
 
 
-def preview(
-    score: npt.NDArray[np.float64],
-    household: npt.NDArray[np.bool_],
-    hold: npt.NDArray[np.bool_],
-    old: Thresholds,
-    new: Thresholds,
-) -> Preview:
-    b0 = band_codes(score, household, hold, old)
-    b1 = band_codes(score, household, hold, new)
+def preview(score: npt.NDArray[np.float64], old: Thresholds, new: Thresholds) -> Preview:
+    b0 = band_codes(score, old)
+    b1 = band_codes(score, new)
     count = lambda b: {CODE_TO_BAND[i]: int((b == i).sum()) for i in range(3)}  # noqa: E731
     moves = {}
     changed = b0 != b1
@@ -91,31 +76,24 @@ def _logit(p: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     return np.asarray(np.log(p) - np.log1p(-p))
 
 
-def histogram(
-    score: npt.NDArray[np.float64], household: npt.NDArray[np.bool_], hold: npt.NDArray[np.bool_]
-) -> dict[str, list[int]]:
-    """Pair counts per score bin, for pairs that can be auto-linked ("free") and for pairs
-    held for review ("hold"); household pairs never change band and are left out."""
-    out = {}
-    for name, mask in (("free", ~household & ~hold), ("hold", ~household & hold)):
-        counts, _ = np.histogram(_logit(score[mask]), bins=_LOGIT_EDGES)
-        out[name] = counts.astype(int).tolist()
-    return out
+def histogram(score: npt.NDArray[np.float64]) -> dict[str, list[int]]:
+    """Pair counts per score bin (``free``: every pair may take any band)."""
+    counts, _ = np.histogram(_logit(score), bins=_LOGIT_EDGES)
+    return {"free": counts.astype(int).tolist()}
 
 
 def preview_histogram(hist: dict[str, list[int]], old: Thresholds, new: Thresholds) -> Preview:
-    """``preview`` from a stored histogram (exact up to one bin, 0.025 in logit)."""
+    """``preview`` from a stored histogram (exact up to one bin, 0.025 in logit). Scans
+    stored before scores stood alone also have pairs that were held ("hold"): they now
+    band by their score like the others."""
     centres = (_LOGIT_EDGES[:-1] + _LOGIT_EDGES[1:]) / 2
     score = 1 / (1 + np.exp(-centres))
-    scores, holds, weights = [], [], []
+    w = np.zeros(len(centres), dtype=np.int64)
     for name in ("free", "hold"):
-        counts = np.asarray(hist.get(name, [0] * len(centres)))
-        scores.append(score)
-        holds.append(np.full(len(score), name == "hold"))
-        weights.append(counts)
-    s, h, w = np.concatenate(scores), np.concatenate(holds), np.concatenate(weights)
-    b0 = band_codes(s, np.zeros(len(s), bool), h, old)
-    b1 = band_codes(s, np.zeros(len(s), bool), h, new)
+        w += np.asarray(hist.get(name, [0] * len(centres)), dtype=np.int64)
+    s = score
+    b0 = band_codes(s, old)
+    b1 = band_codes(s, new)
     count = lambda b: {CODE_TO_BAND[i]: int(w[b == i].sum()) for i in range(3)}  # noqa: E731
     moves = {
         (CODE_TO_BAND[i], CODE_TO_BAND[j]): int(w[(b0 == i) & (b1 == j)].sum())

@@ -30,11 +30,18 @@ class Pass:
 PASSES: tuple[Pass, ...] = (
     Pass("email", 12),
     Pass("phone", 12),
-    Pass("last name sound + ZIP", 3),
-    Pass("house + street + ZIP", 10),
-    Pass("first/last swapped", 6),
+    Pass("id", 12),
     Pass("first name + birth date", 8),
-    Pass("first + last name", 2),
+    Pass("last name sound + birth date", 8),
+    Pass("birth date + ZIP", 8),
+    Pass("house + street + ZIP", 10),
+    Pass("house + street + town", 10),
+    Pass("house + street + first name", 6),
+    Pass("last name sound + ZIP", 4),
+    Pass("first name + ZIP", 4),
+    Pass("first + last name + town", 6),
+    Pass("first + last name", 3),
+    Pass("first/last swapped", 6),
 )
 
 
@@ -83,24 +90,10 @@ def neighbour_pairs(key: I64, rec: I64, secondary: I64, window: int) -> tuple[I6
     return np.concatenate(out_a), np.concatenate(out_b)
 
 
-def pass_keys(norm: Norm) -> list[tuple[Pass, I64, I64, I64]]:
-    """(pass, key, record, secondary) per pass; phones give one row per number."""
-    n = norm.n
-    rec = np.arange(n, dtype=np.int64)
-    zip5 = norm.zip5.astype(np.int64)
-    out: list[tuple[Pass, I64, I64, I64]] = []
-    email, phone, lastzip, addr, swapped, fdob, names = PASSES
-    out.append((email, norm.email, rec, zip5))
-    k = norm.phones.shape[1]
-    ph = norm.phones.reshape(-1)
-    out.append((phone, np.where(ph > 0, ph, -1), np.repeat(rec, k), np.repeat(zip5, k)))
-    out.append(
-        (lastzip, _combine(norm.last_sdx, norm.zip5), rec, norm.first_canon.astype(np.int64))
-    )
-    out.append(
-        (addr, _combine(norm.house, norm.street, norm.zip5), rec, norm.last_sdx.astype(np.int64))
-    )
-    # Swapped names: key on the unordered pair {first, last} in one shared vocabulary.
+def _swapped_keys(norm: Norm) -> tuple[I64, I64]:
+    """Keys on the unordered pair {first, last} in one shared vocabulary, for records whose
+    reversed name is someone's straight name (keys, record of each key)."""
+    rec = np.arange(norm.n, dtype=np.int64)
     joint, _ = pd.factorize(pd.Series(norm.first_vocab + norm.last_vocab, dtype=object))
     joint = np.append(joint, -1)
     fj = joint[np.where(norm.first >= 0, norm.first, len(joint) - 1)]
@@ -108,20 +101,48 @@ def pass_keys(norm: Norm) -> list[tuple[Pass, I64, I64, I64]]:
     both = (fj >= 0) & (lj >= 0) & (fj != lj)
     straight = np.where(both, _combine(fj, lj), -1)
     reverse = np.where(both, _combine(lj, fj), -1)
-    # Only records whose reversed name is someone's straight name take part.
     hit = np.isin(reverse, straight[straight >= 0]) & both
     want = np.isin(straight, reverse[hit]) & both
     keys = np.concatenate([np.where(want, straight, -1), np.where(hit, reverse, -1)])
-    out.append((swapped, keys, np.concatenate([rec, rec]), np.concatenate([zip5, zip5])))
-    out.append((fdob, _combine(norm.first_canon, norm.dob), rec, norm.last_sdx.astype(np.int64)))
-    out.append(
-        (
-            names,
-            _combine(norm.first_canon, norm.last_sdx),
-            rec,
-            norm.dob.astype(np.int64) * 100_000 + zip5,
-        )
-    )
+    return keys, np.concatenate([rec, rec])
+
+
+def _multi(matrix: npt.NDArray[np.integer[Any]], missing: int) -> tuple[I64, I64]:
+    """(key, record) with one row per value of a multi-value field (phones, ids)."""
+    k = matrix.shape[1]
+    flat = matrix.reshape(-1).astype(np.int64)
+    rec = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), k)
+    return np.where(flat != missing, flat, -1), rec
+
+
+def pass_keys(norm: Norm) -> list[tuple[Pass, I64, I64, I64]]:
+    """(pass, key, record, secondary) per pass; phones and ids give one row per value."""
+    rec = np.arange(norm.n, dtype=np.int64)
+    zip5 = norm.zip5.astype(np.int64)
+    first, last = norm.first_canon, norm.last_sdx
+    house, street, city, dob = norm.house, norm.street, norm.city, norm.dob
+    p = dict(zip([q.name for q in PASSES], PASSES, strict=True))
+    out: list[tuple[Pass, I64, I64, I64]] = [(p["email"], norm.email, rec, zip5)]
+    for name, matrix, missing in (("phone", norm.phones, 0), ("id", norm.ids, -1)):
+        key, who = _multi(matrix, missing)
+        out.append((p[name], key, who, zip5[who]))
+    by_last = last.astype(np.int64)
+    by_first = first.astype(np.int64)
+    by_dob = dob.astype(np.int64)
+    out += [
+        (p["first name + birth date"], _combine(first, dob), rec, by_last),
+        (p["last name sound + birth date"], _combine(last, dob), rec, by_first),
+        (p["birth date + ZIP"], _combine(dob, norm.zip5), rec, by_last),
+        (p["house + street + ZIP"], _combine(house, street, norm.zip5), rec, by_last),
+        (p["house + street + town"], _combine(house, street, city), rec, by_last),
+        (p["house + street + first name"], _combine(house, street, first), rec, by_last),
+        (p["last name sound + ZIP"], _combine(last, norm.zip5), rec, by_first),
+        (p["first name + ZIP"], _combine(first, norm.zip5), rec, by_last),
+        (p["first + last name + town"], _combine(first, last, city), rec, by_dob),
+        (p["first + last name"], _combine(first, last), rec, by_dob * 100_000 + zip5),
+    ]
+    keys, who = _swapped_keys(norm)
+    out.append((p["first/last swapped"], keys, who, zip5[who]))
     return out
 
 

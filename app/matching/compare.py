@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from rapidfuzz import process
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import OSA, JaroWinkler
 
 from app.matching import nicknames
 from app.matching.normalise import Norm
@@ -35,8 +35,21 @@ FIELDS: tuple[Field, ...] = (
     Field("email", ("same", "different")),
     Field("phone", ("same", "one digit off", "different")),
     Field("dob", ("same", "close", "different")),
-    Field("zip", ("same", "different")),
-    Field("address", ("same", "similar", "different")),
+    # Where they live, as one comparison: an address, its street, ZIP and town are nested
+    # (two people at one address share its ZIP), so they are not independent evidence.
+    Field(
+        "location",
+        (
+            "same address",
+            "similar address",
+            "same street",
+            "same address in another town",
+            "same ZIP",
+            "same town",
+            "different",
+        ),
+    ),
+    Field("id", ("same", "one character off", "different")),
 )
 FIELD_INDEX = {f.name: i for i, f in enumerate(FIELDS)}
 
@@ -121,9 +134,12 @@ def _one_digit_off(pa: I64, pb: I64) -> npt.NDArray[np.bool_]:
     return (pa > 0) & (pb > 0) & np.isin(np.abs(pa - pb), _OFF_BY_ONE)
 
 
+_DAYS_1900_TO_1970 = 25_567
+
+
 def _ymd(days: npt.NDArray[np.int64]) -> tuple[I64, I64, I64]:
-    """Civil (year, month, day) of days since 1970-01-01 (Howard Hinnant's algorithm)."""
-    z = days + 719468
+    """Civil (year, month, day) of days since 1900-01-01 (Howard Hinnant's algorithm)."""
+    z = days - _DAYS_1900_TO_1970 + 719468
     era = z // 146097
     doe = z - era * 146097
     yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
@@ -144,7 +160,7 @@ def dob_close(da: npt.NDArray[np.int32], db: npt.NDArray[np.int32]) -> npt.NDArr
 
 
 CHUNK = 400_000  # pairs compared at once: bounds the gathered fields' memory
-COMPARED = ("first", "last", "email", "phones", "house", "street", "zip5", "dob")
+COMPARED = ("first", "last", "email", "phones", "house", "street", "zip5", "city", "dob", "ids")
 
 
 def compare(norm: Norm, a: I64, b: I64) -> Comparison:
@@ -220,21 +236,70 @@ def _compare(norm: Norm, a: I64, b: I64) -> Comparison:
     dob[differ[dob_close(da[differ], db[differ])]] = 2
     levels["dob"] = dob
 
-    za, zb = A["zip5"], B["zip5"]
-    levels["zip"] = np.select([(za < 0) | (zb < 0), za == zb], [0, 1], 2).astype(np.int8)
-
-    ha, hb, sa, sb = A["house"], B["house"], A["street"], B["street"]
-    street_sim = pair_sim(sa, sb, norm.street_vocab)
-    levels["address"] = np.select(
-        [
-            (ha < 0) | (hb < 0) | (sa < 0) | (sb < 0),
-            (ha == hb) & (sa == sb),
-            (ha == hb) & (street_sim >= 0.88),
-        ],
-        [0, 1, 2],
-        3,
-    ).astype(np.int8)
+    levels["location"] = _location(norm, A, B)
+    levels["id"] = _ids(norm, A["ids"], B["ids"])
     return Comparison(levels, first_sim, last_sim, swapped)
+
+
+def _location(norm: Norm, A: dict[str, np.ndarray], B: dict[str, np.ndarray]) -> I8:
+    """Levels of ``location``: the street address within the same area (same ZIP or town,
+    or neither known), then the ZIP, then the town."""
+    za, zb, ca, cb = A["zip5"], B["zip5"], A["city"], B["city"]
+    ha, hb, sa, sb = A["house"], B["house"], A["street"], B["street"]
+    zip_known, city_known = (za >= 0) & (zb >= 0), (ca >= 0) & (cb >= 0)
+    same_zip, same_city = zip_known & (za == zb), city_known & (ca == cb)
+    other_area = ~same_zip & ~same_city & (zip_known | city_known)
+    streets = (sa >= 0) & (sb >= 0)
+    same_street = streets & (sa == sb)
+    sim = np.zeros(len(za), dtype=bool)
+    rows = np.flatnonzero(streets & (sa != sb) & (ha >= 0) & (ha == hb))
+    if len(rows):
+        sim[rows] = pair_sim(sa[rows], sb[rows], norm.street_vocab) >= 0.88
+    house = (ha >= 0) & (ha == hb)
+    address = house & (same_street | sim)
+    return np.select(
+        [
+            address & same_street & ~other_area,
+            address & ~other_area,
+            same_street & ~other_area & (same_zip | same_city),
+            address & other_area,
+            same_zip,
+            same_city,
+            zip_known | city_known | (streets & (ha >= 0) & (hb >= 0)),
+        ],
+        [1, 2, 3, 4, 5, 6, 7],
+        0,
+    ).astype(np.int8)
+
+
+def _ids(norm: Norm, ia: npt.NDArray[np.int32], ib: npt.NDArray[np.int32]) -> I8:
+    """Levels of ``id``: any identifier shared, else the first ones one character off."""
+    has_a, has_b = (ia >= 0).any(axis=1), (ib >= 0).any(axis=1)
+    shared = np.zeros(len(ia), dtype=bool)
+    for i in range(ia.shape[1]):
+        for j in range(ib.shape[1]):
+            shared |= (ia[:, i] >= 0) & (ia[:, i] == ib[:, j])
+    close = np.zeros(len(ia), dtype=bool)
+    rows = np.flatnonzero(has_a & has_b & ~shared)
+    if len(rows):
+        first_a = ia[rows, np.argmax(ia[rows] >= 0, axis=1)]
+        first_b = ib[rows, np.argmax(ib[rows] >= 0, axis=1)]
+        close[rows] = _one_edit(first_a, first_b, norm.id_vocab)
+    return np.select([~has_a | ~has_b, shared, close], [0, 1, 2], 3).astype(np.int8)
+
+
+def _one_edit(
+    a: npt.NDArray[np.int32], b: npt.NDArray[np.int32], vocab: list[str]
+) -> npt.NDArray[np.bool_]:
+    """Identifiers one typed character apart (one changed, added, dropped or two
+    neighbours swapped), computed once per distinct pair."""
+    v = max(len(vocab), 1)
+    key = np.minimum(a, b).astype(np.int64) * v + np.maximum(a, b)
+    inverse, uniq = pd.factorize(key)
+    words = np.asarray(vocab, dtype=object)
+    qa, qb = words[uniq // v].tolist(), words[uniq % v].tolist()
+    dist = process.cpdist(qa, qb, scorer=OSA.distance, workers=1)
+    return np.asarray(dist <= 1)[inverse]
 
 
 def swapped_names(

@@ -11,8 +11,16 @@ _LABELS: dict[str, dict[int, str]] = {
     "email": {1: "same e-mail", 2: "different e-mail"},
     "phone": {1: "same phone", 2: "phone one digit off", 3: "different phone"},
     "dob": {1: "same birth date", 2: "birth date nearly the same", 3: "different birth date"},
-    "zip": {1: "same ZIP", 2: "different ZIP"},
-    "address": {1: "same street address", 2: "similar street address", 3: "different address"},
+    "location": {
+        1: "same street address",
+        2: "similar street address",
+        3: "same street, other house number",
+        4: "same street address in another town",
+        5: "same ZIP",
+        6: "same town",
+        7: "lives elsewhere",
+    },
+    "id": {1: "same ID number", 2: "ID number one character off", 3: "different ID number"},
 }
 
 
@@ -41,8 +49,11 @@ def reasons(scored: Scored, rows: npt.NDArray[np.int64] | None = None) -> list[s
         for level, text in labels.items():
             col[lv[field] == level] = text
         parts.append(col)
-    hh = np.where(scored.household[idx], "likely family members (shared details)", "")
-    parts.append(hh.astype(object))
+    related = scored.related[idx]
+    note = np.full(len(idx), "", dtype=object)
+    note[(related >= 0.1) & ~scored.household[idx]] = "could also be two people of one household"
+    note[scored.household[idx]] = "likely family members (shared details)"
+    parts.append(note)
     out = []
     for row in zip(*[p.tolist() for p in parts], strict=True):
         out.append(", ".join(x for x in row if x))

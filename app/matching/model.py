@@ -1,16 +1,37 @@
-"""Fellegi-Sunter match model: per field and level, m = P(level | same person) and
-u = P(level | different people); a pair's weight is the sum of log2(m/u) over its fields.
+"""The match model: a Fellegi-Sunter model with a third class for people who live
+together, learned from the file in front of it.
 
-Trained on the data itself, unsupervised: u from random record pairs (almost all of them
-different people), m by expectation-maximisation over the candidate pairs. Patterns of
-levels are few (thousands), so EM runs over pattern counts, not pairs. Inputs too small
-to learn from use the shipped ``DEFAULT`` parameters.
+A record pair is one of three kinds: the same person (M), two people of one household --
+sharing a home or a phone: spouses, parent and child, twins, flatmates (H) -- or two
+people with nothing in common (R). Per field and comparison level, m = P(level | M),
+h = P(level | H), u = P(level | R), fields independent within each class. The posterior
+P(M | levels) is the score: a calibrated probability.
+
+Why three classes: two relatives agree on address, ZIP, town, phone and mostly surname
+at once. Against random pairs (u) that agreement looks overwhelming; against H it is
+expected, and what tells a person from a relative is left to the personal fields (first
+name, birth date, e-mail, ids). That is the household guard as evidence, not a rule.
+
+Learning (``train``), unsupervised, on the blocked candidate pairs:
+
+- u from random record pairs (``scoring.estimate_u``), except the "same" level of fields
+  where agreeing by chance is too rare to sample: that level is counted exactly from
+  value frequencies (pairs agreeing on the value), less the agreeing pairs the model
+  attributes to M and H (``_counted_u``);
+- m, h and the two class priors (per random pair: lambda for M, eta for H) by EM over the
+  candidates' level patterns, u held fixed. A candidate is scored exactly as a random
+  pair would be (blocking only decides which pairs are looked at, through levels the
+  model sees), so each class's expected count among the candidates, divided by all
+  pairs of the file, is its prior.
+
+Inputs too small to learn from use ``default_model(n)``.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -18,42 +39,62 @@ import numpy.typing as npt
 from app.matching.compare import FIELDS
 
 F64 = npt.NDArray[np.float64]
-_EPS = 1e-6
-_U_MIN = 1e-15  # measured u of an identifier can be far below _EPS
+I64 = npt.NDArray[np.int64]
+FIELD_COL = {f.name: j for j, f in enumerate(FIELDS)}
 RADIX = np.array([len(f.levels) + 1 for f in FIELDS], dtype=np.int64)
-MIN_PAIRS_TO_TRAIN = 5_000
+MIN_PAIRS_TO_TRAIN = 2_000
+_FLOOR = 1e-9  # no level of a learned class is impossible
+# Fields whose "same" level (level 1) is counted from value frequencies.
+COUNTED = ("first", "last", "email", "phone", "dob", "location", "id")
+# However clean a field looks, at least this share of the pairs agreeing on it are
+# assumed to be strangers (a recycled number, a shared work e-mail).
+MIN_STRANGER_SHARE = 0.002
 
 
 @dataclass
 class Model:
-    """m and u per field (index 0 = level 1) and the prior share of matches."""
+    """m, h and u per field (index 0 = level 1) and the two priors per random pair."""
 
     m: dict[str, list[float]]
+    h: dict[str, list[float]]
     u: dict[str, list[float]]
-    prior: float
+    prior: float  # P(same person) for two records picked at random
+    related: float  # P(same household, not the same person) for two random records
     trained_on: int = 0
     iterations: int = 0
     notes: list[str] = field(default_factory=list)
 
-    def weights(self) -> list[F64]:
-        """log2(m/u) per field, with a 0 for level 0 (missing) in front."""
-        out = []
+    def tables(self) -> tuple[list[F64], list[F64], list[F64]]:
+        """Natural logs of m, h and u per field, with a 0 for level 0 (missing) in front."""
+        out: tuple[list[F64], list[F64], list[F64]] = ([], [], [])
         for f in FIELDS:
-            m = np.clip(np.asarray(self.m[f.name], dtype=np.float64), _EPS, 1)
-            u = np.clip(np.asarray(self.u[f.name], dtype=np.float64), _U_MIN, 1)
-            out.append(np.concatenate([[0.0], np.log2(m / u)]))
+            for k, probs in enumerate((self.m, self.h, self.u)):
+                p = np.clip(np.asarray(probs[f.name], dtype=np.float64), 1e-300, 1)
+                out[k].append(np.concatenate([[0.0], np.log(p)]))
         return out
 
+    def log_priors(self) -> tuple[float, float, float]:
+        lam = min(max(self.prior, 1e-15), 0.5)
+        eta = min(max(self.related, 1e-15), 0.5)
+        return float(np.log(lam)), float(np.log(eta)), float(np.log1p(-lam - eta))
+
+    def weights(self) -> list[F64]:
+        """log2(m/u) per field and level (0 for missing): the strength of each level as
+        evidence of one person against strangers."""
+        lm, _, lu = self.tables()
+        return [(a - b) / np.log(2) for a, b in zip(lm, lu, strict=True)]
+
     def to_json(self) -> str:
-        return json.dumps({"m": self.m, "u": self.u, "prior": self.prior})
+        keys = ("m", "h", "u", "prior", "related")
+        return json.dumps({k: getattr(self, k) for k in keys})
 
     @classmethod
     def from_json(cls, text: str) -> Model:
         data = json.loads(text)
-        return cls(data["m"], data["u"], float(data["prior"]))
+        return cls(data["m"], data["h"], data["u"], float(data["prior"]), float(data["related"]))
 
 
-def pattern_codes(levels: npt.NDArray[np.int8]) -> npt.NDArray[np.int64]:
+def pattern_codes(levels: npt.NDArray[np.int8]) -> I64:
     """One integer per level vector (mixed radix over the fields)."""
     code = np.zeros(len(levels), dtype=np.int64)
     for j, r in enumerate(RADIX.tolist()):
@@ -61,7 +102,7 @@ def pattern_codes(levels: npt.NDArray[np.int8]) -> npt.NDArray[np.int64]:
     return code
 
 
-def decode(codes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+def decode(codes: I64) -> I64:
     out = np.zeros((len(codes), len(RADIX)), dtype=np.int64)
     rest = codes.copy()
     for j in range(len(RADIX) - 1, -1, -1):
@@ -70,205 +111,245 @@ def decode(codes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     return out
 
 
-def pattern_weights(model: Model, patterns: npt.NDArray[np.int64]) -> F64:
-    """Total log2 Bayes factor of each level pattern (rows of ``decode``)."""
-    w = model.weights()
-    total = np.zeros(len(patterns))
+def patterns(levels: npt.NDArray[np.int8]) -> tuple[I64, F64]:
+    """Distinct level vectors (rows of levels) and how many pairs have each."""
+    codes, counts = np.unique(pattern_codes(levels), return_counts=True)
+    return decode(codes), counts.astype(np.float64)
+
+
+def class_logs(model: Model, pats: I64) -> tuple[F64, F64, F64]:
+    """log of prior x likelihood of each class for each level vector."""
+    lm, lh, lu = model.tables()
+    p_m, p_h, p_r = model.log_priors()
+    out = [np.full(len(pats), p) for p in (p_m, p_h, p_r)]
     for j in range(len(FIELDS)):
-        total += w[j][patterns[:, j]]
-    return total
+        col = pats[:, j]
+        out[0] += lm[j][col]
+        out[1] += lh[j][col]
+        out[2] += lu[j][col]
+    return out[0], out[1], out[2]
 
 
-def probability(model: Model, bayes_log2: F64) -> F64:
-    """Posterior probability of a match given the total log2 Bayes factor."""
-    prior = min(max(model.prior, 1e-9), 1 - 1e-9)
-    logit = bayes_log2 + np.log2(prior / (1 - prior))
-    return np.asarray(1.0 / (1.0 + np.exp2(-np.clip(logit, -60, 60))))
+def posteriors(lm: F64, lh: F64, lr: F64) -> tuple[F64, F64]:
+    """P(M) and P(H) from the class logs."""
+    top = np.maximum(np.maximum(lm, lh), lr)
+    em, eh, er = np.exp(lm - top), np.exp(lh - top), np.exp(lr - top)
+    total = em + eh + er
+    return em / total, eh / total
 
 
-def estimate_u(levels: npt.NDArray[np.int8]) -> dict[str, list[float]]:
-    """u from the levels of random pairs (Laplace-smoothed, missing excluded)."""
-    out: dict[str, list[float]] = {}
-    for j, f in enumerate(FIELDS):
-        counts = np.bincount(levels[:, j], minlength=len(f.levels) + 1)[1:].astype(float) + 1
-        out[f.name] = (counts / counts.sum()).tolist()
+def _normalised(counts: npt.NDArray[Any], prior: list[float], strength: float) -> list[float]:
+    """Counts smoothed towards ``prior`` (a Dirichlet with ``strength`` pseudo-pairs)."""
+    p = np.asarray(prior, dtype=np.float64)
+    out = (counts + strength * p / p.sum()) / (counts.sum() + strength)
+    return np.clip(out, _FLOOR, 1).tolist()
+
+
+# What a household member is not: the same person. Two people of one home share a
+# surname, an address, a phone, sometimes an e-mail; rarely a first name (a "Jr.") or a
+# birth date (twins); never an id. EM may learn h below these caps, never above, so H
+# cannot take over pairs that agree on what makes a person (a file without households
+# then simply learns a household prior near 0). Level -> cap.
+H_CAPS: dict[str, dict[int, float]] = {
+    "first": {1: 0.1, 2: 0.02, 3: 0.05},
+    "dob": {1: 0.05, 2: 0.05},
+    "id": {1: 0.01, 2: 0.02},
+    "email": {1: 0.3},
+}
+
+
+def _capped(probs: list[float], caps: dict[int, float]) -> list[float]:
+    """``probs`` with the capped levels held at their caps, the rest rescaled."""
+    p = np.asarray(probs, dtype=np.float64)
+    over = [lv - 1 for lv, cap in caps.items() if p[lv - 1] > cap]
+    if not over:
+        return probs
+    fixed = np.zeros(len(p), dtype=bool)
+    for lv, cap in caps.items():
+        if p[lv - 1] > cap:
+            p[lv - 1] = cap
+            fixed[lv - 1] = True
+    free = ~fixed
+    room = 1.0 - p[fixed].sum()
+    p[free] = p[free] / max(p[free].sum(), 1e-300) * room
+    return np.clip(p, _FLOOR, 1).tolist()
+
+
+def _counted_u(
+    model: Model, agree: dict[str, float], total: float, notes: list[str] | None = None
+) -> dict[str, list[float]]:
+    """u with the "same" level of ``COUNTED`` fields from exact agreement counts: of the
+    pairs agreeing on the field, those neither M nor H explain are strangers."""
+    out = {k: list(v) for k, v in model.u.items()}
+    for name in COUNTED:
+        agreeing = agree.get(name, 0.0)
+        if agreeing <= 0:
+            continue
+        explained = total * (model.prior * model.m[name][0] + model.related * model.h[name][0])
+        strangers = max(agreeing - explained, agreeing * MIN_STRANGER_SHARE)
+        same = max(strangers / total, 1e-300) / max(1 - model.prior - model.related, 0.5)
+        rest = np.asarray(out[name][1:], dtype=np.float64)
+        rest = rest / max(rest.sum(), 1e-300) * (1.0 - same)
+        out[name] = [same, *rest.tolist()]
+        if notes is not None:
+            notes.append(
+                f"u({name} same) {same:.3g}: {strangers / agreeing:.2%} of the "
+                f"{agreeing:,.0f} pairs agreeing on it are strangers"
+            )
     return out
 
 
-def _em(
-    pats: npt.NDArray[np.int64], c: F64, start: Model, free: set[str], *, fit_m: bool, max_iter: int
-) -> Model:
-    """EM over level patterns; only ``free`` fields enter the likelihood (the fields a
-    session was blocked on are conditioned on, not evidence). Updates m of free fields
-    when ``fit_m``, and the prior."""
-    model = Model({k: list(v) for k, v in start.m.items()}, start.u, start.prior)
-    use = [j for j, f in enumerate(FIELDS) if f.name in free]
-    for it in range(1, max_iter + 1):
-        w = model.weights()
-        total = np.zeros(len(pats))
-        for j in use:
-            total += w[j][pats[:, j]]
-        p = probability(model, total)
-        weight = c * p
-        new_m = {k: list(v) for k, v in model.m.items()}
-        if fit_m:
-            for j in use:
-                f = FIELDS[j]
-                sums = np.bincount(pats[:, j], weights=weight, minlength=len(f.levels) + 1)[1:]
-                new_m[f.name] = ((sums + 0.5) / (sums.sum() + 0.5 * len(sums))).tolist()
-        prior = float(np.clip(weight.sum() / c.sum(), 1e-6, 1 - 1e-6))
-        delta = abs(prior - model.prior) + max(
-            float(np.max(np.abs(np.subtract(new_m[f], model.m[f])))) for f in new_m
-        )
-        model = Model(new_m, model.u, prior, iterations=it)
-        if delta < 1e-5:
-            break
-    return model
+# Fields that one person rarely shares with anyone else. What a duplicate looks like
+# (m) is counted on pairs sharing one of them: among pairs that agree on address, surname
+# and birth date but not first name, twins and duplicates cannot be told apart, and EM
+# would learn from the twins that a duplicate's first name is often "different". An
+# anchor field's own m comes from pairs sharing another anchor: counted on all pairs, a
+# duplicate with another e-mail scores low, so EM would learn that duplicates hardly
+# ever have another e-mail, and so on.
+ANCHORS = ("email", "id", "phone")
+MIN_ANCHORED = 1_000
 
 
-def _patterns(levels: npt.NDArray[np.int8]) -> tuple[npt.NDArray[np.int64], F64]:
-    counts = np.bincount(pattern_codes(levels), minlength=int(np.prod(RADIX)))
-    present = np.flatnonzero(counts)
-    return decode(present), counts[present].astype(float)
+def _anchors(levels: npt.NDArray[np.int8]) -> dict[str, npt.NDArray[np.bool_]]:
+    """Per field, the pairs its m is counted on: those agreeing on an anchor field other
+    than itself that this data has enough agreeing pairs on (no entry: all pairs)."""
+    col = {f.name: j for j, f in enumerate(FIELDS)}
+    agree = {name: levels[:, col[name]] == 1 for name in ANCHORS}
+    usable = [name for name in ANCHORS if agree[name].sum() >= MIN_ANCHORED // 4]
+    out = {}
+    for f in FIELDS:
+        # phone is shared by households: an anchor only where e-mail and id are too few
+        strong = [g for g in usable if g != f.name and g != "phone"]
+        for group in (strong, [g for g in usable if g != f.name]):
+            sel = np.zeros(len(levels), dtype=bool)
+            for g in group:
+                sel |= agree[g]
+            if sel.sum() >= MIN_ANCHORED:
+                out[f.name] = sel
+                break
+    return out
 
 
 def train(
     levels: npt.NDArray[np.int8],
     u: dict[str, list[float]],
     n_records: int,
-    agree_pairs: dict[str, float] | None = None,
+    agree: dict[str, float],
     *,
-    max_iter: int = 60,
+    total_pairs: float | None = None,
+    max_iter: int = 200,
+    tol: float = 1e-6,
 ) -> Model:
-    """Unsupervised m and prior, Splink-style: EM sessions on pairs that agree exactly on
-    one strong field, with that field left out of the evidence (blocking on a field makes
-    it useless as evidence and would drag EM into "everything matches")."""
-    names = {f.name for f in FIELDS}
-    col = {f.name: j for j, f in enumerate(FIELDS)}
-    start = Model({k: list(v) for k, v in DEFAULT.m.items()}, u, 0.5)
-    m = {k: list(v) for k, v in DEFAULT.m.items()}
-    notes: list[str] = []
-    # Session 1: same e-mail -> m of every other field.
-    sel = levels[:, col["email"]] == 1
-    if sel.sum() >= 500:
-        pats, c = _patterns(levels[sel])
-        fit = _em(pats, c, start, names - {"email"}, fit_m=True, max_iter=max_iter)
-        for f in names - {"email"}:
-            m[f] = fit.m[f]
-        notes.append(f"session same e-mail: {int(sel.sum())} pairs")
-    # Session 2: same first, last name and birth date or phone -> m of e-mail.
-    sel = (
-        (levels[:, col["first"]] == 1)
-        & (levels[:, col["last"]] == 1)
-        & ((levels[:, col["dob"]] == 1) | (levels[:, col["phone"]] == 1))
-    )
-    if sel.sum() >= 500:
-        pats, c = _patterns(levels[sel])
-        fit = _em(pats, c, start, {"email", "zip", "address"}, fit_m=True, max_iter=max_iter)
-        m["email"] = fit.m["email"]
-        notes.append(f"session same name + DOB/phone: {int(sel.sum())} pairs")
-    u = agreement_u(levels, m, u, agree_pairs or {}, n_records, notes, max_iter=max_iter)
-    prior = random_pair_prior(levels, m, n_records)
-    notes.append(f"prior {prior:.3g} per random pair")
-    return Model(m, u, prior, trained_on=len(levels), notes=notes)
-
-
-# Identifier fields whose exact agreement is too rare for random pairs to measure.
-EXACT_FIELDS = ("email", "phone", "address", "dob")
-# However clean a field looks, at least this share of the pairs agreeing on it are
-# assumed to be different people (a family inbox, a recycled number).
-MIN_NONMATCH_SHARE = 0.002
-# Evidence for those sessions: what belongs to one person. A household shares phone,
-# address and ZIP, so with those as evidence its pairs would look like one person.
-PERSONAL = frozenset({"first", "last", "email", "dob"})
-# Fields a household shares (the surname mostly): no evidence among phone/address sharers.
-HOUSEHOLD_SHARED = frozenset({"last", "zip", "phone", "address"})
-
-
-def agreement_u(
-    levels: npt.NDArray[np.int8],
-    m: dict[str, list[float]],
-    u: dict[str, list[float]],
-    agree_pairs: dict[str, float],
-    n_records: int,
-    notes: list[str],
-    *,
-    max_iter: int = 60,
-) -> dict[str, list[float]]:
-    """u of "same" for identifier fields, measured instead of sampled.
-
-    A few hundred thousand random pairs hold no two records sharing an e-mail, so a
-    sampled u is just its smoothing (~1/sample) -- far too high, and one shared e-mail
-    could then never outweigh the tiny prior. Instead: of all record pairs agreeing on the
-    field (``agree_pairs``, counted exactly from value frequencies), those that are not
-    matches found among the candidates agreeing on it; EM estimates that match share
-    from the personal fields alone (``PERSONAL``, minus the field itself, and for a phone
-    or an address minus the surname, which a household shares too).
-    """
-    out = {k: list(v) for k, v in u.items()}
-    col = {f.name: j for j, f in enumerate(FIELDS)}
-    start = Model(m, u, 0.5)
-    total = max(n_records * (n_records - 1) / 2, 1.0)
-    for name in EXACT_FIELDS:
-        agreeing = agree_pairs.get(name, 0.0)
-        sel = levels[:, col[name]] == 1
-        if agreeing <= 0 or sel.sum() < 200:
-            continue
-        pats, c = _patterns(levels[sel])
-        evidence = PERSONAL - {name} - (HOUSEHOLD_SHARED if name in HOUSEHOLD_SHARED else set())
-        fit = _em(pats, c, start, set(evidence), fit_m=False, max_iter=max_iter)
-        found = min(fit.prior * float(sel.sum()), agreeing)
-        nonmatch = max(agreeing - found, agreeing * MIN_NONMATCH_SHARE)
-        same = max(nonmatch / total, 1e-15)
-        rest = np.asarray(out[name][1:], dtype=np.float64)
-        rest = rest / max(rest.sum(), 1e-12) * (1.0 - same)
-        out[name] = [same, *rest.tolist()]
-        notes.append(
-            f"u({name} same) {same:.3g}: {nonmatch / agreeing:.2%} of agreeing pairs differ"
+    """m, h, the priors and the counted u from the candidate pairs' ``levels``."""
+    total = total_pairs or max(n_records * (n_records - 1) / 2, 1.0)
+    start = default_model(n_records)
+    model = Model(start.m, start.h, u, start.prior, start.related)
+    model.u = _counted_u(model, agree, total)
+    pats, c = patterns(levels)
+    anchored = _anchors(levels)
+    subsets: dict[bytes, tuple[I64, F64]] = {}  # one pattern table per distinct anchor set
+    for sel in anchored.values():
+        subsets.setdefault(np.packbits(sel).tobytes(), patterns(levels[sel]))
+    rounds = 0
+    for it in range(1, max_iter + 1):
+        rounds = it
+        lm, lh, lr = class_logs(model, pats)
+        p_m, p_h = posteriors(lm, lh, lr)
+        w_m, w_h = c * p_m, c * p_h
+        sub_w = {
+            k: (sp, sc * posteriors(*class_logs(model, sp))[0]) for k, (sp, sc) in subsets.items()
+        }
+        m, h = {}, {}
+        for j, f in enumerate(FIELDS):
+            n_levels = len(f.levels) + 1
+            if f.name in anchored:  # what one person looks like, from pairs sharing an anchor
+                sp, sw = sub_w[np.packbits(anchored[f.name]).tobytes()]
+                cm = np.bincount(sp[:, j], weights=sw, minlength=n_levels)[1:]
+            else:
+                cm = np.bincount(pats[:, j], weights=w_m, minlength=n_levels)[1:]
+            ch = np.bincount(pats[:, j], weights=w_h, minlength=n_levels)[1:]
+            m[f.name] = _normalised(cm, DEFAULT_M[f.name], 1.0)
+            h[f.name] = _capped(_normalised(ch, DEFAULT_H[f.name], 1.0), H_CAPS.get(f.name, {}))
+        prior = float(np.clip(w_m.sum() / total, 1e-15, 0.5))
+        related = float(np.clip(w_h.sum() / total, 1e-15, 0.5))
+        delta = abs(np.log(prior / model.prior)) + abs(np.log(related / model.related))
+        delta += max(
+            float(np.max(np.abs(np.subtract(new[f.name], old[f.name]))))
+            for new, old in ((m, model.m), (h, model.h))
+            for f in FIELDS
         )
-    return out
-
-
-def random_pair_prior(
-    levels: npt.NDArray[np.int8], m: dict[str, list[float]], n_records: int
-) -> float:
-    """P(two random records are the same person). u comes from random pairs, so this is
-    the prior that keeps the posterior calibrated. Estimated from the pairs that agree on
-    first name, last name and e-mail (near-certain matches), scaled up by the share of
-    true matches that agree on all three (from m)."""
-    col = {f.name: j for j, f in enumerate(FIELDS)}
-    sure = int(
-        (
-            (levels[:, col["first"]] == 1)
-            & (levels[:, col["last"]] == 1)
-            & (levels[:, col["email"]] == 1)
-        ).sum()
+        model = Model(m, h, model.u, prior, related)
+        model.u = _counted_u(model, agree, total)
+        if delta < tol:
+            break
+    notes = [f"EM over {int(c.sum()):,} candidate pairs ({len(pats):,} patterns), {rounds} rounds"]
+    for name, sel in anchored.items():
+        by = [g for g in ANCHORS if g != name and (levels[sel, FIELD_COL[g]] == 1).any()]
+        notes.append(f"m of {name} from the {int(sel.sum()):,} pairs sharing {' or '.join(by)}")
+    model.u = _counted_u(model, agree, total, notes)
+    notes.append(
+        f"prior {model.prior:.3g} (same person), {model.related:.3g} (same household) "
+        "per random pair"
     )
-    share = m["first"][0] * m["last"][0] * m["email"][0]
-    total_pairs = max(n_records * (n_records - 1) / 2, 1.0)
-    return float(np.clip(sure / max(share, 1e-3) / total_pairs, 1e-12, 0.5))
+    notes.append(
+        f"expected pairs: {model.prior * total:,.0f} same person, "
+        f"{model.related * total:,.0f} same household"
+    )
+    return Model(model.m, model.h, model.u, model.prior, model.related, int(c.sum()), rounds, notes)
 
 
-# Parameters learned on the demo dealership's data (see bench/bench_matching.py), used for
-# inputs with too few candidate pairs to learn from and as EM's starting point.
-DEFAULT = Model(
-    m={
-        "first": [0.84, 0.07, 0.04, 0.02, 0.03],
-        "last": [0.86, 0.04, 0.03, 0.07],
-        "email": [0.91, 0.09],
-        "phone": [0.9, 0.03, 0.07],
-        "dob": [0.97, 0.02, 0.01],
-        "zip": [0.9, 0.1],
-        "address": [0.9, 0.01, 0.09],
-    },
-    u={
-        "first": [0.006, 0.001, 0.002, 0.02, 0.971],
-        "last": [0.0006, 0.0004, 0.003, 0.996],
-        "email": [0.00001, 0.99999],
-        "phone": [0.00001, 0.00004, 0.99995],
-        "dob": [0.00005, 0.0005, 0.99945],
-        "zip": [0.01, 0.99],
-        "address": [0.00001, 0.00002, 0.99997],
-    },
-    prior=1e-5,
-)
+# Starting points of EM and the model of inputs too small to learn from: what a
+# duplicate (m) and a household member (h) usually look like.
+DEFAULT_M = {
+    # A duplicate rarely carries another first name altogether (a middle name used):
+    # twins and siblings at one address do.
+    "first": [0.85, 0.05, 0.05, 0.035, 0.015],
+    "last": [0.88, 0.05, 0.04, 0.03],
+    "email": [0.8, 0.2],
+    "phone": [0.75, 0.02, 0.23],
+    # A typed birth date goes wrong by a digit or a swapped day/month ("close"), hardly
+    # ever to another date altogether: that is a Jr. and a Sr.
+    "dob": [0.92, 0.07, 0.01],
+    "location": [0.7, 0.03, 0.02, 0.005, 0.1, 0.045, 0.1],
+    "id": [0.9, 0.05, 0.05],
+}
+DEFAULT_H = {
+    "first": [0.05, 0.01, 0.02, 0.05, 0.87],
+    "last": [0.75, 0.02, 0.05, 0.18],
+    "email": [0.15, 0.85],
+    "phone": [0.5, 0.005, 0.495],
+    "dob": [0.02, 0.03, 0.95],
+    "location": [0.85, 0.03, 0.01, 0.005, 0.05, 0.02, 0.035],
+    "id": [0.001, 0.01, 0.989],
+}
+DEFAULT_U = {
+    "first": [0.006, 0.001, 0.002, 0.02, 0.971],
+    "last": [0.0006, 0.0004, 0.003, 0.996],
+    "email": [1e-7, 1 - 1e-7],
+    "phone": [1e-7, 4e-6, 1 - 4.1e-6],
+    "dob": [5e-5, 5e-4, 0.99945],
+    "location": [1e-7, 1e-7, 1e-5, 1e-7, 0.01, 0.01, 0.98],
+    "id": [1e-7, 1e-5, 1 - 1.01e-5],
+}
+DUPLICATES_PER_RECORD = 0.2  # prior guess: duplicate pairs per record
+HOUSEHOLD_PER_RECORD = 0.3  # and household pairs per record
+
+
+# A file of a few rows says nothing about how many duplicates it holds: its priors are
+# those of a file of at least this many rows (else two rows of a four-row file that only
+# share a common name would start as a one-in-seven match).
+SMALL_FILE_ROWS = 1_000
+
+
+def default_model(n_records: int) -> Model:
+    """The shipped parameters for a file of ``n_records``: priors per random pair from
+    the per-record guesses above."""
+    pairs_per_record = (max(n_records, SMALL_FILE_ROWS) - 1) / 2
+    return Model(
+        m={k: list(v) for k, v in DEFAULT_M.items()},
+        h={k: list(v) for k, v in DEFAULT_H.items()},
+        u={k: list(v) for k, v in DEFAULT_U.items()},
+        prior=min(DUPLICATES_PER_RECORD / pairs_per_record, 0.3),
+        related=min(HOUSEHOLD_PER_RECORD / pairs_per_record, 0.3),
+        notes=["too few pairs to learn from: shipped parameters"],
+    )

@@ -28,7 +28,9 @@ from app.matching.emails import emails as emails  # re-exported: normalise.email
 I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
 
-EPOCH = date(1970, 1, 1)
+# Birth dates count days from 1900-01-01 (the earliest accepted), so every real date is
+# >= 0 and -1 can mean "missing" (days from 1970 made everyone born before 1970 missing).
+EPOCH = date(1900, 1, 1)
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%Y%m%d", "%m-%d-%Y", "%d-%b-%Y", "%b %d %Y")
 
 
@@ -42,7 +44,9 @@ CODED = (
     "house",
     "street",
     "zip5",
+    "city",
     "dob",
+    "ids",
 )
 
 
@@ -63,7 +67,11 @@ class Norm:
     street: I32  # code of the street name's first word into street_vocab
     street_vocab: list[str]
     zip5: I32
-    dob: I32  # days since 1970-01-01, -1 missing
+    dob: I32  # days since 1900-01-01, -1 missing
+    city: I32 = field(default_factory=lambda: np.zeros(0, np.int32))  # code into city_vocab
+    city_vocab: list[str] = field(default_factory=list)
+    ids: I32 = field(default_factory=lambda: np.zeros((0, 1), np.int32))  # (n, k) id_vocab
+    id_vocab: list[str] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
     canon_vocab: list[str] = field(default_factory=list)
     sdx_vocab: list[str] = field(default_factory=list)
@@ -186,7 +194,7 @@ def zips(values: pd.Series) -> I32:
 
 
 def dobs(values: pd.Series) -> I32:
-    """Birth dates as days since 1970-01-01 (-1 missing/invalid). ISO dates parse
+    """Birth dates as days since 1900-01-01 (-1 missing/invalid). ISO dates parse
     vectorised; anything else goes through ``_dob_one`` once per distinct value."""
     codes, arr = distinct(values)
     s = pd.Series(arr, dtype=object).str.strip().str.slice(0, 10)
@@ -229,6 +237,24 @@ def _phone_matrix(frame: pd.DataFrame, n: int) -> I64:
     for j, c in enumerate(cols):  # per column: one big factorize costs more than three
         out[:, j] = phones(frame[c])
     return out
+
+
+def _id_one(text: str) -> str:
+    """An identifier as compared: letters and digits, upper case ('123-45-6789' ->
+    '123456789'); too short to identify anyone (under 4 characters) -> ''."""
+    key = "".join(ch for ch in text.upper() if ch.isalnum())
+    return key if len(key) >= 4 and len(set(key)) > 1 else ""
+
+
+def _id_matrix(frame: pd.DataFrame, n: int) -> tuple[I32, list[str]]:
+    """(n, k) codes of the id columns (id, id_2, ...) in one vocabulary, -1 missing."""
+    cols = [c for c in frame.columns if c == "id" or c.startswith("id_")]
+    if not cols:
+        return np.full((n, 1), -1, dtype=np.int32), []
+    stacked = pd.concat([frame[c] for c in cols], ignore_index=True)
+    codes, vocab = _codes(stacked, _id_one)
+    out = codes.reshape(len(cols), n).T
+    return _drop_placeholders(out.astype(np.int64), -1).astype(np.int32), vocab
 
 
 def _street_keys(streets: pd.Series) -> tuple[I64, I32, list[str]]:
@@ -278,6 +304,8 @@ def normalise(frame: pd.DataFrame) -> Norm:
     phone_mat = _drop_placeholders(_phone_matrix(frame, n), 0)
     house, street, street_vocab = _street_keys(col("street"))
     zip5, dob = zips(col("zip")), dobs(col("dob"))
+    city, city_vocab = _codes(col("city"), names.fold)
+    ids, id_vocab = _id_matrix(frame, n)
     stats = {
         "records": n,
         "with_name": int(((first >= 0) | (last >= 0)).sum()),
@@ -300,6 +328,10 @@ def normalise(frame: pd.DataFrame) -> Norm:
         street_vocab=street_vocab,
         zip5=zip5,
         dob=dob,
+        city=city,
+        city_vocab=city_vocab,
+        ids=ids,
+        id_vocab=id_vocab,
         stats=stats,
         canon_vocab=canon_vocab,
         sdx_vocab=sdx_vocab,

@@ -13,14 +13,7 @@ import pandas as pd
 
 from app.matching import blocking, cluster, explain
 from app.matching.bands import CODE_TO_BAND, Thresholds, band_codes
-from app.matching.compare import (
-    FIELD_INDEX,
-    dob_close,
-    initial_match,
-    nickname_pairs,
-    pair_sim,
-    swapped_names,
-)
+from app.matching.compare import FIELD_INDEX
 from app.matching.model import Model
 from app.matching.normalise import Norm, normalise
 from app.matching.scoring import Scored, score_pairs
@@ -47,7 +40,7 @@ class MatchResult:
         return self.norm.n
 
     def conflict(self, x: I64, y: I64) -> npt.NDArray[np.bool_]:
-        return conflicts(self.norm, x, y)
+        return conflicts(self.norm, self.model, x, y)
 
     def review_pairs(self) -> I64:
         """Review-band pairs whose records are not already in one auto-linked cluster."""
@@ -102,29 +95,14 @@ def _dense(labels: I64) -> I64:
     return inverse.astype(np.int64)
 
 
-def conflicts(norm: Norm, x: I64, y: I64) -> npt.NDArray[np.bool_]:
-    """Records that are clearly different people: household names or birth dates."""
+def conflicts(norm: Norm, model: Model, x: I64, y: I64) -> npt.NDArray[np.bool_]:
+    """Records that are clearly different people: the model scores the pair low and its
+    fields speak against one person (a different birth date, first name or id...)."""
     if not len(x):
         return np.zeros(0, dtype=bool)
-    # Only the two fields that decide it: cheaper than a full comparison.
-    fa, fb = norm.first[x], norm.first[y]
-    both = (fa >= 0) & (fb >= 0) & (fa != fb) & (norm.first_canon[x] != norm.first_canon[y])
-    rows = np.flatnonzero(both)
-    different = np.zeros(len(x), dtype=bool)
-    if len(rows):
-        sim = pair_sim(fa[rows], fb[rows], norm.first_vocab)
-        nick = nickname_pairs(fa[rows], fb[rows], norm.first_vocab)
-        initial = initial_match(fa[rows], fb[rows], norm.first_vocab)
-        different[rows] = (sim < 0.8) & ~nick & ~initial
-        if different.any():  # a swapped first/last name is not a different person
-            d = np.flatnonzero(different)
-            different[d] &= ~swapped_names(norm, norm.take(x[d]), norm.take(y[d]))
-    da, db = norm.dob[x], norm.dob[y]
-    dob_conflict = (da >= 0) & (db >= 0) & (da != db)
-    if dob_conflict.any():
-        d = np.flatnonzero(dob_conflict)
-        dob_conflict[d] &= ~dob_close(da[d], db[d])
-    return different | dob_conflict
+    lo, hi = np.minimum(x, y), np.maximum(x, y)
+    scored, _ = score_pairs(norm, lo, hi, model)
+    return scored.conflict
 
 
 def match_frame(
@@ -153,7 +131,7 @@ def match_frame(
     cand = blocking.candidates(norm)
     step("block")
     scored, fitted = score_pairs(norm, cand.a, cand.b, model)
-    bands = band_codes(scored.score, scored.household, scored.conflict | scored.weak, t)
+    bands = band_codes(scored.score, t)
     step("score")
     auto = np.flatnonzero(bands == 2)
     labels, split = cluster.guarded_clusters(
@@ -161,7 +139,7 @@ def match_frame(
         scored.a[auto],
         scored.b[auto],
         scored.weight[auto],
-        lambda x, y: conflicts(norm, x, y),
+        lambda x, y: conflicts(norm, fitted, x, y),
     )
     step("cluster")
     del total

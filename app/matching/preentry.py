@@ -15,7 +15,7 @@ from app.matching import blocking, explain, names, nicknames, roles
 from app.matching.compare import compare
 from app.matching.model import Model
 from app.matching.normalise import Norm, normalise
-from app.matching.scoring import fit_model, frequencies, score_pairs
+from app.matching.scoring import fit_model, score_pairs, term_frequencies
 
 MAX_CANDIDATES = 200
 
@@ -39,11 +39,7 @@ class PreEntryIndex:
         self.norm = normalise(roles.role_frame(customers, self.roles))
         self.min_score = min_score
         n = self.norm
-        self._freq = {
-            "first": frequencies(n.first),
-            "last": frequencies(n.last),
-            "zip": frequencies(n.zip5),
-        }
+        self._tf = term_frequencies(n)
         if model is None:
             cand = blocking.candidates(n)
             model = fit_model(n, compare(n, cand.a, cand.b))
@@ -51,6 +47,8 @@ class PreEntryIndex:
         self._first = {w: i for i, w in enumerate(n.first_vocab)}
         self._last = {w: i for i, w in enumerate(n.last_vocab)}
         self._street = {w: i for i, w in enumerate(n.street_vocab)}
+        self._city = {w: i for i, w in enumerate(n.city_vocab)}
+        self._id = {w: i for i, w in enumerate(n.id_vocab)}
         self._canon = {w: i for i, w in enumerate(n.canon_vocab)}
         self._sdx = {w: i for i, w in enumerate(n.sdx_vocab)}
         self._index: dict[str, dict[int, list[int]]] = {}
@@ -67,7 +65,7 @@ class PreEntryIndex:
     def _probe(self, one: Norm) -> Norm:
         """The new record's fields coded in the index's vocabularies (new words appended)."""
         n = self.norm
-        extra: dict[str, list[str]] = {"first": [], "last": [], "street": []}
+        extra: dict[str, list[str]] = {"first": [], "last": [], "street": [], "city": [], "id": []}
 
         def code(vocab: list[str], table: dict[str, int], kind: str, c: int) -> int:
             if c < 0:
@@ -81,6 +79,8 @@ class PreEntryIndex:
         first = code(one.first_vocab, self._first, "first", int(one.first[0]))
         last = code(one.last_vocab, self._last, "last", int(one.last[0]))
         street = code(one.street_vocab, self._street, "street", int(one.street[0]))
+        city = code(one.city_vocab, self._city, "city", int(one.city[0]))
+        ids = [code(one.id_vocab, self._id, "id", int(c)) for c in one.ids[0].tolist()]
         fv = n.first_vocab + extra["first"]
         lv = n.last_vocab + extra["last"]
         canon_word = nicknames.canonical(fv[first]) if first >= 0 else ""
@@ -98,6 +98,10 @@ class PreEntryIndex:
             last_sdx=np.array([sdx], dtype=np.int32),
             street=np.array([street], dtype=np.int32),
             street_vocab=n.street_vocab + extra["street"],
+            city=np.array([city], dtype=np.int32),
+            city_vocab=n.city_vocab + extra["city"],
+            ids=np.array([ids], dtype=np.int32),
+            id_vocab=n.id_vocab + extra["id"],
         )
 
     def match(self, record: Mapping[str, object], limit: int = 10) -> list[tuple[str, float, str]]:
@@ -119,8 +123,8 @@ class PreEntryIndex:
         combined = _stack(self.norm, rows, probe)
         a = np.arange(len(rows), dtype=np.int64)
         b = np.full(len(rows), len(rows), dtype=np.int64)
-        scored, _ = score_pairs(combined, a, b, self.model, self._freq_for(rows, combined))
-        score = np.where(scored.household, np.minimum(scored.score, 0.05), scored.score)
+        scored, _ = score_pairs(combined, a, b, self.model, self._tf_for(rows))
+        score = scored.score  # a household pair scores low by itself (the model's H class)
         keep = np.flatnonzero(score >= self.min_score)
         keep = keep[np.argsort(-score[keep], kind="stable")][:limit]
         texts = explain.reasons(scored, keep)
@@ -129,9 +133,12 @@ class PreEntryIndex:
             for i, t in zip(keep.tolist(), texts, strict=True)
         ]
 
-    def _freq_for(self, rows: np.ndarray, combined: Norm) -> dict[str, np.ndarray]:
-        """Frequencies re-indexed to the combined frame's codes (same vocab codes)."""
-        return self._freq
+    def _tf_for(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        """Term frequencies for the combined frame: value counts are by vocabulary code
+        (shared with the index); the per-record address key follows the rows taken."""
+        out = dict(self._tf)
+        out["address_key"] = np.append(self._tf["address_key"][rows], -1.0)
+        return out
 
 
 def _role_row(values: Mapping[str, str], found: Mapping[str, Sequence[str]]) -> pd.DataFrame:
@@ -141,10 +148,11 @@ def _role_row(values: Mapping[str, str], found: Mapping[str, Sequence[str]]) -> 
         cols = list(found.get(role, ()))
         if role in roles.MULTI_VALUE:
             for i, c in enumerate(cols[:4]):
-                row["phone" if i == 0 else f"phone_{i + 1}"] = [values[c]]
+                row[role if i == 0 else f"{role}_{i + 1}"] = [values[c]]
         else:
             row[role] = [" ".join(" ".join(values[c] for c in cols).split())]
-    row.setdefault("phone", [""])
+    for role in roles.MULTI_VALUE:
+        row.setdefault(role, [""])
     return pd.DataFrame(row, dtype=object)
 
 
@@ -166,7 +174,19 @@ def _stack(n: Norm, rows: np.ndarray, probe: Norm) -> Norm:
         street_vocab=probe.street_vocab,
         zip5=cat(n.zip5, probe.zip5),
         dob=cat(n.dob, probe.dob),
+        city=cat(n.city, probe.city),
+        city_vocab=probe.city_vocab,
+        ids=_ids(n.ids[rows], probe.ids),
+        id_vocab=probe.id_vocab,
     )
+
+
+def _ids(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    width = max(x.shape[1], y.shape[1])
+    out = np.full((len(x) + len(y), width), -1, dtype=np.int32)
+    out[: len(x), : x.shape[1]] = x
+    out[len(x) :, : y.shape[1]] = y
+    return out
 
 
 def _phones(x: np.ndarray, y: np.ndarray) -> np.ndarray:

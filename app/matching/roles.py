@@ -28,12 +28,15 @@ ROLES: tuple[str, ...] = (
     "state",
     "zip",
     "dob",
+    "id",
 )
 # Roles whose columns stay separate values instead of being joined.
-MULTI_VALUE = frozenset({"phone"})
+MULTI_VALUE = frozenset({"phone", "id"})
 
 _SYNONYMS: dict[str, tuple[str, ...]] = {
-    "first_name": ("firstname", "fname", "first", "givenname", "forename", "firstnm"),
+    "first_name": (
+        "firstname", "fname", "first", "givenname", "forename", "firstnm", "given",
+    ),
     "last_name": ("lastname", "lname", "last", "surname", "familyname", "lastnm"),
     "full_name": ("name", "fullname", "customername", "contactname", "custname", "person"),
     "company": ("companyname", "company", "businessname", "organization", "organisation"),
@@ -44,13 +47,22 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "dayphone", "eveningphone", "businessphone", "phone1", "phone2", "primaryphone",
     ),
     "street": (
+        "housenumber", "houseno", "housenum", "streetnumber", "streetno", "streetnum",
         "address", "address1", "address2", "addressline1", "addressline2", "addr1",
         "addr2", "street", "streetaddress", "street1", "street2", "mailingaddress",
+        "streetname",
     ),
-    "city": ("city", "town", "cityname"),
+    "city": ("city", "town", "cityname", "suburb", "locality"),
     "state": ("state", "st", "province", "region", "statecode"),
     "zip": ("zip", "zipcode", "postalcode", "postcode", "zip5", "postal"),
     "dob": ("dob", "birthdate", "birthdt", "dateofbirth", "birthday", "bdate"),
+    # Identifiers of a person (not of a record): compared like e-mails, with typos.
+    "id": (
+        "ssn", "socialsecurity", "socialsecuritynumber", "socsecid", "socsecno",
+        "socialsecurityno", "taxid", "nationalid", "driverslicense", "driverslicence",
+        "dlnumber", "dlno", "licenseno", "licenceno", "licensenumber", "passport",
+        "passportno", "passportnumber",
+    ),
 }  # fmt: skip
 _ID_NAMES = (
     "custno", "customerid", "customerno", "customernumber", "contactid", "subscriberid",
@@ -136,7 +148,7 @@ def resolve(columns: Sequence[str], overrides: Mapping[str, Sequence[str]]) -> d
                     del roles[other]
     if "full_name" not in overrides and ("first_name" in roles or "last_name" in roles):
         roles.pop("full_name", None)
-    usable = {"first_name", "last_name", "full_name", "company", "email", "phone"}
+    usable = {"first_name", "last_name", "full_name", "company", "email", "phone", "id"}
     if not usable & set(roles):
         raise MatchingError(
             "No name, e-mail or phone column was recognised.",
@@ -161,7 +173,7 @@ def role_frame(df: pd.DataFrame, roles: Mapping[str, Sequence[str]]) -> pd.DataF
         texts = [_text(df[c]) for c in cols]
         if role in MULTI_VALUE:
             for i, s in enumerate(texts[:4]):
-                out["phone" if i == 0 else f"phone_{i + 1}"] = s.reset_index(drop=True)
+                out[role if i == 0 else f"{role}_{i + 1}"] = s.reset_index(drop=True)
             continue
         if not texts:
             out[role] = pd.Series([""] * n, dtype=object)
@@ -171,6 +183,7 @@ def role_frame(df: pd.DataFrame, roles: Mapping[str, Sequence[str]]) -> pd.DataF
             others: Any = texts[1:]
             joined = texts[0].str.cat(others, sep=" ").str.replace(r"\s+", " ", regex=True)
             out[role] = joined.str.strip().reset_index(drop=True)
-    if "phone" not in out:
-        out["phone"] = pd.Series([""] * n, dtype=object)
+    for role in MULTI_VALUE:
+        if role not in out:
+            out[role] = pd.Series([""] * n, dtype=object)
     return pd.DataFrame(out)

@@ -1,9 +1,12 @@
-"""Score candidate pairs: Fellegi-Sunter weights with term-frequency adjustment, the
-household guard, and a probability-like score in [0, 1].
+"""Score candidate pairs with the match model (``model``): the posterior probability that
+two records are one person, with term-frequency adjustment.
 
-Term frequency: agreeing on "Smith" says less than agreeing on "Wojciechowski", so an
-exact first name, last name or ZIP is weighted with the value's own frequency instead of
-the field average (as Splink does).
+Term frequency: agreeing on "Smith" says less than agreeing on "Wojciechowski". For an
+exact first name, last name or birth date the stranger class's chance of agreeing on that
+very value is the value's share of the records (as Splink does), not the field's average;
+likewise the ZIP of "same ZIP" and the town of "same town". A street address held by more
+records than addresses usually are (an apartment block, the dealership's own address)
+counts for less in proportion.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from app.matching import model as fs
-from app.matching.compare import FIELD_INDEX, Comparison, compare
+from app.matching.compare import FIELD_INDEX, FIELDS, Comparison, compare
 from app.matching.normalise import Norm
 
 F64 = npt.NDArray[np.float64]
@@ -23,6 +26,9 @@ I64 = npt.NDArray[np.int64]
 Bool = npt.NDArray[np.bool_]
 
 RANDOM_PAIRS = 200_000
+# A pair whose fields speak against one person by more than this factor (natural log:
+# a different birth date, first name or id) is two people in a cluster check.
+CONFLICT = float(np.log(16))
 
 
 @dataclass
@@ -30,56 +36,130 @@ class Scored:
     a: I64
     b: I64
     cmp: Comparison
-    weight: F64  # total log2 Bayes factor
+    weight: F64  # log2 posterior odds of "same person"
     score: F64  # posterior probability of "same person"
-    household: Bool  # clearly different first names: a family, never one person
-    conflict: Bool  # different birth dates: never auto-linked
-    weak: Bool  # no identifier beyond the name agrees
+    related: F64  # posterior probability of "two people of one household"
+    against: F64  # evidence against one person (natural log, <= 0)
 
     def __len__(self) -> int:
         return len(self.a)
 
+    @property
+    def household(self) -> Bool:
+        """Pairs best explained as two members of one household."""
+        return (self.related > self.score) & (self.related >= 0.5)
 
-def frequencies(codes: npt.NDArray[np.int32]) -> F64:
-    """Share of records (with a value) holding each code."""
+    @property
+    def conflict(self) -> Bool:
+        """Pairs that are clearly two people (see ``CONFLICT``)."""
+        return (self.score < 0.5) & (self.against < -CONFLICT)
+
+
+def counts(codes: npt.NDArray[np.integer]) -> F64:
+    """Records holding each code (codes < 0 are missing)."""
     ok = codes >= 0
-    counts = np.bincount(codes[ok]) if ok.any() else np.zeros(1)
-    return np.asarray(counts / max(int(ok.sum()), 1), dtype=np.float64)
+    return np.bincount(codes[ok]).astype(np.float64) if ok.any() else np.zeros(1)
+
+
+def address_key(norm: Norm) -> I64:
+    """One code per street address (house, street word, ZIP or else town); -1 none."""
+    cached = norm.cache.get("address_key")
+    if cached is None:
+        ok = (norm.house >= 0) & (norm.street >= 0)
+        area = np.where(norm.zip5 >= 0, norm.zip5, 100_000 + norm.city.astype(np.int64))
+        with np.errstate(over="ignore"):
+            key = (norm.house * 1_000_003 + norm.street) * 10_000_019 + area
+        codes, _ = pd.factorize(np.where(ok, key, np.iinfo(np.int64).min))
+        cached = norm.cache["address_key"] = np.where(ok, codes, -1).astype(np.int64)
+    return cached  # type: ignore[return-value]
+
+
+def full_names(norm: Norm) -> tuple[I64, F64]:
+    """One code per (first, last) name (-1 when either is missing), and per code the
+    people holding it: distinct birth dates among its records (a record without one
+    counts only where no record of that name has one). Records of one person mostly
+    share a birth date, so duplicates do not make a name look common."""
+    ok = (norm.first >= 0) & (norm.last >= 0)
+    with np.errstate(over="ignore"):
+        key = norm.first.astype(np.int64) * (len(norm.last_vocab) + 1) + norm.last
+    codes, _ = pd.factorize(np.where(ok, key, -1))
+    codes = np.where(ok, codes, -1).astype(np.int64)
+    n_codes = int(codes.max()) + 1 if ok.any() else 0
+    has = ok & (norm.dob >= 0)
+    pairs = pd.unique(codes[has] * 100_000 + norm.dob[has].astype(np.int64))
+    people = np.bincount(pairs // 100_000, minlength=n_codes).astype(np.float64)
+    people = np.maximum(people, np.bincount(codes[ok], minlength=n_codes) > 0)
+    return codes, people
+
+
+def term_frequencies(norm: Norm) -> dict[str, F64]:
+    """Per field, records holding each code (for ``score_pairs``); computed once."""
+    cached = norm.cache.get("tf")
+    if cached is None:
+        addr = address_key(norm)
+        full, people = full_names(norm)
+        cached = norm.cache["tf"] = {
+            "full_name": full.astype(np.float64),
+            "full_name_people": people,
+            "first": counts(norm.first),
+            "last": counts(norm.last),
+            "dob": counts(norm.dob),
+            "zip": counts(norm.zip5),
+            "city": counts(norm.city),
+            "address": counts(addr),
+            "address_key": addr.astype(np.float64),
+        }
+    return cached  # type: ignore[return-value]
 
 
 def estimate_u(norm: Norm, seed: int = 0) -> dict[str, list[float]]:
-    """u probabilities from random record pairs of this data."""
+    """u probabilities from random record pairs of this data (Laplace-smoothed)."""
     if norm.n < 50:
-        return {k: list(v) for k, v in fs.DEFAULT.u.items()}
+        return {k: list(v) for k, v in fs.DEFAULT_U.items()}
     rng = np.random.default_rng(seed)
     k = min(RANDOM_PAIRS, norm.n * 20)
     a, b = rng.integers(0, norm.n, k), rng.integers(0, norm.n, k)
     keep = a != b
-    return fs.estimate_u(compare(norm, a[keep], b[keep]).matrix())
+    levels = compare(norm, a[keep], b[keep]).matrix()
+    out: dict[str, list[float]] = {}
+    for j, f in enumerate(FIELDS):
+        got = np.bincount(levels[:, j], minlength=len(f.levels) + 1)[1:].astype(float)
+        if got.sum() < 100:  # the field is (nearly) absent: the shipped values
+            out[f.name] = list(fs.DEFAULT_U[f.name])
+            continue
+        got += 1
+        out[f.name] = (got / got.sum()).tolist()
+    return out
 
 
-def _pairs_sharing(codes: npt.NDArray[np.int64]) -> float:
+def _pairs_sharing(codes: I64) -> float:
     """Record pairs sharing a value of ``codes`` (-1 = none)."""
     inverse, _ = pd.factorize(codes[codes >= 0])
-    counts = np.bincount(inverse).astype(np.float64)
-    return float((counts * (counts - 1)).sum() / 2)
+    c = np.bincount(inverse).astype(np.float64)
+    return float((c * (c - 1)).sum() / 2)
+
+
+def _pairs_sharing_any(matrix: I64, missing: int) -> float:
+    """Record pairs sharing any value of the rows of ``matrix`` (one count per record and
+    value: a number listed twice on one record is one number)."""
+    m = matrix.copy()
+    for j in range(1, m.shape[1]):
+        m[:, j][(m[:, :j] == m[:, j : j + 1]).any(axis=1)] = missing
+    flat = m.reshape(-1)
+    return _pairs_sharing(np.where(flat != missing, flat, -1).astype(np.int64))
 
 
 def agree_pairs(norm: Norm) -> dict[str, float]:
-    """How many record pairs agree exactly on each identifier field."""
-    phones = norm.phones.copy()
-    # One count per (record, number): a number listed twice on one record is one number.
-    for j in range(1, phones.shape[1]):
-        phones[:, j][(phones[:, :j] == phones[:, j : j + 1]).any(axis=1)] = 0
-    per_rec = phones.reshape(-1)
-    per_rec = np.where(per_rec > 0, per_rec, -1)
-    has_addr = (norm.house >= 0) & (norm.street >= 0)
-    address = np.where(has_addr, norm.house * 1_000_003 + norm.street, -1)
+    """How many record pairs agree exactly on each field of ``model.COUNTED``."""
+    term_frequencies(norm)
     return {
+        "first": _pairs_sharing(norm.first.astype(np.int64)),
+        "last": _pairs_sharing(norm.last.astype(np.int64)),
         "email": _pairs_sharing(norm.email),
-        "phone": _pairs_sharing(per_rec),
-        "address": _pairs_sharing(address),
+        "phone": _pairs_sharing_any(norm.phones, 0),
         "dob": _pairs_sharing(norm.dob.astype(np.int64)),
+        "location": _pairs_sharing(address_key(norm)),
+        "id": _pairs_sharing_any(norm.ids.astype(np.int64), -1),
     }
 
 
@@ -87,71 +167,84 @@ def fit_model(norm: Norm, cmp: Comparison) -> fs.Model:
     """Learn the model from this data when there is enough of it, else the defaults."""
     levels = cmp.matrix()
     if len(levels) < fs.MIN_PAIRS_TO_TRAIN:
-        return fs.DEFAULT
+        return fs.default_model(norm.n)
     return fs.train(levels, estimate_u(norm), norm.n, agree_pairs(norm))
 
 
-HOUSEHOLD_FIELDS = ("phone", "address")
-
-
-def household_overlap(part: dict[str, F64], levels: npt.NDArray[np.int8]) -> F64:
-    """Evidence counted twice when a pair shares a phone or an address.
-
-    Fellegi-Sunter adds fields as if independent, but different people sharing a phone
-    or an address are a household, whose members share the address, ZIP and mostly the
-    surname too. Given one of them, where the two live tells a person from a household
-    member apart no better than chance, either way (a moved duplicate keeps the phone,
-    not the address): only the stronger of phone/address counts, the ZIP not at all, an
-    agreeing surname adds nothing and a different one still counts against. Telling a
-    person from a relative is left to the personal fields (first name, e-mail, DOB).
-    """
-    shared = np.zeros(len(levels), dtype=bool)
-    for name in HOUSEHOLD_FIELDS:
-        shared |= levels[:, FIELD_INDEX[name]] == 1
-    out = np.zeros(len(levels))
-    if not shared.any():
-        return out
-    rows = np.flatnonzero(shared)
-    hp, ha = (part[n][rows] for n in HOUSEHOLD_FIELDS)
-    # Where one lives (the weaker of phone/address, the ZIP) counts neither way; a
-    # shared surname adds nothing, but a different one still counts against.
-    drop = np.minimum(hp, ha) + part["zip"][rows] + np.maximum(part["last"][rows], 0)
-    out[rows] = drop
+def _tf_log_u(
+    norm: Norm, model: fs.Model, tf: dict[str, F64], a: I64, lv: dict, swapped: Bool
+) -> F64:
+    """Per pair, log u of the stranger class where a value's own frequency replaces the
+    level's average (0 where no adjustment applies)."""
+    out = np.zeros(len(a))
+    for name, codes in (("first", norm.first), ("last", norm.last), ("dob", norm.dob)):
+        # A swapped name agrees on no one value: it keeps the level's average.
+        sel = np.flatnonzero((lv[name] == 1) & ~swapped)
+        c = tf[name]
+        if not len(sel) or not len(c):
+            continue
+        total = max(c.sum() - 1, 1.0)
+        code = codes[a[sel]]
+        known = (code >= 0) & (code < len(c))
+        held = np.where(known, c[np.clip(code, 0, len(c) - 1)], 2.0)
+        share = np.maximum(held - 1, 1) / total  # other records with this value
+        out[sel] = np.log(share) - np.log(max(model.u[name][0], 1e-300))
+    # Names are not independent: a Vietnamese given name comes with a Vietnamese surname.
+    # Where both agree, the stranger class's chance is at least that of the full name
+    # (other people holding it, per the count above), not just the product of its parts.
+    both = np.flatnonzero((lv["first"] == 1) & (lv["last"] == 1) & ~swapped)
+    people = tf["full_name_people"]
+    if len(both) and len(people):
+        full = tf["full_name"].astype(np.int64)[a[both]]
+        known = full >= 0
+        others = np.where(known, people[np.clip(full, 0, len(people) - 1)] - 1, 0.0)
+        joint = np.log(np.maximum(others, 1e-12) / max(float(people.sum()), 1.0))
+        parts = out[both] + np.log(max(model.u["first"][0], 1e-300))
+        parts += np.log(max(model.u["last"][0], 1e-300))
+        out[both] += np.maximum(joint - parts, 0.0)
+    loc = lv["location"]
+    for level, name, codes in ((5, "zip", norm.zip5), (6, "city", norm.city)):
+        sel = np.flatnonzero(loc == level)
+        c = tf[name]
+        if not len(sel) or not len(c):
+            continue
+        code = codes[a[sel]]
+        known = (code >= 0) & (code < len(c))
+        share = np.where(known, c[np.clip(code, 0, len(c) - 1)], 1.0) / max(c.sum(), 1.0)
+        out[sel] = np.log(np.maximum(share, 1e-12)) - np.log(
+            max(model.u["location"][level - 1], 1e-300)
+        )
+    sel = np.flatnonzero(loc == 1)
+    held = tf["address"]
+    if len(sel) and len(held):
+        key = tf["address_key"].astype(np.int64)[a[sel]]
+        c = np.where((key >= 0) & (key < len(held)), held[np.clip(key, 0, len(held) - 1)], 1.0)
+        typical = float((held**2).sum() / max(held.sum(), 1.0))  # a record's address, on average
+        out[sel] = np.log(np.maximum(c / max(typical, 1.0), 1.0))
     return out
 
 
 def score_pairs(
-    norm: Norm, a: I64, b: I64, model: fs.Model | None = None, freq: dict[str, F64] | None = None
+    norm: Norm, a: I64, b: I64, model: fs.Model | None = None, tf: dict[str, F64] | None = None
 ) -> tuple[Scored, fs.Model]:
     """Compare and score pairs (a[i], b[i]); trains the model unless one is given."""
     cmp = compare(norm, a, b)
     model = model or fit_model(norm, cmp)
+    tf = tf if tf is not None else term_frequencies(norm)
     levels = cmp.matrix()
-    freq = freq or {
-        "first": frequencies(norm.first),
-        "last": frequencies(norm.last),
-        "zip": frequencies(norm.zip5),
-    }
-    codes = {"first": norm.first, "last": norm.last, "zip": norm.zip5}
-    w = model.weights()
-    part = {f: w[j][levels[:, j]] for f, j in FIELD_INDEX.items()}
-    for name, f in freq.items():
-        sel = np.flatnonzero(levels[:, FIELD_INDEX[name]] == 1)
-        if not len(sel) or not len(f):
-            continue
-        u1 = max(model.u[name][0], 1e-9)
-        code = codes[name][a[sel]]
-        # A value this data set has never seen (a probe's new word) keeps the average.
-        fv = np.where((code >= 0) & (code < len(f)), f[np.clip(code, 0, len(f) - 1)], u1)
-        part[name][sel] += np.log2(u1 / np.clip(fv, 1e-7, None))
-    weight = np.zeros(len(levels))
-    for values in part.values():
-        weight += values
-    weight -= household_overlap(part, levels)
-    score = fs.probability(model, weight)
-    first = levels[:, FIELD_INDEX["first"]]
-    household = (first == 5) & ~cmp.swapped
+    lm_t, lh_t, lu_t = model.tables()
+    p_m, p_h, p_r = model.log_priors()
+    lm, lh, lr = np.full(len(a), p_m), np.full(len(a), p_h), np.full(len(a), p_r)
+    against = np.zeros(len(a))
+    for j in range(len(FIELDS)):
+        col = levels[:, j]
+        lm += lm_t[j][col]
+        lh += lh_t[j][col]
+        lr += lu_t[j][col]
+        against += np.minimum(lm_t[j] - lu_t[j], 0)[col]
     lv = {name: levels[:, j] for name, j in FIELD_INDEX.items()}
-    conflict = lv["dob"] == 3
-    strong = (lv["email"] == 1) | (lv["phone"] == 1) | (lv["dob"] == 1) | (lv["address"] == 1)
-    return Scored(a, b, cmp, weight, score, household, conflict, ~strong), model
+    lr += _tf_log_u(norm, model, tf, a, lv, cmp.swapped)
+    post_m, post_h = fs.posteriors(lm, lh, lr)
+    other = np.logaddexp(lh, lr)
+    weight = (lm - other) / np.log(2)
+    return Scored(a, b, cmp, weight, post_m, post_h, against), model

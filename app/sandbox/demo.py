@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, or_, select
 
@@ -16,6 +17,7 @@ from app.sandbox.demo_names import (
     DMS,
     DMS_CDK,
     DMS_STAR,
+    LEAD_INBOX,
     LEGACY_DMS,
     LEGACY_MARKETING,
     MARKETING,
@@ -40,10 +42,28 @@ __all__ = [
     "DMS",
     "DMS_CDK",
     "DMS_STAR",
+    "LEAD_INBOX",
     "MARKETING",
     "WEBSITE",
+    "inbox_profile",
     "install_demo",
 ]
+
+
+def inbox_profile(mailbox: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """(settings, secrets) of an ``adf_inbox`` profile reading the sandbox lead mailbox
+    (its port-file entry): IMAPS with the certificate pinned by its fingerprint."""
+    where = urlsplit(mailbox["imap_url"])
+    credentials = mailbox["credentials"]
+    settings = {
+        "imap_host": where.hostname,
+        "imap_port": where.port,
+        "username": credentials["username"],
+        "folder": credentials.get("folder") or "INBOX",
+        "processed_folder": "Processed",
+        "cert_fingerprint": credentials["fingerprint"],
+    }
+    return settings, {"password": credentials["password"]}
 
 
 @dataclass
@@ -125,6 +145,11 @@ def _profile_specs(
             "klaviyo",
             {"base_url": mkt["url"], "max_attempts": 8, "job_poll_ms": 200},
             {"api_key": mkt["credentials"]["klaviyo_api_key"]},
+        ),
+        *(
+            [(LEAD_INBOX, "adf_inbox", *inbox_profile(servers["lead_mailbox"]))]
+            if "lead_mailbox" in servers  # a port file from before the lead mailbox
+            else []
         ),
     ]
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping as Mapping_
 
 from app.formats.klaviyo.consent import consent_step, opt_out_step
 from app.mapping.model import Mapping, Step, rule
+from app.sandbox.demo_inbox_flows import inbox_flows
 from app.sandbox.demo_names import CRM, CRM_ELEAD, DMS, DMS_CDK, DMS_STAR, MARKETING
 from app.services.flows import FlowDefinition
 
@@ -224,9 +225,9 @@ ONLY_LOWER = {"update_only": True}
 def demo_flows(ids: Mapping_[str, int]) -> list[FlowDefinition]:
     """The demo flows between the demo DMS (over STAR REST, CDK Fortellis or the generic
     REST kind, whichever publishes the data), the demo CRM (over Elead, or its generic
-    REST API for what Elead's cannot carry) and the demo marketing platform (Klaviyo);
-    ``ids`` are the connections' ids by name."""
-    return crm_flows(ids) + marketing_flows(ids)
+    REST API for what Elead's cannot carry), the demo marketing platform (Klaviyo) and the
+    lead inbox; ``ids`` are the connections' ids by name."""
+    return crm_flows(ids) + marketing_flows(ids) + inbox_flows(ids)
 
 
 def crm_flows(ids: Mapping_[str, int]) -> list[FlowDefinition]:

@@ -1,6 +1,6 @@
 """The names of the demo dealership's connections: one DMS reached three ways, one CRM
 reached two ways (Elead, and the generic REST kind for what Elead's API cannot carry), the
-website and the marketing platform (Klaviyo)."""
+website, the marketing platform (Klaviyo) and the lead inbox."""
 
 DMS_STAR = "Demo DMS (STAR REST)"  # customers, deals: the STAR standard's REST APIs
 DMS_CDK = "Demo DMS (CDK Fortellis)"  # repair orders: CDK's published APIs
@@ -11,3 +11,4 @@ CRM = "Demo CRM"  # service activities, deal status, appointments: what Elead ca
 WEBSITE = "Demo website feed receiver"
 MARKETING = "Demo marketing (Klaviyo)"  # profiles and consent: Klaviyo's API
 LEGACY_MARKETING = "Demo marketing platform"  # a connection test only, before Klaviyo
+LEAD_INBOX = "Demo lead inbox (ADF over IMAP)"  # the dealership mailbox lead sites e-mail

@@ -19,6 +19,7 @@ from app.sandbox.demo import (
     reset_demo_memory,
 )
 from app.sandbox.demo_feeds import install_demo_feeds, start_demo_realtime
+from app.sandbox.demo_leads import demo_leads, fill_lead_mailbox
 from app.sandbox.generator import build_dataset
 from app.sandbox.servers import SandboxServers, write_port_file
 from app.services.profiles import ProfileService
@@ -35,6 +36,7 @@ RUN_ORDER = (
     "customers-dms-to-marketing",
     "service-history-dms-to-crm",
     "deal-status-dms-to-crm",
+    "leads-inbox-to-crm",
     "leads-crm-to-dms",
     "appointments-crm-to-dms",
     "deal-status-crm-to-dms",
@@ -82,6 +84,8 @@ class DemoSession:
         payload = self.servers.port_file_payload()
         write_port_file(self.port_file, payload)
         self.installed = install_demo(self.store, payload)
+        # lead sites have e-mailed a few ADF leads to the lead mailbox (one of them twice)
+        fill_lead_mailbox(payload["servers"]["lead_mailbox"], demo_leads(dataset))
         profiles = ProfileService(self.store)
         for profile in self.installed.profiles.values():  # the dashboard shows them tested
             profiles.test(profile.id)

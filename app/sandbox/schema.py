@@ -130,6 +130,23 @@ TABLES: dict[str, tuple[str, ...]] = {
         "description",
         "updated_at",
     ),
+    "dms_warranties": (  # coverage per owned vehicle, as the DMS's service side keeps it
+        "vin",
+        "customer_id",
+        "coverage",  # BASIC | POWERTRAIN | CPO
+        "start_date",
+        "end_date",
+        "end_miles",  # odometer reading at which it ends
+    ),
+    # --- The dealer's licensed price guide (trade-in values) --------------------------
+    "valuation_guide": (
+        "year",
+        "make",
+        "model",
+        "trim",
+        "trade_in_value",  # dollars
+        "as_of",  # the guide's edition date
+    ),
     # --- CRM --------------------------------------------------------------------------
     "crm_contacts": (
         "contact_id",  # CRM's own id, a UUID (app.sandbox.ids)

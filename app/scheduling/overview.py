@@ -1,18 +1,17 @@
-"""What the Flows screen shows per flow: schedule in plain words, next run, last result,
-and whether it is running right now (anywhere on this data folder)."""
+"""What the Flows screen shows per flow: schedule in plain words, next run, last result
+(the last job's totals over all its runs), the records waiting for replay, and whether it
+is running right now (anywhere on this data folder)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
-
 from app.scheduling.schedule import Schedule
 from app.services.flows import FlowService
 from app.services.profiles import ProfileService
 from app.store import Store
-from app.store.models import Run
+from app.store.job_totals import last_jobs, waiting_for_replay
 from app.sync.locks import LockHolder, is_running
 
 
@@ -27,12 +26,14 @@ class FlowOverview:
     mode: str
     schedule: Schedule
     next_run: datetime | None
-    last_status: str | None  # succeeded | completed_with_errors | failed | cancelled | None
+    last_status: str | None  # of the last job: succeeded | completed_with_errors | failed…
     last_at: datetime | None
-    last_errors: int
+    last_errors: int  # records the last job could not deliver, over all its runs
     last_error: str | None
     last_counts: dict[str, int]
     running: LockHolder | None
+    waiting: int = 0  # records in the retry queue until delivered or dismissed
+    last_runs: int = 0  # runs of the last job (a chunked re-sync has many)
 
 
 def flow_overview(store: Store, next_runs: dict[int, datetime | None]) -> list[FlowOverview]:
@@ -41,21 +42,11 @@ def flow_overview(store: Store, next_runs: dict[int, datetime | None]) -> list[F
     kinds = {p.id: p.protocol for p in profiles}
     flows = FlowService(store).list()
     with store.session() as s:
-        latest = (
-            select(func.max(Run.id))
-            .where(Run.dry_run.is_(False), Run.status != "running")
-            .group_by(Run.flow_id)
-        )
-        runs = {r.flow_id: r for r in s.scalars(select(Run).where(Run.id.in_(latest))).all()}
+        jobs = last_jobs(s)
+        waiting = waiting_for_replay(s)
     out = []
     for f in flows:
-        run = runs.get(f.id)
-        counts = (
-            {"read": run.read_count, "created": run.created_count,
-             "updated": run.updated_count, "unchanged": run.unchanged_count,
-             "failed": run.failed_count, "parked": run.parked_count}
-            if run else {}
-        )  # fmt: skip
+        job = jobs.get(f.id)
         out.append(
             FlowOverview(
                 f.id,
@@ -69,12 +60,14 @@ def flow_overview(store: Store, next_runs: dict[int, datetime | None]) -> list[F
                 f.mode,
                 Schedule.from_json(f.schedule),
                 next_runs.get(f.id),
-                run.status if run else None,
-                run.started_at if run else None,
-                (run.failed_count + run.parked_count) if run else 0,
-                run.error if run else None,
-                counts,
+                job.status if job else None,
+                job.last_at if job else None,
+                job.errors if job else 0,
+                job.error if job else None,
+                dict(job.counts) if job else {},
                 is_running(store.paths, f.id),
+                waiting.get(f.id, 0),
+                job.runs if job else 0,
             )
         )
     return out

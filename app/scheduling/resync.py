@@ -203,7 +203,9 @@ def run_range(
     cancel: CancelToken | None = None,
     progress: ProgressCallback | None = None,
 ) -> list[RunSummary]:
-    """Re-send the found records in batches, holding the flow's lock throughout."""
+    """Re-send the found records in batches, holding the flow's lock throughout. The
+    batches are one job: every run after the first carries the first run's id as its
+    ``job_id``, so the job's totals add up across its runs (``app.store.job_totals``)."""
     cancel = cancel or CancelToken()
     out: list[RunSummary] = []
     with flow_lock(
@@ -217,5 +219,6 @@ def run_range(
             out.append(engine.run(
                 found.flow_id, keys=found.keys[i : i + RANGE_BATCH], trigger="resync_range",
                 triggered_by=triggered_by, cancel=cancel,
+                job_id=out[0].job_id if out else None,
             ))  # fmt: skip
     return out

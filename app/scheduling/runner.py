@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from app.feeds.config import is_feed
 from app.feeds.publish import publish_feed
 from app.scheduling.errors import SchedulingError
+from app.segments.sync import is_segment, sync_segment
 from app.services.flows import FlowService
 from app.store import Store
 from app.sync.engine import RunSummary, SyncEngine
@@ -49,6 +50,14 @@ def run_flow_locked(
                 )
             feed = publish_feed(store, flow.id, trigger=trigger, triggered_by=triggered_by)
             return feed.as_run_summary()
+        if is_segment(flow.options):  # a segment keeps a marketing list, not records
+            if dry_run or keys:
+                raise SchedulingError(
+                    f"'{flow.name}' keeps a segment's list: use segment show to see its members."
+                )
+            return sync_segment(
+                store, flow.id, trigger=trigger, triggered_by=triggered_by, full=full
+            ).as_run_summary()
         return SyncEngine(store, progress=progress).run(
             flow.id,
             dry_run=dry_run,

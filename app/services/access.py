@@ -1,7 +1,14 @@
 """Admin and manager modes. A manager keeps Sync now, re-sync, the sync log and the
-duplicate queue; connection secrets, connection editing, mapping editing, schedules and
-alert settings are for the admin. Leaving manager mode needs the admin PIN, which is kept
-(salted and hashed) in the keyring — never in the database or a file.
+duplicate queue; connection secrets, connection editing, mapping editing, flows and
+feeds (the wizards, field owners), schedules, alert settings and privacy requests are for
+the admin -- in the window and on the command line alike. Leaving manager mode needs the
+admin PIN, which is kept (salted and hashed) in the keyring — never in the database or a
+file.
+
+A new PIN has 6 to 12 digits, not all the same and not a run (123456). Five wrong PINs
+are free; after that each wrong one locks the PIN for twice as long as the last (30 s,
+1 min, 2 min … at most a day). The count and the lock are kept in the keyring too, where
+editing the data folder cannot reset them.
 
 This guards against a curious manager at the dealership's workstation, not against a
 Windows administrator: anyone who can edit the data folder can change the mode."""
@@ -10,8 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+import math
 import re
 import secrets as pysecrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from app import secrets
@@ -22,8 +33,38 @@ from app.store.models import Setting
 
 MODE_KEY = "access.mode"
 PIN_OWNER, PIN_FIELD = "app", "admin_pin"
+LOCKOUT_FIELD = "admin_pin_lockout"
 _ITERATIONS = 200_000
-_PIN = re.compile(r"^\d{4,12}$")
+_PIN = re.compile(r"^\d{6,12}$")
+FREE_TRIES = 5
+FIRST_WAIT_S = 30.0
+MAX_WAIT_S = 24 * 3600.0
+Clock = Callable[[], float]
+
+
+def pin_problem(pin: str) -> str | None:
+    """Why ``pin`` cannot be the admin PIN, or None."""
+    if not _PIN.match(pin):
+        return "The PIN must be 6 to 12 digits."
+    if len(set(pin)) == 1 or pin in "01234567890123" or pin in "98765432109876":
+        return "Choose a PIN that is not one digit repeated or a run such as 123456."
+    return None
+
+
+def wait_after(failures: int) -> float:
+    """Seconds the PIN is locked after ``failures`` wrong tries in a row."""
+    if failures < FREE_TRIES:
+        return 0.0
+    return min(MAX_WAIT_S, FIRST_WAIT_S * 2 ** (failures - FREE_TRIES))
+
+
+def _in_words(seconds: float) -> str:
+    s = max(1, math.ceil(seconds))
+    if s < 120:
+        return f"{s} seconds"
+    if s < 7200:
+        return f"{math.ceil(s / 60)} minutes"
+    return f"{math.ceil(s / 3600)} hours"
 
 
 @dataclass(frozen=True)
@@ -54,6 +95,11 @@ class AccessPolicy:
         return not self.is_manager
 
     @property
+    def can_edit_flows(self) -> bool:
+        """Create, change, duplicate or delete flows and feeds, and their field owners."""
+        return not self.is_manager
+
+    @property
     def can_edit_alerts(self) -> bool:
         return not self.is_manager
 
@@ -68,9 +114,16 @@ def _hash(pin: str, salt: bytes) -> str:
     return hashlib.pbkdf2_hmac("sha256", pin.encode(), salt, _ITERATIONS).hex()
 
 
+@dataclass(frozen=True)
+class _Lockout:
+    failures: int = 0
+    until: float = 0.0
+
+
 class AccessService:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, clock: Clock = time.time) -> None:
         self.store = store
+        self.clock = clock
 
     def policy(self) -> AccessPolicy:
         with self.store.session() as s:
@@ -85,8 +138,9 @@ class AccessService:
         """Set or change the admin PIN (only from admin mode)."""
         if self.policy().is_manager:
             raise AccessDeniedError("Leave manager mode before changing the admin PIN.")
-        if not _PIN.match(new_pin):
-            raise AccessDeniedError("The PIN must be 4 to 12 digits.")
+        problem = pin_problem(new_pin)
+        if problem:
+            raise AccessDeniedError(problem)
         salt = pysecrets.token_bytes(16)
         stored = f"pbkdf2_sha256${_ITERATIONS}${salt.hex()}${_hash(new_pin, salt)}"
         secrets.set_secret(PIN_OWNER, PIN_FIELD, stored)
@@ -113,11 +167,52 @@ class AccessService:
             )
         return self._set_mode("manager")
 
+    # --- wrong PINs ---------------------------------------------------------------------
+    def _lockout(self) -> _Lockout:
+        raw = secrets.get_secret(PIN_OWNER, LOCKOUT_FIELD)
+        try:
+            data = json.loads(raw) if raw else {}
+            return _Lockout(int(data.get("failures", 0)), float(data.get("until", 0.0)))
+        except (ValueError, TypeError, AttributeError):
+            return _Lockout(FREE_TRIES, self.clock() + FIRST_WAIT_S)  # tampered: locked
+
+    def _save_lockout(self, state: _Lockout) -> None:
+        if state.failures == 0:
+            secrets.delete_secret(PIN_OWNER, LOCKOUT_FIELD)
+        else:
+            secrets.set_secret(
+                PIN_OWNER,
+                LOCKOUT_FIELD,
+                json.dumps({"failures": state.failures, "until": state.until}),
+            )
+
+    def locked_for(self) -> float:
+        """Seconds until the PIN may be tried again (0 when it may be tried now)."""
+        return max(0.0, self._lockout().until - self.clock())
+
     def leave_manager_mode(self, pin: str) -> AccessPolicy:
+        state = self._lockout()
+        now = self.clock()
+        if now < state.until:
+            raise AccessDeniedError(
+                f"Too many wrong PINs. Try again in {_in_words(state.until - now)}.",
+                hint="Each wrong PIN after the fifth doubles the wait.",
+            )
         if not self.verify(pin):
+            failures = state.failures + 1
+            wait = wait_after(failures)
+            self._save_lockout(_Lockout(failures, now + wait))
             with self.store.session() as s:
-                audit.record(s, "pin_refused", "settings", object_name="manager mode")
-            raise AccessDeniedError("That PIN is not right. Manager mode stays on.")
+                audit.record(
+                    s, "pin_refused", "settings", object_name="manager mode",
+                    extra={"wrong_tries": failures, "locked_s": wait},
+                )  # fmt: skip
+            message = "That PIN is not right. Manager mode stays on."
+            if wait:
+                message += f" Try again in {_in_words(wait)}."
+            raise AccessDeniedError(message)
+        if state.failures:
+            self._save_lockout(_Lockout())
         return self._set_mode("admin")
 
     def _set_mode(self, mode: str) -> AccessPolicy:

@@ -12,8 +12,11 @@ from app.mapping.model import Mapping
 from app.services import audit
 from app.services.errors import FlowHasParkedError, FlowNotFoundError
 from app.store import Store
-from app.store.models import Flow, FlowState, ParkedRecord, Run, utcnow
+from app.store.models import ConnectionProfile, Flow, FlowState, ParkedRecord, Run, Setting, utcnow
 from app.store.models import Mapping as MappingRow
+
+# records the flow's next run reads again (app.services.conflicts keeps the queue)
+REREAD_SETTING = "flow.reread.{}"
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,27 @@ def _info(session: Any, row: Flow) -> FlowInfo:
     )
 
 
+def _snapshot(session: Any, row: Flow) -> dict[str, Any]:
+    """What the audit log shows of a flow (connections by name; the mapping has its own
+    entries, one per version)."""
+
+    def end(profile_id: int | None, stream: str) -> str:
+        profile = session.get(ConnectionProfile, profile_id) if profile_id else None
+        return f"{profile.name if profile else '(none)'} · {stream}"
+
+    return {
+        "name": row.name,
+        "description": row.description or "",
+        "source": end(row.source_profile_id, row.source_stream),
+        "destination": end(row.dest_profile_id, row.dest_stream),
+        "mode": row.mode,
+        "enabled": row.enabled,
+        "ownership": dict(row.ownership or {}),
+        "schedule": dict(row.schedule or {}),
+        "options": dict(row.options or {}),
+    }
+
+
 class FlowService:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -126,6 +150,7 @@ class FlowService:
         with self.store.session() as s:
             row = s.scalar(select(Flow).where(Flow.slug == definition.slug))
             created = row is None
+            before = None if row is None else _snapshot(s, row)
             if row is None:
                 row = Flow(slug=definition.slug, created_at=utcnow())
                 s.add(row)
@@ -148,7 +173,9 @@ class FlowService:
                 "flow",
                 object_id=row.slug,
                 object_name=row.name,
-                after={"source": f"{row.source_stream}", "destination": row.dest_stream},
+                before=before,
+                after=_snapshot(s, row),
+                extra={"comment": comment} if comment else None,
             )
             self._save_mapping(s, row, definition.mapping, comment or "saved with the flow")
             return _info(s, row)
@@ -257,9 +284,12 @@ class FlowService:
                 "flow",
                 object_id=row.slug,
                 object_name=row.name,
-                before={"source": row.source_stream, "destination": row.dest_stream},
+                before=_snapshot(s, row),
                 extra={"parked_dropped": parked},
             )
+            reread = s.get(Setting, REREAD_SETTING.format(row.id))
+            if reread is not None:
+                s.delete(reread)
             # the database's ON DELETE rules drop what belongs to the flow and keep its runs
             s.execute(delete(Flow).where(Flow.id == row.id))
             s.expunge(row)

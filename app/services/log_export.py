@@ -1,6 +1,8 @@
 """Export the sync log's filtered view of record events to CSV or Excel. Personal data
 (the record's name, e-mails and phones in errors) is masked unless the caller is in admin
-mode and asked for it; streams page by page so millions of rows never sit in memory."""
+mode and asked for it; streams page by page so millions of rows never sit in memory.
+Values are written so a spreadsheet never runs them as formulas
+(``app.formats.spreadsheet_cells``)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from app.errors import RooftopError
+from app.formats.spreadsheet_cells import csv_cell, xlsx_row
 from app.services import pii
 from app.services.errors import ValidationError
 from app.store import Store
@@ -103,16 +106,16 @@ def export(
                 writer = csv.writer(fh)
                 writer.writerow(HEADER)
                 for cells in _rows(store, f, reveal, 10**9, progress, cancelled):
-                    writer.writerow(cells)
+                    writer.writerow([csv_cell(c) for c in cells])
                     count += 1
         else:
             from openpyxl import Workbook
 
             wb = Workbook(write_only=True)
             ws = wb.create_sheet("Sync log")
-            ws.append(list(HEADER))
+            ws.append(xlsx_row(ws, list(HEADER)))
             for cells in _rows(store, f, reveal, EXCEL_MAX_ROWS, progress, cancelled):
-                ws.append(cells)
+                ws.append(xlsx_row(ws, cells))
                 count += 1
             wb.save(tmp)
         if cancelled():

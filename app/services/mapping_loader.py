@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from app.connectors.streams import StreamSource
+from app.connectors.streams import StreamSource, StreamSpec
 from app.mapping.drift import Snapshot, snapshot_of
 from app.mapping.model import Mapping
 from app.services import schema_drift
@@ -62,6 +62,47 @@ def load(store: Store, flow_ref: str | int, rows: int = SAMPLE_ROWS) -> EditorDa
     except Exception:  # noqa: BLE001 — a flow without a mapping yet starts empty
         current = None
     mapping = current.mapping if current else Mapping(())
+    data = load_ends(
+        store, name, src_id, src_stream, dst_id, dst_stream, mapping, flow_id=fid, rows=rows
+    )
+    data.version = current.version if current else 0
+    try:
+        data.drift = schema_drift.flow_drift(store, fid, mapping)
+    except Exception:  # noqa: BLE001 — no snapshots table or no runs yet
+        data.drift = None
+    return data
+
+
+def target_rows(spec: StreamSpec) -> list[FieldRow]:
+    """A destination stream's fields as the editor shows them: the ones the destination
+    assigns itself (its id, timestamps) read-only and never required of the mapping."""
+    assigned = {spec.primary_key, spec.cursor_field, "created_at", "updated_at"}
+    return [
+        FieldRow(
+            f.name,
+            str(f.kind),
+            f.required and f.name not in assigned,
+            f.description,
+            f.name in assigned and f.name != "external_id",
+        )
+        for f in spec.fields
+    ]
+
+
+def load_ends(
+    store: Store,
+    name: str,
+    src_id: int | None,
+    src_stream: str,
+    dst_id: int | None,
+    dst_stream: str,
+    mapping: Mapping,
+    *,
+    flow_id: int = 0,
+    rows: int = SAMPLE_ROWS,
+) -> EditorData:
+    """The editor's data for two stream ends, saved as a flow or not (the new-flow
+    wizard): both streams' fields and a sample read from the source connection."""
     profiles = ProfileService(store)
     warnings: list[str] = []
     source_fields: list[FieldRow] = []
@@ -95,41 +136,25 @@ def load(store: Store, flow_ref: str | int, rows: int = SAMPLE_ROWS) -> EditorDa
         conn = profiles.connector(dst_id)
         try:
             if isinstance(conn, StreamSource) and dst_stream in conn.streams():
-                spec = conn.streams()[dst_stream].spec
-                assigned = {spec.primary_key, spec.cursor_field, "created_at", "updated_at"}
-                target_fields = [
-                    FieldRow(
-                        f.name,
-                        str(f.kind),
-                        f.required and f.name not in assigned,
-                        f.description,
-                        f.name in assigned and f.name != "external_id",
-                    )
-                    for f in spec.fields
-                ]
+                target_fields = target_rows(conn.streams()[dst_stream].spec)
         finally:
             conn.close()
     for col in sample.columns:  # columns the data has beyond what the stream declares
         if col not in {f.name for f in source_fields}:
             source_fields.append(FieldRow(str(col)))
-    drift = None
-    try:
-        drift = schema_drift.flow_drift(store, fid, mapping)
-    except Exception:  # noqa: BLE001 — no snapshots table or no runs yet
-        drift = None
     return EditorData(
-        fid,
+        flow_id,
         name,
         src_stream,
         dst_stream,
         key or (str(sample.columns[0]) if len(sample.columns) else ""),
         mapping,
-        current.version if current else 0,
+        0,
         source_fields,
         target_fields,
         sample,
         origin,
-        drift,
+        None,
         warnings,
     )
 

@@ -25,6 +25,7 @@ from app.matching.cluster import CandidateCluster, candidate_clusters, kept_rows
 from app.matching.explain import reasons
 from app.matching.pipeline import MatchResult, match_frame
 from app.services import audit
+from app.services.privacy import tombstones
 from app.store import Store
 from app.store.errors import NotFoundError
 from app.store.matching_models import (
@@ -148,9 +149,17 @@ class MatchingQueue:
         kind: str = "",
         updated_column: str = "updated_at",
     ) -> int:
-        """Store (or refresh) snapshots of one system's customer records."""
+        """Store (or refresh) snapshots of one system's customer records; records of
+        people erased here are left out (``app.services.privacy.tombstones``)."""
         sk = system_kind(label, kind)
         rows = frame.astype(object).where(frame.notna(), "").to_dict("records")
+        erased = tombstones.load(self.store)
+        if erased:
+            rows = [
+                r
+                for r in rows
+                if not erased.ref_of("customer", system, str(r.get(id_column, "")).strip())
+            ]
         now = utcnow()
         count = 0
         with self.store.session() as s:
@@ -364,6 +373,6 @@ def _finish_scan(s: Session, scan_id: int, result: MatchResult, created: int) ->
         row.model = {
             "prior": result.model.prior,
             "notes": result.model.notes,
-            "histogram": histogram(sc.score, sc.household, sc.conflict | sc.weak),
+            "histogram": histogram(sc.score),
         }
         row.timings = {k: round(v, 3) for k, v in result.timings.items()}

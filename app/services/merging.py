@@ -6,7 +6,8 @@ the admin's per-field picks), and keeps a snapshot of the links and golden recor
 replaced, so an unmerge (``app.services.unmerging``) puts back exactly the previous
 state. Source-record snapshots are never changed. Every merge and unmerge is audited.
 Where the destination supports merging (the CRM's merge endpoint), the CRM duplicates
-are merged there too (``app.services.merge_propagation``).
+are merged there too (``app.services.merge_propagation``). A merge a system refused is
+``partial`` (status) until ``retry`` gets every such system to follow.
 """
 
 from __future__ import annotations
@@ -25,7 +26,13 @@ from app.services import audit
 from app.services.golden_links import ENTITY, link_key, point_link, put_golden
 from app.services.match_decisions import RecordKey, is_decided, remember_different
 from app.services.matching_queue import MatchingQueue, best_title
-from app.services.merge_propagation import MergerLookup, profile_merger, propagate
+from app.services.merge_propagation import (
+    MergerLookup,
+    is_partial,
+    profile_merger,
+    propagate,
+    retry_failed,
+)
 from app.services.merging_views import (
     ClusterDetail,
     MergeView,
@@ -127,6 +134,40 @@ class MergeService:
                 done = s.get(Merge, merge_id)
                 if done is not None:
                     done.propagation = propagation
+                    if is_partial(propagation):
+                        done.status = "partial"
+        return self.get_merge(merge_id)
+
+    def retry(self, merge_id: int) -> MergeView:
+        """Ask the systems that refused a partial merge to merge again; the merge is no
+        longer partial once every one of them followed. Audited either way."""
+        with self.store.session() as s:
+            m = s.get(Merge, merge_id)
+            if m is None:
+                raise NotFoundError(f"Merge {merge_id} does not exist.")
+            if m.status != "partial":
+                raise RooftopError("Only a partial merge can be retried: every system followed.")
+            before = dict(m.propagation)
+            labels = {
+                r.system_label: r.system
+                for r in s.scalars(select(MatchRecord).where(MatchRecord.id.in_(m.record_ids)))
+            }
+        after = retry_failed(before, self._merger, labels.get)
+        with self.store.session() as s:
+            m = s.get(Merge, merge_id)
+            assert m is not None
+            m.propagation = after
+            m.status = "partial" if is_partial(after) else "merged"
+            audit.record(
+                s,
+                "merge_retry",
+                "customer",
+                object_id=m.golden_id,
+                object_name=m.title,
+                before={k: v.get("status") for k, v in before.items()},
+                after={k: v.get("status") for k, v in after.items()},
+                extra={"merge_id": merge_id},
+            )
         return self.get_merge(merge_id)
 
     def _plan(

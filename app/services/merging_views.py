@@ -65,6 +65,25 @@ class MergeView:
     propagation: dict[str, Any]
     undone_at: datetime | None
 
+    @property
+    def partial(self) -> bool:
+        """Merged here, but a system refused to merge its copies (see ``not_followed``)."""
+        return self.status == "partial"
+
+    @property
+    def not_followed(self) -> dict[str, str]:
+        """System label -> why it has not followed the merge (its refusal)."""
+        return {
+            label: str(v.get("message") or "refused")
+            for label, v in self.propagation.items()
+            if v.get("status") == "failed"
+        }
+
+    @property
+    def active(self) -> bool:
+        """Not undone (merged, or partially merged)."""
+        return self.status in ("merged", "partial")
+
 
 def source_records(records: Sequence[RecordView]) -> list[SourceRecord]:
     return [

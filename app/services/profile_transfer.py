@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from app import __version__, secrets
-from app.connectors.base import FieldType
+from app.connectors.base import FieldType, http_warning
 from app.connectors.errors import ConnectorError
 from app.connectors.registry import get_kind
 from app.services import audit
@@ -35,6 +35,7 @@ from app.store.models import utcnow
 
 EXPORT_FORMAT = "rooftop-sync/profiles"
 EXPORT_VERSION = 1
+MAX_FILE_BYTES = 10_000_000
 _SCALARS = (str, int, float, bool)
 
 
@@ -112,6 +113,13 @@ def import_profiles(service: ProfileService, path: Path, *, replace: bool = Fals
     readable reason; a refused or failed one changes nothing (a replaced profile and its
     secrets stay as they were)."""
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ImportFileError(
+                f"{path.name} is {size / 1e6:,.0f} MB; a profiles file is a few kilobytes "
+                f"(at most {MAX_FILE_BYTES // 1_000_000} MB is read).",
+                hint="Nothing was imported.",
+            )
         document = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ImportFileError(f"Cannot read {path}: {exc}") from exc
@@ -136,9 +144,14 @@ def import_entries(
         if isinstance(raw, dict) and isinstance(raw.get("name"), str) and raw["name"].strip():
             label = raw["name"].strip()
         try:
-            _import_one(service, _parse(raw), replace, report)
+            entry = _parse(raw)
+            _import_one(service, entry, replace, report)
         except (ValidationError, ImportFileError, DuplicateNameError, ConnectorError) as exc:
             report.warnings.append(f"{label}: not imported — {exc}")
+            continue
+        warning = http_warning(get_kind(entry.kind).unencrypted_addresses(entry.settings))
+        if warning and entry.name in (*report.created, *report.replaced):
+            report.warnings.append(f"{entry.name}: {warning}")
     return report
 
 

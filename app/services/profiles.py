@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import secrets
-from app.connectors.base import CheckResult, Connector, ConnectorHooks
+from app.connectors.base import CheckResult, Connector, ConnectorHooks, http_warning
 from app.connectors.errors import ConnectorError
 from app.connectors.registry import get_kind
 from app.services import audit
@@ -431,6 +431,9 @@ class ProfileService:
             result = connector.check()
         finally:
             connector.close()
+        warning = http_warning(type(connector).unencrypted_addresses(connector.settings))
+        if warning:
+            result = replace(result, message=f"{result.message} Warning: {warning}")
         with self.store.session() as s:
             row = self._row(s, profile_id)
             row.last_test_at = utcnow()
@@ -489,6 +492,8 @@ class ProfileService:
         problems: dict[str, str] = {}
         if not name or not name.strip():
             problems["name"] = "Name is required."
+        elif len(name.strip()) > 200:
+            problems["name"] = "The name is longer than 200 characters."
         secret_names = set(cls.secret_field_names())
         given = {k: v for k, v in secret_values.items() if k in secret_names and v}
         check_secrets = {**{k: "stored" for k in already}, **given}

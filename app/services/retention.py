@@ -1,7 +1,10 @@
-"""Sync log retention: clear record payloads after N days and delete record events after
-M days, optionally archiving them first to a compressed JSON-lines file. Works in small
-batches (each its own transaction) so a running sync is never blocked for long; meant to
-run in a background worker (the settings widget's "Clean up now", or daily at start-up)."""
+"""Retention: one policy for every place that keeps customers' data. Here the sync log:
+clear record payloads after N days and delete record events after M days, optionally
+archiving them first to a compressed JSON-lines file; ``retention_areas`` does the search
+index, the duplicate finder, merge history, drift samples, settled events, archives and
+database backups. Works in small batches (each its own transaction) so a running sync is
+never blocked for long; meant to run in a background worker (the Retention screen's
+"Clean up now", or daily)."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from typing import IO, Any
 
 from sqlalchemy import bindparam, text
 
+from app.services import retention_areas as areas
 from app.services.errors import ValidationError
 from app.store import Store
 from app.store.models import Setting, UTCDateTime, utcnow
@@ -34,18 +38,35 @@ _COLUMNS = (
 @dataclass(frozen=True)
 class RetentionPolicy:
     payload_days: int = 30  # then source / sent / response payloads are cleared
-    event_days: int = 365  # then the record events themselves are deleted
+    event_days: int = 365  # then record events, settled retry entries, conflicts, alerts go
     archive: bool = True  # write what is removed to a .jsonl.gz file first
     archive_dir: str = ""  # empty: <data folder>/archive
     enabled: bool = True  # run daily in the background
+    index_days: int = 1095  # search index rows and last-sent state of records not read since
+    matching_days: int = 180  # duplicate-finder snapshots and decided review groups
+    merge_days: int = 365  # merges can be undone this long; then what undo needs goes
+    drift_sample_days: int = 30  # sample values in schema-drift snapshots
+    archive_days: int = 730  # archived sync-log files
+    backup_days: int = 90  # database backups taken before an upgrade
 
     def validate(self) -> None:
-        if not 1 <= self.payload_days <= 3650:
-            raise ValidationError("Keep payloads for 1 to 3,650 days.")
-        if not 1 <= self.event_days <= 3650:
-            raise ValidationError("Keep record events for 1 to 3,650 days.")
+        for name, label in DAY_LIMITS.items():
+            if not 1 <= int(getattr(self, name)) <= 3650:
+                raise ValidationError(f"Keep {label} for 1 to 3,650 days.")
         if self.event_days < self.payload_days:
             raise ValidationError("Record events must be kept at least as long as their payloads.")
+
+
+DAY_LIMITS = {
+    "payload_days": "payloads",
+    "event_days": "record events",
+    "index_days": "the search index",
+    "matching_days": "duplicate-finder snapshots",
+    "merge_days": "merge undo data",
+    "drift_sample_days": "drift samples",
+    "archive_days": "archives",
+    "backup_days": "database backups",
+}
 
 
 @dataclass
@@ -55,14 +76,18 @@ class PruneReport:
     archive_path: str | None = None
     cancelled: bool = False
     finished_at: datetime | None = None
+    removed: dict[str, int] = field(default_factory=dict)  # other places: rows or files
 
     def message(self) -> str:
-        if not self.payloads_cleared and not self.events_deleted:
+        others = {k: v for k, v in self.removed.items() if v}
+        if not self.payloads_cleared and not self.events_deleted and not others:
             return "Nothing to clean up: nothing is older than the retention settings."
         text_ = (
             f"Cleared the payloads of {self.payloads_cleared:,} record event(s) and deleted "
             f"{self.events_deleted:,} record event(s)."
         )
+        if others:
+            text_ += " Also: " + ", ".join(f"{place} {n:,}" for place, n in others.items()) + "."
         if self.archive_path:
             text_ += f" Archived to {self.archive_path}."
         return text_ + (" Stopped early (cancelled)." if self.cancelled else "")
@@ -171,12 +196,93 @@ def prune(
             report.payloads_cleared = cleared
     finally:
         report.archive_path = archive.close() if archive else None
+    if not cancelled():
+        report.removed = _other_places(store, policy, now, progress, cancelled)
     report.cancelled = cancelled()
     report.finished_at = now
     state.last_run = now.isoformat()
     state.last_report = {"message": report.message(), **asdict(report), "finished_at": str(now)}
     _save_state(store, state)
     return report
+
+
+def _other_places(
+    store: Store,
+    policy: RetentionPolicy,
+    now: datetime,
+    progress: Progress | None,
+    cancelled: Callable[[], bool],
+) -> dict[str, int]:
+    """Every other place that keeps customers' data (``retention_areas``)."""
+    archive_dirs = sorted({archive_folder(store, policy), store.paths.data_dir / "archive"})
+    steps: list[tuple[str, Callable[[], int]]] = [
+        ("search index rows", lambda: areas.search_index(store, policy.index_days, now, cancelled)),
+        ("matching rows", lambda: areas.matching(store, policy.matching_days, now, cancelled)),
+        ("merges past undo", lambda: areas.merges(store, policy.merge_days, now)),
+        ("drift samples", lambda: areas.drift_samples(store, policy.drift_sample_days, now)),
+        ("settled events", lambda: areas.settled_events(store, policy.event_days, now, cancelled)),
+        ("archives", lambda: areas.archives(archive_dirs, policy.archive_days, now)),
+        ("backups", lambda: areas.backups(store.paths.backups_dir, policy.backup_days, now)),
+    ]
+    done: dict[str, int] = {}
+    for number, (place, step) in enumerate(steps, start=1):
+        if cancelled():
+            break
+        if progress:
+            progress(number, len(steps), f"Cleaning up: {place}")
+        done[place] = step()
+    return done
+
+
+def usage(store: Store, policy: RetentionPolicy | None = None) -> list[areas.AreaUsage]:
+    """What each place holds now (rows and bytes) and how long the policy keeps it."""
+    policy = policy or load_policy(store)
+    sizes = areas.table_bytes(store)
+    kept = {
+        "Sync log": f"payloads {policy.payload_days} d, events {policy.event_days} d",
+        "Retry queue and conflicts": f"while waiting; settled {policy.event_days} d",
+        "Search index": f"{policy.index_days} d after last read",
+        "Last sent": f"{policy.index_days} d after last sent",
+        "Duplicate finder": f"{policy.matching_days} d after last read",
+        "Merge history": f"undo {policy.merge_days} d, then the fact only",
+        "Drift samples": f"samples {policy.drift_sample_days} d",
+        "Alerts": f"{policy.event_days} d after sent",
+    }
+    out = [
+        areas.AreaUsage(
+            name,
+            holds,
+            kept[name],
+            areas.rows_of(store, tables),
+            sum(sizes.get(t, 0) for t in tables),
+        )
+        for name, holds, tables in areas.AREAS
+    ]
+    archive_dirs = sorted({archive_folder(store, policy), store.paths.data_dir / "archive"})
+    files = [areas.files_of(d, "*.jsonl.gz") for d in archive_dirs]
+    out.append(
+        areas.AreaUsage(
+            "Archives",
+            "sync log events and payloads removed from the database",
+            f"{policy.archive_days} d",
+            sum(n for n, _b in files),
+            sum(b for _n, b in files),
+        )
+    )
+    n, b = areas.files_of(store.paths.backups_dir, "*.db")
+    out.append(
+        areas.AreaUsage(
+            "Database backups", "the whole database, before each upgrade",
+            f"{policy.backup_days} d (date in the name)", n, b,
+        )
+    )  # fmt: skip
+    n, b = areas.files_of(store.paths.logs_dir, "*.log*")
+    out.append(
+        areas.AreaUsage(
+            "Log files", "what the app did (e-mails and phones masked)", "5 files of 2 MB", n, b
+        )
+    )
+    return out
 
 
 def _delete_events(

@@ -39,11 +39,21 @@ def _undoable(s: Session, merge_id: int) -> Merge:
     m = s.get(Merge, merge_id)
     if m is None:
         raise NotFoundError(f"Merge {merge_id} does not exist.")
-    if m.status != "merged":
+    if m.status == "erased":
+        raise RooftopError(
+            "A privacy erasure removed what this merge was about; it cannot be undone."
+        )
+    if m.status == "expired":
+        raise RooftopError(
+            "This merge is older than the retention policy keeps what an undo needs."
+        )
+    if m.status not in ("merged", "partial"):
         raise RooftopError("This merge was already undone.")
     later = s.scalar(
         select(func.count(Merge.id)).where(
-            Merge.id > m.id, Merge.status == "merged", Merge.golden_id == m.golden_id
+            Merge.id > m.id,
+            Merge.status.in_(("merged", "partial")),
+            Merge.golden_id == m.golden_id,
         )
     )
     if later:

@@ -10,7 +10,13 @@ package are few and say why: an index hint (``app.sync.identity``), the full-tex
 PRAGMA checks. Nothing outside ``app.store`` opens a connection of its own."""
 
 # the features' models register their tables with the shared metadata
-from app.store import mapping_models, matching_models, scheduling_models  # noqa: F401
+from app.store import (  # noqa: F401
+    mapping_models,
+    matching_models,
+    privacy_models,
+    scheduling_models,
+    segment_models,
+)
 from app.store.db import Store, open_store
 
 __all__ = ["Store", "open_store"]

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from app.store.job_totals import last_jobs, waiting_for_replay
 from app.store.log_common import from_db, to_db
+from app.store.scheduling_models import AlertState
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,9 @@ class FlowSchedule:
     enabled: bool
     schedule: dict[str, Any]
     last_run_at: datetime | None
-    last_status: str | None
+    last_status: str | None  # of the last job (all its runs)
+    waiting: int = 0  # records waiting for replay
+    last_errors: int = 0  # records the last job could not deliver
 
 
 @dataclass
@@ -70,16 +74,26 @@ def flow_schedules(session: Session) -> list[FlowSchedule]:
     import json
 
     rows = session.execute(
-        text(
-            "SELECT f.id, f.name, f.enabled, f.schedule, r.started_at, r.status FROM flows f "
-            "LEFT JOIN runs r ON r.id = (SELECT max(id) FROM runs WHERE flow_id = f.id "
-            "AND dry_run = 0) ORDER BY f.name"
-        )
+        text("SELECT f.id, f.name, f.enabled, f.schedule FROM flows f ORDER BY f.name")
     )
+    jobs = last_jobs(session)
+    waiting = waiting_for_replay(session)
     out = []
-    for fid, name, enabled, schedule, started, status in rows:
+    for fid, name, enabled, schedule in rows:
         data = json.loads(schedule) if isinstance(schedule, str) else dict(schedule or {})
-        out.append(FlowSchedule(int(fid), str(name), bool(enabled), data, from_db(started), status))
+        job = jobs.get(int(fid))
+        out.append(
+            FlowSchedule(
+                int(fid),
+                str(name),
+                bool(enabled),
+                data,
+                job.last_at if job else None,
+                job.status if job else None,
+                waiting.get(int(fid), 0),
+                job.errors if job else 0,
+            )
+        )
     return out
 
 
@@ -136,3 +150,23 @@ def open_queue_count(session: Session) -> int:
         session.execute(text("SELECT count(*) FROM parked_records WHERE status = 'open'")).scalar()
         or 0
     )
+
+
+_ERROR_ALERTS = ("run_failed", "credential_expiry")
+
+
+def open_alerts(session: Session) -> list[dict[str, Any]]:
+    """The alert monitor's open problems, oldest first: ``title``, ``message``,
+    ``severity`` and ``at`` (when it started), as ``DashboardScreen.set_alerts`` takes."""
+    rows = session.scalars(
+        select(AlertState).where(AlertState.active.is_(True)).order_by(AlertState.started_at)
+    ).all()
+    return [
+        {
+            "title": r.title,
+            "message": r.detail,
+            "severity": "error" if r.condition in _ERROR_ALERTS else "warning",
+            "at": r.started_at,
+        }
+        for r in rows
+    ]

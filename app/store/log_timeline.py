@@ -78,6 +78,8 @@ class RecordStory:
     identities: list[Identity] = field(default_factory=list)
     attempts: list[Attempt] = field(default_factory=list)  # oldest first
     parked: list[ParkedView] = field(default_factory=list)  # open in the retry queue
+    # the last dismissal from a retry queue: (flow name, by, when, reason)
+    dismissed: tuple[str, str, datetime | None, str] | None = None
 
     @property
     def name(self) -> str:
@@ -186,7 +188,19 @@ def story_for(session: Session, entity: str, key: str, golden: str | None) -> Re
         for i, f, k, reason, n, first, last, payload in session.execute(stmt, {"k": keys})
         if int(f) in flow_ids or not flow_ids
     ]
-    return RecordStory(entity, key, golden, identities, attempts, parked)
+    gone = session.execute(
+        text(
+            "SELECT flow_id, dismissed_by, resolved_at, dismiss_reason FROM parked_records "
+            "WHERE status = 'dismissed' AND record_key IN :k ORDER BY id DESC LIMIT 1"
+        ).bindparams(bindparam("k", expanding=True)),
+        {"k": keys},
+    ).first()
+    dismissed = (
+        (flows.get(int(gone[0]), ""), str(gone[1] or ""), from_db(gone[2]), str(gone[3] or ""))
+        if gone is not None and not parked
+        else None
+    )
+    return RecordStory(entity, key, golden, identities, attempts, parked, dismissed)
 
 
 def payloads(session: Session, outcome_id: int) -> Payloads:

@@ -7,10 +7,11 @@ The version lives in SQLite's ``user_version`` pragma. Add a migration by append
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from app.store import (
@@ -18,9 +19,12 @@ from app.store import (
     schema_flows,
     schema_mapping,
     schema_matching,
+    schema_privacy,
     schema_scheduling,
     schema_search,
+    schema_segments,
     schema_synclog,
+    schema_waiting,
 )
 from app.store.errors import StoreError
 
@@ -260,6 +264,9 @@ MIGRATIONS: Sequence[Sequence[str]] = (
     schema_search.STATEMENTS,  # v8: partial search indexes; contact_index folded into them
     schema_delivery.STATEMENTS,  # v9: delivery state marks a record whose last attempt failed
     schema_flows.STATEMENTS,  # v10: a flow's description (what it does, over which protocol)
+    schema_waiting.STATEMENTS,  # v11: runs grouped into jobs; dismissed parked records say who/why
+    schema_privacy.STATEMENTS,  # v12: erasure tombstones and the register of privacy requests
+    schema_segments.STATEMENTS,  # v13: marketing segments, do-not-contact/erasures, list syncs
 )
 LATEST_VERSION = len(MIGRATIONS)
 
@@ -268,11 +275,30 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
-def backup_database(db_path: Path, backups_dir: Path, from_version: int) -> Path:
-    """Copy the database with SQLite's online backup API (safe with WAL) before a change."""
+BACKUP_DAYS = 90  # unless the retention policy says otherwise
+
+
+def backup_days(conn: sqlite3.Connection) -> int:
+    """How long the retention policy keeps database backups (its ``backup_days``)."""
+    try:
+        row = conn.execute("SELECT value FROM settings WHERE key = 'sync_log.retention'").fetchone()
+        days = int(json.loads(row[0]).get("backup_days", BACKUP_DAYS)) if row else BACKUP_DAYS
+    except (sqlite3.Error, ValueError, TypeError, AttributeError):
+        return BACKUP_DAYS
+    return days if 1 <= days <= 3650 else BACKUP_DAYS
+
+
+def backup_database(
+    db_path: Path, backups_dir: Path, from_version: int, keep_days: int = BACKUP_DAYS
+) -> Path:
+    """Copy the database with SQLite's online backup API (safe with WAL) before a change.
+    The name says when it ages out (``…-until-YYYY-MM-DD.db``): retention deletes it then,
+    and an erasure can say how long a backup still holds the person."""
     backups_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
-    target = backups_dir / f"rooftop-v{from_version}-{stamp}.db"
+    now = datetime.now(UTC)
+    stamp = now.strftime("%Y%m%d-%H%M%S-%f")
+    until = (now + timedelta(days=keep_days)).strftime("%Y-%m-%d")
+    target = backups_dir / f"rooftop-v{from_version}-{stamp}-until-{until}.db"
     src = sqlite3.connect(db_path)
     try:
         dst = sqlite3.connect(target)
@@ -307,7 +333,11 @@ def migrate(
             )
         if current == latest:
             return current, current, None
-        backup = backup_database(db_path, backups_dir, current) if current > 0 else None
+        backup = (
+            backup_database(db_path, backups_dir, current, backup_days(conn))
+            if current > 0
+            else None
+        )
         if backup:
             log.info("Backed up database schema v%s to %s before migrating", current, backup)
         for version in range(current + 1, latest + 1):

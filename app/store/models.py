@@ -122,7 +122,10 @@ class Run(Base):
     """One execution of a flow."""
 
     __tablename__ = "runs"
-    __table_args__ = (Index("ix_runs_flow_started", "flow_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_runs_flow_started", "flow_id", "started_at"),
+        Index("ix_runs_job", "job_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     flow_id: Mapped[int | None] = mapped_column(ForeignKey("flows.id", ondelete="SET NULL"))
@@ -142,6 +145,8 @@ class Run(Base):
     cursor_before: Mapped[str | None] = mapped_column(Text)
     cursor_after: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
+    # the runs of one job (a date-range re-sync in chunks) share it; else the run's own id
+    job_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class RecordOutcome(Base):
@@ -272,6 +277,9 @@ class ParkedRecord(Base):
     first_failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # status "dismissed": taken out of the queue undelivered, by whom and why
+    dismissed_by: Mapped[str | None] = mapped_column(String(100))
+    dismiss_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class Conflict(Base):

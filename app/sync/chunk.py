@@ -17,7 +17,7 @@ from app.connectors.streams import WriteAction, WriteRecord, WriteResult
 from app.mapping.apply import apply_mapping
 from app.store.ids import new_golden_id
 from app.store.models import utcnow
-from app.sync import identity, run_log, search, state
+from app.sync import identity, run_log, search, state, withheld
 from app.sync.flow_options import (
     NOT_IN_DESTINATION,
     NOTHING_TO_SEND,
@@ -72,13 +72,22 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _park_rejects(ctx: RunContext) -> tuple[list[Parked], list[Outcome]]:
-    """Rows a file extract could not parse are parked with file, line and reason."""
+    """What the source could not read is parked with its reason: rows of a file extract
+    (by file and line), or inputs a source names itself (``key``, ``reason`` and the
+    ``payload`` to keep for replay: an ADF inbox's hostile mail)."""
     parked: list[Parked] = []
     outcomes: list[Outcome] = []
     for reject in getattr(ctx.source, "take_rejects", lambda: [])():
-        where = f"{reject.get('file', '')}:{reject.get('line', '')}"
-        reason = f"{reject.get('file', '')} line {reject.get('line', '?')}: {reject.get('reason')}"
-        parked.append((where, None, dict(reject), reason))
+        if "key" in reject:
+            where, reason = str(reject["key"]), str(reject.get("reason") or "")
+            payload = dict(reject.get("payload") or {})
+        else:
+            where = f"{reject.get('file', '')}:{reject.get('line', '')}"
+            reason = (
+                f"{reject.get('file', '')} line {reject.get('line', '?')}: {reject.get('reason')}"
+            )
+            payload = dict(reject)
+        parked.append((where, None, payload, reason))
         outcomes.append(
             Outcome(
                 where,
@@ -86,7 +95,7 @@ def _park_rejects(ctx: RunContext) -> tuple[list[Parked], list[Outcome]]:
                 "reject",
                 OutcomeStatus.PARKED,
                 error=reason,
-                source_payload=dict(reject),
+                source_payload=payload,
             )
         )
     return parked, outcomes
@@ -102,6 +111,13 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
     if not len(df) and not to_park:
         return
     df = df.astype(object).fillna("").astype(str)
+    df, held = withheld.withhold(ctx, df)  # erased people's records go no further
+    if held:
+        ctx.add(withheld.WITHHELD, len(held))
+        outcomes += held
+        if not len(df):
+            _record_only_unsent(ctx, to_park, outcomes)
+            return
     mapped = apply_mapping(df, flow.mapping, key_col)
     required = set(flow.mapping.required_targets()) | set(dst_spec.required_fields())
     errors_by_key: dict[str, list[str]] = {}
@@ -185,7 +201,10 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
                     item.outcome(ctx, OutcomeStatus.PLANNED, response_payload={"diff": diff})
                 )
             ctx.add("parked", len(to_park))
-            run_log.write_outcomes(s, ctx.run_id, flow.id, outcomes)
+            if ctx.record:
+                run_log.write_outcomes(s, ctx.run_id, flow.id, outcomes)
+            else:
+                ctx.rejects += [(k, reason) for k, _g, _p, reason in to_park]
             return
 
     conflicts = [
@@ -205,6 +224,16 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
     for start in range(0, len(pending), dst_spec.max_batch):
         batch = pending[start : start + dst_spec.max_batch]
         ctx.submit(partial(_deliver, ctx, batch))
+
+
+def _record_only_unsent(ctx: RunContext, to_park: list[Parked], outcomes: list[Outcome]) -> None:
+    """A chunk with nothing left to map: what was parked or withheld is still written."""
+    if ctx.dry_run:
+        ctx.add("parked", len(to_park))
+        with ctx.store_session() as s:
+            run_log.write_outcomes(s, ctx.run_id, ctx.flow.id, outcomes)
+        return
+    ctx.submit_store(partial(_record_unsent, ctx, to_park, [], outcomes))
 
 
 def _index_chunk(

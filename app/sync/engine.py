@@ -16,13 +16,17 @@ from sqlalchemy.orm import Session
 from app.connectors.base import Connector
 from app.connectors.errors import ConnectorError, DeliveryError
 from app.connectors.streams import Stream, StreamSource
+from app.logging_setup import redact
 from app.mapping.apply import MappingError
-from app.services import schema_drift
+from app.services import conflicts, schema_drift
 from app.services.flows import FlowInfo, FlowService
+from app.services.privacy import tombstones
 from app.services.profiles import ProfileService
 from app.store import Store
+from app.store.errors import StoreError
+from app.store.faults import StorageError
 from app.store.models import ParkedRecord, RecordOutcome
-from app.sync import run_log, state
+from app.sync import parked_rows, run_log, state
 from app.sync.chunk import process_chunk
 from app.sync.errors import RunCancelledError, SyncError
 from app.sync.locks import flow_lock
@@ -45,6 +49,10 @@ class RunSummary:
     error: str | None = None
     elapsed_s: float = 0.0
     plan: list[PlanItem] = field(default_factory=list)  # dry run only
+    rejects: list[tuple[str, str]] = field(default_factory=list)  # preview: key, reason
+    complete: bool = True  # preview: the whole source was read
+    job_id: int | None = None  # the job this run is part of (its own id when alone)
+    waiting: int = 0  # records in the flow's retry queue when the run ended
 
     @property
     def exit_code(self) -> int:
@@ -101,8 +109,10 @@ class SyncEngine:
         trigger: str = "manual",
         triggered_by: str = "",
         cancel: CancelToken | None = None,
+        job_id: int | None = None,
     ) -> RunSummary:
-        """Run a flow. ``keys`` re-syncs only those records (forced, cursor untouched)."""
+        """Run a flow. ``keys`` re-syncs only those records (forced, cursor untouched).
+        ``job_id``: the run is one more part of that job (a chunked re-sync)."""
         flow = self.flows.get(flow_ref)
         return self._execute(
             flow,
@@ -112,6 +122,7 @@ class SyncEngine:
             trigger=trigger,
             triggered_by=triggered_by,
             cancel=cancel or CancelToken(),
+            job_id=job_id,
         )
 
     def replay(
@@ -146,6 +157,7 @@ class SyncEngine:
         triggered_by: str,
         cancel: CancelToken,
         parked_ids: Sequence[int] | None = None,
+        job_id: int | None = None,
     ) -> RunSummary:
         # Every path that writes to a destination comes through here, so here is where the
         # flow's lock is taken: a replay and a scheduled run never write the same records
@@ -167,6 +179,7 @@ class SyncEngine:
                 triggered_by=triggered_by,
                 cancel=cancel,
                 parked_ids=parked_ids,
+                job_id=job_id,
             )
 
     def _execute_locked(
@@ -180,6 +193,7 @@ class SyncEngine:
         triggered_by: str,
         cancel: CancelToken,
         parked_ids: Sequence[int] | None = None,
+        job_id: int | None = None,
     ) -> RunSummary:
         started = time.monotonic()
         if flow.source_profile_id is None or flow.dest_profile_id is None:
@@ -189,8 +203,11 @@ class SyncEngine:
         src_conn = self.profiles.connector(src_profile.id)
         dst_conn = self.profiles.connector(dst_profile.id)
         cursor = None if full or keys else self._cursor(flow.id)
+        erased = tombstones.load(self.store)  # refuses to run blind when the key is gone
         with self.store.session() as s:
             cut_off = not dry_run and run_log.cut_off(s, flow.id)
+            # we hold the flow's lock: a run of it still marked running is one that died
+            run_log.close_dead_runs(s, flow.id)
             run_id = run_log.start_run(
                 s,
                 flow.id,
@@ -198,6 +215,7 @@ class SyncEngine:
                 triggered_by=triggered_by,
                 dry_run=dry_run,
                 cursor=cursor,
+                job_id=job_id,
             )
         # "unchanged" holds both the records skipped here (also counted in "skipped": not
         # sent) and those the destination answered were already current
@@ -205,6 +223,7 @@ class SyncEngine:
             ("read", "created", "updated", "unchanged", "skipped", "failed", "parked", "conflicts"),
             0,
         )
+        counts["withheld"] = 0  # records of people erased here, left out as they were read
         ctx = RunContext(
             flow,
             run_id,
@@ -219,12 +238,16 @@ class SyncEngine:
             store_session=self.store.session,
             on_progress=self.on_progress,
             look_first=cut_off,
+            erased=erased,
         )
+        if keys is None and parked_ids is None:  # records an owner change sends again
+            with self.store.session() as s:
+                ctx.reread = conflicts.reread_keys(s, flow.id)
         try:  # schema-drift snapshots; taking one must never fail the run
             ctx.source = schema_drift.watch(self.store, flow, ctx.source, ctx.dest)
         except Exception:
             log.warning("No schema snapshot for flow %s", flow.slug, exc_info=True)
-        status, error = "running", None
+        status, error, waiting = "running", None, 0
         checkpoints: list[str | None] = [cursor]  # the cursor as last acknowledged
         if not dry_run:
             ctx.pipeline = DeliveryPipeline(self.store.session, cancel=cancel)
@@ -248,35 +271,61 @@ class SyncEngine:
                 status = "succeeded"
         except RunCancelledError as exc:
             status, error = "cancelled", str(exc)
-        except (DeliveryError, ConnectorError, MappingError, SyncError) as exc:
+        except (DeliveryError, ConnectorError, MappingError, SyncError, StoreError) as exc:
             status, error = "failed", str(exc)
             log.warning("Flow %s run %s failed: %s", flow.slug, run_id, exc)
+        except Exception as exc:  # a bug: the run says what stopped it, then it is raised
+            error = f"The run stopped unexpectedly ({redact(f'{type(exc).__name__}: {exc}')})."
+            raise
         finally:
             src_conn.close()
             dst_conn.close()
-            with self.store.session() as s:
-                run_log.finish_run(
-                    s,
-                    run_id,
-                    status=status if status != "running" else "failed",
-                    counts=counts,
-                    error=error
-                    or (
-                        None
-                        if status != "running"
-                        else "The run stopped unexpectedly; see the log file."
-                    ),
-                    cursor_after=checkpoints[-1],
-                )
-                if status in ("succeeded", "completed_with_errors"):
-                    state.mark_success(s, flow.id)
+            waiting = self._finish(ctx, status, error, checkpoints[-1])
             read_all = keys is None and parked_ids is None  # not a re-sync, not a replay
             if status in ("succeeded", "completed_with_errors") and read_all:
                 self._after_commit(ctx)
             ctx.emit("done")
         return RunSummary(
-            run_id, flow.slug, status, counts, error, time.monotonic() - started, ctx.plan
+            run_id,
+            flow.slug,
+            status,
+            counts,
+            error,
+            time.monotonic() - started,
+            ctx.plan,
+            job_id=job_id or run_id,
+            waiting=waiting,
         )
+
+    def _finish(self, ctx: RunContext, status: str, error: str | None, cursor: str | None) -> int:
+        """Record how the run ended; the records waiting in the flow's retry queue then.
+        When even that cannot be saved (the disk is full, the database became read-only),
+        say so: the next run of the flow closes it."""
+        try:
+            with self.store.session() as s:
+                run_log.finish_run(
+                    s,
+                    ctx.run_id,
+                    status=status if status != "running" else "failed",
+                    counts=ctx.counts,
+                    error=error
+                    or (None if status != "running" else "The run stopped unexpectedly."),
+                    cursor_after=cursor,
+                )
+                if status in ("succeeded", "completed_with_errors"):
+                    state.mark_success(s, ctx.flow.id)
+                    if not ctx.dry_run:
+                        conflicts.done_reread(s, ctx.flow.id, ctx.reread)
+                return run_log.open_parked_count(s, ctx.flow.id)
+        except StorageError as exc:
+            log.error(
+                "Run %s of %s could not be recorded as ended: %s", ctx.run_id, ctx.flow.slug, exc
+            )
+            raise StorageError(
+                f"Run #{ctx.run_id} of {ctx.flow.name} stopped ({error or status}), and that "
+                f"could not be saved either: {exc.message}",
+                hint=exc.hint,
+            ) from exc
 
     def _after_commit(self, ctx: RunContext) -> None:
         """The run read its source and is committed: the source may now consume what it
@@ -311,24 +360,33 @@ class SyncEngine:
         parked_ids: Sequence[int] | None,
     ) -> Iterator[tuple[pd.DataFrame, str | None]]:
         if parked_ids is not None:
-            df, ctx.replay_of = self._parked_frame(ctx.flow.id, parked_ids)
+            df, ctx.replay_of = self._parked_frame(ctx, parked_ids)
             yield df, None
             return
         if keys is not None:
             yield ctx.source.fetch(list(keys)), None
             return
         cursor_field = ctx.source.spec.cursor_field
+        key = ctx.source.spec.primary_key
+        seen: set[str] = set()
         ctx.emit("reading")
         for df in prefetch(_coalesced(ctx.source.read(cursor)), depth=2):
             top = None
             if cursor_field and cursor_field in df.columns and len(df):
                 top = str(df[cursor_field].max())
+            if ctx.reread and key in df.columns:
+                seen.update(str(k) for k in df[key])
             yield df, top
+        again = [k for k in ctx.reread if k not in seen]
+        if again:  # read again after an owner change; the cursor stays where it is
+            yield ctx.source.fetch(again), None
 
     def _parked_frame(
-        self, flow_id: int, parked_ids: Sequence[int]
+        self, ctx: RunContext, parked_ids: Sequence[int]
     ) -> tuple[pd.DataFrame, dict[str, int]]:
-        """Open parked records as a source chunk, and for each key the outcome it replays."""
+        """Open parked records as a source chunk, and for each key the outcome it replays
+        (rejects the source could not read are read again, or parked again with why)."""
+        flow_id = ctx.flow.id
         with self.store.session() as s:
             query = select(ParkedRecord).where(
                 ParkedRecord.flow_id == flow_id, ParkedRecord.status == "open"
@@ -348,8 +406,13 @@ class SyncEngine:
                     .group_by(RecordOutcome.record_key)
                 ).all()
             )
-            frame = pd.DataFrame([r.source_payload for r in rows]).fillna("")
-            return frame, {k: int(v) for k, v in originals.items()}
+            replay_of = {k: int(v) for k, v in originals.items()}
+            split = parked_rows.split(ctx.source, ctx.source.spec.primary_key, rows)
+        ctx.add("read", len(split.unreadable))
+        ctx.submit_store(partial(parked_rows.record, ctx, split, replay_of))
+        columns = ctx.source.spec.field_names()
+        frame = pd.DataFrame(split.rows, columns=columns if not split.rows else None)
+        return frame.fillna(""), replay_of
 
     # --- one chunk ---------------------------------------------------------------------
     def _process_chunk(self, ctx: RunContext, df: pd.DataFrame) -> None:

@@ -13,3 +13,7 @@ class RunCancelledError(SyncError):
 
 class FlowBusyError(SyncError):
     """The flow is already running somewhere (this window, the service, the command line)."""
+
+
+class SyncRunningError(SyncError):
+    """Something that must not race a run (an erasure) was asked for while one runs."""

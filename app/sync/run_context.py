@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.connectors.streams import Stream
 from app.services.flows import FlowInfo
+from app.services.privacy.tombstones import ErasedPeople
 from app.sync import run_log
 from app.sync.pipeline import DeliveryPipeline, SendFailed, SendJob, StoreJob
 from app.sync.planner import PlanItem
@@ -37,6 +38,10 @@ class RunContext:
     assigned: dict[str, str] = field(default_factory=dict)  # new golden ids of this run
     look_first: bool = False  # the last run was cut off: creates look before they create
     pipeline: DeliveryPipeline | None = None
+    erased: ErasedPeople = field(default_factory=ErasedPeople)  # withheld on read
+    record: bool = True  # False: a preview of a flow maybe not saved yet writes nothing
+    rejects: list[tuple[str, str]] = field(default_factory=list)  # preview: key, reason
+    reread: list[str] = field(default_factory=list)  # keys read again after the cursor's
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _had_parked: bool | None = None
 

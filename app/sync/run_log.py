@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.store import bulk
@@ -50,7 +50,9 @@ def start_run(
     triggered_by: str,
     dry_run: bool,
     cursor: str | None,
+    job_id: int | None = None,
 ) -> int:
+    """A new run row; its job is ``job_id`` (another run of the same job), else its own."""
     run = Run(
         flow_id=flow_id,
         trigger=trigger,
@@ -59,9 +61,12 @@ def start_run(
         status="running",
         started_at=utcnow(),
         cursor_before=cursor,
+        job_id=job_id,
     )
     session.add(run)
     session.flush()
+    if job_id is None:
+        run.job_id = run.id
     return int(run.id)
 
 
@@ -76,6 +81,23 @@ def cut_off(session: Session, flow_id: int) -> bool:
         .limit(1)
     )
     return status in ("running", "failed")
+
+
+DEAD_RUN = (
+    "The run stopped without finishing (the program was closed or killed, or the disk was "
+    "full); the next run went on from its last saved point."
+)
+
+
+def close_dead_runs(session: Session, flow_id: int) -> int:
+    """Mark the flow's runs still 'running' as failed. Call only while holding the flow's
+    lock: no run of it is alive then, so such a run died before it could say so."""
+    result = session.execute(
+        update(Run)
+        .where(Run.flow_id == flow_id, Run.status == "running")
+        .values(status="failed", finished_at=utcnow(), error=DEAD_RUN)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def write_outcomes(
@@ -158,6 +180,18 @@ def has_open_parked(session: Session, flow_id: int) -> bool:
         .limit(1)
     )
     return found is not None
+
+
+def open_parked_count(session: Session, flow_id: int) -> int:
+    """How many records wait in the flow's retry queue."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(ParkedRecord)
+            .where(ParkedRecord.flow_id == flow_id, ParkedRecord.status == "open")
+        )
+        or 0
+    )
 
 
 def resolve_parked(session: Session, flow_id: int, keys: Iterable[str]) -> None:

@@ -124,7 +124,7 @@ def flow_document(store: Store, ref: str | int) -> dict[str, Any]:
 def _end(profile: ProfileInfo | None, stream: str) -> dict[str, str]:
     out = {"connection": profile.name if profile else "", "stream": stream}
     if profile is not None:
-        specs = _streams_of(Connection(profile.name, profile.kind, dict(profile.settings)))
+        specs = streams_of(Connection(profile.name, profile.kind, dict(profile.settings)))
         if specs and stream in specs:
             out["key"] = specs[stream].primary_key
     return out
@@ -245,7 +245,7 @@ def _check_end(
             "(import it first: profiles import, or setup import)"
         )
         return None
-    streams = _streams_of(connection)
+    streams = streams_of(connection)
     if streams is None:  # a kind without streams (a feed destination)
         return None
     spec = streams.get(end["stream"])
@@ -263,7 +263,7 @@ def _check_end(
     return spec
 
 
-def _streams_of(connection: Connection) -> dict[str, StreamSpec] | None:
+def streams_of(connection: Connection) -> dict[str, StreamSpec] | None:
     """The stream specs of a connection's kind (None for kinds without streams)."""
     try:
         cls = get_kind(connection.kind)

@@ -23,9 +23,17 @@ class SchemaProblems(RooftopError):
         self.problems = problems
 
 
+MAX_FILE_BYTES = 50_000_000
+
+
 def load_json(path: Path) -> Any:
     """The file's JSON; ``SchemaProblems`` with line:column for a syntax error."""
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise SchemaProblems(
+                f"{path.name} is too big to be a flow or setup file.",
+                [f"it is {path.stat().st_size:,} bytes; at most {MAX_FILE_BYTES:,} are read"],
+            )
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise SchemaProblems(f"{path.name} cannot be read.", [str(exc)]) from None

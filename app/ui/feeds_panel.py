@@ -1,5 +1,6 @@
 """The "Publish now" panel: every inventory feed with its last publication, a Publish
-button for the selected feed and for all, and what the last run left out and why.
+button for the selected feed and for all, and what the last run left out and why; for the
+admin, New feed… (the wizard), Edit… and Delete….
 
 Construct with ``FeedPublishPanel(ctx)`` (``ctx``: ``UiContext``); all reading and
 publishing runs in the thread pool, answers come back through signals.
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -34,11 +36,15 @@ from PySide6.QtWidgets import (
 from app.feeds.overview import FeedRow, LeftOut, feed_rows, left_out
 from app.feeds.publish import FeedRunSummary, list_feeds, publish_all, publish_feed
 from app.services.audit import current_os_user
+from app.services.flows import FlowService
+from app.transfer import feed_drafts
 from app.ui.context import UiContext
 from app.ui.icons import icon
+from app.ui.manager_mode import AccessController
 from app.ui.models.feeds_model import FeedsTableModel
 from app.ui.theme import STATUS_ICONS, Status, status_colour
 from app.ui.widgets import EmptyState, ScreenHeader, SearchBox
+from app.ui.wizards.feed_wizard import FeedWizard
 from app.ui.workers import run_in_background
 
 Index = QModelIndex | QPersistentModelIndex
@@ -107,6 +113,11 @@ def _left_out_of(store: Any, row: FeedRow) -> tuple[FeedRow, list[LeftOut]]:
     return row, left_out(store, row.last_run_id or 0)
 
 
+def _rows_and_dms(store: Any) -> tuple[list[FeedRow], list[str]]:
+    rows = feed_rows(store)
+    return rows, ([] if rows else feed_drafts.dms_connections(store))
+
+
 def _short(s: FeedRunSummary) -> str:
     if s.status == "failed":
         return f"{s.name}: failed — {s.error}"
@@ -120,10 +131,18 @@ def _short(s: FeedRunSummary) -> str:
 
 class FeedPublishPanel(QWidget):
     status_message = Signal(str)
+    go_to = Signal(str)  # a screen key: the empty state leads to Connections
+    feeds_changed = Signal()
 
-    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ctx: UiContext, parent: QWidget | None = None, *,
+        access: AccessController | None = None,
+    ) -> None:  # fmt: skip
         super().__init__(parent)
         self.ctx = ctx
+        self.access = access
+        self.wizard: FeedWizard | None = None
+        self.dms_names: list[str] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 16)
         layout.addWidget(
@@ -143,6 +162,12 @@ class FeedPublishPanel(QWidget):
         self.publish_all_button = QPushButton(icon("mdi6.upload-multiple"), "Publish all now")
         bar.addWidget(self.publish_button)
         bar.addWidget(self.publish_all_button)
+        self.new_button = QPushButton(icon("mdi6.plus"), "New feed…")
+        self.new_button.setObjectName("new_feed")
+        self.edit_button = QPushButton(icon("mdi6.pencil-outline"), "Edit…")
+        self.delete_button = QPushButton(icon("mdi6.delete-outline"), "Delete…")
+        for b in (self.new_button, self.edit_button, self.delete_button):
+            bar.addWidget(b)
         layout.addLayout(bar)
 
         self.model = FeedsTableModel()
@@ -180,15 +205,26 @@ class FeedPublishPanel(QWidget):
         self.empty = EmptyState(
             "mdi6.rss",
             "No inventory feeds yet",
-            "Add a feed destination under Connections (a folder, an SFTP server or the "
-            "channel's upload address), then set up a Google, Meta or website feed. "
-            "The demo dealership comes with all three.",
+            "New feed… lists your vehicles for sale on Google, Meta or your website: pick "
+            "the channel, your DMS, the dealer details it needs and where the file goes, "
+            "and see the feed before it is saved. The demo dealership comes with all three.",
+            "New feed…",
         )
+        self.empty.action_clicked.connect(self.new_feed)
+        self.no_dms = EmptyState(
+            "mdi6.lan-connect",
+            "Add your DMS first",
+            "A feed lists the vehicles for sale in your DMS inventory. Add the DMS under "
+            "Connections (the STAR standard, a REST DMS or a CSV extract); New feed… then "
+            "walks you through the rest.",
+            "Go to Connections",
+        )
+        self.no_dms.action_clicked.connect(lambda: self.go_to.emit("connections"))
         self.no_match = QLabel("No feed matches your search.")
         self.no_match.setObjectName("Muted")
         self.no_match.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.stack = QStackedWidget()
-        for w in (split, self.empty, self.no_match):
+        for w in (split, self.empty, self.no_dms, self.no_match):
             self.stack.addWidget(w)
         layout.addWidget(self.stack, 1)
 
@@ -205,6 +241,11 @@ class FeedPublishPanel(QWidget):
         progress_row.addWidget(self.result_label, 1)
         layout.addLayout(progress_row)
 
+        self.new_button.clicked.connect(self.new_feed)
+        self.edit_button.clicked.connect(self.edit_feed)
+        self.delete_button.clicked.connect(lambda: self.delete_feed())
+        if access is not None:
+            access.changed.connect(lambda _p: self._update_buttons())
         self.publish_button.clicked.connect(self.publish_selected)
         self.publish_all_button.clicked.connect(self.publish_all_now)
         self.search.textChanged.connect(self._filter)
@@ -217,10 +258,11 @@ class FeedPublishPanel(QWidget):
     # --- list ------------------------------------------------------------------------
     def reload(self) -> None:
         run_in_background(
-            feed_rows, self.ctx.store, on_success=self._loaded, on_failure=self._failed
+            _rows_and_dms, self.ctx.store, on_success=self._loaded, on_failure=self._failed
         )
 
-    def _loaded(self, rows: list[FeedRow]) -> None:
+    def _loaded(self, result: tuple[list[FeedRow], list[str]]) -> None:
+        rows, self.dms_names = result
         selected = self.selected()
         self.model.set_rows(rows)
         self._show_right_page()
@@ -249,7 +291,7 @@ class FeedPublishPanel(QWidget):
 
     def _show_right_page(self) -> None:
         if self.model.rowCount() == 0:
-            self.stack.setCurrentWidget(self.empty)
+            self.stack.setCurrentWidget(self.empty if self.dms_names else self.no_dms)
         elif self.proxy.rowCount() == 0:
             self.stack.setCurrentWidget(self.no_match)
         else:
@@ -282,10 +324,77 @@ class FeedPublishPanel(QWidget):
         else:
             self.left_title.setText(f"Nothing was left out of “{row.name}” last time.")
 
+    def can_edit_feeds(self) -> bool:
+        return self.access is None or self.access.policy.can_edit_flows
+
     def _update_buttons(self) -> None:
         has_rows = self.model.rowCount() > 0
         self.publish_button.setEnabled(not self._busy and self.selected() is not None)
         self.publish_all_button.setEnabled(not self._busy and has_rows)
+        can_edit = self.can_edit_feeds()
+        for b in (self.new_button, self.edit_button, self.delete_button):
+            b.setVisible(can_edit)
+        self.empty.button.setVisible(can_edit)
+        self.edit_button.setEnabled(self.selected() is not None)
+        self.delete_button.setEnabled(not self._busy and self.selected() is not None)
+
+    # --- new, edit, delete (admin) -----------------------------------------------------
+    def open_wizard(self, wizard: FeedWizard) -> FeedWizard:
+        self.wizard = wizard
+        wizard.saved.connect(self._feed_saved)
+        wizard.open_connections.connect(lambda: self.go_to.emit("connections"))
+        wizard.open()
+        return wizard
+
+    def new_feed(self) -> FeedWizard | None:
+        if not self.can_edit_feeds():
+            return None
+        return self.open_wizard(FeedWizard(self.ctx.store, parent=self))
+
+    def edit_feed(self) -> None:
+        """Open the selected feed in the wizard, once its settings are read."""
+        row = self.selected()
+        if row is None or not self.can_edit_feeds():
+            return
+        run_in_background(
+            feed_drafts.feed_draft_of, self.ctx.store, row.slug,
+            on_success=self._edit, on_failure=self._failed,
+        )  # fmt: skip
+
+    def _edit(self, draft: feed_drafts.FeedDraft) -> None:
+        self.open_wizard(FeedWizard(self.ctx.store, draft=draft, replacing=draft.slug, parent=self))
+
+    def _feed_saved(self, info: Any) -> None:
+        self.status_message.emit(f"Feed '{info.name}' saved; it is published on its schedule.")
+        self.feeds_changed.emit()
+        self.reload()
+
+    def delete_feed(self, *, confirm: bool = True) -> None:
+        row = self.selected()
+        if row is None or not self.can_edit_feeds():
+            return
+        if confirm:
+            answer = QMessageBox.question(
+                self,
+                "Delete feed",
+                f"Delete the feed '{row.name}'?\n\nIt is no longer published; the file last "
+                "delivered stays where it is until you remove it there. Its publications "
+                "stay in the Sync Log.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        run_in_background(
+            lambda: FlowService(self.ctx.store).delete(row.slug, force=True),
+            on_success=lambda _n: self._feed_deleted(row.name),
+            on_failure=self._failed,
+        )
+
+    def _feed_deleted(self, name: str) -> None:
+        self._show_result(Status.OK, f"Feed '{name}' deleted.")
+        self.feeds_changed.emit()
+        self.reload()
 
     # --- publishing ------------------------------------------------------------------
     def _set_busy(self, slugs: set[str]) -> None:

@@ -12,6 +12,7 @@ NAV = {
     "flows": "mdi6.swap-horizontal-bold",
     "mappings": "mdi6.table-arrow-right",
     "duplicates": "mdi6.account-multiple-check-outline",
+    "segments": "mdi6.bullseye-arrow",
     "sync_log": "mdi6.text-box-search-outline",
     "settings": "mdi6.cog-outline",
 }

@@ -15,13 +15,16 @@ from app.ui.feeds_panel import FeedPublishPanel
 from app.ui.icons import icon
 from app.ui.manager_mode import AccessController, ManagerModeWidget
 from app.ui.scheduler_bridge import SchedulerBridge
+from app.ui.screens.conflicts import ConflictsScreen
 from app.ui.screens.connections import ConnectionsScreen
 from app.ui.screens.dashboard import DashboardScreen
 from app.ui.screens.duplicate_thresholds import ThresholdsWidget
 from app.ui.screens.duplicates import DuplicatesScreen
 from app.ui.screens.flows import FlowsScreen
 from app.ui.screens.mappings import MappingsScreen
+from app.ui.screens.privacy import PrivacyWidget
 from app.ui.screens.retention_settings import RetentionSettingsWidget
+from app.ui.screens.segments import SegmentsScreen
 from app.ui.screens.settings import SettingsScreen
 from app.ui.screens.sync_log import SyncLogScreen
 
@@ -36,9 +39,11 @@ class MainScreens:
     connections: ConnectionsScreen
     flows: FlowsScreen
     feeds: FeedPublishPanel
+    conflicts: ConflictsScreen
     flows_tabs: QTabWidget
     mappings: MappingsScreen
     duplicates: DuplicatesScreen
+    segments: SegmentsScreen
     sync_log: SyncLogScreen
     settings_screen: SettingsScreen
     alert_settings: AlertSettingsWidget
@@ -51,6 +56,7 @@ class MainScreens:
             "flows": self.flows_tabs,
             "mappings": self.mappings,
             "duplicates": self.duplicates,
+            "segments": self.segments,
             "sync_log": self.sync_log,
             "settings": self.settings_screen,
         }
@@ -61,15 +67,24 @@ def build_screens(ctx: UiContext, parent: QWidget) -> MainScreens:
     access = AccessController(ctx.store, parent)
     bridge = SchedulerBridge(ctx.store, parent)
     flows = FlowsScreen(ctx.store, scheduler=bridge.scheduler, access=access)
-    feeds = FeedPublishPanel(ctx)
+    feeds = FeedPublishPanel(ctx, access=access)
+    conflicts = ConflictsScreen(ctx.store, access=access)
     flows_tabs = QTabWidget()
     flows_tabs.setDocumentMode(True)
     flows_tabs.addTab(flows, icon("mdi6.swap-horizontal-bold"), "Sync flows")
     flows_tabs.addTab(feeds, icon("mdi6.car-multiple"), "Inventory feeds")
+    flows_tabs.addTab(conflicts, icon("mdi6.call-split"), "Conflicts")
     settings_screen = SettingsScreen(ctx.store)
     settings_screen.add_tab(
-        RetentionSettingsWidget(ctx.store), "mdi6.archive-clock-outline", "Log retention"
+        RetentionSettingsWidget(ctx.store), "mdi6.archive-clock-outline", "Retention"
     )
+    privacy = PrivacyWidget(ctx.store, access)
+    settings_screen.add_tab(privacy, "mdi6.shield-account-outline", "Privacy")
+    privacy_tab = settings_screen.tabs.indexOf(privacy)
+    access.changed.connect(  # manager mode hides it
+        lambda p: settings_screen.tabs.setTabVisible(privacy_tab, not p.is_manager)
+    )
+    settings_screen.tabs.setTabVisible(privacy_tab, not access.policy.is_manager)
     settings_screen.add_tab(
         ThresholdsWidget(ctx.store), "mdi6.account-multiple-check-outline", "Matching"
     )
@@ -83,9 +98,11 @@ def build_screens(ctx: UiContext, parent: QWidget) -> MainScreens:
         connections=ConnectionsScreen(ctx.profiles),
         flows=flows,
         feeds=feeds,
+        conflicts=conflicts,
         flows_tabs=flows_tabs,
         mappings=MappingsScreen(ctx.store),
         duplicates=DuplicatesScreen(ctx.store),
+        segments=SegmentsScreen(ctx.store),
         sync_log=SyncLogScreen(ctx.store, admin=True),
         settings_screen=settings_screen,
         alert_settings=alert_settings,

@@ -46,6 +46,7 @@ SCREENS = (
     ("flows", "Flows"),
     ("mappings", "Mappings"),
     ("duplicates", "Duplicates"),
+    ("segments", "Segments"),
     ("sync_log", "Sync Log"),
     ("settings", "Settings"),
 )
@@ -139,9 +140,10 @@ class MainWindow(QMainWindow):
         self.access, self.bridge = parts.access, parts.bridge
         self.dashboard, self.connections = parts.dashboard, parts.connections
         self.flows, self.feeds, self.flows_tabs = parts.flows, parts.feeds, parts.flows_tabs
+        self.conflicts = parts.conflicts
         self.mappings, self.duplicates = parts.mappings, parts.duplicates
         self.sync_log, self.settings_screen = parts.sync_log, parts.settings_screen
-        self.alert_settings = parts.alert_settings
+        self.alert_settings, self.segments = parts.alert_settings, parts.segments
         self.screens = parts.by_key()
         for key, _label in SCREENS:
             self.stack.addWidget(self.screens[key])
@@ -152,10 +154,18 @@ class MainWindow(QMainWindow):
         self.dashboard.go_to.connect(self.show_screen)
         self.connections.status_message.connect(lambda m: self.statusBar().showMessage(m, 8000))
         self.connections.profiles_changed.connect(self.dashboard.reload)
+        self.connections.profiles_changed.connect(self.flows.reload)  # its empty state
+        self.connections.profiles_changed.connect(self.feeds.reload)
+        self.flows.go_to.connect(self.show_screen)
+        self.feeds.go_to.connect(self.show_screen)
+        self.flows.flows_changed.connect(self._flows_changed)
+        self.feeds.feeds_changed.connect(self._flows_changed)
 
-        for screen in (self.flows, self.feeds, self.mappings, self.sync_log, self.duplicates):
+        for screen in (self.flows, self.feeds, self.conflicts, self.mappings, self.sync_log,
+                       self.duplicates, self.segments):  # fmt: skip
             screen.status_message.connect(lambda m: self.statusBar().showMessage(m, 8000))
         self.flows.run_finished.connect(lambda _s: self.sync_log.reload())
+        self.flows.run_finished.connect(lambda _s: self.conflicts.reload())
         self.dashboard.open_sync_log.connect(self._open_sync_log)
         self.flows.run_started.connect(lambda name: self._set_running(f"Syncing {name}…"))
         self.flows.run_finished.connect(lambda _s: self._set_running("No sync running"))
@@ -193,6 +203,19 @@ class MainWindow(QMainWindow):
             self.sync_log.reload()
         if key == "settings" and self.settings_screen.tabs.currentIndex() == 1:
             self.settings_screen.reload_audit()
+
+    def _flows_changed(self) -> None:
+        """A flow or feed was made, changed or deleted in a wizard: the lists that show
+        flows read them again."""
+        self.flows.reload()
+        self.feeds.reload()
+        self.conflicts.reload()
+        self.mappings.reload()
+        self.dashboard.reload()
+
+    def show_flows_tab(self, widget: QWidget) -> None:
+        self.show_screen("flows")
+        self.flows_tabs.setCurrentWidget(widget)
 
     def show_screen(self, key: str) -> None:
         for row in range(self.nav.count()):

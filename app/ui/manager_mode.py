@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.access import AccessPolicy, AccessService
+from app.services.access import AccessPolicy, AccessService, pin_problem
 from app.store import Store
 from app.ui.icons import icon
 from app.ui.theme import STATUS_ICONS, Status, status_colour
@@ -74,7 +74,7 @@ class ManagerModeWidget(QGroupBox):
         self.admin_box = QWidget()
         form = QFormLayout(self.admin_box)
         form.setContentsMargins(0, 0, 0, 0)
-        self.new_pin = _pin_field("4 to 12 digits")
+        self.new_pin = _pin_field("6 to 12 digits")
         self.repeat_pin = _pin_field("the same again")
         self.set_pin_button = QPushButton(icon("mdi6.lock-reset"), "Save admin PIN")
         self.enter_button = QPushButton(icon("mdi6.account-tie"), "Switch to manager mode")
@@ -131,8 +131,10 @@ class ManagerModeWidget(QGroupBox):
     def _validate(self) -> None:
         pin, again = self.new_pin.text(), self.repeat_pin.text()
         problem = ""
-        if pin and (not pin.isdigit() or not 4 <= len(pin) <= 12):
-            problem = "The PIN must be 4 to 12 digits."
+        if pin and (not pin.isdigit() or not 6 <= len(pin) <= 12):
+            problem = "The PIN must be 6 to 12 digits."
+        elif pin and len(pin) == len(again) and pin_problem(pin):
+            problem = pin_problem(pin) or ""
         elif again and pin != again:
             problem = "The two PINs are not the same."
         self.set_pin_button.setEnabled(bool(pin) and pin == again and not problem)

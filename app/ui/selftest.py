@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QThreadPool
+from PySide6.QtCore import QSize, QThreadPool
 
 from app.paths import AppPaths
 from app.store import open_store
@@ -43,10 +43,14 @@ def build_main_window_offscreen(paths: AppPaths) -> str:
     return f"main window built on the '{platform}' platform; {rendered} screens rendered"
 
 
-def save_screenshots_offscreen(paths: AppPaths, out_dir: Path) -> list[Path]:
+def save_screenshots_offscreen(
+    paths: AppPaths, out_dir: Path, size: tuple[int, int] | None = None
+) -> list[Path]:
+    """PNGs of every screen and wizard page; ``size`` (width, height) for all of them,
+    else the window at 1280×800 and the wizards at 1280×720."""
     app, store, window = _offscreen_window(paths)
     try:
-        saved = save_screens(window, out_dir)
+        saved = save_screens(window, out_dir, QSize(*size) if size else None)
         QThreadPool.globalInstance().waitForDone(10_000)
         window.deleteLater()
         app.processEvents()

@@ -3,10 +3,11 @@ through Qt signals, so nothing blocks the window: the UI never does I/O on its o
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import shiboken6
@@ -16,10 +17,9 @@ from app.errors import RooftopError
 
 log = logging.getLogger(__name__)
 
-# Running workers stay referenced here until they finish, so their signal object outlives
-# whichever screen started them (a screen may close while its worker is still running).
-_active: set[FunctionWorker] = set()
-_active_lock = threading.Lock()
+# How often the GUI thread looks again whether a worker thread has left ``run`` before the
+# worker's Qt objects are let go (they must die on the GUI thread, never on the worker's).
+_RELEASE_POLL_MS = 20
 
 
 class WorkerSignals(QObject):
@@ -34,12 +34,20 @@ class FunctionWorker(QRunnable):
     thread. A ``RooftopError`` becomes a readable ``failed`` message; anything else is a bug:
     it is logged with its traceback and reported as failed too."""
 
-    def __init__(self, fn: Callable[..., Any], *args: Any, wants_progress: bool = False) -> None:
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        wants_progress: bool = False,
+        signals: WorkerSignals | None = None,
+    ) -> None:
         super().__init__()
         self.fn = fn
         self.args = args
         self.wants_progress = wants_progress
-        self.signals = WorkerSignals()
+        self.signals = signals if signals is not None else WorkerSignals()
+        # set as the last thing ``run`` does: only then may the GUI thread free the signals
+        self.done = threading.Event()
 
     def _emit(self, signal: Any, *values: Any) -> None:
         try:
@@ -61,8 +69,7 @@ class FunctionWorker(QRunnable):
             self._emit(self.signals.succeeded, result)
         finally:
             self._emit(self.signals.finished)
-            with _active_lock:
-                _active.discard(self)
+            self.done.set()
 
 
 class _Relay(QObject):
@@ -87,8 +94,9 @@ class _Relay(QObject):
         """Call back, unless the widget it belongs to was closed meanwhile."""
         if callback is None:
             return
-        for owner in (self._owner, getattr(callback, "__self__", None)):
+        for owner in (self._owner, *_objects_of(callback)):
             if isinstance(owner, QObject) and not shiboken6.isValid(owner):
+                log.debug("A background result arrived after its screen was closed")
                 return
         try:
             callback(*values)
@@ -111,8 +119,33 @@ class _Relay(QObject):
 
     @Slot()
     def finished(self) -> None:
-        # let go on the next turn of the event loop, not while Qt is inside our slot
-        QTimer.singleShot(0, lambda: _relays.discard(self))
+        # let go on a later turn of the event loop, not while Qt is inside our slot
+        QTimer.singleShot(0, self._release)
+
+    def _release(self) -> None:
+        """Drop the relay (and with it the worker's signals, its children) on the GUI
+        thread, once the worker thread has left ``run``: a QObject freed on a thread it does
+        not live in, or while that thread still emits from it, can crash the process."""
+        worker = self.worker
+        if worker is not None and not worker.done.is_set():
+            QTimer.singleShot(_RELEASE_POLL_MS, self._release)
+            return
+        _relays.discard(self)
+
+
+def _objects_of(callback: Callable[..., Any]) -> Iterator[Any]:
+    """The objects a callback acts on: a bound method's instance, a partial's function and
+    arguments, and what a lambda's closure holds (``lambda d: self._loaded(days, d)``)."""
+    if isinstance(callback, functools.partial):
+        yield from _objects_of(callback.func)
+        yield from callback.args
+        return
+    yield getattr(callback, "__self__", None)
+    for cell in getattr(callback, "__closure__", None) or ():
+        try:
+            yield cell.cell_contents
+        except ValueError:  # an empty cell
+            continue
 
 
 _relays: set[_Relay] = set()
@@ -128,8 +161,11 @@ def run_in_background(
 ) -> FunctionWorker:
     """Run ``fn(*args)`` on the thread pool; the callbacks run on the GUI thread, and are
     skipped once ``owner`` (or the object a callback belongs to) has been deleted."""
-    worker = FunctionWorker(fn, *args, wants_progress=on_progress is not None)
     relay = _Relay(on_success, on_failure, on_progress, owner)
+    # the relay is the signals' parent: Qt frees them with it, on the GUI thread, whichever
+    # thread drops the last Python reference to the worker
+    signals = WorkerSignals(relay)
+    worker = FunctionWorker(fn, *args, wants_progress=on_progress is not None, signals=signals)
     relay.worker = worker  # the worker (and its signals) live as long as the relay
     _relays.add(relay)
     queued = Qt.ConnectionType.QueuedConnection
@@ -137,7 +173,5 @@ def run_in_background(
     worker.signals.failed.connect(relay.failed, queued)
     worker.signals.progress.connect(relay.progress, queued)
     worker.signals.finished.connect(relay.finished, queued)
-    with _active_lock:
-        _active.add(worker)
     QThreadPool.globalInstance().start(worker)
     return worker

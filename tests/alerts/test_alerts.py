@@ -131,14 +131,14 @@ def test_record_errors_above_the_threshold_and_a_failing_channel_is_retried(
     world.reject_if = {"Bad": "last name refused"}
     summary = run_flow_locked(store, memory_flow)
     assert summary.status == "completed_with_errors" and summary.counts["parked"] == 3
+    raised = AlertSettings(record_errors_threshold=10)  # the threshold says when one starts
+    assert not [p for p in _evaluate(store, raised) if p.condition == "record_errors"]
     teams.statuses = [500]  # Teams is down once
     result = AlertMonitor(store).check()
     assert result.started == ["Customers (test): 3 records could not be delivered"]
     assert result.waiting == 1 and len(sink.messages) == 1 and len(teams.received) == 1
     again = AlertMonitor(store).check()
     assert again.sent == 1 and len(teams.received) == 2 and len(sink.messages) == 1
-    raised = AlertSettings(record_errors_threshold=10)
-    assert not [p for p in _evaluate(store, raised) if p.condition == "record_errors"]
 
 
 def _evaluate(store: Store, cfg: AlertSettings, now: datetime | None = None) -> list:

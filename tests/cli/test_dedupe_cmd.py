@@ -89,3 +89,76 @@ def test_bad_options_give_a_clear_error(tmp_path: Path, capsys) -> None:  # type
     assert run(tmp_path, str(src), "--map", "colour=a", "--out", str(tmp_path / "o.csv")) == 2
     assert "Unknown role" in capsys.readouterr().err
     assert run(tmp_path, str(tmp_path / "missing.csv"), "--out", str(tmp_path / "o.csv")) == 2
+
+
+HEADER = b"CUST_NO,FIRST_NAME,LAST_NAME,EMAIL,PHONE\r\n"
+ROWS = [
+    b"1,Ann,Lee,ann@x.com,313-555-0101\r\n",
+    b"2,Ann,Lee,ann@x.com,(313) 555-0101\r\n",
+    b"3,Bo,Chan,bo@y.com,313-555-0199\r\n",
+    b"4,Cy,Diaz,cy@z.com,313-555-0177\r\n",
+]
+
+
+def _dedupe(tmp_path: Path, raw: bytes) -> tuple[int, pd.DataFrame]:
+    src = tmp_path / "in.csv"
+    src.write_bytes(raw)
+    out = tmp_path / "out.csv"
+    code = run(tmp_path, str(src), "--out", str(out))
+    got = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    return code, got
+
+
+def test_field_over_128_kb_is_read(tmp_path: Path) -> None:
+    notes = b'"' + b"x" * 300_000 + b'"'
+    raw = b"CUST_NO,FIRST_NAME,LAST_NAME,EMAIL,PHONE,NOTES\r\n"
+    raw += b"".join(r.rstrip(b"\r\n") + b"," + notes + b"\r\n" for r in ROWS)
+    code, got = _dedupe(tmp_path, raw)
+    assert code == 0
+    assert len(got) == 4 and got["NOTES"].str.len().eq(300_000).all()
+    assert got.loc[0, "cluster_id"] == got.loc[1, "cluster_id"]
+
+
+def test_unterminated_quote_is_reported_with_its_line_and_loses_no_row(
+    tmp_path: Path,
+    capsys,  # type: ignore[no-untyped-def]
+) -> None:
+    bad = b'5,"Dee,Evans,dee@w.com,313-555-0155\r\n'  # the quote is never closed
+    raw = HEADER + ROWS[0] + ROWS[1] + bad + ROWS[2] + ROWS[3]
+    code, got = _dedupe(tmp_path, raw)
+    assert code == 0
+    assert got["CUST_NO"].tolist() == ["1", "2", "5", "3", "4"]  # nothing swallowed
+    assert got.loc[2, "FIRST_NAME"] == '"Dee'  # the bad line, read as plain text
+    assert got.loc[0, "cluster_id"] == got.loc[1, "cluster_id"]
+    err = capsys.readouterr().err
+    assert "line 4: a quote is never closed" in err
+
+
+def test_bom_in_front_of_cp1252_text(tmp_path: Path) -> None:
+    raw = b"\xef\xbb\xbf" + HEADER + b"1,Jos\xe9,Garc\xeda,jose@x.com,313-555-0101\r\n"
+    raw += b"2,JOSE,GARCIA,JOSE@X.COM,313.555.0101\r\n"
+    code, got = _dedupe(tmp_path, raw)
+    assert code == 0
+    assert got.columns[0] == "CUST_NO"  # not 'ï»¿CUST_NO'
+    assert got.loc[0, "FIRST_NAME"] == "José"
+    assert got.loc[0, "match_with"] == "2"  # the id column was found by its name
+
+
+def test_nul_bytes_are_dropped_and_counted(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    raw = HEADER + ROWS[0].replace(b"Ann", b"A\x00nn") + b"".join(ROWS[1:])
+    code, got = _dedupe(tmp_path, raw)
+    assert code == 0
+    assert len(got) == 4 and got.loc[0, "FIRST_NAME"] == "Ann"
+    assert "1 NUL bytes removed" in capsys.readouterr().err
+
+
+def test_output_cells_are_formula_safe(tmp_path: Path) -> None:
+    raw = HEADER + b'1,=HYPERLINK("http://x"),Lee,ann@x.com,+1 313-555-0101\r\n'
+    raw += b"2,@SUM(A1),-Lee,bo@x.com,-5\r\n"
+    code, got = _dedupe(tmp_path, raw)
+    assert code == 0
+    assert got.loc[0, "FIRST_NAME"] == '\'=HYPERLINK("http://x")'
+    assert got.loc[1, "FIRST_NAME"] == "'@SUM(A1)"
+    assert got.loc[1, "LAST_NAME"] == "'-Lee"
+    assert got.loc[0, "PHONE"] == "+1 313-555-0101"  # a number keeps its sign
+    assert got.loc[1, "PHONE"] == "-5"

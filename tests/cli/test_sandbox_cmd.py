@@ -87,4 +87,8 @@ def test_demo_headless_runs_every_flow_and_saves_screenshots(tmp_path: Path) -> 
     for flow in RUN_ORDER:  # the Elead, Klaviyo and consent flows too
         assert flow in out.stdout
     assert "The demo ran end to end." in out.stdout
-    assert len(list(shots.glob("*.png"))) == 7
+    names = {p.name for p in shots.glob("*.png")}
+    assert len([n for n in names if n[:2].isdigit()]) == 7  # the main screens
+    assert {f"flow-wizard-{n}.png" for n in range(1, 8)} <= names
+    assert {f"feed-wizard-{n}.png" for n in range(1, 7)} <= names
+    assert "conflicts.png" in names

@@ -74,3 +74,16 @@ def test_the_service_and_the_window_never_both_run_the_schedule(
         window.stop()
         if proc.poll() is None:
             proc.kill()
+
+
+def test_the_service_cleans_up_daily_as_the_window_does(store: Store, memory_flow: str) -> None:
+    from app.cli.service_cmd import daily_clean_up
+    from app.services import retention
+
+    tick = daily_clean_up(store)
+    first = tick()
+    assert first is not None
+    first.join(timeout=60)
+    when, message = retention.last_run(store)
+    assert when is not None and message
+    assert tick() is None  # not due again for a day

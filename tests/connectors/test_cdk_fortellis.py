@@ -129,7 +129,12 @@ def test_registered_with_its_settings() -> None:
     )
     assert own.api_url("repair_orders_write") == "http://127.0.0.1:4011"
     assert own.api_url("repair_orders") == "https://api.fortellis.io/service/v1/repair-orders"
-    assert set(c.streams()) == {"repair_orders", "customers", "service_vehicles"}
+    assert set(c.streams()) == {
+        "repair_orders",
+        "customers",
+        "service_vehicles",
+        "customers_by_repair_orders",
+    }
     assert c.streams()["repair_orders"].spec.cursor_field == "created_at"
     assert c.streams()["customers"].spec.cursor_field is None
 
@@ -466,3 +471,32 @@ def test_service_vehicle_create_search_update(
     assert moved.action is WriteAction.UPDATED, moved.error
     dms = {v["vehicle_id"]: v for v in export(calm, "dms", "vehicles")}[created.dest_id]
     assert (dms["mileage"], dms["vin"], dms["customer_id"]) == ("60000", payload["vin"], owner)
+
+
+def test_changed_customers_are_followed_through_changed_repair_orders(
+    calm: SandboxServers,
+) -> None:
+    """CDK has no 'changed since' for customers: the customers named by the repair orders
+    changed since the cursor are fetched, each once, with an RO's time as cursor."""
+    connector = make(calm, ro_owner_lookup=False)  # the follower looks owners up anyway
+    try:
+        stream = connector.streams()["customers_by_repair_orders"]
+        assert stream.spec.cursor_field == "changed_at" and not stream.spec.writable
+        orders = read_all(ro_stream(connector))
+        since = sorted(orders["created_at"])[-40]
+        recent = read_all(ro_stream(connector), since)
+        assert set(recent["customer_id"]) <= {"", None}  # this RO stream looks nothing up
+        owner_of = {v["vin"]: v["customer_id"] for v in export(calm, "dms", "vehicles")}
+        expected: dict[str, set[str]] = {}
+        for vin, created in zip(recent["vin"], recent["created_at"], strict=True):
+            if owner_of.get(vin):
+                expected.setdefault(owner_of[vin], set()).add(created)
+        df = read_all(stream, since)
+        assert sorted(df["customer_id"]) == sorted(expected)  # each named customer, once
+        for customer, changed in zip(df["customer_id"], df["changed_at"], strict=True):
+            assert changed in expected[customer]  # the time of a repair order naming them
+        dms = {c["customer_id"]: c for c in export(calm, "dms", "customers")}
+        for row in df.head(5).to_dict("records"):
+            assert row["last_name"].upper() == dms[row["customer_id"]]["last_name"].upper()
+    finally:
+        connector.close()

@@ -108,6 +108,27 @@ def test_cursor_token_and_next_link() -> None:
     assert link.next(Page("https://a.test/x", {}, {"links": {"next": None}}, [])) is None
 
 
+def test_a_cursor_answer_without_the_more_flag_goes_on_by_its_cursor() -> None:
+    cursor = CursorToken()
+    assert cursor.next(Page("u", {"limit": 5}, {"next_cursor": "c2"}, _page(5))) == (
+        "u",
+        {"limit": 5, "cursor": "c2"},
+    )
+    assert cursor.next(Page("u", {"limit": 5}, {"next_cursor": None}, _page(2))) is None
+
+
+def test_page_numbers_stop_at_the_total_the_body_gives() -> None:
+    """An API that answers a page past the end with the last page again never gives a
+    short page: the total ends the read."""
+    pager = PageNumber(total="totalItems")
+    full = {"totalItems": 4}
+    assert pager.next(Page("u", {"pageSize": 2}, full, _page(2))) == (
+        "u",
+        {"pageSize": 2, "page": 2},
+    )
+    assert pager.next(Page("u", {"pageSize": 2, "page": 2}, full, _page(2))) is None
+
+
 class _Kind(RestConnector):
     kind = "test_rest_kind"
     label = "Test REST kind"

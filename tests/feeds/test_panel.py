@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from app.feeds.publish import publish_all
 from app.paths import AppPaths
 from app.sandbox.servers import SandboxServers
+from app.services.profiles import ProfileService
 from app.store import Store
 from app.ui.context import UiContext
 from app.ui.feeds_panel import FeedPublishPanel
@@ -45,8 +46,19 @@ def _panel(qtbot, paths: AppPaths, store: Store) -> FeedPublishPanel:  # type: i
 
 def test_empty_panel_says_what_to_do(qtbot, paths: AppPaths, store: Store) -> None:  # type: ignore[no-untyped-def]
     panel = _panel(qtbot, paths, store)
-    qtbot.waitUntil(lambda: panel.stack.currentWidget() is panel.empty)
+    qtbot.waitUntil(lambda: panel.stack.currentWidget() is panel.no_dms)  # no DMS yet
     assert not panel.publish_all_button.isEnabled()
+    with qtbot.waitSignal(panel.go_to) as went:
+        panel.no_dms.button.click()
+    assert went.args == ["connections"]
+    ProfileService(store).create(
+        "Store DMS", "dms_rest",
+        {"base_url": "https://dms.example.com", "client_id": "c", "subscription_id": "s1"},
+        {"client_secret": "s"},
+    )  # fmt: skip
+    panel.reload()  # a DMS but no feeds: the wizard
+    qtbot.waitUntil(lambda: panel.stack.currentWidget() is panel.empty)
+    assert panel.empty.button.text() == "New feed…"
     SHOTS.mkdir(parents=True, exist_ok=True)
     panel.grab().save(str(SHOTS / "feeds_panel_empty.png"))
 

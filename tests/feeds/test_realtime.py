@@ -111,7 +111,7 @@ def test_receiver_verifies_the_token_and_deduplicates() -> None:
     assert receiver.handle({"fortellis-event-id": "e4"}, _event())[0] == 401
     assert receiver.handle(_signed("s3cret", "e5"), b"not json")[0] == 400
     assert len(got) == 1
-    assert receiver.stats == {"accepted": 1, "duplicates": 1, "refused": 4}
+    assert receiver.stats == {"accepted": 1, "duplicates": 1, "refused": 4, "failed": 0}
 
 
 def test_receiver_over_http_replies_202_and_401() -> None:

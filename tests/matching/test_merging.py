@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from app.connectors.crm_rest import CrmRestConnector
+from app.errors import RooftopError
 from app.sandbox.generator import Dataset, build_dataset
 from app.sandbox.servers import SandboxServers
 from app.services import audit
@@ -156,5 +157,53 @@ def test_merge_propagates_to_the_crm(store: Store) -> None:
                 f"{info.url}/_sandbox/export/merges", timeout=10, trust_env=False
             ).json()
             assert {"loser_id": state["losers"][0], "winner_id": state["winner"]} in merges
+        finally:
+            crm.close()
+
+
+def test_a_merge_the_crm_refuses_is_partial_until_a_retry_gets_it_through(store: Store) -> None:
+    """The CRM refuses the merge (``crm:reject_rate=1``): merged here, partial in history
+    with the CRM's reason; a retry while it still refuses stays partial; once the CRM
+    takes it, the retry merges the CRM copies and the merge is complete."""
+    ds = build_dataset(60, seed=9)
+    with SandboxServers(ds, seed=9, faults="crm:reject_rate=1") as servers:
+        info = servers.servers["crm"]
+        crm = CrmRestConnector(
+            {"base_url": info.url, "page_size": 50}, {"api_key": info.credentials["api_key"]}
+        )
+        try:
+            contacts = ds["crm_contacts"].head(2).copy()
+            same = ["first_name", "last_name", "email", "phone", "mobile", "street", "postal_code"]
+            contacts.loc[contacts.index[1], same] = contacts.iloc[0][same].tolist()
+            q = MatchingQueue(store)
+            q.load_records("crm-uid", "Demo CRM", contacts, "contact_id", kind="crm_rest")
+            assert q.scan() == 1
+            cand = q.page(QueueFilter(status="open"), 0, 1)[0]
+            service = MergeService(
+                store, mergers=lambda system: crm if system == "crm-uid" else None
+            )
+            merged = service.merge(cand.id)
+            assert merged.status == "partial" and merged.partial and merged.active
+            why = merged.not_followed["Demo CRM"]
+            assert "The CRM refused the merge" in why and "(HTTP 422)" in why
+            assert len(set(links(store).values())) == 1  # one customer here all the same
+            assert service.history()[0].status == "partial"
+
+            still = service.retry(merged.id)
+            assert still.partial and still.propagation["Demo CRM"]["attempts"] == 2
+
+            servers.set_faults("crm:reject_rate=0")
+            done = service.retry(merged.id)
+            assert done.status == "merged" and not done.not_followed
+            state = done.propagation["Demo CRM"]
+            assert state["status"] == "merged" and state["attempts"] == 3
+            exported = httpx.get(
+                f"{info.url}/_sandbox/export/merges", timeout=10, trust_env=False
+            ).json()
+            assert {"loser_id": state["losers"][0], "winner_id": state["winner"]} in exported
+            with pytest.raises(RooftopError, match="Only a partial merge"):
+                service.retry(merged.id)
+            assert [e.action for e in audit.recent(store)].count("merge_retry") == 2
+            assert service.unmerge(merged.id).status == "undone"
         finally:
             crm.close()

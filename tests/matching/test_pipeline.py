@@ -130,9 +130,8 @@ def test_family_sharing_phone_and_address_is_not_one_person() -> None:
 def test_threshold_preview_counts_moves(run) -> None:  # type: ignore[no-untyped-def]
     result, _, _ = run
     s = result.pairs
-    hold = s.conflict | s.weak
-    p = preview(s.score, s.household, hold, Thresholds(0.8, 0.2), Thresholds(0.99, 0.5))
-    before = band_codes(s.score, s.household, hold, Thresholds(0.8, 0.2))
+    p = preview(s.score, Thresholds(0.8, 0.2), Thresholds(0.99, 0.5))
+    before = band_codes(s.score, Thresholds(0.8, 0.2))
     assert p.before["auto"] == int((before == 2).sum())
     assert p.moves[("auto", "review")] > 0
     assert sum(p.before.values()) == sum(p.after.values()) == len(s)
@@ -145,7 +144,7 @@ def test_a_shared_email_alone_is_enough(run) -> None:  # type: ignore[no-untyped
     result, person, _ = run
     s = result.pairs
     lv = s.cmp.levels
-    only_email = (lv["email"] == 1) & (lv["phone"] != 1) & (lv["address"] != 1)
+    only_email = (lv["email"] == 1) & (lv["phone"] != 1) & (lv["location"] != 1)
     only_email &= ~s.household & ~s.conflict
     assert only_email.sum() > 20
     assert (result.bands[only_email] == 2).mean() > 0.95
@@ -154,24 +153,21 @@ def test_a_shared_email_alone_is_enough(run) -> None:  # type: ignore[no-untyped
 
 def test_identifier_u_is_measured_not_sampled() -> None:
     from app.matching import model as fs
-    from app.matching.compare import FIELD_INDEX
 
-    # 1,000 candidate pairs share an e-mail and agree on the names (one person each);
-    # 1,000 share a phone, half of them with different first names (households).
-    levels = np.zeros((2_000, len(FIELD_INDEX)), dtype=np.int8)
-    levels[:1000, FIELD_INDEX["email"]] = 1
-    levels[:1000, FIELD_INDEX["first"]] = 1
-    levels[:1000, FIELD_INDEX["last"]] = 1
-    levels[1000:, FIELD_INDEX["phone"]] = 1
-    levels[1000:, FIELD_INDEX["last"]] = 1
-    levels[1000:, FIELD_INDEX["first"]] = np.where(np.arange(1000) % 2 == 0, 1, 5)
-    notes: list[str] = []
+    # Of the record pairs agreeing on a field (counted exactly from value frequencies),
+    # those the same-person and household classes do not explain are strangers: u of
+    # "same" is that count over all pairs, not a random sample's smoothing.
     n = 100_000
-    u = fs.agreement_u(
-        levels, fs.DEFAULT.m, fs.DEFAULT.u, {"email": 1000.0, "phone": 1000.0}, n, notes
-    )
     total = n * (n - 1) / 2
-    assert u["email"][0] * total < 10  # almost none of the e-mail sharers differ
-    assert 300 < u["phone"][0] * total < 700  # about half of the phone sharers do
+    base = fs.default_model(n)
+    m = {k: list(v) for k, v in base.m.items()}
+    h = {k: list(v) for k, v in base.h.items()}
+    m["email"], h["email"] = [0.99, 0.01], [0.15, 0.85]
+    m["phone"], h["phone"] = [0.5, 0.01, 0.49], [1.0, 0.0, 0.0]
+    model = fs.Model(m, h, base.u, prior=1000 / total, related=500 / total)
+    notes: list[str] = []
+    u = fs._counted_u(model, {"email": 1000.0, "phone": 1500.0}, total, notes)
+    assert u["email"][0] * total < 10  # all 1,000 e-mail sharers are explained
+    assert 300 < u["phone"][0] * total < 700  # 500 of the 1,500 phone sharers are not
     assert abs(sum(u["phone"]) - 1) < 1e-9
     assert len(notes) == 2

@@ -97,6 +97,7 @@ def test_adf_post_creates_lead_and_contact(servers: SandboxServers) -> None:
         (BILLION_LAUGHS, 400, "entities"),
         (EXTERNAL_ENTITY, 400, "entities"),
         ("<adf><prospect>", 400, "well-formed"),
+        ('<?xml version="1.0" encoding="klingon-8"?><adf/>', 400, "encoding cannot be used"),
         ("<lead/>", 400, "<adf>"),
         ("<adf/>", 422, "no <prospect>"),
         ("<adf><prospect><customer><contact/></customer></prospect></adf>", 422, "no name"),

@@ -6,8 +6,9 @@ import time
 from typing import Any
 
 import httpx
+import pytest
 
-from app.sandbox.servers import SandboxServers
+from app.sandbox.servers import FaultSettings, FaultSpec, SandboxError, SandboxServers
 from tests.support.sandbox import export
 from tests.support.sandbox_api import client
 
@@ -268,3 +269,51 @@ def test_create_lead_with_new_contact_and_idempotency(servers: SandboxServers) -
         counts = c.get(f"{crm.url}/_sandbox/stats").json()["counts"]
         assert counts["leads"] == 6
         assert counts["contacts"] == 16
+
+
+def test_reject_rate_refuses_the_same_share_of_each_batch_every_time(
+    servers: SandboxServers,
+) -> None:
+    """``crm:reject_rate=0.1``: about a tenth of the records in a batch are refused with a
+    per-record validation error, the rest are taken; the same records are refused again on
+    the next attempt (decided per record, not per request), until the rate is lowered."""
+    crm = servers.servers["crm"]
+    key = _key(servers)
+    records = [
+        {"external_id": f"C95{n:04d}", "last_name": f"Reject{n}", "email": f"r{n}@x.io"}
+        for n in range(100)
+    ]
+    servers.set_faults("crm:reject_rate=0.1")
+    with client() as c:
+        first = _upsert(c, crm.url, key, records).json()["results"]
+        refused = {records[x["index"]]["external_id"] for x in first if x["status"] == "rejected"}
+        assert 1 <= len(refused) <= 20, len(refused)  # seeded: 3 of these 100
+        assert {x["status"] for x in first} == {"created", "rejected"}
+        reasons = {x["error"] for x in first if x["status"] == "rejected"}
+        assert reasons == {"validation failed: refused by a CRM validation rule (sandbox fault "
+                           "reject_rate)"}  # fmt: skip
+        stored = {r["external_id"] for r in c.get(f"{crm.url}/_sandbox/export/contacts").json()}
+        assert not refused & stored and len(stored & {r["external_id"] for r in records}) == (
+            100 - len(refused)
+        )
+        again = _upsert(c, crm.url, key, list(reversed(records))).json()["results"]
+        refused_again = {
+            records[99 - x["index"]]["external_id"] for x in again if x["status"] == "rejected"
+        }
+        assert refused_again == refused  # the same records, whatever their place
+        stats = c.get(f"{crm.url}/_sandbox/stats").json()["faults"]
+        assert stats["settings"]["reject_rate"] == 0.1
+        assert stats["counts"]["rejected"] == 2 * len(refused)
+        # a merge can be refused too (reject_rate=1 refuses every one)
+        servers.set_faults("crm:reject_rate=1")
+        merge = c.post(
+            f"{crm.url}/contacts/merge",
+            json={"winnerId": "K000001", "loserIds": ["K000002"]},
+            headers=key,
+        )
+        assert merge.status_code == 422 and "reject_rate" in merge.json()["message"]
+        servers.set_faults("crm:reject_rate=0")
+        fixed = _upsert(c, crm.url, key, records).json()["results"]
+        assert {x["status"] for x in fixed} <= {"created", "unchanged"}
+    with pytest.raises(SandboxError, match="reject_rate"):
+        FaultSpec.parse("reject_rate=1.5").settings_for("crm", FaultSettings())

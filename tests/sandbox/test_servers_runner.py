@@ -18,7 +18,7 @@ from app.sandbox.servers import SandboxServers, serve_forever, write_port_file
 from tests.support.fake_dataset import FakeDataset
 from tests.support.sandbox_api import client, dms_headers
 
-NAMES = {"dms", "crm", "website", "marketing", "crm_smtp"}
+NAMES = {"dms", "crm", "website", "marketing", "crm_smtp", "lead_mailbox"}
 
 
 def _port(url: str) -> int:
@@ -61,6 +61,7 @@ def test_start_payload_and_clean_stop(
             stats = c.get(f"{infos[name].url}/_sandbox/stats").json()
             assert stats["server"] == name
     ports = [_port(info.url) for info in infos.values()]
+    ports.append(_port(payload["servers"]["lead_mailbox"]["imap_url"]))
     s.stop()
     s.stop()  # idempotent
     assert s.servers == {}
@@ -70,6 +71,7 @@ def test_start_payload_and_clean_stop(
         again.bind(("127.0.0.1", ports[0]))
     secrets = [v for info in infos.values() for k, v in info.credentials.items() if "secret" in k]
     secrets += [infos[n].credentials["api_key"] for n in ("crm", "website", "marketing")]
+    secrets.append(infos["lead_mailbox"].credentials["password"])
     assert not any(secret in caplog.text for secret in secrets)
 
 

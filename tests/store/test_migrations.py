@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import inspect
 
 from app.paths import AppPaths
-from app.store import open_store
+from app.store import open_store, schema_waiting
 from app.store.errors import StoreError
 from app.store.migrations import LATEST_VERSION, MIGRATIONS, migrate
 from app.store.models import Base
@@ -96,7 +96,7 @@ def test_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
 
 def test_a_file_that_is_not_a_database_gives_a_readable_error(paths: AppPaths) -> None:
     paths.database.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(StoreError, match="cannot be opened"):
+    with pytest.raises(StoreError, match=r"is damaged \(file is not a database\)"):
         open_store(paths)
 
 
@@ -150,3 +150,29 @@ def test_v9_marks_delivered_records_waiting_in_the_retry_queue(tmp_path: Path) -
     marked = dict(con.execute("SELECT record_key, failed_at IS NOT NULL FROM delivery_state"))
     con.close()
     assert marked == {"606991": 1, "606992": 0}
+
+
+def test_waiting_migration_makes_every_old_run_a_job_of_its_own(tmp_path: Path) -> None:
+    """Runs from before jobs each become a job of one (their own id), so the last job's
+    totals of an upgraded store are its last run's, as they were shown before."""
+    db, backups = tmp_path / "rooftop.db", tmp_path / "backups"
+    version = next(i for i, m in enumerate(MIGRATIONS) if m is schema_waiting.STATEMENTS)
+    migrate(db, backups, MIGRATIONS[:version])
+    con = sqlite3.connect(db)
+    con.executescript(
+        """
+        INSERT INTO flows (id, slug, name, schedule, ownership, created_at, updated_at)
+            VALUES (1, 'f', 'F', '{}', '{}', '2026-01-01', '2026-01-01');
+        INSERT INTO runs (id, flow_id, status, started_at) VALUES
+            (7, 1, 'completed_with_errors', '2026-01-01'), (8, 1, 'succeeded', '2026-01-02');
+        """
+    )
+    con.commit()
+    con.close()
+    migrate(db, backups)
+    con = sqlite3.connect(db)
+    jobs = dict(con.execute("SELECT id, job_id FROM runs"))
+    columns = {r[1] for r in con.execute("PRAGMA table_info(parked_records)")}
+    con.close()
+    assert jobs == {7: 7, 8: 8}
+    assert {"dismissed_by", "dismiss_reason"} <= columns

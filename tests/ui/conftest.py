@@ -1,7 +1,8 @@
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QThreadPool
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.paths import AppPaths
 from app.store import Store
@@ -35,3 +36,15 @@ def answer_yes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
     return asked
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    """Before pytest-qt closes the test's widgets, let its background tasks finish and their
+    answers arrive, so no answer reaches a half-deleted screen (this conftest's wrapper is
+    registered after pytest-qt's, so it runs around it)."""
+    if QApplication.instance() is not None:
+        QThreadPool.globalInstance().waitForDone(30_000)
+        for _ in range(3):
+            QApplication.processEvents()
+    yield

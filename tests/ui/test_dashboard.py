@@ -120,3 +120,28 @@ def test_retention_settings_validate_save_and_clean_up(qtbot, store: Store) -> N
     widget.clean_up(confirm=False)
     qtbot.waitUntil(lambda: "Nothing to clean up" in widget.status.text(), timeout=10000)
     assert retention.last_run(store)[0] is not None
+
+
+def test_retention_covers_every_place_and_shows_what_each_holds(qtbot, store: Store) -> None:  # type: ignore[no-untyped-def]
+    from app.services import retention
+    from app.ui.screens.retention_settings import RetentionSettingsWidget
+
+    run_with_one_reject(store, World, FLOW)
+    retention.save_policy(store, retention.RetentionPolicy(backup_days=45, merge_days=200))
+    widget = RetentionSettingsWidget(store)
+    qtbot.addWidget(widget)
+    qtbot.waitUntil(lambda: widget.days["backup_days"].value() == 45, timeout=5000)
+    assert widget.days["merge_days"].value() == 200 and widget.days["index_days"].value() == 1095
+    qtbot.waitUntil(lambda: widget.usage.rowCount() > 0, timeout=10000)
+    rows = [widget.usage.row_at(i) for i in range(widget.usage.rowCount())]
+    places = {area.area: area for area in rows}
+    assert {"Sync log", "Search index", "Duplicate finder", "Merge history", "Drift samples",
+            "Archives", "Database backups"} <= set(places)  # fmt: skip
+    assert places["Search index"].rows >= 1 and places["Search index"].bytes > 0
+    assert "B" in widget.usage_label.text()  # the total, in bytes/KB/MB
+    widget.days["index_days"].setValue(400)
+    widget.days["drift_sample_days"].setValue(0)  # below the range: the spin box holds 1
+    widget.save()
+    qtbot.waitUntil(lambda: retention.load_policy(store).index_days == 400, timeout=5000)
+    saved = retention.load_policy(store)
+    assert saved.backup_days == 45 and saved.merge_days == 200 and saved.drift_sample_days == 1

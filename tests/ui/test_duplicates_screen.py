@@ -8,11 +8,15 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import select
 
+from app.connectors.crm_rest import CrmRestConnector
 from app.matching.bands import Thresholds
 from app.sandbox.generator import build_dataset
+from app.sandbox.servers import SandboxServers
 from app.services.matching_queue import MatchingQueue, QueueFilter
+from app.services.merging import MergeService
 from app.store import Store
 from app.store.matching_models import GoldenRecord
 from app.store.models import Link
@@ -168,3 +172,70 @@ def test_a_big_cluster_scrolls_sideways_instead_of_eliding_values(  # type: igno
     assert all(hh.sectionSize(c) >= _MIN_VALUE_WIDTH for c in range(n + 1))
     pane._size_compare_columns(n, width=3000)  # room enough: the columns share the width
     assert hh.sectionResizeMode(0) == hh.ResizeMode.Stretch
+
+
+def test_a_merge_the_crm_refuses_warns_at_once_and_is_partial_in_history(  # type: ignore[no-untyped-def]
+    qtbot, store: Store, answer_yes: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two CRM contacts of one person; the second was deleted in the CRM meanwhile, so the
+    CRM answers the merge with 404. The window says so when merging (a warning, not
+    "Merged"), history shows the merge as partial with the CRM's reason, and Retry is
+    offered (it stays partial while the CRM still refuses)."""
+    warned: list[str] = []
+    monkeypatch.setattr(
+        QMessageBox, "warning", staticmethod(lambda _p, _t, text, *a, **k: warned.append(text))
+    )
+    ds = build_dataset(60, seed=9)
+    with SandboxServers(ds, seed=9) as servers:
+        info = servers.servers["crm"]
+        crm = CrmRestConnector(
+            {"base_url": info.url, "page_size": 50}, {"api_key": info.credentials["api_key"]}
+        )
+        try:
+            contacts = ds["crm_contacts"].head(2).copy()
+            same = ["first_name", "last_name", "email", "phone", "mobile", "street", "postal_code"]
+            contacts.loc[contacts.index[1], same] = contacts.iloc[0][same].tolist()
+            q = MatchingQueue(store)
+            q.load_records("crm-uid", "Demo CRM", contacts, "contact_id", kind="crm_rest")
+            assert q.scan() == 1
+            for contact_id in contacts["contact_id"]:  # gone from the CRM: it answers 404
+                servers.app("crm").store.contacts.delete(str(contact_id))
+            service = MergeService(store, mergers=lambda s: crm if s == "crm-uid" else None)
+            w = DuplicatesScreen(store, service=service)
+            said: list[str] = []
+            w.status_message.connect(said.append)
+            qtbot.addWidget(w)
+            w.resize(1280, 720)
+            w.show()
+            qtbot.waitUntil(lambda: w.queue_tab.cluster_pane.detail is not None, timeout=15_000)
+            w.queue_tab.merge_current()
+            qtbot.waitUntil(lambda: bool(warned), timeout=15_000)
+            assert "not everywhere" in warned[0] and "Demo CRM" in warned[0]
+            assert "HTTP 404" in warned[0]
+            assert said[-1].startswith("Partly merged") and "Merged 2" not in said[-1]
+
+            w.tabs.setCurrentIndex(1)
+            history = w.history_tab
+            qtbot.waitUntil(lambda: history.model.rowCount() == 1, timeout=15_000)
+            cell = history.model.index(0, 4)
+            assert history.model.data(cell) == "Partial — Demo CRM did not follow"
+            assert "HTTP 404" in history.model.data(cell, Qt.ItemDataRole.ToolTipRole)
+            assert "refused" in history.model.data(history.model.index(0, 5))
+            assert history.retry_button.isVisibleTo(history)
+            history.view.selectRow(0)
+            assert history.retry_button.isEnabled() and history.unmerge_button.isEnabled()
+            assert history.detail.isVisibleTo(history) and "HTTP 404" in history.detail.text()
+            count = len(warned)
+            history.retry_selected()
+            qtbot.waitUntil(lambda: len(warned) > count, timeout=15_000)  # still refused
+            assert "still partial" in warned[-1]
+            qtbot.waitUntil(
+                lambda: (
+                    history.model.rowCount() == 1
+                    and history.model.merge_at(0).propagation["Demo CRM"].get("attempts") == 2
+                ),
+                timeout=15_000,
+            )
+            assert history.model.merge_at(0).partial
+        finally:
+            crm.close()

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 from app import secrets
@@ -58,7 +59,7 @@ def mem_flow(store: Store, mem_world: type[World]) -> str:
 @pytest.fixture
 def pin() -> Iterator[str]:
     secrets.delete_secret(PIN_OWNER, PIN_FIELD)
-    yield "2468"
+    yield "246813"
     secrets.delete_secret(PIN_OWNER, PIN_FIELD)
 
 
@@ -68,7 +69,10 @@ def _screen(qtbot, store: Store, access: AccessController | None = None) -> Flow
     screen.resize(1280, 800)
     screen.show()
     qtbot.waitUntil(
-        lambda: screen.model.rowCount() > 0 or screen.stack.currentWidget() is screen.empty,
+        lambda: (
+            screen.model.rowCount() > 0
+            or screen.stack.currentWidget() in (screen.empty, screen.no_connections)
+        ),
         timeout=20000,
     )
     return screen
@@ -76,8 +80,17 @@ def _screen(qtbot, store: Store, access: AccessController | None = None) -> Flow
 
 def test_empty_state_says_what_to_do(qtbot, ui_ctx: UiContext) -> None:  # type: ignore[no-untyped-def]
     screen = _screen(qtbot, ui_ctx.store)
-    assert screen.stack.currentWidget() is screen.empty
+    assert screen.stack.currentWidget() is screen.no_connections  # add connections first
+    assert screen.no_connections.button.text() == "Go to Connections"
     assert not screen.sync_button.isEnabled()
+    ui_ctx.profiles.create("Memory DMS", "test_memory", {"name": "dms"})
+    ui_ctx.profiles.create("Memory CRM", "test_memory", {"name": "crm"})
+    screen.reload()  # connections but no flows: the wizard, with them preselected
+    qtbot.waitUntil(lambda: screen.stack.currentWidget() is screen.empty, timeout=10000)
+    assert screen.empty.button.text() == "New flow…"
+    with qtbot.waitSignal(screen.go_to) as went:
+        qtbot.mouseClick(screen.no_connections.button, Qt.MouseButton.LeftButton)
+    assert went.args == ["connections"]
 
 
 def test_flow_list_sync_now_cancel_and_resume_consistently(  # type: ignore[no-untyped-def]
@@ -176,7 +189,7 @@ def test_manager_mode_hides_schedules_and_needs_the_pin_to_leave(  # type: ignor
     screen.table.selectRow(0)
     assert screen.schedule_button.isVisibleTo(screen)
     widget.new_pin.setText("12")
-    assert not widget.set_pin_button.isEnabled() and "4 to 12 digits" in widget.message.text()
+    assert not widget.set_pin_button.isEnabled() and "6 to 12 digits" in widget.message.text()
     widget.new_pin.setText(pin)
     widget.repeat_pin.setText(pin)
     widget.save_pin()

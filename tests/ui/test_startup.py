@@ -44,6 +44,6 @@ def test_a_store_that_cannot_open_is_said_in_the_window(qtbot, paths: AppPaths) 
     with qtbot.waitSignal(loader.failed, timeout=60000) as blocker:
         loader.start()
     loader.wait()
-    assert "cannot be opened" in blocker.args[0]
-    assert "cannot be opened" in window.starting_label.text()
+    assert "is damaged" in blocker.args[0] and "backups" in blocker.args[0]  # what to do
+    assert "is damaged" in window.starting_label.text()
     assert not window.ready and not window.nav.isEnabled()

@@ -68,12 +68,15 @@ class LimitOffset:
 
 @dataclass
 class PageNumber:
-    """``page``/``pageSize``, following the body's next-page link where it gives one."""
+    """``page``/``pageSize``, following the body's next-page link where it gives one.
+    Without a link, a short page ends it, or the total the body gives (an API that
+    answers a page past the end with the last page again never ends otherwise)."""
 
     page: str = "page"
     size: str = "pageSize"
     first_page: int = 1
     link: str | None = None  # e.g. "links.nextPage.href"
+    total: str | None = None  # where the body says how many there are, if it does
     _seen: set[str] = field(default_factory=set)
 
     def first(self, page_size: int) -> Query:
@@ -90,12 +93,16 @@ class PageNumber:
         if not page.records or len(page.records) < asked:
             return None
         number = int(page.query.get(self.page) or self.first_page)
+        total = dig(page.body, self.total) if self.total else None
+        if isinstance(total, int) and (number - self.first_page + 1) * asked >= total:
+            return None
         return page.url, {**page.query, self.page: number + 1}
 
 
 @dataclass
 class CursorToken:
-    """An opaque cursor from the body, sent back as a query parameter."""
+    """An opaque cursor from the body, sent back as a query parameter. A body that has
+    no "more" flag at all leaves it to the cursor: the read ends when none comes."""
 
     param: str = "cursor"
     cursor: str = "next_cursor"
@@ -107,7 +114,8 @@ class CursorToken:
 
     def next(self, page: Page) -> tuple[str, Query] | None:
         token = dig(page.body, self.cursor)
-        if (self.more and not dig(page.body, self.more)) or not token:
+        more = dig(page.body, self.more) if self.more else None
+        if (more is not None and not more) or not token:
             return None
         if token == page.query.get(self.param):
             raise ConnectorError(f"The server sent the same page cursor twice for {page.url}.")

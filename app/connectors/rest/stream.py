@@ -62,8 +62,10 @@ class RestStream(Stream):
     """Reads ``path`` page by page. Declared per stream: where the records are in an
     answer (``records``), the paging style, the query that asks for changes since a
     cursor (``since``), how an item becomes a row (``to_row``), query parameters every
-    read carries (``params``) and, for fetch, the path of one record (``item_path``
-    with ``{id}``)."""
+    read carries (``params``) and, for fetch, the path of one record (``item_path`` with
+    ``{id}``). Optional: headers the list calls carry (``headers``) and where an answer
+    says how many records match (``total``; the last read's count is kept in
+    ``self.total``)."""
 
     def __init__(
         self,
@@ -79,6 +81,8 @@ class RestStream(Stream):
         item_path: str | None = None,
         item_record: str = "",
         params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        total: str | None = None,
     ) -> None:
         self.spec = spec
         self.api = api
@@ -91,6 +95,9 @@ class RestStream(Stream):
         self.item_path = item_path
         self.item_record = item_record
         self.params = dict(params or {})
+        self.headers = dict(headers or {})
+        self.total_at = total
+        self.total: int | None = None  # how many records the last answer said match
         self.last_cursor: str | None = None  # the highest cursor value the last read yielded
 
     @property
@@ -104,10 +111,16 @@ class RestStream(Stream):
         if cursor and self.since is not None:
             query.update(self.since(cursor))
         url = self.path
+        self.total = None
         while True:
-            response = self.api.request("GET", url, params=query or None)
+            response = self.api.request(
+                "GET", url, params=query or None, headers=dict(self.headers)
+            )
             self.api.raise_for_read(response)
             body = _json(response, self.api.system)
+            count = dig(body, self.total_at) if self.total_at else None
+            if isinstance(count, int) and not isinstance(count, bool):
+                self.total = count
             items = dig(body, self.records_at) if self.records_at else body
             if not isinstance(items, list):
                 raise ConnectorError(

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from app.formats.spreadsheet_cells import csv_cell
+
 Row = Mapping[str, str]
 
 # Characters no feed reader wants: C0/C1 controls (but tab/newline, which the CSV writer
@@ -151,10 +153,13 @@ def photo_list(value: str) -> list[str]:
 class FeedBuilder:
     """Collects rows for one feed: drops repeated VINs, records exclusions and notes."""
 
-    def __init__(self, channel: str, columns: Sequence[str], file_format: str) -> None:
+    def __init__(
+        self, channel: str, columns: Sequence[str], file_format: str, *, for_people: bool = False
+    ) -> None:
         if file_format not in ("csv", "tsv"):
             raise ValueError(f"unknown feed file format {file_format!r}")
         self.feed = FeedFile(channel, file_format, list(columns), [])
+        self.for_people = for_people
         self._seen: dict[str, str] = {}
 
     def exclude(self, row: Row, reason: str) -> None:
@@ -178,12 +183,18 @@ class FeedBuilder:
         return True
 
     def finish(self) -> FeedFile:
-        self.feed.data = write_delimited(self.feed.columns, self.feed.rows, self.feed.file_format)
+        self.feed.data = write_delimited(
+            self.feed.columns, self.feed.rows, self.feed.file_format, for_people=self.for_people
+        )
         return self.feed
 
 
-def write_delimited(columns: Sequence[str], rows: Iterable[Row], file_format: str) -> bytes:
-    """UTF-8 (no BOM), header line first, ``\\n`` line ends, minimal quoting."""
+def write_delimited(
+    columns: Sequence[str], rows: Iterable[Row], file_format: str, *, for_people: bool = False
+) -> bytes:
+    """UTF-8 (no BOM), header line first, ``\\n`` line ends, minimal quoting.
+    ``for_people``: a file people open in a spreadsheet (the website CSV), so no value
+    may run as a formula (``spreadsheet_cells.csv_cell``); machine feeds keep theirs."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(
         buffer,
@@ -193,7 +204,8 @@ def write_delimited(columns: Sequence[str], rows: Iterable[Row], file_format: st
     )
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([row.get(c, "") for c in columns])
+        cells = [row.get(c, "") for c in columns]
+        writer.writerow([csv_cell(c) for c in cells] if for_people else cells)
     return buffer.getvalue().encode("utf-8")
 
 

@@ -32,7 +32,7 @@ def build(
             f"The website feed mapping has no '{key}' column.",
             hint="Add a rule that fills the VIN column; it identifies each vehicle.",
         )
-    builder = FeedBuilder(CHANNEL, columns, file_format)
+    builder = FeedBuilder(CHANNEL, columns, file_format, for_people=True)
     for source, mapped in rows:
         out: dict[str, str] = {}
         notes: list[str] = []

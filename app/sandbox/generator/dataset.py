@@ -25,6 +25,7 @@ from app.sandbox.generator.fmt import Obj, code, date_str, int_str, ts_str, wher
 from app.sandbox.generator.inventory import build_inventory
 from app.sandbox.generator.leads import build_leads
 from app.sandbox.generator.lot_sales import lot_sales
+from app.sandbox.generator.marketing_facts import build_valuation_guide, build_warranties
 from app.sandbox.generator.people import build_people
 from app.sandbox.generator.rng import stream
 from app.sandbox.generator.sales import build_deals, history_sales, merge_sales
@@ -164,6 +165,9 @@ def build_dataset(
         "updated_at": ts_str(np.minimum(business_seconds(vrng, last_day), now_sec)),
     }
     step("appointments_and_vehicles")
+    warranties = build_warranties(stream(seed, "warranties"), fleet, ids)
+    guide = build_valuation_guide(stream(seed, "valuation_guide"), fleet, now_sec)
+    step("warranties_and_valuations")
 
     marketing = build_marketing_contacts(
         stream(seed, "marketing"), people, np.arange(n_people), now_sec
@@ -199,6 +203,8 @@ def build_dataset(
         "dms_repair_order_lines": service.lines,
         "dms_appointments": appts,
         "dms_inventory": inv.columns,
+        "dms_warranties": warranties.columns,
+        "valuation_guide": guide,
         "crm_contacts": crm.columns,
         "crm_leads": leads.columns,
         "marketing_contacts": marketing.columns,

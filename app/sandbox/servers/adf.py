@@ -57,6 +57,8 @@ def parse_adf(data: bytes | str) -> list[AdfProspect]:
         ) from None
     except ET.ParseError as exc:
         raise AdfError(f"not well-formed XML: {exc}") from None
+    except LookupError as exc:  # the declared encoding: a 400 with the reason, not a 500
+        raise AdfError(f"the declared encoding cannot be used: {exc}") from None
     _normalise_tags(root)
     if root.tag != "adf":
         raise AdfError(f"the root element must be <adf>, not <{root.tag}>")

@@ -42,4 +42,9 @@ def demo_credentials(seed: int) -> dict[str, dict[str, str]]:
             "klaviyo_api_key": "pk_" + _derive(seed, "klaviyo-private-key", 34),
         },
         "crm_smtp": {"recipient": "leads@crm.sandbox.test"},
+        "lead_mailbox": {  # the dealership's own lead inbox, read over IMAPS
+            "address": "leads@demo-motors.sandbox.test",
+            "username": "leads@demo-motors.sandbox.test",
+            "password": "mbx_" + _derive(seed, "lead-mailbox-password", 24),
+        },
     }

@@ -8,9 +8,12 @@ Lists use opaque cursors: ``?cursor=&limit=`` (max 500) and ``updated_since``; a
 Routes:
 
 - ``GET /contacts`` (``external_id=``, ``email=`` filters), ``GET|PATCH /contacts/{id}``
-  (410 + ``merged_into`` for a merged-away id)
+  (410 + ``merged_into`` for a merged-away id); ``DELETE /contacts/{id}`` erases the
+  contact with its leads, activities and appointments (a privacy erasure; its deals stay,
+  without the contact)
 - ``POST /contacts/batch-upsert`` ``{"idField": "external_id"|"email"|"contact_id",
   "records": [...]}``: max 100 (413), per-record ``created|updated|unchanged|rejected``
+  (the ``reject_rate`` fault refuses a seeded share of records: ``rejects``)
 - ``POST /contacts/merge`` ``{"winnerId", "loserIds"}``
 - ``GET|POST /leads``, ``GET|PATCH /leads/{id}`` (status New|Contacted|Appointment|Sold|Lost)
 - ``GET|POST /activities`` (idempotent on ``external_id``)
@@ -56,6 +59,7 @@ from app.sandbox.servers.faults import FaultSettings
 from app.sandbox.servers.oauth import TokenIssuer, token_endpoint
 from app.sandbox.servers.paging import cursor_response, ordered, since_param
 from app.sandbox.servers.records import IdempotencyKeys
+from app.sandbox.servers.rejects import refuse_merge, refuse_record, refusing
 from app.sandbox.servers.service import SandboxService, json_body
 from app.sandbox.servers.table import Table
 from app.sandbox.servers.webhooks import WebhookDispatcher
@@ -126,7 +130,7 @@ class CrmService(SandboxService):
             Route("/contacts", self._lister(s.contacts, ("external_id", "email")), methods=["GET"]),
             Route("/contacts/batch-upsert", self._upsert_contacts, methods=["POST"]),
             Route("/contacts/merge", self._merge, methods=["POST"]),
-            Route("/contacts/{contact_id}", self._contact, methods=["GET", "PATCH"]),
+            Route("/contacts/{contact_id}", self._contact, methods=["GET", "PATCH", "DELETE"]),
             Route("/leads", self._lister(s.leads, ("status", "contact_id")), methods=["GET"]),
             Route("/leads", self._create_lead, methods=["POST"]),
             Route("/leads/{lead_id}", self._lead, methods=["GET", "PATCH"]),
@@ -196,9 +200,8 @@ class CrmService(SandboxService):
         self._guard(request)
         id_field, records = await self._batch(request)
         allowed = (*CONTACT_WRITABLE, "contact_id")
-        results = self.store.contacts.batch_upsert(
-            id_field, records, normaliser(allowed), validate_contact
-        )
+        validate = refusing(self.faults, id_field, validate_contact)
+        results = self.store.contacts.batch_upsert(id_field, records, normaliser(allowed), validate)
         return self._summary(results)
 
     async def _contact(self, request: Request) -> Response:
@@ -206,6 +209,8 @@ class CrmService(SandboxService):
         contact_id = request.path_params["contact_id"]
         if request.method == "PATCH":
             return JSONResponse(self.store.update_contact(contact_id, await json_body(request)))
+        if request.method == "DELETE":
+            return JSONResponse(self.store.delete_contact(contact_id))
         return JSONResponse(self.store.contact(contact_id))
 
     async def _merge(self, request: Request) -> Response:
@@ -216,6 +221,7 @@ class CrmService(SandboxService):
             raise ApiError(422, "winnerId: required", field="winnerId")
         if not isinstance(losers, list) or not all(isinstance(x, str) for x in losers):
             raise ApiError(422, "loserIds: expected a list of contact ids", field="loserIds")
+        refuse_merge(self.faults, winner)
         return JSONResponse(self.store.merge(winner, losers))
 
     # -- leads --------------------------------------------------------------------
@@ -290,6 +296,7 @@ class CrmService(SandboxService):
             try:
                 if not isinstance(raw, dict):
                     raise ApiError(422, "record must be an object")
+                refuse_record(self.faults, raw)
                 record, created = self._activity(raw)
             except ApiError as exc:
                 results.append({"index": index, "status": "rejected", "error": exc.message})
@@ -322,7 +329,7 @@ class CrmService(SandboxService):
         self._guard(request)
         id_field, records = await self._batch(request)
         results = self.store.deals.batch_upsert(
-            id_field, records, self._normalise_deal, _validate_deal
+            id_field, records, self._normalise_deal, refusing(self.faults, id_field, _validate_deal)
         )
         return self._summary(results)
 

@@ -219,6 +219,38 @@ class CrmStore:
         self._on_event("contact.merged", {"winner_id": winner, "loser_ids": losers})
         return result
 
+    def delete_contact(self, contact_id: str) -> dict[str, Any]:
+        """Erase a contact (GDPR/CCPA): the contact, its leads, activities and
+        appointments, the merged-away contacts that point at it; its deals stay,
+        without the contact. 404 when there is no such contact."""
+        with self.lock:
+            if contact_id in self.merged:
+                contact_id = self.resolve(contact_id)
+            if contact_id not in self.contacts.rows:
+                raise ApiError(404, f"no contact '{contact_id}'")
+            gone = self.contacts.delete(contact_id)
+            for index in self.contacts.index.values():  # merged-away values pointed here too
+                for value in [v for v, k in index.items() if k == contact_id]:
+                    del index[value]
+            removed = {"contacts": 1}
+            for name, table in (
+                ("leads", self.leads),
+                ("activities", self.activities),
+                ("appointments", self.appointments),
+            ):
+                keys = [k for k, r in table.rows.items() if r.get("contact_id") == contact_id]
+                for key in keys:
+                    table.delete(key)
+                removed[name] = len(keys)
+            for key, row in list(self.deals.rows.items()):
+                if row.get("contact_id") == contact_id:
+                    self.deals.apply(key, {"contact_id": ""})
+            self.merged = {k: w for k, w in self.merged.items() if w != contact_id}
+            self.emails = [
+                e for e in self.emails if gone["email"] not in str(e) or not gone["email"]
+            ]
+        return {"deleted": contact_id, "removed": removed}
+
     # -- leads --------------------------------------------------------------------
     def create_lead(self, lead: Record, contact: Record | None) -> tuple[Record, bool]:
         with self.lock:

@@ -12,6 +12,10 @@ Keys (all numbers):
   of a 500/502/503, a 429, a held request, a dropped connection.
 - ``lost_rate``: chance that the server does what was asked and then drops the connection
   before answering (the client cannot tell whether it happened).
+- ``reject_rate``: share of the records in each batch write (and of merges) the CRM
+  refuses with a per-record validation error. Decided per record (by its key), not per
+  request: the same record is refused every time it is sent while the rate stands, so a
+  replay fails again until the rate is lowered.
 - ``latency_ms``: added to every faultable request.
 - ``burst``: extra 429s that follow an injected 429 (default 3).
 - ``retry_after_s``: the Retry-After of injected 429/503 (default 1).
@@ -58,6 +62,7 @@ class FaultSettings:
     timeout_rate: float = 0.0
     drop_rate: float = 0.0
     lost_rate: float = 0.0
+    reject_rate: float = 0.0
     latency_ms: float = 0.0
     burst: int = 3
     retry_after_s: int = 1
@@ -78,6 +83,8 @@ class FaultSettings:
             self.lost_rate,
         )
         total = sum(rates)
+        if not 0.0 <= self.reject_rate <= 1.0:
+            raise SandboxError("reject_rate must be between 0 and 1.")
         if any(r < 0 for r in rates) or total > 1.0:
             raise SandboxError(
                 "Fault rates must be between 0 and 1 and add up to at most 1.",
@@ -238,6 +245,21 @@ class FaultInjector:
                 return FaultDecision("lost", 0, latency)
             self.counts["none"] += 1
             return FaultDecision("none", 0, latency)
+
+    def rejects(self, record_key: str) -> bool:
+        """Whether ``reject_rate`` refuses the record with this key: a seeded hash of the
+        key, so the answer is the same on every attempt and in every run."""
+        rate = self._settings.reject_rate
+        if rate <= 0.0 or not record_key:
+            return False
+        digest = hashlib.sha256(
+            f"{self._settings.seed}:{self.server}:reject:{record_key}".encode()
+        ).digest()
+        refused = int.from_bytes(digest[:8], "big") / 2**64 < rate
+        if refused:
+            with self._lock:
+                self.counts["rejected"] += 1
+        return refused
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:

@@ -16,7 +16,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
@@ -29,6 +29,7 @@ from app.sandbox.servers.dataset import DatasetLike
 from app.sandbox.servers.dms import DmsService
 from app.sandbox.servers.errors import SandboxError
 from app.sandbox.servers.faults import FaultSettings, FaultSpec
+from app.sandbox.servers.lead_mailbox import LeadMailbox
 from app.sandbox.servers.marketing import MarketingService
 from app.sandbox.servers.service import SandboxService
 from app.sandbox.servers.smtp_sink import AdfMailHandler, SmtpSink
@@ -60,6 +61,7 @@ class ServerInfo:
     name: str
     url: str
     credentials: dict[str, str]
+    extra: dict[str, str] = field(default_factory=dict)  # more addresses (an IMAPS URL)
 
 
 def write_port_file(path: Path, payload: dict[str, Any]) -> None:
@@ -80,7 +82,8 @@ def write_port_file(path: Path, payload: dict[str, Any]) -> None:
 
 
 class SandboxServers:
-    """The four simulated systems plus the CRM's SMTP lead inbox."""
+    """The four simulated systems plus the CRM's SMTP lead inbox and the dealership's
+    lead mailbox (SMTP in, IMAPS out)."""
 
     def __init__(
         self,
@@ -100,6 +103,7 @@ class SandboxServers:
         self._services: dict[str, SandboxService] = {}
         self._threads: dict[str, UvicornThread] = {}
         self._smtp: SmtpSink | None = None
+        self._mailbox: LeadMailbox | None = None
         self._lock = threading.Lock()
         self.servers: dict[str, ServerInfo] = {}
 
@@ -133,6 +137,8 @@ class SandboxServers:
         assert isinstance(crm, CrmService)
         self._smtp = SmtpSink(AdfMailHandler(crm.ingest_adf_email, crm.journal_email))
         self._smtp.start()
+        self._mailbox = LeadMailbox(self._credentials["lead_mailbox"])
+        self._mailbox.start()
         self._wait_ready()
         infos = {
             name: ServerInfo(name, thread.url, dict(self._credentials[name]))
@@ -140,6 +146,10 @@ class SandboxServers:
         }
         infos["crm_smtp"] = ServerInfo(
             "crm_smtp", self._smtp.url, dict(self._credentials["crm_smtp"])
+        )
+        entry = self._mailbox.port_entry()
+        infos["lead_mailbox"] = ServerInfo(
+            "lead_mailbox", entry["url"], entry["credentials"], {"imap_url": entry["imap_url"]}
         )
         self.servers = infos
         if self._state_dir is not None:
@@ -182,9 +192,12 @@ class SandboxServers:
             service.stop()
         if self._smtp is not None:
             self._smtp.stop()
+        if self._mailbox is not None:
+            self._mailbox.stop()
         self._threads.clear()
         self._services.clear()
         self._smtp = None
+        self._mailbox = None
         self.servers = {}
 
     def __enter__(self) -> SandboxServers:
@@ -208,9 +221,12 @@ class SandboxServers:
         self._spec = parsed
 
     def app(self, name: str) -> Any:
-        """The running server object (``DmsService``, ``CrmService``... or the ``SmtpSink``)."""
+        """The running server object (``DmsService``, ``CrmService``..., the ``SmtpSink``
+        or the ``LeadMailbox``)."""
         if name == "crm_smtp" and self._smtp is not None:
             return self._smtp
+        if name == "lead_mailbox" and self._mailbox is not None:
+            return self._mailbox
         if name not in self._services:
             raise KeyError(f"no running sandbox server '{name}'")
         return self._services[name]
@@ -218,7 +234,7 @@ class SandboxServers:
     def port_file_payload(self) -> dict[str, Any]:
         return {
             "servers": {
-                name: {"url": info.url, "credentials": dict(info.credentials)}
+                name: {"url": info.url, "credentials": dict(info.credentials), **info.extra}
                 for name, info in self.servers.items()
             }
         }

@@ -83,14 +83,23 @@ class AdfMailHandler:
 
 
 class SmtpSink:
-    """An SMTP server on its own event loop thread."""
+    """An SMTP server on its own event loop thread. ``handler`` is an aiosmtpd handler
+    (``AdfMailHandler``, or the lead mailbox's delivery into its folders)."""
 
-    def __init__(self, handler: AdfMailHandler) -> None:
+    def __init__(
+        self,
+        handler: Any,
+        *,
+        name: str = "crm",
+        hostname: str = "crm.sandbox.test",
+        label: str = "The CRM's SMTP lead inbox",
+    ) -> None:
         self._handler = handler
+        self._hostname, self._label = hostname, label
         self._loop = asyncio.new_event_loop()
         self._server: asyncio.base_events.Server | None = None
         self._thread = threading.Thread(
-            target=self._loop.run_forever, name="sandbox-crm-smtp", daemon=True
+            target=self._loop.run_forever, name=f"sandbox-{name}-smtp", daemon=True
         )
         self.port = 0
 
@@ -104,7 +113,7 @@ class SmtpSink:
         async def serve() -> asyncio.base_events.Server:
             loop = asyncio.get_running_loop()
             return await loop.create_server(
-                lambda: SMTP(self._handler, hostname="crm.sandbox.test", loop=loop), HOST, 0
+                lambda: SMTP(self._handler, hostname=self._hostname, loop=loop), HOST, 0
             )
 
         future = asyncio.run_coroutine_threadsafe(serve(), self._loop)
@@ -112,7 +121,7 @@ class SmtpSink:
             self._server = future.result(timeout=timeout_s)
         except (OSError, TimeoutError) as exc:
             self.stop()
-            raise SandboxError(f"The CRM's SMTP lead inbox could not start: {exc}") from None
+            raise SandboxError(f"{self._label} could not start: {exc}") from None
         self.port = self._server.sockets[0].getsockname()[1]
 
     def stop(self, timeout_s: float = 5.0) -> None:

@@ -1,5 +1,6 @@
-"""The editor of a name -> address setting (an API's own address per stream): one row per
-pair, a stream picked from the connector's streams and its full URL, add and remove."""
+"""The editor of a name -> value setting (an API's own address or path per stream, the
+JSON key of a field): one row per pair, a name picked from the connector's (streams,
+fields; typed in when the names are open) and its value, add and remove."""
 
 from __future__ import annotations
 
@@ -14,15 +15,32 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.connectors.base import MapValues
 from app.ui.icons import icon
+
+# what the rows hold: (add button, value placeholder, remove tooltip)
+_WORDS = {
+    MapValues.ADDRESS: ("Add an API address", "https://… (the API's full address)", "address"),
+    MapValues.PATH: ("Add a path", "/path (e.g. /api/clients)", "path"),
+    MapValues.NAME: ("Add a field name", "the API's JSON key (e.g. given_name)", "name"),
+}
 
 
 class AddressMapEditor(QWidget):
     changed = Signal()
 
-    def __init__(self, names: tuple[str, ...], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        names: tuple[str, ...],
+        parent: QWidget | None = None,
+        *,
+        values: MapValues = MapValues.ADDRESS,
+        open_names: bool = False,
+    ) -> None:
         super().__init__(parent)
         self.names = names
+        self.open_names = open_names  # other names may be typed in (e.g. stream.field)
+        add_text, self.placeholder, self.what = _WORDS[values]
         self.rows: list[tuple[QWidget, QComboBox, QLineEdit]] = []
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -30,7 +48,7 @@ class AddressMapEditor(QWidget):
         self.rows_box = QVBoxLayout()
         self.rows_box.setSpacing(4)
         outer.addLayout(self.rows_box)
-        self.add_button = QPushButton(icon("mdi6.plus"), "Add an API address")
+        self.add_button = QPushButton(icon("mdi6.plus"), add_text)
         self.add_button.setObjectName("add_address")
         self.add_button.clicked.connect(lambda: self.add_row())
         outer.addWidget(self.add_button)
@@ -40,6 +58,9 @@ class AddressMapEditor(QWidget):
         line = QHBoxLayout(row)
         line.setContentsMargins(0, 0, 0, 0)
         stream = QComboBox()
+        stream.setEditable(self.open_names)
+        stream.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        stream.setMaxVisibleItems(16)
         stream.addItems(list(self.names))
         if name:
             if stream.findText(name) < 0:
@@ -47,10 +68,10 @@ class AddressMapEditor(QWidget):
             stream.setCurrentText(name)
         stream.setMinimumContentsLength(14)
         address = QLineEdit(url)
-        address.setPlaceholderText("https://… (the API's full address)")
+        address.setPlaceholderText(self.placeholder)
         remove = QToolButton()
         remove.setIcon(icon("mdi6.close"))
-        remove.setToolTip("Remove this address")
+        remove.setToolTip(f"Remove this {self.what}")
         line.addWidget(stream)
         line.addWidget(address, 1)
         line.addWidget(remove)
@@ -69,9 +90,9 @@ class AddressMapEditor(QWidget):
 
     def value(self) -> dict[str, str]:
         return {
-            stream.currentText(): address.text().strip()
+            stream.currentText().strip(): address.text().strip()
             for _row, stream, address in self.rows
-            if address.text().strip()
+            if address.text().strip() and stream.currentText().strip()
         }
 
     def set_value(self, value: object) -> None:

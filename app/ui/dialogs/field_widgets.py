@@ -49,7 +49,9 @@ class FieldInput(QWidget):
             spin.valueChanged.connect(self.changed)
             self.editor = spin
         elif spec.type is FieldType.MAPPING:
-            pairs = AddressMapEditor(spec.choices)
+            pairs = AddressMapEditor(
+                spec.choices, values=spec.map_values, open_names=spec.open_keys
+            )
             pairs.changed.connect(self.changed)
             self.editor = pairs
         elif spec.type is FieldType.CHOICE:

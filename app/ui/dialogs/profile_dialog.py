@@ -44,7 +44,9 @@ class ProfileDialog(QDialog):
         profile: ProfileInfo | None = None,
         parent: QWidget | None = None,
         taken_names: set[str] | None = None,
+        kind: str | None = None,
     ) -> None:
+        """``kind``: a new profile of that kind only (the new-feed wizard's destination)."""
         super().__init__(parent)
         self.service = service
         self.taken_names = {n.casefold() for n in (taken_names or set())}
@@ -75,6 +77,9 @@ class ProfileDialog(QDialog):
             self.kind_combo.setCurrentIndex(self.kind_combo.findData(profile.kind))
             self.kind_combo.setEnabled(False)
             self.kind_combo.setToolTip("The kind of a saved connection cannot change.")
+        elif kind:
+            self.kind_combo.setCurrentIndex(self.kind_combo.findData(kind))
+            self.kind_combo.setEnabled(False)
         self.kind_combo.currentIndexChanged.connect(self._build_fields)
         top.addRow("Kind", self.kind_combo)
         self.kind_help = QLabel()

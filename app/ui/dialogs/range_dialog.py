@@ -166,9 +166,11 @@ class RangeDialog(QDialog):
         status, text = run_status(
             worst or ("completed_with_errors" if errors else "succeeded"), errors
         )
+        waiting = summaries[-1].waiting if summaries else 0
         self._say(
             f"{text}: {totals['created']:,} created, {totals['updated']:,} updated, "
-            f"{totals['unchanged']:,} unchanged, {errors:,} failed.",
+            f"{totals['unchanged']:,} unchanged, {errors:,} failed."
+            + (f" {waiting:,} records wait for replay (Sync Log)." if waiting else ""),
             status,
         )
 

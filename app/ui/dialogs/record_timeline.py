@@ -4,6 +4,7 @@ data is masked unless an admin chooses to show it (which is audited)."""
 
 from __future__ import annotations
 
+import html
 import json
 from typing import Any
 
@@ -197,6 +198,12 @@ class RecordTimelineDialog(QDialog):
                 f"<span style='color:{colour}'><b>Waiting in the retry queue</b></span> of "
                 f"{p.flow_name} since {short_time(p.first_failed_at)} ({p.attempts} attempt(s)): "
                 f"{reason}"
+            )
+        elif story.dismissed is not None:
+            flow, by, at, why = story.dismissed
+            self.queue_label.setText(
+                f"Not waiting in the retry queue: dismissed from {html.escape(flow)} by "
+                f"{html.escape(by)} {short_time(at)} — “{html.escape(why)}”. Not delivered."
             )
         else:
             self.queue_label.setText("Not waiting in the retry queue.")

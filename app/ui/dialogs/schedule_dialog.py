@@ -1,12 +1,13 @@
 """Edit a flow's schedule: every N minutes/hours or set times (cron), a window with no
 heavy syncs, on/off, catch-up after the computer was off; the next five runs previewed.
-Validates as you type; saving happens in the background."""
+Validates as you type; saving happens in the background. The fields are a
+``ScheduleForm``, which the new-flow wizard shows too."""
 
 from __future__ import annotations
 
 from datetime import time
 
-from PySide6.QtCore import QTime
+from PySide6.QtCore import QTime, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -41,19 +42,18 @@ PRESETS = (
 UNITS = (("minutes", 60), ("hours", 3600))
 
 
-class ScheduleDialog(QDialog):
-    def __init__(
-        self, service: ScheduleService, flow_id: int, flow_name: str, schedule: Schedule,
-        parent: QWidget | None = None,
-    ) -> None:  # fmt: skip
+class ScheduleForm(QWidget):
+    """The schedule's fields, validated as you type, with the next five runs; the
+    schedule dialog and the new-flow wizard's schedule page show it. ``changed`` says
+    whether the schedule is valid now."""
+
+    changed = Signal(bool)
+
+    def __init__(self, schedule: Schedule, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.service = service
-        self.flow_id = flow_id
-        self.saved: Schedule | None = None
         self.original = schedule
-        self.setWindowTitle(f"Schedule — {flow_name}")
-        self.setMinimumWidth(620)
         v = QVBoxLayout(self)
+        v.setContentsMargins(0, 0, 0, 0)
 
         self.enabled = QCheckBox("Run this flow on a schedule")
         v.addWidget(self.enabled)
@@ -108,16 +108,18 @@ class ScheduleDialog(QDialog):
         self.grace = QSpinBox()
         self.grace.setRange(0, 72)
         self.grace.setSuffix(" hours")
-        catch.addWidget(
-            QLabel("If the computer was off at run time, catch up once if it starts within")
+        catch_label = QLabel(
+            "If the computer was off at run time, catch up once if it starts within"
         )
+        catch_label.setWordWrap(True)
+        catch.addWidget(catch_label, 1)
         catch.addWidget(self.grace)
-        catch.addStretch(1)
         v.addLayout(catch)
 
         self.words = QLabel()
         self.words.setObjectName("schedule_words")
         self.words.setStyleSheet("font-size: 12pt; font-weight: 600;")
+        self.words.setWordWrap(True)
         v.addWidget(self.words)
         self.error = QLabel()
         self.error.setObjectName("FieldError")
@@ -129,14 +131,7 @@ class ScheduleDialog(QDialog):
         self.preview.setMaximumHeight(118)
         v.addWidget(self.preview)
 
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
-        v.addWidget(self.buttons)
-
-        self._load(schedule)
+        self.load(schedule)
         for signal in (self.enabled.toggled, self.interval_radio.toggled, self.cron_radio.toggled,
                        self.quiet_box.toggled):  # fmt: skip
             signal.connect(self._changed)
@@ -150,7 +145,8 @@ class ScheduleDialog(QDialog):
         self._changed()
 
     # --- form <-> schedule -------------------------------------------------------------
-    def _load(self, s: Schedule) -> None:
+    def load(self, s: Schedule) -> None:
+        self.original = s
         self.enabled.setChecked(s.kind != "manual" and s.enabled)
         kind = s.kind if s.kind != "manual" else "cron"
         (self.interval_radio if kind == "interval" else self.cron_radio).setChecked(True)
@@ -187,6 +183,14 @@ class ScheduleDialog(QDialog):
             extra=self.original.extra,
         )
 
+    def problem(self) -> str:
+        """Why the schedule cannot be saved as it is ('' when it can)."""
+        try:
+            self.schedule().validate()
+        except RooftopError as exc:
+            return str(exc)
+        return ""
+
     def _sync_preset(self) -> None:
         line = self.cron.text().strip()
         index = next((i for i, (_l, c) in enumerate(PRESETS) if c == line), len(PRESETS) - 1)
@@ -222,15 +226,57 @@ class ScheduleDialog(QDialog):
         except RooftopError as exc:
             self.error.setText(str(exc))
             self.words.setText("")
-            self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(False)
+            self.changed.emit(False)
             return
         self.error.setText("")
-        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(True)
         self.words.setText(schedule.describe() if on else "Only when started by hand (Sync now)")
         for when in runs:
             self.preview.addItem(f"{when:%A %d %B %Y, %H:%M}")
         if not runs:
             self.preview.addItem("No scheduled runs — the flow runs only when someone starts it.")
+        self.changed.emit(True)
+
+
+class ScheduleDialog(QDialog):
+    def __init__(
+        self, service: ScheduleService, flow_id: int, flow_name: str, schedule: Schedule,
+        parent: QWidget | None = None,
+    ) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.service = service
+        self.flow_id = flow_id
+        self.saved: Schedule | None = None
+        self.original = schedule
+        self.setWindowTitle(f"Schedule — {flow_name}")
+        self.setMinimumWidth(620)
+        v = QVBoxLayout(self)
+        self.form = ScheduleForm(schedule)
+        v.addWidget(self.form)
+        # the form's fields, as the dialog has always offered them
+        f = self.form
+        self.enabled, self.interval_radio, self.cron_radio = (
+            f.enabled,
+            f.interval_radio,
+            f.cron_radio,
+        )
+        self.interval, self.unit, self.preset, self.cron = f.interval, f.unit, f.preset, f.cron
+        self.quiet_box, self.quiet_start, self.quiet_end = f.quiet_box, f.quiet_start, f.quiet_end
+        self.grace, self.words, self.error, self.preview = f.grace, f.words, f.error, f.preview
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        v.addWidget(self.buttons)
+        self.form.changed.connect(self._changed)
+        self._changed(not self.form.problem())
+
+    def schedule(self) -> Schedule:
+        return self.form.schedule()
+
+    def _changed(self, valid: bool) -> None:
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(valid)
 
     def save(self) -> None:
         schedule = self.schedule()

@@ -3,6 +3,7 @@ values per step, auto-map, live preview, drift hints, undo/redo and a validated 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -64,10 +65,14 @@ class MappingEditor(QDialog):
         parent: QWidget | None = None,
         *,
         data: EditorData | None = None,
+        on_save: Callable[[Mapping], None] | None = None,
     ) -> None:
+        """``on_save``: the mapping of a flow not saved yet (the new-flow wizard) — Save
+        checks it and hands it over instead of storing a version."""
         super().__init__(parent)
         self.store = store
         self.flow_ref = flow_ref
+        self.on_save = on_save
         self.data: EditorData | None = None
         self.mapping = Mapping(())
         self.saved_version: int | None = None
@@ -77,6 +82,9 @@ class MappingEditor(QDialog):
         self.resize(1280, 800)
         self.setSizeGripEnabled(True)
         self._build()
+        if on_save is not None:
+            self.save_button.setText("Use this mapping")
+            self.save_button.setToolTip("Check the mapping and take it back to the wizard")
         if data is not None:
             self.set_data(data)
         else:
@@ -360,6 +368,11 @@ class MappingEditor(QDialog):
                 self, "Mapping not saved", "Fix these first:\n\n• " + "\n• ".join(problems)
             )
             return False
+        if self.on_save is not None:  # a flow not saved yet: the wizard keeps it
+            self.on_save(self.mapping)
+            self.undo.setClean()
+            self.accept()
+            return True
         if comment is None:
             text, ok = QInputDialog.getText(
                 self, "Save mapping", "What changed? (kept with the version and the audit log)"

@@ -31,6 +31,21 @@ class ScheduleRow:
     last_status: str | None
     last_run_at: datetime | None
     enabled: bool
+    waiting: int = 0  # records waiting for replay: the tick is never green while any wait
+    last_errors: int = 0
+
+
+def last_run_status(r: ScheduleRow) -> Status:
+    """The per-flow tick: the last job's result, amber while records wait for replay."""
+    status = {
+        "succeeded": Status.OK,
+        "completed_with_errors": Status.WARNING,
+        "failed": Status.ERROR,
+        "running": Status.RUNNING,
+    }.get(r.last_status or "", Status.UNKNOWN)
+    if r.waiting and status in (Status.OK, Status.UNKNOWN):
+        return Status.WARNING
+    return status
 
 
 def when_text(value: datetime | None, now: datetime | None = None) -> str:
@@ -106,7 +121,7 @@ class HealthTableModel(_Table):
 
 
 class ScheduleTableModel(_Table):
-    COLUMNS = ("Flow", "Schedule", "Next run (per schedule)", "Last run")
+    COLUMNS = ("Flow", "Schedule", "Next run", "Last run")
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -122,16 +137,28 @@ class ScheduleTableModel(_Table):
                 if not r.enabled or r.next_at is None:
                     return "not scheduled"
                 return "due now" if r.due else when_text(r.next_at)
-            if col == 3:
+            if col == 3:  # what waits matters more than when: the time is in the tooltip
+                if r.waiting:
+                    return f"{r.waiting:,} waiting"
                 return relative_time(r.last_run_at) if r.last_run_at else "never run"
-        if col == 3 and role == Qt.ItemDataRole.DecorationRole and r.last_status:
-            status = {
-                "succeeded": Status.OK,
-                "completed_with_errors": Status.WARNING,
-                "failed": Status.ERROR,
-                "running": Status.RUNNING,
-            }.get(r.last_status, Status.UNKNOWN)
+        if col == 3 and role == Qt.ItemDataRole.DecorationRole and (r.last_status or r.waiting):
+            status = last_run_status(r)
             return icon(STATUS_ICONS[status], status_colour(status))
+        if col == 3 and role == Qt.ItemDataRole.ToolTipRole:
+            said = {
+                "succeeded": "The last sync succeeded",
+                "completed_with_errors": f"The last sync could not deliver {r.last_errors:,} "
+                "records",
+                "failed": "The last sync failed",
+            }.get(r.last_status or "", "")
+            waits = (
+                f"{r.waiting:,} records wait for replay (Sync Log) until they are delivered "
+                "or dismissed."
+                if r.waiting
+                else "Nothing waits for replay."
+            )
+            when = f" {full_time(r.last_run_at)}" if r.last_run_at else ""
+            return f"{said}{when}. {waits}" if said else waits
         if role == Qt.ItemDataRole.ToolTipRole and col == 2:
             return "Worked out from the flow's schedule; the scheduler decides the actual run. " + (
                 full_time(r.next_at) if r.next_at else ""

@@ -265,9 +265,18 @@ class ComparisonModel(QAbstractTableModel):
 
 _PROPAGATION = {
     "merged": "merged there too",
-    "failed": "merge there failed",
+    "failed": "refused — not merged there",
     "not supported": "linked here only",
 }
+
+
+def merge_status(m: MergeView) -> tuple[Status, str]:
+    """Merged (green) only when every system followed; partial (amber) until then."""
+    if m.status == "merged":
+        return Status.OK, "Merged"
+    if m.status == "partial":
+        return Status.WARNING, "Partial — " + ", ".join(m.not_followed) + " did not follow"
+    return Status.UNKNOWN, "Undone"
 
 
 class HistoryModel(QAbstractTableModel):
@@ -285,6 +294,9 @@ class HistoryModel(QAbstractTableModel):
     def merge_at(self, row: int) -> MergeView:
         return self._rows[row]
 
+    def merges(self) -> list[MergeView]:
+        return list(self._rows)
+
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
 
@@ -300,8 +312,7 @@ class HistoryModel(QAbstractTableModel):
         if not index.isValid():
             return None
         m, col = self._rows[index.row()], index.column()
-        status = Status.OK if m.status == "merged" else Status.UNKNOWN
-        text = "Merged" if m.status == "merged" else "Undone"
+        status, text = merge_status(m)
         prop = (
             "; ".join(
                 f"{k}: {_PROPAGATION.get(v.get('status', ''), v.get('status', ''))}"
@@ -309,12 +320,17 @@ class HistoryModel(QAbstractTableModel):
             )
             or "—"
         )
+        if role == Qt.ItemDataRole.ToolTipRole and col in (4, 5) and m.not_followed:
+            return (
+                "\n".join(f"{k}: {why}" for k, why in m.not_followed.items())
+                + "\n\nSelect the merge and press Retry once the cause is fixed."
+            )
         if role == Qt.ItemDataRole.DisplayRole:
             return (full_time(m.merged_at), m.title, str(m.size), m.merged_by, text, prop)[col]
         if role == Qt.ItemDataRole.UserRole:
             return (m.merged_at, m.title, m.size, m.merged_by, m.status, prop)[col]
         if col == 4 and role == Qt.ItemDataRole.DecorationRole:
             return icon(STATUS_ICONS[status], status_colour(status))
-        if col == 4 and role == Qt.ItemDataRole.ForegroundRole:
+        if role == Qt.ItemDataRole.ForegroundRole and (col == 4 or (col == 5 and m.partial)):
             return QBrush(status_colour(status))
         return None

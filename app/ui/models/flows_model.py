@@ -31,6 +31,18 @@ def run_status(status: str | None, errors: int = 0) -> tuple[Status, str]:
     return Status.UNKNOWN, "Never run"
 
 
+def flow_result(status: str | None, errors: int, waiting: int) -> tuple[Status, str]:
+    """The last job's result, never green while records wait for replay."""
+    st, text = run_status(status, errors)
+    if waiting and st in (Status.OK, Status.UNKNOWN):
+        return Status.WARNING, f"{text} · {waiting:,} waiting"
+    return st, text
+
+
+def waiting_text(waiting: int) -> str:
+    return f"{waiting:,}" if waiting else "none"
+
+
 def next_run_text(row: FlowOverview) -> str:
     if row.next_run is None:
         return "Paused" if row.schedule.kind != "manual" else "—"
@@ -38,7 +50,9 @@ def next_run_text(row: FlowOverview) -> str:
 
 
 class FlowsTableModel(QAbstractTableModel):
-    COLUMNS = ("Flow", "Carried by", "Schedule", "Last run", "Result", "Next run")
+    # "Waiting" (for replay) is shown beside "Result" (the screen moves the section)
+    COLUMNS = ("Flow", "Carried by", "Schedule", "Last run", "Result", "Next run", "Waiting")
+    WAITING = 6
 
     def __init__(self) -> None:
         super().__init__()
@@ -64,12 +78,18 @@ class FlowsTableModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.COLUMNS[section]
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.ToolTipRole
+            and section == self.WAITING
+        ):
+            return "Records waiting for replay: counted until delivered or dismissed"
         return None
 
     def _status(self, r: FlowOverview) -> tuple[Status, str]:
         if r.running is not None:
             return Status.RUNNING, "Running now"
-        return run_status(r.last_status, r.last_errors)
+        return flow_result(r.last_status, r.last_errors, r.waiting)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -81,13 +101,25 @@ class FlowsTableModel(QAbstractTableModel):
             return r
         if role == Qt.ItemDataRole.DisplayRole:
             return (r.name, r.protocol, r.schedule.describe(), relative_time(r.last_at), text,
-                    next_run_text(r))[col]  # fmt: skip
+                    next_run_text(r), waiting_text(r.waiting))[col]  # fmt: skip
         if role == Qt.ItemDataRole.UserRole:  # sort keys
             if col == 3:
                 return r.last_at.timestamp() if r.last_at else 0.0
             if col == 5:
                 return r.next_run.timestamp() if r.next_run else float("inf")
+            if col == self.WAITING:
+                return r.waiting
             return self.data(index, Qt.ItemDataRole.DisplayRole)
+        if col == self.WAITING and r.waiting:
+            if role == Qt.ItemDataRole.DecorationRole:
+                return icon(STATUS_ICONS[Status.WARNING], status_colour(Status.WARNING))
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return status_colour(Status.WARNING)
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return (
+                    f"{r.waiting:,} records could not be delivered and wait in the retry "
+                    "queue until they are replayed or dismissed (Sync Log)."
+                )
         if col == 4 and role == Qt.ItemDataRole.DecorationRole:
             return icon(STATUS_ICONS[status], status_colour(status))
         if col == 4 and role == Qt.ItemDataRole.ForegroundRole:
@@ -109,7 +141,10 @@ class FlowsTableModel(QAbstractTableModel):
                     f"unchanged {c['unchanged']:,} · failed {c['failed'] + c['parked']:,}"
                     if c else "No run yet"
                 )  # fmt: skip
-                return counts + (f"\n{r.last_error}" if r.last_error else "")
+                if r.last_runs > 1:
+                    counts = f"Last job, {r.last_runs} runs: {counts}"
+                waiting = f"\n{r.waiting:,} waiting for replay" if r.waiting else ""
+                return counts + waiting + (f"\n{r.last_error}" if r.last_error else "")
             if col == 5 and r.schedule.blackout:
                 return f"No scheduled runs {r.schedule.blackout.text()}"
         return None

@@ -33,6 +33,7 @@ from app.store.dashboard_queries import (
     chart_data,
     connection_health,
     flow_schedules,
+    open_alerts,
     open_queue_count,
 )
 from app.store.data_quality import data_quality
@@ -96,6 +97,7 @@ class _Loaded:
     schedules: list[ScheduleRow]
     chart: Any
     queue: int
+    alerts: list[dict[str, Any]]
 
 
 class DashboardScreen(QWidget):
@@ -239,12 +241,21 @@ class DashboardScreen(QWidget):
             flows = flow_schedules(s)
             chart = chart_data(s, days)
             queue = open_queue_count(s)
+            alerts = open_alerts(s)
         schedules = []
         for f in flows:
             nxt = next_run(f.schedule, f.last_run_at)
             schedules.append(
                 ScheduleRow(
-                    f.name, nxt.describe, nxt.when, nxt.due, f.last_status, f.last_run_at, f.enabled
+                    f.name,
+                    nxt.describe,
+                    nxt.when,
+                    nxt.due,
+                    f.last_status,
+                    f.last_run_at,
+                    f.enabled,
+                    f.waiting,
+                    f.last_errors,
                 )
             )
         schedules.sort(
@@ -254,7 +265,7 @@ class DashboardScreen(QWidget):
                 r.flow,
             )
         )
-        return _Loaded(health, schedules, chart, queue)
+        return _Loaded(health, schedules, chart, queue, alerts)
 
     def _load_quality(self):  # worker thread
         with self.store.session() as s:
@@ -270,8 +281,13 @@ class DashboardScreen(QWidget):
         self.synced_card.value.setText(f"{total:,}")
         self.synced_card.note.setText(f"failures: {sum(data.chart.failures):,}")
         self.queue_card.value.setText(f"{data.queue:,}")
+        self.set_alerts(data.alerts)  # what the alert monitor holds open, from the store
+        flows_waiting = sum(1 for r in data.schedules if r.waiting)
         self.queue_card.note.setText(
-            "parked records (Sync Log)" if data.queue else "nothing parked"
+            f"records in {flows_waiting} flow{'s' if flows_waiting != 1 else ''} "
+            "(Sync Log → replay or dismiss)"
+            if data.queue
+            else "nothing waits"
         )
         rows = max(self.health_model.rowCount(), self.schedule_model.rowCount(), 2)
         for table in (self.health_table, self.schedule_table):

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from app.services.matching_queue import MatchingQueue, QueueFilter
 from app.services.matching_sources import load_from_profiles
-from app.services.merging import ClusterDetail, MergeService
+from app.services.merging import ClusterDetail, MergeService, MergeView
 from app.services.profiles import ProfileService
 from app.store import Store
 from app.store.models import utcnow
@@ -250,8 +250,28 @@ class ReviewQueueTab(QWidget):
         cid, overrides = d.id, dict(self.cluster_pane.overrides)
         self._bg(
             lambda: self.service.merge(cid, overrides=overrides),
-            on_success=lambda m: self._done(cid, f"Merged {m.size} records into one customer."),
+            on_success=lambda m: self._merged(cid, m),
             on_failure=self._action_failed,
+        )
+
+    def _merged(self, candidate_id: int, m: MergeView) -> None:
+        """Say so at once when a system refused to follow: the merge is only partial."""
+        if not m.partial:
+            self._done(candidate_id, f"Merged {m.size} records into one customer.")
+            return
+        why = "\n".join(f"• {k}: {v}" for k, v in m.not_followed.items())
+        systems = ", ".join(m.not_followed)
+        self._done(
+            candidate_id,
+            f"Partly merged: {m.size} records are one customer here, but {systems} refused "
+            "to merge its copies. Retry from Merge history.",
+        )
+        QMessageBox.warning(
+            self,
+            "Merge only partly done",
+            f"The {m.size} records are now one customer here, but not everywhere:\n\n{why}"
+            f"\n\n{systems} still holds the duplicates. The merge is listed as partial in "
+            "Merge history; fix the cause there and press Retry (or Unmerge).",
         )
 
     def not_duplicate_current(self) -> None:

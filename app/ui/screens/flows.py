@@ -1,5 +1,6 @@
 """Flows screen: every flow with its schedule in plain words, last result and next run;
-Sync now with progress and Cancel; re-sync records or a date range; edit the schedule."""
+Sync now with progress and Cancel; re-sync records or a date range; edit the schedule;
+and, for the admin, New flow… (the wizard), Edit…, Duplicate and Delete…."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QVBoxLayout,
     QWidget,
+    QWizard,
 )
 
 from app.scheduling.overview import FlowOverview, flow_overview
@@ -24,15 +26,24 @@ from app.services.audit import current_os_user
 from app.store import Store
 from app.sync.engine import RunSummary
 from app.sync.progress import CancelToken
+from app.transfer import flow_drafts
 from app.ui.dialogs.range_dialog import RangeDialog
 from app.ui.dialogs.resync_dialog import ResyncDialog
 from app.ui.dialogs.schedule_dialog import ScheduleDialog
 from app.ui.icons import icon
 from app.ui.manager_mode import AccessController
-from app.ui.models.flows_model import FLOW_ROLE, FlowsTableModel, next_run_text, run_status
+from app.ui.models.flows_model import (
+    FLOW_ROLE,
+    FlowsTableModel,
+    flow_result,
+    next_run_text,
+    run_status,
+)
 from app.ui.run_progress import RunProgress, throttled
+from app.ui.screens.flows_editing import FlowEditing
 from app.ui.theme import STATUS_ICONS, Status, status_colour
 from app.ui.widgets import EmptyState, ScreenHeader, SearchBox, sortable_table
+from app.ui.wizards.flow_wizard import FlowWizard
 from app.ui.workers import run_in_background
 
 REFRESH_MS = 20_000
@@ -42,6 +53,8 @@ class FlowsScreen(QWidget):
     status_message = Signal(str)
     run_started = Signal(str)  # flow name — for the status bar / tray
     run_finished = Signal(object)  # RunSummary
+    go_to = Signal(str)  # a screen key: the empty state leads to Connections
+    flows_changed = Signal()  # one was created, changed or deleted
 
     def __init__(
         self,
@@ -78,6 +91,15 @@ class FlowsScreen(QWidget):
         self.search = SearchBox("Filter flows by name or schedule")
         bar.addWidget(self.search)
         bar.addStretch(1)
+        self.new_button = QPushButton(icon("mdi6.plus"), "New flow…")
+        self.new_button.setObjectName("new_flow")
+        self.edit_button = QPushButton(icon("mdi6.pencil-outline"), "Edit…")
+        self.duplicate_button = QPushButton(icon("mdi6.content-copy"), "Duplicate")
+        self.delete_button = QPushButton(icon("mdi6.delete-outline"), "Delete…")
+        for b in (self.new_button, self.edit_button, self.duplicate_button, self.delete_button):
+            bar.addWidget(b)
+        layout.addLayout(bar)
+        bar = QHBoxLayout()
         self.sync_button = QPushButton(icon("mdi6.sync"), "Sync now")
         self.resync_button = QPushButton(icon("mdi6.account-search-outline"), "Re-sync a record…")
         self.range_button = QPushButton(icon("mdi6.calendar-range"), "Re-sync a date range…")
@@ -86,6 +108,7 @@ class FlowsScreen(QWidget):
         for b in (self.sync_button, self.resync_button, self.range_button,
                   self.schedule_button, self.pause_button):  # fmt: skip
             bar.addWidget(b)
+        bar.addStretch(1)
         layout.addLayout(bar)
 
         self.model = FlowsTableModel()
@@ -93,18 +116,36 @@ class FlowsScreen(QWidget):
         header = self.table.horizontalHeader()
         for col in range(len(FlowsTableModel.COLUMNS)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # names elide last
         header.setMinimumSectionSize(90)
+        header.moveSection(FlowsTableModel.WAITING, 5)  # beside the result
         self.table.verticalHeader().setDefaultSectionSize(32)
         self.table.doubleClicked.connect(lambda _i: self.edit_schedule())
 
+        self.no_connections = EmptyState(
+            "mdi6.lan-connect",
+            "Add your connections first",
+            "A flow sends one kind of record from one system to another — customers from "
+            "the DMS to the CRM, say. Add both systems under Connections first; then "
+            "New flow… walks you through the rest. The demo dealership (Demo menu) comes "
+            "with six ready-made flows.",
+            "Go to Connections",
+        )
+        self.no_connections.setObjectName("flows_no_connections")
+        self.no_connections.action_clicked.connect(lambda: self.go_to.emit("connections"))
         self.empty = EmptyState(
             "mdi6.swap-horizontal-bold",
             "No flows yet",
-            "A flow sends one kind of record from one system to another — for example "
-            "customers from the DMS to the CRM. Add your connections first; the demo "
-            "dealership (Demo menu) comes with six ready-made flows.",
+            "Your connections are ready. New flow… walks you through it: where the records "
+            "come from, where they go, which field goes where, and a dry run before "
+            "anything is sent.",
+            "New flow…",
         )
+        self.empty.setObjectName("flows_empty")
+        self.empty.action_clicked.connect(self.new_flow)
+        self.connection_count = 0
+        self.editing = FlowEditing(self)
+        self.select_after_load: int | None = None
         self.no_match = QLabel("No flow matches your filter.")
         self.no_match.setObjectName("Muted")
         self.no_match.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -112,7 +153,7 @@ class FlowsScreen(QWidget):
         self.loading.setObjectName("Muted")
         self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.stack = QStackedWidget()
-        for w in (self.loading, self.table, self.empty, self.no_match):
+        for w in (self.loading, self.table, self.empty, self.no_connections, self.no_match):
             self.stack.addWidget(w)
         layout.addWidget(self.stack, 1)
 
@@ -133,6 +174,10 @@ class FlowsScreen(QWidget):
         result_row.addWidget(self.result_label, 1)
         layout.addLayout(result_row)
 
+        self.new_button.clicked.connect(self.new_flow)
+        self.edit_button.clicked.connect(self.edit_flow)
+        self.duplicate_button.clicked.connect(self.duplicate_flow)
+        self.delete_button.clicked.connect(lambda: self.delete_flow())
         self.sync_button.clicked.connect(self.sync_now)
         self.resync_button.clicked.connect(self.resync_record)
         self.range_button.clicked.connect(self.resync_range)
@@ -150,19 +195,28 @@ class FlowsScreen(QWidget):
         self.reload()
 
     # --- list --------------------------------------------------------------------------
-    def _load(self) -> list[FlowOverview]:
-        return flow_overview(self.store, self.scheduler.next_runs())
+    def _load(self) -> tuple[list[FlowOverview], list[flow_drafts.ConnectionStreams]]:
+        rows = flow_overview(self.store, self.scheduler.next_runs())
+        return rows, ([] if rows else flow_drafts.connections(self.store))
 
     def reload(self) -> None:
         run_in_background(self._load, on_success=self._loaded_rows, on_failure=self._say_error)
 
-    def _loaded_rows(self, rows: list[FlowOverview]) -> None:
+    def _loaded_rows(
+        self, result: tuple[list[FlowOverview], list[flow_drafts.ConnectionStreams]]
+    ) -> None:
+        rows, found = result
         selected = self.selected()
+        if not rows:
+            self.editing.empty_text(found)
         self.model.set_rows(rows)
         self._loaded = True
         self.scheduler_label.setText(self.scheduler.describe_status())
         self._show_right_page()
-        if selected is not None:
+        if self.select_after_load is not None:  # a flow just saved in the wizard
+            self.select(self.select_after_load)
+            self.select_after_load = None
+        elif selected is not None:
             self.select(selected.flow_id)
         elif rows and not self.table.selectionModel().selectedRows():
             self.table.selectRow(0)
@@ -181,7 +235,8 @@ class FlowsScreen(QWidget):
         if not self._loaded:
             self.stack.setCurrentWidget(self.loading)
         elif self.model.rowCount() == 0:
-            self.stack.setCurrentWidget(self.empty)
+            none = self.connection_count == 0
+            self.stack.setCurrentWidget(self.no_connections if none else self.empty)
         elif self.proxy.rowCount() == 0:
             self.stack.setCurrentWidget(self.no_match)
         else:
@@ -204,8 +259,17 @@ class FlowsScreen(QWidget):
         last = f"<span style='color:{colour}'><b>{text}</b></span>"
         if f.last_at:
             last += f" {f.last_at.astimezone():%a %d %b %H:%M}"
+        if f.last_runs > 1:
+            last += f" (one job of {f.last_runs} runs; the counts are its totals)"
         if f.last_error:
-            last += f" — {f.last_error}"
+            last += f" — {html.escape(f.last_error)}"
+        if f.waiting:
+            amber = status_colour(Status.WARNING).name()
+            last += (
+                f"<br><span style='color:{amber}'><b>{f.waiting:,} records waiting for "
+                "replay</b></span> — they stay counted until they are delivered or dismissed "
+                "(Sync Log)"
+            )
         running = f"<br><b>Running now</b> — {f.running.describe()}" if f.running else ""
         about = f"{html.escape(f.description)}<br>" if f.description else ""
         self.detail.setText(
@@ -214,11 +278,39 @@ class FlowsScreen(QWidget):
             f"<br>Last run: {last}{running}"
         )
 
+    def can_edit_flows(self) -> bool:
+        return self.access is None or self.access.policy.can_edit_flows
+
+    # --- new, edit, duplicate, delete (admin; app.ui.screens.flows_editing) --------------
+    @property
+    def wizard(self) -> QWizard | None:
+        """The wizard last opened (New flow…, Edit…, Duplicate)."""
+        return self.editing.wizard
+
+    def new_flow(self) -> FlowWizard | None:
+        return self.editing.new_flow()
+
+    def edit_flow(self) -> None:
+        self.editing.edit_flow()
+
+    def duplicate_flow(self) -> None:
+        self.editing.duplicate_flow()
+
+    def delete_flow(self, *, confirm: bool = True) -> None:
+        self.editing.delete_flow(confirm=confirm)
+
     def _update_buttons(self) -> None:
         f = self.selected()
         has = f is not None
         policy = self.access.policy if self.access else None
         can_schedule = policy is None or policy.can_edit_schedules
+        can_edit = self.can_edit_flows()
+        for b in (self.new_button, self.edit_button, self.duplicate_button, self.delete_button):
+            b.setVisible(can_edit)
+        self.edit_button.setEnabled(has)
+        self.duplicate_button.setEnabled(has)
+        self.delete_button.setEnabled(has and self.running_flow != (f.flow_id if f else None))
+        self.empty.button.setVisible(can_edit)
         busy = self.token is not None
         self.sync_button.setEnabled(has and not busy)
         self.range_button.setEnabled(has and not busy)
@@ -268,6 +360,8 @@ class FlowsScreen(QWidget):
         c = summary.counts
         errors = c["failed"] + c["parked"]
         status, text = run_status(summary.status, errors)
+        if summary.waiting:
+            status = flow_result(summary.status, errors, summary.waiting)[0]
         if summary.status == "cancelled":
             message = (
                 f"{summary.flow}: cancelled. {c['created'] + c['updated']:,} records were sent "
@@ -278,6 +372,11 @@ class FlowsScreen(QWidget):
                 f"{text} — read {c['read']:,}: {c['created']:,} new, {c['updated']:,} updated, "
                 f"{c['unchanged']:,} unchanged, {errors:,} failed."
                 + (f" {summary.error}" if summary.error else "")
+                + (
+                    f" {summary.waiting:,} records wait for replay (Sync Log)."
+                    if summary.waiting
+                    else ""
+                )
             )
         self._show_result(status, message)
         self.run_finished.emit(summary)

@@ -40,8 +40,8 @@ class SettingsScreen(QWidget):
         layout.addWidget(
             ScreenHeader(
                 "Settings",
-                "Where Rooftop Sync keeps its data, who changed what, how long the sync log "
-                "is kept, duplicate matching, manager mode and alerts.",
+                "Where Rooftop Sync keeps its data, who changed what, how long it keeps "
+                "it, privacy requests, duplicate matching, manager mode and alerts.",
             )
         )
         self.tabs = QTabWidget()

@@ -148,6 +148,11 @@ class SyncLogScreen(SyncLogActions, QWidget):
             "Send the selected parked or failed records again, through the current mapping"
         )
         self.edit_replay_button = QPushButton(icon("mdi6.file-edit-outline"), "Edit && replay…")
+        self.dismiss_button = QPushButton(icon("mdi6.playlist-remove"), "Dismiss…")
+        self.dismiss_button.setToolTip(
+            "Take the selected parked records out of the retry queue without delivering "
+            "them; your name and reason are kept with them"
+        )
         self.reveal_button = QPushButton(icon("mdi6.eye-outline"), "Show personal data")
         self.reveal_button.setCheckable(True)
         self.export_button = QPushButton(icon("mdi6.file-export-outline"), "Export")
@@ -163,6 +168,7 @@ class SyncLogScreen(SyncLogActions, QWidget):
             self.story_button,
             self.replay_button,
             self.edit_replay_button,
+            self.dismiss_button,
             self.reveal_button,
             self.export_button,
         ):
@@ -221,6 +227,7 @@ class SyncLogScreen(SyncLogActions, QWidget):
         self.story_button.clicked.connect(lambda: self.open_story())
         self.replay_button.clicked.connect(lambda: self.replay_selected())
         self.edit_replay_button.clicked.connect(lambda: self.edit_and_replay())
+        self.dismiss_button.clicked.connect(lambda: self.dismiss_selected())
         self.reveal_button.toggled.connect(self._reveal_toggled)
         self.clear_scope.clicked.connect(self._clear_scope)
         self.runs_model.page_loaded.connect(lambda _n: self._show_pages())
@@ -348,12 +355,15 @@ class SyncLogScreen(SyncLogActions, QWidget):
         self.replay_button.setEnabled(bool(replayable))
         self.replay_button.setText(f"Replay {len(replayable)}" if len(replayable) > 1 else "Replay")
         self.edit_replay_button.setEnabled(self.admin and len(events) == 1 and events[0].in_queue)
+        self.dismiss_button.setEnabled(self.admin and any(e.in_queue for e in events))
 
     def set_admin(self, admin: bool) -> None:
-        """Admin mode: personal data can be revealed (audited); edited-payload replay."""
+        """Admin mode: personal data can be revealed (audited); edited-payload replay;
+        parked records dismissed with a reason."""
         self.admin = admin
         self.reveal_button.setVisible(admin)
         self.edit_replay_button.setVisible(admin)
+        self.dismiss_button.setVisible(admin)
         if not admin and self.reveal_button.isChecked():
             self.reveal_button.setChecked(False)
         self._update_buttons()

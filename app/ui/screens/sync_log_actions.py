@@ -8,10 +8,11 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from app.services import log_export
 from app.services.audit import current_os_user
+from app.services.retry_queue import dismiss_events
 from app.store.log_queries import EventRow
 from app.sync.log_replay import replay_events
 from app.ui.dialogs.record_timeline import RecordTimelineDialog
@@ -71,6 +72,32 @@ class SyncLogActions:
         dialog.replayed.connect(self._after_replay)
         dialog.open()
         return dialog
+
+    def dismiss_selected(self: Any, reason: str | None = None) -> None:
+        """Admin: take the selected waiting records out of the retry queue, with a reason
+        (asked for when not given) that is kept with them and audited."""
+        events = [e for e in self.selected_events() if e.in_queue]
+        if not self.admin or not events:
+            return
+        if reason is None:
+            reason, ok = QInputDialog.getText(
+                self,
+                "Dismiss records",
+                f"Dismiss {len(events):,} record(s) without delivering them?\n\nThey stop "
+                "counting as waiting for replay. Say why (kept with the records and in the "
+                "audit log):",
+            )
+            if not ok:
+                return
+        if not reason.strip():
+            self._show_result(Status.ERROR, "Nothing dismissed: a reason is required.")
+            return
+        who = f"{current_os_user()} (window)"
+        run_in_background(
+            lambda: dismiss_events(self.store, [e.id for e in events], reason=reason, by=who),
+            on_success=lambda done: self._after_replay(done.message(), True),
+            on_failure=lambda msg: self._done(Status.ERROR, msg),
+        )
 
     def _after_replay(self: Any, message: str, delivered: bool = True) -> None:
         self._done(Status.OK if delivered else Status.ERROR, message)

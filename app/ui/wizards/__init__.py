@@ -1,0 +1,1 @@
+"""The new-flow and new-feed wizards."""
