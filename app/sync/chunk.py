@@ -233,7 +233,7 @@ def _record_only_unsent(ctx: RunContext, to_park: list[Parked], outcomes: list[O
         with ctx.store_session() as s:
             run_log.write_outcomes(s, ctx.run_id, ctx.flow.id, outcomes)
         return
-    ctx.submit_store(partial(_record_unsent, ctx, to_park, [], outcomes))
+    ctx.submit_store(partial(_record_unsent, ctx, to_park, [], outcomes, []))
 
 
 def _index_chunk(
