@@ -18,6 +18,9 @@ log = logging.getLogger("app")
 # parsing and normalising real values is done with phonenumbers / email-validator.
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w-])(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?![\w-])")
+# 123-45-6789 / 123 45 6789: a social security number (the app never keeps one; a line
+# that quotes one anyway, say in an error from a lender's system, is masked)
+_SSN = re.compile(r"(?<![\d-])\d{3}([- ])\d{2}\1\d{4}(?![\d-])")
 _BEARER = re.compile(
     r"(?i)(bearer\s+|api[_-]?key[\"'=:\s]+|secret[\"'=:\s]+|password[\"'=:\s]+)\S+"
 )
@@ -33,13 +36,15 @@ def register_secret(value: str) -> None:
 
 
 def redact(text: str) -> str:
-    """Mask e-mail addresses, phone numbers, tokens and known secret values."""
+    """Mask e-mail addresses, phone numbers, social security numbers, tokens and known
+    secret values."""
     with _lock:
         known = sorted(_known_secrets, key=len, reverse=True)
     for value in known:
         text = text.replace(value, "[secret]")
     text = _BEARER.sub(lambda m: m.group(1) + "[secret]", text)
     text = _EMAIL.sub("[email]", text)
+    text = _SSN.sub("[ssn]", text)
     return _PHONE.sub("[phone]", text)
 
 

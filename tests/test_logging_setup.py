@@ -18,6 +18,14 @@ def test_redact_masks_pii_and_secrets() -> None:
     assert redact("VIN 1G4AH59H45G118341 stock N24123") == "VIN 1G4AH59H45G118341 stock N24123"
 
 
+def test_redact_masks_social_security_numbers_not_other_numbers() -> None:
+    text = redact("lender said applicant 123-45-6789 (also 987 65 4321) was declined")
+    assert "123-45-6789" not in text and "987 65 4321" not in text
+    assert text.count("[ssn]") == 2
+    kept = "zip 48226-1234, deal D-20001, amount 123456789.00, date 2026-05-01"
+    assert redact(kept) == kept
+
+
 def test_log_file_rotates_and_never_holds_pii(tmp_path: Path) -> None:
     log_file = tmp_path / "logs" / "rooftop.log"
     setup_logging(log_file)

@@ -3,13 +3,14 @@ A problem has a stable key, so the monitor can tell "new" from "still there"."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.alerts import truth_conditions
 from app.alerts.config import AlertSettings
+from app.alerts.problem import Problem
 from app.scheduling.schedule import Schedule
 from app.store import Store
 from app.store.job_totals import last_jobs, waiting_for_replay
@@ -23,16 +24,10 @@ CONDITIONS = (
     "webhook_silent",
     "parked_backlog",
     "credential_expiry",
+    "record_count_low",
+    "reconcile_differences",
 )
-
-
-@dataclass(frozen=True)
-class Problem:
-    key: str  # condition:subject, e.g. run_failed:3
-    condition: str
-    title: str
-    detail: str
-    flow_id: int | None = None
+__all__ = ["CONDITIONS", "Problem", "evaluate"]
 
 
 def _when(at: datetime) -> str:
@@ -65,6 +60,10 @@ def evaluate(store: Store, cfg: AlertSettings, now: datetime) -> list[Problem]:
                 ))  # fmt: skip
         if cfg.record_errors:
             out += _record_errors(s, cfg, flows)
+        if cfg.record_count_low:
+            out += truth_conditions.record_count_low(s, cfg, flows)
+        if cfg.reconcile_differences:
+            out += truth_conditions.reconcile_differences(s, cfg, flows)
         if cfg.not_succeeded:
             limit = timedelta(hours=cfg.not_succeeded_hours)
             for fid, flow in flows.items():

@@ -36,6 +36,10 @@ class AlertSettings:
     parked_backlog_hours: int = 24
     credential_expiry: bool = True
     credential_expiry_days: int = 7
+    record_count_low: bool = True
+    record_count_low_percent: int = 20  # of the median of the last 10 runs
+    reconcile_differences: bool = True
+    reconcile_differences_threshold: int = 1  # records missing or different
     # channels
     tray: bool = True
     email: bool = False
@@ -71,7 +75,8 @@ class AlertSettings:
             if not self.email_from or "@" not in self.email_from:
                 problems.append("E-mail alerts need a sender address.")
         for name in ("record_errors_threshold", "not_succeeded_hours", "webhook_silent_hours",
-                     "parked_backlog_hours", "credential_expiry_days"):  # fmt: skip
+                     "parked_backlog_hours", "credential_expiry_days",
+                     "record_count_low_percent", "reconcile_differences_threshold"):  # fmt: skip
             if int(getattr(self, name)) < 1:
                 problems.append(f"{name.replace('_', ' ').capitalize()} must be 1 or more.")
         if bool(self.quiet_start) != bool(self.quiet_end):

@@ -1,4 +1,5 @@
-"""``flow list | run | replay | dismiss | export | import | delete | pause | resume``.
+"""``flow list | run | replay | dismiss | export | import | delete | pause | resume`` (and
+``reconcile | shadow | go-live``, in ``reconcile_cmd``).
 
 Exit codes of ``run`` and ``replay``: 0 everything delivered, 1 finished with records not
 delivered (parked, failed or not sent) or with records still waiting for replay from
@@ -12,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from app.cli import reconcile_cmd
 from app.cli.context import CliContext
 from app.scheduling.runner import run_flow_locked
 from app.services import pii
@@ -31,6 +33,7 @@ STATUS_TEXT = {
     "failed": "Failed",
     "cancelled": "Cancelled",
     "dry_run": "Dry run (nothing was sent)",
+    "shadow": "Shadow run (nothing was sent)",
 }
 
 
@@ -45,6 +48,12 @@ def register(p: argparse.ArgumentParser) -> None:
     run.add_argument("--dry-run", action="store_true", help="show what would change; send nothing")
     run.add_argument("--full", action="store_true", help="read everything, not just changes")
     run.add_argument("--key", action="append", help="re-sync only this record (repeatable)")
+    run.add_argument(
+        "--resend",
+        action="store_true",
+        help="send every record read whatever was sent before (with --full: a destination "
+        "restored from a backup gets everything again)",
+    )
     run.set_defaults(handler=_run)
     rp = fsub.add_parser("replay", help="send the flow's parked (failed) records again")
     rp.add_argument("name")
@@ -78,6 +87,7 @@ def register(p: argparse.ArgumentParser) -> None:
         ps = fsub.add_parser(verb, help=text)
         ps.add_argument("name")
         ps.set_defaults(handler=_pause_or_resume, enabled=enabled, admin_only=True)
+    reconcile_cmd.register_flow_actions(fsub)
 
 
 def _list(ctx: CliContext) -> int:
@@ -171,6 +181,11 @@ def _print_summary(summary: RunSummary) -> int:
         print(f"Withheld {c['withheld']:,} record(s) of people erased here (privacy requests).")
     if summary.error:
         print(f"Reason: {summary.error}")
+    if c.get("removed") or c.get("not_removed"):
+        print(
+            f"Deleted or inactive in the source: {c.get('removed', 0):,} removed in the "
+            f"destination, {c.get('not_removed', 0):,} it cannot remove (see the Sync Log)."
+        )
     if summary.status == "completed_with_errors":
         print("Parked records wait in the retry queue; fix the cause, then: flow replay NAME")
     for item in summary.plan[:50]:
@@ -208,11 +223,14 @@ def _run(ctx: CliContext) -> int:
             trigger="manual",
             triggered_by=f"{current_os_user()} (command line)",
             progress=ticker,
+            resend=ctx.args.resend,
         )
     finally:
         ticker.close()
     code = _print_summary(summary)
     _print_problems(ctx, summary)
+    if summary.status == "shadow":
+        reconcile_cmd.print_shadow(ctx.store, summary.flow)
     return _waiting(summary, code)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from app.alerts.monitor import AlertMonitor
 from app.cli.context import CliContext
 from app.errors import RooftopError
+from app.scheduling.retailing_listener import RetailingListener
 from app.scheduling.schedule import Schedule
 from app.scheduling.scheduler import FlowScheduler
 from app.services import retention
@@ -119,7 +120,8 @@ def _run(ctx: CliContext) -> int:
     status = scheduler.start()
     print(f"Rooftop Sync service started ({status}): {scheduler.describe_status()}.", flush=True)
     listeners = LeadListeners.start_all(store)  # ADF inboxes that take HTTP POSTs
-    for line in listeners.describe():
+    retailing = RetailingListener.start_all(store)  # deal jackets from digital retailing
+    for line in listeners.describe() + retailing.describe():
         print(line, flush=True)
     _status(ctx, scheduler)
     last = status
@@ -132,6 +134,7 @@ def _run(ctx: CliContext) -> int:
     finally:
         print("Stopping: running syncs stop at a safe point…", flush=True)
         listeners.stop()
+        retailing.stop()
         scheduler.stop(wait=True)
     print("Rooftop Sync service stopped.", flush=True)
     return 0

@@ -32,6 +32,12 @@ from app.formats.adf import AdfLead, AdfVehicle, render_adf
 from app.formats.errors import AdfError
 
 MODES = ("http_post", "smtp")
+
+
+def _only(mode: str) -> tuple[str, tuple[str, ...]]:
+    return ("delivery", (mode,))
+
+
 CUSTOMER_FIELDS = (
     "first_name", "middle_name", "last_name", "company_name", "email", "phone", "mobile",
     "work_phone", "street", "apartment", "city", "state", "postal_code", "country", "comments",
@@ -153,19 +159,27 @@ class AdfLeadConnector(Connector, StreamSource):
             required=True,
             default="http_post",
             choices=MODES,
-            help="http_post: POST the XML to a URL. smtp: e-mail it (the body is the XML).",
+            choice_labels=("Send to a web address (HTTPS POST)", "E-mail (SMTP)"),
+            help="Post the XML to the CRM's lead intake address, or e-mail it (the body is "
+            "the XML).",
         ),
-        ConfigField("url", "Lead intake URL", FieldType.URL, help="http_post only."),
+        ConfigField("url", "Lead intake URL", FieldType.URL, visible_if=_only("http_post")),
         ConfigField(
-            "api_key_header", "API key header", default="X-API-Key", help="http_post only."
+            "api_key_header",
+            "API key header",
+            default="X-API-Key",
+            visible_if=_only("http_post"),
         ),
         ConfigField(
             "api_key",
             "API key",
             secret=True,
-            help="http_post only, if the intake needs one. Stored in the system keyring.",
+            visible_if=_only("http_post"),
+            help="If the intake needs one. Stored in the system keyring.",
         ),
-        ConfigField("smtp_host", "SMTP server", help="smtp only, e.g. smtp.office365.com"),
+        ConfigField(
+            "smtp_host", "SMTP server", visible_if=_only("smtp"), help="e.g. smtp.office365.com"
+        ),
         ConfigField(
             "smtp_port",
             "SMTP port",
@@ -173,6 +187,7 @@ class AdfLeadConnector(Connector, StreamSource):
             default=587,
             minimum=1,
             maximum=65535,
+            visible_if=_only("smtp"),
             help="587 with STARTTLS is usual; 465 means TLS from the start.",
         ),
         ConfigField(
@@ -180,14 +195,31 @@ class AdfLeadConnector(Connector, StreamSource):
             "Use STARTTLS",
             FieldType.BOOLEAN,
             default=True,
+            visible_if=_only("smtp"),
             help="Encrypt the connection; turn off only for a server on this network.",
         ),
-        ConfigField("smtp_username", "SMTP user", help="Leave empty if the server needs none."),
         ConfigField(
-            "smtp_password", "SMTP password", secret=True, help="Stored in the system keyring."
+            "smtp_username",
+            "SMTP user",
+            visible_if=_only("smtp"),
+            help="Leave empty if the server needs none.",
         ),
-        ConfigField("mail_from", "From address", help="smtp only, e.g. leads@yourdealer.com"),
-        ConfigField("mail_to", "To address", help="smtp only: the CRM's lead inbox address."),
+        ConfigField(
+            "smtp_password",
+            "SMTP password",
+            secret=True,
+            visible_if=_only("smtp"),
+            help="Stored in the system keyring.",
+        ),
+        ConfigField(
+            "mail_from", "From address", visible_if=_only("smtp"), help="e.g. leads@yourdealer.com"
+        ),
+        ConfigField(
+            "mail_to",
+            "To address",
+            visible_if=_only("smtp"),
+            help="The CRM's lead inbox address.",
+        ),
         ConfigField(
             "vendor_name",
             "Dealership name",

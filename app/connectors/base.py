@@ -5,6 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar
@@ -44,6 +45,9 @@ class ConfigField:
     help: str = ""
     default: Any = None
     choices: tuple[str, ...] = ()
+    # CHOICE only: what the editor shows for each of ``choices`` (plain words, same order);
+    # empty: the values themselves
+    choice_labels: tuple[str, ...] = ()
     minimum: int | None = None
     maximum: int | None = None
     placeholder: str = ""
@@ -60,6 +64,13 @@ class ConfigField:
     # (then the kind's own ``validate`` checks them)
     map_values: MapValues = MapValues.ADDRESS
     open_keys: bool = False
+
+    def choice_label(self, value: Any) -> str:
+        """The plain words the editor shows for one of ``choices``."""
+        text = str(value)
+        if text in self.choices and len(self.choice_labels) == len(self.choices):
+            return self.choice_labels[self.choices.index(text)]
+        return text
 
     def visible(self, settings: dict[str, Any], default_of: dict[str, Any]) -> bool:
         """Whether the editor shows this field, given the other settings' values."""
@@ -98,7 +109,8 @@ class ConfigField:
             if self.maximum is not None and number > self.maximum:
                 return f"{self.label} must be at most {self.maximum}."
         if self.type is FieldType.CHOICE and str(value) not in self.choices:
-            return f"{self.label} must be one of: {', '.join(self.choices)}."
+            words = ", ".join(self.choice_label(c) for c in self.choices)
+            return f"{self.label} must be one of: {words}."
         if self.type is FieldType.BOOLEAN and not isinstance(value, bool):
             return f"{self.label} must be yes or no."
         if self.type is FieldType.MAPPING:
@@ -222,11 +234,26 @@ class ConnectorHooks:
     ``work_dir``: a folder of the connector's own for files it downloads (None: it makes a
     temporary one). ``remember(name, value)``: saves a setting the connector learned by
     using the system -- a host key pinned on first use -- on the profile, unless one is
-    saved already; answers the value saved now.
+    saved already; answers the value saved now. ``store`` and ``uid``: the app's store and
+    the profile's uid, for a kind that keeps what a system pushes to it (a webhook inbox)
+    until a run reads it (None and '' for an unsaved editor's test).
+    ``credential_expiry(what, at)``: notes when one of the profile's credentials stops
+    working (an OAuth server's answer said), for the credential_expiry alert.
     """
 
     work_dir: Path | None = None
     remember: Callable[[str, Any], Any] | None = None
+    store: Any = None
+    uid: str = ""
+    credential_expiry: Callable[[str, datetime], None] | None = None
+
+
+def parse_day(text: str) -> datetime | None:
+    """A YYYY-MM-DD date as midnight UTC (None when it is not one)."""
+    try:
+        return datetime.strptime(text.strip(), "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 class Connector(ABC):

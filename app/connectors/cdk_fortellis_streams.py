@@ -233,6 +233,8 @@ class RepairOrderStream(RestStream):
 class SearchStream(RestStream):
     """Customers and service vehicles: fetch by id, search, create once, update."""
 
+    lists_all = False  # CDK cannot page through all of them: reconcile looks ids up
+
     def __init__(
         self,
         spec: StreamSpec,

@@ -57,7 +57,8 @@ ACTIVITY_COLUMNS = (
 ACTIVITY_WRITABLE = ("contact_id", "type", "subject", "body", "occurred_at", "external_id")
 DEAL_COLUMNS = (
     "deal_id", "external_id", "contact_id", "vin", "stock_number", "status", "sale_price",
-    "deal_date", "salesperson", "vehicle_description", "created_at", "updated_at",
+    "deal_date", "salesperson", "vehicle_description", "payment_method", "trade_vin",
+    "trade_description", "trade_value", "trade_payoff", "created_at", "updated_at",
 )  # fmt: skip
 DEAL_WRITABLE = (
     *(c for c in DEAL_COLUMNS if c not in ("deal_id", "created_at", "updated_at")),

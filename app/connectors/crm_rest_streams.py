@@ -29,11 +29,19 @@ from app.connectors.rest.stream import Api
 from app.connectors.rest_helpers import (
     clean_payload,
     error_text,
+    frame,
     idempotency_key,
     json_object,
     raise_for_read,
 )
-from app.connectors.streams import Stream, StreamSpec, WriteAction, WriteRecord, WriteResult
+from app.connectors.streams import (
+    Lookup,
+    Stream,
+    StreamSpec,
+    WriteAction,
+    WriteRecord,
+    WriteResult,
+)
 
 SYSTEM = "CRM"
 MAX_BATCH = 100
@@ -159,6 +167,64 @@ class BatchUpsertStream(CrmStream):
         answers = json_object(response).get("results")
         by_index = {a.get("index"): a for a in answers or [] if isinstance(a, dict)}
         return [_result(by_index.get(i)) for i in range(len(bodies))]
+
+
+class ContactStream(BatchUpsertStream):
+    """Contacts: batch upsert, plus archive (``POST <path>/{id}/archive``: the contact
+    leaves the list) and delete (``DELETE <path>/{id}``), and look-ups that follow a
+    merge (410 with ``merged_into``) — the simulated CRM's dialect."""
+
+    removals = ("inactive", "delete")
+
+    def remove(self, batch: Sequence[WriteRecord], how: str) -> list[WriteResult]:
+        if how not in self.removals:
+            raise NotImplementedError(f"CRM contacts cannot be removed by '{how}'")
+        return [self._remove_one(record, how) for record in batch]
+
+    def _remove_one(self, record: WriteRecord, how: str) -> WriteResult:
+        if not record.dest_id:
+            return WriteResult(WriteAction.UNCHANGED, error="not in the CRM: nothing to remove")
+        path = f"{self.path}/{quote(record.dest_id, safe='')}"
+        if how == "inactive":
+            response = self.api.request("POST", f"{path}/archive")
+        else:
+            response = self.api.request("DELETE", path)
+        _check_auth(response)
+        if response.status_code in (404, 410):
+            return WriteResult(
+                WriteAction.UNCHANGED,
+                dest_id=record.dest_id,
+                error=f"already gone from the CRM: {error_text(response)}",
+            )
+        if response.status_code >= 300:
+            return _rejected(f"The CRM refused to remove the contact: {error_text(response)}")
+        word = "archived" if how == "inactive" else "deleted"
+        return WriteResult(WriteAction.REMOVED, dest_id=record.dest_id, response={"done": word})
+
+    def lookup(self, ids: Sequence[str]) -> Lookup:
+        """Contacts by CRM id, one GET each; a merged-away id says where it went."""
+        rows: list[dict[str, Any]] = []
+        moved: dict[str, str] = {}
+        for ident in ids:
+            response = self.api.request("GET", f"{self.path}/{quote(ident, safe='')}")
+            if response.status_code == 410:
+                winner = _json_field(response, "merged_into")
+                if winner:
+                    moved[ident] = winner
+                continue
+            if response.status_code == 404:
+                continue
+            raise_for_read(response, SYSTEM)
+            rows.append(self._row(json_object(response)))
+        return Lookup(frame(rows, self.spec.field_names()), moved)
+
+
+def _json_field(response: httpx.Response, name: str) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    return str(body.get(name) or "") if isinstance(body, dict) else ""
 
 
 def _result(answer: Mapping[str, Any] | None) -> WriteResult:
@@ -292,9 +358,7 @@ def build_streams(
         return specs.BY_NAME[name], apis[name], dialect.path(name)
 
     out: list[Stream] = [
-        BatchUpsertStream(
-            *on("contacts"), specs.CONTACT_WRITABLE, match_dest_on="contact_id", **kw
-        ),
+        ContactStream(*on("contacts"), specs.CONTACT_WRITABLE, match_dest_on="contact_id", **kw),
         LeadStream(*on("leads"), specs.LEAD_WRITABLE, **kw),
         BatchUpsertStream(*on("activities"), specs.ACTIVITY_WRITABLE, batch_path="batch", **kw),
         BatchUpsertStream(*on("deal_status"), specs.DEAL_WRITABLE, **kw),

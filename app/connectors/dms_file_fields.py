@@ -62,9 +62,9 @@ FIELDS: tuple[ConfigField, ...] = (
         FieldType.CHOICE,
         default="folder",
         choices=SOURCES,
-        help="folder: a local folder or network share (files are only read). sftp: a "
-        "folder on an SFTP server (files read are moved to processed/ there after the "
-        "sync has saved them).",
+        choice_labels=("A folder or network share", "An SFTP server"),
+        help="A folder or network share is only read. On an SFTP server, files that were "
+        "read are moved to processed/ there once the sync has saved them.",
     ),
     ConfigField(
         "folder",
@@ -87,8 +87,9 @@ FIELDS: tuple[ConfigField, ...] = (
         FieldType.CHOICE,
         default="newest",
         choices=("newest", "all"),
-        help="newest: only the latest file (full nightly extracts). all: every matching "
-        "file in name order (delta extracts).",
+        choice_labels=("Only the newest file", "Every matching file"),
+        help="Only the newest file suits full nightly extracts; every matching file (in "
+        "name order) suits extracts that carry only the changes.",
     ),
     ConfigField(
         "entity",

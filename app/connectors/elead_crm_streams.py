@@ -103,6 +103,11 @@ def _text(row: Mapping[str, Any], name: str) -> str:
 
 # -- customers ------------------------------------------------------------------------------
 class CustomerStream(RestStream):
+    # Elead has no listing of a store's customers, only a search (read pages through it
+    # with no criteria, which a large store's Elead does not promise to answer whole):
+    # reconciliation looks each linked customer up by id instead.
+    lists_all = False
+
     def __init__(self, api: Api, *, page_size: int, owned_vehicles_on_read: bool = False) -> None:
         super().__init__(
             specs.CUSTOMERS,

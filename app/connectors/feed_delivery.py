@@ -52,6 +52,10 @@ def file_name_problem(name: str) -> str | None:
     return None
 
 
+def _only(mode: str) -> tuple[str, tuple[str, ...]]:
+    return ("delivery", (mode,))
+
+
 class FeedTargetConnector(Connector):
     kind = "feed_target"
     label = "Inventory feed destination"
@@ -68,8 +72,13 @@ class FeedTargetConnector(Connector):
             required=True,
             default="http",
             choices=MODES,
-            help="folder: a local folder or network share. sftp: upload to an SFTP "
-            "server. http: upload to the channel's or website's feed address.",
+            choice_labels=(
+                "A folder or network share",
+                "Upload to an SFTP server",
+                "Upload to a web address (HTTPS)",
+            ),
+            help="Where the feed file goes: a folder (or network share) this computer can "
+            "write to, an SFTP server, or the channel's or website's feed upload address.",
         ),
         ConfigField(
             "file_name",
@@ -80,14 +89,17 @@ class FeedTargetConnector(Connector):
             "folder",
             "Folder",
             FieldType.PATH,
-            help=r"For folder delivery: e.g. C:\Feeds or \\web-server\feeds",
+            visible_if=_only("folder"),
+            help=r"e.g. C:\Feeds or \\web-server\feeds",
         ),
         *sftp_fields(
             example_host="sftp.feedprovider.com",
             example_folder="/in",
+            visible_if=_only("sftp"),
             host_key=ConfigField(
                 HOST_KEY,
                 "Host key fingerprint",
+                visible_if=_only("sftp"),
                 help="SHA256:… as the provider gives it. Test connection shows the server's.",
             ),
         ),
@@ -95,18 +107,33 @@ class FeedTargetConnector(Connector):
             "http_url",
             "Upload address",
             FieldType.URL,
-            help="For http delivery: the full feed address, e.g. https://feeds.example.com"
-            "/feeds/website",
+            visible_if=_only("http"),
+            help="The full feed address, e.g. https://feeds.example.com/feeds/website",
             placeholder="https://",
         ),
         ConfigField(
-            "http_method", "Upload method", FieldType.CHOICE, default="PUT", choices=("PUT", "POST")
+            "http_method",
+            "Upload method",
+            FieldType.CHOICE,
+            default="PUT",
+            choices=("PUT", "POST"),
+            visible_if=_only("http"),
+            advanced=True,
+            help="How the file is sent; the receiver's documentation says which.",
         ),
-        ConfigField("api_key_header", "API key header", default="X-API-Key"),
+        ConfigField(
+            "api_key_header",
+            "API key header",
+            default="X-API-Key",
+            visible_if=_only("http"),
+            advanced=True,
+            help="The header the key is sent in.",
+        ),
         ConfigField(
             "api_key",
             "API key",
             secret=True,
+            visible_if=_only("http"),
             help="Stored in the Windows Credential Manager / system keyring, never on disk.",
         ),
         ConfigField(

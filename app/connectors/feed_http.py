@@ -114,4 +114,10 @@ def probe(url: str, *, api_key: str, header: str, timeout_s: float) -> str:
         raise AuthError(f"The feed receiver refused the API key (HTTP {response.status_code}).")
     if response.status_code >= 500:
         raise ConnectorError(f"The feed receiver answered with an error: {error_text(response)}.")
+    if response.status_code in (404, 410):
+        # the server is there but the address is not: an upload would fail the same way
+        raise ConnectorError(
+            f"The server at {url} answered, but has no feed address there: "
+            f"{error_text(response)}. Check the upload address."
+        )
     return f"The feed receiver at {url} answered (HTTP {response.status_code})"

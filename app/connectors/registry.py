@@ -7,6 +7,7 @@ from app.connectors.adf_lead import AdfLeadConnector
 from app.connectors.base import Connector
 from app.connectors.cdk_fortellis import CdkFortellisConnector
 from app.connectors.crm_rest import CrmRestConnector
+from app.connectors.digital_retailing import DigitalRetailingConnector
 from app.connectors.dms_file import DmsFileConnector
 from app.connectors.dms_rest import DmsRestConnector
 from app.connectors.elead_crm import EleadCrmConnector
@@ -51,3 +52,4 @@ register(FeedTargetConnector)
 register(StarRestConnector)
 register(EleadCrmConnector)
 register(KlaviyoConnector)
+register(DigitalRetailingConnector)

@@ -7,7 +7,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 
@@ -56,6 +56,7 @@ class WriteAction(StrEnum):
     UNCHANGED = "unchanged"
     REJECTED = "rejected"  # the destination refused this record (validation): park it
     FAILED = "failed"  # transient: the batch could not be delivered after retries
+    REMOVED = "removed"  # archived, marked inactive or deleted (``Stream.remove``)
 
 
 @dataclass(frozen=True)
@@ -82,11 +83,27 @@ class WriteResult:
     response: dict[str, Any] | None = field(default=None, compare=False)
 
 
+@dataclass(frozen=True)
+class Lookup:
+    """What ``Stream.lookup`` found: the records by id, and ids that now lead elsewhere
+    (merged into another record: old id -> the surviving id)."""
+
+    rows: pd.DataFrame
+    moved: dict[str, str] = field(default_factory=dict)
+
+
 class Stream(ABC):
     """Base class of every stream. ``read`` yields DataFrames whose columns are the spec's
-    field names (all values as strings, '' for missing), ordered by the cursor field."""
+    field names (all values as strings, '' for missing), ordered by the cursor field.
+
+    ``lists_all``: ``read(None)`` yields every record the system holds, so reconciliation
+    can list the whole system (False: it looks each linked record up by id instead).
+    ``removals``: how the stream can take a record away (``"inactive"``: archive or mark
+    inactive, ``"delete"``), carried out by ``remove``."""
 
     spec: StreamSpec
+    lists_all: ClassVar[bool] = True
+    removals: ClassVar[tuple[str, ...]] = ()
 
     def read(self, cursor: str | None = None) -> Iterator[pd.DataFrame]:
         raise NotImplementedError(f"{self.spec.name} cannot be read")
@@ -104,6 +121,17 @@ class Stream(ABC):
         was cancelled or died. A source that consumes its input (moves the extract files
         it read to processed/) does it here; the default does nothing. A
         ``ConnectorError`` raised here is logged and leaves the run as it is."""
+
+    def remove(self, batch: Sequence[WriteRecord], how: str) -> list[WriteResult]:
+        """Archive / mark inactive (``how="inactive"``) or delete (``"delete"``) the records
+        whose ``dest_id`` is given; one result per record (``REMOVED``, ``UNCHANGED`` when
+        already gone, ``REJECTED`` with the reason). Only for ``how`` in ``removals``."""
+        raise NotImplementedError(f"{self.spec.name} cannot remove records")
+
+    def lookup(self, ids: Sequence[str]) -> Lookup:
+        """Records by this stream's own id (``fetch``); a stream that can tell a merged-away
+        id says where it went in ``moved``."""
+        return Lookup(self.fetch(ids))
 
     def fetch(self, keys: Sequence[str]) -> pd.DataFrame:
         """Read specific records by primary key (for re-syncing one customer or VIN)."""

@@ -28,7 +28,8 @@ _TYPES = (
     "voicemail", "fixed_line", "mobile",
 )  # fmt: skip
 _NANP_SHAPE = re.compile(
-    r"\s*(?:\+?1[\s.\-]?)?(?:\(([2-9]\d\d)\)|([2-9]\d\d))[\s.\-]?(\d{3})[\s.\-]?(\d{4})\s*"
+    r"\s*(?:\+?1[\s.\-]?)?(?:\(([2-9]\d\d)\)|([2-9]\d\d))[\s.\-]?(\d{3})[\s.\-]?(\d{4})\s*",
+    re.ASCII,  # \d: ASCII digits only (a fullwidth '３' would land in the E.164 text as is)
 )
 
 

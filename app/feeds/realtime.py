@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from app import secrets
 from app.connectors.base import Connector
 from app.connectors.streams import Stream
@@ -29,13 +31,15 @@ from app.feeds.inventory import inventory_stream
 from app.feeds.publish import FeedRunSummary, list_feeds, publish_all, read_source
 from app.feeds.webhook import WebhookReceiver
 from app.services.profiles import ProfileService
-from app.store import Store
-from app.store.models import Setting
+from app.store import Store, alert_signals
+from app.store.models import Setting, utcnow
 
 log = logging.getLogger(__name__)
 SETTINGS_KEY = "feeds.realtime"
 SECRET_OWNER = "feeds/realtime"
 SECRET_FIELD = "webhook_secret"
+WEBHOOK_SIGNAL = "feeds/realtime"  # the webhook_silent alert's key for DMS events
+WEBHOOK_LABEL = "DMS events (real-time inventory webhook)"
 STATUS_EVENTS = ("inventory.status.changed", "inventory.created", "inventory.deleted")
 
 
@@ -265,6 +269,12 @@ class RealtimeFeeds:
     def _on_event(self, event_type: str, payload: dict[str, Any]) -> None:
         self.events.append({"type": event_type, "payload": payload})
         del self.events[:-100]
+        try:  # the webhook_silent alert watches this time; a busy store must not drop the event
+            alert_signals.put(
+                self.store, alert_signals.WEBHOOK, WEBHOOK_SIGNAL, WEBHOOK_LABEL, utcnow()
+            )
+        except SQLAlchemyError as exc:
+            log.warning("Could not note the webhook's time for the alerts: %s", exc)
         if event_type in STATUS_EVENTS:
             vin = payload.get("vin", "?")
             moved = f"{payload.get('previousStatus', '?')}→{payload.get('status', '?')}"

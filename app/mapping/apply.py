@@ -9,7 +9,7 @@ rule with several sources gets each source as a Categorical, so its combiner cle
 every distinct value of a source once, and a combiner followed by collapse_spaces runs
 as one step. The slow per-value library calls sit behind vectorised fast paths in the
 transforms; on 100,000 scattered strings every pass over them costs ~5-10 ms, so those
-paths read a column once (charcodes.Packed) and work on numpy arrays after that
+paths read a column once (app.domain.columns.packed.Packed) and work on numpy arrays after that
 (bench/bench_mapping.py)."""
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from app.domain.columns.factors import Factors
 from app.errors import RooftopError
 from app.mapping.drift import rename_candidates
-from app.mapping.factors import Factors, row_keys
 from app.mapping.model import Mapping, Rule, Step
 from app.mapping.transforms import (
     COLLAPSED_COMBINERS,
@@ -177,3 +177,11 @@ def _first(
     else:
         frame = pd.DataFrame(index=pd.RangeIndex(1 if n else 0))
     return start(rule, frame)
+
+
+def row_keys(df: pd.DataFrame, key_column: str, rows: np.ndarray) -> list[str]:
+    """The row key of each position in ``rows`` ('' where the key cell is missing)."""
+    if key_column not in df.columns:
+        return [str(df.index[i]) for i in rows.tolist()]
+    cells = df[key_column].to_numpy(dtype=object)[rows]
+    return ["" if pd.isna(v) else str(v) for v in cells.tolist()]

@@ -18,6 +18,8 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 
+from app.domain.columns.distinct import as_text
+
 
 @dataclass
 class Transformed:
@@ -51,16 +53,6 @@ def text_array(s: pd.Series) -> np.ndarray:
     """The Series' values as an object array of str ('' for missing)."""
     arr = s.to_numpy(dtype=object)
     return arr if s.attrs.get(_ALL_TEXT) else as_text(arr)
-
-
-def as_text(values: np.ndarray) -> np.ndarray:
-    """Object array of str ('' for missing); returned as is when it already is one (the
-    usual case: no copy)."""
-    if pd.api.types.infer_dtype(values, skipna=False) == "string":
-        return values
-    out = np.empty(len(values), dtype=object)
-    out[:] = ["" if v is None or v is pd.NA or v != v else str(v) for v in values.tolist()]
-    return out
 
 
 def series(values: Iterable[str], like: pd.Series) -> pd.Series:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from app.domain import normalise
-from app.mapping import textscan
+from app.domain.columns import scan
 from app.mapping.transforms_base import Transformed, by_unique, each, series, text_array, texts
 
 
@@ -23,7 +23,7 @@ def _collapse(value: str) -> str:
 
 
 def _collapse_all(values: np.ndarray) -> np.ndarray:
-    scanned = textscan.fix_rows(values, _collapse)
+    scanned = scan.fix_rows(values, _collapse)
     if scanned is not None:
         return scanned
     out = np.empty(len(values), dtype=object)

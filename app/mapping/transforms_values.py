@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from app.mapping import dates_fast
+from app.domain.columns import dates
 from app.mapping.transforms_base import Transformed, checked, checked_fast, series, texts
 
 
@@ -39,7 +39,7 @@ def date(s: pd.Series, input_format: str = "", output: str = "date") -> Transfor
     fmt = input_format or "ISO 8601 (2024-03-15)"
     return checked_fast(
         s,
-        lambda values: dates_fast.parse(values, input_format, output),
+        lambda values: dates.parse(values, input_format, output),
         parse,
         f"not a date in the format {fmt}",
     )

@@ -17,7 +17,7 @@ from scourgify import address_constants as usps
 from scourgify import normalize_address_record
 from scourgify.exceptions import AddressNormalizationError
 
-from app.matching import textmatrix as tm
+from app.domain.columns import packed, tokens
 
 _SUFFIX = {k.upper(): v.upper() for k, v in usps.STREET_TYPE_ABBREVIATIONS.items()}
 _DIRECTION = {k: v for k, v in usps.DIRECTIONAL_REPLACEMENTS.items()}
@@ -60,16 +60,19 @@ def _parse(text: str) -> tuple[str, str, str, str]:
 
 
 _DIRECTIONS = np.array(
-    [tm.pack(d) for d in (*usps.DIRECTIONAL_REPLACEMENTS, *usps.DIRECTIONAL_REPLACEMENTS.values())],
+    [
+        tokens.pack(d)
+        for d in (*usps.DIRECTIONAL_REPLACEMENTS, *usps.DIRECTIONAL_REPLACEMENTS.values())
+    ],
     dtype=np.int64,
 )
 
 
 def keys(streets: pd.Series) -> pd.DataFrame:
     """Vectorised matching keys: ``house`` number (-1 none) and ``word``, the first word of
-    the street name after any directional, packed (``textmatrix.pack``; 0 none)."""
-    m, _ = tm.to_matrix(streets.fillna("").astype(str).to_numpy(dtype=object), 24)
-    codes, lens = tm.token_codes(m, 3)  # house, a directional, the street word
+    the street name after any directional, packed (``tokens.pack``; 0 none)."""
+    m, _ = packed.to_matrix(streets.fillna("").astype(str).to_numpy(dtype=object), 24)
+    codes, lens = tokens.token_codes(m, 3)  # house, a directional, the street word
     first = codes[:, 0]
     # A house number is an all-digit first token (digits pack to 27..36 per character).
     digits_only = np.ones(len(first), dtype=bool)

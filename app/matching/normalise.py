@@ -1,27 +1,30 @@
 """Normalise a role frame (see ``roles.role_frame``) into integer-coded match fields.
 
 Every field becomes a numpy array of codes, so blocking and comparison are array work:
-names and ZIPs are normalised once per distinct value; phones and e-mails, which are
-nearly all distinct, through code-point matrices (``textmatrix``). Values the fast paths
-cannot vouch for (foreign numbers, odd e-mails) go through ``app.domain.normalise``
-(phonenumbers, email-validator) one distinct value at a time. Missing or invalid values
-are coded -1 (0 for phones) and simply do not take part in matching.
+every value is normalised once per distinct value. Phones, e-mails, ZIPs and birth dates
+go through the column kernels of ``app.domain.columns`` (the ones the mapping uses),
+exact to their per-value functions: the everyday shapes all at once, the rest (foreign
+numbers, odd e-mails) through ``app.domain.fastpaths`` / ``normalise`` one value at a
+time. Missing or invalid values are coded -1 (0 for phones) and simply do not take part
+in matching.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from app.domain import fastpaths
 from app.domain import normalise as dn
+from app.domain.columns import dates, tokens
+from app.domain.columns import phones as phone_kernel
+from app.domain.columns import zips as zip_kernel
+from app.domain.columns.distinct import distinct
 from app.matching import address, names, nicknames
-from app.matching import textmatrix as tm
-from app.matching.distinct import distinct
 from app.matching.emails import coded as email_codes
 from app.matching.emails import emails as emails  # re-exported: normalise.emails
 
@@ -115,100 +118,88 @@ def _recode(codes: I32, vocab: list[str], fn: object) -> tuple[I32, list[str]]:
     return lookup[np.where(codes < 0, len(vocab), codes)], words
 
 
-@lru_cache(maxsize=1024)
-def _npa_valid(npa: int) -> bool:
-    """Whether phonenumbers knows the North American area code ``npa``."""
-    return any(dn.phone_e164(f"{npa}{rest}") is not None for rest in ("2345678", "5550123"))
-
-
-def _e164_int(text: str | None) -> int:
-    return int(text[1:]) if text and text.startswith("+") and text[1:].isdigit() else 0
+def phone_one(text: str, region: str = "US") -> int:
+    """The number as matched: E.164 as an integer (13135550142), 0 when not valid."""
+    return int(p[1:]) if (p := fastpaths.phone_e164(text, region)) else 0
 
 
 def phones(values: pd.Series, region: str = "US") -> I64:
-    """E.164 numbers as integers (0 = missing or not a possible number)."""
+    """``phone_one`` of each value (0 = missing or not a valid number); each distinct
+    value read once (the phone kernel)."""
     codes, arr = distinct(values)
-    if not len(arr):
-        return np.zeros(len(values), dtype=np.int64)
-    m32, too_long = tm.to_matrix(arr, 24)
-    m = np.minimum(m32, 128).astype(np.uint8)  # only ASCII matters here: 4x less to scan
-    del m32
-    value, count = tm.digits_value(m)
-    plus = (m == 43).any(axis=1)
-    alpha = (((m | 32) >= 97) & ((m | 32) <= 122)).any(axis=1)
-    national = np.where(
-        (count == 10) & ~plus,
-        value,
-        np.where((count == 11) & (value // 10**10 == 1), value % 10**10, -1),
-    )
-    fast = (national > 0) & ~alpha & ~too_long & (region == "US")
-    npa = national // 10**7
-    nxx_ok = (national // 10**6) % 10 >= 2
-    npa_ok = np.zeros(len(arr), dtype=bool)
-    inverse, area = pd.factorize(npa[fast])
-    valid = np.array([_npa_valid(int(c)) for c in area.tolist()] + [False], dtype=bool)
-    npa_ok[fast] = valid[inverse]
-    out = np.where(fast & npa_ok & nxx_ok & (npa // 100 >= 2), 10**10 + national, 0)
-    slow = ~fast & (count >= 7)
-    if slow.any():
-        idx = np.flatnonzero(slow)
-        uniq = {v: _e164_int(dn.phone_e164(v, region)) for v in set(arr[idx].tolist())}
-        out[idx] = [uniq[v] for v in arr[idx].tolist()]
-    return out.astype(np.int64)[codes]
+    return phone_kernel.numbers(arr, region)[codes]
 
 
-def _zip_one(text: str) -> str:
+def _zip_text(text: str) -> str:
     t = text.strip()
     if len(t) == 4 and t.isdigit():  # a spreadsheet ate the leading zero
         t = "0" + t
-    return dn.zip5(t) or ""
+    return t
 
 
-def _dob_one(text: str) -> str:
-    t = text.strip()[:10] if "T" in text else text.strip()
+def _zip_int(z: str | None) -> int:
+    return int(z) if z and z.isdecimal() else -1
+
+
+def zip_one(text: str) -> int:
+    """ZIP5 as matched: an integer, -1 when missing or not a ZIP code."""
+    return _zip_int(dn.zip5(_zip_text(text)))
+
+
+def zips(values: pd.Series) -> I32:
+    """``zip_one`` of each value; each distinct value read once (the ZIP kernel)."""
+    codes, arr = distinct(values)
+    texts = np.asarray([_zip_text(v) for v in arr.tolist()], dtype=object)
+    out = [_zip_int(z) for z in zip_kernel.normalised5(texts).tolist()]
+    return np.asarray(out, dtype=np.int32)[codes]
+
+
+def _dob_head(text: str) -> str:
+    """What a birth date is read from: an ISO date at the start ('1985-03-12 00:00:00',
+    '1985-03-12T00:00:00Z') on its own, else the whole stripped value."""
+    t = text.strip()
+    return t[:10] if "T" in text or (len(t) > 10 and t[4] == "-") else t
+
+
+def _days(year: int, month: int, day: int) -> int:
+    """Days since 1900-01-01 of a real date; -1 when its year is out of range."""
+    if 1900 <= year <= date.today().year:
+        return (date(year, month, day) - EPOCH).days
+    return -1
+
+
+def dob_one(text: str) -> int:
+    """Birth date as matched: days since 1900-01-01; -1 missing, not a date in one of
+    ``_DATE_FORMATS``, or outside 1900 .. this year (the first format that reads the
+    value decides)."""
+    t = _dob_head(text)
     if not t:
-        return ""
+        return -1
     for fmt in _DATE_FORMATS:
         try:
             d = datetime.strptime(t, fmt).date()
         except ValueError:
             continue
-        if 1900 <= d.year <= date.today().year:
-            return str((d - EPOCH).days)
-        return ""
-    return ""
-
-
-def zips(values: pd.Series) -> I32:
-    """ZIP5 as an integer (-1 missing/invalid); each distinct value checked once, as a
-    code-point matrix (``_zip_one`` semantics: 5 or 9 digits in at most 10 characters, or
-    4 digits alone when a spreadsheet ate the leading 0)."""
-    codes, arr = distinct(values)
-    stripped = np.asarray([v.strip() for v in arr.tolist()], dtype=object)
-    m, too_long = tm.to_matrix(stripped, 10)
-    value, count = tm.digits_value(m)
-    length = tm.lengths(m)
-    ok = ~too_long & (np.isin(count, (5, 9)) | ((length == 4) & (count == 4)))
-    out = np.where(ok, np.where(count == 9, value // 10_000, value), -1).astype(np.int32)
-    return out[codes] if len(codes) else np.zeros(0, dtype=np.int32)
+        return _days(d.year, d.month, d.day)
+    return -1
 
 
 def dobs(values: pd.Series) -> I32:
-    """Birth dates as days since 1900-01-01 (-1 missing/invalid). ISO dates parse
-    vectorised; anything else goes through ``_dob_one`` once per distinct value."""
+    """``dob_one`` of each value. ISO dates (the first format) are read at once by the
+    date kernel; anything else goes through ``dob_one`` once per distinct value."""
     codes, arr = distinct(values)
-    s = pd.Series(arr, dtype=object).str.strip().str.slice(0, 10)
-    iso = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
-    year = iso.dt.year
-    today = date.today().year
-    days = (iso - pd.Timestamp(EPOCH)).dt.days
-    out = days.where((year >= 1900) & (year <= today)).fillna(-1).to_numpy(dtype=np.int64)
-    rest = np.flatnonzero(iso.isna().to_numpy() & (s != "").to_numpy())
-    for i in rest.tolist():
-        text = _dob_one(str(arr[i]))
-        out[i] = int(text) if text else -1
-    res = out.astype(np.int32)
-    return res[codes] if len(codes) else np.zeros(0, dtype=np.int32)
+    heads = np.asarray([_dob_head(v) for v in arr.tolist()], dtype=object)
+    key, decided = dates.ymd(heads, _DATE_FORMATS[0])
+    year, month, day = key // 10_000, key // 100 % 100, key % 100
+    in_range = decided & (year >= 1900) & (year <= date.today().year)
+    days = ((year - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (month - 1)).astype(
+        "datetime64[D]"
+    ) + (day - 1)
+    out = np.where(in_range, (days - np.datetime64(EPOCH, "D")).astype(np.int64), -1)
+    rest = np.flatnonzero(~decided & (heads != ""))
+    if len(rest):
+        out[rest] = [dob_one(v) for v in arr[rest].tolist()]
+    return out.astype(np.int32)[codes]
 
 
 MAX_HOLDERS = 20  # an e-mail or phone on more records than this identifies nobody
@@ -265,7 +256,7 @@ def _street_keys(streets: pd.Series) -> tuple[I64, I32, list[str]]:
     word = keys["word"].to_numpy(dtype=np.int64)
     word_codes, word_uniques = pd.factorize(word)
     street = np.where(word == 0, -1, word_codes).astype(np.int32)[scodes]
-    return house, street, [tm.unpack(int(w)) for w in word_uniques.tolist()]
+    return house, street, [tokens.unpack(int(w)) for w in word_uniques.tolist()]
 
 
 def normalise(frame: pd.DataFrame) -> Norm:

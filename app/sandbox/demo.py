@@ -23,9 +23,10 @@ from app.sandbox.demo_names import (
     MARKETING,
     WEBSITE,
 )
+from app.sandbox.demo_retailing import install_demo_retailing
 from app.services.flows import FlowService
 from app.services.profiles import ProfileInfo, ProfileService
-from app.store import Store
+from app.store import Store, retailing_inbox
 from app.store.errors import NotFoundError
 from app.store.models import ConnectionProfile, DeliveryState, Flow, FlowState, Link, Run
 from app.sync import history
@@ -192,6 +193,7 @@ def reset_demo_memory(store: Store) -> DemoMemoryReset:
             for fid in s.scalars(select(model.flow_id).where(model.flow_id.in_(ids)).distinct())
         }
         links = s.scalar(select(func.count()).select_from(Link).where(Link.system.in_(systems)))
+        retailing_inbox.forget(s, systems)  # deal jackets of the simulated tool's last start
         if remembered or links:
             history.forget(s, ids, systems)
         return DemoMemoryReset([slug for fid, slug in flows if fid in remembered], int(links or 0))
@@ -214,6 +216,7 @@ def install_demo(store: Store, port_payload: dict[str, Any]) -> DemoInstall:
         result.profiles[name] = profiles.update(
             existing.id, settings=settings, secret_values=dict(secret_values)
         )
+    install_demo_retailing(profiles, port_payload["servers"], result.profiles)
     flows = FlowService(store)
     ids = {name: info.id for name, info in result.profiles.items()}
     for definition in demo_flows(ids):

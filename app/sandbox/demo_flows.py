@@ -12,7 +12,8 @@ from collections.abc import Mapping as Mapping_
 from app.formats.klaviyo.consent import consent_step, opt_out_step
 from app.mapping.model import Mapping, Step, rule
 from app.sandbox.demo_inbox_flows import inbox_flows
-from app.sandbox.demo_names import CRM, CRM_ELEAD, DMS, DMS_CDK, DMS_STAR, MARKETING
+from app.sandbox.demo_names import CRM, CRM_ELEAD, DMS, DMS_CDK, DMS_STAR, MARKETING, RETAILING
+from app.sandbox.demo_retailing import retailing_flows
 from app.services.flows import FlowDefinition
 
 TRIM = Step("collapse_spaces")
@@ -113,6 +114,20 @@ DEALS_TO_CRM = Mapping(  # a STAR vehicle invoice (the deal) -> the CRM deal's s
             "model",
             steps=[Step("concat", {"separator": " "})],
         ),
+        # a deal built online carries its structure's type and the trade-in appraisal
+        rule("payment_method", "payment_method", steps=[Step("upper")]),
+        rule("trade_vin", "trade_vin", steps=[Step("vin")]),
+        rule(
+            "trade_description",
+            "trade_year",
+            "trade_make",
+            "trade_model",
+            "trade_mileage",
+            "trade_condition",
+            steps=[Step("concat", {"separator": " "})],
+        ),
+        rule("trade_value", "trade_value", steps=[Step("number", {"decimals": 2})]),
+        rule("trade_payoff", "trade_payoff", steps=[Step("number", {"decimals": 2})]),
     )
 )
 
@@ -225,9 +240,10 @@ ONLY_LOWER = {"update_only": True}
 def demo_flows(ids: Mapping_[str, int]) -> list[FlowDefinition]:
     """The demo flows between the demo DMS (over STAR REST, CDK Fortellis or the generic
     REST kind, whichever publishes the data), the demo CRM (over Elead, or its generic
-    REST API for what Elead's cannot carry), the demo marketing platform (Klaviyo) and the
-    lead inbox; ``ids`` are the connections' ids by name."""
-    return crm_flows(ids) + marketing_flows(ids) + inbox_flows(ids)
+    REST API for what Elead's cannot carry), the demo marketing platform (Klaviyo), the
+    lead inbox and the digital-retailing tool; ``ids`` are the connections' ids by name."""
+    retailing = retailing_flows(ids) if RETAILING in ids else []
+    return crm_flows(ids) + marketing_flows(ids) + inbox_flows(ids) + retailing
 
 
 def crm_flows(ids: Mapping_[str, int]) -> list[FlowDefinition]:

@@ -12,3 +12,4 @@ WEBSITE = "Demo website feed receiver"
 MARKETING = "Demo marketing (Klaviyo)"  # profiles and consent: Klaviyo's API
 LEGACY_MARKETING = "Demo marketing platform"  # a connection test only, before Klaviyo
 LEAD_INBOX = "Demo lead inbox (ADF over IMAP)"  # the dealership mailbox lead sites e-mail
+RETAILING = "Demo digital retailing"  # the website's deal builder: deal jackets by webhook

@@ -27,7 +27,7 @@ from app.store import Store
 from app.sync.engine import RunSummary, SyncEngine
 from app.sync.errors import FlowBusyError, SyncError
 from app.sync.locks import flow_lock
-from app.sync.progress import CancelToken, ProgressCallback
+from app.sync.progress import CancelToken, JobTally, ProgressCallback
 from app.sync.search import SearchHit
 
 RANGE_BATCH = 500
@@ -212,7 +212,9 @@ def run_range(
         store.paths, found.flow_id, found.flow_name, trigger="resync_range",
         triggered_by=triggered_by, wait_s=5, cancel=cancel,
     ):  # fmt: skip
-        engine = SyncEngine(store, progress=progress)
+        tally = JobTally(found.flow_name, len(found.keys), progress)
+        tally.expect_runs(-(-len(found.keys) // RANGE_BATCH))
+        engine = SyncEngine(store, progress=tally)  # counts add up across the batches
         for i in range(0, len(found.keys), RANGE_BATCH):
             if cancel.cancelled:
                 break

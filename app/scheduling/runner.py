@@ -28,6 +28,7 @@ def run_flow_locked(
     cancel: CancelToken | None = None,
     progress: ProgressCallback | None = None,
     wait_s: float = 0.0,
+    resend: bool = False,
 ) -> RunSummary:
     """Run ``flow_ref`` unless it is already running anywhere on this data folder.
 
@@ -66,4 +67,5 @@ def run_flow_locked(
             trigger=trigger,
             triggered_by=triggered_by,
             cancel=cancel,
+            resend=resend,
         )

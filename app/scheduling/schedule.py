@@ -22,6 +22,7 @@ from cron_descriptor import ExpressionDescriptor, Options
 from tzlocal import get_localzone
 
 from app.scheduling.errors import ScheduleError
+from app.services.crontab import cron_trigger
 
 DEFAULT_GRACE_S = 12 * 3600  # the workstation was off at 2:00 but is on by 14:00: catch up
 MIN_INTERVAL_S = 60
@@ -162,7 +163,7 @@ class Schedule:
 
     def _cron_trigger(self, tz: tzinfo) -> CronTrigger:
         try:
-            return CronTrigger.from_crontab(self.cron.strip(), timezone=tz)
+            return cron_trigger(self.cron.strip(), tz)
         except (ValueError, TypeError) as exc:
             raise ScheduleError(
                 f"'{self.cron}' is not a valid schedule line: {exc}",

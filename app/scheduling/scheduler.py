@@ -37,12 +37,14 @@ from app.errors import RooftopError
 from app.scheduling.runner import run_flow_locked
 from app.scheduling.schedule import Schedule, local_tz
 from app.scheduling.schedules import ScheduleService
+from app.services.flow_options import reconcile_settings
 from app.services.flows import FlowService
 from app.store import Store
 from app.sync.engine import RunSummary
 from app.sync.errors import FlowBusyError
 from app.sync.locks import locks_dir
 from app.sync.progress import CancelToken
+from app.sync.reconciliation import ReconcileResult, reconcile
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +69,33 @@ def run_scheduled_flow(scheduler_key: str, flow_id: int, fingerprint: str = "") 
     owner.run_job(flow_id)
 
 
+def scheduled_reconciles(store: Store) -> dict[int, Schedule]:
+    """Each flow's reconciliation schedule (``options.reconcile.schedule``), paused with
+    the flow."""
+    out = {}
+    for f in FlowService(store).list():
+        plan = Schedule.from_json(reconcile_settings(f.options).schedule)
+        if plan.is_scheduled and f.enabled:
+            out[f.id] = plan
+    return out
+
+
+def run_scheduled_reconcile(scheduler_key: str, flow_id: int, fingerprint: str = "") -> None:
+    """The persisted reconcile job's target (``options.reconcile.schedule``)."""
+    with _REGISTRY_LOCK:
+        owner = _REGISTRY.get(scheduler_key)
+    if owner is None:
+        log.warning("A scheduled reconcile of flow %s fired with no active scheduler", flow_id)
+        return
+    owner.reconcile_job(flow_id)
+
+
 def job_id(flow_id: int) -> str:
     return f"flow-{flow_id}"
+
+
+def reconcile_job_id(flow_id: int) -> str:
+    return f"reconcile-{flow_id}"
 
 
 class FlowScheduler:
@@ -212,15 +239,33 @@ class FlowScheduler:
         wanted = self.schedules.all()
         names = {f.id: f.name for f in FlowService(self.store).list()}
         existing = {j.id: j for j in sched.get_jobs(jobstore="default")}
+        checks = scheduled_reconciles(self.store)
         for jid in existing:
-            fid = int(jid.split("-", 1)[1]) if jid.startswith("flow-") else -1
-            plan = wanted.get(fid)
+            kind, _, num = jid.partition("-")
+            fid = int(num) if num.isdigit() else -1
+            plan = (wanted if kind == "flow" else checks if kind == "reconcile" else {}).get(fid)
             if plan is None or not plan.is_scheduled:
                 sched.remove_job(jid, jobstore="default")
+        self._add_jobs(sched, existing, checks, names, comparing=True)
+        self._add_jobs(sched, existing, wanted, names, comparing=False)
+
+    def _add_jobs(
+        self,
+        sched: BackgroundScheduler,
+        existing: dict[str, Any],
+        wanted: dict[int, Schedule],
+        names: dict[int, str],
+        *,
+        comparing: bool,
+    ) -> None:
+        """Add or replace the jobs of ``wanted`` (syncs, or reconciliations when
+        ``comparing``) whose schedule changed."""
+        target = run_scheduled_reconcile if comparing else run_scheduled_flow
         for fid, plan in wanted.items():
             if not plan.is_scheduled:
                 continue
-            job = existing.get(job_id(fid))
+            jid = reconcile_job_id(fid) if comparing else job_id(fid)
+            job = existing.get(jid)
             if job is not None and job.kwargs.get("fingerprint") == plan.fingerprint():
                 continue
             try:
@@ -228,20 +273,22 @@ class FlowScheduler:
             except RooftopError as exc:
                 log.warning("Flow %s has a schedule that cannot be used: %s", fid, exc)
                 continue
+            name = names.get(fid, f"flow {fid}")
             sched.add_job(
-                run_scheduled_flow,
+                target,
                 trigger,
                 args=[self.key, fid],
                 kwargs={"fingerprint": plan.fingerprint()},
-                id=job_id(fid),
-                name=names.get(fid, f"flow {fid}"),
+                id=jid,
+                name=f"Reconcile {name}" if comparing else name,
                 jobstore="default",
                 replace_existing=True,
                 coalesce=True,
                 max_instances=1,
                 misfire_grace_time=plan.misfire_grace_s or None,
             )
-            log.info("Scheduled %s: %s", names.get(fid, fid), plan.describe())
+            what = "reconciling" if comparing else "syncing"
+            log.info("Scheduled %s %s: %s", what, name, plan.describe())
 
     def _tick(self) -> None:
         try:
@@ -285,6 +332,26 @@ class FlowScheduler:
         if self.after_tick is not None:
             self.after_tick()
         return summary
+
+    def reconcile_job(self, flow_id: int) -> ReconcileResult | None:
+        """One scheduled reconciliation (the alert check follows: differences above the
+        threshold raise ``reconcile_differences``)."""
+        if self._stop.is_set():
+            return None
+        try:
+            result = reconcile(
+                self.store, flow_id, trigger="schedule",
+                triggered_by=f"scheduler ({self.role})", wait_s=self.busy_wait_s,
+            )  # fmt: skip
+        except FlowBusyError as exc:
+            log.warning("Scheduled reconcile skipped: %s", exc)
+            return None
+        except RooftopError as exc:
+            log.error("Scheduled reconcile of flow %s could not start: %s", flow_id, exc)
+            return None
+        if self.after_tick is not None:
+            self.after_tick()
+        return result
 
     def _on_missed(self, event: JobExecutionEvent) -> None:
         if event.job_id.startswith("flow-"):

@@ -252,6 +252,26 @@ class FlowService:
                 )
             return _info(s, row)
 
+    def set_option(self, ref: str | int, key: str, value: Any) -> FlowInfo:
+        """Set one of the flow's options (``None`` removes it), audited: e.g. its delete
+        handling or its scheduled reconciliation."""
+        with self.store.session() as s:
+            row = self._row(s, ref)
+            options = dict(row.options or {})
+            before = {key: options.get(key)}
+            if before[key] != value:
+                if value is None:
+                    options.pop(key, None)
+                else:
+                    options[key] = value
+                row.options = options
+                row.updated_at = utcnow()
+                audit.record(
+                    s, f"option:{key}", "flow", object_id=row.slug, object_name=row.name,
+                    before=before, after={key: value},
+                )  # fmt: skip
+            return _info(s, row)
+
     def open_parked(self, ref: str | int) -> int:
         with self.store.session() as s:
             row = self._row(s, ref)

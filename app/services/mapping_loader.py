@@ -137,6 +137,8 @@ def load_ends(
         try:
             if isinstance(conn, StreamSource) and dst_stream in conn.streams():
                 target_fields = target_rows(conn.streams()[dst_stream].spec)
+            else:
+                warnings.append(no_target_fields_reason(profiles.get(dst_id).name, conn.label))
         finally:
             conn.close()
     for col in sample.columns:  # columns the data has beyond what the stream declares
@@ -156,6 +158,15 @@ def load_ends(
         origin,
         None,
         warnings,
+    )
+
+
+def no_target_fields_reason(name: str, kind_label: str) -> str:
+    """Why the editor has no destination fields to offer (a feed destination, a file)."""
+    return (
+        f"'{name}' ({kind_label}) does not declare fields of its own, so there are no "
+        "destination fields to map onto here. A feed's columns are chosen on the feed "
+        "itself (Flows → Feeds → Edit feed); the names this mapping gives are sent as they are."
     )
 
 

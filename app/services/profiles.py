@@ -16,12 +16,18 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import secrets
-from app.connectors.base import CheckResult, Connector, ConnectorHooks, http_warning
+from app.connectors.base import (
+    CheckResult,
+    Connector,
+    ConnectorHooks,
+    http_warning,
+    parse_day,
+)
 from app.connectors.errors import ConnectorError
 from app.connectors.registry import get_kind
 from app.services import audit
 from app.services.errors import ValidationError
-from app.store import Store
+from app.store import Store, alert_signals
 from app.store.errors import DuplicateNameError, NotFoundError
 from app.store.models import ConnectionProfile, Flow, utcnow
 
@@ -189,6 +195,9 @@ class ProfileService:
         connector.hooks = ConnectorHooks(
             work_dir=self.store.paths.work_dir / info.uid,
             remember=partial(self.remember_setting, profile_id),
+            store=self.store,
+            uid=info.uid,
+            credential_expiry=partial(self._note_oauth_expiry, info.uid, info.name),
         )
         return connector
 
@@ -241,7 +250,7 @@ class ProfileService:
                     object_name=row.name,
                     after=_snapshot(row, given),
                 )
-                return _info(row)
+                info = _info(row)
         except IntegrityError:
             for field_name in given:
                 secrets.delete_secret(_owner(uid), field_name)
@@ -249,6 +258,8 @@ class ProfileService:
                 f"A connection profile named '{name.strip()}' already exists.",
                 hint="Choose another name.",
             ) from None
+        self._note_expiry(info)
+        return info
 
     def update(
         self,
@@ -328,7 +339,25 @@ class ProfileService:
             )
             with _secrets_swapped(_owner(row.uid), {**given, **fingerprint}, cleared):
                 s.commit()
-            return _info(row)
+            info = _info(row)
+        self._note_expiry(info)
+        return info
+
+    def _note_expiry(self, info: ProfileInfo) -> None:
+        """The date the profile's settings say its credentials stop working, for the
+        credential_expiry alert (forgotten when the setting is cleared)."""
+        key = f"profile:{info.uid}:settings"
+        day = parse_day(str(info.settings.get("credential_expires_on") or ""))
+        if day is None:
+            alert_signals.forget(self.store, alert_signals.CREDENTIAL, key)
+        else:
+            label = f"{info.name}: the credentials"
+            alert_signals.put(self.store, alert_signals.CREDENTIAL, key, label, day)
+
+    def _note_oauth_expiry(self, uid: str, name: str, what: str, at: datetime) -> None:
+        """An OAuth answer said when one of the profile's credentials ends."""
+        key = f"profile:{uid}:{what}"
+        alert_signals.put(self.store, alert_signals.CREDENTIAL, key, f"{name}: the {what}", at)
 
     def remember_setting(self, profile_id: int, name: str, value: Any) -> Any:
         """Save a setting a connector learned by using the system (a host key pinned on
@@ -422,6 +451,7 @@ class ProfileService:
                 ) from None
         for field_name in [*fields, ADDRESS_FIELD]:
             secrets.delete_secret(_owner(uid), field_name)
+        alert_signals.forget_prefix(self.store, alert_signals.CREDENTIAL, f"profile:{uid}:")
 
     # --- testing -------------------------------------------------------------------
     def test(self, profile_id: int) -> CheckResult:
@@ -434,6 +464,11 @@ class ProfileService:
         warning = http_warning(type(connector).unencrypted_addresses(connector.settings))
         if warning:
             result = replace(result, message=f"{result.message} Warning: {warning}")
+        return self.record_test(profile_id, result)
+
+    def record_test(self, profile_id: int, result: CheckResult) -> CheckResult:
+        """Remember ``result`` as the profile's last test (the editor tested exactly the
+        settings and secrets it then saved, so its result holds for the saved profile)."""
         with self.store.session() as s:
             row = self._row(s, profile_id)
             row.last_test_at = utcnow()

@@ -221,6 +221,7 @@ def _other_places(
         ("merges past undo", lambda: areas.merges(store, policy.merge_days, now)),
         ("drift samples", lambda: areas.drift_samples(store, policy.drift_sample_days, now)),
         ("settled events", lambda: areas.settled_events(store, policy.event_days, now, cancelled)),
+        ("deal jackets", lambda: areas.retailing_inbox(store, policy.index_days, now, cancelled)),
         ("archives", lambda: areas.archives(archive_dirs, policy.archive_days, now)),
         ("backups", lambda: areas.backups(store.paths.backups_dir, policy.backup_days, now)),
     ]
@@ -247,6 +248,7 @@ def usage(store: Store, policy: RetentionPolicy | None = None) -> list[areas.Are
         "Merge history": f"undo {policy.merge_days} d, then the fact only",
         "Drift samples": f"samples {policy.drift_sample_days} d",
         "Alerts": f"{policy.event_days} d after sent",
+        "Digital-retailing inbox": f"{policy.index_days} d after a deal's last version",
     }
     out = [
         areas.AreaUsage(

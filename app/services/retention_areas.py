@@ -193,6 +193,18 @@ def drift_samples(store: Store, days: int, now: datetime) -> int:
     return changed
 
 
+def retailing_inbox(store: Store, days: int, now: datetime, cancelled: Cancelled) -> int:
+    """Deal jackets no newer version of has come for ``days`` (a later version of such a
+    deal is taken as new; the arrival numbers never repeat, see ``retailing_sequence``)."""
+    return _batched_delete(
+        store,
+        "SELECT id FROM retailing_jackets WHERE updated_at < :cut LIMIT :n",
+        "retailing_jackets",
+        {"cut": _cut(now, days)},
+        cancelled,
+    )
+
+
 def settled_events(store: Store, days: int, now: datetime, cancelled: Cancelled) -> int:
     """Resolved retry-queue entries, conflicts and sent alerts older than ``days``."""
     cut = _cut(now, days)
@@ -285,6 +297,8 @@ AREAS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Merge history", "who merged which customers, and what undo needs", ("merges",)),
     ("Drift samples", "field lists with a few sample values per field", ("schema_snapshots",)),
     ("Alerts", "alert messages and what they were about", ("alert_events", "alert_state")),
+    ("Digital-retailing inbox", "the newest version of each deal built online (never an SSN)",
+     ("retailing_jackets",)),
 )  # fmt: skip
 
 

@@ -37,9 +37,9 @@ def next_run(
     cron = schedule.get("cron")
     if cron:
         try:
-            from apscheduler.triggers.cron import CronTrigger
+            from app.services.crontab import cron_trigger
 
-            trigger = CronTrigger.from_crontab(str(cron), timezone=now.astimezone().tzinfo)
+            trigger = cron_trigger(str(cron), now.astimezone().tzinfo)
             fire = trigger.get_next_fire_time(None, now.astimezone())
         except (ValueError, TypeError):
             return NextRun(None, f"cron '{cron}' cannot be read")

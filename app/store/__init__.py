@@ -14,6 +14,8 @@ from app.store import (  # noqa: F401
     mapping_models,
     matching_models,
     privacy_models,
+    reconcile_models,
+    retailing_models,
     scheduling_models,
     segment_models,
 )

@@ -20,6 +20,8 @@ from app.store import (
     schema_mapping,
     schema_matching,
     schema_privacy,
+    schema_reconcile,
+    schema_retailing,
     schema_scheduling,
     schema_search,
     schema_segments,
@@ -267,6 +269,8 @@ MIGRATIONS: Sequence[Sequence[str]] = (
     schema_waiting.STATEMENTS,  # v11: runs grouped into jobs; dismissed parked records say who/why
     schema_privacy.STATEMENTS,  # v12: erasure tombstones and the register of privacy requests
     schema_segments.STATEMENTS,  # v13: marketing segments, do-not-contact/erasures, list syncs
+    schema_retailing.STATEMENTS,  # v14: the digital-retailing inbox of deal jackets
+    schema_reconcile.STATEMENTS,  # v15: reconciliation and shadow-run reports
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 
 from app.connectors.streams import WriteAction, WriteRecord, WriteResult
 from app.mapping.apply import apply_mapping
+from app.services.flow_options import delete_settings
 from app.store.ids import new_golden_id
 from app.store.models import utcnow
-from app.sync import identity, run_log, search, state, withheld
+from app.sync import identity, removals, run_log, search, state, withheld
 from app.sync.flow_options import (
     NOT_IN_DESTINATION,
     NOTHING_TO_SEND,
@@ -71,6 +72,28 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in df.to_numpy(dtype=object).tolist()]
 
 
+def _same_customer(
+    session: Session, ctx: RunContext, key: str, gold: str, found: str, fresh: set[str]
+) -> str | None:
+    """When the pre-entry check matched a customer to a customer the app knows under
+    another golden id, and this source record got its golden id just now: that golden id
+    (the record's link moves to it, so flows that refer to this customer find the
+    destination's record). None when nothing moves."""
+    if ctx.source.spec.entity != ctx.dest.spec.entity or key not in fresh:
+        return None
+    known = identity.golden_ids(
+        session, ctx.dest.spec.entity, ctx.dest_system, [found], create=False
+    ).get(found)
+    if not known or known == gold:
+        return None
+    ctx.submit_store(
+        partial(identity.repoint, entity=ctx.source.spec.entity, system=ctx.source_system,
+                external_id=key, old=gold, new=known)
+    )  # fmt: skip
+    ctx.assigned[key] = known
+    return known
+
+
 def _park_rejects(ctx: RunContext) -> tuple[list[Parked], list[Outcome]]:
     """What the source could not read is parked with its reason: rows of a file extract
     (by file and line), or inputs a source names itself (``key``, ``reason`` and the
@@ -101,11 +124,29 @@ def _park_rejects(ctx: RunContext) -> tuple[list[Parked], list[Outcome]]:
     return parked, outcomes
 
 
+def _only_wanted(df: pd.DataFrame, wanted: dict[str, Any]) -> pd.DataFrame:
+    """The rows a flow's ``source_filter`` takes: ``{field: [values]}`` keeps rows whose
+    field is one of the values (case-insensitive), ``{field: "*"}`` rows where it is not
+    empty. The others are none of this flow's business: not read, not counted."""
+    keep = pd.Series(True, index=df.index)
+    for column, allowed in wanted.items():
+        values = df[column].astype(str).str.strip() if column in df.columns else None
+        if values is None:
+            return df.iloc[0:0]
+        if allowed == "*":
+            keep &= values.ne("")
+        else:
+            keep &= values.str.upper().isin([str(a).upper() for a in allowed])
+    return df[keep]
+
+
 def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
     """Map, plan and queue the delivery of one chunk of source records."""
     flow = ctx.flow
     src_spec, dst_spec = ctx.source.spec, ctx.dest.spec
     key_col = src_spec.primary_key
+    if flow.options.get("source_filter") and len(df):
+        df = _only_wanted(df, flow.options["source_filter"])
     to_park, outcomes = _park_rejects(ctx)
     ctx.add("read", len(df) + len(to_park))
     if not len(df) and not to_park:
@@ -131,6 +172,9 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
     pre_entry = flow.options.get("pre_entry_check")
     omit_blank = [str(f) for f in flow.options.get("omit_blank") or ()]
     update_only = bool(flow.options.get("update_only"))
+    deletes = delete_settings(flow.options)
+    inactive = removals.inactive_rows(df, deletes)
+    gone: list[tuple[str, str, str | None, dict[str, Any]]] = []  # deleted / inactive
     items: list[_Item] = []
     quiet: list[Delivery] = []  # nothing to send: remembered as delivered all the same
 
@@ -144,11 +188,17 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
                 golden[key] = ctx.assigned.setdefault(key, new_golden_id())
                 new_links.append((key, golden[key]))
             ctx.submit_store(partial(_index_chunk, ctx, df, golden, new_links))
+        fresh = {k for k, _g in new_links}
         dests = identity.dest_ids(s, dst_spec.entity, ctx.dest_system, list(golden.values()))
         last = state.delivered(s, flow.id, list(golden.values()))
         resolved = resolve_references(s, ctx, df)
-        for key, source, payload in zip(keys, sources, records, strict=True):
+        for n, (key, source, payload) in enumerate(zip(keys, sources, records, strict=True)):
             gold = golden.get(key, "")
+            if inactive[n]:
+                prior = last.get(gold)
+                gone.append((key, gold, dests.get(gold) or (prior.dest_id if prior else None),
+                             source))  # fmt: skip
+                continue
             payload, problems = apply_references(ctx, resolved, source, payload)
             problems += errors_by_key.get(key, []) + [
                 f"{f}: required but empty" for f in required if f in payload and not payload[f]
@@ -173,6 +223,8 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
             dest_id, note = dests.get(gold), None
             known = dest_id or (last[gold].dest_id if gold in last else None)
             if update_only and not known:
+                # a record the destination never had is none of this flow's business (a
+                # marketing-only profile, a DMS deal that did not come from the tool)
                 plan = PlanItem(key, gold, "skip", {}, payload, "", None)
                 items.append(_Item(plan, source, NOT_IN_DESTINATION))
                 continue
@@ -181,6 +233,9 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
                 if found:
                     payload = {**payload, pre_entry.get("set_field", "customer_id"): found}
                     note = f"linked to existing customer {found}"
+                    same = _same_customer(s, ctx, key, gold, found, fresh)
+                    if same:
+                        gold = golden[key] = same
             plan = plan_record(
                 key, gold, payload, dest_id, last.get(gold), dest_owned, force=ctx.force
             )
@@ -191,6 +246,8 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
                 if plan.dest_id:
                     quiet.append((gold, key, plan.dest_id, plan.digest, plan.full_payload))
             items.append(_Item(plan, source, note))
+        removal_outcomes, to_remove = removals.plan_removals(ctx, deletes, gone)
+        outcomes += removal_outcomes
 
         if ctx.dry_run:
             for item in items:
@@ -224,6 +281,9 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
     for start in range(0, len(pending), dst_spec.max_batch):
         batch = pending[start : start + dst_spec.max_batch]
         ctx.submit(partial(_deliver, ctx, batch))
+    for start in range(0, len(to_remove), dst_spec.max_batch):
+        gone_batch = to_remove[start : start + dst_spec.max_batch]
+        ctx.submit(partial(removals.deliver, ctx, deletes.handling, gone_batch))
 
 
 def _record_only_unsent(ctx: RunContext, to_park: list[Parked], outcomes: list[Outcome]) -> None:

@@ -19,6 +19,7 @@ from app.connectors.streams import Stream, StreamSource
 from app.logging_setup import redact
 from app.mapping.apply import MappingError
 from app.services import conflicts, schema_drift
+from app.services.flow_options import is_shadow
 from app.services.flows import FlowInfo, FlowService
 from app.services.privacy import tombstones
 from app.services.profiles import ProfileService
@@ -35,6 +36,7 @@ from app.sync.planner import PlanItem
 from app.sync.prefetch import prefetch
 from app.sync.progress import CancelToken, Progress, ProgressCallback
 from app.sync.run_context import RunContext
+from app.sync.shadow import run_shadow
 
 log = logging.getLogger(__name__)
 CHUNK_ROWS = 2000
@@ -44,7 +46,7 @@ CHUNK_ROWS = 2000
 class RunSummary:
     run_id: int
     flow: str
-    status: str  # succeeded | completed_with_errors | failed | cancelled | dry_run
+    status: str  # succeeded | completed_with_errors | failed | cancelled | dry_run | shadow
     counts: dict[str, int]
     error: str | None = None
     elapsed_s: float = 0.0
@@ -56,7 +58,7 @@ class RunSummary:
 
     @property
     def exit_code(self) -> int:
-        if self.status in ("succeeded", "dry_run"):
+        if self.status in ("succeeded", "dry_run", "shadow"):
             return 0
         return 1 if self.status == "completed_with_errors" else 2
 
@@ -109,10 +111,13 @@ class SyncEngine:
         trigger: str = "manual",
         triggered_by: str = "",
         cancel: CancelToken | None = None,
+        resend: bool = False,
         job_id: int | None = None,
     ) -> RunSummary:
-        """Run a flow. ``keys`` re-syncs only those records (forced, cursor untouched).
-        ``job_id``: the run is one more part of that job (a chunked re-sync)."""
+        """Run a flow. ``keys`` re-syncs only those records (forced, cursor untouched);
+        ``resend`` sends every record read whatever the app remembers having sent (for a
+        destination restored from a backup; with ``full``, everything). ``job_id``: the run
+        is one more part of that job (a chunked re-sync)."""
         flow = self.flows.get(flow_ref)
         return self._execute(
             flow,
@@ -122,6 +127,7 @@ class SyncEngine:
             trigger=trigger,
             triggered_by=triggered_by,
             cancel=cancel or CancelToken(),
+            resend=resend,
             job_id=job_id,
         )
 
@@ -157,6 +163,7 @@ class SyncEngine:
         triggered_by: str,
         cancel: CancelToken,
         parked_ids: Sequence[int] | None = None,
+        resend: bool = False,
         job_id: int | None = None,
     ) -> RunSummary:
         # Every path that writes to a destination comes through here, so here is where the
@@ -179,6 +186,7 @@ class SyncEngine:
                 triggered_by=triggered_by,
                 cancel=cancel,
                 parked_ids=parked_ids,
+                resend=resend,
                 job_id=job_id,
             )
 
@@ -193,9 +201,12 @@ class SyncEngine:
         triggered_by: str,
         cancel: CancelToken,
         parked_ids: Sequence[int] | None = None,
+        resend: bool = False,
         job_id: int | None = None,
     ) -> RunSummary:
         started = time.monotonic()
+        if is_shadow(flow.options) and not dry_run:  # parallel running: send nothing
+            return self._shadow(flow, keys, parked_ids, trigger, triggered_by, cancel)
         if flow.source_profile_id is None or flow.dest_profile_id is None:
             raise SyncError(f"Flow '{flow.name}' has no source or destination connection.")
         src_profile = self.profiles.get(flow.source_profile_id)
@@ -220,8 +231,19 @@ class SyncEngine:
         # "unchanged" holds both the records skipped here (also counted in "skipped": not
         # sent) and those the destination answered were already current
         counts = dict.fromkeys(
-            ("read", "created", "updated", "unchanged", "skipped", "failed", "parked", "conflicts"),
-            0,
+            (
+                "read",
+                "created",
+                "updated",
+                "unchanged",
+                "skipped",
+                "failed",
+                "parked",
+                "conflicts",
+                "removed",
+                "not_removed",
+            ),
+            0,  # removed / not_removed: records deleted or inactive in the source (deletes)
         )
         counts["withheld"] = 0  # records of people erased here, left out as they were read
         ctx = RunContext(
@@ -232,7 +254,7 @@ class SyncEngine:
             self.profiles.identity_system(src_profile),
             self.profiles.identity_system(dst_profile),
             dry_run,
-            force=bool(keys),
+            force=bool(keys) or resend,
             counts=counts,
             progress=Progress(flow.name),
             store_session=self.store.session,
@@ -296,6 +318,27 @@ class SyncEngine:
             job_id=job_id or run_id,
             waiting=waiting,
         )
+
+    def _shadow(
+        self,
+        flow: FlowInfo,
+        keys: Sequence[str] | None,
+        parked_ids: Sequence[int] | None,
+        trigger: str,
+        triggered_by: str,
+        cancel: CancelToken,
+    ) -> RunSummary:
+        if keys or parked_ids is not None:
+            raise SyncError(
+                f"'{flow.name}' is in shadow mode: it sends nothing.",
+                hint="Its shadow run compares every record; go live to send.",
+            )
+        done = run_shadow(
+            self.store, flow, trigger=trigger, triggered_by=triggered_by, cancel=cancel,
+            progress=self.on_progress,
+        )  # fmt: skip
+        return RunSummary(done.run_id, flow.slug, done.status, done.counts, done.error,
+                          done.elapsed_s)  # fmt: skip
 
     def _finish(self, ctx: RunContext, status: str, error: str | None, cursor: str | None) -> int:
         """Record how the run ended; the records waiting in the flow's retry queue then.

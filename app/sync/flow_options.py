@@ -45,15 +45,22 @@ def pre_entry_match(
     session: Session, ctx: RunContext, options: dict[str, Any], payload: dict[str, Any]
 ) -> str | None:
     """Exact e-mail or phone match against customers already known in the destination,
-    so a lead from an existing customer is linked to them instead of creating a new one."""
+    so a lead from an existing customer is linked to them instead of creating a new one.
+    A customer of the source this flow already sent there (same e-mail or phone, another
+    source id) counts too: the destination has them even before the app reads it back."""
     raw_email = str(payload.get(options.get("email_field", "email")) or "")
     raw_phone = str(payload.get(options.get("phone_field", "phone")) or "")
-    return identity.find_contact(
-        session,
-        ctx.dest_system,
-        email=fast.email(raw_email) if raw_email else None,
-        phone=fast.phone_e164(raw_phone) if raw_phone else None,
-    )
+    email = fast.email(raw_email) if raw_email else None
+    phone = fast.phone_e164(raw_phone) if raw_phone else None
+    found = identity.find_contact(session, ctx.dest_system, email=email, phone=phone)
+    if found or ctx.source.spec.entity != "customer" or ctx.dest.spec.entity != "customer":
+        return found
+    sent = identity.find_contact(session, ctx.source_system, email=email, phone=phone)
+    if not sent:
+        return None
+    gold = identity.golden_ids(session, "customer", ctx.source_system, [sent], create=False)
+    there = identity.dest_ids(session, "customer", ctx.dest_system, list(gold.values()))
+    return next(iter(there.values()), None)
 
 
 def resolve_references(

@@ -132,3 +132,24 @@ def find_contact(
             if found:
                 return str(found)
     return None
+
+
+def repoint(
+    session: Session, entity: str, system: str, external_id: str, old: str, new: str
+) -> None:
+    """Move one record's link (and its search-index row) from golden id ``old`` to ``new``:
+    the pre-entry check found that it is a record the app already knows under ``new``."""
+    session.execute(
+        text(
+            "UPDATE links SET golden_id = :new WHERE entity = :e AND system = :s "
+            "AND external_id = :x AND golden_id = :old"
+        ),
+        {"new": new, "old": old, "e": entity, "s": system, "x": external_id},
+    )
+    session.execute(
+        text(
+            "UPDATE record_index SET golden_id = :new WHERE entity = :e AND system = :s "
+            "AND record_key = :x AND golden_id = :old"
+        ),
+        {"new": new, "old": old, "e": entity, "s": system, "x": external_id},
+    )

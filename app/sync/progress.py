@@ -63,3 +63,39 @@ class CancelToken:
     @property
     def cancelled(self) -> bool:
         return self._event.is_set()
+
+
+_COUNTS = ("read", "done", "created", "updated", "unchanged", "failed", "parked")
+
+
+class JobTally:
+    """One job of several runs (a date-range re-sync sends its records in batches, one
+    run each) reported as one progress: counts add up across the runs instead of starting
+    again at each batch, ``total`` is the job's, and the time left is the job's."""
+
+    def __init__(self, name: str, total: int, report: ProgressCallback | None) -> None:
+        self.base = Progress(name, total=total)
+        self.report = report
+        self.runs_left = 0
+
+    def expect_runs(self, runs: int) -> None:
+        self.runs_left = runs
+
+    def __call__(self, p: Progress) -> None:
+        """The progress callback handed to each run of the job."""
+        whole = Progress(
+            self.base.flow,
+            phase=p.phase,
+            total=self.base.total,
+            started=self.base.started,
+            message=p.message,
+            **{k: getattr(self.base, k) + getattr(p, k) for k in _COUNTS},
+        )
+        if p.phase == "done":  # this run is over: its counts join the job's base
+            for k in _COUNTS:
+                setattr(self.base, k, getattr(whole, k))
+            self.runs_left -= 1
+            if self.runs_left > 0:
+                whole.phase = "delivering"  # the job itself goes on
+        if self.report is not None:
+            self.report(whole)

@@ -42,6 +42,18 @@ CONDITIONS = (
         "hours",
     ),
     ("credential_expiry", "A password or token expires within", "credential_expiry_days", "days"),
+    (
+        "record_count_low",
+        "A sync reads fewer than this % of its usual record count:",
+        "record_count_low_percent",
+        "% (of the median of its last 10 runs)",
+    ),
+    (
+        "reconcile_differences",
+        "Reconciling a flow finds",
+        "reconcile_differences_threshold",
+        "or more records missing or different",
+    ),
 )
 
 

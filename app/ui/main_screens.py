@@ -23,6 +23,7 @@ from app.ui.screens.duplicates import DuplicatesScreen
 from app.ui.screens.flows import FlowsScreen
 from app.ui.screens.mappings import MappingsScreen
 from app.ui.screens.privacy import PrivacyWidget
+from app.ui.screens.reconcile import ReconcileScreen
 from app.ui.screens.retention_settings import RetentionSettingsWidget
 from app.ui.screens.segments import SegmentsScreen
 from app.ui.screens.settings import SettingsScreen
@@ -40,6 +41,8 @@ class MainScreens:
     flows: FlowsScreen
     feeds: FeedPublishPanel
     conflicts: ConflictsScreen
+    reconcile: ReconcileScreen
+    shadow_runs: ReconcileScreen
     flows_tabs: QTabWidget
     mappings: MappingsScreen
     duplicates: DuplicatesScreen
@@ -74,6 +77,10 @@ def build_screens(ctx: UiContext, parent: QWidget) -> MainScreens:
     flows_tabs.addTab(flows, icon("mdi6.swap-horizontal-bold"), "Sync flows")
     flows_tabs.addTab(feeds, icon("mdi6.car-multiple"), "Inventory feeds")
     flows_tabs.addTab(conflicts, icon("mdi6.call-split"), "Conflicts")
+    reconcile = ReconcileScreen(ctx.store, "reconcile", access=access)
+    shadow_runs = ReconcileScreen(ctx.store, "shadow", access=access)
+    flows_tabs.addTab(reconcile, icon("mdi6.compare-horizontal"), "Reconcile")
+    flows_tabs.addTab(shadow_runs, icon("mdi6.eye-outline"), "Shadow runs")
     settings_screen = SettingsScreen(ctx.store)
     settings_screen.add_tab(
         RetentionSettingsWidget(ctx.store), "mdi6.archive-clock-outline", "Retention"
@@ -99,6 +106,8 @@ def build_screens(ctx: UiContext, parent: QWidget) -> MainScreens:
         flows=flows,
         feeds=feeds,
         conflicts=conflicts,
+        reconcile=reconcile,
+        shadow_runs=shadow_runs,
         flows_tabs=flows_tabs,
         mappings=MappingsScreen(ctx.store),
         duplicates=DuplicatesScreen(ctx.store),

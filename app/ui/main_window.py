@@ -32,6 +32,7 @@ from app import APP_NAME, __version__
 from app.errors import RooftopError
 from app.paths import AppPaths
 from app.ui.icons import NAV, icon
+from app.ui.jobs import JobsPanel, jobs
 from app.ui.tray import TrayIcon
 from app.ui.workers import run_in_background
 
@@ -92,7 +93,14 @@ class MainWindow(QMainWindow):
         self.nav.setFixedWidth(210)
         self.stack = QStackedWidget()
         row.addWidget(self.nav)
-        row.addWidget(self.stack, 1)
+        right = QVBoxLayout()
+        right.setContentsMargins(0, 0, 0, 0)
+        right.setSpacing(0)
+        right.addWidget(self.stack, 1)
+        # long work (syncs, re-syncs) runs in the background; a row per job shows here
+        self.jobs_panel = JobsPanel(jobs())
+        right.addWidget(self.jobs_panel)
+        row.addLayout(right, 1)
         self.setCentralWidget(central)
         for key, label in SCREENS:
             item = QListWidgetItem(icon(NAV[key]), label)
@@ -141,6 +149,7 @@ class MainWindow(QMainWindow):
         self.dashboard, self.connections = parts.dashboard, parts.connections
         self.flows, self.feeds, self.flows_tabs = parts.flows, parts.feeds, parts.flows_tabs
         self.conflicts = parts.conflicts
+        self.reconcile, self.shadow_runs = parts.reconcile, parts.shadow_runs
         self.mappings, self.duplicates = parts.mappings, parts.duplicates
         self.sync_log, self.settings_screen = parts.sync_log, parts.settings_screen
         self.alert_settings, self.segments = parts.alert_settings, parts.segments
@@ -162,19 +171,23 @@ class MainWindow(QMainWindow):
         self.feeds.feeds_changed.connect(self._flows_changed)
 
         for screen in (self.flows, self.feeds, self.conflicts, self.mappings, self.sync_log,
-                       self.duplicates, self.segments):  # fmt: skip
+                       self.duplicates, self.segments, self.reconcile,
+                       self.shadow_runs):  # fmt: skip
             screen.status_message.connect(lambda m: self.statusBar().showMessage(m, 8000))
         self.flows.run_finished.connect(lambda _s: self.sync_log.reload())
         self.flows.run_finished.connect(lambda _s: self.conflicts.reload())
+        for checks in (self.reconcile, self.shadow_runs):
+            self.flows.run_finished.connect(lambda _s, c=checks: c.reload())
+            checks.resynced.connect(lambda _s: self.sync_log.reload())
+        self.dashboard.open_reconcile.connect(lambda: self.show_flows_tab(self.reconcile))
         self.dashboard.open_sync_log.connect(self._open_sync_log)
-        self.flows.run_started.connect(lambda name: self._set_running(f"Syncing {name}…"))
-        self.flows.run_finished.connect(lambda _s: self._set_running("No sync running"))
+        jobs().changed.connect(self._jobs_changed)  # a bound slot: dropped with the window
         self.bridge.status_changed.connect(self._scheduler_status)
         self.access.changed.connect(self._apply_access)
         self._build_menus()
         if ctx.is_demo:
             self._build_demo()
-        self.running_label.setText("No sync running")
+        self.running_label.setText(jobs().status_line())
         self.statusBar().showMessage(f"Data folder: {ctx.paths.data_dir}", 10000)
 
         if self._tray_wanted and QSystemTrayIcon.isSystemTrayAvailable():
@@ -210,6 +223,8 @@ class MainWindow(QMainWindow):
         self.flows.reload()
         self.feeds.reload()
         self.conflicts.reload()
+        self.reconcile.reload()
+        self.shadow_runs.reload()
         self.mappings.reload()
         self.dashboard.reload()
 
@@ -227,6 +242,18 @@ class MainWindow(QMainWindow):
         return str(self.nav.currentItem().data(Qt.ItemDataRole.UserRole))
 
     # --- scheduler, access ---------------------------------------------------------------
+    def _jobs_changed(self) -> None:
+        """The status bar's line and the dashboard's "Running now" follow the jobs."""
+        self._set_running(jobs().status_line())
+        if not self.ready:
+            return
+        running = {j.title: j for j in jobs().running()}
+        for title in self.dashboard.running_flows():
+            if title not in running:
+                self.dashboard.set_running(title, None)
+        for title, job in running.items():
+            self.dashboard.set_running(title, job.done / job.total if job.total else 0.0)
+
     def _set_running(self, text: str) -> None:
         self.running_label.setText(text)
         if self.tray is not None:
@@ -308,7 +335,7 @@ class MainWindow(QMainWindow):
         )
 
     def _demo_done(self, message: str) -> None:
-        self._demo_busy(False, "No sync running")
+        self._demo_busy(False, jobs().status_line())
         self.statusBar().showMessage(message, 15000)
         self.connections.reload()
         self.dashboard.reload()

@@ -1,4 +1,5 @@
-"""A progress bar with counts, ETA and a Cancel button for one sync run."""
+"""A progress bar with counts, percentage, time left and a Cancel button for one sync run;
+the run also shows as a job in the window's jobs panel and status bar (``app.ui.jobs``)."""
 
 from __future__ import annotations
 
@@ -9,16 +10,19 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QV
 
 from app.sync.progress import CancelToken, Progress
 from app.ui.icons import icon
+from app.ui.jobs import Job, jobs, time_left
 
 
 def progress_text(p: Progress) -> str:
-    """'1,200 of 48,000 records · 830/s · about 43 s left · 12 new · 3 updated · 0 failed'."""
+    """'1,200 of 48,000 records (2 %) · 830/s · about 1 min left · 12 new · 3 updated ·
+    0 failed'."""
     of = f" of {p.total:,}" if p.total else ""
-    parts = [f"{p.done:,}{of} records"]
+    share = f" ({min(100, p.done * 100 // p.total)} %)" if p.total else ""
+    parts = [f"{p.done:,}{of} records{share}"]
     if p.rate >= 1:
         parts.append(f"{p.rate:,.0f}/s")
     if p.eta_s is not None:
-        parts.append(f"about {p.eta_s:,.0f} s left")
+        parts.append(time_left(p.eta_s))
     parts += [f"{p.created:,} new", f"{p.updated:,} updated", f"{p.failed + p.parked:,} failed"]
     return " · ".join(parts)
 
@@ -44,15 +48,17 @@ class RunProgress(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.token: CancelToken | None = None
+        self.job: Job | None = None
+        jobs().changed.connect(self._job_changed)
         v = QVBoxLayout(self)
         v.setContentsMargins(0, 4, 0, 4)
         self.title = QLabel()
         self.title.setStyleSheet("font-weight: 600;")
         row = QHBoxLayout()
         self.bar = QProgressBar()
-        self.bar.setTextVisible(False)
-        self.bar.setFixedHeight(10)
+        self.bar.setFormat("%p %")
         self.cancel_button = QPushButton(icon("mdi6.stop-circle-outline"), "Cancel")
+        self.cancel_button.setMinimumWidth(110)
         self.cancel_button.clicked.connect(self.cancel)
         row.addWidget(self.bar, 1)
         row.addWidget(self.cancel_button)
@@ -69,6 +75,9 @@ class RunProgress(QWidget):
         self.bar.setRange(0, 0)  # busy until the source says how many
         self.cancel_button.setEnabled(True)
         self.cancel_button.setText("Cancel")
+        if self.job is not None:
+            jobs().finish(self.job)
+        self.job = jobs().start(title.rstrip("…"), token)
         self.show()
 
     def update_progress(self, done: int, total: int, text: str) -> None:
@@ -76,6 +85,13 @@ class RunProgress(QWidget):
             self.bar.setRange(0, total)
             self.bar.setValue(min(done, total))
         self.counts.setText(text)
+        if self.job is not None:
+            jobs().update(self.job, done, total, text)
+
+    def _job_changed(self) -> None:
+        """Cancelled from the jobs panel: say so here too."""
+        if self.job is not None and self.job.cancelling and self.cancel_button.isEnabled():
+            self.cancel()
 
     def cancel(self) -> None:
         if self.token is not None:
@@ -86,10 +102,15 @@ class RunProgress(QWidget):
                 self.counts.text()
                 + " — stopping after the current batch; nothing is left half-sent"
             )
+            if self.job is not None:
+                jobs().cancel(self.job)
             self.cancel_requested.emit()
 
     def finish(self) -> None:
         self.token = None
+        if self.job is not None:
+            jobs().finish(self.job)
+            self.job = None
         self.bar.setRange(0, 1)
         self.bar.setValue(1)
         self.hide()

@@ -56,7 +56,7 @@ class EmptyState(QWidget):
         title_label = QLabel(title)
         title_label.setObjectName("EmptyTitle")
         title_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        body = QLabel(text)
+        self.body = body = QLabel(text)
         body.setObjectName("Muted")
         body.setWordWrap(True)
         body.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -112,3 +112,15 @@ def sortable_table(
     table.setShowGrid(False)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     return proxy, table
+
+
+def fit_to_screen(window: QWidget, width: int, height: int) -> None:
+    """Size a dialog to ``width``×``height`` at most, never larger than its screen leaves
+    free (a 1280×720 laptop has far less room than the desk it was designed on)."""
+    screen = window.screen()
+    if screen is not None:
+        free = screen.availableGeometry()
+        width = min(width, free.width() - 40)
+        height = min(height, free.height() - 60)
+    minimum = window.minimumSize()
+    window.resize(max(width, minimum.width()), max(height, minimum.height()))

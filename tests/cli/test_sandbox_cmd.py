@@ -88,7 +88,7 @@ def test_demo_headless_runs_every_flow_and_saves_screenshots(tmp_path: Path) -> 
         assert flow in out.stdout
     assert "The demo ran end to end." in out.stdout
     names = {p.name for p in shots.glob("*.png")}
-    assert len([n for n in names if n[:2].isdigit()]) == 7  # the main screens
+    assert len([n for n in names if n[:2].isdigit()]) == 8  # the main screens (Segments too)
     assert {f"flow-wizard-{n}.png" for n in range(1, 8)} <= names
     assert {f"feed-wizard-{n}.png" for n in range(1, 7)} <= names
     assert "conflicts.png" in names

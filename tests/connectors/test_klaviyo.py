@@ -109,7 +109,7 @@ def test_a_wrong_key_and_a_bad_revision_are_said_plainly(quiet: SandboxServers) 
     problems = KlaviyoConnector.validate({**settings, "revision": "latest"}, {"api_key": "k"})
     assert "revision" in problems
     assert KlaviyoConnector.validate(settings, {}) == {
-        "api_key": "API key is required for the api_key sign-in method."
+        "api_key": "API key is required to sign in with: API key."
     }
 
 

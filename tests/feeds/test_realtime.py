@@ -6,17 +6,21 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import httpx
 
+from app.alerts.conditions import CONDITIONS, evaluate
+from app.alerts.config import AlertSettings
 from app.feeds.publish import publish_all
-from app.feeds.realtime import RealtimeFeeds, RealtimeSettings, load_settings
+from app.feeds.realtime import WEBHOOK_LABEL, RealtimeFeeds, RealtimeSettings, load_settings
 from app.feeds.webhook import WebhookReceiver
 from app.sandbox.demo_feeds import start_demo_realtime
 from app.sandbox.servers import SandboxServers
 from app.sandbox.servers import jwt as sandbox_jwt
 from app.store import Store
+from app.store.models import utcnow
 from tests.support.feeds import available_vin, listings
 
 BOUND_S = 10.0
@@ -61,6 +65,11 @@ def test_sold_unit_leaves_every_feed_within_10_s_by_webhook(
     ).json()
     mine = [d for d in deliveries if d["subscription_id"] == sub]
     assert mine and all(d["status"] == 202 for d in mine)
+    # the webhook_silent alert watches the last event's time, noted as it arrived
+    cfg = AlertSettings(**{c: c == "webhook_silent" for c in CONDITIONS})
+    assert evaluate(demo_store, cfg, utcnow() + timedelta(hours=1)) == []
+    silent = evaluate(demo_store, cfg, utcnow() + timedelta(hours=5))
+    assert [p.title for p in silent] == [f"{WEBHOOK_LABEL}: no webhook for 4 hours"]
 
 
 def test_sold_unit_leaves_the_website_by_polling(

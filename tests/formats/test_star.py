@@ -61,7 +61,14 @@ ROWS: dict[str, dict[str, str]] = {
         "customer_id": "C100042", "vin": "1HGCM82633A004352", "stock_number": "S512",
         "year": "2021", "make": "Toyota", "model": "RAV4", "salesperson": "Pat Kim",
         "lender": "Ally Financial", "deal_date": "2024-03-03", "delivery_date": "2024-03-05",
-        "sale_price": "28995.00", "currency_code": "USD", "updated_at": "2024-03-05T14:00:00Z",
+        "sale_price": "28995.00", "currency_code": "USD", "version": "4",
+        "payment_method": "FINANCE", "down_payment": "3000.00", "amount_financed": "26500.00",
+        "term_months": "72", "monthly_payment": "441.09", "apr": "5.99", "money_factor": "0.00125",
+        "residual": "15400.00", "products": "GAP=695.00; Service Contract=1995.00",
+        "trade_vin": "1FADP5AU6DL536022", "trade_year": "2013", "trade_make": "Ford",
+        "trade_model": "C-Max", "trade_mileage": "88120", "trade_condition": "GOOD",
+        "trade_value": "6500.00", "trade_payoff": "2150.00", "trade_lienholder": "Chase Auto",
+        "updated_at": "2024-03-05T14:00:00Z",
     },
     "credit_authorizations": {
         "credit_authorization_key": "CA-0001", "credit_authorization_id": "CA100001",
@@ -489,6 +496,11 @@ def test_other_error_shapes() -> None:
     assert star.error_message({"code": 404, "message": "no customer with id 'X'"}) == (
         "no customer with id 'X' (code 404)"
     )
+    said_twice = star.error_body(409, "deal 20139 is booked", timestamp="t", trace_id="x",
+                                 field="invoice_status_type")  # fmt: skip
+    assert star.error_message(said_twice) == (
+        "deal 20139 is booked — invoice_status_type (code CONFLICT)"
+    )  # the field's issue repeated the message: said once
     assert star.error_message("<html>Bad Gateway</html>") == "<html>Bad Gateway</html>"
     assert star.error_message(b"") == "no details given"
     assert star.error_message(None) == "no details given"
@@ -514,7 +526,7 @@ def test_error_body_is_a_valid_error_detail() -> None:
         400, "bad", timestamp="t", trace_id="x", field="filter", rejected_value="s"
     )
     assert body["details"] == [{"field": "filter", "issue": "bad", "rejected_value": "s"}]
-    assert star.error_message(body) == "bad — filter: bad (sent 's') (code BAD_REQUEST)"
+    assert star.error_message(body) == "bad — filter (sent 's') (code BAD_REQUEST)"
 
 
 # --- headers -------------------------------------------------------------------------------

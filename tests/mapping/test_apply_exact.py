@@ -9,10 +9,11 @@ import random
 import numpy as np
 import pandas as pd
 
-from app.mapping import Mapping, Step, apply_mapping, textscan
+from app.domain.columns import scan
+from app.domain.columns.distinct import categorical as as_categorical
+from app.mapping import Mapping, Step, apply_mapping
 from app.mapping import transforms_text as text
 from app.mapping.apply import run_steps
-from app.mapping.factors import _categorical
 from app.mapping.model import Rule, rule
 from app.mapping.transforms import COMBINERS, Transformed
 from app.sandbox.generator import build_dataset
@@ -98,11 +99,11 @@ def test_spacing_scan_fixes_exactly_the_rows_that_need_it() -> None:
         values += ["clean words"] * rng.randint(0, 3000)
         rng.shuffle(values)
         arr = np.array(values, dtype=object)
-        fixed = textscan.fix_rows(arr, _collapse)
+        fixed = scan.fix_rows(arr, _collapse)
         assert fixed is not None
         assert fixed.tolist() == [_collapse(v) for v in values]
-    assert textscan.fix_rows(np.array(["a\x00 b"] * 3000, dtype=object), _collapse) is None
-    assert textscan.fix_rows(np.array(["a  b"] * 10, dtype=object), _collapse) is None
+    assert scan.fix_rows(np.array(["a\x00 b"] * 3000, dtype=object), _collapse) is None
+    assert scan.fix_rows(np.array(["a  b"] * 10, dtype=object), _collapse) is None
 
 
 def test_fused_combiners_equal_combine_then_collapse() -> None:
@@ -113,7 +114,7 @@ def test_fused_combiners_equal_combine_then_collapse() -> None:
     coded = {}
     for c, values in cols.items():
         codes, distinct = pd.factorize(np.array(values, dtype=object))
-        coded[c] = pd.Series(_categorical(codes, np.asarray(distinct, dtype=object)))
+        coded[c] = pd.Series(as_categorical(codes, np.asarray(distinct, dtype=object)))
     categorical = pd.DataFrame(coded)
     for separator in (", ", " ", "", "-", " , "):
         want = text.collapse_spaces(text.concat(plain, separator).values).values.tolist()
@@ -152,21 +153,21 @@ def test_columns_with_missing_and_non_text_cells_map_as_text() -> None:
 
 
 def test_packed_codes_match_per_value_conversion() -> None:
-    from app.mapping import charcodes
+    from app.domain.columns import packed
 
     rng = random.Random(5)
     for alphabet in ("ab1-", "ab\x00é", "x", "a€1-"):
         values = ["".join(rng.choices(alphabet, k=rng.randint(0, 5))) for _ in range(500)]
         arr = np.array(values, dtype=object)
-        packed = charcodes.Packed(arr)
-        assert packed.lengths.tolist() == [len(v) for v in values]
+        column = packed.Packed(arr)
+        assert column.lengths.tolist() == [len(v) for v in values]
         for width in (3, 5):
-            rows = np.flatnonzero(packed.lengths == width)
+            rows = np.flatnonzero(column.lengths == width)
             if "\x00" not in alphabet:  # numpy's fixed width drops trailing NULs
-                assert (packed.matrix(rows, width) == charcodes.matrix(arr[rows], width)).all()
+                assert (column.matrix(rows, width) == packed.matrix(arr[rows], width)).all()
     same = np.array(["2024-01-0" + str(i % 9 + 1) for i in range(50)], dtype=object)
-    mat = charcodes.Packed(same).matrix(np.arange(50), 10)
-    assert (mat == charcodes.matrix(same, 10)).all()
+    mat = packed.Packed(same).matrix(np.arange(50), 10)
+    assert (mat == packed.matrix(same, 10)).all()
 
 
 def test_coalesce_takes_the_first_source_with_text_as_written() -> None:
@@ -179,5 +180,5 @@ def test_coalesce_takes_the_first_source_with_text_as_written() -> None:
     coded = {}
     for c, values in cols.items():
         codes, distinct = pd.factorize(np.array(values, dtype=object))
-        coded[c] = pd.Series(_categorical(codes, np.asarray(distinct, dtype=object)))
+        coded[c] = pd.Series(as_categorical(codes, np.asarray(distinct, dtype=object)))
     assert text.coalesce(pd.DataFrame(coded)).values.tolist() == want

@@ -37,7 +37,7 @@ def test_vectorised_phone_path_agrees_with_phonenumbers() -> None:
     import numpy as np
     import pandas as pd
 
-    from app.mapping import phones_fast
+    from app.domain.columns import phones
     from app.mapping.transforms_contact import phone_e164
 
     rng = random.Random(9)
@@ -46,16 +46,16 @@ def test_vectorised_phone_path_agrees_with_phonenumbers() -> None:
         digits = f"{rng.randint(0, 9999999999):010d}"
         if rng.random() < 0.6:
             digits = rng.choice("23456789") + digits[1:]
-        template = rng.choice(phones_fast.TEMPLATES)
+        template = rng.choice(phones.TEMPLATES)
         it = iter(digits if template.count("#") == 10 else "1" + digits)
         values.append("".join(next(it) if ch == "#" else ch for ch in template))
     values += ["+44 20 7946 0958", "(313) 555-0142 x12", "1-800-FLOWERS", "+1 268 464 1234",
                "(876) 555-0100", "(000) 000-0000", "011 44 20 7946 0958", "３１３５５５０１４２",
                " (313) 555-0142", "313-555-0142 ", "(313)-555-0142", ""]  # fmt: skip
-    for t in phones_fast.TEMPLATES:  # every template is a shape the per-value path reads
+    for t in phones.TEMPLATES:  # every template is a shape the per-value path reads
         assert fastpaths._NANP_SHAPE.fullmatch(t.replace("#", "2")), t
     arr = np.array(values, dtype=object)
-    _out, decided = phones_fast.e164(arr, "US")
+    _out, decided = phones.e164(arr, "US")
     assert decided.sum() > 1000
     result = phone_e164(pd.Series(values, dtype=object))
     bad = result.invalid.tolist() if result.invalid is not None else [False] * len(values)
@@ -116,7 +116,7 @@ def test_short_email_regex_is_the_full_one_up_to_64_characters() -> None:
 def test_main_rule_parts_decide_like_the_whole_nanp_check() -> None:
     import numpy as np
 
-    from app.mapping import phones_fast
+    from app.domain.columns import phones
 
     rules = fastpaths.nanp_main_rules()
     assert rules is not None and [k for _, k in rules] == sorted(k for _, k in rules)
@@ -124,6 +124,6 @@ def test_main_rule_parts_decide_like_the_whole_nanp_check() -> None:
     numbers = np.concatenate(
         [rng.integers(2 * 10**9, 10**10, 15_000), 52 * 10**8 + rng.integers(0, 10**8, 5_000)]
     )
-    ok = phones_fast._valid(numbers // 10_000, numbers % 10_000)
+    ok = phones._valid(numbers // 10_000, numbers % 10_000)
     assert ok.tolist() == [fastpaths.nanp_valid(f"{d:010d}") for d in numbers.tolist()]
     assert 0 < ok.sum() < len(numbers)

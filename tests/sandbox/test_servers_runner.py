@@ -18,7 +18,7 @@ from app.sandbox.servers import SandboxServers, serve_forever, write_port_file
 from tests.support.fake_dataset import FakeDataset
 from tests.support.sandbox_api import client, dms_headers
 
-NAMES = {"dms", "crm", "website", "marketing", "crm_smtp", "lead_mailbox"}
+NAMES = {"dms", "crm", "website", "marketing", "retailing", "crm_smtp", "lead_mailbox"}
 
 
 def _port(url: str) -> int:
@@ -57,7 +57,7 @@ def test_start_payload_and_clean_stop(
     assert SandboxServers(dataset, seed=5)._credentials["dms"] == infos["dms"].credentials
     assert SandboxServers(dataset, seed=6)._credentials["dms"] != infos["dms"].credentials
     with client() as c:
-        for name in ("dms", "crm", "website", "marketing"):
+        for name in ("dms", "crm", "website", "marketing", "retailing"):
             stats = c.get(f"{infos[name].url}/_sandbox/stats").json()
             assert stats["server"] == name
     ports = [_port(info.url) for info in infos.values()]
@@ -70,7 +70,9 @@ def test_start_payload_and_clean_stop(
         again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         again.bind(("127.0.0.1", ports[0]))
     secrets = [v for info in infos.values() for k, v in info.credentials.items() if "secret" in k]
-    secrets += [infos[n].credentials["api_key"] for n in ("crm", "website", "marketing")]
+    secrets += [
+        infos[n].credentials["api_key"] for n in ("crm", "website", "marketing", "retailing")
+    ]
     secrets.append(infos["lead_mailbox"].credentials["password"])
     assert not any(secret in caplog.text for secret in secrets)
 

@@ -52,3 +52,25 @@ def test_date_range_finds_and_resends_only_records_changed_inside_it(
     with pytest.raises(SyncError, match="end of the range"):
         find_range(store, memory_flow, datetime(2026, 3, 5, tzinfo=UTC),
                    datetime(2026, 3, 1, tzinfo=UTC))  # fmt: skip
+
+
+def test_a_range_resync_in_batches_counts_on_instead_of_starting_again(
+    store: Store, world: type[World], memory_flow: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 23: the counter reset every batch; now it counts the job, one total."""
+    from app.scheduling import resync
+
+    monkeypatch.setattr(resync, "RANGE_BATCH", 3)
+    world.source = [customer(n, updated=f"2026-03-{n:02d}T10:00:00Z") for n in range(1, 11)]
+    SyncEngine(store).run(memory_flow)
+    found = find_range(
+        store, memory_flow, datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 31, tzinfo=UTC)
+    )
+    seen: list[tuple[int, int | None, str]] = []
+    summaries = run_range(store, found, progress=lambda p: seen.append((p.done, p.total, p.phase)))
+    assert len(summaries) == 4  # 3 + 3 + 3 + 1
+    done = [d for d, _t, _p in seen]
+    assert done == sorted(done), "the count went back at a batch boundary"
+    assert {t for _d, t, _p in seen} == {10}
+    assert seen[-1][0] == 10 and seen[-1][2] == "done"
+    assert [p for _d, _t, p in seen].count("done") == 1  # the job ends once

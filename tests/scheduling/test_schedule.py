@@ -1,4 +1,4 @@
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -7,6 +7,7 @@ from app.scheduling.errors import ScheduleError
 from app.scheduling.schedule import Blackout, Schedule, describe_cron
 from app.scheduling.schedules import ScheduleService
 from app.services import audit
+from app.services.schedule_preview import next_run
 from app.store import Store
 
 TZ = ZoneInfo("America/Detroit")
@@ -89,3 +90,25 @@ def test_saving_a_schedule_is_audited_and_validated(store: Store, memory_flow: s
     assert not service.get(memory_flow).is_scheduled
     entries = [e for e in audit.recent(store) if e.action == "save_schedule"]
     assert len(entries) == 2
+
+
+@pytest.mark.parametrize(
+    ("line", "weekdays"),
+    [
+        ("0 3 * * 0", {"Sun"}),
+        ("0 3 * * 7", {"Sun"}),
+        ("0 3 * * 1-5", {"Mon", "Tue", "Wed", "Thu", "Fri"}),
+        ("0 3 * * 0,6", {"Sun", "Sat"}),
+        ("0 3 * * 0-2", {"Sun", "Mon", "Tue"}),
+        ("0 3 * * */2", {"Sun", "Tue", "Thu", "Sat"}),
+        ("0 3 * * sat", {"Sat"}),
+    ],
+)
+def test_cron_days_of_week_count_from_sunday_as_crontab_does(line: str, weekdays: set[str]) -> None:
+    """APScheduler's from_crontab counts from Monday: "0 3 * * 0" ran on Mondays while
+    the window said Sundays."""
+    start = datetime(2026, 12, 1, tzinfo=UTC)
+    runs = Schedule("cron", cron=line).next_runs(14, now=start, tz=UTC)
+    assert {r.strftime("%a") for r in runs} == weekdays
+    when = next_run({"cron": line}, None, now=start).when
+    assert when is not None and when.strftime("%a") in weekdays

@@ -18,7 +18,7 @@ from app.services.matching_queue import MatchingQueue, QueueFilter
 from app.services.merging import MergeService
 from app.services.privacy import erase, tombstones
 from app.services.privacy.tombstones import TombstoneKeyMissingError
-from app.store import Store
+from app.store import Store, retailing_inbox
 from app.store.mapping_models import SchemaSnapshot
 from app.store.matching_models import GoldenRecord, MatchRecord, Merge
 from app.store.models import (
@@ -109,10 +109,17 @@ def test_erase_by_golden_id_anonymises_every_table_and_registers_only_a_referenc
                              source_payload={"email": "person3@example.com"}, reason="refused"),
             ]
         )  # fmt: skip
+        # a deal she built online, and someone else's, in the digital-retailing inbox
+        for key, email in (("DR-1", ERIN["email"]), ("DR-2", "person3@example.com")):
+            body = {"vehicle_invoice": {"vehicle_invoice_key": key, "email": email}}
+            assert retailing_inbox.offer(s, "tool", key, (1, ""), body) == "stored"
+    assert "retailing_jackets.body" in _erin_anywhere(store)
     report = erase(store, str(golden), requested_by="itadmin")
     assert report.status == "erased", report.problems
     assert _erin_anywhere(store) == []
+    assert report.counts["digital-retailing inbox"] == 1
     with store.session() as s:
+        assert [k.deal_key for k in retailing_inbox.since(s, "tool", 0)] == ["DR-2"]
         assert s.scalar(select(func.count()).select_from(RecordIndex)) == 2
         assert s.scalar(select(func.count()).select_from(DeliveryState)) == 2
         assert [p.record_key for p in s.scalars(select(ParkedRecord))] == ["C00003"]

@@ -18,7 +18,7 @@ from app.services.matching_queue import MatchingQueue, QueueFilter
 from app.services.merging import MergeService
 from app.services.profiles import ProfileService
 from app.services.retention import RetentionPolicy
-from app.store import Store
+from app.store import Store, retailing_inbox
 from app.store.mapping_models import SchemaSnapshot
 from app.store.matching_models import MatchRecord, Merge
 from app.store.migrations import LATEST_VERSION, MIGRATIONS, migrate
@@ -128,3 +128,22 @@ def test_every_day_count_is_checked() -> None:
         RetentionPolicy(index_days=0).validate()
     with pytest.raises(Exception, match="database backups"):
         RetentionPolicy(backup_days=5000).validate()
+
+
+def test_deal_jackets_age_out_after_their_last_version(store: Store) -> None:
+    """The digital-retailing inbox holds shoppers: a deal no new version came for in the
+    index retention is removed, a recent one stays."""
+    with store.session() as s:
+        for key in ("D-OLD", "D-NEW"):
+            body = {"vehicle_invoice": {"vehicle_invoice_key": key}}
+            assert retailing_inbox.offer(s, "tool", key, (1, ""), body) == "stored"
+    old = (utcnow() - timedelta(days=OLD)).replace(tzinfo=None)
+    with store.session() as s:
+        s.execute(text("UPDATE retailing_jackets SET updated_at = :o WHERE deal_key = 'D-OLD'"),
+                  {"o": old})  # fmt: skip
+    report = retention.prune(store, RetentionPolicy())
+    assert report.removed["deal jackets"] == 1
+    with store.session() as s:
+        assert [k.deal_key for k in retailing_inbox.since(s, "tool", 0)] == ["D-NEW"]
+    areas = {a.area: a for a in retention.usage(store)}
+    assert areas["Digital-retailing inbox"].rows == 1

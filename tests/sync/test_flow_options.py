@@ -1,7 +1,8 @@
 """Flow options that shape what a run writes: ``omit_blank`` (a blank leaves the
 destination's value alone) and ``update_only`` (records the destination does not have are
-not created) — together, a flow that only ever lowers a value (consent going back) — and
-the link a refused record gets when the destination says it holds it."""
+not created) — together, a flow that only ever lowers a value (consent going back) — the
+link a refused record gets when the destination says it holds it, and ``source_filter``
+(only the source records a flow is about)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from app.mapping.model import Mapping, Step, rule
 from app.services.flows import FlowDefinition, FlowService
 from app.services.profiles import ProfileService
 from app.store import Store
-from app.store.models import Link, ParkedRecord, RecordOutcome
+from app.store.models import Flow, Link, ParkedRecord, RecordOutcome
 from app.sync.engine import SyncEngine
 from app.sync.flow_options import NOT_IN_DESTINATION, NOTHING_TO_SEND
 from tests.support import memory_connector
@@ -172,3 +173,44 @@ def test_after_a_cut_off_run_creates_look_first(
     seen.clear()
     assert engine.run(memory_flow).status == "succeeded"
     assert sorted(seen) == [("C00001", False), ("C00004", False)]
+
+
+def _options(store: Store, slug: str, **options: object) -> None:
+    with store.session() as s:
+        flow = s.query(Flow).filter(Flow.slug == slug).one()
+        flow.options = {**(flow.options or {}), **options}
+
+
+def test_source_filter_takes_only_the_wanted_rows(
+    store: Store, world: type[World], memory_flow: str
+) -> None:
+    world.source = [
+        customer(1, last_name="Keep"),
+        customer(2, last_name="drop"),
+        customer(3, last_name="KEEP", email=""),
+        customer(4, last_name="keep"),
+    ]
+    _options(store, memory_flow, source_filter={"last_name": ["keep"], "email": "*"})
+    summary = SyncEngine(store).run(memory_flow)
+    assert summary.status == "succeeded"
+    assert summary.counts["read"] == 2 and summary.counts["created"] == 2
+    assert sorted(r["external_id"] for r in world.sink.values()) == ["C00001", "C00004"]
+    _options(store, memory_flow, source_filter={"no_such_field": "*"})
+    again = SyncEngine(store).run(memory_flow, full=True)
+    assert again.counts["read"] == 0 and len(world.sink) == 2
+
+
+def test_update_only_never_creates(store: Store, world: type[World], memory_flow: str) -> None:
+    world.source = [customer(1), customer(2)]
+    assert SyncEngine(store).run(memory_flow).counts["created"] == 2
+    _options(store, memory_flow, update_only=True)
+    world.source = [
+        customer(1, "2026-02-01T00:00:00Z", first_name="Changed"),
+        customer(3, "2026-02-01T00:00:00Z"),
+    ]
+    summary = SyncEngine(store).run(memory_flow)
+    assert summary.status == "succeeded", summary.error
+    assert summary.counts["updated"] == 1 and summary.counts["created"] == 0
+    assert summary.counts["skipped"] == 1
+    assert len(world.sink) == 2
+    assert any(r["first_name"] == "Changed" for r in world.sink.values())

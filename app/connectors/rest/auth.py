@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
 import httpx
 
@@ -55,8 +57,17 @@ class BearerAuth:
 class OAuth2ClientCredentials:
     """Client-credentials tokens, cached until shortly before they expire."""
 
-    def __init__(self, token_url: str, client_id: str, client_secret: str, scope: str = "") -> None:
+    def __init__(
+        self,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        scope: str = "",
+        *,
+        on_expiry: Callable[[str, datetime], None] | None = None,
+    ) -> None:
         self.token_url = token_url
+        self.on_expiry = on_expiry
         self.client_id = client_id
         self.client_secret = client_secret
         self.scope = scope
@@ -99,3 +110,25 @@ class OAuth2ClientCredentials:
         lifetime = float(body.get("expires_in", 300))
         self._margin = min(30.0, lifetime / 10)
         self._expires_at = time.monotonic() + lifetime
+        if self.on_expiry is not None:
+            for what, at in credential_ends(body):
+                self.on_expiry(what, at)
+
+
+def credential_ends(body: dict[str, Any]) -> list[tuple[str, datetime]]:
+    """When the long-lived credentials behind a token answer stop working, where it says:
+    ``client_secret_expires_at`` (RFC 7591, epoch seconds; 0 = never) and
+    ``refresh_token_expires_in`` (seconds). The access token itself is short-lived and
+    renewed by itself, so it is not one of them."""
+    now = datetime.now(UTC)
+    out: list[tuple[str, datetime]] = []
+    try:
+        secret_end = float(body.get("client_secret_expires_at") or 0)
+        if secret_end > 0:
+            out.append(("client secret", datetime.fromtimestamp(secret_end, UTC)))
+        refresh = float(body.get("refresh_token_expires_in") or 0)
+        if refresh > 0:
+            out.append(("refresh token", now + timedelta(seconds=refresh)))
+    except (TypeError, ValueError, OverflowError, OSError):
+        pass  # an unreadable date is no date: the token itself still works
+    return out

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from app.connectors.base import CheckResult, Connector
+from app.connectors.base import CheckResult, Connector, parse_day
 from app.connectors.errors import AuthError, ConnectorError
 from app.connectors.rest.auth import ApiKeyAuth, Auth, BearerAuth, OAuth2ClientCredentials
 from app.connectors.rest.client import ResilientClient, RetryPolicy
@@ -37,6 +37,9 @@ class RestConnector(Connector, StreamSource):
     def validate(cls, settings: dict[str, Any], secrets: dict[str, str]) -> dict[str, str]:
         problems = super().validate(settings, secrets)
         problems.update(auth_problems(cls.fields, settings, secrets, cls.default_auth))
+        when = str(settings.get("credential_expires_on") or "").strip()
+        if when and parse_day(when) is None:
+            problems["credential_expires_on"] = f"'{when}' is not a date (YYYY-MM-DD)."
         return problems
 
     def setting(self, name: str) -> Any:
@@ -75,7 +78,12 @@ class RestConnector(Connector, StreamSource):
             return ApiKeyAuth(self.secrets.get("api_key", ""), header, str(scheme or "").strip())
         token_url = str(self.setting("token_url") or "") or f"{self.base_url}{self.token_path}"
         client_id = str(self.settings.get("client_id") or self.secrets.get("client_id") or "")
-        return OAuth2ClientCredentials(token_url, client_id, self.secrets.get("client_secret", ""))
+        return OAuth2ClientCredentials(
+            token_url,
+            client_id,
+            self.secrets.get("client_secret", ""),
+            on_expiry=self.hooks.credential_expiry,
+        )
 
     def default_headers(self) -> dict[str, str]:
         """Headers on every request of this connector (beyond auth)."""

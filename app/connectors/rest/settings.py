@@ -9,6 +9,22 @@ from typing import Any
 from app.connectors.base import ConfigField, FieldType
 
 AUTH_MODES = ("oauth2", "bearer", "api_key")
+# what the editor shows for each method: plain words, not the stored value
+AUTH_WORDS = {
+    "oauth2": "Client ID and secret (OAuth 2)",
+    "bearer": "Access token from the vendor",
+    "api_key": "API key",
+}
+CREDENTIAL_EXPIRES = ConfigField(
+    "credential_expires_on",
+    "Credentials expire on",
+    help="The date (YYYY-MM-DD) the vendor said this key, token or client secret stops "
+    "working, if it did: the credential_expiry alert warns before then. Dates an OAuth "
+    "server gives (a refresh token's or client secret's end) are noted by themselves.",
+    placeholder="YYYY-MM-DD",
+    advanced=True,
+    address=False,
+)
 AUTH_SECRETS = {"oauth2": ("client_secret",), "bearer": ("token",), "api_key": ("api_key",)}
 
 
@@ -58,8 +74,9 @@ def rest_fields(
                 FieldType.CHOICE,
                 default=default_auth,
                 choices=modes,
-                help="oauth2: client id and secret; bearer: a token the vendor issued; "
-                "api_key: a key sent in a header.",
+                choice_labels=tuple(AUTH_WORDS[m] for m in modes),
+                help="How Rooftop Sync signs in to the API: the vendor gives you either a "
+                "client ID and secret, a ready-made access token, or an API key.",
             )
         )
     if "oauth2" in modes:
@@ -69,21 +86,20 @@ def rest_fields(
                 "Token URL",
                 FieldType.URL,
                 visible_if=_only("oauth2", modes),
-                help="oauth2 only: where tokens are issued. Leave empty for the API's own "
-                "token address.",
+                help="Where tokens are issued. Leave empty for the API's own token address.",
             ),
             ConfigField(
                 "client_id",
                 "Client ID",
                 visible_if=_only("oauth2", modes),
-                help="oauth2 only: the API client (app) id the vendor issued for Rooftop Sync.",
+                help="The API client (app) ID the vendor issued for Rooftop Sync.",
             ),
             ConfigField(
                 "client_secret",
                 "Client secret",
                 secret=True,
                 visible_if=_only("oauth2", modes),
-                help="oauth2 only. Stored in the Windows Credential Manager / system keyring.",
+                help="Stored in the Windows Credential Manager / system keyring, never on disk.",
             ),
         ]
     if "bearer" in modes:
@@ -93,7 +109,7 @@ def rest_fields(
                 "Access token",
                 secret=True,
                 visible_if=_only("bearer", modes),
-                help="bearer only: the token the vendor issued. Kept in the keyring.",
+                help="The token the vendor issued. Kept in the keyring, never on disk.",
             )
         )
     if "api_key" in modes:
@@ -103,14 +119,14 @@ def rest_fields(
                 "API key",
                 secret=True,
                 visible_if=_only("api_key", modes),
-                help="api_key only. Kept in the keyring, never on disk.",
+                help="Kept in the Windows Credential Manager / system keyring, never on disk.",
             ),
             ConfigField(
                 "api_key_header",
                 "API key header",
                 default=api_key_header,
                 visible_if=_only("api_key", modes),
-                help="api_key only: the header the key goes in.",
+                help="The header the key is sent in.",
             ),
         ]
         if api_key_scheme is not None:
@@ -121,7 +137,7 @@ def rest_fields(
                     default=api_key_scheme,
                     advanced=True,
                     visible_if=_only("api_key", modes),
-                    help="api_key only: the word sent before the key in its header: "
+                    help="The word sent before the key in its header: "
                     f"'{api_key_scheme or 'Token'}' gives '{api_key_scheme or 'Token'} <key>'.",
                 )
             )
@@ -176,6 +192,7 @@ def rest_fields(
             "growing pauses up to this many attempts.",
         ),
     ]
+    fields.append(CREDENTIAL_EXPIRES)
     return tuple(fields)
 
 
@@ -202,5 +219,6 @@ def auth_problems(
         if name == "client_id" and not value:
             value = secrets.get(name)  # kept as a secret by earlier versions
         if not str(value or "").strip():
-            problems[name] = f"{names[name].label} is required for the {mode} sign-in method."
+            words = AUTH_WORDS.get(mode, mode)
+            problems[name] = f"{names[name].label} is required to sign in with: {words}."
     return problems

@@ -76,6 +76,8 @@ def _read(f: Field, value: Any) -> str:
             return ""
         hrefs = [_text(item.get("media_href")) for item in value if isinstance(item, Mapping)]
         return " ".join(h for h in hrefs if h)
+    if kind == "items":
+        return _read_items(value)
     if kind in ("yn", "org", "bool"):
         flag = value if isinstance(value, bool) else None
         if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
@@ -164,6 +166,8 @@ def _write(f: Field, text: str) -> Any:
             raise StarError(f"{f.name}: '{text}' is not a whole number.") from None
     if kind == "urls":
         return [{"media_href": url} for url in text.split()]
+    if kind == "items":
+        return _write_items(f, text)
     if kind == "datetime":
         moment = _parse_moment(text)
         if moment is None:
@@ -184,6 +188,42 @@ def _write(f: Field, text: str) -> Any:
             return format_timestamp(moment)
         return f"{day.isoformat()}T00:00:00Z"
     return text
+
+
+def _read_items(value: Any) -> str:
+    """Invoice items (F&I products) as ``name=price; name=price`` (a name alone when the
+    item has no price)."""
+    if not isinstance(value, list):
+        return ""
+    parts = []
+    for item in value:
+        if not isinstance(item, Mapping):
+            continue
+        name = _text(item.get("description")).strip() or _text(item.get("item_code")).strip()
+        if not name:
+            continue
+        price = paths.get(item, "prices[].amount.amount.amount")
+        parts.append(f"{name}={_text(price)}" if _text(price) else name)
+    return "; ".join(parts)
+
+
+def _write_items(f: Field, text: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    for part in text.split(";"):
+        name, _, price = part.partition("=")
+        name, price = name.strip(), price.strip()
+        if not name:
+            continue
+        item: dict[str, Any] = {"vehicle_invoice_item_type": "OTHER", "description": name}
+        if price:
+            try:
+                float(price)
+            except ValueError:
+                problem = f"{f.name}: the price of '{name}' ('{price}') is not a number."
+                raise StarError(problem) from None
+            item["prices"] = [{"price_types": ["RETAIL"], "amount": {"amount": {"amount": price}}}]
+        items.append(item)
+    return items
 
 
 def unflatten(domain_name: str, row: Mapping[str, Any], target: str = CREATE) -> dict[str, Any]:

@@ -59,7 +59,10 @@ def error_message(body: Any) -> str:
     problems: list[str] = []
     for item in body.get("details") or []:
         if isinstance(item, Mapping) and (_s(item.get("field")) or _s(item.get("issue"))):
-            text = f"{_s(item.get('field'))}: {_s(item.get('issue'))}".strip(": ")
+            issue = _s(item.get("issue"))
+            if issue == message:  # the message said it already: name only the field
+                issue = ""
+            text = f"{_s(item.get('field'))}: {issue}".strip(": ")
             rejected = _s(item.get("rejected_value"))
             problems.append(f"{text} (sent '{rejected}')" if rejected else text)
     for item in body.get("violations") or []:

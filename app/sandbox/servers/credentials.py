@@ -47,4 +47,8 @@ def demo_credentials(seed: int) -> dict[str, dict[str, str]]:
             "username": "leads@demo-motors.sandbox.test",
             "password": "mbx_" + _derive(seed, "lead-mailbox-password", 24),
         },
+        "retailing": {  # the digital-retailing tool: its API key, the webhook signing secret
+            "api_key": "drt_" + _derive(seed, "retailing-api-key"),
+            "webhook_secret": _derive(seed, "retailing-webhook-secret"),
+        },
     }

@@ -7,10 +7,12 @@ Lists use opaque cursors: ``?cursor=&limit=`` (max 500) and ``updated_since``; a
 
 Routes:
 
-- ``GET /contacts`` (``external_id=``, ``email=`` filters), ``GET|PATCH /contacts/{id}``
-  (410 + ``merged_into`` for a merged-away id); ``DELETE /contacts/{id}`` erases the
-  contact with its leads, activities and appointments (a privacy erasure; its deals stay,
-  without the contact)
+- ``GET /contacts`` (``external_id=``, ``email=`` filters; ``archived=true`` lists the
+  archived ones), ``GET|PATCH /contacts/{id}`` (410 + ``merged_into`` for a merged-away
+  id, 404 + ``archived_at`` for an archived one); ``DELETE /contacts/{id}`` erases the
+  contact with its leads, activities and appointments (a privacy erasure, or a delete a
+  flow carries out; its deals stay, without the contact); ``POST
+  /contacts/{id}/archive`` (the contact leaves the list; its external id is free again)
 - ``POST /contacts/batch-upsert`` ``{"idField": "external_id"|"email"|"contact_id",
   "records": [...]}``: max 100 (413), per-record ``created|updated|unchanged|rejected``
   (the ``reject_rate`` fault refuses a seeded share of records: ``rejects``)
@@ -125,12 +127,14 @@ class CrmService(SandboxService):
 
     def routes(self) -> list[BaseRoute]:
         s = self.store
+        self._list_contacts = self._lister(s.contacts, ("external_id", "email"))
         return [
             Route("/oauth/token", self._token, methods=["POST"]),
-            Route("/contacts", self._lister(s.contacts, ("external_id", "email")), methods=["GET"]),
+            Route("/contacts", self._contacts_list, methods=["GET"]),
             Route("/contacts/batch-upsert", self._upsert_contacts, methods=["POST"]),
             Route("/contacts/merge", self._merge, methods=["POST"]),
             Route("/contacts/{contact_id}", self._contact, methods=["GET", "PATCH", "DELETE"]),
+            Route("/contacts/{contact_id}/archive", self._archive, methods=["POST"]),
             Route("/leads", self._lister(s.leads, ("status", "contact_id")), methods=["GET"]),
             Route("/leads", self._create_lead, methods=["POST"]),
             Route("/leads/{lead_id}", self._lead, methods=["GET", "PATCH"]),
@@ -166,6 +170,8 @@ class CrmService(SandboxService):
             self._guard(request)
             params = request.query_params
             since = since_param(params, "updated_since")
+            if not since and not params.get("ids") and not any(params.get(f) for f in filters):
+                return JSONResponse(table.cursor_page(params))  # the whole list, in order
             rows = table.all()
             wanted = {f: params[f] for f in filters if params.get(f)}
             if wanted:
@@ -177,6 +183,13 @@ class CrmService(SandboxService):
             return JSONResponse(body)
 
         return handler
+
+    async def _contacts_list(self, request: Request) -> Response:
+        if request.query_params.get("archived", "").lower() != "true":
+            return await self._list_contacts(request)
+        self._guard(request)
+        rows = ordered(self.store.exports()["archived"](), "contact_id")
+        return JSONResponse(cursor_response(rows, "contact_id", request.query_params, dict))
 
     async def _batch(self, request: Request) -> tuple[str, list[Any]]:
         body = await json_body(request)
@@ -201,8 +214,52 @@ class CrmService(SandboxService):
         id_field, records = await self._batch(request)
         allowed = (*CONTACT_WRITABLE, "contact_id")
         validate = refusing(self.faults, id_field, validate_contact)
-        results = self.store.contacts.batch_upsert(id_field, records, normaliser(allowed), validate)
+        if len(records) > 100:  # the table says so (413) before any record is looked at
+            return self._summary(
+                self.store.contacts.batch_upsert(id_field, records, normaliser(allowed), validate)
+            )
+        lost = {i for i in range(len(records)) if self._lose(id_field, records[i])}
+        kept = [i for i in range(len(records)) if i not in lost]
+        stored = self.store.contacts.batch_upsert(
+            id_field, [records[i] for i in kept], normaliser(allowed), validate
+        )
+        results: list[dict[str, Any]] = [{} for _ in records]
+        for i, result in zip(kept, stored, strict=True):
+            results[i] = {**result, "index": i}
+        for i in sorted(lost):
+            results[i] = self._claim(i, id_field, records[i])
         return self._summary(results)
+
+    def _lose(self, id_field: str, raw: Any) -> bool:
+        """Whether the fault injector loses this record (only one the CRM would match or
+        create: a match on an unknown contact id is refused as usual)."""
+        if not isinstance(raw, dict):
+            return False
+        if (
+            id_field == "contact_id"
+            and self.store.contacts.find("contact_id", str(raw.get("contact_id") or "")) is None
+        ):
+            return False
+        return self.faults.drop_silently()
+
+    def _claim(self, index: int, id_field: str, raw: dict[str, Any]) -> dict[str, Any]:
+        """The success answer for a record the CRM lost: the id it matched, or a new id it
+        never stores."""
+        table = self.store.contacts
+        value = str(raw.get(id_field) or "")
+        with self.store.lock:
+            found = table.find(id_field, value) if value else None
+            ident = found or table.ids.next()
+            self.store.dropped.append(
+                {"external_id": str(raw.get("external_id") or ""), "id": ident,
+                 "claimed": "updated" if found else "created"}
+            )  # fmt: skip
+        return {"index": index, "status": "updated" if found else "created", "id": ident,
+                "error": None}  # fmt: skip
+
+    async def _archive(self, request: Request) -> Response:
+        self._guard(request)
+        return JSONResponse(self.store.archive_contact(request.path_params["contact_id"]))
 
     async def _contact(self, request: Request) -> Response:
         self._guard(request)

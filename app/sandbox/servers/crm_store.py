@@ -4,7 +4,11 @@ Contacts and leads are keyed by UUIDs (``app.sandbox.ids``), the same through th
 generic routes and its Elead routes; a new one continues the generator's sequence.
 
 Merged-away contacts are remembered (``merged``), so their ids and external ids lead to
-the winner; reading a merged-away id answers 410 with ``merged_into``.
+the winner; reading a merged-away id answers 410 with ``merged_into``. An archived contact
+(``archive``) leaves the list and its external id is free again; it is kept in
+``archived`` and reading it answers 404 with ``archived_at``. A deleted contact is gone
+(``deleted`` remembers when, for the exports). Writes the fault injector chose to lose
+silently are kept in ``dropped`` (what the CRM claimed, not what it stored).
 """
 
 from __future__ import annotations
@@ -33,7 +37,8 @@ ACTIVITY_COLUMNS = (
 )  # fmt: skip
 DEAL_COLUMNS = (
     "deal_id", "external_id", "contact_id", "vin", "stock_number", "status", "sale_price",
-    "deal_date", "salesperson", "vehicle_description", "created_at", "updated_at",
+    "deal_date", "salesperson", "vehicle_description", "payment_method", "trade_vin",
+    "trade_description", "trade_value", "trade_payoff", "created_at", "updated_at",
 )  # fmt: skip
 APPOINTMENT_COLUMNS = (
     "appointment_id", "contact_id", "external_id", "scheduled_at", "service_requested", "vin",
@@ -102,6 +107,9 @@ class CrmStore:
         self.deals = self._table("deal_id", DEAL_COLUMNS, "DL", ext)
         self.appointments = self._table("appointment_id", APPOINTMENT_COLUMNS, "AP", ext)
         self.merged: dict[str, str] = {}
+        self.archived: dict[str, Record] = {}
+        self.deleted: dict[str, str] = {}  # contact id -> when
+        self.dropped: list[dict[str, Any]] = []
         self.emails: list[dict[str, Any]] = []
 
     def _table(
@@ -133,6 +141,7 @@ class CrmStore:
             for table in (self.activities, self.deals, self.appointments):
                 table.load([])
             self.merged = {}
+            self.archived, self.deleted, self.dropped = {}, {}, []
             self.emails = []
 
     # -- contacts -----------------------------------------------------------------
@@ -157,9 +166,28 @@ class CrmStore:
                     extra={"merged_into": winner},
                 )
             row = self.contacts.get(contact_id)
+            archived = self.archived.get(contact_id)
+        if archived is not None:
+            raise ApiError(
+                404,
+                f"contact {contact_id} is archived",
+                extra={"archived_at": archived["archived_at"]},
+            )
         if row is None:
             raise ApiError(404, f"no contact '{contact_id}'")
         return row
+
+    def archive_contact(self, contact_id: str) -> Record:
+        """Take a contact off the list (its external id is free again); kept in
+        ``archived``. Archiving an archived contact answers it again."""
+        with self.lock:
+            if contact_id in self.archived:
+                return dict(self.archived[contact_id])
+            self.contact(contact_id)
+            row = self.contacts.delete(contact_id)
+            row["archived_at"] = self.clock.now()
+            self.archived[contact_id] = row
+            return dict(row)
 
     def update_contact(self, contact_id: str, body: Mapping[str, Any]) -> Record:
         self.contact(contact_id)
@@ -215,6 +243,7 @@ class CrmStore:
                         if row["contact_id"] == loser:
                             table.apply(key, {"contact_id": winner})
             self.contacts.rows[winner]["updated_at"] = self.clock.now()
+            self.contacts.changed()
             result = dict(self.contacts.rows[winner])
         self._on_event("contact.merged", {"winner_id": winner, "loser_ids": losers})
         return result
@@ -222,8 +251,13 @@ class CrmStore:
     def delete_contact(self, contact_id: str) -> dict[str, Any]:
         """Erase a contact (GDPR/CCPA): the contact, its leads, activities and
         appointments, the merged-away contacts that point at it; its deals stay,
-        without the contact. 404 when there is no such contact."""
+        without the contact. 404 when there is no such contact. An archived contact is
+        deleted for good too; ``deleted`` remembers when (for the exports)."""
         with self.lock:
+            if contact_id in self.archived:
+                del self.archived[contact_id]
+                self.deleted[contact_id] = self.clock.now()
+                return {"deleted": contact_id, "removed": {"contacts": 1}}
             if contact_id in self.merged:
                 contact_id = self.resolve(contact_id)
             if contact_id not in self.contacts.rows:
@@ -249,6 +283,7 @@ class CrmStore:
             self.emails = [
                 e for e in self.emails if gone["email"] not in str(e) or not gone["email"]
             ]
+            self.deleted[contact_id] = self.clock.now()
         return {"deleted": contact_id, "removed": removed}
 
     # -- leads --------------------------------------------------------------------
@@ -324,5 +359,10 @@ class CrmStore:
             "deals": self.deals.all,
             "appointments": self.appointments.all,
             "merges": lambda: [{"loser_id": k, "winner_id": w} for k, w in self.merged.items()],
+            "archived": lambda: [dict(r) for r in self.archived.values()],
+            "deleted": lambda: [
+                {"contact_id": k, "deleted_at": w} for k, w in self.deleted.items()
+            ],
+            "dropped": lambda: [dict(d) for d in self.dropped],
             "emails": lambda: list(self.emails),
         }

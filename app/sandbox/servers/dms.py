@@ -185,6 +185,8 @@ class DmsService(SandboxService):
         }
         out["repair_order_lines"] = self.store.all_lines
         out["credit_authorizations"] = self.star.export_credits
+        out["appraisals"] = self.star.export_appraisals  # trade-ins appraised on deals
+        out["deal_terms"] = self.star.export_deal_terms
         return out
 
     def counts(self) -> dict[str, int]:
@@ -192,6 +194,7 @@ class DmsService(SandboxService):
         out = {e: self.store.count(e) for e in ENTITIES}
         out["repair_order_lines"] = self.store.count_lines()
         out["credit_authorizations"] = len(self.star.credits)
+        out["appraisals"] = len(self.star.appraisals)
         return out
 
     def routes(self) -> list[BaseRoute]:

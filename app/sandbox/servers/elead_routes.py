@@ -216,6 +216,7 @@ class EleadRoutes:
         """Mark a lead changed (Elead-only parts of it changed)."""
         with self.store.lock:
             self.store.leads.rows[lead_id]["updated_at"] = self.store.clock.now()
+            self.store.leads.changed()
 
     # -- customers ------------------------------------------------------------------------
     def _customer(self, request: Request, contact: Record) -> dict[str, Any]:
@@ -374,6 +375,7 @@ class EleadRoutes:
             lead_id = record["lead_id"]
             if date_in:
                 self.store.leads.rows[lead_id]["created_at"] = date_in
+                self.store.leads.changed()
             extras = self.extras.lead(lead_id)
             extras.sub_source = views.text_of(body, "subSource")
             extras.sub_status = views.text_of(body, "subStatus")

@@ -12,6 +12,10 @@ Keys (all numbers):
   of a 500/502/503, a 429, a held request, a dropped connection.
 - ``lost_rate``: chance that the server does what was asked and then drops the connection
   before answering (the client cannot tell whether it happened).
+- ``silent_drop_rate``: chance per record written in a batch upsert (CRM contacts) that
+  the server answers success (created / updated, with an id) but stores nothing — the
+  destination that silently loses records, which only reconciliation finds. Drawn from a
+  generator of its own, so it never shifts the per-request faults.
 - ``reject_rate``: share of the records in each batch write (and of merges) the CRM
   refuses with a per-record validation error. Decided per record (by its key), not per
   request: the same record is refused every time it is sent while the rate stands, so a
@@ -62,6 +66,7 @@ class FaultSettings:
     timeout_rate: float = 0.0
     drop_rate: float = 0.0
     lost_rate: float = 0.0
+    silent_drop_rate: float = 0.0
     reject_rate: float = 0.0
     latency_ms: float = 0.0
     burst: int = 3
@@ -90,6 +95,8 @@ class FaultSettings:
                 "Fault rates must be between 0 and 1 and add up to at most 1.",
                 hint=f"Got a total of {total:g}.",
             )
+        if not 0.0 <= self.silent_drop_rate <= 1.0:
+            raise SandboxError("silent_drop_rate must be between 0 and 1.")
 
     def replace(self, **changes: Any) -> FaultSettings:
         return dataclasses.replace(self, **changes)
@@ -197,6 +204,7 @@ class FaultInjector:
         self.counts: Counter[str] = Counter()
         self._settings = settings
         self._rng = random.Random(_seed_for(settings.seed, server))
+        self._drops = random.Random(_seed_for(settings.seed, f"{server}:silent"))
         self._burst_left = 0
 
     @property
@@ -208,6 +216,7 @@ class FaultInjector:
         with self._lock:
             self._settings = settings
             self._rng = random.Random(_seed_for(settings.seed, self.server))
+            self._drops = random.Random(_seed_for(settings.seed, f"{self.server}:silent"))
             self._burst_left = 0
 
     def decide(self) -> FaultDecision:
@@ -245,6 +254,17 @@ class FaultInjector:
                 return FaultDecision("lost", 0, latency)
             self.counts["none"] += 1
             return FaultDecision("none", 0, latency)
+
+    def drop_silently(self) -> bool:
+        """Whether to lose this one record while answering success (``silent_drop_rate``)."""
+        with self._lock:
+            rate = self._settings.silent_drop_rate
+            if rate <= 0:
+                return False
+            if self._drops.random() < rate:
+                self.counts["silent_drop"] += 1
+                return True
+            return False
 
     def rejects(self, record_key: str) -> bool:
         """Whether ``reject_rate`` refuses the record with this key: a seeded hash of the

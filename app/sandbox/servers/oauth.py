@@ -36,6 +36,9 @@ class TokenIssuer:
         self._clock = clock
         self._tokens: dict[str, float] = {}
         self._lock = threading.Lock()
+        # when the client secret itself ends (epoch seconds, RFC 7591's
+        # client_secret_expires_at; 0 = never): said in every token answer when set
+        self.secret_expires_at = 0
 
     def check_client(self, client_id: str, client_secret: str) -> bool:
         # compare_digest on both parts: no timing hint on which one was wrong.
@@ -101,7 +104,11 @@ async def token_endpoint(request: Request, issuer: TokenIssuer) -> JSONResponse:
     if not issuer.check_client(client_id, client_secret):
         return _oauth_error(401, "invalid_client", "unknown client or wrong secret")
     token, expires_in = issuer.issue()
-    return JSONResponse(
-        {"access_token": token, "token_type": "Bearer", "expires_in": expires_in},
-        headers={"Cache-Control": "no-store"},
-    )
+    body: dict[str, object] = {
+        "access_token": token,
+        "token_type": "Bearer",
+        "expires_in": expires_in,
+    }
+    if issuer.secret_expires_at:
+        body["client_secret_expires_at"] = issuer.secret_expires_at
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})

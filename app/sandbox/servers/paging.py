@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import json
 import math
 from collections.abc import Callable, Iterable, Mapping
@@ -116,6 +117,31 @@ def cursor_response(
         records = [r for r in records if (r.get("updated_at", ""), r.get(id_key, "")) > after]
     chunk = records[:limit]
     has_more = len(records) > limit
+    return {
+        "data": [render(r) for r in chunk],
+        "has_more": has_more,
+        "next_cursor": encode_cursor(chunk[-1], id_key) if has_more else None,
+    }
+
+
+def cursor_page(
+    records: list[Record],
+    keys: list[tuple[str, str]],
+    id_key: str,
+    params: Mapping[str, str],
+    render: Callable[[Record], dict[str, Any]],
+    *,
+    max_limit: int = 500,
+    default_limit: int = 100,
+) -> dict[str, Any]:
+    """``cursor_response`` over records already in (updated_at, id) order with those
+    pairs in ``keys``: the page after the cursor is found by bisection, so paging through
+    a large table costs a page per call, not a pass over the whole table."""
+    limit = min(_int_param(params, "limit", default_limit), max_limit)
+    cursor = params.get("cursor", "")
+    start = bisect.bisect_right(keys, decode_cursor(cursor)) if cursor else 0
+    chunk = records[start : start + limit]
+    has_more = start + limit < len(records)
     return {
         "data": [render(r) for r in chunk],
         "has_more": has_more,

@@ -31,6 +31,7 @@ from app.sandbox.servers.errors import SandboxError
 from app.sandbox.servers.faults import FaultSettings, FaultSpec
 from app.sandbox.servers.lead_mailbox import LeadMailbox
 from app.sandbox.servers.marketing import MarketingService
+from app.sandbox.servers.retailing import RetailingService
 from app.sandbox.servers.service import SandboxService
 from app.sandbox.servers.smtp_sink import AdfMailHandler, SmtpSink
 from app.sandbox.servers.uvicorn_thread import UvicornThread
@@ -43,6 +44,7 @@ SERVICES: dict[str, type[SandboxService]] = {
     "crm": CrmService,
     "website": WebsiteService,
     "marketing": MarketingService,
+    "retailing": RetailingService,  # the digital-retailing tool (deal jackets by webhook)
 }
 # Per-server defaults before the fault spec applies: cloud tools rate-limit, the others don't.
 # The CRM allows more per key than the marketing platform: Elead creates customers one

@@ -63,8 +63,16 @@ APPOINTMENT_MINUTES = 60
 ECHOED = ("Transaction-ID", "Correlation-ID", "Standards-Version", "Org-Version")
 
 CONDITION = {"NEW": "NEW", "USED": "USED", "CPO": "CERTIFIED_PREOWNED"}
-INVENTORY_STATUS = {"AVAILABLE": "AVAILABLE", "PENDING": "RESERVED", "SOLD": "SOLD"}
+INVENTORY_STATUS = {
+    "AVAILABLE": "AVAILABLE",
+    "PENDING": "RESERVED",
+    "SOLD": "SOLD",
+    "INCOMING": "RECEIVED",  # a trade-in taken in on a booked deal, not yet for sale
+}
 INVENTORY_STATUS_IN = {
+    "RECEIVED": "INCOMING",
+    "IN_TRANSIT": "INCOMING",
+    "PREPARATION": "INCOMING",
     "AVAILABLE": "AVAILABLE",
     "STOCKED_IN": "AVAILABLE",
     "ON_DEALER_LOT": "AVAILABLE",
@@ -99,6 +107,21 @@ DEAL_STATUS_IN = {
 CUSTOMER_READ_ONLY = ("customer_id", "created_at", "updated_at")
 # DMS columns a PUT/PATCH may not clear
 KEEP = {"appointments": ("scheduled_at",), "deals": ("customer_id",)}
+# A deal's structure and trade-in beyond the DMS's deal columns: kept beside the deal.
+DEAL_TERMS = ("version", "down_payment", "monthly_payment", "money_factor", "residual",
+              "products")  # fmt: skip
+TRADE_FIELDS = ("trade_vin", "trade_year", "trade_make", "trade_model", "trade_mileage",
+                "trade_condition", "trade_value", "trade_payoff", "trade_lienholder")  # fmt: skip
+# what may still change on a booked (or delivered) deal
+AFTER_BOOKING = frozenset({"status", "payment_status", "salesperson", "delivery_date"})
+BOOKED = ("BOOKED", "DELIVERED")
+DEAL_SAME = ("customer_id", "vin", "stock_number", "salesperson", "lender", "deal_date",
+             "delivery_date", "sale_price", "amount_financed", "term_months", "apr")  # fmt: skip
+STRUCTURE = (
+    (frozenset(DEAL_SAME) | frozenset(DEAL_TERMS) | frozenset(TRADE_FIELDS) | {"payment_method"})
+    - AFTER_BOOKING
+    - {"version"}
+)
 CREDIT_COLUMNS = tuple(
     c for c in star.domain("credit_authorizations").field_names if c != "credit_authorization_key"
 )
@@ -181,6 +204,9 @@ class StarRoutes:
         """Forget created keys, idempotency keys and credit authorizations (on reload)."""
         self.credits = {}
         self._credit_ids = IdAllocator((), "CA", 6)
+        self.deal_terms: dict[str, Record] = {}  # deal number -> DEAL_TERMS
+        self.appraisals: dict[str, Record] = {}  # deal number -> the trade-in appraised
+        self._appraisal_ids = IdAllocator((), "AP", 6)
         self.adapters = {
             a.domain: a
             for a in (
@@ -324,15 +350,13 @@ class StarRoutes:
         return adapter
 
     def _deals(self) -> Adapter:
-        same = {
-            n: n
-            for n in ("customer_id", "vin", "stock_number", "salesperson", "lender",
-                      "deal_date", "delivery_date", "sale_price")
-        }  # fmt: skip
+        same = {n: n for n in DEAL_SAME}
 
         def to_flat(r: Record) -> dict[str, str]:
             unit = self.store.tables["inventory"].get(r["vin"]) or self._vehicle_by_vin(r["vin"])
             flat = {n: r.get(c, "") for n, c in same.items()}
+            terms = self.deal_terms.get(r["deal_number"], {})
+            trade = self.appraisals.get(r["deal_number"], {})
             flat.update(
                 vehicle_invoice_key=adapter.key_of(r["deal_number"]),
                 vehicle_invoice_id=r["deal_number"],
@@ -344,13 +368,35 @@ class StarRoutes:
                 make=unit.get("make", ""),
                 model=unit.get("model", ""),
                 currency_code="USD",
+                payment_method=r["deal_type"],
                 updated_at=r["updated_at"],
             )
+            flat.update({n: terms.get(n, "") for n in DEAL_TERMS})
+            if not flat["products"] and r.get("fi_products"):
+                flat["products"] = "; ".join(p for p in r["fi_products"].split(";") if p)
+            flat.update({n: trade.get(n, "") for n in TRADE_FIELDS})
+            if not flat["trade_payoff"]:
+                flat["trade_payoff"] = r.get("payoff_amount", "")
             return flat
 
         def to_dms(flat: Mapping[str, str], current: Record | None) -> dict[str, str]:
             out = _copy(flat, same)
+            if out.get("customer_id"):  # the customer's number, or the key it was made under
+                out["customer_id"] = self.adapters["customers"].id_of(out["customer_id"])
             out.update(_mapped(flat, current, "status", "status", DEAL_STATUS, DEAL_STATUS_IN))
+            if "products" in flat:  # the DMS keeps the products' names
+                names = [p.partition("=")[0].strip() for p in flat["products"].split(";")]
+                out["fi_products"] = ";".join(n for n in names if n)
+            if "trade_payoff" in flat:
+                out["payoff_amount"] = flat["trade_payoff"]
+            method = flat.get("payment_method", "").strip().upper()
+            if method:
+                if method not in ("CASH", "FINANCE", "LEASE"):
+                    raise ApiError(422, f"payment_method: '{method}' is not CASH, FINANCE or "
+                                   "LEASE", field="financial_events")  # fmt: skip
+                if current is None or current["deal_type"] != method:
+                    out["deal_type"] = method
+                return out
             kind = flat.get("invoice_type", "").strip().upper()
             if kind:
                 now = "LEASE" if current is not None and current["deal_type"] == "LEASE" else ""
@@ -362,9 +408,78 @@ class StarRoutes:
             return out
 
         checks = {"sale_price": v.money, "deal_date": v.date, "delivery_date": v.date,
-                  "vin": v.vin}  # fmt: skip
+                  "vin": v.vin, "amount_financed": v.money, "term_months": _digits,
+                  "payoff_amount": v.money}  # fmt: skip
         adapter = Adapter("vehicle_invoices", "deals", to_flat, to_dms, checks)
         return adapter
+
+    # -- a deal's structure and trade-in -----------------------------------------------
+    def _check_deal_change(self, current: Record, flat: Mapping[str, str]) -> None:
+        """A booked deal's structure is the DMS's now; an older version never wins."""
+        number = current["deal_number"]
+        known = self.deal_terms.get(number, {}).get("version", "")
+        given = flat.get("version", "").strip()
+        if given.isdigit() and known.isdigit() and int(given) < int(known):
+            raise ApiError(
+                409,
+                f"version {given} of deal {number} is older than version {known}, which "
+                "the DMS has",
+                field="vehicle_invoice_version",
+            )
+        if current["status"] not in BOOKED:
+            return
+        rendered = self.adapters["vehicle_invoices"].to_flat(current)
+        given_flat = dict(flat)
+        if given_flat.get("customer_id"):  # the customer's number, or the key it was made under
+            given_flat["customer_id"] = self.adapters["customers"].id_of(given_flat["customer_id"])
+        changed = sorted(
+            k for k, value in given_flat.items()
+            if k in STRUCTURE and value != rendered.get(k, "")
+            and not (k == "payment_method" and not value)  # the DMS keeps its deal type
+        )  # fmt: skip
+        if changed:
+            raise ApiError(
+                409,
+                f"deal {number} is {current['status'].lower()} in the DMS: its structure can "
+                f"no longer change from outside ({', '.join(changed[:6])}); make the change "
+                "in the DMS",
+                field="invoice_status_type",
+            )
+
+    def _keep_deal_extras(self, number: str, flat: Mapping[str, str]) -> None:
+        terms = self.deal_terms.setdefault(number, {})
+        terms.update({n: flat[n] for n in DEAL_TERMS if n in flat})
+        given = {n: flat[n] for n in TRADE_FIELDS if n in flat}
+        if not given:
+            return
+        appraisal = self.appraisals.get(number)
+        if appraisal is None:
+            appraisal = {"appraisal_id": self._appraisal_ids.next(), "deal_number": number,
+                         **dict.fromkeys(TRADE_FIELDS, "")}  # fmt: skip
+            self.appraisals[number] = appraisal
+        appraisal.update(given)
+        appraisal["updated_at"] = self.store.clock.now()
+
+    def export_appraisals(self) -> list[dict[str, Any]]:
+        """Trade-ins appraised on deals, and whether each is in stock yet."""
+        with self.store.lock:
+            out: list[dict[str, Any]] = []
+            for number, appraisal in self.appraisals.items():
+                deal = self.store.tables["deals"].get(number, {})
+                unit = self.store.tables["inventory"].get(appraisal.get("trade_vin", ""))
+                out.append(
+                    {
+                        **appraisal,
+                        "deal_status": deal.get("status", ""),
+                        "in_inventory": unit is not None,
+                        "inventory_status": unit.get("status", "") if unit else "",
+                    }
+                )
+            return out
+
+    def export_deal_terms(self) -> list[Record]:
+        with self.store.lock:
+            return [{"deal_number": n, **t} for n, t in self.deal_terms.items()]
 
     def _credit(self) -> Adapter:
         def to_flat(r: Record) -> dict[str, str]:
@@ -376,7 +491,10 @@ class StarRoutes:
             skip = {"credit_authorization_id", "updated_at"}
             if current is not None:
                 skip.add("deal_number")  # not in CreditAuthorizationUpdate
-            return {c: flat[c] for c in CREDIT_COLUMNS if c in flat and c not in skip}
+            out = {c: flat[c] for c in CREDIT_COLUMNS if c in flat and c not in skip}
+            if out.get("customer_id"):  # the customer's number, or the key it was made under
+                out["customer_id"] = self.adapters["customers"].id_of(out["customer_id"])
+            return out
 
         checks = {"amount": v.money, "authorized_at": v.timestamp}
         adapter = Adapter("credit_authorizations", "credit_authorizations", to_flat, to_dms,
@@ -557,8 +675,12 @@ class StarRoutes:
                                field=d.key_field)  # fmt: skip
             fields = adapter.to_dms(flat, None)
             self._check(adapter, fields)
+            if adapter.entity == "deals":
+                _check_trade(flat)
             record = self._insert(adapter, fields, key)
             record_id = record[_id_column(adapter)]
+            if adapter.entity == "deals":
+                self._keep_deal_extras(record_id, flat)
             if key and key != record_id:
                 adapter.keys[key] = record_id
                 adapter.ids[record_id] = key
@@ -617,6 +739,9 @@ class StarRoutes:
         if_match = request.headers.get("if-match") or "*"
         with self.store.lock:
             current = self._get(adapter, key)
+            if adapter.entity == "deals":
+                _check_trade(flat)
+                self._check_deal_change(current, flat)
             changes = adapter.to_dms(flat, current)
             self._check(adapter, changes)
             for column in KEEP.get(adapter.entity, ()):
@@ -628,6 +753,8 @@ class StarRoutes:
                 record = self._update_credit(record_id, changes, if_match)
             else:
                 record = self.store.update(adapter.entity, record_id, changes, if_match)
+            if adapter.entity == "deals":
+                self._keep_deal_extras(record_id, flat)
             return self._single(adapter, self._render(adapter, record), record, 200)
 
     def _update_credit(self, record_id: str, changes: Mapping[str, str], if_match: str) -> Record:
@@ -654,6 +781,13 @@ def _id_column(adapter: Adapter) -> str:
         "deals": "deal_number",
         "credit_authorizations": "credit_authorization_id",
     }[adapter.entity]
+
+
+def _check_trade(flat: Mapping[str, str]) -> None:
+    vin = flat.get("trade_vin", "")
+    reason = v.vin(vin) if vin else ""
+    if reason:
+        raise ApiError(422, f"trade_vin: {reason}", field="vehicle_references")
 
 
 def _scheduled_between(rows: list[Record], params: Mapping[str, str]) -> list[Record]:

@@ -16,6 +16,7 @@ from typing import Any
 from app.sandbox.servers.clock import Clock
 from app.sandbox.servers.dataset import Record
 from app.sandbox.servers.errors import ApiError
+from app.sandbox.servers.paging import cursor_page
 from app.sandbox.servers.records import IdAllocator
 
 # (incoming fields, the current record or None when new) -> reason or ''
@@ -53,9 +54,28 @@ class Table:
         self.index: dict[str, dict[str, str]] = {}
         self._new_ids: IdFactory = new_ids or (lambda keys: IdAllocator(keys, id_prefix))
         self.ids = self._new_ids(())
+        self._order: tuple[list[Record], list[tuple[str, str]]] | None = None
+
+    def changed(self) -> None:
+        """The order by (updated_at, key) may have changed: call after writing a row's
+        ``updated_at`` directly (the table's own writes call it)."""
+        self._order = None
+
+    def cursor_page(self, params: Mapping[str, str]) -> dict[str, Any]:
+        """One cursor page of the whole table (no filters), from the order kept between
+        writes; the rows are copied under the lock."""
+        with self.lock:
+            if self._order is None:
+                rows = sorted(
+                    self.rows.values(), key=lambda r: (r.get("updated_at", ""), r[self.key])
+                )
+                self._order = (rows, [(r.get("updated_at", ""), r[self.key]) for r in rows])
+            rows, keys = self._order
+            return cursor_page(rows, keys, self.key, params, dict)
 
     def load(self, rows: Iterable[Record]) -> None:
         with self.lock:
+            self.changed()
             self.rows = {r[self.key]: r for r in rows if r.get(self.key)}
             self.ids = self._new_ids(self.rows)
             self.index = {c: {} for c in self.unique}
@@ -101,6 +121,7 @@ class Table:
             row["updated_at"] = now
             self.rows[row[self.key]] = row
             self._index(row)
+            self.changed()
             return dict(row)
 
     def apply(self, key: str, changes: Mapping[str, str]) -> tuple[Record, Record]:
@@ -114,12 +135,14 @@ class Table:
                 row.update(diff)
                 row["updated_at"] = self.clock.now()
                 self._index(row)
+                self.changed()
             return before, dict(row)
 
     def delete(self, key: str) -> Record:
         with self.lock:
             row = self.rows.pop(key)
             self._unindex(row)
+            self.changed()
             return row
 
     def point(self, column: str, value: str, key: str) -> None:

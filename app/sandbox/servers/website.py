@@ -9,7 +9,8 @@ and replaces the channel's listings with its valid rows. Answer:
 (``REQUIRED``), a duplicate VIN (or Meta ``vehicle_id``), a bad VIN, price or year. A feed
 whose header lacks a required column is refused whole (422) and the old listings stay.
 ``GET /listings?channel=website[&vin=]`` lists the current units; ``GET /feeds/{channel}``
-summarises the last upload. Header names are matched case-insensitively.
+summarises the last upload (``received_at`` null before the first). Header names are
+matched case-insensitively.
 """
 
 from __future__ import annotations
@@ -174,8 +175,8 @@ class WebsiteService(SandboxService):
         channel = self._channel(request.path_params["channel"])
         if request.method == "GET":
             mine = [u for u in self.uploads if u["channel"] == channel]
-            if not mine:
-                raise ApiError(404, f"no {channel} feed received yet")
+            if not mine:  # the address is right; nothing was uploaded to it yet
+                return JSONResponse({"channel": channel, "received_at": None, "accepted": 0})
             return JSONResponse(mine[-1])
         raw = await request.body()
         if len(raw) > MAX_FEED_BYTES:

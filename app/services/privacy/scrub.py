@@ -4,7 +4,8 @@ on so what is removed is overwritten, not just unlinked:
 - sync log events (``record_outcomes``): payloads, payload hash, destination id and
   golden id cleared, the record key and error replaced by the erasure's reference -- the
   event itself stays, so the run's counts still add up;
-- the retry queue, delivery state, conflicts, identity links: their rows deleted;
+- the retry queue, delivery state, conflicts, identity links, deal jackets of theirs in
+  the digital-retailing inbox: their rows deleted;
 - the search index: rows deleted, then the full-text index optimised (a deleted word
   otherwise lingers in its older segments);
 - matching: source snapshots, golden records and review decisions deleted, candidate
@@ -132,6 +133,18 @@ def scrub(session: Session, fp: Footprint, ref: str) -> dict[str, int]:
             )
         }
     out.add("retry queue", _run(session, "DELETE FROM parked_records WHERE id IN :v", parked))
+    if needles:  # deal jackets of theirs from a digital-retailing tool (the shopper inside)
+        condition, params = payload_match(("body",), needles)
+        jackets = {
+            int(r[0])
+            for r in session.execute(
+                text(f"SELECT id FROM retailing_jackets WHERE {condition}"), params
+            )
+        }
+        out.add(
+            "digital-retailing inbox",
+            _run(session, "DELETE FROM retailing_jackets WHERE id IN :v", jackets),
+        )
     for table, place in (("delivery_state", "delivery state"), ("conflicts", "conflicts")):
         n = _run(session, f"DELETE FROM {table} WHERE golden_id IN :v", golden)
         n += _run(session, f"DELETE FROM {table} WHERE record_key IN :v", keys)

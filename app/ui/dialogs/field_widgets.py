@@ -56,10 +56,11 @@ class FieldInput(QWidget):
             self.editor = pairs
         elif spec.type is FieldType.CHOICE:
             combo = QComboBox()
-            combo.addItems(list(spec.choices))
+            for choice in spec.choices:  # plain words shown, the value kept as data
+                combo.addItem(spec.choice_label(choice), choice)
             if spec.default:
-                combo.setCurrentText(str(spec.default))
-            combo.currentTextChanged.connect(self.changed)
+                combo.setCurrentIndex(max(0, combo.findData(str(spec.default))))
+            combo.currentIndexChanged.connect(self.changed)
             self.editor = combo
         else:
             line = QLineEdit()
@@ -85,6 +86,10 @@ class FieldInput(QWidget):
         self.editor.setToolTip(spec.help)
         self.setFocusProxy(self.editor)
 
+    def editors(self) -> list[QWidget]:
+        """The widgets that take focus (for "validate on leaving the field")."""
+        return [self.editor, *self.editor.findChildren(QLineEdit)]
+
     def set_stored_secret_usable(self, usable: bool) -> None:
         """Say in the empty secret field whether leaving it empty keeps the stored value."""
         if self.spec.secret and isinstance(self.editor, QLineEdit) and self.secret_stored:
@@ -109,7 +114,8 @@ class FieldInput(QWidget):
         if isinstance(e, QSpinBox):
             return e.value()
         if isinstance(e, QComboBox):
-            return e.currentText()
+            data = e.currentData()
+            return e.currentText() if data is None else str(data)
         assert isinstance(e, QLineEdit)
         return e.text()
 
@@ -122,6 +128,10 @@ class FieldInput(QWidget):
         elif isinstance(e, QSpinBox):
             e.setValue(int(value or 0))
         elif isinstance(e, QComboBox):
-            e.setCurrentText(str(value or ""))
+            index = e.findData(str(value or ""))
+            if index >= 0:
+                e.setCurrentIndex(index)
+            else:
+                e.setCurrentText(str(value or ""))
         elif isinstance(e, QLineEdit):
             e.setText("" if value is None else str(value))

@@ -1,11 +1,13 @@
 """Create or edit a connection profile. The form is generated from the connector kind's
-declared fields, validates as you type, and tests the connection in the background."""
+declared fields and shows only what the chosen options need; a field's problem appears
+when you leave it (or press Save) and then follows your typing; the connection is tested
+in the background, and a test of exactly what is saved is kept with the profile."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -32,6 +34,7 @@ from app.ui.dialogs.field_widgets import FieldInput
 from app.ui.dialogs.preview_dialog import PreviewDialog
 from app.ui.icons import icon
 from app.ui.theme import STATUS_ICONS, Status, status_colour
+from app.ui.widgets import fit_to_screen
 from app.ui.workers import run_in_background
 
 
@@ -56,19 +59,36 @@ class ProfileDialog(QDialog):
         self.saved: ProfileInfo | None = None
         self._inputs: dict[str, FieldInput] = {}
         self._errors: dict[str, QLabel] = {}
+        self._helps: dict[str, QLabel] = {}
+        # fields whose problem is shown: left once, or all of them after a Save press
+        self._touched: set[str] = set()
+        self._reveal_all = False
+        # (kind, settings, typed secrets) of the last test and its result, kept on save
+        self._last_test: tuple[Any, CheckResult] | None = None
+        self._test_after_save = False
         self.setWindowTitle("Edit connection" if profile else "Add connection")
-        self.setMinimumWidth(560)
-        self.resize(760, 720)
+        self.setMinimumSize(520, 360)
+        fit_to_screen(self, 760, 720)
 
         outer = QVBoxLayout(self)
-        top = QFormLayout()
-        top.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        # one form for everything, so every label lines up; it scrolls (a REST kind has
+        # twenty fields), the test row and buttons stay in view
+        self.fields_host = QWidget()
+        host = QVBoxLayout(self.fields_host)
+        host.setContentsMargins(0, 0, 8, 0)
+        self.fields_form = QFormLayout()
+        self.fields_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        top = self.fields_form
         self.name_edit = QLineEdit(profile.name if profile else "")
         self.name_edit.setObjectName("field_name")
         self.name_edit.setPlaceholderText("e.g. Main Street Honda — CRM")
         self.name_edit.textChanged.connect(self._validate)
+        self.name_edit.installEventFilter(self)
         self._errors["name"] = self._error_label()
-        top.addRow("Name *", self._with_error(self.name_edit, self._errors["name"]))
+        self._helps["name"] = self._help_label("How this connection is named in lists and logs.")
+        top.addRow(
+            "Name *", self._with_error(self.name_edit, self._errors["name"], self._helps["name"])
+        )
         self.kind_combo = QComboBox()
         self.kind_combo.setObjectName("kind")
         for cls in kinds():
@@ -81,19 +101,9 @@ class ProfileDialog(QDialog):
             self.kind_combo.setCurrentIndex(self.kind_combo.findData(kind))
             self.kind_combo.setEnabled(False)
         self.kind_combo.currentIndexChanged.connect(self._build_fields)
-        top.addRow("Kind", self.kind_combo)
-        self.kind_help = QLabel()
-        self.kind_help.setObjectName("Muted")
-        self.kind_help.setWordWrap(True)
-        top.addRow("", self.kind_help)
-        outer.addLayout(top)
-
-        # many fields (a REST kind has twenty): they scroll, the buttons stay in view
-        self.fields_host = QWidget()
-        host = QVBoxLayout(self.fields_host)
-        host.setContentsMargins(0, 0, 8, 0)
-        self.fields_form = QFormLayout()
-        self.fields_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.kind_help = self._help_label("")
+        top.addRow("Kind", self._with_error(self.kind_combo, self._error_label(), self.kind_help))
+        self._fixed_rows = top.rowCount()
         host.addLayout(self.fields_form)
         self.advanced_toggle = QToolButton()
         self.advanced_toggle.setObjectName("advanced_toggle")
@@ -142,12 +152,26 @@ class ProfileDialog(QDialog):
         self.save_error.hide()
         outer.addWidget(self.save_error)
 
+        bottom = QHBoxLayout()
+        # what Save still waits for, in one line, so a greyed Save is never unexplained
+        self.needs = QLabel()
+        self.needs.setObjectName("Muted")
+        self.needs.setWordWrap(True)
+        bottom.addWidget(self.needs, 1)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
+        self.save_test_button = self.buttons.addButton(
+            "Save && test", QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.save_test_button.setObjectName("save_test_button")
+        self.save_test_button.setIcon(icon("mdi6.content-save-check-outline"))
+        self.save_test_button.setToolTip("Save, then test the saved connection")
+        self.save_test_button.clicked.connect(lambda: self._save(then_test=True))
         self.buttons.accepted.connect(self._save)
         self.buttons.rejected.connect(self.reject)
-        outer.addWidget(self.buttons)
+        bottom.addWidget(self.buttons)
+        outer.addLayout(bottom)
         self._build_fields()
 
     # --- form ------------------------------------------------------------------------
@@ -160,32 +184,57 @@ class ProfileDialog(QDialog):
         return label
 
     @staticmethod
-    def _with_error(editor: QWidget, error: QLabel, help_text: str = "") -> QWidget:
+    def _help_label(text: str) -> QLabel:
+        label = QLabel(text)
+        label.setObjectName("Muted")
+        label.setWordWrap(True)
+        label.setVisible(bool(text))
+        return label
+
+    @staticmethod
+    def _with_error(editor: QWidget, error: QLabel, help_label: QLabel) -> QWidget:
+        """The editor, then one line under it: its help, or its problem in the help's
+        place (so the fields below hardly move when a problem appears)."""
         box = QWidget()
         v = QVBoxLayout(box)
-        v.setContentsMargins(0, 0, 0, 0)
+        v.setContentsMargins(0, 0, 0, 4)
         v.setSpacing(2)
         v.addWidget(editor)
-        if help_text:
-            h = QLabel(help_text)
-            h.setObjectName("Muted")
-            h.setWordWrap(True)
-            v.addWidget(h)
+        v.addWidget(help_label)
         v.addWidget(error)
         return box
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Leaving a field shows its problem (if it has one) from then on."""
+        if event.type() == QEvent.Type.FocusOut:
+            name = watched.property("field_name") if watched is not self.name_edit else "name"
+            if name and name not in self._touched:
+                self._touched.add(str(name))
+                self._validate()
+        return super().eventFilter(watched, event)
+
+    def reveal_problems(self) -> None:
+        """Show every field's problem (Save pressed, or a test asked for)."""
+        self._reveal_all = True
+        self._validate()
 
     def kind_class(self) -> type[Connector]:
         return get_kind(str(self.kind_combo.currentData()))
 
     def _build_fields(self) -> None:
-        for form in (self.fields_form, self.advanced_form):
-            while form.rowCount():
-                form.removeRow(0)
+        while self.fields_form.rowCount() > self._fixed_rows:
+            self.fields_form.removeRow(self._fixed_rows)
+        while self.advanced_form.rowCount():
+            self.advanced_form.removeRow(0)
         self._inputs.clear()
         self._rows: dict[str, tuple[QFormLayout, QWidget]] = {}
         self._errors = {"name": self._errors["name"]}
+        self._helps = {"name": self._helps["name"]}
+        self._touched &= {"name"}
+        self._last_test = None
         cls = self.kind_class()
         self.kind_help.setText(cls.description)
+        self.kind_help.setVisible(bool(cls.description))
         stored = self.profile.secrets_set if self.profile else frozenset()
         advanced_set = False
         for spec in cls.fields:
@@ -194,12 +243,16 @@ class ProfileDialog(QDialog):
                 field_input.set_value(self.profile.settings[spec.name])
                 advanced_set |= spec.advanced and self.profile.settings[spec.name] != spec.default
             field_input.changed.connect(self._validate)
+            for editor in field_input.editors():
+                editor.setProperty("field_name", spec.name)
+                editor.installEventFilter(self)
             error = self._error_label()
             self._inputs[spec.name] = field_input
             self._errors[spec.name] = error
+            self._helps[spec.name] = self._help_label(spec.help)
             label = spec.label + (" *" if spec.required else "")
             form = self.advanced_form if spec.advanced else self.fields_form
-            row = self._with_error(field_input, error, spec.help)
+            row = self._with_error(field_input, error, self._helps[spec.name])
             form.addRow(label, row)
             self._rows[spec.name] = (form, row)
         self.advanced_toggle.setVisible(any(f.advanced for f in cls.fields))
@@ -267,16 +320,45 @@ class ProfileDialog(QDialog):
             found["name"] = f"A connection named '{name}' already exists."
         return found
 
+    def shown_problems(self) -> dict[str, str]:
+        """The problems on screen now: those of fields left once, or all after Save."""
+        found = self.problems()
+        if self._reveal_all:
+            return found
+        return {n: why for n, why in found.items() if n in self._touched}
+
+    def _label_of(self, name: str) -> str:
+        if name == "name":
+            return "Name"
+        spec = self._inputs[name].spec if name in self._inputs else None
+        return spec.label if spec else name
+
     def _validate(self) -> bool:
         self._apply_visibility(self.values()[0])
         found = self.problems()
-        if found.keys() & {n for n, f in self._inputs.items() if f.spec.advanced}:
+        shown = (
+            found if self._reveal_all else {n: w for n, w in found.items() if n in self._touched}
+        )
+        if shown.keys() & {n for n, f in self._inputs.items() if f.spec.advanced}:
             self.advanced_toggle.setChecked(True)  # never hide a field that has a problem
         for name, label in self._errors.items():
-            label.setText(found.get(name, ""))
-            label.setVisible(name in found)
+            label.setText(found.get(name, ""))  # kept current; shown once the field was left
+            label.setVisible(name in shown)
+            help_label = self._helps.get(name)
+            if help_label is not None:
+                help_label.setVisible(bool(help_label.text()) and name not in shown)
         save = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         save.setEnabled(not found)
+        self.save_test_button.setEnabled(not found)
+        if found:
+            order = ["name", *self._inputs]  # as the form lists them
+            names = ", ".join(
+                self._label_of(n)
+                for n in sorted(found, key=lambda n: order.index(n) if n in order else len(order))
+            )
+            self.needs.setText(f"To save, fill in or correct: {names}.")
+        else:
+            self.needs.setText("")
         self.test_button.setEnabled(not found)
         self.preview_button.setEnabled(not found and issubclass(self.kind_class(), StreamSource))
         self.preview_button.setVisible(issubclass(self.kind_class(), StreamSource))
@@ -318,26 +400,37 @@ class ProfileDialog(QDialog):
         dialog.open()
         return dialog
 
+    def _snapshot(self) -> Any:
+        """What a test result is about: kind, settings and the secrets as typed."""
+        settings, typed = self.values()
+        kind = str(self.kind_combo.currentData())
+        return (kind, repr(sorted(settings.items())), repr(sorted(typed.items())))
+
     def _test(self) -> None:
         settings, typed = self._credentials()
         self._show_test(Status.RUNNING, "Testing the connection…")
         self.test_button.setEnabled(False)
         kind = str(self.kind_combo.currentData())
+        snapshot = self._snapshot()
         self._start(
             ProfileService.test_unsaved,
             kind,
             settings,
             typed,
-            on_success=self._tested,
-            on_failure=lambda msg: self._tested(CheckResult(False, msg)),
+            on_success=lambda result: self._tested(result, snapshot),
+            on_failure=lambda msg: self._tested(CheckResult(False, msg), snapshot),
         )
 
-    def _tested(self, result: CheckResult) -> None:
+    def _tested(self, result: CheckResult, snapshot: Any = None) -> None:
         # settings the test learned (a host key pinned on first use) are saved with the rest
         for name, value in result.details.get("learned", {}).items():
             field_input = self._inputs.get(name)
             if field_input is not None and not field_input.value():
                 field_input.set_value(value)
+                snapshot = None  # the settings changed with what the test learned
+        self._last_test = (snapshot, result) if snapshot is not None else None
+        if self._last_test is not None and self._snapshot() != snapshot:
+            self._last_test = None  # edited while the test ran: it tested something else
         self._show_test(Status.OK if result.ok else Status.ERROR, result.message)
         self.test_button.setEnabled(True)
 
@@ -348,36 +441,69 @@ class ProfileDialog(QDialog):
         self.test_result.setStyleSheet(f"color: {colour.name()};")
 
     # --- save --------------------------------------------------------------------------
-    def _save(self) -> None:
+    def _save(self, then_test: bool = False) -> None:
+        self._reveal_all = True
         if not self._validate():
             return
         settings, typed = self.values()
         name = self.name_edit.text().strip()
         self.buttons.setEnabled(False)
+        self._test_after_save = then_test
+        # a test of exactly these values is the saved profile's last test
+        tested = (
+            self._last_test[1]
+            if self._last_test and self._last_test[0] == self._snapshot()
+            else None
+        )
+        service = self.service
         if self.profile:
             pid = self.profile.id
-            self._start(
-                lambda: self.service.update(
-                    pid, name=name, settings=settings, secret_values=dict(typed)
-                ),
-                on_success=self._saved,
-                on_failure=self._save_failed,
-            )
+
+            def save() -> ProfileInfo:
+                saved = service.update(pid, name=name, settings=settings, secret_values=dict(typed))
+                if tested is not None:
+                    service.record_test(saved.id, tested)
+                return service.get(saved.id)
+
         else:
             kind = str(self.kind_combo.currentData())
-            self._start(
-                self.service.create,
-                name,
-                kind,
-                settings,
-                typed,
-                on_success=self._saved,
-                on_failure=self._save_failed,
-            )
+
+            def save() -> ProfileInfo:
+                saved = service.create(name, kind, settings, typed)
+                if tested is not None:
+                    service.record_test(saved.id, tested)
+                return service.get(saved.id)
+
+        self._start(save, on_success=self._saved, on_failure=self._save_failed)
 
     def _saved(self, profile: ProfileInfo) -> None:
         self.saved = profile
-        self.accept()
+        if not self._test_after_save:
+            self.accept()
+            return
+        # Save & test: the dialog now edits the saved profile and tests it as saved
+        self.profile = profile
+        self.setWindowTitle("Edit connection")
+        self.kind_combo.setEnabled(False)
+        for name, field_input in self._inputs.items():
+            field_input.secret_stored = name in profile.secrets_set
+        self._show_test(Status.RUNNING, "Saved. Testing the saved connection…")
+        self._start(
+            self.service.test,
+            profile.id,
+            on_success=self._saved_and_tested,
+            on_failure=lambda msg: self._saved_and_tested(CheckResult(False, msg)),
+        )
+
+    def _saved_and_tested(self, result: CheckResult) -> None:
+        """Passed: done. Failed: the dialog stays open on the saved profile, saying why."""
+        self.buttons.setEnabled(True)
+        if self.profile is not None:
+            self.saved = self.service.get(self.profile.id)
+        if result.ok:
+            self.accept()
+            return
+        self._show_test(Status.ERROR, f"Saved, but the test failed: {result.message}")
 
     def _save_failed(self, message: str) -> None:
         self.buttons.setEnabled(True)

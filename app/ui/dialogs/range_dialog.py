@@ -1,11 +1,13 @@
 """Re-sync a date range for one flow: find the source records whose change date falls in
-the range, say how many, confirm, re-send them (forced), show the outcome."""
+the range, say how many, confirm, re-send them (forced), show the outcome. The dialog does
+not hold the window: once the re-send runs it can be closed, and the job goes on in the
+window's jobs panel (with its own Cancel) and says its outcome in the status bar."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import QDateTime
+from PySide6.QtCore import QDateTime, Signal
 from PySide6.QtWidgets import (
     QDateTimeEdit,
     QDialog,
@@ -34,6 +36,8 @@ def _to_py(value: QDateTime) -> datetime:
 
 
 class RangeDialog(QDialog):
+    outcome = Signal(str)  # the finished job in one sentence (for the status bar)
+
     def __init__(
         self, store: Store, flow_id: int, flow_name: str, parent: QWidget | None = None
     ) -> None:
@@ -43,8 +47,10 @@ class RangeDialog(QDialog):
         self.found: RangeFind | None = None
         self.token: CancelToken | None = None
         self.summaries: list[RunSummary] = []
+        self.flow_name = flow_name
         self.setWindowTitle(f"Re-sync a date range — {flow_name}")
-        self.setMinimumWidth(560)
+        self.setModal(False)  # minutes of work must not hold the window
+        self.setMinimumWidth(620)
         v = QVBoxLayout(self)
         intro = QLabel(
             "Sends again every record that changed in the source between these times, even "
@@ -117,8 +123,8 @@ class RangeDialog(QDialog):
         n = len(found.keys)
         if n:
             self._say(
-                f"{n:,} record{'s' if n != 1 else ''} changed in this range (checked "
-                f"{found.read:,} by their '{found.cursor_field}'). Re-send them?",
+                f"{n:,} record{'s' if n != 1 else ''} changed in this range (of "
+                f"{found.read:,} checked by their last-changed date). Re-send them?",
                 Status.OK,
             )
         else:
@@ -137,9 +143,14 @@ class RangeDialog(QDialog):
             return
         found, token = self.found, CancelToken()
         self.token = token
-        for b in (self.run_button, self.find_button, self.close_button):
+        for b in (self.run_button, self.find_button):
             b.setEnabled(False)
-        self.progress.begin(f"Re-sending {len(found.keys):,} records…", token)
+        self.close_button.setText("Close (keeps running)")
+        self.close_button.setToolTip(
+            "The re-send goes on in the background; the bar at the bottom of the window "
+            "shows it and can cancel it."
+        )
+        self.progress.begin(f"Re-sending {len(found.keys):,} records of {self.flow_name}…", token)
         who = f"{current_os_user()} (date-range re-sync)"
 
         def work(progress):
@@ -150,7 +161,7 @@ class RangeDialog(QDialog):
         run_in_background(
             work,
             on_success=self._ran,
-            on_failure=self._failed,
+            on_failure=self._failed_run,
             on_progress=self.progress.update_progress,
         )
 
@@ -159,6 +170,7 @@ class RangeDialog(QDialog):
         self.token = None
         self.progress.finish()
         self.close_button.setEnabled(True)
+        self.close_button.setText("Close")
         kinds = ("created", "updated", "unchanged", "failed", "parked")
         totals = {k: sum(s.counts[k] for s in summaries) for k in kinds}
         worst = next((s.status for s in summaries if s.status in ("failed", "cancelled")), None)
@@ -167,15 +179,16 @@ class RangeDialog(QDialog):
             worst or ("completed_with_errors" if errors else "succeeded"), errors
         )
         waiting = summaries[-1].waiting if summaries else 0
-        self._say(
+        sentence = (
             f"{text}: {totals['created']:,} created, {totals['updated']:,} updated, "
             f"{totals['unchanged']:,} unchanged, {errors:,} failed."
-            + (f" {waiting:,} records wait for replay (Sync Log)." if waiting else ""),
-            status,
+            + (f" {waiting:,} records wait for replay (Sync Log)." if waiting else "")
         )
+        self._say(sentence, status)
+        self.outcome.emit(f"Date-range re-sync of {self.flow_name}: {sentence}")
 
-    def reject(self) -> None:
-        if self.token is not None:
-            self.progress.cancel()
-            return
-        super().reject()
+    def _failed_run(self, message: str) -> None:
+        self.token = None
+        self.close_button.setText("Close")
+        self._failed(message)
+        self.outcome.emit(f"Date-range re-sync of {self.flow_name} failed: {message}")

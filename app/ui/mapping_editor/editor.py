@@ -36,6 +36,7 @@ from app.ui.mapping_editor.preview_pane import PreviewPane
 from app.ui.mapping_editor.rule_panel import RulePanel
 from app.ui.mapping_editor.toolbar import EditorToolbar
 from app.ui.theme import STATUS_ICONS, Status, status_colour
+from app.ui.widgets import fit_to_screen
 from app.ui.workers import run_in_background
 
 
@@ -79,9 +80,13 @@ class MappingEditor(QDialog):
         self.missing: dict[str, str] = {}  # source fields the mapping reads but the data lacks
         self.undo = QUndoStack(self)
         self.setWindowTitle("Edit mapping")
-        self.resize(1280, 800)
+        self.unsaved_box: QMessageBox | None = None  # the "Save changes?" prompt, while open
+        self._close_after_save = False
+        self.setMinimumSize(760, 480)
+        fit_to_screen(self, 1280, 800)
         self.setSizeGripEnabled(True)
         self._build()
+        self.undo.cleanChanged.connect(lambda _clean: self._origin_text())
         if on_save is not None:
             self.save_button.setText("Use this mapping")
             self.save_button.setToolTip("Check the mapping and take it back to the wizard")
@@ -163,18 +168,33 @@ class MappingEditor(QDialog):
         self.setTabOrder(self.rules.chain_view, self.preview_pane.view)
 
     # --- loading -----------------------------------------------------------------------
+    def _origin_text(self) -> None:
+        """The header line: streams, the saved version (and whether this differs), sample."""
+        data = self.data
+        if data is None:
+            return
+        version = f"version {data.version}" if data.version else "no saved version yet"
+        unsaved = "" if self.undo.isClean() else " + unsaved changes"
+        self.origin.setText(
+            f"{data.source_stream} → {data.dest_stream} · {version}{unsaved} · "
+            f"sample: {data.sample_origin}"
+        )
+        self.setWindowTitle(f"Edit mapping — {data.flow_name}{' *' if unsaved else ''}")
+
     def set_data(self, data: EditorData) -> None:
         self.data = data
         self.heading.setText(f"{data.flow_name}")
-        version = f"version {data.version}" if data.version else "no saved version yet"
-        self.origin.setText(
-            f"{data.source_stream} → {data.dest_stream} · {version} · sample: {data.sample_origin}"
-        )
+        self._origin_text()
         self.canvas.source_caption.setText(f"Source fields — {data.source_stream}")
-        self.canvas.target_caption.setText(f"Destination fields — {data.dest_stream}  (* required)")
+        if data.target_fields:
+            caption = f"Destination fields — {data.dest_stream}  (* required)"
+        else:
+            caption = f"Destination fields — {data.dest_stream}: none declared (see below)"
+        self.canvas.target_caption.setText(caption)
         self.canvas.targets.set_fields(data.target_fields)
         self.rules.set_sample_count(len(data.sample))
         self.undo.clear()
+        self._origin_text()
         self._show(data.mapping, reload_sources=True)
         if data.warnings:
             self._status(Status.WARNING, " ".join(data.warnings))
@@ -410,11 +430,50 @@ class MappingEditor(QDialog):
         else:
             self._status(Status.OK, f"Nothing changed since version {result.version}.")
         self.undo.setClean()
+        self._origin_text()  # the header follows the saved version
         self.saved.emit(result.version)
+        if self._close_after_save:
+            self.accept()
 
     def _save_failed(self, message: str) -> None:
+        self._close_after_save = False
         self.save_button.setEnabled(True)
         self._status(Status.ERROR, f"Not saved: {message}")
+
+    # --- closing ---------------------------------------------------------------------------
+    def reject(self) -> None:
+        """Close, Esc or the window's X: unsaved changes are never dropped unasked."""
+        if self.undo.isClean() or self.data is None or self.unsaved_box is not None:
+            super().reject()
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Save changes?",
+            f"Save the changes to the mapping of {self.data.flow_name}?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setInformativeText(
+            "They are not saved yet. Save them as a new version, discard them, or go back "
+            "to editing."
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        box.finished.connect(lambda _r: self._unsaved_answer(box))
+        self.unsaved_box = box
+        box.open()
+
+    def _unsaved_answer(self, box: QMessageBox) -> None:
+        self.unsaved_box = None
+        answer = box.standardButton(box.clickedButton()) if box.clickedButton() else None
+        if answer == QMessageBox.StandardButton.Save:
+            self._close_after_save = True
+            if not self.save():
+                self._close_after_save = False
+        elif answer == QMessageBox.StandardButton.Discard:
+            self.undo.setClean()  # the edits are dropped with the dialog
+            super().reject()
 
     def _status(self, level: Status, text: str) -> None:
         self.status_icon.setPixmap(icon(STATUS_ICONS[level], status_colour(level)).pixmap(16, 16))

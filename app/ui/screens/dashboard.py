@@ -37,9 +37,12 @@ from app.store.dashboard_queries import (
     open_queue_count,
 )
 from app.store.data_quality import data_quality
+from app.sync import reconcile_log
+from app.sync.reconcile_log import ReportView
 from app.ui.icons import icon
 from app.ui.models.dashboard_models import HealthTableModel, ScheduleRow, ScheduleTableModel
 from app.ui.models.profiles_model import test_status
+from app.ui.screens.dashboard_cards import Card, LinkCard, reconcile_card_text
 from app.ui.screens.dashboard_charts import ChartsWidget
 from app.ui.screens.dashboard_quality import QualityPanel
 from app.ui.theme import STATUS_ICONS, Status, status_colour
@@ -47,24 +50,6 @@ from app.ui.widgets import ScreenHeader
 from app.ui.workers import run_in_background
 
 QUALITY_EVERY_S = 300
-
-
-class Card(QFrame):
-    def __init__(self, title: str, value: str, note: str = "") -> None:
-        super().__init__()
-        self.setObjectName("Card")
-        v = QVBoxLayout(self)
-        v.setContentsMargins(12, 8, 12, 8)
-        self.title = t = QLabel(title)
-        t.setObjectName("Muted")
-        self.value = QLabel(value)
-        self.value.setObjectName("CardValue")
-        self.note = QLabel(note)
-        self.note.setObjectName("Muted")
-        self.note.setWordWrap(True)
-        v.addWidget(t)
-        v.addWidget(self.value)
-        v.addWidget(self.note)
 
 
 def _section(title: str) -> QLabel:
@@ -98,6 +83,7 @@ class _Loaded:
     chart: Any
     queue: int
     alerts: list[dict[str, Any]]
+    reconciled: list[ReportView]
 
 
 class DashboardScreen(QWidget):
@@ -107,6 +93,7 @@ class DashboardScreen(QWidget):
 
     go_to = Signal(str)
     open_sync_log = Signal(object)
+    open_reconcile = Signal()  # the "Flows that agree" card: Flows → Reconcile
 
     def __init__(
         self, service: ProfileService, parent: QWidget | None = None, *, store: Store | None = None
@@ -138,12 +125,15 @@ class DashboardScreen(QWidget):
         self.failing_card = Card("Failing or untested", "0")
         self.synced_card = Card("Records synced, last 7 days", "—")
         self.queue_card = Card("Waiting for replay", "—")
+        self.reconcile_card = LinkCard("Flows that agree", "—")
+        self.reconcile_card.clicked.connect(self.open_reconcile)
         for c in (
             self.connections_card,
             self.healthy_card,
             self.failing_card,
             self.synced_card,
             self.queue_card,
+            self.reconcile_card,
         ):
             cards.addWidget(c)
         layout.addLayout(cards)
@@ -265,7 +255,8 @@ class DashboardScreen(QWidget):
                 r.flow,
             )
         )
-        return _Loaded(health, schedules, chart, queue, alerts)
+        reconciled = reconcile_log.latest_per_flow(self.store)
+        return _Loaded(health, schedules, chart, queue, alerts, reconciled)
 
     def _load_quality(self):  # worker thread
         with self.store.session() as s:
@@ -282,6 +273,10 @@ class DashboardScreen(QWidget):
         self.synced_card.note.setText(f"failures: {sum(data.chart.failures):,}")
         self.queue_card.value.setText(f"{data.queue:,}")
         self.set_alerts(data.alerts)  # what the alert monitor holds open, from the store
+        value, note, tip = reconcile_card_text(data.reconciled)
+        self.reconcile_card.value.setText(value)
+        self.reconcile_card.note.setText(note)
+        self.reconcile_card.setToolTip(tip or "Flows → Reconcile compares a flow's two systems.")
         flows_waiting = sum(1 for r in data.schedules if r.waiting)
         self.queue_card.note.setText(
             f"records in {flows_waiting} flow{'s' if flows_waiting != 1 else ''} "

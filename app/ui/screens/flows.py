@@ -406,7 +406,9 @@ class FlowsScreen(QWidget):
             return None
         dialog = RangeDialog(self.store, f.flow_id, f.name, self)
         dialog.finished.connect(self._after_refresh)
-        dialog.open()
+        dialog.outcome.connect(self.status_message)
+        dialog.outcome.connect(lambda _text: self.reload())
+        dialog.show()  # not modal: the window stays usable while it re-sends
         return dialog
 
     def edit_schedule(self) -> ScheduleDialog | None:

@@ -36,6 +36,7 @@ from app.ui.models.resync_models import ChangesModel
 from app.ui.run_progress import RunProgress
 from app.ui.theme import Status
 from app.ui.wizards.common import WizardPage, fit_columns, muted, table
+from app.ui.wizards.flow_deletes import DeletesBox
 from app.ui.workers import run_in_background
 
 if TYPE_CHECKING:
@@ -63,14 +64,20 @@ class SchedulePage(WizardPage):
             mode.addWidget(b)
         self.mode_note = muted()
         mode.addWidget(self.mode_note)
+        self.deletes = DeletesBox()
+        side = QVBoxLayout()
+        side.addWidget(self.mode_box)
+        side.addWidget(self.deletes)
+        side.addStretch(1)
         columns = QHBoxLayout()
         columns.addWidget(self.form, 3)
-        columns.addWidget(self.mode_box, 2, Qt.AlignmentFlag.AlignTop)
+        columns.addLayout(side, 2)
         self.body.addLayout(columns)
         self.body.addStretch(1)
         self.finish_layout()
         self.form.changed.connect(self._schedule_changed)
         self.modes.buttonToggled.connect(lambda *_: self._mode_changed())
+        self.deletes.changed.connect(self._deletes_changed)
 
     def initializePage(self) -> None:
         d = self.wiz.draft
@@ -87,7 +94,16 @@ class SchedulePage(WizardPage):
         else:
             self.mode_note.setText("")
         (self.incremental if d.mode != "full" and can_follow else self.full).setChecked(True)
+        self.deletes.load(d.options, [f.name for f in source.fields] if source else [])
         self.form._changed()
+
+    def _deletes_changed(self) -> None:
+        d = self.wiz.draft
+        value = self.deletes.value()
+        if value is None:
+            d.options.pop("deletes", None)
+        else:
+            d.options["deletes"] = value
 
     def _mode_changed(self) -> None:
         d = self.wiz.draft

@@ -1,9 +1,10 @@
-"""Fixed-shape strings as a matrix of code points, for exact vectorised shape checks.
+"""Strings as matrices of code points, for exact vectorised text work.
 
 Values of one length become an ``(n, width)`` uint32 matrix (numpy's UCS-4 strings seen
 as integers), so "is this '####-##-##'" or "what are its digits" is a few array
-operations instead of a regex per value. Used by the fast paths of the date, phone and
-ZIP transforms; whatever does not fit a shape goes to the per-value library path.
+operations instead of a regex per value. The date, phone and ZIP kernels read fixed
+shapes this way (whatever does not fit goes to the per-value function); ``to_matrix``
+pads values of any length to one width, for hashing (``hash64``) and token packing.
 """
 
 from __future__ import annotations
@@ -11,6 +12,11 @@ from __future__ import annotations
 from functools import cache
 
 import numpy as np
+import numpy.typing as npt
+
+U32 = npt.NDArray[np.uint32]
+U64 = npt.NDArray[np.uint64]
+Bool = npt.NDArray[np.bool_]
 
 DIGIT = "#"  # in a template: any ASCII digit; every other character stands for itself
 _ZERO = ord("0")
@@ -120,3 +126,33 @@ def texts(mat: np.ndarray) -> np.ndarray:
     if not len(mat) or not width:
         return np.full(len(mat), "", dtype=object)
     return np.ascontiguousarray(mat, dtype=np.uint32).view(f"U{width}").ravel()
+
+
+def to_matrix(values: npt.NDArray[np.object_] | list[str], width: int) -> tuple[U32, Bool]:
+    """(matrix, too_long): code points of each string, zero-padded to ``width``; a value
+    longer than ``width`` is cut and flagged, for the caller's exact slow path."""
+    arr = np.asarray(values, dtype=f"<U{width}")
+    m = arr.view(np.uint32).reshape(len(arr), width)
+    # by length, not by a code point past ``width``: that one may be a NUL
+    too_long = lengths(np.asarray(values, dtype=object)) > width
+    return m, too_long
+
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def hash64(m: U32) -> U64:
+    """A 64-bit hash of each row (0 is reserved for empty rows). The hash depends on the
+    matrix width: hash texts of one kind at one width."""
+    h = np.zeros(m.shape[0], dtype=np.uint64)
+    w = m.shape[1] - m.shape[1] % 2
+    pairs = np.ascontiguousarray(m[:, :w]).view(np.uint64)  # two code points per word
+    with np.errstate(over="ignore"):
+        for j in range(pairs.shape[1]):
+            h = (h ^ pairs[:, j]) * _MIX
+        if w < m.shape[1]:
+            h = (h ^ m[:, w].astype(np.uint64)) * _MIX
+        h ^= h >> np.uint64(31)
+    h[~(m != 0).any(axis=1)] = 0
+    h[(h == 0) & (m != 0).any(axis=1)] = 1
+    return h

@@ -1,5 +1,9 @@
-"""Vectorised check of e-mail addresses written plainly, exact to
-``fastpaths._EMAIL_SHORT`` (and so to ``fastpaths.email``).
+"""E-mail addresses of a column, exact to ``fastpaths.email`` (so to ``normalise.email``).
+
+``normalised`` answers every value: ``decide`` (below) the plainly written ones at once,
+the batch regex (``fastpaths.emails``) most others, ``fastpaths.email`` the rest.
+
+``decide`` is a vectorised check exact to ``fastpaths._EMAIL_SHORT``.
 
 For a value that is pure ASCII, at most 64 characters long and without white space or
 NULs, ``strip().lower()`` only lowers its letters A-Z; if the result has the fast shape,
@@ -17,7 +21,7 @@ running count of '@'), every pair of neighbours is looked up in one table (``_PA
 and what follows the last dot must be letters. Only the addresses found valid are
 decided here; everything else (white space, non-ASCII, too long, or simply not the fast
 shape) goes to ``fastpaths.emails`` / ``fastpaths.email`` as before.
-tests/mapping/test_emails_fast.py compares the two on every short string over the byte
+tests/domain/test_columns_emails.py compares the two on every short string over the byte
 classes and on thousands of awkward values.
 """
 
@@ -26,7 +30,8 @@ from __future__ import annotations
 import numpy as np
 
 from app.domain import fastpaths
-from app.mapping import charcodes
+from app.domain.columns import packed
+from app.domain.columns.distinct import completed
 
 _MAX = 64  # ``_EMAIL_SHORT`` covers addresses up to this length
 _SHORTEST = 6  # 'a@b.co'
@@ -89,6 +94,27 @@ _BLOCK = 4096  # rows per block when transposing (cache-sized tiles: twice as fa
 _CHUNK = 1 << 15  # values checked at once (bounds the memory: a few MB per step)
 
 
+def fast(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``fastpaths.email`` of the values decided without it (object array of str) and
+    their mask: plainly written valid addresses all at once (``decide``), then the batch
+    regex on the rest; '' stays ''."""
+    out, decided = decide(values)
+    rest = np.flatnonzero(~decided)
+    blank = values[rest] == ""  # an empty cell is no address to check
+    out[rest[blank]], decided[rest[blank]] = "", True
+    rest = rest[~blank]
+    if len(rest):
+        found = fastpaths.emails(values[rest].tolist())
+        out[rest] = found
+        decided[rest] = [r is not None for r in found]
+    return out, decided
+
+
+def normalised(values: np.ndarray) -> np.ndarray:
+    """``fastpaths.email`` of every value (None: not valid), '' for ''."""
+    return completed(fast(values), values, fastpaths.email)
+
+
 def decide(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``fastpaths.email`` of each value (object array of str) that is a plainly written
     valid address, and the mask of those; every other value is left undecided (None)."""
@@ -138,17 +164,17 @@ def _decide(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _lengths(values: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, bytes | None]:
     """Each value's length, which values are ASCII (None: all), and, when every value is
     ASCII without a NUL, all of them joined with a NUL after each. One join and encode
-    read every string once, in C: faster than asking each its length (charcodes.Packed),
+    read every string once, in C: faster than asking each its length (packed.Packed),
     and the bytes of every value are then in the buffer, so no conversion reads them
     again."""
     try:
         buffer = ("\0".join(values.tolist()) + "\0").encode("ascii")
     except UnicodeEncodeError:
         ascii_ = np.fromiter(map(str.isascii, values), dtype=bool, count=len(values))
-        return charcodes.lengths(values), ascii_, None
+        return packed.lengths(values), ascii_, None
     ends = np.flatnonzero(np.frombuffer(buffer, dtype=np.uint8) == 0)
     if len(ends) != len(values):  # some value holds a NUL
-        return charcodes.lengths(values), None, None
+        return packed.lengths(values), None, None
     return np.diff(ends, prepend=-1) - 1, None, buffer
 
 

@@ -1,13 +1,12 @@
-"""Source columns factorised once per ``apply_mapping`` call: integer codes per row plus
+"""A frame's columns factorised once (per ``apply_mapping`` call): integer codes per row plus
 the distinct values, so a rule's chain runs once per distinct value (or combination)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from pandas._libs import hashtable  # type: ignore[attr-defined]  # see _factorize_text
 
-from app.mapping.transforms_base import as_text
+from app.domain.columns.distinct import as_text, categorical, distinct
 
 _SAMPLE = 1000  # rows looked at to tell a column of (mostly) unique values
 _UNIQUE = 0.7  # share of distinct values in the sample from which it counts as one
@@ -25,16 +24,7 @@ class Factors:
 
     def get(self, column: str) -> tuple[np.ndarray, np.ndarray]:
         if column not in self._cache:
-            codes, distinct = _factorize_text(self.df[column].to_numpy(dtype=object))
-            empty = np.flatnonzero(distinct == "")
-            if len(empty):  # missing and '' are one value, so the values stay unique
-                values, blank = distinct, int(empty[0])
-            else:
-                values = np.append(distinct, np.array([""], dtype=object))
-                blank = len(values) - 1
-            if (codes < 0).any():
-                codes = np.where(codes < 0, blank, codes)  # missing -> ''
-            self._cache[column] = (codes.astype(np.intp, copy=False), values)
+            self._cache[column] = distinct(self.df[column].to_numpy(dtype=object))
         return self._cache[column]
 
     def unique_like(self, column: str) -> bool:
@@ -71,8 +61,7 @@ class Factors:
             return np.zeros(n, dtype=np.intp), []
         if any(self.unique_like(c) for c in columns):  # rows as they are: no distinct pass
             return np.arange(n, dtype=np.intp), [
-                self.texts(c) if self.unique_like(c) else _categorical(*self.get(c))
-                for c in columns
+                self.texts(c) if self.unique_like(c) else categorical(*self.get(c)) for c in columns
             ]
         if len(columns) == 1:
             codes, values = self.get(columns[0])
@@ -89,38 +78,4 @@ class Factors:
         inverse, keys = pd.factorize(combined)  # hashing: no sort of every row
         first = np.empty(len(keys), dtype=np.intp)  # a row holding each combination
         first[inverse[::-1]] = np.arange(n, dtype=np.intp)[::-1]
-        return inverse.astype(np.intp, copy=False), [_categorical(c[first], v) for c, v in parts]
-
-
-def _categorical(codes: np.ndarray, values: np.ndarray) -> pd.Categorical:
-    """Codes over ``values`` (unique str, kept as object: no str-dtype inference pass)."""
-    dtype = pd.CategoricalDtype(pd.Index(values, dtype=object, copy=False))
-    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
-
-
-def _factorize_text(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(code per row, distinct values as str) of an object column; a missing cell is -1.
-
-    pandas' own ``factorize`` first checks that every value is a str (a second pass over
-    100,000 scattered objects, ~4 ms a column) and then uses its string hash table; here
-    the table is used directly, and it reports anything that is not a str as missing,
-    so only the few cells it calls missing are checked. A column with other values (an
-    int read from JSON) is turned into text first."""
-    try:
-        uniques, codes = hashtable.StringHashTable(max(len(arr), 1)).factorize(arr, na_sentinel=-1)
-    except (AttributeError, TypeError, ValueError):  # another pandas: its public path
-        codes = None
-    if codes is not None:
-        gaps = arr[codes < 0]
-        if not len(gaps) or all(pd.isna(v) for v in gaps.tolist()):
-            return codes, np.asarray(uniques, dtype=object)
-    codes, uniques = pd.factorize(as_text(arr))
-    return codes, np.asarray(uniques, dtype=object)
-
-
-def row_keys(df: pd.DataFrame, key_column: str, rows: np.ndarray) -> list[str]:
-    """The row key of each position in ``rows`` ('' where the key cell is missing)."""
-    if key_column not in df.columns:
-        return [str(df.index[i]) for i in rows.tolist()]
-    cells = df[key_column].to_numpy(dtype=object)[rows]
-    return ["" if pd.isna(v) else str(v) for v in cells.tolist()]
+        return inverse.astype(np.intp, copy=False), [categorical(c[first], v) for c, v in parts]

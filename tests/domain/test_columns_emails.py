@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from app.domain import fastpaths
-from app.mapping import emails_fast
+from app.domain.columns import emails as email_kernel
 from app.mapping.transforms_contact import email
 
 AWKWARD = "ab0-_.+@ A\x00é"
@@ -72,7 +72,7 @@ def _plain(v: str) -> bool:
 def _check_decide(values: list[str]) -> np.ndarray:
     arr = np.empty(len(values), dtype=object)
     arr[:] = values
-    out, decided = emails_fast.decide(arr)
+    out, decided = email_kernel.decide(arr)
     assert decided.dtype == bool and decided.shape == (len(values),)
     for v, o, d in zip(values, out.tolist(), decided.tolist(), strict=True):
         want = _plain(v) and fastpaths._EMAIL_SHORT.fullmatch(v.lower()) is not None
@@ -134,7 +134,7 @@ def test_batches_in_random_chunks() -> None:
 
 
 def test_values_checked_in_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(emails_fast, "_CHUNK", 7)  # chunks of differing widths and kinds
+    monkeypatch.setattr(email_kernel, "_CHUNK", 7)  # chunks of differing widths and kinds
     values = HAND_PICKED + _random_values(seed=13, count=300)
     assert _check_decide(values).sum() > 50
     _check_transform(values)

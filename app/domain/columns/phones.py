@@ -1,5 +1,6 @@
-"""Vectorised phone -> E.164 for US/Canadian numbers typed in the everyday shapes, exact
-to ``fastpaths.phone_e164`` (itself tested against phonenumbers).
+"""Phone numbers of a column as E.164, exact to ``fastpaths.phone_e164`` (itself tested
+against phonenumbers): ``e164`` reads US/Canadian numbers typed in the everyday shapes
+all at once, ``normalised`` asks the per-value function about the rest.
 
 A value written exactly as one of ``TEMPLATES`` (area code not starting 0 or 1) is
 read as its 10 digits; validity comes from ``fastpaths.nanp_valid``, asked once per
@@ -16,7 +17,8 @@ from functools import cache
 import numpy as np
 
 from app.domain import fastpaths
-from app.mapping import charcodes
+from app.domain.columns import packed
+from app.domain.columns.distinct import completed
 
 TEMPLATES = (
     "(###) ###-####", "(###)###-####", "(###) ### ####", "(###) ###.####", "###-###-####",
@@ -30,12 +32,12 @@ TEMPLATES = (
 @cache
 def _by_width() -> dict[int, list[tuple[str, list[int], list[int], int]]]:
     """Templates grouped by length, each with the columns of its last 10 digits, the
-    columns of its punctuation and its digit columns as bits (``charcodes.digit_bits``)."""
+    columns of its punctuation and its digit columns as bits (``packed.digit_bits``)."""
     out: dict[int, list[tuple[str, list[int], list[int], int]]] = defaultdict(list)
     for t in TEMPLATES:
-        cols = [i for i, ch in enumerate(t) if ch == charcodes.DIGIT][-10:]
-        marks = [i for i, ch in enumerate(t) if ch != charcodes.DIGIT]
-        bits = sum(1 << i for i, ch in enumerate(t) if ch == charcodes.DIGIT or ch.isdigit())
+        cols = [i for i, ch in enumerate(t) if ch == packed.DIGIT][-10:]
+        marks = [i for i, ch in enumerate(t) if ch != packed.DIGIT]
+        bits = sum(1 << i for i, ch in enumerate(t) if ch == packed.DIGIT or ch.isdigit())
         out[len(t)].append((t, cols, marks, bits))
     return dict(out)
 
@@ -87,23 +89,22 @@ def _valid(prefix6: np.ndarray, last4: np.ndarray) -> np.ndarray:
     return ok
 
 
-def e164(values: np.ndarray, region: str) -> tuple[np.ndarray, np.ndarray]:
-    """'+1NXXNXXXXXX' per value (object array of str) and the mask decided here (valid
-    numbers only: anything else goes to the per-value path for its answer)."""
+def _read(values: np.ndarray, region: str) -> tuple[np.ndarray, np.ndarray]:
+    """(rows decided here: valid numbers in a template, their '+1' and 10 digits as an
+    ASCII matrix); anything else goes to the per-value path for its answer."""
     n = len(values)
-    out = np.empty(n, dtype=object)
-    decided = np.zeros(n, dtype=bool)
     if region not in ("US", "CA") or not n:
-        return out, decided
-    packed = charcodes.Packed(values)
+        return np.zeros(0, dtype=np.intp), np.zeros((0, 12), dtype=np.uint8)
+    decided = np.zeros(n, dtype=bool)
+    column = packed.Packed(values)
     answer = np.empty((n, 12), dtype=np.uint8)  # '+1' and the 10 digits, as ASCII
     answer[:, 0], answer[:, 1] = ord("+"), ord("1")
     for width, templates in _by_width().items():
-        rows = np.flatnonzero(packed.lengths == width)
+        rows = np.flatnonzero(column.lengths == width)
         if not len(rows):
             continue
-        mat = packed.matrix(rows, width)
-        shape = charcodes.digit_bits(mat)  # one pass tells every template's digits apart
+        mat = column.matrix(rows, width)
+        shape = packed.digit_bits(mat)  # one pass tells every template's digits apart
         for template, cols, marks, bits in templates:
             fit = shape == bits
             if not fit.any():
@@ -117,11 +118,42 @@ def e164(values: np.ndarray, region: str) -> tuple[np.ndarray, np.ndarray]:
             answer[at, 2:] = (mat if fit.all() else mat[fit])[:, cols]
             decided[at] = True
     found = np.flatnonzero(decided)
-    if not len(found):
-        return out, decided
     digits = answer[found, 2:]
-    ok = _valid(charcodes.number(digits, 0, 6), charcodes.number(digits, 6, 10))
-    decided[found[~ok]] = False
+    ok = _valid(packed.number(digits, 0, 6), packed.number(digits, 6, 10))
     good = found[ok]
-    out[good] = charcodes.texts(answer[good])
+    return good, answer[good]
+
+
+def e164(values: np.ndarray, region: str) -> tuple[np.ndarray, np.ndarray]:
+    """'+1NXXNXXXXXX' per value (object array of str) and the mask decided here (valid
+    numbers only: anything else goes to the per-value path for its answer)."""
+    out = np.empty(len(values), dtype=object)
+    decided = np.zeros(len(values), dtype=bool)
+    rows, answer = _read(values, region)
+    out[rows] = packed.texts(answer)
+    decided[rows] = True
     return out, decided
+
+
+def normalised(values: np.ndarray, region: str = "US") -> np.ndarray:
+    """``fastpaths.phone_e164`` of every value (object array of str; None: not valid)."""
+    return completed(e164(values, region), values, lambda v: fastpaths.phone_e164(v, region))
+
+
+def _as_int(e164_text: str | None) -> int:
+    digits = e164_text[1:] if e164_text and e164_text.startswith("+") else ""
+    return int(digits) if digits.isdigit() else 0
+
+
+def numbers(values: np.ndarray, region: str = "US") -> np.ndarray:
+    """``fastpaths.phone_e164`` of every value as an integer (the E.164 digits:
+    '+13135550142' -> 13135550142; 0: not valid), int64."""
+    out = np.zeros(len(values), dtype=np.int64)
+    decided = np.zeros(len(values), dtype=bool)
+    rows, answer = _read(values, region)
+    out[rows] = packed.number(answer, 1, 12)
+    decided[rows] = True
+    rest = np.flatnonzero(~decided)
+    if len(rest):
+        out[rest] = [_as_int(fastpaths.phone_e164(v, region)) for v in values[rest].tolist()]
+    return out

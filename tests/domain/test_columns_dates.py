@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from app.mapping import dates_fast
+from app.domain.columns import dates
 from app.mapping.transforms_values import _iso, date
 
 FORMATS = ("", "%Y-%m-%d", "%m/%d/%Y", "%d.%m.%Y %H:%M", "%Y%m%d", "%Y-%m-%dT%H:%M:%S",
@@ -67,13 +67,13 @@ def test_fast_dates_agree_with_the_per_value_path() -> None:
 
 
 def test_shapes_only_for_separated_numeric_formats() -> None:
-    assert dates_fast.strptime_shape("%m/%d/%Y") is not None
+    assert dates.strptime_shape("%m/%d/%Y") is not None
     for fmt in ("%Y%m%d", "%d %m %Y", "%d-%b-%Y", "%y-%m-%d", "%Y-%m", "%Y-%m-%d%%", "#%Y-%m-%d"):
-        assert dates_fast.strptime_shape(fmt) is None, fmt
+        assert dates.strptime_shape(fmt) is None, fmt
 
 
 def test_the_fast_path_decides_the_everyday_shapes() -> None:
     values = pd.Series(_values(), dtype=object).to_numpy()
     for fmt in ("", "%m/%d/%Y", "%Y-%m-%d"):
-        _out, decided = dates_fast.parse(values, fmt, "date")
+        _out, decided = dates.parse(values, fmt, "date")
         assert decided.sum() > 500, fmt

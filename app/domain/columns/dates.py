@@ -1,5 +1,6 @@
-"""Vectorised date parsing for values written in a fixed shape, exact to the per-value
-path in transforms_values.date (``datetime.strptime`` / ``datetime.fromisoformat``).
+"""Vectorised date parsing for values written in a fixed shape, exact to
+``datetime.strptime`` / ``datetime.fromisoformat`` (the per-value path of the mapping's
+date transform; the matching's birth dates read ``ymd``).
 
 A shape is a template such as '####-##-##T##:##:##Z'. A value that fits it and whose
 fields make a real date and time is converted here; every other value is left to the
@@ -15,7 +16,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from app.mapping import charcodes
+from app.domain.columns import packed
 
 _WIDTH = {"Y": 4, "m": 2, "d": 2, "H": 2, "M": 2, "S": 2}
 _DAYS = np.array([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
@@ -50,7 +51,7 @@ def strptime_shape(fmt: str) -> Shape | None:
             if letter not in _WIDTH or letter in fields or last_was_field:
                 return None
             fields[letter] = len(template)
-            template += charcodes.DIGIT * _WIDTH[letter]
+            template += packed.DIGIT * _WIDTH[letter]
             last_was_field = True
         else:
             if (literal.isalnum() and literal != "T") or literal.isspace() or literal == "#":
@@ -64,9 +65,9 @@ def strptime_shape(fmt: str) -> Shape | None:
 
 def _valid(mat: np.ndarray, shape: Shape) -> np.ndarray:
     f = shape.fields
-    year = charcodes.number(mat, f["Y"], f["Y"] + 4)
-    month = charcodes.number(mat, f["m"], f["m"] + 2)
-    day = charcodes.number(mat, f["d"], f["d"] + 2)
+    year = packed.number(mat, f["Y"], f["Y"] + 4)
+    month = packed.number(mat, f["m"], f["m"] + 2)
+    day = packed.number(mat, f["d"], f["d"] + 2)
     ok = (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1)
     ok &= day <= _DAYS[np.clip(month, 0, 12)]  # 29 February: leap years only, below
     feb29 = np.flatnonzero((month == 2) & (day == 29))
@@ -75,7 +76,7 @@ def _valid(mat: np.ndarray, shape: Shape) -> np.ndarray:
         ok[feb29] &= (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
     for letter, top in (("H", 24), ("M", 60), ("S", 60)):
         if letter in f:
-            ok &= charcodes.number(mat, f[letter], f[letter] + 2) < top
+            ok &= packed.number(mat, f[letter], f[letter] + 2) < top
     return ok
 
 
@@ -92,15 +93,15 @@ def _iso_text(mat: np.ndarray, shape: Shape, output: str, given: np.ndarray) -> 
             return given
         if iso_date:  # a date-time: few distinct days, so make one string per day
             keys = (
-                charcodes.number(mat, 0, 4) * 10_000
-                + charcodes.number(mat, 5, 7) * 100
-                + charcodes.number(mat, 8, 10)
+                packed.number(mat, 0, 4) * 10_000
+                + packed.number(mat, 5, 7) * 100
+                + packed.number(mat, 8, 10)
             )
             inverse, days = pd.factorize(keys)
             first = np.empty(len(days), dtype=np.intp)
             first[inverse[::-1]] = np.arange(n, dtype=np.intp)[::-1]
             texts = np.empty(len(days), dtype=object)
-            texts[:] = charcodes.texts(mat[first, :10])
+            texts[:] = packed.texts(mat[first, :10])
             return texts[inverse]
     elif in_place and shape.template in ("####-##-##T##:##:##", "####-##-##T##:##:##Z"):
         return given
@@ -118,7 +119,7 @@ def _iso_text(mat: np.ndarray, shape: Shape, output: str, given: np.ndarray) -> 
         parts += lit("T") + cols("H") + lit(":") + cols("M") + lit(":") + cols("S")
         if shape.utc:
             parts += lit("Z")
-    return charcodes.texts(np.stack(parts, axis=1))
+    return packed.texts(np.stack(parts, axis=1))
 
 
 def parse(values: np.ndarray, input_format: str, output: str) -> tuple[np.ndarray, np.ndarray]:
@@ -127,17 +128,17 @@ def parse(values: np.ndarray, input_format: str, output: str) -> tuple[np.ndarra
     out = np.empty(len(values), dtype=object)
     decided = np.zeros(len(values), dtype=bool)
     shapes = (strptime_shape(input_format),) if input_format else _ISO
-    packed = charcodes.Packed(values)
+    column = packed.Packed(values)
     for shape in shapes:
         if shape is None:
             continue
-        rows = np.flatnonzero(packed.lengths == len(shape.template))
+        rows = np.flatnonzero(column.lengths == len(shape.template))
         if not len(rows):
             continue
         whole = len(rows) == len(values)  # the usual case: no copy of every value first
         given = values if whole else values[rows]
-        mat = packed.matrix(rows, len(shape.template))
-        good = charcodes.fits(mat, shape.template)
+        mat = column.matrix(rows, len(shape.template))
+        good = packed.fits(mat, shape.template)
         good[good] = _valid(mat if good.all() else mat[good], shape)
         if good.all():
             if whole:
@@ -151,3 +152,32 @@ def parse(values: np.ndarray, input_format: str, output: str) -> tuple[np.ndarra
             out[rows[good]] = _iso_text(mat[good], shape, output, given[good])
             decided[rows[good]] = True
     return out, decided
+
+
+def ymd(values: np.ndarray, input_format: str) -> tuple[np.ndarray, np.ndarray]:
+    """Year * 10,000 + month * 100 + day (int64; 0 where not decided) of each value that
+    ``datetime.strptime(value, input_format)`` reads from the format's fixed shape, and
+    the mask of those; the rest are left to the per-value path."""
+    n = len(values)
+    key = np.zeros(n, dtype=np.int64)
+    decided = np.zeros(n, dtype=bool)
+    shape = strptime_shape(input_format)
+    if shape is None or not n:
+        return key, decided
+    width = len(shape.template)
+    packed_values = packed.Packed(values)
+    rows = np.flatnonzero(packed_values.lengths == width)
+    if not len(rows):
+        return key, decided
+    mat = packed_values.matrix(rows, width)
+    good = packed.fits(mat, shape.template)
+    good[good] = _valid(mat[good], shape)
+    rows, mat = rows[good], mat[good]
+    f = shape.fields
+    key[rows] = (
+        packed.number(mat, f["Y"], f["Y"] + 4) * 10_000
+        + packed.number(mat, f["m"], f["m"] + 2) * 100
+        + packed.number(mat, f["d"], f["d"] + 2)
+    )
+    decided[rows] = True
+    return key, decided
