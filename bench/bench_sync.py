@@ -1,7 +1,14 @@
 """Sync engine speed: full first sync of N customers DMS -> CRM through the sandbox servers
-(run in a separate process, on loopback), compared with a bare httpx loop that posts the
-same batches to the same endpoint in the same run; then an incremental sync with 1 % of
+(run in a separate process, on loopback), compared with a bare httpx loop that sends the
+same requests to the same endpoint in the same run; then an incremental sync with 1 % of
 the customers changed; and the engine's peak memory.
+
+The demo's customers flow reads STAR REST and writes Elead, whose API creates one
+customer per request (``POST /elead-sales-customers/``, no batch): the bare loop posts
+the same ``CustomerRequest`` bodies there, one by one, with the same headers (bearer
+token, Subscription-Id, a fresh Request-Id). The simulated CRM's rate limit is off and so
+is the connection's (both would only measure the limit), so this is the engine against
+the fastest one client can go.
 
 Each engine run happens in a fresh child process, so its time and peak RSS are the
 engine's alone (not the bench's copy of 100,000 rows for the bare loop).
@@ -21,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -31,10 +39,12 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from app.formats.elead import customers as elead_customers  # noqa: E402
 from app.mapping.apply import apply_mapping  # noqa: E402
 from app.paths import AppPaths  # noqa: E402
 from app.sandbox.demo import install_demo  # noqa: E402
 from app.sandbox.demo_flows import CUSTOMERS  # noqa: E402
+from app.sandbox.demo_names import CRM_ELEAD  # noqa: E402
 from app.services.flows import FlowService  # noqa: E402
 from app.services.profiles import ProfileService  # noqa: E402
 from app.store import open_store  # noqa: E402
@@ -48,7 +58,7 @@ def start_servers(customers: int, work: Path) -> tuple[subprocess.Popen[bytes], 
     command = [
         sys.executable, str(ROOT / "main.py"), "--data-dir", str(work / "server-data"),
         "sandbox", "serve", "--customers", str(customers), "--no-profiles",
-        "--port-file", str(port_file),
+        "--faults", "crm:rps=0", "--port-file", str(port_file),
     ]  # fmt: skip
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 900
@@ -98,15 +108,35 @@ def snake(name: str) -> str:
     return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
 
 
-def bare_loop(crm: dict[str, Any], batches: list[list[dict[str, Any]]]) -> float:
-    """Post the same batches to the same endpoint, as fast as one client can."""
-    headers = {"X-API-Key": crm["credentials"]["api_key"]}
+def unlimited(store: Any) -> None:
+    """The demo's Elead connection without its client-side rate limit (the bare loop has
+    none, and the server's is off)."""
+    profiles = ProfileService(store)
+    elead = profiles.get_by_name(CRM_ELEAD)
+    profiles.update(elead.id, settings={**elead.settings, "rate_limit_per_s": 0})
+
+
+def bare_loop(crm: dict[str, Any], bodies: list[dict[str, Any]]) -> float:
+    """Post the same Elead creates to the same endpoint, as fast as one client can."""
+    creds = crm["credentials"]
     started = time.perf_counter()
-    with httpx.Client(base_url=crm["url"], timeout=60, headers=headers) as c:
-        for batch in batches:
-            body = {"idField": "external_id", "records": batch}
+    with httpx.Client(base_url=crm["url"], timeout=60) as c:
+        token = c.post(
+            creds["token_path"],
+            data={"grant_type": "client_credentials"},
+            auth=(creds["client_id"], creds["client_secret"]),
+        ).json()["access_token"]
+        c.headers.update(
+            {
+                "Authorization": f"Bearer {token}",
+                "Subscription-Id": creds["elead_subscription_id"],
+            }
+        )
+        for body in bodies:
             while True:
-                r = c.post("/contacts/batch-upsert", json=body)
+                r = c.post(
+                    "/elead-sales-customers/", json=body, headers={"Request-Id": str(uuid.uuid4())}
+                )
                 if r.status_code == 429:
                     time.sleep(float(r.headers.get("Retry-After", "1")))
                     continue
@@ -173,26 +203,26 @@ def main() -> None:
         try:
             store = open_store(AppPaths(work / "app-data").ensure())
             install_demo(store, ports)
+            unlimited(store)
             source_kind, dest_kind = carried_by(store)
             store.dispose()
             print(f"flow {FLOW}: {source_kind} -> {dest_kind}")
             dms, crm = ports["servers"]["dms"], ports["servers"]["crm"]
 
-            # The bare loop posts the same mapped batches under other external ids, so it
-            # creates too (it runs first; the engine's records are new as well).
+            # The bare loop creates the same mapped customers (it runs first; Elead has no
+            # upsert, so the engine's records are created again, as new ones).
             rows = read_all_customers(dms)
             frame = pd.DataFrame(rows).rename(columns=snake).astype(object).fillna("")
             mapped = apply_mapping(frame.astype(str), CUSTOMERS, "customer_id").frame
-            mapped["external_id"] = "bare-" + mapped["external_id"]
-            records = mapped.to_dict("records")
+            bodies = [elead_customers.create_body(r) for r in mapped.to_dict("records")]
             del frame, mapped
-            batches = [records[i : i + 100] for i in range(0, len(records), 100)]
-            bare_s = bare_loop(crm, batches)
-            bare_rate = len(records) / bare_s
+            bare_s = bare_loop(crm, bodies)
+            bare_rate = len(bodies) / bare_s
             print(
-                f"bare httpx loop: {len(records):,} records in {bare_s:.1f} s ({bare_rate:,.0f}/s)"
+                f"bare httpx loop: {len(bodies):,} Elead creates in {bare_s:.1f} s "
+                f"({bare_rate:,.0f}/s)"
             )
-            del records, batches
+            del bodies
 
             full = run_child(work / "app-data", full=True)
             full_s = full["seconds"]

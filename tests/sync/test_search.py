@@ -1,3 +1,5 @@
+import pandas as pd
+
 from app.store import Store
 from app.sync.engine import SyncEngine
 from app.sync.search import search
@@ -41,3 +43,16 @@ def test_the_index_normalises_contacts_exactly_as_the_per_value_functions() -> N
     assert search._valid(contact.phone_e164(phones)) == [
         fastpaths.phone_e164(p) if p else None for p in phones
     ]
+
+
+def test_a_marketing_profile_is_found_by_its_phone_number(store: Store) -> None:
+    """Klaviyo calls its one phone ``phone_number``: a profile the consent flows read is
+    found by it (and is not counted as a customer without a phone)."""
+    from app.sync.search import index_rows
+
+    profile = {"profile_id": "01HX", "first_name": "Ana", "last_name": "Lopez", "email": "",
+               "phone_number": "+13135550142"}  # fmt: skip
+    with store.session() as s:
+        index_rows(s, "customer", "klaviyo-uid", pd.DataFrame([profile]), "profile_id", {})
+    [hit] = search(store, "(313) 555-0142")
+    assert hit.record_key == "01HX" and hit.phone == "+13135550142"
