@@ -8,10 +8,11 @@ connection's own 20/s) and **unlimited** (the CRM's limit off, ``rps=0``, and th
 connection's client-side limit off too). Each section starts the CRM's contacts afresh and
 syncs into a fresh store, so both engine runs are first loads, as the bare loop's are.
 
-The flow is the demo customers flow (same mapping, same CRM contacts batch upsert) read
-from the DMS's generic REST connection: the same customer API the bare loop's input is
-read from, 1,000 a page. The demo flow itself reads the DMS over STAR REST, whose 100-row
-pages cost the simulated DMS far more than the engine costs (``--star`` times it too).
+The flow is a customers flow into the Generic REST CRM's contacts (its batch upsert of up
+to 100, issue 27), read from the DMS's generic REST connection: the same customer API the
+bare loop's input is read from, 1,000 a page. The demo's own customers flow (STAR REST into
+Elead, one customer a request) is timed by ``bench_sync_elead.py``; ``--star`` times it
+here too, with the CRM limit off.
 
 Each engine run happens in a fresh child process, so its time and peak RSS are the
 engine's alone (not the bench's copy of 100,000 rows for the bare loop).
@@ -43,9 +44,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.mapping.apply import apply_mapping  # noqa: E402
+from app.mapping.model import Mapping, Step, rule  # noqa: E402
 from app.paths import AppPaths  # noqa: E402
 from app.sandbox.demo import install_demo  # noqa: E402
-from app.sandbox.demo_flows import CUSTOMERS  # noqa: E402
 from app.sandbox.demo_names import CRM, DMS  # noqa: E402
 from app.services.flows import FlowDefinition, FlowService  # noqa: E402
 from app.services.profiles import ProfileService  # noqa: E402
@@ -53,6 +54,36 @@ from app.store import open_store  # noqa: E402
 from app.sync.engine import SyncEngine  # noqa: E402
 
 DEMO_FLOW = "customers-dms-to-crm"
+TRIM = Step("collapse_spaces")
+NAME = Step("name_case")
+CRM_CONTACTS = Mapping(  # a DMS customer -> a CRM contact (batch upsert)
+    (
+        rule("external_id", "customer_id", required=True),
+        rule("first_name", "first_name", steps=[TRIM, NAME]),
+        rule(
+            "last_name",
+            "last_name",
+            "company_name",
+            steps=[Step("coalesce"), TRIM, NAME],
+            required=True,
+        ),
+        rule("email", "email", steps=[Step("email")]),
+        rule("phone", "home_phone", "work_phone", steps=[Step("coalesce"), Step("phone_e164")]),
+        rule("mobile", "mobile_phone", steps=[Step("phone_e164")]),
+        rule(
+            "street",
+            "address_line1",
+            "address_line2",
+            steps=[Step("concat", {"separator": ", "}), Step("collapse_spaces")],
+        ),
+        rule("city", "city", steps=[TRIM, Step("title")]),
+        rule("state", "state", steps=[TRIM, Step("upper")]),
+        rule("postal_code", "zip", steps=[Step("zip_plus4")]),
+        rule("email_opt_out", "opt_in_email", steps=[Step("boolean", {"negate": True})]),
+        rule("sms_opt_out", "opt_in_sms", steps=[Step("boolean", {"negate": True})]),
+    )
+)
+
 FLOW = "customers-bench"
 
 
@@ -204,7 +235,7 @@ def fresh_store(work: Path, name: str, ports: dict[str, Any], limited: bool = Tr
             "customers",
             crm.id,
             "contacts",
-            CUSTOMERS,
+            CRM_CONTACTS,
         )
     )
     store.dispose()
@@ -295,7 +326,7 @@ def main() -> None:
             # creates too (it runs first; the engine's records are new as well).
             rows = read_all_customers(dms)
             frame = pd.DataFrame(rows).rename(columns=snake).astype(object).fillna("")
-            mapped = apply_mapping(frame.astype(str), CUSTOMERS, "customer_id").frame
+            mapped = apply_mapping(frame.astype(str), CRM_CONTACTS, "customer_id").frame
             records = mapped.to_dict("records")
             del frame, mapped
             batches = [records[i : i + 100] for i in range(0, len(records), 100)]

@@ -38,6 +38,7 @@ class RunContext:
     replay_of: dict[str, int] = field(default_factory=dict)
     plan: list[PlanItem] = field(default_factory=list)
     assigned: dict[str, str] = field(default_factory=dict)  # new golden ids of this run
+    look_first: bool = False  # the last run was cut off: creates look before they create
     pipeline: DeliveryPipeline | None = None
     erased: ErasedPeople = field(default_factory=ErasedPeople)  # withheld on read
     record: bool = True  # False: a preview of a flow maybe not saved yet writes nothing

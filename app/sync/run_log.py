@@ -71,6 +71,19 @@ def start_run(
     return int(run.id)
 
 
+def cut_off(session: Session, flow_id: int) -> bool:
+    """Did the flow's last run end before every batch it sent was answered and recorded:
+    killed (still 'running' — the caller holds the flow's lock, so it is not) or failed?
+    Its last batch may then be at the destination with no link here to say so."""
+    status = session.scalar(
+        select(Run.status)
+        .where(Run.flow_id == flow_id, Run.dry_run.is_(False))
+        .order_by(Run.id.desc())
+        .limit(1)
+    )
+    return status in ("running", "failed")
+
+
 DEAD_RUN = (
     "The run stopped without finishing (the program was closed or killed, or the disk was "
     "full); the next run went on from its last saved point."

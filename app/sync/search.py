@@ -30,7 +30,8 @@ _NAME_COLUMNS: tuple[tuple[str, ...], ...] = (
     ("company_name",),
     ("name",),
 )
-_PHONES = ("mobile_phone", "mobile", "home_phone", "phone", "work_phone")
+# phone_number: a Klaviyo profile's (its only phone)
+_PHONES = ("mobile_phone", "mobile", "home_phone", "phone", "work_phone", "phone_number")
 _KEYS = {
     "vin": ("vin", "vehicle_of_interest_vin"),
     "stock_number": ("stock_number",),

@@ -1,3 +1,5 @@
+import pandas as pd
+
 from app.store import Store
 from app.sync.engine import SyncEngine
 from app.sync.search import search
@@ -74,3 +76,16 @@ def test_names_stay_searchable_as_records_change_and_unchanged_rows_are_not_rewr
         conn.exec_driver_sql(
             "INSERT INTO record_index_fts (record_index_fts) VALUES ('integrity-check')"
         )
+
+
+def test_a_marketing_profile_is_found_by_its_phone_number(store: Store) -> None:
+    """Klaviyo calls its one phone ``phone_number``: a profile the consent flows read is
+    found by it (and is not counted as a customer without a phone)."""
+    from app.sync.search import index_rows
+
+    profile = {"profile_id": "01HX", "first_name": "Ana", "last_name": "Lopez", "email": "",
+               "phone_number": "+13135550142"}  # fmt: skip
+    with store.session() as s:
+        index_rows(s, "customer", "klaviyo-uid", pd.DataFrame([profile]), "profile_id", {})
+    [hit] = search(store, "(313) 555-0142")
+    assert hit.record_key == "01HX" and hit.phone == "+13135550142"

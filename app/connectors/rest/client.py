@@ -105,6 +105,7 @@ class ResilientClient:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.timeout_s = timeout_s
         self.auth = auth
         self.retry = retry or RetryPolicy()
         self.limiter = RateLimiter(rate_limit_per_s) if rate_limit_per_s > 0 else None
