@@ -3,7 +3,8 @@ filter from each domain's declaration in ``app.formats.star``) and per-record wr
 
 A record is known by its STAR key (``customer_key``…, the id in the URL): a read's rows
 carry it, a write's ``dest_id`` is it. A create sends the key (ours: the mapped key
-field, else the record's golden id) with an ``Idempotency-Key``; when its answer is lost
+field, else the record's golden id) with an ``Idempotency-Key``; the key the answer
+gives is the record's from then on (a DMS numbers its customers); when its answer is lost
 the record is looked up by that key before anything is sent again, and a 409 (it exists)
 becomes an update. An update is a merge patch of the fields the payload carries."""
 
@@ -30,6 +31,7 @@ from app.connectors.streams import (
     WriteRecord,
     WriteResult,
 )
+from app.formats.errors import StarError
 from app.formats.star import codec, domains, filters
 
 STREAMS = tuple(domains.DOMAINS)
@@ -136,7 +138,9 @@ class StarStream(RestStream):
             return None
         if response.status_code >= 300:
             return refusal(self.api, response, f"{self.spec.entity} {key}")
-        return WriteResult(WriteAction.UPDATED, dest_id=key, response=answer(response))
+        return WriteResult(
+            WriteAction.UPDATED, dest_id=self._key_in(response, key), response=answer(response)
+        )
 
     def _create(self, key: str, payload: Mapping[str, str], record: WriteRecord) -> WriteResult:
         d = self.domain
@@ -154,14 +158,31 @@ class StarStream(RestStream):
 
         def find() -> str | None:
             found = self.api.request("GET", self._path(key))
-            return key if found.status_code == 200 else None
+            return self._key_in(found, key) if found.status_code == 200 else None
 
-        result = create_once(self.api, f"the new {self.spec.entity}", send, find, lambda _r: key)
+        result = create_once(
+            self.api,
+            f"the new {self.spec.entity}",
+            send,
+            find,
+            lambda response: self._key_in(response, key),
+        )
         if result.action is WriteAction.REJECTED and "(HTTP 409)" in (result.error or ""):
             again = self._update(key, payload)  # it exists already: bring it up to date
             if again is not None:
                 return again
         return result
+
+    def _key_in(self, response: httpx.Response, sent: str) -> str:
+        """The record's key as the answer gives it: a DMS numbers what it creates (a
+        customer's key is its customer number), which is how its reads and other
+        records (a deal's customer) name it. The key we sent when the answer has none."""
+        try:
+            record = codec.read_single(self.domain.name, response.json())
+        except (ValueError, StarError):
+            return sent
+        given = record.get(self.domain.key_field)
+        return given.strip() if isinstance(given, str) and given.strip() else sent
 
 
 def _json_bytes(body: Any) -> bytes:

@@ -128,9 +128,33 @@ def test_an_answer_lost_after_the_server_created_the_record_makes_no_copy(
     stream.api.client.request = lose_first_create  # type: ignore[method-assign]
     payload = {"first_name": "Zoë", "last_name": "Quill", "email": "zoe.quill@example.net"}
     result = stream.write([WriteRecord("crm-77", "gold-zoe", payload)])[0]
-    assert lost and result.action is WriteAction.CREATED and result.dest_id == "gold-zoe"
     copies = [c for c in export(sandbox, "dms", "customers") if c["email"] == payload["email"]]
     assert len(copies) == 1
+    # found by the key it was sent under, known from then on by the DMS's number
+    assert lost and result.action is WriteAction.CREATED
+    assert result.dest_id == copies[0]["customer_id"]
+
+
+def test_a_new_customer_is_known_by_the_number_the_dms_gave_it(sandbox: SandboxServers) -> None:
+    """The DMS numbers its customers: the create's answer says the number, and that is
+    the customer's key in every read after (deals name their customer by it), so a flow
+    reading the DMS finds the customer under the link the create made."""
+    star = make(sandbox)
+    stream = star.streams()["customers"]
+    payload = {"first_name": "Ada", "last_name": "Online", "email": "ada.online@example.net"}
+    result = stream.write([WriteRecord("shopper-1", "0b5d0f1e-gold", payload)])[0]
+    assert result.action is WriteAction.CREATED, result.error
+    (made,) = [c for c in export(sandbox, "dms", "customers") if c["email"] == payload["email"]]
+    number = made["customer_id"]
+    assert result.dest_id == number != "0b5d0f1e-gold"
+    row = read_all(star, "customers").set_index("customer_key").loc[number]
+    assert (row["customer_id"], row["email"]) == (number, payload["email"])
+    again = stream.write([WriteRecord("shopper-1", "0b5d0f1e-gold", {"city": "Troy"}, number)])
+    assert again[0].action is WriteAction.UPDATED and again[0].dest_id == number
+    # sent again as new (the link lost): no copy, and the same number
+    twice = stream.write([WriteRecord("shopper-1", "0b5d0f1e-gold", {"city": "Novi"})])[0]
+    assert twice.dest_id == number, twice.error
+    assert [c["email"] for c in export(sandbox, "dms", "customers")].count(payload["email"]) == 1
 
 
 def test_writes_under_faults_are_each_made_once(sandbox: SandboxServers) -> None:

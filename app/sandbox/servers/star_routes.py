@@ -16,7 +16,9 @@ authorizations have no DMS table: they live in a small table here, empty at star
   ``limit`` 1..100 (default 100), ``offset`` >= 0, ordered by (updated_at, id);
   ``{"data", "has_more", "total_count"}``. Appointments: ``limit`` 1..200, ``cursor``,
   ``from``/``to`` on the scheduled start (``filter`` and ``offset`` work there too).
-- Keys: a record's ``<x>_key`` is its DMS id, or the key its creator chose (kept here).
+- Keys: a record's ``<x>_key`` is its DMS id, or the key its creator chose (kept here);
+  a customer's is always its DMS number, as a DMS numbers its customers (deals refer to
+  them by it), the creator's key only finds it again.
   ``POST`` answers 201 (``Location``, ``ETag``); the same ``Idempotency-Key`` (or an
   appointment's ``client_request_id``) replays that answer; a known key is 409.
 - ``PUT`` replaces the writable fields (those of the spec's update schema); ``PATCH``
@@ -146,6 +148,8 @@ class Adapter:
     checks: Mapping[str, v.Check] = field(default_factory=dict)  # on DMS columns
     keys: dict[str, str] = field(default_factory=dict)  # client key -> DMS id
     ids: dict[str, str] = field(default_factory=dict)  # DMS id -> client key
+    # read back under the creator's key (else the DMS id is the key in every read)
+    shows_client_key: bool = True
     idempotency: IdempotencyKeys = field(default_factory=IdempotencyKeys)
 
     @property
@@ -229,13 +233,15 @@ class StarRoutes:
 
         def to_flat(r: Record) -> dict[str, str]:
             flat = {n: r.get(n, "") for n in names}
-            flat["customer_key"] = adapter.key_of(r["customer_id"])
+            flat["customer_key"] = r["customer_id"]  # the DMS's number, whoever made it
             return flat
 
         def to_dms(flat: Mapping[str, str], _current: Record | None) -> dict[str, str]:
             return {c: flat[c] for c in writable if c in flat}
 
-        adapter = Adapter("customers", "customers", to_flat, to_dms, CUSTOMER_CHECKS)
+        adapter = Adapter(
+            "customers", "customers", to_flat, to_dms, CUSTOMER_CHECKS, shows_client_key=False
+        )
         return adapter
 
     def _inventory(self) -> Adapter:
@@ -683,7 +689,8 @@ class StarRoutes:
                 self._keep_deal_extras(record_id, flat)
             if key and key != record_id:
                 adapter.keys[key] = record_id
-                adapter.ids[record_id] = key
+                if adapter.shows_client_key:
+                    adapter.ids[record_id] = key
             adapter.idempotency.remember(replay, record_id)
             return self._single(adapter, self._render(adapter, record), record, 201)
 
