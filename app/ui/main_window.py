@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from app import APP_NAME, __version__
 from app.errors import RooftopError
 from app.paths import AppPaths
+from app.ui.access_view import AccessView
 from app.ui.icons import NAV, icon
 from app.ui.jobs import JobsPanel, jobs
 from app.ui.tray import TrayIcon
@@ -183,6 +184,7 @@ class MainWindow(QMainWindow):
         self.dashboard.open_sync_log.connect(self._open_sync_log)
         jobs().changed.connect(self._jobs_changed)  # a bound slot: dropped with the window
         self.bridge.status_changed.connect(self._scheduler_status)
+        self.access_view = AccessView(self)
         self.access.changed.connect(self._apply_access)
         self._build_menus()
         if ctx.is_demo:
@@ -233,6 +235,11 @@ class MainWindow(QMainWindow):
         self.flows_tabs.setCurrentWidget(widget)
 
     def show_screen(self, key: str) -> None:
+        if self.ready and AccessView.hidden(key, self.access.policy.is_manager):
+            self.statusBar().showMessage(
+                "That screen is for the admin: it is hidden in manager mode.", 8000
+            )
+            return
         for row in range(self.nav.count()):
             if self.nav.item(row).data(Qt.ItemDataRole.UserRole) == key:
                 self.nav.setCurrentRow(row)
@@ -269,12 +276,13 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{title}: {message}", 15000)
 
     def _apply_access(self, policy: object) -> None:
-        """Manager mode hides secrets, connection and mapping editing, alert settings."""
+        """Manager mode hides secrets, connection and mapping editing, alert settings, and
+        says so (access_view.py)."""
         can_edit = bool(getattr(policy, "can_edit_connections", True))
         self.connections.set_editable(can_edit)
-        self.mappings.setEnabled(bool(getattr(policy, "can_edit_mappings", True)))
         self.alert_settings.setEnabled(bool(getattr(policy, "can_edit_alerts", True)))
         self.sync_log.set_admin(not bool(getattr(policy, "is_manager", False)))
+        self.access_view.apply(bool(getattr(policy, "is_manager", False)))
 
     def _open_sync_log(self, event_filter: EventFilter) -> None:
         self.show_screen("sync_log")
