@@ -54,16 +54,24 @@ def run_status(row: RunRow) -> tuple[Status, str]:
     return Status.UNKNOWN, row.status
 
 
+TRIGGER_LABELS = {
+    "schedule": "Schedule",
+    "manual": "Manual",
+    "webhook": "Webhook",
+    "realtime": "Real-time",
+    "replay": "Replay",
+    "resync": "Record re-sync",
+    "resync_range": "Date-range re-sync",
+    "reconcile": "Reconcile",
+    "demo": "Demo",
+}
+
+
 def trigger_text(trigger: str, by: str) -> str:
-    names = {
-        "schedule": "Schedule",
-        "manual": "Manual",
-        "webhook": "Webhook",
-        "replay": "Replay",
-        "demo": "Demo",
-    }
-    label = names.get(trigger, trigger.capitalize())
-    return f"{label} by {by}" if by and trigger in ("manual", "replay") else label
+    """'Date-range re-sync by alice', never a code such as 'Resync_range'."""
+    label = TRIGGER_LABELS.get(trigger) or trigger.replace("_", " ").capitalize()
+    by_person = trigger in ("manual", "replay", "resync", "resync_range")
+    return f"{label} by {by}" if by and by_person else label
 
 
 def event_status(row: EventRow) -> tuple[Status, str]:
@@ -256,7 +264,8 @@ class RunsTableModel(PagedModel):
 
 
 class RecordEventsTableModel(PagedModel):
-    COLUMNS = ("When", "Flow", "Record", "Name", "Status", "Error", "Run")
+    # "Details": an error when the record failed, otherwise a note (why nothing was sent)
+    COLUMNS = ("When", "Flow", "Record", "Name", "Status", "Details", "Run")
     STATUS_COLUMN = 4
 
     def __init__(self, store: Store, page_size: int = PAGE) -> None:
