@@ -14,6 +14,7 @@ from PySide6.QtCore import QSettings, QSize, Qt, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -367,9 +368,23 @@ class MainWindow(QMainWindow):
         logs.triggered.connect(
             lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.ctx.paths.logs_dir)))
         )
+        guide = QAction(icon("mdi6.book-open-variant"), "&User guide", self)
+        guide.setShortcut(QKeySequence.StandardKey.HelpContents)
+        guide.triggered.connect(self.show_guide)
         about = QAction(icon("mdi6.information-outline"), f"&About {APP_NAME}", self)
         about.triggered.connect(self.show_about)
+        help_menu.addAction(guide)
+        help_menu.addSeparator()
         help_menu.addActions([logs, about])
+        self.guide_action = guide
+
+    def show_guide(self) -> QDialog:
+        """Help → User guide (F1): first steps, flows, duplicates, troubleshooting."""
+        from app.ui.help_guide import GuideDialog
+
+        dialog = GuideDialog(self)
+        dialog.show()
+        return dialog
 
     def show_about(self) -> QMessageBox:
         box = QMessageBox(self)

@@ -1,5 +1,5 @@
 """Dashboard charts (pyqtgraph): records synced per flow per day, failures per day, and
-run durations, over the last 7 or 30 days. One legend beside the charts names each flow
+run durations, over the last 7 or 30 days. One legend under the charts names each flow
 once, in the same colour in every chart (no legend box drawn over the bars)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import html
 from datetime import date, datetime, time
 
 import pyqtgraph as pg
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QTabWidget, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QTabWidget, QVBoxLayout, QWidget
 
 from app.store.dashboard_queries import ChartData
 from app.ui.theme import Status, is_dark, status_colour
@@ -43,14 +43,16 @@ class _Plot(pg.PlotWidget):
 
 
 class ChartsWidget(QWidget):
-    """The three charts in tabs, and the flows' legend once, to their right."""
+    """The three charts in tabs, and the flows' legend once, under them (a dashboard
+    column at 1280x720 has no width to spare beside them)."""
 
-    LEGEND_WIDTH = 230
+    LEGEND_HEIGHT = 44  # two lines of flows; more scroll
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
+        col = QVBoxLayout(self)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.setSpacing(4)
         self.tabs = QTabWidget()
         self.records = _Plot("records")
         self.failures = _Plot("records")
@@ -58,17 +60,16 @@ class ChartsWidget(QWidget):
         self.tabs.addTab(self.records, "Records synced per flow")
         self.tabs.addTab(self.failures, "Failures")
         self.tabs.addTab(self.durations, "Run durations")
-        row.addWidget(self.tabs, 1)
+        col.addWidget(self.tabs, 1)
         self.legend = QLabel()
         self.legend.setObjectName("chart_legend")
         self.legend.setWordWrap(True)
-        self.legend.setContentsMargins(0, 28, 0, 0)  # level with the plots, under the tabs
         scroll = QScrollArea()  # many flows scroll here rather than cover the plot
         scroll.setWidget(self.legend)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setFixedWidth(self.LEGEND_WIDTH)
-        row.addWidget(scroll)
+        scroll.setMaximumHeight(self.LEGEND_HEIGHT)
+        col.addWidget(scroll)
         self.data: ChartData | None = None
         self.colours: dict[str, str] = {}
 
@@ -83,8 +84,8 @@ class ChartsWidget(QWidget):
         # one colour per flow, the same in every chart
         self.colours = {f: PALETTE[n % len(PALETTE)] for n, f in enumerate(shown)}
         self.legend.setText(
-            "<br>".join(
-                f"<span style='color:{c}'>■</span> {html.escape(f)}"
+            " &nbsp; ".join(
+                f"<span style='color:{c}'>■</span>&nbsp;{html.escape(f).replace(' ', '&nbsp;')}"
                 for f, c in self.colours.items()
             )
         )
