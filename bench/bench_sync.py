@@ -1,7 +1,18 @@
 """Sync engine speed: full first sync of N customers DMS -> CRM through the sandbox servers
 (run in a separate process, on loopback), compared with a bare httpx loop that posts the
 same batches to the same endpoint in the same run; then an incremental sync with 1 % of
-the customers changed; and the engine's peak memory.
+the customers changed; the engine's peak memory and the store's bytes per record.
+
+Two sections in one run: **limited** (the sandbox CRM's default 20 requests/s, the demo
+connection's own 20/s) and **unlimited** (the CRM's limit off, ``rps=0``, and the
+connection's client-side limit off too). Each section starts the CRM's contacts afresh and
+syncs into a fresh store, so both engine runs are first loads, as the bare loop's are.
+
+The flow is a customers flow into the Generic REST CRM's contacts (its batch upsert of up
+to 100, issue 27), read from the DMS's generic REST connection: the same customer API the
+bare loop's input is read from, 1,000 a page. The demo's own customers flow (STAR REST into
+Elead, one customer a request) is timed by ``bench_sync_elead.py``; ``--star`` times it
+here too, with the CRM limit off.
 
 Each engine run happens in a fresh child process, so its time and peak RSS are the
 engine's alone (not the bench's copy of 100,000 rows for the bare loop).
@@ -17,6 +28,7 @@ import argparse
 import json
 import re
 import resource
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -32,15 +44,47 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.mapping.apply import apply_mapping  # noqa: E402
+from app.mapping.model import Mapping, Step, rule  # noqa: E402
 from app.paths import AppPaths  # noqa: E402
 from app.sandbox.demo import install_demo  # noqa: E402
-from app.sandbox.demo_flows import CUSTOMERS  # noqa: E402
-from app.services.flows import FlowService  # noqa: E402
+from app.sandbox.demo_names import CRM, DMS  # noqa: E402
+from app.services.flows import FlowDefinition, FlowService  # noqa: E402
 from app.services.profiles import ProfileService  # noqa: E402
 from app.store import open_store  # noqa: E402
 from app.sync.engine import SyncEngine  # noqa: E402
 
-FLOW = "customers-dms-to-crm"
+DEMO_FLOW = "customers-dms-to-crm"
+TRIM = Step("collapse_spaces")
+NAME = Step("name_case")
+CRM_CONTACTS = Mapping(  # a DMS customer -> a CRM contact (batch upsert)
+    (
+        rule("external_id", "customer_id", required=True),
+        rule("first_name", "first_name", steps=[TRIM, NAME]),
+        rule(
+            "last_name",
+            "last_name",
+            "company_name",
+            steps=[Step("coalesce"), TRIM, NAME],
+            required=True,
+        ),
+        rule("email", "email", steps=[Step("email")]),
+        rule("phone", "home_phone", "work_phone", steps=[Step("coalesce"), Step("phone_e164")]),
+        rule("mobile", "mobile_phone", steps=[Step("phone_e164")]),
+        rule(
+            "street",
+            "address_line1",
+            "address_line2",
+            steps=[Step("concat", {"separator": ", "}), Step("collapse_spaces")],
+        ),
+        rule("city", "city", steps=[TRIM, Step("title")]),
+        rule("state", "state", steps=[TRIM, Step("upper")]),
+        rule("postal_code", "zip", steps=[Step("zip_plus4")]),
+        rule("email_opt_out", "opt_in_email", steps=[Step("boolean", {"negate": True})]),
+        rule("sms_opt_out", "opt_in_sms", steps=[Step("boolean", {"negate": True})]),
+    )
+)
+
+FLOW = "customers-bench"
 
 
 def start_servers(customers: int, work: Path) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
@@ -60,10 +104,9 @@ def start_servers(customers: int, work: Path) -> tuple[subprocess.Popen[bytes], 
     return proc, json.loads(port_file.read_text())
 
 
-def carried_by(store: Any) -> tuple[str, str]:
-    """The connector kinds at the flow's two ends (the engine reads what a rooftop's
-    connection would: the STAR REST customer API, not our generic sandbox dialect)."""
-    flow = FlowService(store).get(FLOW)
+def carried_by(store: Any, flow_name: str) -> tuple[str, str]:
+    """The connector kinds at the flow's two ends."""
+    flow = FlowService(store).get(flow_name)
     kinds = {p.id: p.kind for p in ProfileService(store).list()}
     return kinds[flow.source_profile_id or -1], kinds[flow.dest_profile_id or -1]
 
@@ -132,12 +175,12 @@ def change_one_percent(dms: dict[str, Any], customers: list[dict[str, Any]]) -> 
     return changed
 
 
-def engine_run(data_dir: Path, full: bool) -> dict[str, Any]:
+def engine_run(data_dir: Path, full: bool, flow: str) -> dict[str, Any]:
     """(child) One run of the flow; its time and this process's peak RSS."""
     store = open_store(AppPaths(data_dir).ensure())
     engine = SyncEngine(store)
     started = time.perf_counter()
-    summary = engine.run(FLOW, full=full)
+    summary = engine.run(flow, full=full)
     elapsed = time.perf_counter() - started
     store.dispose()
     return {
@@ -148,22 +191,123 @@ def engine_run(data_dir: Path, full: bool) -> dict[str, Any]:
     }
 
 
-def run_child(data_dir: Path, full: bool) -> dict[str, Any]:
-    command = [sys.executable, __file__, "--engine-run", str(data_dir)]
+def run_child(data_dir: Path, full: bool, flow: str = FLOW) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--engine-run", str(data_dir), "--flow", flow]
     if full:
         command.append("--full")
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     return dict(json.loads(out.strip().splitlines()[-1]))
 
 
+def store_bytes(data_dir: Path) -> tuple[int, dict[str, int]]:
+    """The store file's size (no WAL left once the engine closed it) and the bytes of the
+    run log (record outcomes and their indexes) within it."""
+    db = AppPaths(data_dir).database
+    wal = db.with_name(db.name + "-wal")
+    size = db.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+    with closing(sqlite3.connect(db)) as con:
+        parts = dict(con.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name").fetchall())
+        tables = dict(con.execute("SELECT name, tbl_name FROM sqlite_master").fetchall())
+    by_table: dict[str, int] = {}
+    for name, size_ in parts.items():
+        owner = tables.get(name, name)
+        if owner.startswith("record_index_fts"):
+            owner = "record_index"
+        by_table[owner] = by_table.get(owner, 0) + int(size_)
+    return size, by_table
+
+
+def fresh_store(work: Path, name: str, ports: dict[str, Any], limited: bool = True) -> Path:
+    """The demo connections and flows, plus the bench flow; ``limited=False`` turns the
+    CRM connection's client-side rate limit off (the API has none to respect)."""
+    data_dir = work / name
+    store = open_store(AppPaths(data_dir).ensure())
+    install_demo(store, ports)
+    profiles = ProfileService(store)
+    crm = profiles.get_by_name(CRM)
+    if not limited:
+        profiles.update(crm.id, settings={**crm.settings, "rate_limit_per_s": 0})
+    FlowService(store).upsert(
+        FlowDefinition(
+            FLOW,
+            "Customers: DMS (generic REST) -> CRM",
+            profiles.get_by_name(DMS).id,
+            "customers",
+            crm.id,
+            "contacts",
+            CRM_CONTACTS,
+        )
+    )
+    store.dispose()
+    return data_dir
+
+
+def set_crm_faults(crm: dict[str, Any], spec: str) -> None:
+    """New fault settings for the sandbox CRM, and its contacts back as generated (so each
+    section's engine run creates, as a first load does)."""
+    with httpx.Client(base_url=crm["url"], timeout=120) as c:
+        c.put("/_sandbox/faults", content=spec).raise_for_status()
+        c.post("/_sandbox/reset").raise_for_status()
+
+
+def section(
+    title: str,
+    work: Path,
+    ports: dict[str, Any],
+    batches: list[list[dict[str, Any]]],
+    prefix: str,
+    limited: bool,
+) -> tuple[dict[str, Any], Path]:
+    """Bare loop then an engine first sync on a fresh store, against the same CRM."""
+    crm = ports["servers"]["crm"]
+    total = sum(len(b) for b in batches)
+    tagged = [[{**r, "external_id": prefix + r["external_id"]} for r in b] for b in batches]
+    bare_s = bare_loop(crm, tagged)
+    del tagged
+    bare_rate = total / bare_s
+    data_dir = fresh_store(work, f"app-data-{title}", ports, limited)
+    before, _ = store_bytes(data_dir)
+    full = run_child(data_dir, full=True)
+    after, by_table = store_bytes(data_dir)
+    full_s = full["seconds"]
+    rate = full["counts"]["read"] / full_s
+    delivered = full["counts"]["created"] + full["counts"]["updated"]
+    per_record = (after - before) / max(1, delivered)
+    print(f"== {title} ==")
+    print(f"bare httpx loop: {total:,} records in {bare_s:.1f} s ({bare_rate:,.0f}/s)")
+    print(
+        f"engine full sync: {full['status']} {full['counts']} in {full_s:.1f} s "
+        f"({rate:,.0f}/s), peak RSS {full['peak_rss_mb']:.0f} MB"
+    )
+    print(f"ratio to bare: {rate / bare_rate:.3f}")
+    top = ", ".join(
+        f"{t} {b / max(1, delivered):.0f}"
+        for t, b in sorted(by_table.items(), key=lambda kv: -kv[1])[:6]
+    )
+    print(f"store: {per_record:.0f} bytes per delivered record ({top})")
+    figures = {
+        "records_per_s": round(rate),
+        "bare_records_per_s": round(bare_rate),
+        "ratio_to_bare": round(rate / bare_rate, 3),
+        "full_sync_s": round(full_s, 2),
+        "full_status": full["status"],
+        "peak_rss_mb": round(full["peak_rss_mb"]),
+        "store_bytes_per_record": round(per_record),
+        "run_log_bytes_per_record": round(by_table.get("record_outcomes", 0) / max(1, delivered)),
+    }
+    return figures, data_dir
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--customers", type=int, default=100_000)
     ap.add_argument("--engine-run", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--star", action="store_true", help="also time the demo flow (STAR)")
     ap.add_argument("--full", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--flow", default=FLOW, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.engine_run:
-        print(json.dumps(engine_run(args.engine_run, args.full)))
+        print(json.dumps(engine_run(args.engine_run, args.full, args.flow)))
         return
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -171,9 +315,9 @@ def main() -> None:
         proc, ports = start_servers(args.customers, work)
         print(f"sandbox with {args.customers:,} customers up in {time.perf_counter() - t0:.1f} s")
         try:
-            store = open_store(AppPaths(work / "app-data").ensure())
-            install_demo(store, ports)
-            source_kind, dest_kind = carried_by(store)
+            probe = fresh_store(work, "probe", ports)
+            store = open_store(AppPaths(probe).ensure())
+            source_kind, dest_kind = carried_by(store, FLOW)
             store.dispose()
             print(f"flow {FLOW}: {source_kind} -> {dest_kind}")
             dms, crm = ports["servers"]["dms"], ports["servers"]["crm"]
@@ -182,33 +326,33 @@ def main() -> None:
             # creates too (it runs first; the engine's records are new as well).
             rows = read_all_customers(dms)
             frame = pd.DataFrame(rows).rename(columns=snake).astype(object).fillna("")
-            mapped = apply_mapping(frame.astype(str), CUSTOMERS, "customer_id").frame
-            mapped["external_id"] = "bare-" + mapped["external_id"]
+            mapped = apply_mapping(frame.astype(str), CRM_CONTACTS, "customer_id").frame
             records = mapped.to_dict("records")
             del frame, mapped
             batches = [records[i : i + 100] for i in range(0, len(records), 100)]
-            bare_s = bare_loop(crm, batches)
-            bare_rate = len(records) / bare_s
-            print(
-                f"bare httpx loop: {len(records):,} records in {bare_s:.1f} s ({bare_rate:,.0f}/s)"
-            )
-            del records, batches
+            del records
 
-            full = run_child(work / "app-data", full=True)
-            full_s = full["seconds"]
-            rate = full["counts"]["read"] / full_s
-            print(
-                f"engine full sync: {full['status']} {full['counts']} in {full_s:.1f} s "
-                f"({rate:,.0f}/s), peak RSS {full['peak_rss_mb']:.0f} MB"
-            )
-
+            limited, _ = section("limited", work, ports, batches, "bare-l-", True)
+            set_crm_faults(crm, "rps=0")
+            unlimited, data_dir = section("unlimited", work, ports, batches, "bare-u-", False)
+            del batches
             changed = change_one_percent(dms, rows)
-            inc = run_child(work / "app-data", full=False)
+            inc = run_child(data_dir, full=False)
             inc_s = inc["seconds"]
             print(
-                f"incremental, {changed:,} changed: {inc['status']} {inc['counts']} "
-                f"in {inc_s:.2f} s"
+                f"incremental (unlimited), {changed:,} changed: {inc['status']} "
+                f"{inc['counts']} in {inc_s:.2f} s, peak RSS {inc['peak_rss_mb']:.0f} MB"
             )
+            star: dict[str, Any] = {}
+            if args.star:
+                set_crm_faults(crm, "rps=0")
+                star_dir = fresh_store(work, "app-data-star", ports, limited=False)
+                star = run_child(star_dir, full=True, flow=DEMO_FLOW)
+                print(
+                    f"demo flow over STAR REST (unlimited): {star['status']} in "
+                    f"{star['seconds']:.1f} s ({star['counts']['read'] / star['seconds']:,.0f}/s)"
+                )
+
         finally:
             proc.terminate()
             proc.wait(timeout=60)
@@ -216,15 +360,20 @@ def main() -> None:
         "customers": args.customers,
         "source_kind": source_kind,
         "dest_kind": dest_kind,
-        "records_per_s": round(rate),
-        "bare_records_per_s": round(bare_rate),
-        "ratio_to_bare": round(rate / bare_rate, 3),
-        "full_sync_s": round(full_s, 1),
-        "full_status": full["status"],
+        "limited_ratio_to_bare": limited["ratio_to_bare"],
+        "unlimited_ratio_to_bare": unlimited["ratio_to_bare"],
+        "unlimited_full_sync_s": unlimited["full_sync_s"],
+        "incremental_s": round(inc_s, 2),
+        "peak_rss_mb": max(
+            limited["peak_rss_mb"], unlimited["peak_rss_mb"], round(inc["peak_rss_mb"])
+        ),
+        "store_bytes_per_record": unlimited["store_bytes_per_record"],
+        "run_log_bytes_per_record": unlimited["run_log_bytes_per_record"],
+        "limited": limited,
+        "unlimited": unlimited,
+        "star_full_sync_s": round(star["seconds"], 1) if star else None,
         "incremental_changed": changed,
         "incremental_updated": inc["counts"]["updated"],
-        "incremental_s": round(inc_s, 2),
-        "peak_rss_mb": round(max(full["peak_rss_mb"], inc["peak_rss_mb"])),
     }
     print(json.dumps(result))
 

@@ -90,6 +90,7 @@ CONTACTS = StreamSpec(
     cursor_field="updated_at",
     writable=True,
     max_batch=100,
+    concurrent_writes=4,  # batches are independent upserts; the API takes them in parallel
     description="CRM contacts. Writing is a batch upsert on external_id (the record key), "
     "or on the CRM contact id when it is already known.",
 )

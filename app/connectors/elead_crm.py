@@ -84,6 +84,16 @@ class EleadCrmConnector(RestConnector):
             help="Fill owned_vehicles on every customer read (one more request per "
             "customer). Fetching a customer by id always fills it.",
         ),
+        ConfigField(
+            "customers_on_read",
+            "Read customers with opportunities",
+            FieldType.BOOLEAN,
+            default=False,
+            advanced=True,
+            help="Fill each opportunity's customer_* columns (name, e-mail, phones, "
+            "address) on reads: one more request per customer a read meets. A flow "
+            "that brings leads into the DMS needs them to find or create the customer.",
+        ),
     )
 
     @classmethod
@@ -135,5 +145,6 @@ class EleadCrmConnector(RestConnector):
                 page_size=int(self.setting("page_size")),
                 history_start=self.history_start(),
                 owned_vehicles_on_read=bool(self.setting("owned_vehicles_on_read")),
+                customers_on_read=bool(self.setting("customers_on_read")),
             )
         )

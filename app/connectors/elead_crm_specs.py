@@ -11,6 +11,15 @@ INT = FieldKind.INTEGER
 NUM = FieldKind.NUMBER
 DT = FieldKind.DATETIME
 SYNC_CURSOR = "sync_cursor"
+# opportunity column -> the customer's column, filled when 'Read customers with
+# opportunities' is on (a flow to the DMS finds or creates the customer by them)
+CUSTOMER_DETAILS = {
+    f"customer_{c}": c
+    for c in (
+        "first_name", "last_name", "company_name", "email", "home_phone", "mobile_phone",
+        "work_phone", "address_line1", "city", "state", "zip",
+    )
+}  # fmt: skip
 
 CUSTOMERS = StreamSpec(
     name="customers",
@@ -56,10 +65,15 @@ OPPORTUNITIES = StreamSpec(
     name="opportunities",
     entity="lead",
     fields=fields(
-        (*opportunities.FIELDS, SYNC_CURSOR),
+        (*opportunities.FIELDS, *CUSTOMER_DETAILS, SYNC_CURSOR),
         required=("opportunity_id",),
         kinds={"date_in": DT, "vehicle_of_interest_new": BOOL, SYNC_CURSOR: DT},
         notes={
+            **{
+                c: "Read only: the customer's, when 'Read customers with opportunities' "
+                "is on (one more request per customer a read meets)."
+                for c in CUSTOMER_DETAILS
+            },
             "opportunity_id": "Elead's opportunity id (a UUID).",
             "customer_id": "Elead's customer id (a UUID); required to create.",
             "up_type": "Unknown, Campaign, Internet, Phone or Showroom (empty: Unknown).",

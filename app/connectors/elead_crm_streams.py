@@ -4,14 +4,18 @@
   ``Customers_SearchCustomers`` (``POST /search``, no criteria, ``page``/``pageSize``);
   fetch by id ``Customers_GetCustomer`` (+ ``Customers_GetCustomerOwnedVehicles`` for
   ``owned_vehicles``); search by name, e-mail, phone; create ``Customers_CreateCustomer``
-  via ``create_once`` (found again by last name + e-mail, then + each phone); update
+  via ``create_once`` (found again by last name + e-mail, then + each phone; looked for
+  first when the record says ``look_first``: the flow's last run was cut off); update
   ``Customers_UpdateCustomer`` with the customer as Elead has it and the given columns
-  changed (nothing sent when nothing changes). No cursor: Elead has no "changed since"
-  for customers.
+  changed (nothing sent when nothing changes); an update of a customer Elead no longer
+  has (deleted, merged away) finds the customer by e-mail or phone, else creates one.
+  No cursor: Elead has no "changed since" for customers.
 - ``opportunities`` (*Elead Sales Opportunities*): reads what changed since the cursor
   with ``Opportunities_SearchDelta`` (``dateFrom``, which Elead only accepts within the
   past 7 days); an older cursor first catches up with ``Opportunities_Search``
-  (``dateFrom``/``dateTo``) in windows of at most 7 days (see ``OpportunityStream.plan``).
+  (``dateFrom``/``dateTo``) in windows of at most 7 days (see ``OpportunityStream.plan``);
+  with ``customers_on_read`` each customer a read meets is fetched once
+  (``Customers_GetCustomer``) to fill the ``customer_*`` columns.
   Creates with ``Opportunities_CreateOpportunity`` via ``create_once`` (found again among
   the opportunities changed since just before the create), then
   ``Opportunities_ReassignPrimarySalesPerson`` for ``salesperson_id`` (also on update).
@@ -28,6 +32,7 @@ as the spec's examples have, is never followed).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -145,15 +150,21 @@ class CustomerStream(RestStream):
         self.api.raise_for_read(response)
         return customers.owned_vehicles_text(_json(response, self.api))
 
+    def one(self, key: str) -> Row | None:
+        """The customer with Elead id ``key`` as a row (no owned vehicles), or None."""
+        response = self.api.request("GET", f"/{quote(key, safe='')}")
+        if response.status_code == 404:
+            return None
+        self.api.raise_for_read(response)
+        return customers.from_elead(_json(response, self.api))
+
     def fetch(self, keys: Sequence[str]) -> pd.DataFrame:
         """Customers by Elead id, each with its owned vehicles (two calls a customer)."""
         rows = []
         for key in keys:
-            response = self.api.request("GET", f"/{quote(key, safe='')}")
-            if response.status_code == 404:
+            row = self.one(key)
+            if row is None:
                 continue
-            self.api.raise_for_read(response)
-            row = customers.from_elead(_json(response, self.api))
             row["owned_vehicles"] = self._owned(row["customer_id"] or key)
             rows.append(row)
         return frame(rows, self.spec.field_names())
@@ -185,8 +196,14 @@ class CustomerStream(RestStream):
             return problem
         changes = {k: v for k, v in payload.items() if k in customers.WRITABLE}
         ident = record.dest_id or _text(payload, "customer_id")
+        look_first = record.look_first
         if ident:
-            return self._update(ident, changes)
+            updated = self._update(ident, changes)
+            if updated is not None:
+                return updated
+            # gone (deleted, or merged into another customer): the customer Elead has
+            # with this e-mail or phone is updated, else a new one is created
+            look_first = True
         gap = _cannot_create(changes)
         if gap:
             return rejected(gap)
@@ -194,20 +211,32 @@ class CustomerStream(RestStream):
             body = customers.create_body(changes)
         except EleadFormatError as exc:
             return rejected(f"Cannot write the customer: {exc}")
+        if look_first:  # it may be there already (the last run was cut off)
+            found = self.find(changes)
+            result = self._update(found, changes) if found else None
+            if result is not None:
+                if result.action is WriteAction.REJECTED:
+                    return result
+                return dataclasses.replace(result, response={"found_before_create": found})
         return create_once(
             self.api,
             "the customer",
             lambda: self.api.request("POST", "/", json=body, retry_ambiguous=False),
             lambda: self.find(changes),
             lambda r: str(answer(r).get("id") or ""),
+            settle_s=self.api.client.timeout_s,  # Elead would not know a resent create
         )
 
-    def _update(self, ident: str, changes: Mapping[str, Any]) -> WriteResult:
+    def _update(self, ident: str, changes: Mapping[str, Any]) -> WriteResult | None:
+        """The customer as Elead has it with ``changes`` applied; None when Elead has no
+        customer ``ident`` (any more)."""
         path = f"/{quote(ident, safe='')}"
         what = f"customer {ident}"
         response: httpx.Response | None = None
         for _attempt in range(2):  # once more when the record changed in between (412)
             current = self.api.request("GET", path)
+            if current.status_code == 404:
+                return None
             if current.status_code >= 300:
                 return refusal(self.api, current, what)
             now = answer(current)
@@ -229,7 +258,9 @@ class CustomerStream(RestStream):
 
     def find(self, row: Mapping[str, Any]) -> str | None:
         """The customer with the row's last name (or company name) and its e-mail, else
-        one of its phones, as Elead's search finds them."""
+        one of its phones, as Elead's search finds them; of several, the one that has
+        most of the row's values exactly as the row says them (the one a lost create
+        made, rather than another copy of the same person)."""
         surname = (_text(row, "last_name") or _text(row, "company_name")).casefold()
         tries = [("email", _text(row, "email"))]
         tries += [("phone", _text(row, p)) for p in customers.PHONES]
@@ -239,11 +270,31 @@ class CustomerStream(RestStream):
             criteria = {column: value}
             if _text(row, "last_name"):
                 criteria["last_name"] = _text(row, "last_name")
-            for _, hit in self.search(**criteria).iterrows():
-                names = {str(hit["last_name"]).casefold(), str(hit["company_name"]).casefold()}
-                if surname in names:
-                    return str(hit["customer_id"])
+            hits = [
+                hit
+                for _, hit in self.search(**criteria).iterrows()
+                if surname
+                in {str(hit["last_name"]).casefold(), str(hit["company_name"]).casefold()}
+            ]
+            if hits:
+                best = max(hits, key=lambda hit: _same_values(row, hit))  # first of equals
+                return str(best["customer_id"])
         return None
+
+
+def _same_values(row: Mapping[str, Any], hit: pd.Series[Any]) -> int:
+    """How many of the row's non-empty values the customer has exactly."""
+    return sum(
+        1
+        for name in _FOUND_BY
+        if _text(row, name) and _text(row, name) == str(hit.get(name) or "").strip()
+    )
+
+
+_FOUND_BY = (
+    "first_name", "last_name", "company_name", "email", "home_phone", "mobile_phone",
+    "work_phone", "other_phone", "address_line1", "city", "zip",
+)  # fmt: skip
 
 
 def _cannot_create(row: Mapping[str, Any]) -> str:
@@ -296,6 +347,7 @@ class OpportunityStream(RestStream):
         page_size: int,
         history_start: datetime,
         clock: Clock = lambda: datetime.now(UTC),
+        customers_from: CustomerStream | None = None,
     ) -> None:
         super().__init__(
             specs.OPPORTUNITIES,
@@ -309,6 +361,9 @@ class OpportunityStream(RestStream):
         self.history_start = history_start
         self.clock = clock
         self.queries: list[Query] = []  # what the last read asked, for tests and logs
+        # set: each opportunity's customer_* columns are filled from its customer
+        self.customers_from = customers_from
+        self._customers: dict[str, Row | None] = {}  # customers met by the current read
 
     def pages(self, cursor: str | None = None) -> Iterator[list[Row]]:
         start = self.history_start
@@ -321,8 +376,24 @@ class OpportunityStream(RestStream):
                 )
             start = moment
         self.queries = plan(start, self.clock())
+        self._customers = {}
         for query in self.queries:
-            yield from self._run(query)
+            for rows in self._run(query):
+                yield self._with_customers(rows)
+
+    def _with_customers(self, rows: list[Row]) -> list[Row]:
+        """``rows`` with their customer's details (when ``customers_from`` is set): one
+        request per customer the read has not met yet."""
+        for row in rows:
+            found: Row | None = None
+            ident = str(row.get("customer_id") or "")
+            if self.customers_from is not None and ident:
+                if ident not in self._customers:
+                    self._customers[ident] = self.customers_from.one(ident)
+                found = self._customers[ident]
+            for column, name in specs.CUSTOMER_DETAILS.items():
+                row[column] = str((found or {}).get(name) or "")
+        return rows
 
     def _run(self, query: Query) -> Iterator[list[Row]]:
         params: dict[str, Any] = {**query.params, **self.paginator.first(self.page_size)}
@@ -400,6 +471,7 @@ class OpportunityStream(RestStream):
             lambda: self.api.request("POST", "/", json=body, retry_ambiguous=False),
             lambda: self._find(body, sent_at),
             lambda r: str(dig(answer(r), "opportunity.id") or ""),
+            settle_s=self.api.client.timeout_s,
         )
         if result.action is not WriteAction.CREATED or not salesperson or not result.dest_id:
             return result
@@ -601,15 +673,21 @@ def build_streams(
     page_size: int,
     history_start: datetime,
     owned_vehicles_on_read: bool = False,
+    customers_on_read: bool = False,
     clock: Clock = lambda: datetime.now(UTC),
 ) -> dict[str, RestStream]:
+    customer = CustomerStream(
+        customers_api, page_size=page_size, owned_vehicles_on_read=owned_vehicles_on_read
+    )
     opportunity = OpportunityStream(
-        opportunities_api, page_size=page_size, history_start=history_start, clock=clock
+        opportunities_api,
+        page_size=page_size,
+        history_start=history_start,
+        clock=clock,
+        customers_from=customer if customers_on_read else None,
     )
     out: list[RestStream] = [
-        CustomerStream(
-            customers_api, page_size=page_size, owned_vehicles_on_read=owned_vehicles_on_read
-        ),
+        customer,
         opportunity,
         TradeInStream(specs.TRADE_INS, opportunities_api, opportunity),
         VehicleSoughtStream(specs.VEHICLES_SOUGHT, opportunities_api, opportunity),

@@ -42,6 +42,9 @@ class StreamSpec:
     writable: bool = False
     max_batch: int = 100
     description: str = ""
+    # write batches that may be in flight at once: more than 1 only where the
+    # destination takes parallel requests (the engine never has one record in two)
+    concurrent_writes: int = 1
 
     def field_names(self) -> list[str]:
         return [f.name for f in self.fields]
@@ -62,13 +65,17 @@ class WriteAction(StrEnum):
 @dataclass(frozen=True)
 class WriteRecord:
     """One record to deliver. ``key`` is the source's business key (it becomes the
-    destination's external id); ``dest_id`` is the destination's own id when known."""
+    destination's external id); ``dest_id`` is the destination's own id when known.
+    ``look_first``: a create that may have reached the destination already with no
+    answer kept here (the flow's last run was cut off): a stream whose API cannot upsert
+    looks for the record before it creates one."""
 
     key: str
     golden_id: str
     payload: dict[str, Any]
     dest_id: str | None = None
     idempotency_key: str = ""
+    look_first: bool = False
 
 
 @dataclass(frozen=True)

@@ -145,7 +145,12 @@ def record_publication(
         flow_id,
         run_id,
         [
-            (o.record_key, o.golden_id, o.source_payload or {}, o.error or "")
+            (
+                o.record_key,
+                o.golden_id,
+                o.source_payload if isinstance(o.source_payload, dict) else {},
+                o.error or "",
+            )
             for o in outcomes
             if o.status == OutcomeStatus.PARKED
         ],

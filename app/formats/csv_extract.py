@@ -182,13 +182,19 @@ class _RunawayQuoteError(Exception):
     """A quoted value ran on for more than MAX_RECORD_LINES lines."""
 
 
+# The longest value a DMS field may hold. Checked on every parsed value, not left to the
+# csv module's process-wide limit, which other readers (dedupe) raise for their files.
+FIELD_LIMIT = 131_072
+_TOO_LONG = (
+    f"a value is longer than {FIELD_LIMIT:,} characters, the most one field may hold "
+    "(the rest of the file is read)"
+)
+
+
 def _quote_reason(exc: csv.Error) -> str:
     text = str(exc)
     if "field larger than field limit" in text:
-        return (
-            f"a value is longer than {csv.field_size_limit():,} characters, the most one "
-            "field may hold (the rest of the file is read)"
-        )
+        return _TOO_LONG
     if "end of data" in text:
         return "a quote is opened but never closed"
     if "expected after" in text:
@@ -284,6 +290,11 @@ class ExtractReader:
                     continue
                 reason = f"has {len(values)} values but the header has {width} columns"
                 yield RowError(first, reason, _raw(taken[0][1]))
+                continue
+            if any(len(v) > FIELD_LIMIT for v in values):
+                # a quote left open that swallowed the lines after it, or one huge value
+                reason = "a quote is opened but never closed" if len(taken) > 1 else _TOO_LONG
+                yield from self._resume(lines, reason, taken)
                 continue
             bad = next((i for i, v in enumerate(values) if _SURROGATE.search(v)), None)
             if bad is not None:

@@ -124,7 +124,14 @@ def _split_plain(line: str, delimiter: str) -> list[str]:
 def _slow(text: str, delimiter: str) -> tuple[list[list[str]], list[str]]:
     """Rows by the csv module, record by record; a record that breaks the rules is read
     as plain text and reported with its line number."""
-    csv.field_size_limit(FIELD_LIMIT)
+    previous = csv.field_size_limit(FIELD_LIMIT)
+    try:
+        return _slow_rows(text, delimiter)
+    finally:
+        csv.field_size_limit(previous)  # the limit is process-wide: DMS extracts keep theirs
+
+
+def _slow_rows(text: str, delimiter: str) -> tuple[list[list[str]], list[str]]:
     lines = list(io.StringIO(text, newline=""))
     rows: list[list[str]] = []
     problems: list[str] = []

@@ -13,11 +13,13 @@ from sqlalchemy import func, or_, select
 from app.sandbox.demo_flows import demo_flows
 from app.sandbox.demo_names import (
     CRM,
+    CRM_ELEAD,
     DMS,
     DMS_CDK,
     DMS_STAR,
     LEAD_INBOX,
     LEGACY_DMS,
+    LEGACY_MARKETING,
     MARKETING,
     WEBSITE,
 )
@@ -31,8 +33,13 @@ from app.sync import history
 
 DEMO_SEED = 42
 DEMO_CUSTOMERS = 2_000
+# Requests per second the demo's Elead connection sends: under the simulated CRM's own
+# limit per key (runner.DEFAULTS), so its creates (one request per customer) are never
+# answered 429.
+ELEAD_RATE = 90
 __all__ = [
     "CRM",
+    "CRM_ELEAD",
     "DMS",
     "DMS_CDK",
     "DMS_STAR",
@@ -106,9 +113,26 @@ def _profile_specs(
             {"client_secret": dms["credentials"]["client_secret"]},
         ),
         (
+            CRM_ELEAD,
+            "elead_crm",
+            {
+                "base_url": crm["url"],
+                "auth_mode": "oauth2",
+                "token_url": crm["url"] + crm["credentials"]["token_path"],
+                "client_id": crm["credentials"]["client_id"],
+                "subscription_id": crm["credentials"]["elead_subscription_id"],
+                "rate_limit_per_s": ELEAD_RATE,
+                "max_attempts": 8,
+                "customers_on_read": True,  # leads reach the DMS with their customer
+            },
+            {"client_secret": crm["credentials"]["client_secret"]},
+        ),
+        (
+            # the same CRM over its own REST API, for what Elead's API cannot carry
+            # (service history activities, deal status, appointments)
             CRM,
             "crm_rest",
-            {"base_url": crm["url"], "auth_mode": "api_key"},
+            {"base_url": crm["url"], "auth_mode": "api_key", "same_records_as": CRM_ELEAD},
             {"api_key": crm["credentials"]["api_key"]},
         ),
         (
@@ -119,9 +143,9 @@ def _profile_specs(
         ),
         (
             MARKETING,
-            "http_api",
-            {"base_url": mkt["url"], "health_path": "/lists", "api_key_header": "X-API-Key"},
-            {"api_key": mkt["credentials"]["api_key"]},
+            "klaviyo",
+            {"base_url": mkt["url"], "max_attempts": 8, "job_poll_ms": 200},
+            {"api_key": mkt["credentials"]["klaviyo_api_key"]},
         ),
         *(
             [(LEAD_INBOX, "adf_inbox", *inbox_profile(servers["lead_mailbox"]))]
@@ -180,6 +204,7 @@ def install_demo(store: Store, port_payload: dict[str, Any]) -> DemoInstall:
     profiles = ProfileService(store)
     result = DemoInstall()
     _rename_legacy(profiles)
+    _drop_legacy_marketing(profiles)
     for name, kind, settings, secret_values in _profile_specs(port_payload["servers"]):
         try:
             existing = profiles.get_by_name(name)
@@ -210,3 +235,14 @@ def _rename_legacy(profiles: ProfileService) -> None:
         profiles.get_by_name(DMS)
     except NotFoundError:
         profiles.update(legacy.id, name=DMS)
+
+
+def _drop_legacy_marketing(profiles: ProfileService) -> None:
+    """A data folder from before the demo spoke Klaviyo has a marketing connection that
+    only answered a connection test (no flow used it): Klaviyo replaces it."""
+    try:
+        legacy = profiles.get_by_name(LEGACY_MARKETING)
+    except NotFoundError:
+        return
+    if legacy.is_demo and legacy.kind == "http_api":
+        profiles.delete(legacy.id)

@@ -29,15 +29,19 @@ from app.sync.progress import ProgressCallback
 
 log = logging.getLogger(__name__)
 
-# The order a new dealership would run them in: customers first so the others can link.
+# The order a new dealership would run them in: customers first so the others can link,
+# Klaviyo's opt-outs back once its profiles are linked to the DMS customers.
 RUN_ORDER = (
     "customers-dms-to-crm",
+    "customers-dms-to-marketing",
     "service-history-dms-to-crm",
     "deal-status-dms-to-crm",
     "leads-inbox-to-crm",
     "leads-crm-to-dms",
     "appointments-crm-to-dms",
     "deal-status-crm-to-dms",
+    "consent-marketing-to-dms",
+    "consent-marketing-to-crm",
 )
 
 

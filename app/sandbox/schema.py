@@ -149,7 +149,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     ),
     # --- CRM --------------------------------------------------------------------------
     "crm_contacts": (
-        "contact_id",  # CRM's own id, e.g. K000001
+        "contact_id",  # CRM's own id, a UUID (app.sandbox.ids)
         "external_id",  # DMS customer number when the CRM already knows it, else empty
         "first_name",
         "last_name",

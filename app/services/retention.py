@@ -20,7 +20,7 @@ from sqlalchemy import bindparam, text
 
 from app.services import retention_areas as areas
 from app.services.errors import ValidationError
-from app.store import Store
+from app.store import Store, payload_codec
 from app.store.models import Setting, UTCDateTime, utcnow
 
 SETTING_KEY = "sync_log.retention"
@@ -152,13 +152,18 @@ class _Archive:
         self.path = folder / f"sync-log-{now.strftime('%Y%m%d-%H%M%S')}.jsonl.gz"
         self._fh: IO[str] | None = None
 
-    def write(self, kind: str, rows: list[Any]) -> None:
+    def write(self, kind: str, rows: list[Any], session: Any) -> None:
         if self._fh is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._fh = gzip.open(self.path, "wt", encoding="utf-8")  # noqa: SIM115 — closed in close()
         names = [c.strip() for c in _COLUMNS.split(",")]
         for row in rows:
             record = dict(zip(names, row, strict=True))
+            source, sent = record["source_payload"], record["sent_payload"]
+            # compressed payloads are archived as JSON text
+            record["sent_payload"] = payload_codec.sent_as_text(session, source, sent)
+            record["source_payload"] = payload_codec.as_text(session, source)
+            record["response_payload"] = payload_codec.as_text(session, record["response_payload"])
             self._fh.write(json.dumps({"kind": kind, **record}, default=str) + "\n")
 
     def close(self) -> str | None:
@@ -316,7 +321,7 @@ def _delete_events(
             rows = list(s.execute(select_old, {"after": after, "upto": upto, "cut": cut}))
             if rows:
                 if archive:
-                    archive.write("event", rows)
+                    archive.write("event", rows, s)
                 s.execute(delete, {"ids": [r[0] for r in rows]})
             elif _newer_only(s, after, cut):
                 break  # ids grow with time: from here on nothing is old enough
@@ -364,7 +369,7 @@ def _clear_payloads(
             rows = list(s.execute(pick, {"after": after, "upto": upto, "cut": cut}))
             if rows:
                 if archive:
-                    archive.write("payloads", rows)
+                    archive.write("payloads", rows, s)
                 s.execute(clear, {"ids": [r[0] for r in rows]})
             young = s.execute(
                 text(

@@ -6,13 +6,13 @@ on a big store (seconds): call it from a background worker."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.domain import normalise
+from app.store import payload_codec
 
 MAX_KEYS = 1000  # records handed to the sync log per item
 ADDRESS_SAMPLE = 20_000  # latest customers whose payload is read for the address check
@@ -75,8 +75,10 @@ def _addresses(session: Session) -> tuple[int, int, tuple[tuple[str, str], ...]]
         if not raw:
             continue  # payload already cleared by retention: nothing to judge
         try:
-            payload = json.loads(raw)
+            payload = payload_codec.unpack(session, raw)
         except ValueError:
+            continue
+        if not isinstance(payload, dict):
             continue
         checked += 1
         street, zip_code = _first(payload, _STREET), _first(payload, _ZIP)

@@ -7,6 +7,8 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -14,12 +16,14 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.paths import AppPaths
+from app.store import payload_codec
 from app.store.errors import StoreError
 from app.store.faults import DamagedDatabaseError, storage_problem
 from app.store.migrations import migrate
 
 
-def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+def _on_connect(database: Path, dbapi_conn: Any, _record: Any) -> None:
+    payload_codec.register_sql(dbapi_conn, database)
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
@@ -104,5 +108,5 @@ def open_store(paths: AppPaths) -> Store:
             hint="If it was damaged, restore a copy from the backups folder.",
         ) from exc
     engine = create_engine(engine_url(paths.database), future=True)
-    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "connect", partial(_on_connect, paths.database))
     return Store(paths, engine, sessionmaker(engine, expire_on_commit=False))

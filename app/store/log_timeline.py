@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
+from app.store import payload_codec
 from app.store.log_common import flow_names, from_db
 
 MAX_ATTEMPTS = 2000
@@ -213,7 +214,12 @@ def payloads(session: Session, outcome_id: int) -> Payloads:
     ).first()
     if row is None:
         return Payloads(None, None, None)
-    return Payloads(_load(row[0]), _load(row[1]), _load(row[2]))
+    source, sent, response = row
+    return Payloads(
+        _load(payload_codec.as_text(session, source)),
+        _load(payload_codec.sent_as_text(session, source, sent)),
+        _load(payload_codec.as_text(session, response)),
+    )
 
 
 def open_parked_for_events(session: Session, outcome_ids: list[int]) -> dict[int, list[int]]:

@@ -26,6 +26,7 @@ from app.store import (
     schema_search,
     schema_segments,
     schema_synclog,
+    schema_throughput,
     schema_waiting,
 )
 from app.store.errors import StoreError
@@ -271,6 +272,7 @@ MIGRATIONS: Sequence[Sequence[str]] = (
     schema_segments.STATEMENTS,  # v13: marketing segments, do-not-contact/erasures, list syncs
     schema_retailing.STATEMENTS,  # v14: the digital-retailing inbox of deal jackets
     schema_reconcile.STATEMENTS,  # v15: reconciliation and shadow-run reports
+    schema_throughput.STATEMENTS,  # v16: compressed run-log payloads; name index in bulk
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -298,6 +299,18 @@ class Conflict(Base):
     kept_value: Mapped[str | None] = mapped_column(Text)
     winner: Mapped[str] = mapped_column(String(20))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PayloadDictionary(Base):
+    """A preset dictionary that run-log payloads are compressed with (migration v16)."""
+
+    __tablename__ = "payload_dictionaries"
+    __table_args__ = (Index("ix_payload_dictionaries_flow", "flow_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    flow_id: Mapped[int | None] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 def _partial(name: str, column: str) -> Index:

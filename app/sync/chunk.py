@@ -1,4 +1,5 @@
-"""One chunk of source records through map -> identity -> plan -> deliver -> record."""
+"""One chunk of source records through map -> identity -> plan -> deliver -> record
+(shaped by the flow's options: ``flow_options``)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,20 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from app.connectors.streams import WriteAction, WriteRecord, WriteResult
-from app.domain import fastpaths as fast
 from app.mapping.apply import apply_mapping
 from app.services.flow_options import delete_settings
+from app.store import payload_codec
 from app.store.ids import new_golden_id
 from app.store.models import utcnow
 from app.sync import identity, removals, run_log, search, state, withheld
+from app.sync.flow_options import (
+    NOT_IN_DESTINATION,
+    NOTHING_TO_SEND,
+    apply_references,
+    drop_blanks,
+    pre_entry_match,
+    resolve_references,
+)
 from app.sync.hashing import idempotency_key
 from app.sync.pipeline import SendFailed, StoreJob
 from app.sync.planner import PlanItem, plan_record
@@ -33,6 +42,7 @@ _COUNT_OF = {
 }
 _PLANNED_COUNT = {"create": "created", "update": "updated", "skip": "unchanged"}
 Parked = tuple[str, str | None, dict[str, Any], str]
+Delivery = tuple[str, str, str | None, str, dict[str, Any]]  # golden, key, dest, hash, payload
 
 
 @dataclass
@@ -40,14 +50,25 @@ class _Item:
     plan: PlanItem
     source: dict[str, Any]
     note: str | None = None
+    # the source and sent payloads as the run log keeps them: packed off the run's
+    # thread (a batch's on its sender while it waits, the rest on the store writer)
+    stored: tuple[Any, Any] | None = None
+
+    def pack(self, ctx: RunContext) -> None:
+        if self.stored is None:
+            sent = None if self.plan.action == "skip" else self.plan.payload
+            self.stored = ctx.pack_pair(self.source, sent)
 
     def outcome(self, ctx: RunContext, status: str, **kw: Any) -> Outcome:
         p = self.plan
+        self.pack(ctx)
+        assert self.stored is not None
+        stored_source, stored_sent = self.stored
         fields: dict[str, Any] = {
             "dest_id": p.dest_id,
             "payload_hash": p.digest,
-            "source_payload": self.source,
-            "sent_payload": p.payload,
+            "source_payload": stored_source,
+            "sent_payload": stored_sent,
             "replay_of": ctx.replay_of.get(p.key),
         }
         fields.update(kw)
@@ -56,33 +77,45 @@ class _Item:
         )
 
 
+def _use_packer(
+    ctx: RunContext, s: Session, sources: list[dict[str, Any]], records: list[dict[str, Any]]
+) -> None:
+    """Give the run its payload compressor: the flow's dictionary, or a new one made of
+    this chunk's first records (kept by the store writer before any outcome using it)."""
+    if ctx.packer is not None or not ctx.record or not sources:
+        return
+    data = payload_codec.latest_dictionary(s, ctx.flow.id)
+    if data is None:
+        # shaped like what it will compress: [source, sent] pairs
+        data = payload_codec.make_dictionary(
+            [[s, r] for s, r in zip(sources[:200], records[:200], strict=True)]
+        )
+        ctx.submit_store(partial(_save_dictionary, ctx.flow.id, data))
+    ctx.packer = payload_codec.Packer(data)
+
+
+def _save_dictionary(flow_id: int, data: bytes, s: Session) -> None:
+    payload_codec.save_dictionary(s, flow_id, data)
+
+
+def _response(result: WriteResult, dest_id: str | None) -> dict[str, Any] | None:
+    """The destination's answer for the run log, unless it only repeats the outcome's own
+    columns (a batch upsert's ``{"index", "status", "id", "error": null}``)."""
+    answer = result.response
+    if not answer or set(answer) - {"index", "status", "id", "error"} or answer.get("error"):
+        return answer
+    if answer.get("status", result.action.value) != result.action.value:
+        return answer
+    if answer.get("id") not in (None, dest_id):
+        return answer
+    return None
+
+
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as dicts (much faster than ``DataFrame.to_dict('records')`` or itertuples
     over string-typed columns)."""
     names = [str(c) for c in df.columns]
     return [dict(zip(names, row, strict=True)) for row in df.to_numpy(dtype=object).tolist()]
-
-
-def _pre_entry_match(
-    session: Session, ctx: RunContext, options: dict[str, Any], payload: dict[str, Any]
-) -> str | None:
-    """Exact e-mail or phone match against customers already known in the destination,
-    so a lead from an existing customer is linked to them instead of creating a new one.
-    A customer of the source this flow already sent there (same e-mail or phone, another
-    source id) counts too: the destination has them even before the app reads it back."""
-    raw_email = str(payload.get(options.get("email_field", "email")) or "")
-    raw_phone = str(payload.get(options.get("phone_field", "phone")) or "")
-    email = fast.email(raw_email) if raw_email else None
-    phone = fast.phone_e164(raw_phone) if raw_phone else None
-    found = identity.find_contact(session, ctx.dest_system, email=email, phone=phone)
-    if found or ctx.source.spec.entity != "customer" or ctx.dest.spec.entity != "customer":
-        return found
-    sent = identity.find_contact(session, ctx.source_system, email=email, phone=phone)
-    if not sent:
-        return None
-    gold = identity.golden_ids(session, "customer", ctx.source_system, [sent], create=False)
-    there = identity.dest_ids(session, "customer", ctx.dest_system, list(gold.values()))
-    return next(iter(there.values()), None)
 
 
 def _same_customer(
@@ -105,43 +138,6 @@ def _same_customer(
     )  # fmt: skip
     ctx.assigned[key] = known
     return known
-
-
-def _resolve_references(
-    session: Session, ctx: RunContext, df: pd.DataFrame
-) -> dict[str, dict[str, str]]:
-    """For each reference target field, source value -> the destination's id of the
-    record it points to (e.g. an RO's DMS customer number -> that customer's CRM id)."""
-    resolved: dict[str, dict[str, str]] = {}
-    for target, ref in ctx.flow.options.get("references", {}).items():
-        values = [v for v in df[ref["from"]].unique().tolist() if v]
-        golden = identity.golden_ids(
-            session, ref["entity"], ctx.source_system, values, create=False
-        )
-        dest = identity.dest_ids(session, ref["entity"], ctx.dest_system, list(golden.values()))
-        resolved[target] = {v: dest[g] for v, g in golden.items() if g in dest}
-    return resolved
-
-
-def _apply_references(
-    ctx: RunContext,
-    resolved: dict[str, dict[str, str]],
-    source: dict[str, Any],
-    payload: dict[str, Any],
-) -> tuple[dict[str, Any], list[str]]:
-    problems: list[str] = []
-    refs = ctx.flow.options.get("references", {})
-    for target, table in resolved.items():
-        ref = refs[target]
-        value = source.get(ref["from"], "")
-        if value in table:
-            payload = {**payload, target: table[value]}
-        elif ref.get("required", True):
-            problems.append(
-                f"{ref['entity']} {value or '(none)'} is not in the destination yet"
-                + (f" (run {ref['hint']} first)" if ref.get("hint") else "")
-            )
-    return payload, problems
 
 
 def _park_rejects(ctx: RunContext) -> tuple[list[Parked], list[Outcome]]:
@@ -220,15 +216,18 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
     records = _records(mapped.frame)
     dest_owned = {f for f, owner in flow.ownership.items() if owner == "destination"}
     pre_entry = flow.options.get("pre_entry_check")
+    omit_blank = [str(f) for f in flow.options.get("omit_blank") or ()]
     update_only = bool(flow.options.get("update_only"))
     deletes = delete_settings(flow.options)
     inactive = removals.inactive_rows(df, deletes)
     gone: list[tuple[str, str, str | None, dict[str, Any]]] = []  # deleted / inactive
     items: list[_Item] = []
+    quiet: list[Delivery] = []  # nothing to send: remembered as delivered all the same
 
     # This thread only reads the store; every write goes through the delivery worker, in
     # order, so SQLite never has two writers waiting on each other.
     with ctx.store_session() as s:
+        _use_packer(ctx, s, sources, records)
         golden = identity.golden_ids(s, src_spec.entity, ctx.source_system, keys, create=False)
         new_links: list[tuple[str, str]] = []
         if not ctx.dry_run:
@@ -239,7 +238,7 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
         fresh = {k for k, _g in new_links}
         dests = identity.dest_ids(s, dst_spec.entity, ctx.dest_system, list(golden.values()))
         last = state.delivered(s, flow.id, list(golden.values()))
-        resolved = _resolve_references(s, ctx, df)
+        resolved = resolve_references(s, ctx, df)
         for n, (key, source, payload) in enumerate(zip(keys, sources, records, strict=True)):
             gold = golden.get(key, "")
             if inactive[n]:
@@ -247,7 +246,7 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
                 gone.append((key, gold, dests.get(gold) or (prior.dest_id if prior else None),
                              source))  # fmt: skip
                 continue
-            payload, problems = _apply_references(ctx, resolved, source, payload)
+            payload, problems = apply_references(ctx, resolved, source, payload)
             problems += errors_by_key.get(key, []) + [
                 f"{f}: required but empty" for f in required if f in payload and not payload[f]
             ]
@@ -267,14 +266,17 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
                     )
                 )
                 continue
+            payload = drop_blanks(payload, omit_blank)
             dest_id, note = dests.get(gold), None
-            if update_only and not dest_id and gold not in last:
-                # ``update_only``: a record the destination never had is none of this
-                # flow's business (a DMS deal that did not come from the tool)
-                ctx.add("skipped", 1)
+            known = dest_id or (last[gold].dest_id if gold in last else None)
+            if update_only and not known:
+                # a record the destination never had is none of this flow's business (a
+                # marketing-only profile, a DMS deal that did not come from the tool)
+                plan = PlanItem(key, gold, "skip", {}, payload, "", None)
+                items.append(_Item(plan, source, NOT_IN_DESTINATION))
                 continue
             if pre_entry and not dest_id and gold not in last:
-                found = _pre_entry_match(s, ctx, pre_entry, payload)
+                found = pre_entry_match(s, ctx, pre_entry, payload)
                 if found:
                     payload = {**payload, pre_entry.get("set_field", "customer_id"): found}
                     note = f"linked to existing customer {found}"
@@ -284,6 +286,12 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
             plan = plan_record(
                 key, gold, payload, dest_id, last.get(gold), dest_owned, force=ctx.force
             )
+            if omit_blank and plan.action != "skip" and not plan.payload:
+                # every field was left out (omit_blank): nothing to send, but remember
+                # it, so a value that comes later is sent even if it was sent before
+                plan.action, note = "skip", NOTHING_TO_SEND
+                if plan.dest_id:
+                    quiet.append((gold, key, plan.dest_id, plan.digest, plan.full_payload))
             items.append(_Item(plan, source, note))
         removal_outcomes, to_remove = removals.plan_removals(ctx, deletes, gone)
         outcomes += removal_outcomes
@@ -311,16 +319,18 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
     skipped = [i for i in items if i.plan.action == "skip"]
     ctx.add("unchanged", len(skipped))
     ctx.add("skipped", len(skipped))
-    outcomes += [i.outcome(ctx, OutcomeStatus.UNCHANGED, sent_payload=None) for i in skipped]
-    ctx.submit_store(partial(_record_unsent, ctx, to_park, conflicts, outcomes))
+    ctx.submit_store(partial(_record_unsent, ctx, to_park, conflicts, outcomes, quiet, skipped))
     ctx.emit("delivering")
     pending = [i for i in items if i.plan.action != "skip"]
     for start in range(0, len(pending), dst_spec.max_batch):
         batch = pending[start : start + dst_spec.max_batch]
-        ctx.submit(partial(_deliver, ctx, batch))
+        ctx.submit(partial(_deliver, ctx, batch), _touches(batch))
     for start in range(0, len(to_remove), dst_spec.max_batch):
         gone_batch = to_remove[start : start + dst_spec.max_batch]
-        ctx.submit(partial(removals.deliver, ctx, deletes.handling, gone_batch))
+        touches = frozenset(g for _k, g, _d, _s in gone_batch) | frozenset(
+            f"dest:{d}" for _k, _g, d, _s in gone_batch if d
+        )
+        ctx.submit(partial(removals.deliver, ctx, deletes.handling, gone_batch), touches)
 
 
 def _record_only_unsent(ctx: RunContext, to_park: list[Parked], outcomes: list[Outcome]) -> None:
@@ -330,7 +340,7 @@ def _record_only_unsent(ctx: RunContext, to_park: list[Parked], outcomes: list[O
         with ctx.store_session() as s:
             run_log.write_outcomes(s, ctx.run_id, ctx.flow.id, outcomes)
         return
-    ctx.submit_store(partial(_record_unsent, ctx, to_park, [], outcomes))
+    ctx.submit_store(partial(_record_unsent, ctx, to_park, [], outcomes, [], []))
 
 
 def _index_chunk(
@@ -352,14 +362,30 @@ def _record_unsent(
     to_park: list[Parked],
     conflicts: list[tuple[str, str, str, str | None, str | None, str]],
     outcomes: list[Outcome],
+    quiet: list[Delivery],
+    skipped: list[_Item],
     s: Session,
 ) -> None:
     """Store writer side of a chunk: what was parked, unchanged or in conflict (nothing
-    sent). A skipped record never closes a retry-queue entry: only a delivery does."""
+    sent), and the records with nothing to send (``quiet``), remembered as delivered. A
+    skipped record never closes a retry-queue entry: only a delivery does. (Unchanged
+    records' outcomes are made here: packing their payloads is the writer's work.)"""
+    state.save_delivered(s, ctx.flow.id, quiet)
+    outcomes = outcomes + [
+        i.outcome(ctx, OutcomeStatus.UNCHANGED, sent_payload=None, error=i.note) for i in skipped
+    ]
     ctx.add("parked", run_log.park(s, ctx.flow.id, ctx.run_id, to_park))
     state.mark_failed(s, ctx.flow.id, [gold for _k, gold, _p, _r in to_park])
     ctx.add("conflicts", run_log.record_conflicts(s, ctx.flow.id, ctx.run_id, conflicts))
     run_log.write_outcomes(s, ctx.run_id, ctx.flow.id, outcomes)
+
+
+def _touches(batch: Sequence[_Item]) -> frozenset[str]:
+    """What a batch writes to (its golden ids and known destination ids): two batches that
+    share one are never in flight together."""
+    return frozenset(i.plan.golden_id for i in batch) | frozenset(
+        f"dest:{i.plan.dest_id}" for i in batch if i.plan.dest_id
+    )
 
 
 def _text(value: Any) -> str | None:
@@ -376,6 +402,7 @@ def _write_with_retries(ctx: RunContext, batch: Sequence[_Item]) -> list[WriteRe
             i.plan.payload,
             i.plan.dest_id,
             idempotency_key(i.plan.golden_id, i.plan.digest),
+            look_first=ctx.look_first and i.plan.action == "create",
         )
         for i in batch
     ]
@@ -401,6 +428,8 @@ def _deliver(ctx: RunContext, batch: Sequence[_Item]) -> StoreJob:
         ctx.add("failed", len(batch))
         raise SendFailed(exc, partial(_record_failed, ctx, batch, started)) from exc
     ms = int((time.perf_counter() - t0) * 1000 / max(1, len(batch)))
+    for item in batch:  # here, not on the run's thread or the store writer's
+        item.pack(ctx)
     return partial(_record_results, ctx, batch, results, started, ms)
 
 
@@ -428,10 +457,14 @@ def _record_results(
     parked: list[Parked] = []
     for item, result in zip(batch, results, strict=True):
         p = item.plan
-        common = {"started_at": started, "duration_ms": ms, "response_payload": result.response}
         if result.action in _COUNT_OF:
             ctx.add(_COUNT_OF[result.action], 1)
             dest_id = result.dest_id or p.dest_id
+            common = {
+                "started_at": started,
+                "duration_ms": ms,
+                "response_payload": _response(result, dest_id),
+            }
             delivered.append((p.golden_id, p.key, dest_id, p.digest, p.full_payload))
             outcomes.append(
                 item.outcome(
@@ -439,6 +472,7 @@ def _record_results(
                 )
             )
         else:
+            common = {"started_at": started, "duration_ms": ms, "response_payload": result.response}
             reason = result.error or "rejected by the destination"
             if result.action is WriteAction.FAILED:
                 reason = f"kept failing after retries: {reason}"
@@ -453,6 +487,14 @@ def _record_results(
     if stale:
         identity.drop_stale(s, ctx.dest.spec.entity, ctx.dest_system, stale)
     links = [(d, g) for g, _k, d, _h, _p in delivered if d]
+    # a refused record the destination says it holds (Klaviyo saved the profile and
+    # refused only its re-subscribe) is linked all the same: flows reading the
+    # destination then know whose record it is; it stays parked until delivered
+    links += [
+        (result.dest_id, item.plan.golden_id)
+        for item, result in zip(batch, results, strict=True)
+        if result.action is WriteAction.REJECTED and result.dest_id
+    ]
     identity.link(s, ctx.dest.spec.entity, ctx.dest_system, links)
     ctx.add("parked", run_log.park(s, flow.id, ctx.run_id, parked))
     state.mark_failed(s, flow.id, [gold for _k, gold, _p, _r in parked])

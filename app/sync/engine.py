@@ -216,6 +216,7 @@ class SyncEngine:
         cursor = None if full or keys else self._cursor(flow.id)
         erased = tombstones.load(self.store)  # refuses to run blind when the key is gone
         with self.store.session() as s:
+            cut_off = not dry_run and run_log.cut_off(s, flow.id)
             # we hold the flow's lock: a run of it still marked running is one that died
             run_log.close_dead_runs(s, flow.id)
             run_id = run_log.start_run(
@@ -258,6 +259,7 @@ class SyncEngine:
             progress=Progress(flow.name),
             store_session=self.store.session,
             on_progress=self.on_progress,
+            look_first=cut_off,
             erased=erased,
         )
         if keys is None and parked_ids is None:  # records an owner change sends again
@@ -270,7 +272,9 @@ class SyncEngine:
         status, error, waiting = "running", None, 0
         checkpoints: list[str | None] = [cursor]  # the cursor as last acknowledged
         if not dry_run:
-            ctx.pipeline = DeliveryPipeline(self.store.session, cancel=cancel)
+            ctx.pipeline = DeliveryPipeline(
+                self.store.session, cancel=cancel, senders=ctx.dest.spec.concurrent_writes
+            )
         try:
             try:
                 for chunk, chunk_cursor in self._chunks(ctx, cursor, keys, parked_ids):

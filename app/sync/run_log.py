@@ -36,8 +36,9 @@ class Outcome:
     attempt: int = 1
     started_at: datetime | None = None
     duration_ms: int | None = None
-    source_payload: dict[str, Any] | None = None
-    sent_payload: dict[str, Any] | None = None
+    # a payload is a value, or bytes already packed by ``app.store.payload_codec``
+    source_payload: dict[str, Any] | bytes | None = None
+    sent_payload: dict[str, Any] | bytes | None = None
     response_payload: dict[str, Any] | None = None
     replay_of: int | None = None
 
@@ -68,6 +69,19 @@ def start_run(
     if job_id is None:
         run.job_id = run.id
     return int(run.id)
+
+
+def cut_off(session: Session, flow_id: int) -> bool:
+    """Did the flow's last run end before every batch it sent was answered and recorded:
+    killed (still 'running' — the caller holds the flow's lock, so it is not) or failed?
+    Its last batch may then be at the destination with no link here to say so."""
+    status = session.scalar(
+        select(Run.status)
+        .where(Run.flow_id == flow_id, Run.dry_run.is_(False))
+        .order_by(Run.id.desc())
+        .limit(1)
+    )
+    return status in ("running", "failed")
 
 
 DEAD_RUN = (
@@ -106,14 +120,18 @@ def write_outcomes(
             "destination_id": o.dest_id,
             "started_at": o.started_at or now,
             "duration_ms": o.duration_ms,
-            "source_payload": bulk.json_text(o.source_payload),
-            "sent_payload": bulk.json_text(o.sent_payload),
+            "source_payload": _stored(o.source_payload),
+            "sent_payload": _stored(o.sent_payload),
             "response_payload": bulk.json_text(o.response_payload),
             "replay_of": o.replay_of,
         }
         for o in outcomes
     ]
     bulk.write_rows(session, table_of(RecordOutcome), rows)
+
+
+def _stored(payload: dict[str, Any] | bytes | None) -> str | bytes | None:
+    return payload if isinstance(payload, bytes) else bulk.json_text(payload)
 
 
 def park(

@@ -19,13 +19,19 @@ from app.mapping.transforms_base import Transformed
 from app.store import Store, bulk
 from app.store.models import RecordIndex, table_of, utcnow
 
+_LAST_ID = text("SELECT coalesce(max(id), 0) FROM record_index")
+_FTS_NEW = text(
+    "INSERT INTO record_index_fts (rowid, name) SELECT id, name FROM record_index "
+    "WHERE id > :before"
+)
 _FTS_QUERY = text("SELECT rowid FROM record_index_fts WHERE record_index_fts MATCH :m LIMIT :n")
 _NAME_COLUMNS: tuple[tuple[str, ...], ...] = (
     ("first_name", "last_name"),
     ("company_name",),
     ("name",),
 )
-_PHONES = ("mobile_phone", "mobile", "home_phone", "phone", "work_phone")
+# phone_number: a Klaviyo profile's (its only phone)
+_PHONES = ("mobile_phone", "mobile", "home_phone", "phone", "work_phone", "phone_number")
 _KEYS = {
     "vin": ("vin", "vehicle_of_interest_vin"),
     "stock_number": ("stock_number",),
@@ -100,13 +106,20 @@ def index_rows(
     columns = {"entity": [entity] * n, "system": [system] * n, **columns}
     columns["updated_at"] = [utcnow()] * n
     key = ("entity", "system", "record_key")
+    table = table_of(RecordIndex)
+    bulk.hold_write_lock(session, table)  # no other writer adds rows past ``before``
+    before = session.execute(_LAST_ID).scalar_one()
     bulk.write_columns(
         session,
-        table_of(RecordIndex),
+        table,
         columns,
         conflict=key,
         update=[c for c in columns if c not in key],
+        # a record read again unchanged is not written again (nor its names re-indexed)
+        changed=[c for c in columns if c not in key and c != "updated_at"],
     )
+    # the new rows' names in one statement (migration v16: no per-row insert trigger)
+    session.execute(_FTS_NEW, {"before": before})
 
 
 def _hit(row: RecordIndex) -> SearchHit:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 
+from app.sandbox.demo_session import RUN_ORDER
 from tests.support.cli import ROOT, run_cli
 from tests.support.files import files_containing
 
@@ -83,7 +84,7 @@ def test_demo_headless_runs_every_flow_and_saves_screenshots(tmp_path: Path) -> 
         "--screenshots", str(shots),
     )  # fmt: skip
     assert out.returncode == 0, out.stdout + out.stderr
-    for flow in ("customers-dms-to-crm", "leads-crm-to-dms", "deal-status-crm-to-dms"):
+    for flow in RUN_ORDER:  # the Elead, Klaviyo and consent flows too
         assert flow in out.stdout
     assert "The demo ran end to end." in out.stdout
     names = {p.name for p in shots.glob("*.png")}

@@ -171,10 +171,8 @@ def test_customer_read_pages_with_elead_headers(
     contacts = export(calm, "crm", "contacts")
     assert len(frames) == -(-len(contacts) // 25) > 2
     assert list(df.columns) == stream.spec.field_names()
-    assert sorted(df["customer_id"]) == sorted(
-        elead_id("contact", c["contact_id"]) for c in contacts
-    )
-    by_id = {elead_id("contact", c["contact_id"]): c for c in contacts}
+    assert sorted(df["customer_id"]) == sorted(c["contact_id"] for c in contacts)
+    by_id = {c["contact_id"]: c for c in contacts}
     for row in df.head(30).to_dict("records"):
         contact = by_id[row["customer_id"]]
         assert (row["last_name"], row["email"], row["zip"]) == (
@@ -227,7 +225,7 @@ def test_customer_fetch_search_create_update(
     assert created.action is WriteAction.CREATED and created.dest_id, created.error
     ident = created.dest_id
     crm = [c for c in export(calm, "crm", "contacts") if c["email"] == payload["email"]]
-    assert len(crm) == 1 and ident == elead_id("contact", crm[0]["contact_id"])
+    assert len(crm) == 1 and ident == crm[0]["contact_id"]
     assert (crm[0]["mobile"], crm[0]["sms_opt_out"], crm[0]["postal_code"]) == (
         "512-555-0199",
         "true",
@@ -254,8 +252,14 @@ def test_customer_fetch_search_create_update(
     )
     again = stream.fetch([ident]).iloc[0]
     assert (again["middle_name"], again["name_prefix"]) == ("King", "Dr")  # kept by the update
+    # a customer Elead no longer has (deleted, merged away): the one it has with the
+    # e-mail is updated; with too little to find or create one, the record is refused
     gone = stream.write([WriteRecord("K-x", "g", {"city": "X"}, dest_id=elead_id("x", "y"))])[0]
-    assert gone.action is WriteAction.REJECTED and "HTTP 404" in (gone.error or "")
+    assert gone.action is WriteAction.REJECTED and "last name" in (gone.error or "")
+    moved = {**payload, "city": "Round Rock"}
+    found = stream.write([WriteRecord("K-a", "g-a", moved, dest_id=elead_id("x", "y"))])[0]
+    assert (found.action, found.dest_id) == (WriteAction.UPDATED, ident), found.error
+    assert found.response == {"found_before_create": ident}
     # owned vehicles: the contact's deals in the CRM
     crm_key = {"X-API-Key": calm.servers["crm"].credentials["api_key"]}
     deal = {
@@ -311,9 +315,61 @@ def test_customer_create_whose_answer_is_lost_makes_no_duplicate(
     assert result.action is WriteAction.CREATED and result.dest_id, result.error
     assert searched == [email]
     same = [c for c in export(calm, "crm", "contacts") if c["email"] == email]
-    assert [elead_id("contact", c["contact_id"]) for c in same] == [result.dest_id]
+    assert [c["contact_id"] for c in same] == [result.dest_id]
     if fault == "lost_rate":
         assert result.response and "found_after_unclear_create" in result.response
+    connector.close()
+
+
+def test_a_create_that_timed_out_is_given_time_to_finish_before_it_is_looked_for(
+    calm: SandboxServers,
+) -> None:
+    """The answer timed out while Elead was still creating the customer: looked for at
+    once, it is not there yet, and a second create would make a duplicate. The stream
+    waits as long as it waited for the answer, then looks: one customer."""
+    connector = make(calm, timeout_s=1, max_attempts=2)
+    assert connector.check().ok  # signed in before the server slows down
+    stream = customers_of(connector)
+    original_find = stream.find
+
+    def find_after_fault(row: Any) -> str | None:
+        calm.set_faults("")
+        return original_find(row)
+
+    stream.find = find_after_fault  # type: ignore[method-assign]
+    email = "slow.create@elead.example.com"
+    calm.set_faults("crm:timeout_rate=1,timeout_s=1.5")  # held 1.5 s, then created
+    try:
+        payload = {"first_name": "Sol", "last_name": "Slow", "email": email}
+        result = stream.write([WriteRecord("K-s", "g-s", payload)])[0]
+    finally:
+        calm.set_faults("")
+    time.sleep(1)
+    assert result.action is WriteAction.CREATED, result.error
+    assert result.response and "found_after_unclear_create" in result.response
+    same = [c for c in export(calm, "crm", "contacts") if c["email"] == email]
+    assert [c["contact_id"] for c in same] == [result.dest_id]
+    connector.close()
+
+
+def test_a_create_after_a_cut_off_run_looks_first(calm: SandboxServers) -> None:
+    """The flow's last run was cut off (killed, or failed mid-batch) after Elead created
+    the customer: the engine marks the create look_first, and the customer Elead already
+    has is updated, not made twice. A customer Elead does not have is created."""
+    connector = make(calm)
+    stream = customers_of(connector)
+    payload = {"first_name": "Kit", "last_name": "Cutoff", "email": "kit@cutoff.example.com"}
+    first = stream.write([WriteRecord("K-k", "g-k", payload)])[0]
+    assert first.action is WriteAction.CREATED and first.dest_id
+    again = {**payload, "mobile_phone": "+13135550177"}
+    looked = stream.write([WriteRecord("K-k", "g-k", again, look_first=True)])[0]
+    assert (looked.action, looked.dest_id) == (WriteAction.UPDATED, first.dest_id)
+    assert looked.response == {"found_before_create": first.dest_id}
+    same = [c for c in export(calm, "crm", "contacts") if c["email"] == payload["email"]]
+    assert len(same) == 1 and same[0]["mobile"] == "+13135550177"
+    fresh = {**payload, "email": "new@cutoff.example.com"}
+    made = stream.write([WriteRecord("K-n", "g-n", fresh, look_first=True)])[0]
+    assert made.action is WriteAction.CREATED and made.dest_id != first.dest_id
     connector.close()
 
 
@@ -349,7 +405,7 @@ def test_incremental_catch_up_across_more_than_seven_days(
     cursor = stamps[-12]
     assert datetime.now(UTC) - parse_instant(cursor) > timedelta(days=8)  # type: ignore[operator]
     df = read_all(stream, cursor)
-    expected = {elead_id("lead", r["lead_id"]) for r in leads if r["updated_at"] >= cursor}
+    expected = {r["lead_id"] for r in leads if r["updated_at"] >= cursor}
     assert set(df["opportunity_id"]) == expected and len(expected) >= 12
     paths = [q.path for q in stream.queries]
     assert paths[-1] == "/searchDelta" and set(paths[:-1]) == {"/search"} and len(paths) > 2
@@ -377,11 +433,11 @@ def test_incremental_catch_up_across_more_than_seven_days(
     # that gave records (one that gives none cannot move it), and every change before it
     # was read
     assert top in {q.until for q in stream.queries}
-    before = {elead_id("lead", r["lead_id"]) for r in leads if cursor <= r["updated_at"] < top}
+    before = {r["lead_id"] for r in leads if cursor <= r["updated_at"] < top}
     assert before <= set(df["opportunity_id"])
     # a new opportunity: the next run from the cursor sees it in searchDelta, and the
     # cursor moves to that read's "now"; a run after that needs searchDelta only
-    customer = elead_id("contact", export(calm, "crm", "contacts")[5]["contact_id"])
+    customer = export(calm, "crm", "contacts")[5]["contact_id"]
     made = stream.write([WriteRecord("L-n", "g-n", {"customer_id": customer, "source": "Phone"})])
     assert made[0].action is WriteAction.CREATED, made[0].error
     newer = read_all(stream, top)
@@ -399,12 +455,39 @@ def test_preview_since_and_no_fetch_by_id(elead: EleadCrmConnector, calm: Sandbo
     since = sorted(r["updated_at"] for r in leads)[-6]
     shown = stream.preview(3, since=since)
     assert len(shown) == 3 and list(shown.columns) == stream.spec.field_names()
-    changed = {elead_id("lead", r["lead_id"]) for r in leads if r["updated_at"] >= since}
+    changed = {r["lead_id"] for r in leads if r["updated_at"] >= since}
     assert set(shown["opportunity_id"]) <= changed
     with pytest.raises(ConnectorError, match="cannot read one opportunity"):
-        stream.fetch([elead_id("lead", leads[0]["lead_id"])])
+        stream.fetch([leads[0]["lead_id"]])
     with pytest.raises(ConnectorError, match="not a time"):
         list(stream.read("last tuesday"))
+
+
+def test_opportunities_read_with_their_customers(calm: SandboxServers) -> None:
+    """'Read customers with opportunities': each opportunity carries its customer's name,
+    e-mail and phones, each customer fetched once per read."""
+    plain = make(calm)
+    try:
+        assert set(read_all(opportunities_of(plain))["customer_last_name"]) == {""}
+    finally:
+        plain.close()
+    connector = make(calm, customers_on_read=True)
+    requests = sent(connector)
+    try:
+        df = read_all(opportunities_of(connector))
+    finally:
+        connector.close()
+    contacts = {c["contact_id"]: c for c in export(calm, "crm", "contacts")}
+    assert len(df) and set(df["customer_id"]) <= set(contacts)  # one id space
+    for row in df.to_dict("records"):
+        contact = contacts[row["customer_id"]]
+        assert (row["customer_last_name"], row["customer_email"]) == (
+            contact["last_name"],
+            contact["email"],
+        )
+        assert row["customer_mobile_phone"] == contact["mobile"]
+    fetched = [r.url.path for r in requests if r.url.path.startswith("/elead-sales-customers/")]
+    assert sorted(fetched) == sorted(f"/elead-sales-customers/{c}" for c in set(df["customer_id"]))
 
 
 # -- opportunities: writing ------------------------------------------------------------------
@@ -423,7 +506,7 @@ def test_opportunity_create_reassign_and_sub_operations(
     )
     first, second = salespeople[0], salespeople[1]
     payload = {
-        "customer_id": elead_id("contact", contact["contact_id"]),
+        "customer_id": contact["contact_id"],
         "source": "Website",
         "sub_source": "Chat",
         "status": "New",
@@ -440,7 +523,7 @@ def test_opportunity_create_reassign_and_sub_operations(
     created = stream.write([WriteRecord("L-1", "g-1", payload)])[0]
     assert created.action is WriteAction.CREATED and created.dest_id, created.error
     ident = created.dest_id
-    leads = {elead_id("lead", r["lead_id"]): r for r in export(calm, "crm", "leads")}
+    leads = {r["lead_id"]: r for r in export(calm, "crm", "leads")}
     lead = leads[ident]
     assert (lead["contact_id"], lead["source"], lead["salesperson"], lead["comments"]) == (
         contact["contact_id"],
@@ -467,7 +550,7 @@ def test_opportunity_create_reassign_and_sub_operations(
     assert moved.response and "status" in moved.response["not_sent"]
     still = stream.write([WriteRecord("L-1", "g-1", {"status": "Sold"}, dest_id=ident)])[0]
     assert still.action is WriteAction.UNCHANGED
-    lead = {elead_id("lead", r["lead_id"]): r for r in export(calm, "crm", "leads")}[ident]
+    lead = {r["lead_id"]: r for r in export(calm, "crm", "leads")}[ident]
     assert (lead["salesperson"], lead["status"]) == (second, "New")
     # sub-operations
     trades = streams["opportunity_trade_ins"]
@@ -501,7 +584,7 @@ def test_opportunity_create_reassign_and_sub_operations(
         "Chat",
         "Internet",
     )
-    lead = {elead_id("lead", r["lead_id"]): r for r in export(calm, "crm", "leads")}[ident]
+    lead = {r["lead_id"]: r for r in export(calm, "crm", "leads")}[ident]
     assert lead["comments"] == "Asked about a RAV4\nComing Saturday"
 
 
@@ -520,18 +603,17 @@ def test_opportunity_create_whose_answer_is_lost_makes_no_duplicate(
         return original_find(body, sent_at)
 
     stream._find = find_after_fault  # type: ignore[method-assign]
-    before = len(export(calm, "crm", "leads"))
+    before = {r["lead_id"] for r in export(calm, "crm", "leads")}
     calm.set_faults("crm:lost_rate=1")
     try:
-        payload = {"customer_id": elead_id("contact", contact["contact_id"]), "source": "Referral"}
+        payload = {"customer_id": contact["contact_id"], "source": "Referral"}
         result = stream.write([WriteRecord("L-u", "g-u", payload)])[0]
     finally:
         calm.set_faults("")
     assert result.action is WriteAction.CREATED and result.dest_id, result.error
     assert looked == [1] and result.response and "found_after_unclear_create" in result.response
-    leads = export(calm, "crm", "leads")
-    assert len(leads) == before + 1
-    assert elead_id("lead", max(leads, key=lambda r: r["lead_id"])["lead_id"]) == result.dest_id
+    leads = {r["lead_id"] for r in export(calm, "crm", "leads")}
+    assert leads - before == {result.dest_id} and len(leads) == len(before) + 1
     # a comment whose answer is lost is parked, not sent twice (Elead cannot show comments)
     comments = connector.streams()["opportunity_comments"]
     calm.set_faults("crm:lost_rate=1")
@@ -541,7 +623,7 @@ def test_opportunity_create_whose_answer_is_lost_makes_no_duplicate(
     finally:
         calm.set_faults("")
     assert parked.action is WriteAction.REJECTED and "not sent again" in (parked.error or "")
-    lead = {elead_id("lead", r["lead_id"]): r for r in export(calm, "crm", "leads")}[result.dest_id]
+    lead = {r["lead_id"]: r for r in export(calm, "crm", "leads")}[result.dest_id]
     assert lead["comments"] == "Left a voicemail"  # done once, by the lost request
     connector.close()
 
@@ -564,7 +646,7 @@ def test_429_storms_and_server_errors_lose_and_duplicate_nothing(calm: SandboxSe
         made = []
         for n in range(8):
             row = {
-                "customer_id": elead_id("contact", contacts[20 + n]["contact_id"]),
+                "customer_id": contacts[20 + n]["contact_id"],
                 "source": "Storm",
                 "date_in": f"2026-11-2{n}T10:00:00Z",
             }
@@ -576,7 +658,7 @@ def test_429_storms_and_server_errors_lose_and_duplicate_nothing(calm: SandboxSe
         calm.set_faults("")
     assert len(everyone) == len(contacts)
     assert set(changed["opportunity_id"]) == {
-        elead_id("lead", r["lead_id"]) for r in leads if r["updated_at"] >= cursor
+        r["lead_id"] for r in leads if r["updated_at"] >= cursor
     }
     assert Counter(r.action for r in made) == {WriteAction.CREATED: 16}, [r.error for r in made]
     storm = [r for r in export(calm, "crm", "leads") if r["source"] == "Storm"]

@@ -23,7 +23,7 @@ from app.connectors.registry import get_kind
 from app.connectors.rest.stream import Api
 from app.connectors.streams import WriteAction, WriteRecord
 from app.formats import klaviyo as kl
-from app.formats.klaviyo.consent import consent_step, opt_in_step
+from app.formats.klaviyo.consent import consent_step, opt_out_step
 from app.mapping.model import Mapping, Step, rule
 from app.sandbox.demo import DMS, install_demo
 from app.sandbox.generator import build_dataset
@@ -35,6 +35,7 @@ from app.store import Store
 from app.store.models import RecordOutcome
 from app.sync.engine import SyncEngine
 from tests.support.http_script import Script, client_for
+from tests.support.klaviyo import profiles, unsubscribe_at_klaviyo
 from tests.support.sandbox import export, patch_customer
 
 SEED = 31
@@ -81,28 +82,6 @@ def profiles_stream(k: KlaviyoConnector) -> ProfilesStream:
 def read_all(k: KlaviyoConnector, stream: str, cursor: str | None = None) -> pd.DataFrame:
     frames = list(k.streams()[stream].read(cursor))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-
-def profiles(sandbox: SandboxServers) -> dict[str, dict[str, str]]:
-    """Every sandbox profile as the codec reads it, by lower-case e-mail (or id)."""
-    rows = export(sandbox, "marketing", "klaviyo_profiles")
-    return {(r["email"].lower() or r["profile_id"]): r for r in rows}
-
-
-def unsubscribe_at_klaviyo(sandbox: SandboxServers, email: str) -> None:
-    """The person clicks "unsubscribe" (Klaviyo records it like its own delete job)."""
-    mkt = sandbox.servers["marketing"]
-    body = kl.unsubscribe_job_body([kl.ConsentTarget(email=email, channels={"email": ""})])
-    response = httpx.post(
-        f"{mkt.url}/api/profile-subscription-bulk-delete-jobs",
-        json=body,
-        headers={
-            "Authorization": f"Klaviyo-API-Key {mkt.credentials['klaviyo_api_key']}",
-            "revision": kl.REVISION,
-        },
-        timeout=10,
-    )
-    assert response.status_code == 202, response.text
 
 
 def test_registered_test_connection_and_reads(quiet: SandboxServers) -> None:
@@ -414,11 +393,11 @@ TO_KLAVIYO = Mapping(
         rule("sms_consent", "opt_in_sms", steps=[consent_step()]),
     )
 )
-TO_DMS = Mapping(
+TO_DMS = Mapping(  # only lowers: an opt-out gives N, the rest is not sent (see the flow)
     (
         rule("customer_id", "external_id", required=True),
-        rule("opt_in_email", "email_consent", steps=[opt_in_step()]),
-        rule("opt_in_sms", "sms_consent", steps=[opt_in_step()]),
+        rule("opt_in_email", "email_consent", steps=[opt_out_step()]),
+        rule("opt_in_sms", "sms_consent", steps=[opt_out_step()]),
     )
 )
 
@@ -457,6 +436,7 @@ def _flows(store: Store, sandbox: SandboxServers) -> None:
             dest_profile_id=dms.id,
             dest_stream="customers",
             mapping=TO_DMS,
+            options={"omit_blank": ["opt_in_email", "opt_in_sms"], "update_only": True},
         )
     )
 

@@ -25,7 +25,6 @@ from app.connectors.star_rest import StarRestConnector
 from app.connectors.star_streams import STREAMS
 from app.connectors.streams import WriteAction, WriteRecord
 from app.sandbox.demo import CRM, install_demo
-from app.sandbox.demo_flows import CUSTOMERS
 from app.sandbox.generator import build_dataset
 from app.sandbox.servers import SandboxServers
 from app.services.flows import FlowDefinition, FlowService
@@ -34,6 +33,7 @@ from app.store import Store
 from app.store.models import RecordOutcome
 from app.sync.engine import SyncEngine
 from tests.support.cli import ROOT
+from tests.support.mapping import GENERIC_CUSTOMERS
 from tests.support.sandbox import export
 
 FLOW = "star-customers-to-crm"
@@ -182,7 +182,7 @@ def _flow(store: Store, sandbox: SandboxServers) -> None:
             source_stream="customers",
             dest_profile_id=profiles.get_by_name(CRM).id,
             dest_stream="contacts",
-            mapping=CUSTOMERS,
+            mapping=GENERIC_CUSTOMERS,  # an upsert on external_id
         )
     )
 

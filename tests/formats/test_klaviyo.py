@@ -291,6 +291,16 @@ def test_consent_as_y_n_opt_ins_and_back() -> None:
     assert kl.consent_for("Yes") == "subscribed" and kl.consent_for("") == ""
 
 
+def test_an_opt_out_step_only_ever_lowers() -> None:
+    states = pd.Series(["subscribed", "UNSUBSCRIBED", "suppressed", "never_subscribed", "", "x"])
+    for value, opted_out in (("N", "N"), ("true", "true")):
+        step = kl.opt_out_step(value)
+        out = TRANSFORMS[step.name](states, **step.params)
+        # an opt-out (or a state we do not know) lowers; the rest gives nothing to send
+        assert out.values.tolist() == ["", opted_out, opted_out, "", "", opted_out]
+        assert out.invalid is None
+
+
 def test_lists_and_membership() -> None:
     answer: dict[str, Any] = {
         "data": [{

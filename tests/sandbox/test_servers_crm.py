@@ -9,11 +9,18 @@ import httpx
 import pytest
 
 from app.sandbox.servers import FaultSettings, FaultSpec, SandboxError, SandboxServers
+from tests.support.sandbox import export
 from tests.support.sandbox_api import client
 
 
 def _key(servers: SandboxServers) -> dict[str, str]:
     return {"X-API-Key": servers.servers["crm"].credentials["api_key"]}
+
+
+def _ids(servers: SandboxServers, entity: str = "contacts") -> list[str]:
+    """The CRM's ids (UUIDs) of the data set's contacts (or leads), in its order."""
+    key = "contact_id" if entity == "contacts" else "lead_id"
+    return [r[key] for r in export(servers, "crm", entity)]
 
 
 def _upsert(c: httpx.Client, url: str, key: dict[str, str], records: list[Any]) -> httpx.Response:
@@ -56,6 +63,7 @@ def test_batch_upsert_results(servers: SandboxServers) -> None:
         "not an object",
         {"external_id": "C900005", "last_name": "Flags", "email_opt_out": True},
     ]
+    ids = _ids(servers)
     with client() as c:
         r = _upsert(c, crm.url, key, records)
         assert r.status_code == 200
@@ -66,7 +74,7 @@ def test_batch_upsert_results(servers: SandboxServers) -> None:
             "rejected", "rejected", "created",
         ]  # fmt: skip
         assert [x["index"] for x in results] == list(range(9))
-        assert results[1]["id"] == results[2]["id"] == "K000001"
+        assert results[1]["id"] == results[2]["id"] == ids[0]
         assert "last_name" in results[3]["error"]
         assert "email" in results[4]["error"]
         assert "favourite_colour" in results[5]["error"]
@@ -91,7 +99,7 @@ def test_batch_upsert_results(servers: SandboxServers) -> None:
             },
             headers=key,
         ).json()["results"][0]
-        assert (by_email["status"], by_email["id"]) == ("updated", "K000004")
+        assert (by_email["status"], by_email["id"]) == ("updated", ids[3])
         bad_field = c.post(
             f"{crm.url}/contacts/batch-upsert",
             json={"idField": "first_name", "records": []},
@@ -103,6 +111,7 @@ def test_batch_upsert_results(servers: SandboxServers) -> None:
 def test_cursor_pagination_to_the_end(servers: SandboxServers) -> None:
     crm = servers.servers["crm"]
     key = _key(servers)
+    ids = _ids(servers)
     seen: list[str] = []
     cursor: str | None = ""
     with client() as c:
@@ -114,7 +123,7 @@ def test_cursor_pagination_to_the_end(servers: SandboxServers) -> None:
             if not body["has_more"]:
                 break
         assert cursor is None
-        assert sorted(seen) == [f"K{i:06d}" for i in range(1, 16)]
+        assert sorted(seen) == sorted(ids) and len(ids) == 15
         assert len(seen) == len(set(seen))
         assert c.get(f"{crm.url}/contacts?cursor=%%%", headers=key).status_code == 400
         since = c.get(
@@ -125,7 +134,7 @@ def test_cursor_pagination_to_the_end(servers: SandboxServers) -> None:
             "2024-03-07T01:00:00Z",
         ]
         by_ext = c.get(f"{crm.url}/contacts", params={"external_id": "C100002"}, headers=key)
-        assert [row["contact_id"] for row in by_ext.json()["data"]] == ["K000002"]
+        assert [row["contact_id"] for row in by_ext.json()["data"]] == [ids[1]]
 
 
 def test_updated_record_is_seen_again_behind_the_cursor(servers: SandboxServers) -> None:
@@ -166,36 +175,42 @@ def test_rate_limit_429_with_retry_after(servers: SandboxServers) -> None:
 def test_merge_contacts(servers: SandboxServers) -> None:
     crm = servers.servers["crm"]
     key = _key(servers)
+    k1, k2, k7 = (_ids(servers)[n] for n in (0, 1, 6))
+    leads_of_k1 = [
+        r["lead_id"] for r in export(servers, "crm", "leads") if r["contact_id"] in (k1, k2)
+    ]
     with client() as c:
-        c.patch(f"{crm.url}/contacts/K000007", json={"city": "Frisco"}, headers=key)
+        c.patch(f"{crm.url}/contacts/{k7}", json={"city": "Frisco"}, headers=key)
         merged = c.post(
             f"{crm.url}/contacts/merge",
-            json={"winnerId": "K000001", "loserIds": ["K000002", "K000007"]},
+            json={"winnerId": k1, "loserIds": [k2, k7]},
             headers=key,
         )
         assert merged.status_code == 200
         assert merged.json()["city"] == "Frisco"  # blank winner field filled from a loser
-        gone = c.get(f"{crm.url}/contacts/K000002", headers=key)
+        gone = c.get(f"{crm.url}/contacts/{k2}", headers=key)
         assert gone.status_code == 410
-        assert gone.json()["merged_into"] == "K000001"
-        leads = c.get(f"{crm.url}/leads", params={"contact_id": "K000001"}, headers=key).json()
-        assert sorted(x["lead_id"] for x in leads["data"]) == ["LD000001", "LD000002"]
+        assert gone.json()["merged_into"] == k1
+        leads = c.get(f"{crm.url}/leads", params={"contact_id": k1}, headers=key).json()
+        assert sorted(x["lead_id"] for x in leads["data"]) == sorted(leads_of_k1)
+        assert len(leads_of_k1) == 2
         # the loser's external id now finds the winner
         r = _upsert(c, crm.url, key, [{"external_id": "C100002", "last_name": "Last0"}])
-        assert r.json()["results"][0]["id"] == "K000001"
+        assert r.json()["results"][0]["id"] == k1
         bad = c.post(
             f"{crm.url}/contacts/merge",
-            json={"winnerId": "K000001", "loserIds": ["K000001"]},
+            json={"winnerId": k1, "loserIds": [k1]},
             headers=key,
         )
         assert bad.status_code == 422
         exported = c.get(f"{crm.url}/_sandbox/export/merges").json()
-        assert {"loser_id": "K000002", "winner_id": "K000001"} in exported
+        assert {"loser_id": k2, "winner_id": k1} in exported
 
 
 def test_deals_activities_appointments(servers: SandboxServers) -> None:
     crm = servers.servers["crm"]
     key = _key(servers)
+    k1, k3 = (_ids(servers)[n] for n in (0, 2))
     with client() as c:
         deals = c.post(
             f"{crm.url}/deals/batch-upsert",
@@ -204,7 +219,7 @@ def test_deals_activities_appointments(servers: SandboxServers) -> None:
                 "records": [
                     {"external_id": "D7000", "contact_external_id": "C100001", "status": "won"},
                     {"external_id": "D7001", "contact_external_id": "C999999", "status": "won"},
-                    {"external_id": "D7002", "contact_id": "K000003"},
+                    {"external_id": "D7002", "contact_id": k3},
                 ],
             },
             headers=key,
@@ -213,9 +228,9 @@ def test_deals_activities_appointments(servers: SandboxServers) -> None:
         assert "C999999" in deals[1]["error"]
         assert "status" in deals[2]["error"]
         listed = c.get(f"{crm.url}/deals", headers=key).json()["data"]
-        assert listed[0]["contact_id"] == "K000001"
+        assert listed[0]["contact_id"] == k1
 
-        activity = {"contact_id": "K000003", "type": "service", "external_id": "RO-R9000"}
+        activity = {"contact_id": k3, "type": "service", "external_id": "RO-R9000"}
         first = c.post(f"{crm.url}/activities", json=activity, headers=key)
         assert first.status_code == 201
         again = c.post(f"{crm.url}/activities", json=activity, headers=key)
@@ -224,7 +239,7 @@ def test_deals_activities_appointments(servers: SandboxServers) -> None:
         bad_type = c.post(f"{crm.url}/activities", json={**activity, "type": "x"}, headers=key)
         assert bad_type.status_code == 422
 
-        appt = {"contact_id": "K000003", "scheduled_at": "2024-05-01T10:00:00Z", "vin": "bad"}
+        appt = {"contact_id": k3, "scheduled_at": "2024-05-01T10:00:00Z", "vin": "bad"}
         assert c.post(f"{crm.url}/appointments", json=appt, headers=key).status_code == 422
         appt["vin"] = "1G4AH59H45G118341"
         made = c.post(f"{crm.url}/appointments", json=appt, headers=key)

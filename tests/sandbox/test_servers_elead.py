@@ -331,7 +331,8 @@ def test_opportunity_create_and_sub_operations(servers: SandboxServers) -> None:
         assert made["isDuplicate"] is False and opportunity["customer"]["id"] == customer
         assert opportunity["soughtVehicles"][0]["make"] == "Toyota"
         assert opportunity["tradeIns"][0]["estimatedMileage"] == 98000
-        lead = max(export(servers, "crm", "leads"), key=lambda r: r["lead_id"])
+        # one id space: the opportunity's id is the CRM lead's id
+        lead = {r["lead_id"]: r for r in export(servers, "crm", "leads")}[ident]
         assert (lead["contact_id"], lead["source"], lead["comments"]) == (
             contact["contact_id"],
             "Website",

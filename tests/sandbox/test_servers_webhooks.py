@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from app.sandbox.servers import SandboxServers, jwt
+from tests.support.sandbox import export
 from tests.support.sandbox_api import client, dms_headers
 from tests.support.webhooks import WebhookReceiver, hmac_ok
 
@@ -129,6 +130,7 @@ def test_crm_hmac_signed_lead_events(servers: SandboxServers, receiver: WebhookR
     crm = servers.servers["crm"]
     key = {"X-API-Key": crm.credentials["api_key"]}
     receiver.statuses = [503]
+    someone = export(servers, "crm", "contacts")[1]["contact_id"]
     with client() as c:
         sub = c.post(
             f"{crm.url}/webhooks",
@@ -139,7 +141,7 @@ def test_crm_hmac_signed_lead_events(servers: SandboxServers, receiver: WebhookR
         assert c.post(f"{crm.url}/webhooks", json={"url": receiver.url}).status_code == 401
         lead = c.post(
             f"{crm.url}/leads",
-            json={"contact_id": "K000002", "source": "Phone", "comments": "wants a truck"},
+            json={"contact_id": someone, "source": "Phone", "comments": "wants a truck"},
             headers=key,
         )
         assert lead.status_code == 201
@@ -153,19 +155,20 @@ def test_crm_hmac_signed_lead_events(servers: SandboxServers, receiver: WebhookR
     event = calls[0].json()
     assert event["event_type"] == "lead.created"
     assert event["data"]["lead"]["lead_id"] == lead.json()["lead_id"]
-    assert event["data"]["contact"]["contact_id"] == "K000002"
+    assert event["data"]["contact"]["contact_id"] == someone
 
 
 def test_crm_status_change_event(servers: SandboxServers, receiver: WebhookReceiver) -> None:
     crm = servers.servers["crm"]
     key = {"X-API-Key": crm.credentials["api_key"]}
     _subscribe(crm.url, receiver.url)  # no secret: the demo webhook secret is used
+    lead = export(servers, "crm", "leads")[0]["lead_id"]
     with client() as c:
-        same = c.patch(f"{crm.url}/leads/LD000001", json={"status": "New"}, headers=key)
+        same = c.patch(f"{crm.url}/leads/{lead}", json={"status": "New"}, headers=key)
         assert same.status_code == 200
-        moved = c.patch(f"{crm.url}/leads/LD000001", json={"status": "Contacted"}, headers=key)
+        moved = c.patch(f"{crm.url}/leads/{lead}", json={"status": "Contacted"}, headers=key)
         assert moved.json()["status"] == "Contacted"
-        bad = c.patch(f"{crm.url}/leads/LD000001", json={"status": "Won"}, headers=key)
+        bad = c.patch(f"{crm.url}/leads/{lead}", json={"status": "Won"}, headers=key)
         assert bad.status_code == 422
     calls = receiver.wait_for(1)
     time.sleep(0.1)

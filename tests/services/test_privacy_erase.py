@@ -59,10 +59,15 @@ def _erin_anywhere(store: Store) -> list[str]:
                 continue
             cols = [r[1] for r in s.execute(text(f"PRAGMA table_info('{table}')"))]
             for col in cols:
+                value = f'"{col}"'
+                if table == "record_outcomes" and col == "source_payload":
+                    value = "run_log_text(source_payload)"  # the run log keeps it packed
+                elif table == "record_outcomes" and col == "sent_payload":
+                    value = "run_log_sent(source_payload, sent_payload)"
                 for needle in ("erin.q@example.org", "quibbleworth", "3135550199"):
                     n = s.scalar(
                         text(
-                            f'SELECT count(*) FROM "{table}" WHERE instr(lower(cast("{col}" '
+                            f'SELECT count(*) FROM "{table}" WHERE instr(lower(cast({value} '
                             "AS text)), :n) > 0"
                         ),
                         {"n": needle},

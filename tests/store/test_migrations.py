@@ -1,6 +1,7 @@
 import sqlite3
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import inspect
 
@@ -9,6 +10,7 @@ from app.store import open_store, schema_waiting
 from app.store.errors import StoreError
 from app.store.migrations import LATEST_VERSION, MIGRATIONS, migrate
 from app.store.models import Base
+from app.sync.search import index_rows
 
 
 def test_fresh_store_is_migrated_with_wal_and_foreign_keys(paths: AppPaths) -> None:
@@ -111,10 +113,10 @@ def test_business_key_lookups_use_the_partial_indexes_and_names_the_fts(paths: A
                 )
             )
             assert f"ix_record_index_{column.split('_')[0]}" in plan, (column, plan)
-        conn.exec_driver_sql(
-            "INSERT INTO record_index (entity, system, record_key, name, updated_at) "
-            "VALUES ('customer', 'dms', 'C1', 'Zoë Ó Brien', '2026-01-01')"
-        )
+    with store.session() as s:  # new names reach FTS with their rows (v16: in bulk)
+        frame = pd.DataFrame({"customer_id": ["C1"], "name": ["Zoë Ó Brien"]})
+        index_rows(s, "customer", "dms", frame, "customer_id", {})
+    with store.engine.begin() as conn:
         found = conn.exec_driver_sql(
             'SELECT rowid FROM record_index_fts WHERE record_index_fts MATCH \'"zoe"* "bri"*\''
         ).all()

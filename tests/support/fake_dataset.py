@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from app.sandbox.ids import sequence_uuid
 from app.sandbox.schema import TABLES
 
 VIN_CHARS = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"
@@ -128,7 +129,7 @@ def build_fake_dataset(customers: int = 25) -> FakeDataset:
     ]
     contacts = [
         {
-            "contact_id": f"K{i + 1:06d}",
+            "contact_id": sequence_uuid(f"K{i + 1:06d}"),
             "external_id": cust[i]["customer_id"] if i < 5 else "",
             "first_name": f"First{i}",
             "last_name": f"Last{i}",
@@ -142,7 +143,7 @@ def build_fake_dataset(customers: int = 25) -> FakeDataset:
     ]
     leads = [
         {
-            "lead_id": f"LD{i + 1:06d}",
+            "lead_id": sequence_uuid(f"L{i + 1:07d}"),
             "contact_id": contacts[i]["contact_id"],
             "source": "Website",
             "status": "New",

@@ -1,5 +1,6 @@
 """A running demo dealership with its profiles and flows installed, for the mapping
-editor and drift tests."""
+editor and drift tests; and a customers flow to the CRM's generic REST contacts (the
+demo's own goes to Elead) for tests about an upsert destination."""
 
 from __future__ import annotations
 
@@ -7,14 +8,67 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from app.mapping.model import Mapping, Step, rule
 from app.sandbox.demo import install_demo
+from app.sandbox.demo_names import CRM, DMS_STAR
 from app.sandbox.servers import SandboxServers
+from app.services.flows import FlowDefinition, FlowService
+from app.services.profiles import ProfileService
 from app.store import Store
 
 
 @contextmanager
 def demo_dealership(store: Store, dataset: Any, seed: int = 5) -> Iterator[SandboxServers]:
-    """Sandbox servers on 127.0.0.1 with the demo profiles and six demo flows installed."""
+    """Sandbox servers on 127.0.0.1 with the demo profiles and flows installed."""
     with SandboxServers(dataset, seed=seed) as servers:
         install_demo(store, servers.port_file_payload())
         yield servers
+
+
+# A STAR customer -> a contact of the CRM's generic REST API (an upsert on external_id):
+# the demo's customers flow before it went to Elead, kept for tests about a generic CRM.
+GENERIC_CUSTOMERS = Mapping(
+    (
+        rule("external_id", "customer_id", required=True),
+        rule("first_name", "first_name", steps=[Step("collapse_spaces"), Step("name_case")]),
+        rule(
+            "last_name",
+            "last_name",
+            "company_name",
+            steps=[Step("coalesce"), Step("collapse_spaces"), Step("name_case")],
+            required=True,
+        ),
+        rule("email", "email", steps=[Step("email")]),
+        rule("phone", "home_phone", "work_phone", steps=[Step("coalesce"), Step("phone_e164")]),
+        rule("mobile", "mobile_phone", steps=[Step("phone_e164")]),
+        rule(
+            "street",
+            "address_line1",
+            "address_line2",
+            steps=[Step("concat", {"separator": ", "}), Step("collapse_spaces")],
+        ),
+        rule("city", "city", steps=[Step("collapse_spaces"), Step("title")]),
+        rule("state", "state", steps=[Step("collapse_spaces"), Step("upper")]),
+        rule("postal_code", "zip", steps=[Step("zip_plus4")]),
+        rule("email_opt_out", "opt_in_email", steps=[Step("boolean", {"negate": True})]),
+        rule("sms_opt_out", "opt_in_sms", steps=[Step("boolean", {"negate": True})]),
+    )
+)
+GENERIC_FLOW = "customers-dms-to-generic-crm"
+
+
+def add_generic_customers_flow(store: Store, mapping: Mapping = GENERIC_CUSTOMERS) -> str:
+    """STAR customers -> the demo CRM's generic contacts (next to the demo's own flows)."""
+    profiles = ProfileService(store)
+    FlowService(store).upsert(
+        FlowDefinition(
+            GENERIC_FLOW,
+            "Customers: DMS → CRM (generic REST)",
+            profiles.get_by_name(DMS_STAR).id,
+            "customers",
+            profiles.get_by_name(CRM).id,
+            "contacts",
+            mapping,
+        )
+    )
+    return GENERIC_FLOW

@@ -17,9 +17,10 @@ from app.store import Store
 from app.store.models import RecordOutcome
 from app.sync.engine import SyncEngine
 from app.sync.reconciliation import reconcile
+from tests.support.mapping import GENERIC_FLOW, add_generic_customers_flow
 from tests.support.sandbox import export
 
-FLOW = "customers-dms-to-crm"
+FLOW = GENERIC_FLOW  # STAR -> the CRM's generic contacts (an upsert on external_id)
 INACTIVE_WHEN = {"field": "company_name", "values": ["INACTIVE"]}  # as a DMS user marks it
 
 
@@ -27,6 +28,7 @@ INACTIVE_WHEN = {"field": "company_name", "values": ["INACTIVE"]}  # as a DMS us
 def demo(store: Store) -> Iterator[SandboxServers]:
     with SandboxServers(build_dataset(120, seed=3), seed=3) as servers:
         install_demo(store, servers.port_file_payload())
+        add_generic_customers_flow(store)
         yield servers
 
 

@@ -4,6 +4,7 @@ the admin corrected it, or kept parked with the reason while the others go throu
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,23 @@ def test_a_parked_extract_reject_replays_once_corrected(
     assert still[0].attempts == 2 and "too long" in still[0].reason
     # and replaying what is left never stops on it
     assert SyncEngine(store).replay(flow).status == "completed_with_errors"
+
+
+def test_the_field_limit_holds_whatever_another_reader_set(
+    store: Store, world: type[World], extract_flow: tuple[str, Path], tmp_path: Path
+) -> None:
+    """The csv module's limit is process-wide: a dedupe of a file with huge fields (it
+    raises the limit while it reads) must neither leave it raised nor let a 4 MB DMS value
+    through when it is raised."""
+    from app.matching.csvfile import FIELD_LIMIT, _slow
+
+    before = csv.field_size_limit()
+    _slow("a,b\n" + '"' + "x" * 200_000 + '",1\n', ",")
+    assert csv.field_size_limit() == before  # put back after the dedupe read
+    csv.field_size_limit(FIELD_LIMIT)  # as if a dedupe were reading meanwhile
+    try:
+        reasons = _first_run(store, world, *extract_flow)
+    finally:
+        csv.field_size_limit(before)
+    assert "longer than 131,072 characters" in reasons["CUSTOMERS.csv:5"]
+    assert {r["external_id"] for r in world.sink.values()} == {"C1", "C3"}

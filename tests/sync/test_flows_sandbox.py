@@ -1,5 +1,8 @@
 """The engine's guarantees against the demo dealership's real HTTP servers on 127.0.0.1,
-with fault injection: nothing lost, nothing duplicated, resumable after SIGKILL."""
+with fault injection: nothing lost, nothing duplicated, resumable after SIGKILL — on the
+demo's customers flow, STAR REST into Elead, whose API creates one customer per request
+with no upsert and no idempotency key (a create whose answer was lost is looked for
+before it is sent again, and so is every create after a run that was cut off)."""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from sqlalchemy import func, select
 
 from app.mapping.model import Mapping, rule
 from app.paths import AppPaths
-from app.sandbox.demo import CRM, DMS, install_demo
+from app.sandbox.demo import CRM_ELEAD, DMS_STAR, install_demo
 from app.sandbox.demo_flows import CUSTOMERS
 from app.sandbox.generator import build_dataset
 from app.sandbox.servers import SandboxServers
@@ -26,7 +29,13 @@ from app.services.profiles import ProfileService
 from app.store import Store
 from app.store.models import Link, ParkedRecord, RecordOutcome
 from app.sync.engine import SyncEngine
-from tests.support.sandbox import assert_crm_equals_dms, export, patch_customer
+from tests.support.sandbox import (
+    assert_crm_equals_dms,
+    crm_contact_ids,
+    crm_contact_of,
+    export,
+    patch_customer,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOW = "customers-dms-to-crm"
@@ -47,14 +56,14 @@ def demo(store: Store, sandbox: SandboxServers) -> SandboxServers:
 def test_first_sync_then_incremental_change_reaches_the_crm(
     store: Store, demo: SandboxServers
 ) -> None:
+    before = crm_contact_ids(demo)
     engine = SyncEngine(store)
     first = engine.run(FLOW)
     assert first.status == "succeeded", first.error
-    assert first.counts["read"] == 300
-    assert_crm_equals_dms(demo)
+    assert first.counts["read"] == 300 and first.counts["created"] == 300
+    assert_crm_equals_dms(store, demo, before)
 
-    # a DMS copy the CRM already knew (external_id set) was updated, not duplicated, and
-    # both systems' records resolve to one golden id
+    # each customer's two records (DMS, Elead) resolve to one golden id
     with store.session() as s:
         systems_per_golden = s.execute(
             select(Link.golden_id, func.count(func.distinct(Link.system))).group_by(Link.golden_id)
@@ -66,15 +75,15 @@ def test_first_sync_then_incremental_change_reaches_the_crm(
     second = engine.run(FLOW)
     assert second.status == "succeeded"
     assert second.counts["updated"] == 1 and second.counts["created"] == 0
-    contact = next(c for c in export(demo, "crm", "contacts") if c["external_id"] == target)
-    assert contact["city"] == "Royal Oak"
+    assert crm_contact_of(store, demo, target)["city"] == "Royal Oak"
 
 
 def test_faults_do_not_lose_or_duplicate_anything(store: Store, demo: SandboxServers) -> None:
     profiles = ProfileService(store)
-    for name in (DMS, CRM):
+    for name in (DMS_STAR, CRM_ELEAD):
         p = profiles.get_by_name(name)
         profiles.update(p.id, settings={**p.settings, "timeout_s": 2, "max_attempts": 8})
+    before = crm_contact_ids(demo)
     demo.set_faults(
         "error_rate=0.1,rate_limit_rate=0.05,timeout_rate=0.01,drop_rate=0.01,latency_ms=2,"
         "timeout_s=3,retry_after_s=0.2"
@@ -87,12 +96,13 @@ def test_faults_do_not_lose_or_duplicate_anything(store: Store, demo: SandboxSer
     if summary.status == "failed":  # a fault streak outlasted the retries: a rerun resumes
         summary = SyncEngine(store).run(FLOW)
     assert summary.status == "succeeded", summary.error
-    assert_crm_equals_dms(demo)
+    assert_crm_equals_dms(store, demo, before)
 
 
 def test_record_rejected_by_the_crm_is_parked_and_replayed_after_a_fix(
     store: Store, demo: SandboxServers
 ) -> None:
+    before = crm_contact_ids(demo)
     flows = FlowService(store)
     # a mapping that passes e-mail through unchecked lets the CRM's validation reject it
     loose = Mapping(
@@ -110,7 +120,7 @@ def test_record_rejected_by_the_crm_is_parked_and_replayed_after_a_fix(
     flows.save_mapping(FLOW, CUSTOMERS, comment="fix: validate e-mail")
     replay = engine.replay(FLOW)
     assert replay.status == "succeeded" and replay.counts["created"] + replay.counts["updated"] == 1
-    assert_crm_equals_dms(demo)
+    assert_crm_equals_dms(store, demo, before)
 
 
 def test_dry_run_sends_nothing(store: Store, demo: SandboxServers) -> None:
@@ -134,6 +144,7 @@ def _run_cli(data: Path, *args: str) -> subprocess.Popen[bytes]:
 def test_sigkill_at_any_point_then_rerun_ends_equal(
     store: Store, paths: AppPaths, demo: SandboxServers, kill_after: int
 ) -> None:
+    before = crm_contact_ids(demo)
     demo.set_faults("crm:latency_ms=60")  # slow enough to be killed mid-run
     proc = _run_cli(paths.data_dir, "flow", "run", FLOW)
     deadline = time.monotonic() + 60
@@ -149,4 +160,4 @@ def test_sigkill_at_any_point_then_rerun_ends_equal(
     demo.set_faults("")
     summary = SyncEngine(store).run(FLOW)
     assert summary.status == "succeeded", summary.error
-    assert_crm_equals_dms(demo)
+    assert_crm_equals_dms(store, demo, before)

@@ -19,15 +19,17 @@ from app.store import Store
 from app.sync import identity
 from app.sync.engine import SyncEngine
 from app.sync.reconciliation import reconcile
+from tests.support.mapping import GENERIC_FLOW, add_generic_customers_flow
 from tests.support.sandbox import export
 
-FLOW = "customers-dms-to-crm"
+FLOW = GENERIC_FLOW  # STAR -> the CRM's generic contacts (an upsert on external_id)
 
 
 @pytest.fixture
 def demo(store: Store) -> Iterator[SandboxServers]:
     with SandboxServers(build_dataset(100, seed=14), seed=14) as servers:
         install_demo(store, servers.port_file_payload())
+        add_generic_customers_flow(store)
         assert SyncEngine(store).run(FLOW).status == "succeeded"
         yield servers
 

@@ -19,9 +19,10 @@ from app.store import Store
 from app.sync import reconcile_log
 from app.sync.engine import SyncEngine
 from app.sync.reconciliation import reconcile, resync
+from tests.support.mapping import GENERIC_FLOW, add_generic_customers_flow
 from tests.support.sandbox import export
 
-FLOW = "customers-dms-to-crm"
+FLOW = GENERIC_FLOW  # STAR -> the CRM's generic contacts (an upsert on external_id)
 
 
 @pytest.fixture
@@ -33,6 +34,7 @@ def sandbox() -> Iterator[SandboxServers]:
 @pytest.fixture
 def demo(store: Store, sandbox: SandboxServers) -> SandboxServers:
     install_demo(store, sandbox.port_file_payload())
+    add_generic_customers_flow(store)
     return sandbox
 
 

@@ -20,9 +20,10 @@ from app.store import Store, open_store
 from app.sync import reconcile_log
 from app.sync.engine import SyncEngine
 from app.sync.shadow import set_shadow
+from tests.support.mapping import GENERIC_FLOW, add_generic_customers_flow
 from tests.support.sandbox import export
 
-FLOW = "customers-dms-to-crm"
+FLOW = GENERIC_FLOW  # STAR -> the CRM's generic contacts (an upsert on external_id)
 
 
 @pytest.fixture
@@ -36,6 +37,7 @@ def _old_integration(sandbox: SandboxServers, tmp_path: Path) -> None:
     old = open_store(AppPaths(tmp_path / "old-integration").ensure())
     try:
         install_demo(old, sandbox.port_file_payload())
+        add_generic_customers_flow(old)
         assert SyncEngine(old).run(FLOW).status == "succeeded"
     finally:
         old.dispose()
@@ -69,6 +71,8 @@ def test_shadow_run_sends_nothing_and_reports_the_seeded_differences(
         crm.delete_contact(c["contact_id"])
 
     install_demo(store, sandbox.port_file_payload())
+
+    add_generic_customers_flow(store)
     set_shadow(store, FLOW, True)
     before, writes = _raw_export(sandbox), _writes(sandbox)
     summary = SyncEngine(store).run(FLOW, trigger="manual", triggered_by="test")

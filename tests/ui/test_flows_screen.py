@@ -10,8 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 from app import secrets
-from app.sandbox.demo import CRM
-from app.sandbox.demo_names import DMS_STAR
+from app.sandbox.demo_names import CRM_ELEAD, DMS_STAR, MARKETING
 from app.sandbox.demo_session import DemoSession
 from app.scheduling.runner import run_flow_locked
 from app.scheduling.schedule import Schedule
@@ -27,6 +26,7 @@ from app.ui.manager_mode import AccessController, ManagerModeWidget
 from app.ui.screens.flows import FlowsScreen
 from tests.support.memory_connector import World
 from tests.support.memory_flow import CUSTOMER_MAPPING, customer
+from tests.support.sandbox import crm_contact_of
 
 
 @pytest.fixture
@@ -231,9 +231,9 @@ def test_a_manager_finds_a_customer_previews_and_runs_a_resync(  # type: ignore[
     assert demo.servers is not None
     dms = demo.servers.app("dms").store
     crm_url = demo.servers.servers["crm"].url
-    contacts = httpx.get(f"{crm_url}/_sandbox/export/contacts", timeout=10).json()
-    target = next(c for c in contacts if c.get("external_id") and c.get("email"))
-    cid, old_first = target["external_id"], target["first_name"]
+    cid = next(c["customer_id"] for c in dms.all("customers") if c["email"])
+    target = crm_contact_of(store, demo.servers, cid)  # its Elead customer
+    old_first = target["first_name"]
     record = dms.get("customers", cid)
     dms.update("customers", cid, {"first_name": "Zebadiah"}, record["etag"])
 
@@ -249,22 +249,29 @@ def test_a_manager_finds_a_customer_previews_and_runs_a_resync(  # type: ignore[
     assert dialog.preview_button.isEnabled()
     dialog.make_preview()
     qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1, timeout=60000)
-    changes = {c.field: c for c in dialog.changes._rows}
-    assert changes["first_name"].before == old_first and changes["first_name"].after == "Zebadiah"
-    assert changes["first_name"].system == CRM
+    # DMS customers go to the CRM and to the marketing platform: both flows are shown
+    changes = {(c.system, c.field): c for c in dialog.changes._rows}
+    to_crm = changes[(CRM_ELEAD, "first_name")]
+    assert to_crm.before == old_first and to_crm.after == "Zebadiah" and to_crm.action == "update"
+    to_klaviyo = changes[(MARKETING, "first_name")]  # its flow never ran: a new profile
+    assert to_klaviyo.action == "create" and to_klaviyo.after == "Zebadiah"
     assert "Nothing has been sent yet" in dialog.preview_note.text()
     # the preview sent nothing
     still = httpx.get(f"{crm_url}/_sandbox/export/contacts", timeout=10).json()
-    assert next(c for c in still if c.get("external_id") == cid)["first_name"] == old_first
+    by_id = {c["contact_id"]: c for c in still}
+    assert by_id[target["contact_id"]]["first_name"] == old_first
 
     dialog.run()
     qtbot.waitUntil(lambda: dialog.done_button.isEnabled(), timeout=60000)
-    [summary] = dialog.summaries
+    summaries = {s.flow: s for s in dialog.summaries}
+    assert set(summaries) == {"customers-dms-to-crm", "customers-dms-to-marketing"}
+    summary = summaries["customers-dms-to-crm"]
     assert summary.status == "succeeded" and summary.counts["updated"] == 1
     outcome = dialog.findChild(type(dialog.step), "outcome")
     assert outcome is not None and "Succeeded" in outcome.text()
     after = httpx.get(f"{crm_url}/_sandbox/export/contacts", timeout=10).json()
-    assert next(c for c in after if c.get("external_id") == cid)["first_name"] == "Zebadiah"
+    by_id = {c["contact_id"]: c for c in after}
+    assert by_id[target["contact_id"]]["first_name"] == "Zebadiah"
 
 
 def test_date_range_resync_resends_the_range(  # type: ignore[no-untyped-def]
@@ -299,9 +306,14 @@ def test_each_demo_flow_says_which_protocol_carries_it(  # type: ignore[no-untyp
         screen.model.index(r, 0).data(): screen.model.index(r, 1).data()
         for r in range(screen.model.rowCount())
     }
-    assert carried["Customers: DMS → CRM"] == "STAR REST → Generic REST"
+    assert carried["Customers: DMS → CRM"] == "STAR REST → Elead"
+    assert carried["New leads: CRM → DMS"] == "Elead → Generic REST"
+    # what Elead's API cannot carry goes over the same CRM's generic REST API
     assert carried["Service history: DMS → CRM"] == "CDK Fortellis → Generic REST"
     assert carried["Deal status: CRM → DMS"] == "Generic REST → STAR REST"
+    assert carried["Customers: DMS → marketing"] == "STAR REST → Klaviyo"
+    assert carried["Opt-outs: marketing → DMS"] == "Klaviyo → STAR REST"
+    assert carried["Opt-outs: marketing → CRM"] == "Klaviyo → Elead"
     assert all(" → " in text for text in carried.values())
     service = next(
         f for f in FlowService(ui_ctx.store).list() if f.slug == "service-history-dms-to-crm"

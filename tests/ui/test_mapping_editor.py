@@ -23,9 +23,10 @@ from app.sync.engine import SyncEngine
 from app.ui.mapping_editor.dialogs import LookupDialog
 from app.ui.mapping_editor.editor import MappingEditor
 from tests.support.fake_dataset import build_fake_dataset
-from tests.support.mapping import demo_dealership
+from tests.support.mapping import GENERIC_FLOW, add_generic_customers_flow, demo_dealership
 
-FLOW = "customers-dms-to-crm"
+FLOW = GENERIC_FLOW  # STAR customers -> the CRM's generic contacts (external_id, postal_code…)
+REAL_FLOW = "customers-dms-to-crm"  # the demo's own: STAR -> Elead
 
 
 @pytest.fixture
@@ -35,14 +36,15 @@ def demo(store: Store) -> Iterator[SandboxServers]:
     # DMS customer types the CRM does not know: a lookup translates them.
     customers["customer_type"] = ["INDIVIDUAL" if i % 3 else "BUSINESS" for i in range(40)]
     with demo_dealership(store, data) as servers:
+        add_generic_customers_flow(store)
         yield servers
 
 
-def _editor(qtbot, store: Store, mapping: Mapping | None = None) -> MappingEditor:  # type: ignore[no-untyped-def]
-    data = load(store, FLOW)
+def _editor(qtbot, store: Store, mapping: Mapping | None = None, flow: str = FLOW) -> MappingEditor:  # type: ignore[no-untyped-def]
+    data = load(store, flow)
     if mapping is not None:
         data.mapping = mapping
-    editor = MappingEditor(store, FLOW, data=data)
+    editor = MappingEditor(store, flow, data=data)
     qtbot.addWidget(editor)
     editor.resize(1280, 800)
     editor.show()
@@ -150,12 +152,12 @@ def test_save_validates_first(qtbot, store: Store, demo: SandboxServers) -> None
 
 def test_screenshot_of_the_real_customer_mapping(qtbot, store: Store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     with demo_dealership(store, build_dataset(150, seed=42)):
-        editor = _editor(qtbot, store)
-    editor.canvas.select_target("phone")
+        editor = _editor(qtbot, store, flow=REAL_FLOW)
+    editor.canvas.select_target("mobile_phone")
     editor.rules.sample_row.setValue(2)
     editor.rules.chain_view.selectRow(2)
     qtbot.wait(50)
     path = tmp_path / "mapping_editor.png"
     assert editor.grab().save(str(path))
     assert path.stat().st_size > 10_000
-    assert len(editor.mapping.rules) == 12
+    assert len(editor.mapping.rules) == 18

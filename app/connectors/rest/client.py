@@ -105,6 +105,7 @@ class ResilientClient:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.timeout_s = timeout_s
         self.auth = auth
         self.retry = retry or RetryPolicy()
         self.limiter = RateLimiter(rate_limit_per_s) if rate_limit_per_s > 0 else None
@@ -118,6 +119,10 @@ class ResilientClient:
             transport=transport,
         )
         self.stats = {"requests": 0, "retries": 0, "throttled": 0, "refreshed": 0}
+        # after a 429 every request of this client (on any thread) waits out its
+        # Retry-After: parallel batches back off together, as one sender would
+        self._quiet_until = 0.0
+        self._quiet_for: int | None = None  # the thread that got the 429 sleeps on its own
 
     def close(self) -> None:
         self.client.close()
@@ -138,6 +143,9 @@ class ResilientClient:
         refreshed = False
         attempt = 0
         while True:
+            quiet = self._quiet_until - time.monotonic()
+            if quiet > 0 and self._quiet_for != threading.get_ident():
+                self.sleep(quiet)
             if self.limiter:
                 self.limiter.acquire(self.sleep)
             headers = dict(base_headers)
@@ -177,6 +185,9 @@ class ResilientClient:
                     hinted = retry_after_seconds(response.headers.get("Retry-After"))
                     if hinted is not None:
                         delay = min(hinted, self.retry.max_retry_after_s)
+                    if response.status_code == 429:
+                        self._quiet_until = max(self._quiet_until, time.monotonic() + delay)
+                        self._quiet_for = threading.get_ident()
             attempt += 1
             if attempt >= self.retry.max_attempts:
                 error = DeliveryError(

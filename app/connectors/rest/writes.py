@@ -56,16 +56,23 @@ def create_once(
     send: Callable[[], httpx.Response],
     find: Callable[[], str | None],
     id_of: Callable[[httpx.Response], str],
+    *,
+    settle_s: float = 0.0,
 ) -> WriteResult:
     """Create with ``send`` (which must pass ``retry_ambiguous=False``). When the server
     may or may not have created it, ``find`` (our key, e-mail or phone) decides: found
-    means created; only when it is not there is the create sent again."""
+    means created; only when it is not there is the create sent again. ``settle_s``: how
+    long a create whose answer timed out is given to finish on the server before it is
+    looked for — for an API that would not recognise the create sent again (no upsert,
+    no idempotency key)."""
     last: AmbiguousRequestError | None = None
     for _attempt in range(CREATE_ATTEMPTS):
         try:
             response = send()
         except AmbiguousRequestError as exc:
             last = exc
+            if settle_s and isinstance(exc.__cause__, httpx.TimeoutException):
+                api.client.sleep(settle_s)  # no answer yet: it may still be under way
             found = find()
             if found:
                 return WriteResult(

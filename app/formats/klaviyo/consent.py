@@ -134,6 +134,20 @@ def opt_in_step(never_subscribed: str = "N") -> Step:
     return Step("lookup", {"table": table, "default": "N"})
 
 
+def opt_out_step(opt_out: str = "N") -> Step:
+    """The step of a flow that only lowers consent (Klaviyo -> DMS or CRM): a channel the
+    person opted out of (unsubscribed, suppressed, or any state that is not an opt-in)
+    becomes ``opt_out`` — N for a Y/N opt-in, ``true`` for a do-not-email flag —;
+    subscribed, never_subscribed and an unreported state become blank. In a flow with
+    the ``omit_blank`` option a blank is not sent, so an opt-in collected at the desk
+    (which Klaviyo may not have yet) is never overwritten::
+
+        rule("opt_in_email", "email_consent", steps=[opt_out_step()])
+        rule("email_opt_out", "email_consent", steps=[opt_out_step("true")])"""
+    keep = {SUBSCRIBED: "", NEVER_SUBSCRIBED: "", "": ""}
+    return Step("lookup", {"table": keep, "default": opt_out})
+
+
 def consent_step() -> Step:
     """The other way: a Y/N opt-in as the consent a Klaviyo write asks for (Y subscribed,
     N unsubscribed, anything else left alone)::

@@ -11,6 +11,7 @@ from app.sandbox.generator.duplicates import CRM_COPY, CRM_DUPLICATE, MARKETING_
 from app.sandbox.generator.fmt import Obj, code, phone_str, ts_str, where, zip_str, zpad
 from app.sandbox.generator.people import People, concat_people
 from app.sandbox.generator.rng import weighted
+from app.sandbox.ids import CONTACT_PREFIX, CONTACT_WIDTH, sequence_uuids
 
 CRM_SHARE = 0.60  # of DMS people the CRM knows
 CRM_ONLY_SHARE = 0.25  # CRM-only prospects, relative to DMS people
@@ -92,7 +93,8 @@ def build_crm_contacts(
     street = where(rec.addr2 != "", rec.addr1 + " " + rec.addr2, rec.addr1)
     tf = np.array(["false", "true"], dtype=object)
     columns: dict[str, Obj] = {
-        "contact_id": code("K", np.arange(1, n + 1), 6),
+        # UUIDs, as the CRM's every API shows them (app.sandbox.ids)
+        "contact_id": sequence_uuids(code(CONTACT_PREFIX, np.arange(1, n + 1), CONTACT_WIDTH)),
         "external_id": external,
         "first_name": first,
         "last_name": where(rec.business & (rec.last == ""), rec.company, rec.last),

@@ -12,6 +12,7 @@ from app.sandbox.generator.contacts import Contacts
 from app.sandbox.generator.fmt import Obj, code, int_str, objects, ts_str, where
 from app.sandbox.generator.names import SALESPEOPLE
 from app.sandbox.generator.rng import group_offsets, weighted
+from app.sandbox.ids import LEAD_PREFIX, LEAD_WIDTH, sequence_uuids
 
 SOURCES: Obj = objects(
     ["Website", "Cars.com", "AutoTrader", "Walk-in", "Phone", "Facebook", "Referral"]
@@ -128,7 +129,7 @@ def build_leads(
         ),
     }
     order = np.argsort(all_created, kind="stable")
-    ids_sorted = code("L", np.arange(1, n + 1), 7)
+    ids_sorted = sequence_uuids(code(LEAD_PREFIX, np.arange(1, n + 1), LEAD_WIDTH))
     lead_id = np.empty(n, dtype=object)
     lead_id[order] = ids_sorted
     columns = {"lead_id": ids_sorted}

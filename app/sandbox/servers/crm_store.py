@@ -1,5 +1,8 @@
 """The CRM's in-memory records: contacts, leads, activities, deals, appointments.
 
+Contacts and leads are keyed by UUIDs (``app.sandbox.ids``), the same through the CRM's
+generic routes and its Elead routes; a new one continues the generator's sequence.
+
 Merged-away contacts are remembered (``merged``), so their ids and external ids lead to
 the winner; reading a merged-away id answers 410 with ``merged_into``. An archived contact
 (``archive``) leaves the list and its external id is free again; it is kept in
@@ -14,13 +17,14 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from app.sandbox.ids import CONTACT_PREFIX, CONTACT_WIDTH, LEAD_PREFIX, LEAD_WIDTH, UuidSequence
 from app.sandbox.schema import TABLES
 from app.sandbox.servers import validation as v
 from app.sandbox.servers.adf import AdfProspect
 from app.sandbox.servers.clock import Clock
 from app.sandbox.servers.dataset import DatasetLike, Record, table_records
 from app.sandbox.servers.errors import ApiError
-from app.sandbox.servers.table import Table
+from app.sandbox.servers.table import IdFactory, Table
 
 CONTACT_WRITABLE = tuple(
     c for c in TABLES["crm_contacts"] if c not in ("contact_id", "created_at", "updated_at")
@@ -86,9 +90,19 @@ class CrmStore:
         self.clock = Clock()
         ext = ("external_id",)
         self.contacts = self._table(
-            "contact_id", TABLES["crm_contacts"], "K", ("external_id", "email")
+            "contact_id",
+            TABLES["crm_contacts"],
+            CONTACT_PREFIX,
+            ("external_id", "email"),
+            new_ids=lambda keys: UuidSequence(keys, CONTACT_PREFIX, CONTACT_WIDTH),
         )
-        self.leads = self._table("lead_id", TABLES["crm_leads"], "LD", ())
+        self.leads = self._table(
+            "lead_id",
+            TABLES["crm_leads"],
+            LEAD_PREFIX,
+            (),
+            new_ids=lambda keys: UuidSequence(keys, LEAD_PREFIX, LEAD_WIDTH),
+        )
         self.activities = self._table("activity_id", ACTIVITY_COLUMNS, "ACT", ext)
         self.deals = self._table("deal_id", DEAL_COLUMNS, "DL", ext)
         self.appointments = self._table("appointment_id", APPOINTMENT_COLUMNS, "AP", ext)
@@ -99,10 +113,21 @@ class CrmStore:
         self.emails: list[dict[str, Any]] = []
 
     def _table(
-        self, key: str, columns: tuple[str, ...], prefix: str, unique: tuple[str, ...]
+        self,
+        key: str,
+        columns: tuple[str, ...],
+        prefix: str,
+        unique: tuple[str, ...],
+        new_ids: IdFactory | None = None,
     ) -> Table:
         return Table(
-            key, columns, id_prefix=prefix, clock=self.clock, unique=unique, lock=self.lock
+            key,
+            columns,
+            id_prefix=prefix,
+            clock=self.clock,
+            unique=unique,
+            lock=self.lock,
+            new_ids=new_ids,
         )
 
     def load(self, dataset: DatasetLike) -> None:

@@ -1,5 +1,6 @@
 """Elead's APIs on the simulated CRM, over the same contacts and leads as its own routes
-(contacts are Elead customers, leads are opportunities; see ``elead_views``), each
+(contacts are Elead customers, leads are opportunities, under the same ids; see
+``elead_views``), each
 under its spec's ``basePath`` (Prism ignores it; the product adds it to the base URL):
 
 - ``/elead-sales-customers`` — *Elead Sales Customers*: ``POST /search`` (``page``,
@@ -129,11 +130,11 @@ class EleadRoutes:
         self.issuer = issuer
         self.subscription = credentials["elead_subscription_id"]
         self.extras = views.EleadExtras()
-        self._ids: dict[str, tuple[str, str]] = {}
+        self._salespeople: dict[str, str] = {}  # Elead id -> name
 
     def reset(self) -> None:
         self.extras = views.EleadExtras()
-        self._ids = {}
+        self._salespeople = {}
 
     def routes(self) -> list[BaseRoute]:
         c, o = CUSTOMERS, OPPORTUNITIES
@@ -181,36 +182,33 @@ class EleadRoutes:
     def _base(request: Request) -> str:
         return str(request.base_url).rstrip("/")
 
-    def _find_id(self, kind: str, ident: str) -> str | None:
-        """The CRM key behind an Elead id of ``kind`` (contact, lead, salesperson)."""
+    def _salesperson_name(self, ident: str) -> str | None:
+        """The salesperson behind an Elead id (the CRM keeps names, not ids)."""
         wanted = ident.strip().lower()
-        known = self._ids.get(wanted)
+        known = self._salespeople.get(wanted)
         if known is None:
             with self.store.lock:
-                keys = [("contact", k) for k in self.store.contacts.rows]
-                keys += [("contact", k) for k in self.store.merged]
-                keys += [("lead", k) for k in self.store.leads.rows]
                 names = {r["salesperson"] for r in self.store.leads.rows.values()}
                 names |= {r["salesperson"] for r in self.store.deals.rows.values()}
-                keys += [("salesperson", n) for n in names if n]
-            self._ids = {views.elead_id(k, key): (k, key) for k, key in keys}
-            known = self._ids.get(wanted)
-        return known[1] if known and known[0] == kind else None
+            self._salespeople = {views.elead_id("salesperson", n): n for n in names if n}
+            known = self._salespeople.get(wanted)
+        return known
 
     def _contact_id(self, ident: str) -> str:
-        contact = self._find_id("contact", ident)
-        if contact is None:
-            raise ApiError(404, f"no customer '{ident}'")
-        if contact in self.store.merged:
-            winner = self.store.resolve(contact)
-            raise ApiError(
-                404, f"customer {ident} was merged into {views.elead_id('contact', winner)}"
-            )
+        """The contact whose id is Elead's customer id ``ident`` (404 when none, or when
+        it was merged away)."""
+        contact = ident.strip().lower()
+        with self.store.lock:
+            if contact not in self.store.contacts.rows and contact not in self.store.merged:
+                raise ApiError(404, f"no customer '{ident}'")
+            if contact in self.store.merged:
+                winner = self.store.resolve(contact)
+                raise ApiError(404, f"customer {ident} was merged into {winner}")
         return contact
 
     def _lead_id(self, ident: str) -> str:
-        lead = self._find_id("lead", ident)
-        if lead is None or lead not in self.store.leads.rows:
+        lead = ident.strip().lower()
+        if lead not in self.store.leads.rows:
             raise ApiError(404, f"no opportunity '{ident}'")
         return lead
 
@@ -270,7 +268,7 @@ class EleadRoutes:
         ident = request.path_params["customerId"]
         contact_id = self._contact_id(ident)
         deals = [d for d in self.store.deals.all() if d["contact_id"] == contact_id]
-        return JSONResponse(views.owned_vehicles(deals, views.elead_id("contact", contact_id)))
+        return JSONResponse(views.owned_vehicles(deals, contact_id))
 
     # -- reading opportunities --------------------------------------------------------------
     def _opportunity(self, request: Request, lead: Record) -> dict[str, Any]:
@@ -315,7 +313,7 @@ class EleadRoutes:
 
     # -- writing opportunities --------------------------------------------------------------
     def _salesperson(self, ident: str) -> str:
-        name = self._find_id("salesperson", ident)
+        name = self._salesperson_name(ident)
         if name is None:
             raise ApiError(404, f"no salesperson '{ident}'")
         return name

@@ -1,13 +1,16 @@
 """The simulated CRM's records as Elead sees them, and back: contacts as Elead
 ``Customer`` s, leads as ``Opportunity`` s, the contact's deals as its owned vehicles.
 
-Ids: Elead's are UUIDs, the CRM's are ``K000001`` / ``LD…``; each CRM id has a stable
-UUID (``uuid5``), and so has each salesperson's name. What Elead keeps and the CRM has no
-column for (titles, middle names, a second e-mail, a work phone, trade-ins, sub-statuses,
-the vehicles sought beyond the first…) lives in ``EleadExtras``, by CRM id; the CRM's
-columns always win for what they say (names, e-mail, phones, address, consent, status,
-source, salesperson, vehicle of interest), so changes made through the CRM's own routes
-show in Elead's answers and the other way round.
+Ids: the CRM's contacts and leads are keyed by UUIDs (``app.sandbox.ids``), and those are
+Elead's ids too: a customer's ``id`` is its contact id, an opportunity's its lead id.
+What Elead names and the CRM keeps no id for gets a stable derived UUID (``uuid5``): a
+salesperson's name, an owned vehicle's VIN, a lead's vehicle of interest. What Elead
+keeps and the CRM has no column for (titles, middle names, a second e-mail, a work
+phone, trade-ins, sub-statuses, the vehicles sought beyond the first…) lives in
+``EleadExtras``, by CRM id; the CRM's columns always win for what they say (names,
+e-mail, phones, address, consent, status, source, salesperson, vehicle of interest), so
+changes made through the CRM's own routes show in Elead's answers and the other way
+round.
 """
 
 from __future__ import annotations
@@ -46,7 +49,8 @@ _YEARS = re.compile(r"^\s*(\d{4})(?:\s*-\s*(\d{4}))?\s+(\S+)\s*(.*)$")
 
 
 def elead_id(kind: str, key: str) -> str:
-    """The stable Elead id (a UUID) of a CRM record or a salesperson's name."""
+    """The stable Elead id (a UUID) of something the CRM keeps no id for (a salesperson's
+    name, a VIN, a lead's vehicle of interest)."""
     return str(uuid.uuid5(NAMESPACE, f"{kind}:{key}"))
 
 
@@ -219,7 +223,7 @@ def customer_view(contact: Record, stored: Mapping[str, Any], base: str) -> dict
     """A CRM contact as an Elead ``Customer``: what Elead was last sent, with the CRM's
     columns over it."""
     body = copy.deepcopy(dict(stored))
-    ident = elead_id("contact", contact["contact_id"])
+    ident = contact["contact_id"]
     body["id"] = ident
     body.setdefault("isBusiness", False)
     body["firstName"] = contact["first_name"]
@@ -405,8 +409,8 @@ def sought_view(lead: Record, extras: LeadExtras) -> list[dict[str, Any]]:
 
 
 def opportunity_view(lead: Record, extras: LeadExtras, base: str) -> dict[str, Any]:
-    customer = elead_id("contact", lead["contact_id"])
-    ident = elead_id("lead", lead["lead_id"])
+    customer = lead["contact_id"]
+    ident = lead["lead_id"]
     body: dict[str, Any] = {
         "id": ident,
         "customer": {

@@ -24,8 +24,11 @@ Keys (all numbers):
 - ``burst``: extra 429s that follow an injected 429 (default 3).
 - ``retry_after_s``: the Retry-After of injected 429/503 (default 1).
 - ``timeout_s``: how long a "timeout" holds the request before answering (default 30).
+  A held request is carried out, whether or not the client still waits for the answer:
+  a slow backend finishes what it was sent.
 - ``rps``, ``bucket``: the real per-key token bucket (requests/s refill, capacity);
-  ``rps=0`` switches it off. CRM and marketing default to 20/40, the others to off.
+  ``rps=0`` switches it off. The CRM defaults to 100/200, marketing to 20/40, the others
+  to off.
 - ``token_ttl_s``: OAuth token lifetime (for tokens issued afterwards); ``seed``: the
   fault RNG seed (default: the ``SandboxServers`` seed).
 - ``webhook_attempts``, ``webhook_backoff_s``: webhook redelivery (default 5, 2 s doubling).

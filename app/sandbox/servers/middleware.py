@@ -59,6 +59,21 @@ async def _drop(send: Send) -> None:
     )
 
 
+async def _buffered(receive: Receive) -> Receive:
+    """The request's body read now, handed out again by the returned ``receive``."""
+    messages: list[Message] = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request" or not message.get("more_body"):
+            break
+
+    async def replay() -> Message:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    return replay
+
+
 class SandboxMiddleware:
     """Wraps a server's Starlette app (outermost, so ``send`` is uvicorn's own)."""
 
@@ -133,6 +148,9 @@ class SandboxMiddleware:
             await _send_json(tracked, 429, body, retry)
             return
         if decision.kind == "timeout":
+            # a slow backend already has the request, and finishes it even when the
+            # client gives up waiting (its answer then goes nowhere)
+            receive = await _buffered(receive)
             await self._hold(settings.timeout_s)
         key = svc.rate_limit_key(scope)
         if key is not None:

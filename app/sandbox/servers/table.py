@@ -23,6 +23,8 @@ from app.sandbox.servers.records import IdAllocator
 Validator = Callable[[Record, Record | None], str]
 # one incoming JSON object -> clean string fields (raises ValueError with a reason)
 Normaliser = Callable[[Mapping[str, Any]], Record]
+# the keys a table holds -> what mints its next keys (``next()``)
+IdFactory = Callable[[Iterable[str]], Any]
 MAX_BATCH = 100
 
 
@@ -38,7 +40,10 @@ class Table:
         clock: Clock,
         unique: Iterable[str] = (),
         lock: threading.RLock | None = None,
+        new_ids: IdFactory | None = None,
     ) -> None:
+        """``new_ids``: how new keys are minted (default: ``IdAllocator``, ids in the
+        style of the existing ones with ``id_prefix``)."""
         self.key = key
         self.columns = tuple(columns)
         self.id_prefix = id_prefix
@@ -47,7 +52,8 @@ class Table:
         self.lock = lock or threading.RLock()
         self.rows: dict[str, Record] = {}
         self.index: dict[str, dict[str, str]] = {}
-        self.ids = IdAllocator((), id_prefix)
+        self._new_ids: IdFactory = new_ids or (lambda keys: IdAllocator(keys, id_prefix))
+        self.ids = self._new_ids(())
         self._order: tuple[list[Record], list[tuple[str, str]]] | None = None
 
     def changed(self) -> None:
@@ -71,7 +77,7 @@ class Table:
         with self.lock:
             self.changed()
             self.rows = {r[self.key]: r for r in rows if r.get(self.key)}
-            self.ids = IdAllocator(self.rows, self.id_prefix)
+            self.ids = self._new_ids(self.rows)
             self.index = {c: {} for c in self.unique}
             for row in self.rows.values():
                 self._index(row)

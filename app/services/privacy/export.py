@@ -76,7 +76,9 @@ def gather(store: Store, fp: Footprint) -> dict[str, Any]:
         events = _rows(
             s,
             "SELECT o.started_at AS at, f.name AS flow, o.entity, o.record_key, o.action, "
-            "o.status, o.error, o.destination_id, o.source_payload, o.sent_payload, "
+            "o.status, o.error, o.destination_id, "
+            "run_log_text(o.source_payload) AS source_payload, "
+            "run_log_sent(o.source_payload, o.sent_payload) AS sent_payload, "
             "o.response_payload FROM record_outcomes o LEFT JOIN flows f ON f.id = o.flow_id "
             "WHERE o.id IN :v ORDER BY o.id",
             fp.outcome_ids,

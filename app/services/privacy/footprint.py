@@ -217,8 +217,8 @@ def _details_of(fp: Footprint, payload: Any) -> None:
 def _contact_details(session: Session, fp: Footprint) -> None:
     for part in _in_chunks(fp.golden_ids):
         stmt = text(
-            "SELECT source_payload, sent_payload FROM record_outcomes "
-            "WHERE golden_id IN :g AND entity = 'customer'"
+            "SELECT run_log_text(source_payload), run_log_sent(source_payload, sent_payload) "
+            "FROM record_outcomes WHERE golden_id IN :g AND entity = 'customer'"
         ).bindparams(bindparam("g", expanding=True))
         for row in session.execute(stmt, {"g": part}):
             for payload in row:
@@ -258,7 +258,12 @@ def _links(session: Session, fp: Footprint, golden: set[str]) -> None:
             fp.links.add((entity, system, ext))
 
 
-_PAYLOADS = ("source_payload", "sent_payload", "response_payload")
+# as text: compressed run-log payloads are searched decompressed (app.store.payload_codec)
+_PAYLOADS = (
+    "run_log_text(source_payload)",
+    "run_log_sent(source_payload, sent_payload)",
+    "response_payload",
+)
 
 
 def payload_match(columns: Sequence[str], needles: Sequence[str]) -> tuple[str, dict[str, str]]:
