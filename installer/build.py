@@ -140,6 +140,12 @@ def verify(bundle: Path, max_mib: float | None) -> int:
         print(f"FAIL  app modules missing from the bundle: {', '.join(missing)}")
     else:
         print(f"ok    all {len(bundle_checks.app_modules(ROOT))} app modules are in the bundle")
+    lost = bundle_checks.missing_resources(ROOT, bundle)
+    if lost:
+        problems += 1
+        print(f"FAIL  resource files missing from the bundle: {', '.join(lost)}")
+    else:
+        print("ok    every file of resources/ (icons, user guide, schemas) is in the bundle")
     # MiB: the unit `du -h` and Windows Explorer show (Explorer labels it "MB")
     size = bundle_checks.bundle_size(bundle)
     mib = size / 2**20

@@ -1,5 +1,6 @@
-"""Checks and trims on a built bundle: size, every app module inside, debug info stripped,
-and (Linux) every shared library a bundled file links against actually present."""
+"""Checks and trims on a built bundle: size, every app module and resource file (the user
+guide too) inside, debug info stripped, and (Linux) every shared library a bundled file
+links against actually present."""
 
 from __future__ import annotations
 
@@ -34,6 +35,21 @@ def frozen_modules(executable: Path) -> set[str]:
 
 def missing_app_modules(root: Path, executable: Path) -> list[str]:
     return sorted(app_modules(root) - frozen_modules(executable))
+
+
+def missing_resources(root: Path, bundle: Path) -> list[str]:
+    """Files of the source tree's resource folders (icons, the user guide, schemas) that
+    are not in the bundle, which keeps them in ``_internal/`` (PyInstaller 6) or beside
+    the executable."""
+    missing: list[str] = []
+    for folder in manifest.RESOURCE_DIRS:
+        for path in sorted((root / folder).rglob("*")):
+            if not path.is_file():
+                continue
+            rel = path.relative_to(root)
+            if not ((bundle / "_internal" / rel).is_file() or (bundle / rel).is_file()):
+                missing.append(rel.as_posix())
+    return missing
 
 
 def _elf_files(folder: Path) -> Iterator[Path]:

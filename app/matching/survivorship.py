@@ -140,7 +140,8 @@ def _pick(records: Sequence[SourceRecord], name: str, priority: Mapping[str, int
 
 def _tidy(golden: Golden) -> None:
     """Surviving values in a clean standard form: 'JANET' -> 'Janet', e-mail lower case,
-    the street in USPS form (usaddress-scourgify). The admin's own picks stay as typed."""
+    an all-capitals or all-lower-case street in USPS form (usaddress-scourgify); a street
+    in mixed case stays as stored. The admin's own picks stay as typed."""
     for f, fn in (("first_name", title_case), ("last_name", title_case), ("city", _city)):
         c = golden.fields.get(f)
         if c and c.value and (c.value.isupper() or c.value.islower()):
@@ -152,7 +153,8 @@ def _tidy(golden: Golden) -> None:
     if c and c.value:
         golden.fields["state"] = Choice(c.value.strip().upper(), c.source, c.rule)
     c = golden.fields.get("street")
-    if c and c.value:
+    if c and c.value and (c.value.isupper() or c.value.islower()):
+        # a street typed in mixed case ("1093 Spring Dr") is kept as stored, not re-cased
         std = standardise_one(
             c.value,
             golden.fields["city"].value,

@@ -43,13 +43,35 @@ def day_of_week(field: str) -> str:
     return ",".join(_part(p) for p in field.split(","))
 
 
+# (APScheduler's field name, how a person calls it, what it accepts)
+_FIELDS = (
+    ("minute", "minute", "0–59"),
+    ("hour", "hour", "0–23"),
+    ("day", "day of the month", "1–31"),
+    ("month", "month", "1–12 or jan–dec"),
+    ("day_of_week", "day of the week", "0–7 (0 and 7 are Sunday) or sun–sat"),
+)
+_SHAPES = "*, a number, a list (1,15), a range (1-5) or a step (*/10)"
+
+
 def cron_trigger(line: str, tz: tzinfo | str | None = None) -> CronTrigger:
-    """``CronTrigger`` for a crontab line (ValueError when it is not one)."""
+    """``CronTrigger`` for a crontab line; ValueError in plain words when it is not one
+    (which part is wrong and what it accepts — not APScheduler's "Error validating
+    expression ... maximum value")."""
     fields = line.split()
     if len(fields) != 5:
-        raise ValueError(f"Wrong number of fields; got {len(fields)}, expected 5")
-    minute, hour, day, month, dow = fields
-    return CronTrigger(
-        minute=minute, hour=hour, day=day, month=month, day_of_week=day_of_week(dow),
-        timezone=tz,
-    )  # fmt: skip
+        raise ValueError(
+            "a schedule line has five parts separated by spaces — minute, hour, day of the "
+            f"month, month, day of the week (e.g. 0 2 * * * for 2:00 every night); this one "
+            f"has {len(fields)}"
+        )
+    values = dict(zip((f[0] for f in _FIELDS), fields, strict=True))
+    values["day_of_week"] = day_of_week(values["day_of_week"])
+    for (name, words, accepts), typed in zip(_FIELDS, fields, strict=True):
+        try:
+            CronTrigger(**{name: values[name]})
+        except (ValueError, TypeError):
+            raise ValueError(
+                f"the {words} “{typed}” is not valid: use {accepts} — {_SHAPES}"
+            ) from None
+    return CronTrigger(**values, timezone=tz)

@@ -37,18 +37,30 @@ _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(\.[\w-]+)*")
 _PHONE = re.compile(r"(?<![\w-])(?!\d{4}-\d{2}-\d{2})\+?\d[\d\s().-]{6,}\d")
 
 
+# Consent flags and the like name a personal field but hold no personal data
+# ("opt_in_email": "Y" was shown "Y•••" beside "email_opt_out": false).
+_FLAG_WORDS = ("opt_in", "opt_out", "optin", "optout", "consent", "subscribed", "do_not",
+               "verified", "valid")  # fmt: skip
+_FLAG_VALUES = {"y", "n", "yes", "no", "true", "false", "t", "f", "0", "1", "none", "null"}
+
+
 def is_personal(field: str) -> bool:
     f = field.lower()
     if f in _NOT_PII or f.endswith(("_id", "_number", "_at")):
+        return False
+    if any(word in f for word in _FLAG_WORDS) or f.startswith(("is_", "has_")):
         return False
     return any(word in f for word in _PII_WORDS)
 
 
 def mask_value(field: str, value: Any) -> Any:
-    """'William' -> 'W•••', '+13136128076' -> '•••76', 'a@b.com' -> 'a•••@b.com'."""
+    """'William' -> 'W•••', '+13136128076' -> '•••76', 'a@b.com' -> 'a•••@b.com'. Yes/no
+    values ('Y', 'false', True) are not personal and are never masked, whatever the field."""
     if value is None or value == "" or isinstance(value, bool):
         return value
     text = str(value)
+    if text.strip().lower() in _FLAG_VALUES:
+        return value
     f = field.lower()
     if "email" in f and "@" in text:
         local, _, domain = text.partition("@")

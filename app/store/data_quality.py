@@ -90,7 +90,8 @@ def _addresses(session: Session) -> tuple[int, int, tuple[tuple[str, str], ...]]
 
 
 def _duplicates_awaiting(session: Session) -> int | None:
-    """Pending pairs in the duplicate-review queue, if that feature's table exists."""
+    """Possible duplicate customers (clusters, as the review queue counts them) waiting
+    for review, if that feature's table exists."""
     for table in ("duplicate_candidates", "match_candidates", "duplicate_pairs"):
         exists = session.execute(
             text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :t"), {"t": table}

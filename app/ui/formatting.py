@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 
 def relative_time(value: datetime | None, now: datetime | None = None) -> str:
@@ -27,3 +28,14 @@ def relative_time(value: datetime | None, now: datetime | None = None) -> str:
 
 def full_time(value: datetime | None) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z") if value else "never"
+
+
+def short_time(value: Any) -> str:
+    """'Nov 26 20:00:55' this year, '2025-11-26 20:00' before (local time): how the sync
+    log, the record story and the merge history show when something happened."""
+    if not value:
+        return "—"
+    local = value.astimezone()
+    if local.year == datetime.now().astimezone().year:
+        return local.strftime("%b %d %H:%M:%S")
+    return local.strftime("%Y-%m-%d %H:%M")

@@ -14,6 +14,7 @@ from PySide6.QtCore import QSettings, QSize, Qt, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 from app import APP_NAME, __version__
 from app.errors import RooftopError
 from app.paths import AppPaths
+from app.ui.access_view import AccessView
 from app.ui.icons import NAV, icon
 from app.ui.jobs import JobsPanel, jobs
 from app.ui.tray import TrayIcon
@@ -183,6 +185,7 @@ class MainWindow(QMainWindow):
         self.dashboard.open_sync_log.connect(self._open_sync_log)
         jobs().changed.connect(self._jobs_changed)  # a bound slot: dropped with the window
         self.bridge.status_changed.connect(self._scheduler_status)
+        self.access_view = AccessView(self)
         self.access.changed.connect(self._apply_access)
         self._build_menus()
         if ctx.is_demo:
@@ -233,6 +236,11 @@ class MainWindow(QMainWindow):
         self.flows_tabs.setCurrentWidget(widget)
 
     def show_screen(self, key: str) -> None:
+        if self.ready and AccessView.hidden(key, self.access.policy.is_manager):
+            self.statusBar().showMessage(
+                "That screen is for the admin: it is hidden in manager mode.", 8000
+            )
+            return
         for row in range(self.nav.count()):
             if self.nav.item(row).data(Qt.ItemDataRole.UserRole) == key:
                 self.nav.setCurrentRow(row)
@@ -269,12 +277,13 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{title}: {message}", 15000)
 
     def _apply_access(self, policy: object) -> None:
-        """Manager mode hides secrets, connection and mapping editing, alert settings."""
+        """Manager mode hides secrets, connection and mapping editing, alert settings, and
+        says so (access_view.py)."""
         can_edit = bool(getattr(policy, "can_edit_connections", True))
         self.connections.set_editable(can_edit)
-        self.mappings.setEnabled(bool(getattr(policy, "can_edit_mappings", True)))
         self.alert_settings.setEnabled(bool(getattr(policy, "can_edit_alerts", True)))
         self.sync_log.set_admin(not bool(getattr(policy, "is_manager", False)))
+        self.access_view.apply(bool(getattr(policy, "is_manager", False)))
 
     def _open_sync_log(self, event_filter: EventFilter) -> None:
         self.show_screen("sync_log")
@@ -359,9 +368,23 @@ class MainWindow(QMainWindow):
         logs.triggered.connect(
             lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.ctx.paths.logs_dir)))
         )
+        guide = QAction(icon("mdi6.book-open-variant"), "&User guide", self)
+        guide.setShortcut(QKeySequence.StandardKey.HelpContents)
+        guide.triggered.connect(self.show_guide)
         about = QAction(icon("mdi6.information-outline"), f"&About {APP_NAME}", self)
         about.triggered.connect(self.show_about)
+        help_menu.addAction(guide)
+        help_menu.addSeparator()
         help_menu.addActions([logs, about])
+        self.guide_action = guide
+
+    def show_guide(self) -> QDialog:
+        """Help → User guide (F1): first steps, flows, duplicates, troubleshooting."""
+        from app.ui.help_guide import GuideDialog
+
+        dialog = GuideDialog(self)
+        dialog.show()
+        return dialog
 
     def show_about(self) -> QMessageBox:
         box = QMessageBox(self)

@@ -54,6 +54,7 @@ class ManagerModeWidget(QGroupBox):
         super().__init__("Manager mode", parent)
         self.controller = controller
         v = QVBoxLayout(self)
+        v.setSpacing(10)
         intro = QLabel(
             "In manager mode, sales, service and BDC managers can press Sync now, re-sync a "
             "customer or vehicle, read the sync log and work the duplicate queue. Connection "
@@ -103,6 +104,9 @@ class ManagerModeWidget(QGroupBox):
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         v.addWidget(self.message)
+        # the rows stay together at the top (the tab is taller than they are), so a message
+        # sits under the field it is about, not at the bottom of the page
+        v.addStretch(1)
 
         self.new_pin.textChanged.connect(self._validate)
         self.repeat_pin.textChanged.connect(self._validate)

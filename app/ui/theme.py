@@ -87,6 +87,13 @@ def refresh_style_sheet(app: QApplication) -> None:
         QLabel#Muted {{ color: {muted}; }}
         QLabel#FieldError {{ color: {_STATUS_COLOURS[Status.ERROR][1 if dark else 0]}; }}
         QLabel#EmptyTitle {{ font-size: 13pt; font-weight: 600; }}
+        QLabel#ManagerBadge {{
+            background: #6d28d9; color: white; font-weight: 700; padding: 1px 10px;
+            border-radius: 8px;
+        }}
+        QLabel#ReadOnlyNote {{
+            border: 1px solid {border}; border-radius: 6px; padding: 6px 10px;
+        }}
         QLabel#DemoBadge {{
             background: #b45309; color: white; font-weight: 700; padding: 2px 10px;
             border-radius: 9px;

@@ -34,7 +34,9 @@ def test_canonical_fields_from_dms_and_crm_columns() -> None:
 
 def test_rules() -> None:
     g = propose(_records())
-    assert g.fields["street"].value == "1 MAIN ST" and g.fields["street"].source == "1"
+    # kept as stored, not re-cased to "1 MAIN ST" (issue 23: the Keeps column showed
+    # "1093 SPRING DR" for "1093 Spring Dr")
+    assert g.fields["street"].value == "1 Main St" and g.fields["street"].source == "1"
     assert g.fields["city"].value == "Troy"  # the address moves as one block
     assert g.fields["lead_status"].value == "Contacted" and g.fields["lead_status"].source == "2"
     assert g.fields["email_opt_out"].value == "true"  # consent withdrawn in the DMS wins

@@ -1,26 +1,35 @@
 """The duplicates screen with a real SQLite store and a small generated dataset: review a
 cluster, pick a surviving value, merge, unmerge; lazy paging; not-a-duplicate; the
-thresholds widget's preview."""
+thresholds widget's preview. Issue 23 item 6: at 1280x720 the surviving value is in view
+and as stored, an Auto-link at 1.000 says why it still waits, merge times read as the rest
+of the window, and the dashboard counts what the review queue counts."""
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QLabel, QMessageBox
 from sqlalchemy import select
 
 from app.connectors.crm_rest import CrmRestConnector
 from app.matching.bands import Thresholds
+from app.matching.survivorship import SourceRecord, propose
 from app.sandbox.generator import build_dataset
 from app.sandbox.servers import SandboxServers
 from app.services.matching_queue import MatchingQueue, QueueFilter
-from app.services.merging import MergeService
+from app.services.merging import MergeService, MergeView
 from app.store import Store
+from app.store.data_quality import QualityItem, QualityReport, data_quality
 from app.store.matching_models import GoldenRecord
 from app.store.models import Link
 from app.ui.models import duplicates_model
+from app.ui.models.duplicates_model import HistoryModel
+from app.ui.models.sync_log_models import short_time
+from app.ui.screens.dashboard_quality import QualityPanel
 from app.ui.screens.duplicate_thresholds import ThresholdsWidget
 from app.ui.screens.duplicates import DuplicatesScreen
 from app.ui.screens.duplicates_cluster import _MIN_VALUE_WIDTH
@@ -239,3 +248,79 @@ def test_a_merge_the_crm_refuses_warns_at_once_and_is_partial_in_history(  # typ
             assert history.model.merge_at(0).partial
         finally:
             crm.close()
+
+
+# --- issue 23 item 6 ------------------------------------------------------------
+RAIL, FRAME = 210, 60  # the navigation rail; the menu and status bars
+
+
+def test_the_keeps_column_is_in_view_at_1280x720_for_the_biggest_cluster(  # type: ignore[no-untyped-def]
+    qtbot, screen: DuplicatesScreen
+) -> None:
+    screen.resize(1280 - RAIL, 720 - FRAME)
+    tab, pane = screen.queue_tab, screen.queue_tab.cluster_pane
+    rows = tab.queue.page(QueueFilter(), 0, 500)
+    biggest = max(rows, key=lambda r: r.size)
+    assert biggest.size >= 3
+    pane.show_cluster(tab.service.detail(biggest.id))
+    qtbot.wait(50)
+    keeps = len(pane.compare.records)
+    assert pane.compare.headerData(keeps, Qt.Orientation.Horizontal, 0) == "Keeps"
+    rect = pane.compare_view.visualRect(pane.compare.index(0, keeps))
+    assert not rect.isEmpty()
+    assert pane.compare_view.viewport().rect().contains(rect)
+
+
+def _rec(key: str, kind: str, street: str, when: str) -> SourceRecord:
+    fields = {"first_name": "Ann", "last_name": "Lee", "street": street, "city": "Detroit",
+              "state": "MI", "zip": "48201"}  # fmt: skip
+    return SourceRecord(key, kind, kind.upper(), key, fields, when)
+
+
+def test_the_kept_street_is_shown_as_stored_not_re_cased() -> None:
+    golden = propose([_rec("1", "dms", "1093 Spring Dr", "2026-01-02"),
+                      _rec("2", "crm", "1093 SPRING DRIVE", "2026-01-03")])  # fmt: skip
+    assert golden.fields["street"].value == "1093 Spring Dr"
+    shouting = propose([_rec("1", "dms", "1093 spring drive", "2026-01-02")])
+    assert shouting.fields["street"].value == "1093 SPRING DR"  # no case to keep: USPS form
+
+
+def test_an_auto_link_at_1000_says_why_it_still_waits(qtbot, screen: DuplicatesScreen) -> None:  # type: ignore[no-untyped-def]
+    pane = screen.queue_tab.cluster_pane
+    detail = pane.detail
+    assert detail is not None and detail.band == "auto"
+    note = pane.band_note.text()
+    assert note.startswith("Auto-link") and "1.000" in note
+    assert "Nothing is merged on its own" in note and "waits for you" in note
+    assert pane.band_note.isVisibleTo(screen)
+
+
+def test_merge_history_shows_local_time_like_the_sync_log(
+    qtbot, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("TZ", "America/Chicago")
+    time.tzset()
+    try:
+        at = datetime(2026, 11, 26, 20, 0, tzinfo=UTC)
+        model = HistoryModel()
+        model.set_merges([MergeView(1, "g1", "Ann Lee", at, "admin", "merged", 2, {}, None)])
+        shown = model.data(model.index(0, 0))
+        assert shown == short_time(at)
+        assert "14:00" in shown and "UTC" not in shown and "CST" not in shown
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
+def test_the_dashboard_counts_possible_duplicates_as_the_queue_does(qtbot, filled: Store) -> None:  # type: ignore[no-untyped-def]
+    with filled.session() as s:
+        report = data_quality(s)
+    waiting = MatchingQueue(filled).count(QueueFilter())
+    assert next(i for i in report.items if i.key == "duplicates").count == waiting
+    panel = QualityPanel()
+    qtbot.addWidget(panel)
+    panel.set_report(
+        QualityReport(customers=900, items=[QualityItem("duplicates", "Duplicates", waiting, 900)])
+    )
+    text = panel.findChild(QLabel, "quality_duplicates").text()
+    assert text == f"{waiting:,} to review" and "pair" not in text

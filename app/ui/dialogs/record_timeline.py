@@ -35,7 +35,7 @@ from app.sync.log_replay import MappingPreview, preview_mapping, replay_events
 from app.ui.dialogs.replay_edit import ReplayEditDialog
 from app.ui.icons import icon
 from app.ui.models.sync_log_models import entity_label, short_time
-from app.ui.models.timeline_model import AttemptsTableModel
+from app.ui.models.timeline_model import ACTION_WORDS, AttemptsTableModel
 from app.ui.theme import Status, status_colour
 from app.ui.workers import run_in_background
 
@@ -250,9 +250,12 @@ class RecordTimelineDialog(QDialog):
             status = Status.ERROR if attempt.status in ("parked", "failed") else Status.UNKNOWN
             colour = status_colour(status).name()
             error = attempt.error if self.reveal else pii.mask_text(attempt.error)
-            self.error_label.setText(f"<span style='color:{colour}'><b>Error:</b> {error}</span>")
+            # a failed attempt's message is an error; anyone else's is a note
+            head = "Error" if status == Status.ERROR else "Note"
+            self.error_label.setText(f"<span style='color:{colour}'><b>{head}:</b> {error}</span>")
         else:
-            self.error_label.setText(f"Attempt {attempt.attempt} · {attempt.action} · no error.")
+            action = ACTION_WORDS.get(attempt.action) or attempt.action
+            self.error_label.setText(f"Attempt {attempt.attempt} · {action} · no error.")
 
     def _render_payloads(self) -> None:
         found, preview = self._payloads, self._preview

@@ -19,7 +19,60 @@ ACTION_LABELS = {
     "import": "Imported",
     "export": "Exported",
     "learn_setting": "Learned on use",  # e.g. an SFTP host key pinned on first use
+    "pause": "Paused",
+    "resume": "Resumed",
+    "dismiss": "Dismissed",
+    "edit_payload": "Edited and replayed",
+    "merge": "Merged",
+    "merge_retry": "Retried a merge",
+    "unmerge": "Undid a merge",
+    "not_duplicate": "Marked not a duplicate",
+    "set_pin": "Set the admin PIN",
+    "set_mode": "Switched mode",
+    "pin_refused": "Wrong admin PIN",
+    "privacy_erase": "Erased personal data",
+    "privacy_export": "Exported personal data",
+    "reveal_personal_data": "Showed personal data",
+    "save_mapping": "Saved a mapping",
+    "restore_mapping": "Restored a mapping version",
+    "import_mapping": "Imported a mapping",
+    "save_schedule": "Changed the schedule",
+    "set_owner": "Changed who wins a field",
+    "shadow": "Started a shadow run",
+    "go_live": "Went live",
+    "segment.save": "Saved a segment",
+    "segment.delete": "Deleted a segment",
+    "segment.settings": "Changed segment settings",
+    "contact.do_not_contact": "Put on the do-not-contact list",
+    "contact.erasure": "Recorded a privacy erasure",
 }
+OBJECT_LABELS = {
+    "connection_profile": "Connection",
+    "retry_queue": "Waiting records",
+    "parked_record": "Parked record",
+    "matching_thresholds": "Duplicate matching",
+    "duplicate": "Possible duplicate",
+    "privacy_request": "Privacy request",
+    "settings": "Settings",
+    "setting": "Settings",
+}
+
+
+def _words(code: str) -> str:
+    """A code nobody labelled yet, as words rather than 'set_mode' ('Set mode')."""
+    text = code.replace("_", " ").replace(".", " ").replace(":", ": ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def action_label(action: str) -> str:
+    """How the audit log names an action: 'set_mode' -> 'Switched mode'."""
+    if action.startswith("option:"):
+        return f"Changed the option {_words(action.removeprefix('option:')).lower()}"
+    return ACTION_LABELS.get(action) or _words(action)
+
+
+def object_label(object_type: str) -> str:
+    return OBJECT_LABELS.get(object_type) or _words(object_type)
 
 
 def describe_changes(changes: dict[str, Any], prefix: str = "") -> list[str]:
@@ -75,8 +128,8 @@ class AuditTableModel(QAbstractTableModel):
         values = (
             full_time(e.at),
             e.os_user,
-            ACTION_LABELS.get(e.action, e.action),
-            f"{e.object_type.replace('_', ' ')}: {e.object_name}",
+            action_label(e.action),
+            f"{object_label(e.object_type)}: {e.object_name}",
             f"{len(changes)} field(s)" if changes else "—",
         )
         if role == Qt.ItemDataRole.ToolTipRole:

@@ -19,7 +19,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from app.matching.survivorship import FIELD_LABELS, GOLDEN_FIELDS, Golden
 from app.services.matching_queue import CandidateRow
 from app.services.merging import MergeView, RecordView
-from app.ui.formatting import full_time
+from app.ui.formatting import full_time, short_time
 from app.ui.icons import icon
 from app.ui.theme import STATUS_ICONS, Status, is_dark, status_colour
 from app.ui.workers import run_in_background
@@ -27,6 +27,10 @@ from app.ui.workers import run_in_background
 Index = QModelIndex | QPersistentModelIndex
 PAGE = 200
 BAND_STATUS = {"auto": (Status.OK, "Auto-link"), "review": (Status.WARNING, "Review")}
+BAND_TIPS = {
+    "auto": "Almost certainly one person. Nothing is merged on its own: it waits for your Merge.",
+    "review": "A close call: compare the records before you merge.",
+}
 Fetch = Callable[[int, int], list[CandidateRow]]
 
 
@@ -133,13 +137,15 @@ class QueueModel(QAbstractTableModel):
         r, col = self._rows[index.row()], index.column()
         if role == Qt.ItemDataRole.ToolTipRole and col == 4:
             return r.systems
+        if role == Qt.ItemDataRole.ToolTipRole and col == 1:
+            return BAND_TIPS.get(r.band, "")
         status, label = BAND_STATUS.get(r.band, (Status.UNKNOWN, r.band))
         if role == Qt.ItemDataRole.DisplayRole:
             return (f"{r.score:.3f}", label, str(r.size), r.title, r.systems, r.reasons)[col]
         if role == Qt.ItemDataRole.UserRole:
             return (r.score, r.band, r.size, r.title, r.systems, r.reasons)[col]
         if role == Qt.ItemDataRole.ToolTipRole and col in (3, 5):
-            return r.title if col == 3 else r.reasons
+            return f"{r.title}\n{r.systems}" if col == 3 else r.reasons
         if col == 1 and role == Qt.ItemDataRole.DecorationRole:
             return icon(STATUS_ICONS[status], status_colour(status))
         if col == 1 and role == Qt.ItemDataRole.ForegroundRole:
@@ -325,8 +331,10 @@ class HistoryModel(QAbstractTableModel):
                 "\n".join(f"{k}: {why}" for k, why in m.not_followed.items())
                 + "\n\nSelect the merge and press Retry once the cause is fixed."
             )
+        if role == Qt.ItemDataRole.ToolTipRole and col == 0:
+            return full_time(m.merged_at)
         if role == Qt.ItemDataRole.DisplayRole:
-            return (full_time(m.merged_at), m.title, str(m.size), m.merged_by, text, prop)[col]
+            return (short_time(m.merged_at), m.title, str(m.size), m.merged_by, text, prop)[col]
         if role == Qt.ItemDataRole.UserRole:
             return (m.merged_at, m.title, m.size, m.merged_by, m.status, prop)[col]
         if col == 4 and role == Qt.ItemDataRole.DecorationRole:

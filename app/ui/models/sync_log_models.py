@@ -6,7 +6,6 @@ that was replaced meanwhile (the person changed a filter while a page was loadin
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -15,7 +14,7 @@ from app.services import pii
 from app.store import Store
 from app.store.log_queries import PAGE, EventFilter, EventRow, list_events
 from app.store.log_runs import RunFilter, RunRow, list_runs
-from app.ui.formatting import full_time
+from app.ui.formatting import full_time, short_time
 from app.ui.icons import icon
 from app.ui.theme import STATUS_ICONS, Status, status_colour
 from app.ui.workers import run_in_background
@@ -55,16 +54,24 @@ def run_status(row: RunRow) -> tuple[Status, str]:
     return Status.UNKNOWN, row.status
 
 
+TRIGGER_LABELS = {
+    "schedule": "Schedule",
+    "manual": "Manual",
+    "webhook": "Webhook",
+    "realtime": "Real-time",
+    "replay": "Replay",
+    "resync": "Record re-sync",
+    "resync_range": "Date-range re-sync",
+    "reconcile": "Reconcile",
+    "demo": "Demo",
+}
+
+
 def trigger_text(trigger: str, by: str) -> str:
-    names = {
-        "schedule": "Schedule",
-        "manual": "Manual",
-        "webhook": "Webhook",
-        "replay": "Replay",
-        "demo": "Demo",
-    }
-    label = names.get(trigger, trigger.capitalize())
-    return f"{label} by {by}" if by and trigger in ("manual", "replay") else label
+    """'Date-range re-sync by alice', never a code such as 'Resync_range'."""
+    label = TRIGGER_LABELS.get(trigger) or trigger.replace("_", " ").capitalize()
+    by_person = trigger in ("manual", "replay", "resync", "resync_range")
+    return f"{label} by {by}" if by and by_person else label
 
 
 def event_status(row: EventRow) -> tuple[Status, str]:
@@ -96,16 +103,6 @@ def duration_text(seconds: float | None) -> str:
     if minutes < 60:
         return f"{minutes} min {secs:02d} s"
     return f"{minutes // 60} h {minutes % 60:02d} min"
-
-
-def short_time(value: Any) -> str:
-    """'Nov 26 20:00:55' this year, '2025-11-26 20:00' before (local time)."""
-    if not value:
-        return "—"
-    local = value.astimezone()
-    if local.year == datetime.now().astimezone().year:
-        return local.strftime("%b %d %H:%M:%S")
-    return local.strftime("%Y-%m-%d %H:%M")
 
 
 class PagedModel(QAbstractTableModel):
@@ -267,7 +264,8 @@ class RunsTableModel(PagedModel):
 
 
 class RecordEventsTableModel(PagedModel):
-    COLUMNS = ("When", "Flow", "Record", "Name", "Status", "Error", "Run")
+    # "Details": an error when the record failed, otherwise a note (why nothing was sent)
+    COLUMNS = ("When", "Flow", "Record", "Name", "Status", "Details", "Run")
     STATUS_COLUMN = 4
 
     def __init__(self, store: Store, page_size: int = PAGE) -> None:

@@ -28,8 +28,19 @@ def attempt_status(a: Attempt) -> tuple[Status, str]:
     return _STATUS.get(a.status, (Status.UNKNOWN, a.status))
 
 
+ACTION_WORDS = {
+    "create": "Create",
+    "update": "Update",
+    "delete": "Delete",
+    "reject": "Refused",
+    "skip": "No change",
+    "unchanged": "No change",
+}
+
+
 class AttemptsTableModel(QAbstractTableModel):
-    COLUMNS = ("When", "Flow", "Record", "Trigger", "Action", "Status", "Error", "Destination id")
+    # "Details": an error when the attempt failed, otherwise a note (why nothing was sent)
+    COLUMNS = ("When", "Flow", "Record", "Trigger", "Action", "Status", "Details", "Destination id")
 
     def __init__(self) -> None:
         super().__init__()
@@ -79,7 +90,7 @@ class AttemptsTableModel(QAbstractTableModel):
                 f"{entity_label(a.entity)} {a.record_key}",
                 trigger_text(a.trigger, a.triggered_by)
                 + (f" of event {a.replay_of}" if a.replay_of else ""),
-                a.action,
+                ACTION_WORDS.get(a.action) or a.action.replace("_", " ").capitalize(),
                 text,
                 (error or "").replace("\n", " "),
                 a.destination_id or "",

@@ -184,7 +184,7 @@ class DashboardScreen(QWidget):
         grid.addLayout(charts_head, 4, 0)
         grid.addWidget(_section("Data quality"), 4, 1)
         self.charts = ChartsWidget()
-        self.charts.setFixedHeight(290)
+        self.charts.setFixedHeight(330)  # the plots, and the legend under them
         self.quality = QualityPanel()
         self.quality.open_records.connect(self.open_sync_log)
         self.quality.open_duplicates.connect(lambda: self.go_to.emit("duplicates"))

@@ -1,12 +1,14 @@
 """Dashboard charts (pyqtgraph): records synced per flow per day, failures per day, and
-run durations, over the last 7 or 30 days."""
+run durations, over the last 7 or 30 days. One legend under the charts names each flow
+once, in the same colour in every chart (no legend box drawn over the bars)."""
 
 from __future__ import annotations
 
+import html
 from datetime import date, datetime, time
 
 import pyqtgraph as pg
-from PySide6.QtWidgets import QTabWidget, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QTabWidget, QVBoxLayout, QWidget
 
 from app.store.dashboard_queries import ChartData
 from app.ui.theme import Status, is_dark, status_colour
@@ -40,39 +42,63 @@ class _Plot(pg.PlotWidget):
         self.setMinimumHeight(230)
 
 
-class ChartsWidget(QTabWidget):
+class ChartsWidget(QWidget):
+    """The three charts in tabs, and the flows' legend once, under them (a dashboard
+    column at 1280x720 has no width to spare beside them)."""
+
+    LEGEND_HEIGHT = 44  # two lines of flows; more scroll
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        col = QVBoxLayout(self)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.setSpacing(4)
+        self.tabs = QTabWidget()
         self.records = _Plot("records")
         self.failures = _Plot("records")
         self.durations = _Plot("seconds")
-        self.addTab(self.records, "Records synced per flow")
-        self.addTab(self.failures, "Failures")
-        self.addTab(self.durations, "Run durations")
+        self.tabs.addTab(self.records, "Records synced per flow")
+        self.tabs.addTab(self.failures, "Failures")
+        self.tabs.addTab(self.durations, "Run durations")
+        col.addWidget(self.tabs, 1)
+        self.legend = QLabel()
+        self.legend.setObjectName("chart_legend")
+        self.legend.setWordWrap(True)
+        scroll = QScrollArea()  # many flows scroll here rather than cover the plot
+        scroll.setWidget(self.legend)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setMaximumHeight(self.LEGEND_HEIGHT)
+        col.addWidget(scroll)
         self.data: ChartData | None = None
-        dark = is_dark()
-        self.fg = "#d0d0d0" if dark else "#333333"
-        self.legend_bg = pg.mkBrush("#1e1f22d0" if dark else "#ffffffd0")
+        self.colours: dict[str, str] = {}
 
     def set_data(self, data: ChartData) -> None:
         self.data = data
         xs = [_stamp(d) for d in data.days]
         width = 86400 * 0.8
-        self.records.clear()
-        legend = self.records.plotItem.legend or self.records.addLegend(
-            offset=(10, 5), labelTextColor=self.fg, brush=self.legend_bg
+        shown = sorted(
+            {f for f, series in data.records_by_flow.items() if any(series)}
+            | {f for _t, _s, f in data.durations}
         )
-        legend.clear()
+        # one colour per flow, the same in every chart
+        self.colours = {f: PALETTE[n % len(PALETTE)] for n, f in enumerate(shown)}
+        self.legend.setText(
+            " &nbsp; ".join(
+                f"<span style='color:{c}'>■</span>&nbsp;{html.escape(f).replace(' ', '&nbsp;')}"
+                for f, c in self.colours.items()
+            )
+        )
+        self.records.clear()
         base = [0.0] * len(xs)
-        for n, (flow, series) in enumerate(sorted(data.records_by_flow.items())):
+        for flow, series in sorted(data.records_by_flow.items()):
             if not any(series):
                 continue
-            colour = PALETTE[n % len(PALETTE)]
             bars = pg.BarGraphItem(
-                x=xs, height=series, y0=base, width=width, brush=colour, pen=pg.mkPen(None)
-            )
+                x=xs, height=series, y0=base, width=width, brush=self.colours[flow],
+                pen=pg.mkPen(None),
+            )  # fmt: skip
             self.records.addItem(bars)
-            legend.addItem(bars, flow)
             base = [b + v for b, v in zip(base, series, strict=True)]
         self.failures.clear()
         red = status_colour(Status.ERROR).name()
@@ -80,23 +106,17 @@ class ChartsWidget(QTabWidget):
             pg.BarGraphItem(x=xs, height=data.failures, width=width, brush=red, pen=pg.mkPen(None))
         )
         self.durations.clear()
-        dlegend = self.durations.plotItem.legend or self.durations.addLegend(
-            offset=(10, 5), labelTextColor=self.fg, brush=self.legend_bg
-        )
-        dlegend.clear()
-        flows = sorted({f for _t, _s, f in data.durations})
-        for n, flow in enumerate(flows):
+        for flow in sorted({f for _t, _s, f in data.durations}):
             points = [(t.timestamp(), s) for t, s, f in data.durations if f == flow]
             item = pg.ScatterPlotItem(
                 x=[p[0] for p in points],
                 y=[p[1] for p in points],
                 size=7,
-                brush=PALETTE[n % len(PALETTE)],
+                brush=self.colours[flow],
                 pen=pg.mkPen(None),
                 name=flow,
             )
             self.durations.addItem(item)
-            dlegend.addItem(item, flow)
         pad = 86400 * 0.6
         tops = (
             max(base, default=0),

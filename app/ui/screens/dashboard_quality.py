@@ -35,7 +35,8 @@ class QualityPanel(QWidget):
         self.report: QualityReport | None = None
 
     def set_duplicates_awaiting(self, count: int | None) -> None:
-        """Hook for the duplicate-review feature: pairs waiting for a person."""
+        """Hook for the duplicate-review feature: possible duplicate customers (clusters of
+        two or more records) waiting for a person, counted as the review queue counts."""
         self._duplicates_override = count
         if self.report is not None:
             self.set_report(self.report)
@@ -84,7 +85,7 @@ class QualityPanel(QWidget):
             if item.count is None:
                 value = "—"
             elif item.key == "duplicates":
-                value = f"{item.count:,} pair(s)"
+                value = f"{item.count:,} to review"
             else:
                 value = f"{(share or 0) * 100:.1f}% ({item.count:,})"
             number = QLabel(value)
@@ -93,6 +94,10 @@ class QualityPanel(QWidget):
             link.setObjectName(f"quality_link_{item.key}")
             if item.key == "duplicates":
                 link.setText("<a href='dup'>Review</a>" if item.count else "")
+                number.setToolTip(
+                    "Possible duplicate customers, each with two or more records — the same "
+                    "count as the review queue on the Duplicates screen"
+                )
             elif item.count:
                 link.setText("<a href='show'>Show</a>")
                 link.setToolTip(

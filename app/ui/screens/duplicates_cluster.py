@@ -24,6 +24,7 @@ from app.ui.theme import STATUS_ICONS, Status, status_colour
 
 _MIN_VALUE_WIDTH = 125  # px: a phone, an e-mail's start, a street number and name
 _SOURCE_COLUMN_WIDTH = 120
+_PAIRS_SHOWN = 2
 
 
 def read_only_table(name: str) -> QTableView:
@@ -50,6 +51,26 @@ def _best_name(names: list[str]) -> str:
     return (mixed or spellings or [""])[0]
 
 
+def band_meaning(band: str, status: str) -> str:
+    """What the band of a possible duplicate means, and why it is still in the queue."""
+    if band == "auto":
+        note = (
+            "Auto-link: scored above the auto-link threshold (Settings → Matching), so almost "
+            "certainly one person — even at 1.000. Nothing is merged on its own: a merge picks "
+            "the values that survive and asks the CRM to merge its copies, so it waits for you."
+        )
+    elif band == "review":
+        note = (
+            "Review: a close call between the review and auto-link thresholds. Compare the "
+            "records before you merge; press Not a duplicate if they are different people."
+        )
+    else:
+        note = ""
+    if status == "skipped":
+        note += " You skipped this one earlier."
+    return note.strip()
+
+
 class ClusterDetailPane(QWidget):
     """Shows one ``ClusterDetail`` and the admin's picks (``overrides``: field -> record
     key); the action buttons only ask, the review queue carries the actions out."""
@@ -73,6 +94,10 @@ class ClusterDetailPane(QWidget):
         head.addWidget(self.band_icon)
         head.addWidget(self.title, 1)
         v.addLayout(head)
+        self.band_note = QLabel()  # what the band means, in words (Auto-link still waits)
+        self.band_note.setObjectName("Muted")
+        self.band_note.setWordWrap(True)
+        v.addWidget(self.band_note)
         self.reasons = QLabel()
         self.reasons.setWordWrap(True)
         self.reasons.setObjectName("match_reasons")
@@ -85,6 +110,7 @@ class ClusterDetailPane(QWidget):
         self.compare_view.setWordWrap(True)
         self.compare_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.compare_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.compare_view.horizontalHeader().setTextElideMode(Qt.TextElideMode.ElideRight)
         self.compare_view.clicked.connect(self._pick)
         v.addWidget(self.compare_view, 1)
         hint = QLabel(
@@ -122,19 +148,33 @@ class ClusterDetailPane(QWidget):
         self.title.setText(
             f"{label} · score {detail.score:.3f} · {len(detail.records)} records · {names}"
         )
-        lines = []
+        self.band_note.setText(band_meaning(detail.band, detail.status))
         by_id = {r.id: r for r in detail.records}
-        for p in detail.pairs[:4]:
+        every: list[str] = []
+        for p in detail.pairs:
             a, b = by_id.get(p.a), by_id.get(p.b)
             if a and b:
-                lines.append(
+                every.append(
                     f"• {a.system_label} {a.external_id} ↔ {b.system_label} {b.external_id} "
                     f"({p.score:.3f}): {p.reasons}"
                 )
-        more = len(detail.pairs) - 4
-        self.reasons.setText("\n".join(lines) + (f"\n… and {more} more pairs" if more > 0 else ""))
+        # two pairs leave the compare grid room at 720 px; the rest are one hover away
+        more = len(every) - _PAIRS_SHOWN
+        self.reasons.setText(
+            "\n".join(every[:_PAIRS_SHOWN])
+            + (f"\n… and {more} more pairs (hover to read them)" if more > 0 else "")
+        )
+        self.reasons.setToolTip("\n".join(every) if more > 0 else "")
         self.compare.set_cluster(detail.records, self._golden())
+        self._keeps_first(len(detail.records))
         self._size_compare_columns(len(detail.records))
+
+    def _keeps_first(self, records: int) -> None:
+        """Show "Keeps" and "From" right after the field names, so the value that survives
+        is in view however many records scroll sideways beside it."""
+        hh = self.compare_view.horizontalHeader()
+        for visual, logical in enumerate((records, records + 1)):
+            hh.moveSection(hh.visualIndex(logical), visual)
 
     def _size_compare_columns(self, records: int, width: int | None = None) -> None:
         """Record and "Keeps" columns share the width while each stays readable; a big
@@ -189,6 +229,7 @@ class ClusterDetailPane(QWidget):
         self.detail = None
         self.title.setText("Select a possible duplicate on the left")
         self.band_icon.clear()
+        self.band_note.clear()
         self.reasons.clear()
         self.compare.set_cluster([], Golden())
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -40,6 +40,7 @@ _STATUSES = (
     ("Merged", "merged"),
     ("Not duplicates", "not_duplicate"),
 )
+_SYSTEMS_FROM = 600  # px of queue width from which the Systems column shows
 _BANDS = (("All bands", ""), ("Review", "review"), ("Auto-link", "auto"))
 
 
@@ -105,6 +106,7 @@ class ReviewQueueTab(QWidget):
         h.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         h.setSectionHidden(5, True)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.installEventFilter(self)  # narrow: drop the Systems column (see eventFilter)
         self.empty = EmptyState(
             "mdi6.account-check-outline",
             "No possible duplicates",
@@ -142,6 +144,13 @@ class ReviewQueueTab(QWidget):
         self.table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self._show(cur))
         self.model.load_failed.connect(self.failed)
         self.model.page_loaded.connect(self._update_count)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """In a narrow queue (1280x720) the customer's name gets the room, not its systems
+        (they are in the row's tooltip and the systems filter)."""
+        if watched is self.table and event.type() == QEvent.Type.Resize:
+            self.table.horizontalHeader().setSectionHidden(4, self.table.width() < _SYSTEMS_FROM)
+        return super().eventFilter(watched, event)
 
     # --- queue ---------------------------------------------------------------------------
     def current_filter(self) -> QueueFilter:

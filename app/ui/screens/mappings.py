@@ -71,6 +71,16 @@ class MappingsScreen(QWidget):
                 "new version; a field that disappears from a system shows up here.",
             )
         )
+        self.read_only_note = QLabel(
+            "Read-only in manager mode: you can see which field goes where, but only the "
+            "admin changes mappings. To edit, leave manager mode in Settings → Access with "
+            "the admin PIN."
+        )
+        self.read_only_note.setObjectName("ReadOnlyNote")
+        self.read_only_note.setWordWrap(True)
+        self.read_only_note.hide()
+        layout.addWidget(self.read_only_note)
+        self.read_only = False
         bar = QHBoxLayout()
         self.search = SearchBox("Search by flow, stream or drift")
         bar.addWidget(self.search)
@@ -162,6 +172,14 @@ class MappingsScreen(QWidget):
         rows = self.table.selectionModel().selectedRows()
         return self.model.rows[self.proxy.mapToSource(rows[0]).row()] if rows else None
 
+    def set_read_only(self, read_only: bool) -> None:
+        """Manager mode: the list stays readable; editing and versions are the admin's,
+        and a note says so."""
+        self.read_only = read_only
+        self.read_only_note.setVisible(read_only)
+        for b in (self.edit_button, self.history_button):
+            b.setVisible(not read_only)
+
     def _update_buttons(self) -> None:
         row = self.selected()
         self.edit_button.setEnabled(row is not None)
@@ -169,7 +187,7 @@ class MappingsScreen(QWidget):
 
     def edit_selected(self) -> MappingEditor | None:
         row = self.selected()
-        if row is None:
+        if row is None or self.read_only:
             return None
         self.editor = MappingEditor(self.store, row.flow_id, self)
         self.editor.saved.connect(lambda v: self._saved(row.name, v))
@@ -182,7 +200,7 @@ class MappingsScreen(QWidget):
 
     def history_selected(self) -> VersionsDialog | None:
         row = self.selected()
-        if row is None:
+        if row is None or self.read_only:
             return None
         dialog = VersionsDialog(self.service, row.flow_id, row.name, self)
         dialog.finished.connect(lambda _r: self.reload())

@@ -46,7 +46,9 @@ TRIGGERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Schedule", ("schedule",)),
     ("Manual", ("manual",)),
     ("Webhook", ("webhook",)),
+    ("Real-time", ("realtime",)),
     ("Replay", ("replay",)),
+    ("Re-sync", ("resync", "resync_range")),
     ("Demo", ("demo",)),
 )
 

@@ -210,7 +210,7 @@ class SourcePage(_EndPage):
         if spec.cursor_field:
             how = (
                 f"<br>Each run reads only the {entity_words(spec)} changed since the last "
-                f"one (by <i>{spec.cursor_field}</i>)."
+                "one, by the date each one last changed."
             )
         else:
             how = "<br>This source cannot say what changed: each run reads every record."
