@@ -227,7 +227,10 @@ def customer_view(contact: Record, stored: Mapping[str, Any], base: str) -> dict
     body["id"] = ident
     body.setdefault("isBusiness", False)
     body["firstName"] = contact["first_name"]
-    body["lastName"] = contact["last_name"]
+    last = contact["last_name"]
+    if not text_of(stored, "lastName") and last == text_of(stored, "businessName"):
+        last = ""  # the CRM's surname column holds a business's name; Elead answers as sent
+    body["lastName"] = last
     emails = [dict(e) for e in body.get("emails") or []]
     index = _preferred(emails)
     if contact["email"]:
