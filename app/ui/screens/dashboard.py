@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -50,6 +51,12 @@ from app.ui.widgets import ScreenHeader
 from app.ui.workers import run_in_background
 
 QUALITY_EVERY_S = 300
+
+
+def _moment(when: datetime | None) -> float:
+    """A sortable number for a time; a flow that never ran and has no schedule sorts
+    first (a bare 0 next to datetimes made the sort raise)."""
+    return when.timestamp() if when is not None else 0.0
 
 
 def _section(title: str) -> QLabel:
@@ -251,7 +258,7 @@ class DashboardScreen(QWidget):
         schedules.sort(
             key=lambda r: (
                 r.next_at is None or not r.enabled,
-                r.next_at or r.last_run_at or 0,
+                _moment(r.next_at or r.last_run_at),
                 r.flow,
             )
         )
