@@ -25,6 +25,7 @@ from app.store import Store
 from app.store.models import utcnow
 from app.sync.engine import SyncEngine
 from app.sync.reconciliation import reconcile, resync
+from tests.support.mapping import add_generic_customers_flow
 from tests.support.memory_connector import World
 from tests.support.memory_flow import customer
 from tests.support.sandbox import export
@@ -111,8 +112,9 @@ def test_reconcile_differences_alert_until_resync_fixes_them(
     store: Store, demo: SandboxServers
 ) -> None:
     cfg = _only(reconcile_differences=True)
-    assert SyncEngine(store).run(FLOW).status == "succeeded"
-    assert reconcile(store, FLOW).exit_code in (0, 1)
+    flow = add_generic_customers_flow(store)  # contacts upserted on external_id
+    assert SyncEngine(store).run(flow).status == "succeeded"
+    assert reconcile(store, flow).exit_code in (0, 1)
     assert evaluate(store, cfg, utcnow()) == []  # only the CRM's own contacts differ
     crm = demo.app("crm").store
     mine = sorted(
@@ -121,7 +123,7 @@ def test_reconcile_differences_alert_until_resync_fixes_them(
     )
     crm.delete_contact(mine[0]["contact_id"])
     crm.update_contact(mine[1]["contact_id"], {"city": "Elsewhere"})
-    found = reconcile(store, FLOW)
+    found = reconcile(store, flow)
     monitor = AlertMonitor(store)
     problems = evaluate(store, cfg, utcnow())
     assert len(problems) == 1
@@ -129,6 +131,6 @@ def test_reconcile_differences_alert_until_resync_fixes_them(
     assert "1 only in the source, 1 different" in problems[0].detail
     assert any("missing or different" in t for t in monitor.check().started)
     resync(store, found.report.id)
-    reconcile(store, FLOW)
+    reconcile(store, flow)
     assert evaluate(store, cfg, utcnow()) == []
     assert any("missing or different" in t for t in monitor.check().resolved)

@@ -20,15 +20,17 @@ from app.services.flows import FlowService
 from app.store import Store
 from app.sync import reconcile_log
 from app.sync.engine import SyncEngine
+from tests.support.mapping import GENERIC_FLOW, add_generic_customers_flow
 from tests.support.sandbox import export
 
-FLOW = "customers-dms-to-crm"
+FLOW = GENERIC_FLOW  # STAR -> the CRM's generic contacts (an upsert on external_id)
 
 
 @pytest.fixture
 def demo(store: Store) -> Iterator[SandboxServers]:
     with SandboxServers(build_dataset(80, seed=9), seed=9) as servers:
         install_demo(store, servers.port_file_payload())
+        add_generic_customers_flow(store, schedule={"cron": "0 2 * * *"})  # a sync job too
         yield servers
 
 

@@ -57,7 +57,9 @@ GENERIC_CUSTOMERS = Mapping(
 GENERIC_FLOW = "customers-dms-to-generic-crm"
 
 
-def add_generic_customers_flow(store: Store, mapping: Mapping = GENERIC_CUSTOMERS) -> str:
+def add_generic_customers_flow(
+    store: Store, mapping: Mapping = GENERIC_CUSTOMERS, schedule: dict[str, Any] | None = None
+) -> str:
     """STAR customers -> the demo CRM's generic contacts (next to the demo's own flows)."""
     profiles = ProfileService(store)
     FlowService(store).upsert(
@@ -69,6 +71,7 @@ def add_generic_customers_flow(store: Store, mapping: Mapping = GENERIC_CUSTOMER
             profiles.get_by_name(CRM).id,
             "contacts",
             mapping,
+            schedule=schedule or {},
         )
     )
     return GENERIC_FLOW

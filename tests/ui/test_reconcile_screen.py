@@ -33,9 +33,10 @@ from app.ui.models.reconcile_model import FINDING_ROLE
 from app.ui.screens.dashboard import DashboardScreen
 from app.ui.screens.reconcile import ReconcileScreen
 from app.ui.wizards.flow_deletes import DeletesBox
+from tests.support.mapping import GENERIC_FLOW, add_generic_customers_flow
 from tests.support.sandbox import export
 
-FLOW = "customers-dms-to-crm"
+FLOW = GENERIC_FLOW  # STAR -> the CRM's generic contacts (an upsert on external_id)
 
 
 @pytest.fixture
@@ -84,6 +85,7 @@ def test_reconcile_tab_finds_silent_drops_and_resync_fixes_them(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
     install_demo(store, sandbox.port_file_payload())
+    add_generic_customers_flow(store)
     sandbox.set_faults("crm:silent_drop_rate=0.05")
     assert SyncEngine(store).run(FLOW).status == "succeeded"  # the CRM said yes to all
     sandbox.set_faults("")
@@ -153,6 +155,7 @@ def test_shadow_tab_reports_the_plan_sends_nothing_and_goes_live(
     old = open_store(AppPaths(tmp_path / "old-integration").ensure())
     try:
         install_demo(old, sandbox.port_file_payload())
+        add_generic_customers_flow(old)
         assert SyncEngine(old).run(FLOW).status == "succeeded"
     finally:
         old.dispose()
@@ -165,6 +168,7 @@ def test_shadow_tab_reports_the_plan_sends_nothing_and_goes_live(
         crm.update_contact(c["contact_id"], {"city": "Shadowville"})
     crm.delete_contact(ours[30]["contact_id"])
     install_demo(store, sandbox.port_file_payload())
+    add_generic_customers_flow(store)
 
     screen = _screen(qtbot, store, "shadow")
     assert screen.mode_button.text() == "Put in shadow mode"
@@ -194,6 +198,7 @@ def test_send_everything_again_resends_what_the_app_remembers_sending(
     qtbot, store: Store, sandbox: SandboxServers, answer_yes: list[str]
 ) -> None:  # type: ignore[no-untyped-def]
     install_demo(store, sandbox.port_file_payload())
+    add_generic_customers_flow(store)
     assert SyncEngine(store).run(FLOW).status == "succeeded"
     crm = sandbox.app("crm").store
     gone = [c for c in export(sandbox, "crm", "contacts") if c["external_id"].startswith("C")]
