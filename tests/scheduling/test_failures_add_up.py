@@ -33,8 +33,9 @@ from app.store.dashboard_queries import flow_schedules, open_alerts
 from app.store.models import AuditEntry, ParkedRecord
 from app.sync.engine import SyncEngine
 from tests.support.cli import run_cli
+from tests.support.mapping import GENERIC_FLOW, add_generic_customers_flow
 
-FLOW = "customers-dms-to-crm"
+FLOW = GENERIC_FLOW  # STAR -> the CRM's generic contacts, where reject_rate refuses a share
 CUSTOMERS = 300
 
 
@@ -44,6 +45,7 @@ def demo(store: Store) -> Iterator[SandboxServers]:
         build_dataset(CUSTOMERS, seed=7), seed=7, faults="crm:reject_rate=0.1"
     ) as servers:
         install_demo(store, servers.port_file_payload())
+        add_generic_customers_flow(store)  # the demo's own customers flow goes to Elead
         config.save(store, AlertSettings(tray=False))  # no channel: the state is what counts
         yield servers
 

@@ -19,7 +19,12 @@ from app.sandbox.servers import SandboxServers
 from app.services import audit
 from app.ui.main_window import MainWindow
 from app.ui.wizards.flow_wizard import FlowWizard
-from tests.support.sandbox import assert_crm_equals_dms, export, patch_customer
+from tests.support.sandbox import (
+    assert_crm_equals_dms,
+    crm_contact_ids,
+    export,
+    patch_customer,
+)
 
 
 @pytest.fixture(scope="module")
@@ -164,9 +169,11 @@ def test_a_new_user_builds_runs_and_settles_a_flow_in_the_window(  # type: ignor
     assert entry.action == "create" and entry.diff["comment"] == "made in the new-flow wizard"
 
     # Run it: the CRM holds what the DMS holds.
+    before = crm_contact_ids(sandbox)
     summary = _sync_now(qtbot, window, info.id)
     assert summary.status == "succeeded", summary.error
-    assert_crm_equals_dms(sandbox)
+    store = window.ctx.store
+    assert_crm_equals_dms(store, sandbox, before, flow=info.slug)
 
     # A conflict: the e-mail changes in the DMS and in the CRM between runs.
     customer = next(c for c in export(sandbox, "dms", "customers") if c["email"])
@@ -204,4 +211,4 @@ def test_a_new_user_builds_runs_and_settles_a_flow_in_the_window(  # type: ignor
     summary = _sync_now(qtbot, window, info.id)
     assert summary.status == "succeeded", summary.error
     assert _crm_contact(sandbox, cid)["email"] == "dms.changed@example.com"
-    assert_crm_equals_dms(sandbox)
+    assert_crm_equals_dms(store, sandbox, before, flow=info.slug)

@@ -36,17 +36,19 @@ from app.ui.screens.dashboard import DashboardScreen
 from app.ui.screens.flows import FlowsScreen
 from app.ui.screens.sync_log import SyncLogScreen
 from app.ui.theme import Status
+from tests.support.mapping import GENERIC_FLOW, add_generic_customers_flow
 from tests.support.memory_connector import World
 from tests.support.synclog import FLOW as MEMORY_FLOW
 from tests.support.synclog import run_with_one_reject
 
-FLOW = "customers-dms-to-crm"
+FLOW = GENERIC_FLOW  # STAR -> the CRM's generic contacts, where reject_rate refuses a share
 
 
 @pytest.fixture
 def rejecting(store: Store) -> Iterator[SandboxServers]:
     with SandboxServers(build_dataset(240, seed=7), seed=7, faults="crm:reject_rate=0.1") as s:
         install_demo(store, s.port_file_payload())
+        add_generic_customers_flow(store)  # the demo's own customers flow goes to Elead
         config.save(store, AlertSettings(tray=False))
         yield s
 
