@@ -124,7 +124,7 @@ def test_cancel_in_the_jobs_panel_stops_the_resync(  # type: ignore[no-untyped-d
     assert "stopping" in window.running_label.text()
     assert not dialog.progress.cancel_button.isEnabled()  # the dialog knows too
     gate.set()
-    qtbot.waitUntil(lambda: bool(dialog.summaries), timeout=30000)
+    qtbot.waitUntil(lambda: bool(dialog.summaries), timeout=90000)
     assert len(dialog.summaries) < 5  # stopped before the last batch
     assert not jobs().running()
 
