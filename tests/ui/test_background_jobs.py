@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.scheduling import resync
 from app.scheduling.runner import run_flow_locked
+from app.sync.progress import CancelToken
 from app.ui.dialogs.range_dialog import RangeDialog
 from app.ui.jobs import Job, Jobs, JobsPanel, jobs, time_left
 from app.ui.main_window import MainWindow
@@ -124,8 +125,11 @@ def test_cancel_in_the_jobs_panel_stops_the_resync(  # type: ignore[no-untyped-d
     assert "stopping" in window.running_label.text()
     assert not dialog.progress.cancel_button.isEnabled()  # the dialog knows too
     gate.set()
-    qtbot.waitUntil(lambda: bool(dialog.summaries), timeout=90000)
+    # under load the cancel can land before the first batch starts: no summary at all then,
+    # so wait for the job's end, not for a summary
+    qtbot.waitUntil(lambda: dialog.token is None, timeout=90000)
     assert len(dialog.summaries) < 5  # stopped before the last batch
+    assert "Cancelled (of 10)" in dialog.note.text()
     assert not jobs().running()
 
 
@@ -160,3 +164,27 @@ def test_the_job_counts_its_batches_as_one(  # type: ignore[no-untyped-def]
     done: list[int] = []
     resync.run_range(store, found, progress=lambda p: done.append(p.done))
     assert done == sorted(done) and done[-1] == 7
+
+
+def test_a_cancel_before_the_first_batch_says_cancelled_not_succeeded(  # type: ignore[no-untyped-def]
+    qtbot, window: MainWindow, world: type[World], memory_flow: str
+) -> None:
+    world.source = [customer(n, updated=f"2026-03-{n:02d}T10:00:00Z") for n in range(1, 4)]
+    run_flow_locked(window.ctx.store, memory_flow)
+    window.flows.reload()
+    qtbot.waitUntil(lambda: window.flows.model.rowCount() == 1, timeout=10000)
+    window.flows.table.selectRow(0)
+    dialog = window.flows.resync_range()
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    _range(dialog)
+    dialog.find_records()
+    qtbot.waitUntil(lambda: dialog.run_button.isEnabled(), timeout=20000)
+    token = CancelToken()
+    token.cancel()
+    dialog.token = token
+    summaries = resync.run_range(window.ctx.store, dialog.found, cancel=token)  # type: ignore[arg-type]
+    assert summaries == []  # nothing was sent
+    dialog._ran(summaries)
+    assert dialog.note.text().startswith("Cancelled (of 3): 0 created")
+    assert "Succeeded" not in dialog.note.text()

@@ -166,6 +166,9 @@ class RangeDialog(QDialog):
         )
 
     def _ran(self, summaries: list[RunSummary]) -> None:
+        # Cancel before the first batch (or between batches) leaves fewer runs than batches;
+        # the sentence must say "Cancelled", never "Succeeded" for records never sent.
+        stopped = self.token is not None and self.token.cancelled
         self.summaries = summaries
         self.token = None
         self.progress.finish()
@@ -174,13 +177,17 @@ class RangeDialog(QDialog):
         kinds = ("created", "updated", "unchanged", "failed", "parked")
         totals = {k: sum(s.counts[k] for s in summaries) for k in kinds}
         worst = next((s.status for s in summaries if s.status in ("failed", "cancelled")), None)
+        sent = sum(s.counts["read"] for s in summaries)
+        if stopped and not worst and self.found and sent < len(self.found.keys):
+            worst = "cancelled"
         errors = totals["failed"] + totals["parked"]
         status, text = run_status(
             worst or ("completed_with_errors" if errors else "succeeded"), errors
         )
         waiting = summaries[-1].waiting if summaries else 0
+        of = f" (of {len(self.found.keys):,})" if worst == "cancelled" and self.found else ""
         sentence = (
-            f"{text}: {totals['created']:,} created, {totals['updated']:,} updated, "
+            f"{text}{of}: {totals['created']:,} created, {totals['updated']:,} updated, "
             f"{totals['unchanged']:,} unchanged, {errors:,} failed."
             + (f" {waiting:,} records wait for replay (Sync Log)." if waiting else "")
         )
