@@ -31,7 +31,7 @@ from app.store.models import ParkedRecord
 from app.sync.engine import SyncEngine
 from app.ui.dialogs.record_timeline import RecordTimelineDialog
 from app.ui.models.dashboard_models import last_run_status
-from app.ui.models.flows_model import FLOW_ROLE, FlowsTableModel
+from app.ui.models.flows_model import FLOW_ROLE, FlowsTableModel, flow_status
 from app.ui.screens.dashboard import DashboardScreen
 from app.ui.screens.flows import FlowsScreen
 from app.ui.screens.sync_log import SyncLogScreen
@@ -110,7 +110,7 @@ def test_flows_screen_and_dashboard_show_the_jobs_total_and_what_waits(
     header = flows.table.horizontalHeader()
     assert header.visualIndex(FlowsTableModel.WAITING) == header.visualIndex(4) + 1
     assert "Last job, 4 runs" in flows.model.data(cell, 3)
-    flows.select(flows.model.flow_at(row).flow_id)
+    flows.select(flows.model.row_at(row).flow_id)
     assert f"{waiting} records waiting for replay" in flows.detail.text()
     assert "one job of 4 runs" in flows.detail.text()
 
@@ -128,7 +128,7 @@ def test_flows_screen_and_dashboard_show_the_jobs_total_and_what_waits(
     )
     row = _row(flows, FLOW)
     assert flows.model.data(flows.model.index(row, 4)) == (f"Succeeded · {waiting - 1} waiting")
-    assert flows.model._status(flows.model.flow_at(row))[0] is Status.WARNING
+    assert flow_status(flows.model.row_at(row))[0] is Status.WARNING
 
     dash = _dashboard(qtbot, store)
     qtbot.waitUntil(lambda: dash.queue_card.value.text() == f"{waiting - 1}", timeout=20000)

@@ -9,6 +9,8 @@ from typing import Any
 import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+from app.ui.models.rows_model import Column, RowsTableModel
+
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -21,50 +23,23 @@ class SegmentRowView:
     problem: str = ""
 
 
-class SegmentsTableModel(QAbstractTableModel):
-    HEADERS = ("Segment", "Rule", "Channel", "Members")
+def _members(row: SegmentRowView) -> str:
+    if row.count is None:
+        return "—" if row.problem else "…"
+    return f"{row.count:,}"
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.rows: list[SegmentRowView] = []
 
-    def set_rows(self, rows: list[SegmentRowView]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row, col = self.rows[index.row()], index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == 3:
-                return (
-                    "…"
-                    if row.count is None and not row.problem
-                    else ("—" if row.count is None else f"{row.count:,}")
-                )
-            return (row.name, row.rule, "SMS" if row.channel == "sms" else "E-mail")[col]
-        if role == Qt.ItemDataRole.UserRole:  # sort key
-            return (row.name, row.rule, row.channel, row.count if row.count is not None else -1)[
-                col
-            ]
-        if role == Qt.ItemDataRole.ToolTipRole and row.problem:
-            return row.problem
-        if role == Qt.ItemDataRole.TextAlignmentRole and col == 3:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
+class SegmentsTableModel(RowsTableModel[SegmentRowView]):
+    COLUMNS = tuple(
+        Column(header, text, sort=sort, tip=lambda r: r.problem or None, right=header == "Members")
+        for header, text, sort in (
+            ("Segment", lambda r: r.name, None),
+            ("Rule", lambda r: r.rule, None),
+            ("Channel", lambda r: "SMS" if r.channel == "sms" else "E-mail",
+             lambda r: r.channel),
+            ("Members", _members, lambda r: r.count if r.count is not None else -1),
+        )
+    )  # fmt: skip
 
 
 class FrameModel(QAbstractTableModel):

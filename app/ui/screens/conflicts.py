@@ -156,7 +156,7 @@ class ConflictsScreen(QWidget):
             self.flow_combo.addItem(f"{f.name}  ({count})", f.flow_id)
         self.flow_combo.setCurrentIndex(max(0, self.flow_combo.findData(shown)))
         self.flow_combo.blockSignals(False)
-        self.model.set_rows(self.flow(), rows)
+        self.model.show(self.flow(), rows)
         self.loaded = True
         self._show_right_page()
         if self.model.rowCount() and not self.table.selectionModel().selectedRows():
@@ -164,7 +164,7 @@ class ConflictsScreen(QWidget):
         self._selected()
 
     def _flow_chosen(self) -> None:
-        self.model.set_rows(self.flow(), [])
+        self.model.show(self.flow(), [])
         self.reload(self.flow_combo.currentData())
 
     def _filter(self, text: str) -> None:

@@ -107,7 +107,7 @@ class ConnectionsScreen(QWidget):
 
     # --- list --------------------------------------------------------------------------
     def reload(self, select_id: int | None = None) -> None:
-        self.model.set_profiles(self.service.list())
+        self.model.set_rows(self.service.list())
         self._show_right_page()
         if select_id is not None:
             self.select(select_id)
@@ -135,7 +135,7 @@ class ConnectionsScreen(QWidget):
         rows = self.table.selectionModel().selectedRows()
         if not rows:
             return None
-        return self.model.profile_at(self.proxy.mapToSource(rows[0]).row())
+        return self.model.row_at(self.proxy.mapToSource(rows[0]).row())
 
     def set_editable(self, editable: bool) -> None:
         """Manager mode: connections can be tested but not added, edited or deleted."""
@@ -153,7 +153,7 @@ class ConnectionsScreen(QWidget):
 
     # --- actions -----------------------------------------------------------------------
     def _taken(self) -> set[str]:
-        return {self.model.profile_at(r).name for r in range(self.model.rowCount())}
+        return {self.model.row_at(r).name for r in range(self.model.rowCount())}
 
     def add(self) -> ProfileDialog:
         dialog = ProfileDialog(self.service, None, self, taken_names=self._taken())

@@ -87,7 +87,7 @@ class MergeHistoryTab(QWidget):
         )
 
     def _set(self, rows: list[Any]) -> None:
-        self.model.set_merges(rows)
+        self.model.set_rows(rows)
         self.stack.setCurrentWidget(self.view if rows else self.empty)
         self._buttons()
 
@@ -95,12 +95,12 @@ class MergeHistoryTab(QWidget):
         idx = self.view.selectionModel().selectedRows()
         if not idx:
             return None
-        return self.model.merge_at(self.proxy.mapToSource(idx[0]).row())
+        return self.model.row_at(self.proxy.mapToSource(idx[0]).row())
 
     def _buttons(self) -> None:
         m = self.selected_merge()
         self.unmerge_button.setEnabled(m is not None and m.active)
-        self.retry_button.setVisible(any(r.partial for r in self.model.merges()))
+        self.retry_button.setVisible(any(r.partial for r in self.model.rows))
         self.retry_button.setEnabled(m is not None and m.partial)
         self.detail.setVisible(m is not None and m.partial)
         if m is not None and m.partial:
