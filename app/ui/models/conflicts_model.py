@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from app.services.conflicts import ConflictView, FlowConflicts
 from app.ui.formatting import full_time, relative_time
-from app.ui.models.rows_model import ROW_ROLE, Column, RowsTableModel
-
-CONFLICT_ROLE = ROW_ROLE
+from app.ui.models.rows_model import Column, RowsTableModel
 
 
 def _value(value: str | None) -> str:
