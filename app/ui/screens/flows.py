@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -115,6 +116,7 @@ class FlowsScreen(ListPage):
         for col in range(self.model.columnCount()):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # names elide last
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)  # _fit_carrier
         header.setMinimumSectionSize(90)
         header.moveSection(FlowsTableModel.WAITING, 5)  # beside the result
         self.table.verticalHeader().setDefaultSectionSize(32)
@@ -189,6 +191,7 @@ class FlowsScreen(ListPage):
         self.loaded = True
         self.scheduler_label.setText(self.scheduler.describe_status())
         self.show_right_page()
+        self._fit_carrier()
         if self.select_after_load is not None:  # a flow just saved in the wizard
             self.select(self.select_after_load)
             self.select_after_load = None
@@ -200,6 +203,19 @@ class FlowsScreen(ListPage):
 
     def select(self, flow_id: int) -> None:
         self.select_where(lambda r: r.flow_id == flow_id)
+
+    def _fit_carrier(self) -> None:
+        """ "Carried by" takes what it needs up to a sixth of the table: at 1280×720 long
+        carriers ("STAR by signed webhook → STAR REST") otherwise squeeze the flow names
+        to a few letters (the full route is in the tooltip)."""
+        room = self.table.viewport().width() // 6
+        self.table.horizontalHeader().resizeSection(
+            1, max(90, min(self.table.sizeHintForColumn(1), room))
+        )
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_carrier()
 
     def empty_page(self) -> QWidget:
         return self.no_connections if self.connection_count == 0 else self.empty
