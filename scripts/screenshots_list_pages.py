@@ -1,6 +1,6 @@
 """Screenshots of the list screens built on ``ListPage`` (issue 23 item 10) at one screen
-size: Connections, Flows (with records waiting for replay), Conflicts and Mappings, and a
-search that matches nothing. Run on a virtual screen of that size with a keyring, e.g.
+size: Connections, Flows (with records waiting for replay), Conflicts, Mappings and the
+Duplicates screen's Merge history tab, and a search that matches nothing. Run on a virtual screen of that size with a keyring, e.g.
 
     xvfb-run -a -s "-screen 0 1280x720x24" bash scripts/with-keyring.sh /tmp/kr \\
         .venv/bin/python scripts/screenshots_list_pages.py /tmp/shots
@@ -73,6 +73,11 @@ def main(out: Path) -> int:
             window.show_screen("mappings")
             settle(app, 0.5, until=lambda: window.mappings.model.rowCount() > 0)
             shoot(app, window, out / f"mappings_{tag}.png")
+
+            window.show_screen("duplicates")
+            window.duplicates.tabs.setCurrentIndex(1)  # Merge history: a tab on ListPage
+            settle(app, 0.5, until=lambda: window.duplicates.history_tab.loaded)
+            shoot(app, window, out / f"merge_history_{tag}.png")
             window.close()
     return 0
 

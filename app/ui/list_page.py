@@ -34,7 +34,8 @@ def muted_label(text: str) -> QLabel:
 
 
 class ListPage(QWidget):
-    """A list screen over ``model``; ``show_right_page`` picks what the stack shows."""
+    """A list screen over ``model``; ``show_right_page`` picks what the stack shows.
+    With an empty ``title`` it is a tab: no header, the tab's own margins."""
 
     def __init__(
         self,
@@ -52,9 +53,11 @@ class ListPage(QWidget):
     ) -> None:
         super().__init__(parent)
         self.body = QVBoxLayout(self)
-        self.body.setContentsMargins(24, 20, 24, 16)
-        self.header = ScreenHeader(title, subtitle)
-        self.body.addWidget(self.header)
+        self.header: ScreenHeader | None = None
+        if title:  # a screen; without a title, a tab inside one (its own margins)
+            self.body.setContentsMargins(24, 20, 24, 16)
+            self.header = ScreenHeader(title, subtitle)
+            self.body.addWidget(self.header)
         self.top = QVBoxLayout()  # notes above the bar, more button rows below it
         self.top.setSpacing(6)
         self.body.addLayout(self.top)
