@@ -1,6 +1,7 @@
 """Screenshots of the list screens built on ``ListPage`` (issue 23 item 10) at one screen
 size: Connections, Flows (with records waiting for replay), Conflicts, Mappings and the
-Duplicates screen's Merge history tab, and a search that matches nothing. Run on a virtual screen of that size with a keyring, e.g.
+Duplicates screen's Merge history tab, and a search that matches nothing. Run on a
+virtual screen of that size with a keyring, e.g.
 
     xvfb-run -a -s "-screen 0 1280x720x24" bash scripts/with-keyring.sh /tmp/kr \\
         .venv/bin/python scripts/screenshots_list_pages.py /tmp/shots
