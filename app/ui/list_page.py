@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from app.ui.icons import icon
 from app.ui.models.rows_model import RowsTableModel
+from app.ui.theme import STATUS_ICONS, Status, status_colour
 from app.ui.widgets import EmptyState, ScreenHeader, SearchBox, sortable_table
 
 
@@ -97,6 +98,23 @@ class ListPage(QWidget):
         """Another page the stack can show instead of the table (``empty_page``)."""
         self.stack.addWidget(widget)
         return widget
+
+    def add_result_line(self, object_name: str) -> None:
+        """The line under the list that says how the last action went (``show_result``)."""
+        row = QHBoxLayout()
+        self.result_icon = QLabel()
+        self.result_label = QLabel()
+        self.result_label.setObjectName(object_name)
+        self.result_label.setWordWrap(True)
+        row.addWidget(self.result_icon)
+        row.addWidget(self.result_label, 1)
+        self.body.addLayout(row)
+
+    def show_result(self, status: Status, message: str) -> None:
+        colour = status_colour(status)
+        self.result_icon.setPixmap(icon(STATUS_ICONS[status], colour).pixmap(18, 18))
+        self.result_label.setText(message)
+        self.result_label.setStyleSheet(f"color: {colour.name()};")
 
     # --- what shows ----------------------------------------------------------------------
     def empty_page(self) -> QWidget:

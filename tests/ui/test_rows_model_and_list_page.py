@@ -156,3 +156,13 @@ def test_list_page_buttons_states_and_the_empty_page_hook(qtbot) -> None:  # typ
     page.loaded = True
     page.show_right_page()
     assert page.stack.currentWidget() is first
+
+
+def test_list_page_result_line_says_how_the_last_action_went(qtbot) -> None:  # type: ignore[no-untyped-def]
+    page = _page(qtbot)
+    page.add_result_line("car_result")
+    assert page.result_label.objectName() == "car_result"
+    page.show_result(Status.ERROR, "The DMS refused the vehicle.")
+    assert page.result_label.text() == "The DMS refused the vehicle."
+    assert status_colour(Status.ERROR).name() in page.result_label.styleSheet()
+    assert not page.result_icon.pixmap().isNull()

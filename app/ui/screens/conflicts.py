@@ -22,7 +22,7 @@ from app.ui.icons import icon
 from app.ui.list_page import ListPage
 from app.ui.manager_mode import AccessController
 from app.ui.models.conflicts_model import ConflictsModel
-from app.ui.theme import STATUS_ICONS, Status, status_colour
+from app.ui.theme import Status
 from app.ui.widgets import EmptyState
 from app.ui.workers import run_in_background
 
@@ -105,14 +105,7 @@ class ConflictsScreen(ListPage):
         owner.addWidget(self.owner_combo)
         owner.addWidget(self.apply_button)
         self.body.addWidget(self.owner_box)
-        result = QHBoxLayout()
-        self.result_icon = QLabel()
-        self.result_label = QLabel()
-        self.result_label.setObjectName("conflicts_result")
-        self.result_label.setWordWrap(True)
-        result.addWidget(self.result_icon)
-        result.addWidget(self.result_label, 1)
-        self.body.addLayout(result)
+        self.add_result_line("conflicts_result")
 
         self.flow_combo.currentIndexChanged.connect(self._flow_chosen)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selected())
@@ -213,17 +206,11 @@ class ConflictsScreen(ListPage):
                 f" That run also sends {winner}'s value of the {again:,} record(s) whose "
                 f"{field} {other} kept."
             )
-        self._show_result(Status.OK, text)
+        self.show_result(Status.OK, text)
         self.status_message.emit(text)
         self.owner_changed.emit(text)
         self.reload(flow.flow_id)
 
     # --- messages ----------------------------------------------------------------------
-    def _show_result(self, status: Status, message: str) -> None:
-        colour = status_colour(status)
-        self.result_icon.setPixmap(icon(STATUS_ICONS[status], colour).pixmap(18, 18))
-        self.result_label.setText(message)
-        self.result_label.setStyleSheet(f"color: {colour.name()};")
-
     def _say_error(self, message: str) -> None:
-        self._show_result(Status.ERROR, message)
+        self.show_result(Status.ERROR, message)

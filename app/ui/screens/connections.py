@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QHeaderView,
-    QLabel,
     QMessageBox,
     QWidget,
 )
@@ -15,10 +13,9 @@ from app.connectors.base import CheckResult
 from app.services.profiles import ProfileInfo, ProfileService
 from app.store.errors import NotFoundError
 from app.ui.dialogs.profile_dialog import ProfileDialog
-from app.ui.icons import icon
 from app.ui.list_page import ListPage
 from app.ui.models.profiles_model import ProfilesTableModel
-from app.ui.theme import STATUS_ICONS, Status, status_colour
+from app.ui.theme import Status
 from app.ui.widgets import EmptyState
 from app.ui.workers import run_in_background
 
@@ -63,14 +60,7 @@ class ConnectionsScreen(ListPage):
         self.table.doubleClicked.connect(lambda _i: self.edit_selected() if self.editable else None)
         self.empty.action_clicked.connect(self.add)
 
-        result_row = QHBoxLayout()
-        self.result_icon = QLabel()
-        self.result_label = QLabel()
-        self.result_label.setObjectName("test_result")
-        self.result_label.setWordWrap(True)
-        result_row.addWidget(self.result_icon)
-        result_row.addWidget(self.result_label, 1)
-        self.body.addLayout(result_row)
+        self.add_result_line("test_result")
 
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.reload()
@@ -173,7 +163,7 @@ class ConnectionsScreen(ListPage):
         if profile is None:
             return
         self.model.set_testing(profile.id, True)
-        self._show_result(Status.RUNNING, f"Testing '{profile.name}'…")
+        self.show_result(Status.RUNNING, f"Testing '{profile.name}'…")
         self._start(
             self.service.test,
             profile.id,
@@ -188,14 +178,8 @@ class ConnectionsScreen(ListPage):
         except NotFoundError:  # deleted meanwhile
             self.reload()
         status = Status.OK if result.ok else Status.ERROR
-        self._show_result(status, f"{profile.name}: {result.message}")
+        self.show_result(status, f"{profile.name}: {result.message}")
         self.profiles_changed.emit()
-
-    def _show_result(self, status: Status, message: str) -> None:
-        colour = status_colour(status)
-        self.result_icon.setPixmap(icon(STATUS_ICONS[status], colour).pixmap(18, 18))
-        self.result_label.setText(message)
-        self.result_label.setStyleSheet(f"color: {colour.name()};")
 
     def _start(self, fn, *args, on_success, on_failure=None) -> None:
         def failed(message: str) -> None:

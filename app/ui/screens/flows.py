@@ -40,7 +40,7 @@ from app.ui.models.flows_model import (
 )
 from app.ui.run_progress import RunProgress, throttled
 from app.ui.screens.flows_editing import FlowEditing
-from app.ui.theme import STATUS_ICONS, Status, status_colour
+from app.ui.theme import Status, status_colour
 from app.ui.widgets import EmptyState
 from app.ui.wizards.flow_wizard import FlowWizard
 from app.ui.workers import run_in_background
@@ -148,14 +148,7 @@ class FlowsScreen(ListPage):
         self.progress = RunProgress()
         self.progress.hide()
         self.body.addWidget(self.progress)
-        result_row = QHBoxLayout()
-        self.result_icon = QLabel()
-        self.result_label = QLabel()
-        self.result_label.setObjectName("run_result")
-        self.result_label.setWordWrap(True)
-        result_row.addWidget(self.result_icon)
-        result_row.addWidget(self.result_label, 1)
-        self.body.addLayout(result_row)
+        self.add_result_line("run_result")
 
         self.sync_button.clicked.connect(self.sync_now)
         self.resync_button.clicked.connect(self.resync_record)
@@ -308,7 +301,7 @@ class FlowsScreen(ListPage):
         self.token, self.running_flow = token, f.flow_id
         self._update_buttons()
         self.progress.begin(f"Syncing {f.name}…", token)
-        self._show_result(Status.RUNNING, f"{f.name} is running…")
+        self.show_result(Status.RUNNING, f"{f.name} is running…")
         self.run_started.emit(f.name)
         who = f"{current_os_user()} (window)"
         store, flow_id = self.store, f.flow_id
@@ -350,13 +343,13 @@ class FlowsScreen(ListPage):
                     else ""
                 )
             )
-        self._show_result(status, message)
+        self.show_result(status, message)
         self.run_finished.emit(summary)
         self.status_message.emit(message)
 
     def _sync_failed(self, message: str) -> None:
         self._run_over()
-        self._show_result(Status.ERROR, message)
+        self.show_result(Status.ERROR, message)
 
     def _run_over(self) -> None:
         self.token = None
@@ -416,11 +409,5 @@ class FlowsScreen(ListPage):
         run_in_background(self.scheduler.refresh, on_success=self._after_refresh)
 
     # --- messages ----------------------------------------------------------------------
-    def _show_result(self, status: Status, message: str) -> None:
-        colour = status_colour(status)
-        self.result_icon.setPixmap(icon(STATUS_ICONS[status], colour).pixmap(18, 18))
-        self.result_label.setText(message)
-        self.result_label.setStyleSheet(f"color: {colour.name()};")
-
     def _say_error(self, message: str) -> None:
-        self._show_result(Status.ERROR, message)
+        self.show_result(Status.ERROR, message)
