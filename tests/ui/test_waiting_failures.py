@@ -161,7 +161,7 @@ def test_sync_log_dismiss_asks_why_and_the_story_says_who(qtbot, store: Store) -
     screen.resize(1280, 720)
     screen.show()
     qtbot.waitUntil(lambda: not screen.events_model.loading, timeout=10000)
-    row = [e.record_key for e in screen.events_model.rows()].index("C00002")
+    row = [e.record_key for e in screen.events_model.rows].index("C00002")
     screen.events_table.selectRow(row)
     assert screen.dismiss_button.isEnabled()
     screen.dismiss_selected(reason="   ")
@@ -174,7 +174,7 @@ def test_sync_log_dismiss_asks_why_and_the_story_says_who(qtbot, store: Store) -
         assert parked.dismiss_reason == "Blocked address; the customer asked us to stop"
         assert (parked.dismissed_by or "").endswith("(window)")
     qtbot.waitUntil(lambda: not screen.events_model.loading, timeout=10000)
-    event = next(e for e in screen.events_model.rows() if e.record_key == "C00002")
+    event = next(e for e in screen.events_model.rows if e.record_key == "C00002")
     assert not event.in_queue
     story = RecordTimelineDialog(store, event.id, admin=True, parent=screen)
     qtbot.addWidget(story)
