@@ -7,11 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from app.ui.models.rows_model import Column, RowsTableModel
-
-Index = QModelIndex | QPersistentModelIndex
 
 
 @dataclass(frozen=True)
@@ -42,32 +39,23 @@ class SegmentsTableModel(RowsTableModel[SegmentRowView]):
     )  # fmt: skip
 
 
-class FrameModel(QAbstractTableModel):
-    """A small pandas frame as a read-only table (the member sample)."""
+def _cell(i: int) -> Any:
+    return lambda row: str(row[i])
+
+
+class FrameModel(RowsTableModel[tuple[Any, ...]]):
+    """A small pandas frame as a read-only table (the member sample): a row per record,
+    a column per frame column (named by ``labels``)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.frame = pd.DataFrame()
-        self.labels: list[str] = []
 
     def set_frame(self, frame: pd.DataFrame, labels: dict[str, str]) -> None:
         self.beginResetModel()
         self.frame = frame.reset_index(drop=True)
-        self.labels = [labels.get(c, c) for c in frame.columns]
+        self.columns = [
+            Column(labels.get(c, c), _cell(i), tip=_cell(i)) for i, c in enumerate(frame.columns)
+        ]
+        self._rows = list(self.frame.itertuples(index=False, name=None))
         self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.frame)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.frame.columns)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.labels[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if index.isValid() and role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return str(self.frame.iat[index.row(), index.column()])
-        return None
