@@ -184,7 +184,7 @@ class ResyncDialog(QDialog):
     def _previewed(self, plan: ResyncPreview) -> None:
         self.plan = plan
         self._update_preview_button()
-        self.changes.set_changes(plan.changes)
+        self.changes.set_rows(plan.changes)
         lines = []
         if plan.record_count:
             flows = ", ".join(plan.flow_names.values())

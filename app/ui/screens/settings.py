@@ -144,14 +144,14 @@ class SettingsScreen(QWidget):
         return page
 
     def reload_audit(self) -> None:
-        run_in_background(audit.recent, self.store, on_success=self.audit_model.set_entries)
+        run_in_background(audit.recent, self.store, on_success=self.audit_model.set_rows)
 
     def _show_entry(self) -> None:
         rows = self.audit_table.selectionModel().selectedRows()
         if not rows:
             self.audit_detail.clear()
             return
-        entry = self.audit_model.entry_at(self.audit_proxy.mapToSource(rows[0]).row())
+        entry = self.audit_model.row_at(self.audit_proxy.mapToSource(rows[0]).row())
         lines = describe_changes(entry.diff.get("changes", {})) or ["(no field changes)"]
         extra = {k: v for k, v in entry.diff.items() if k != "changes"}
         if extra:
