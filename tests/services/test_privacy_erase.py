@@ -249,12 +249,19 @@ def test_an_access_request_gets_everything_and_an_erasure_removes_the_copy(
     store: Store, synced: str, tmp_path: Path, capsys: Any
 ) -> None:
     data = str(store.paths.data_dir)
+    with store.session() as s:  # a deal she built online, and someone else's
+        for key, email in (("DR-1", ERIN["email"]), ("DR-2", "person3@example.com")):
+            body = {"vehicle_invoice": {"vehicle_invoice_key": key, "email": email}}
+            assert retailing_inbox.offer(s, "tool", key, (1, ""), body) == "stored"
     assert cli.main(["--data-dir", data, "privacy", "export", "--customer", "C00002"]) == 0
     out = capsys.readouterr().out
     path = Path(out.split("Wrote ", 1)[1].split(" (", 1)[0])
     document = json.loads(path.read_text())
     assert document["format"] == "rooftop-sync/privacy-export"
     assert document["records"][0]["email"] == ERIN["email"]
+    deals = document["digital_retailing_deals"]  # what a digital-retailing tool sent of her
+    assert [d["deal_key"] for d in deals] == ["DR-1"]
+    assert deals[0]["body"]["vehicle_invoice"]["email"] == ERIN["email"]
     assert document["sync_log_events"] and document["last_sent"]
     assert "person1@example.com" not in path.read_text()  # nobody else
     elsewhere = tmp_path / "sar.json"
