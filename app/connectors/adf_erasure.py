@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from app.connectors.erasure import ErasureResult, ErasureSubject
 from app.connectors.errors import ConnectorError
 from app.connectors.imap_client import ImapMailbox, ImapSettings, MailboxDropped
+from app.formats.adf_mail import decoded_parts
 
 _NOT_DIGITS = re.compile(r"\D+")
 
@@ -22,15 +23,11 @@ def message_text(raw: bytes) -> str:
     """Every part of an e-mail, decoded, as one lower-case text."""
     message = email.message_from_bytes(raw, policy=email.policy.default)
     texts = [raw.decode("utf-8", "replace")]
-    for part in message.walk():
-        if part.is_multipart():
-            continue
+    for payload, charset in decoded_parts(message):
         try:
-            payload = part.get_payload(decode=True)
-        except (ValueError, LookupError):
-            continue
-        if isinstance(payload, bytes):
-            texts.append(payload.decode(part.get_content_charset() or "utf-8", "replace"))
+            texts.append(payload.decode(charset or "utf-8", "replace"))
+        except LookupError:  # a charset Python does not know
+            texts.append(payload.decode("utf-8", "replace"))
     return "\n".join(texts).lower()
 
 
