@@ -264,6 +264,30 @@ class ImapMailbox:
                 self.imap.select(_mailbox_name(folder), readonly=False)
         return len(wanted)
 
+    def delete(self, folder: str, uids: Iterable[int], uid_validity: int) -> int:
+        """Delete messages for good (an erasure). Nothing is deleted when the folder's
+        UIDVALIDITY changed since they were looked at. Returns how many were deleted."""
+        wanted = sorted(set(uids))
+        if not wanted:
+            return 0
+        typ, data = self.imap.select(_mailbox_name(folder), readonly=False)
+        if typ != "OK":
+            raise ConnectorError(f"The mail folder '{folder}' cannot be opened: {_text(data)}.")
+        if uid_validity and self._validity() not in (0, uid_validity):
+            raise ConnectorError(
+                f"The mail folder '{folder}' was rebuilt on the server while it was searched; "
+                "nothing was deleted there. Run the erasure again."
+            )
+        for start in range(0, len(wanted), BATCH):
+            part = ",".join(str(u) for u in wanted[start : start + BATCH])
+            self._call("UID STORE", part, "+FLAGS.SILENT", r"(\Deleted)")
+            if "UIDPLUS" in self.capabilities:
+                self._call("UID EXPUNGE", part)
+            else:  # no UIDPLUS: CLOSE expunges the folder's deleted messages
+                self._call("CLOSE")
+                self.imap.select(_mailbox_name(folder), readonly=False)
+        return len(wanted)
+
     def _ensure(self, folder: str) -> None:
         """Create a folder; a NO answer means it exists already ([ALREADYEXISTS])."""
         try:
