@@ -129,12 +129,16 @@ class BatchUpsertStream(CrmStream):
                 id_field = self.match_dest_on
                 body[id_field] = record.dest_id
             groups.setdefault(id_field, []).append((index, body))
+        gone: list[tuple[int, Body]] = []  # matched on a CRM id that no longer exists
         for id_field, items in groups.items():
             answers = self._send_all(id_field, [b for _, b in items])
             for (index, body), answer in zip(items, answers, strict=True):
                 if id_field != "external_id" and _gone(answer):
-                    body = {k: v for k, v in body.items() if k != id_field}
-                    answer = self._send_all("external_id", [body])[0]
+                    gone.append((index, {k: v for k, v in body.items() if k != id_field}))
+                results[index] = answer
+        if gone:  # sent again by external id, together (not one request each)
+            again = self._send_all("external_id", [b for _, b in gone])
+            for (index, _body), answer in zip(gone, again, strict=True):
                 results[index] = answer
         return [r if r is not None else _rejected("internal: no result") for r in results]
 

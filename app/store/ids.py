@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import random
 import time
-import uuid
 
 _random = random.Random()
 
@@ -21,4 +20,6 @@ def new_golden_id() -> str:
     rand_a = _random.getrandbits(12)
     rand_b = _random.getrandbits(62)
     value = (ms & (2**48 - 1)) << 80 | 0x7 << 76 | rand_a << 64 | 0b10 << 62 | rand_b
-    return str(uuid.UUID(int=value))
+    # str(uuid.UUID(int=value)) spelled out: half the cost, once per new record
+    h = f"{value:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

@@ -284,8 +284,9 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
                     if same:
                         gold = golden[key] = same
             plan = plan_record(
-                key, gold, payload, dest_id, last.get(gold), dest_owned, force=ctx.force
-            )
+                key, gold, payload, dest_id, last.get(gold), dest_owned, force=ctx.force,
+                with_diff=ctx.dry_run,  # only a dry run shows (and records) the field diff
+            )  # fmt: skip
             if omit_blank and plan.action != "skip" and not plan.payload:
                 # every field was left out (omit_blank): nothing to send, but remember
                 # it, so a value that comes later is sent even if it was sent before

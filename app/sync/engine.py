@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -24,6 +25,7 @@ from app.services.flows import FlowInfo, FlowService
 from app.services.privacy import tombstones
 from app.services.profiles import ProfileService
 from app.store import Store
+from app.store.checkpoints import background_checkpoints, writer_session
 from app.store.errors import StoreError
 from app.store.faults import StorageError
 from app.store.models import ParkedRecord, RecordOutcome
@@ -274,9 +276,13 @@ class SyncEngine:
             log.warning("No schema snapshot for flow %s", flow.slug, exc_info=True)
         status, error, waiting = "running", None, 0
         checkpoints: list[str | None] = [cursor]  # the cursor as last acknowledged
-        if not dry_run:
+        wal = ExitStack()
+        if not dry_run:  # the store writer commits; WAL checkpoints happen beside it
+            wal.enter_context(background_checkpoints(self.store))
             ctx.pipeline = DeliveryPipeline(
-                self.store.session, cancel=cancel, senders=ctx.dest.spec.concurrent_writes
+                partial(writer_session, self.store),
+                cancel=cancel,
+                senders=ctx.dest.spec.concurrent_writes,
             )
         try:
             try:
@@ -288,8 +294,11 @@ class SyncEngine:
                         top = max(checkpoints[-1] or "", chunk_cursor)
                         ctx.submit_store(partial(self._checkpoint, ctx, top, checkpoints))
             finally:
-                if ctx.pipeline is not None:  # wait for what is on the wire, in order
-                    ctx.pipeline.finish()
+                try:
+                    if ctx.pipeline is not None:  # wait for what is on the wire, in order
+                        ctx.pipeline.finish()
+                finally:
+                    wal.close()
             if ctx.not_found:  # a re-sync of a record the source does not have sent nothing
                 ctx.add("failed", len(ctx.not_found))
                 error = _not_found_text(ctx.not_found, src_profile.name)

@@ -35,7 +35,11 @@ def plan_record(
     dest_owned: set[str],
     *,
     force: bool = False,
+    with_diff: bool = True,
 ) -> PlanItem:
+    """The delivery ``payload`` needs. ``with_diff=False`` leaves ``diff`` empty: only a
+    dry run shows it, and building it for every record of a real run cost about a tenth
+    of the run's thread."""
     sendable = {k: v for k, v in payload.items() if k not in dest_owned}
     digest = payload_hash(sendable)
     if last is None:
@@ -47,7 +51,7 @@ def plan_record(
             dict(payload),
             digest,
             dest_id,
-            diff={k: (None, v) for k, v in payload.items()},
+            diff={k: (None, v) for k, v in payload.items()} if with_diff else {},
         )
     conflicts = [
         (f, payload.get(f), last.payload.get(f))
@@ -60,7 +64,11 @@ def plan_record(
         return PlanItem(
             key, golden_id, "skip", {}, stored, digest, dest_id or last.dest_id, conflicts=conflicts
         )
-    diff = {k: (last.payload.get(k), v) for k, v in sendable.items() if last.payload.get(k) != v}
+    diff = (
+        {k: (last.payload.get(k), v) for k, v in sendable.items() if last.payload.get(k) != v}
+        if with_diff
+        else {}
+    )
     return PlanItem(
         key,
         golden_id,

@@ -196,6 +196,29 @@ def test_merge_and_writes_to_a_merged_away_id(crm: CrmRestConnector, calm: Sandb
         crm.merge(winner.dest_id, [winner.dest_id])
 
 
+def test_records_whose_crm_id_is_gone_are_sent_again_together(
+    crm: CrmRestConnector, calm: SandboxServers
+) -> None:
+    """Records matched on CRM ids that no longer exist are sent again by external id in
+    one request, not one request each."""
+    stream = crm.streams()["contacts"]
+    first = stream.write([contact(f"GONE-{n}") for n in range(3)])
+    for gone in first[:2]:
+        crm.client.request("DELETE", f"/contacts/{gone.dest_id}").raise_for_status()
+    again = [
+        WriteRecord(f"GONE-{n}", f"g{n}", {"last_name": f"Again{n}"}, first[n].dest_id)
+        for n in range(3)
+    ]
+    before = crm.client.stats["requests"]
+    results = stream.write(again)
+    assert crm.client.stats["requests"] - before == 2  # by CRM id, then both gone ones
+    assert [r.action for r in results] == [
+        WriteAction.CREATED, WriteAction.CREATED, WriteAction.UPDATED,
+    ]  # fmt: skip
+    assert results[2].dest_id == first[2].dest_id
+    assert {r.dest_id for r in results[:2]}.isdisjoint({f.dest_id for f in first[:2]})
+
+
 def test_leads_activities_deals_appointments(crm: CrmRestConnector, calm: SandboxServers) -> None:
     streams = crm.streams()
     (person,) = streams["contacts"].write([contact("LAD-1")])

@@ -4,6 +4,7 @@ the simulated DMS with faults switched on."""
 from __future__ import annotations
 
 import email.utils
+import ssl
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -246,3 +247,25 @@ def test_real_server_that_keeps_failing_ends_in_delivery_error(calm: SandboxServ
         client.request("GET", "/customers")
     client.close()
     assert _settled_count(calm, "GET /customers") - before == 3
+
+
+def test_clients_share_one_verifying_tls_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading the CA bundle is paid once per process, not per connector of every run."""
+    made: list[ssl.SSLContext] = []
+    real = httpx.create_ssl_context
+
+    def counting(*args: Any, **kwargs: Any) -> ssl.SSLContext:
+        made.append(real(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(http_module.httpx, "create_ssl_context", counting)
+    http_module.shared_tls.cache_clear()
+    try:
+        first = ResilientClient("https://crm.example.test")
+        second = ResilientClient("https://dms.example.test")
+        assert len(made) == 1 and http_module.shared_tls() is made[0]
+        assert made[0].verify_mode is ssl.CERT_REQUIRED and made[0].check_hostname
+        first.close()
+        second.close()
+    finally:
+        http_module.shared_tls.cache_clear()

@@ -241,3 +241,35 @@ def test_replay_links_to_the_original_attempt_whose_error_stays(
     assert original.status == "parked" and original.error == "rejected: blocked domain"
     assert again.status == "delivered" and again.replay_of == original.id
     assert run is not None and run.trigger == "replay"
+
+
+def test_only_a_dry_run_builds_field_diffs(
+    store: Store, world: type[World], memory_flow: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real run never shows a diff, so it does not build one (a tenth of the run's
+    thread on a large first load); a dry run still shows it, for creates and updates."""
+    from app.sync import chunk, planner
+
+    asked: list[bool] = []
+
+    def spy(*args: object, **kw: object) -> planner.PlanItem:
+        asked.append(bool(kw.get("with_diff", True)))
+        return planner.plan_record(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(chunk, "plan_record", spy)
+    world.source = [customer(1), customer(2)]
+    engine = SyncEngine(store)
+    engine.run(memory_flow)
+    assert asked == [False, False]
+    with store.session() as s:  # a real run's outcomes carry no diff
+        answers = s.scalars(select(RecordOutcome.response_payload)).all()
+    assert not any(a and "diff" in a for a in answers)
+
+    asked.clear()
+    world.source[0] = customer(1, "2026-03-01T00:00:00Z", last_name="Smith-Jones")
+    world.source.append(customer(3, "2026-03-01T00:00:00Z"))
+    plan = engine.run(memory_flow, dry_run=True)
+    assert asked and all(asked)
+    diffs = {p.key: p.diff for p in plan.plan}
+    assert diffs["C00001"] == {"last_name": ("Last1", "Smith-Jones")}
+    assert diffs["C00003"]["last_name"] == (None, "Last3")
