@@ -50,6 +50,9 @@ FIELDS: tuple[Field, ...] = (
         ),
     ),
     Field("id", ("same", "one character off", "different")),
+    # A written generation suffix: a Jr. and a Sr. are two people with one name and home.
+    # Level 0 when the first names differ (see _compare).
+    Field("suffix", ("same", "on one record only", "different", "neither written")),
 )
 FIELD_INDEX = {f.name: i for i, f in enumerate(FIELDS)}
 
@@ -160,7 +163,9 @@ def dob_close(da: npt.NDArray[np.int32], db: npt.NDArray[np.int32]) -> npt.NDArr
 
 
 CHUNK = 400_000  # pairs compared at once: bounds the gathered fields' memory
-COMPARED = ("first", "last", "email", "phones", "house", "street", "zip5", "city", "dob", "ids")
+COMPARED = (
+    "first", "last", "email", "phones", "house", "street", "zip5", "city", "dob", "ids", "suffix",
+)  # fmt: skip
 
 
 def compare(norm: Norm, a: I64, b: I64) -> Comparison:
@@ -238,6 +243,18 @@ def _compare(norm: Norm, a: I64, b: I64) -> Comparison:
 
     levels["location"] = _location(norm, A, B)
     levels["id"] = _ids(norm, A["ids"], B["ids"])
+    # The suffix is compared only between records with one given name: what tells a
+    # Jr. from his father is the suffix *given* the same name and home. Elsewhere (a
+    # mother and her son, a Jr. and his sister) it adds nothing the first name has not
+    # said, and counting it there would teach the household class that a suffix on one
+    # record only is what households look like.
+    # "Neither written" is a level, not a gap: among records of one name and home, a
+    # suffix on one of them is rare for one person and common for a father and son.
+    xa, xb = A["suffix"], B["suffix"]
+    one_name = (first >= 1) & (first <= 3)
+    levels["suffix"] = np.select(
+        [~one_name, (xa < 0) & (xb < 0), xa == xb, (xa < 0) | (xb < 0)], [0, 4, 1, 2], 3
+    ).astype(np.int8)
     return Comparison(levels, first_sim, last_sim, swapped)
 
 

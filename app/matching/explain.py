@@ -21,6 +21,11 @@ _LABELS: dict[str, dict[int, str]] = {
         7: "lives elsewhere",
     },
     "id": {1: "same ID number", 2: "ID number one character off", 3: "different ID number"},
+    "suffix": {
+        1: "same Jr./Sr.",
+        2: "Jr./Sr. written on one record only",
+        3: "different Jr./Sr. (a father and son?)",
+    },
 }
 
 
