@@ -215,7 +215,12 @@ def _tf_log_u(
         parts += np.log(max(model.u["last"][0], 1e-300))
         out[both] += np.maximum(joint - parts, 0.0)
     loc = lv["location"]
-    for level, name, codes in ((5, "zip", norm.zip5), (6, "city", norm.city)):
+    for level, name, codes in (
+        (5, "zip", norm.zip5),
+        (6, "city", norm.city),
+        (8, "zip", norm.zip5),
+        (9, "city", norm.city),
+    ):
         sel = np.flatnonzero(loc == level)
         c = tf[name]
         if not len(sel) or not len(c):
