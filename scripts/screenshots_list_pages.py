@@ -17,7 +17,6 @@ import tempfile
 from pathlib import Path
 
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -30,18 +29,12 @@ from app.store import open_store  # noqa: E402
 from app.sync.engine import SyncEngine  # noqa: E402
 from app.ui.context import UiContext  # noqa: E402
 from app.ui.main_window import MainWindow  # noqa: E402
-from app.ui.theme import apply_theme  # noqa: E402
-from scripts.screenshots_window import settle, shoot  # noqa: E402
+from scripts.screenshots_window import settle, shoot, start_app  # noqa: E402
 from tests.support.mapping import GENERIC_FLOW, add_generic_customers_flow  # noqa: E402
 
 
 def main(out: Path) -> int:
-    out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication(sys.argv)
-    assert isinstance(app, QApplication)
-    apply_theme(app)
-    size = QGuiApplication.primaryScreen().availableGeometry().size()
-    tag = f"{size.width()}x{size.height()}"
+    app, tag = start_app(out)
     with tempfile.TemporaryDirectory() as tmp:
         paths = AppPaths(Path(tmp) / "data").ensure()
         store = open_store(paths)

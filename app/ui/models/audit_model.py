@@ -72,13 +72,33 @@ def object_label(object_type: str) -> str:
     return OBJECT_LABELS.get(object_type) or _words(object_type)
 
 
+# short codes in setting names, as people write them
+_SHORT = {
+    "url": "URL", "id": "ID", "api": "API", "tls": "TLS", "sms": "SMS", "imap": "IMAP",
+    "sftp": "SFTP", "dms": "DMS", "crm": "CRM", "vin": "VIN", "pin": "PIN", "oauth": "OAuth",
+    "ssn": "SSN", "adf": "ADF", "csv": "CSV", "ca": "CA", "ms": "(ms)", "s": "(s)",
+    "mb": "(MB)",
+}  # fmt: skip
+
+
+def field_words(path: str) -> str:
+    """A stored field path in words: 'settings.base_url' -> 'Settings › Base URL',
+    'settings.rate_limit_per_s' -> 'Settings › Rate limit per second'."""
+    parts = []
+    for name in path.split("."):
+        words = name.replace("per_s", "per_second").split("_")
+        text = " ".join(_SHORT.get(w.lower(), w) for w in words if w)
+        parts.append(text[:1].upper() + text[1:])
+    return " › ".join(parts)
+
+
 def describe_changes(changes: dict[str, Any], prefix: str = "") -> list[str]:
-    """One readable line per changed field: 'settings.base_url: a → b'."""
+    """One readable line per changed field: 'Settings › Base URL: a → b'."""
     lines: list[str] = []
     for key, change in changes.items():
         path = f"{prefix}{key}"
         if isinstance(change, dict) and set(change) <= {"before", "after"} and change:
-            lines.append(f"{path}: {change.get('before')!r} → {change.get('after')!r}")
+            lines.append(f"{field_words(path)}: {change.get('before')!r} → {change.get('after')!r}")
         elif isinstance(change, dict):
             lines.extend(describe_changes(change, prefix=f"{path}."))
     return lines
