@@ -6,8 +6,9 @@ British, German, Italian, French, Polish, Brazilian and Vietnamese name pools), 
 list below is its own, and so is the error model:
 
 - households: couples (most share the surname, some keep their own), families with adult
-  children, a father and son with the same first name (Jr.), twins (same birth date, same
-  address, different first names, often with the same initial);
+  children, a father and son with the same first name (Jr.; half the son's records and
+  a fifth of the father's carry the written "Jr." / "Sr.", as DMS records do), twins
+  (same birth date, same address, different first names, often with the same initial);
 - half the people have no e-mail and half no phone; 10 % of birth dates are unknown;
 - per record: OCR-like typos (rn/m, cl/d, l/1, O/0, e/c, h/b...), keyboard slips, swapped
   first and last name, nicknames, initials, a middle initial stuck to the first name,
@@ -243,6 +244,7 @@ class People:
         family = self._surname(loc)
         base = int(rng.integers(-12_800, 7_000))  # days since 1970 of the eldest (1935-1989)
         members: list[tuple[str, str, bool, int, str]] = []  # first, last, female, dob, maiden
+        gens = ["", "", "", "", "", ""]  # per member: "jr", "sr" or ""
         female = bool(rng.random() < 0.5)
         members.append((self._name(loc, female), family, female, base, ""))
         if kind != "single":
@@ -257,6 +259,7 @@ class People:
                 first = self._name(loc, fem)
                 if k == 0 and not female and not fem and rng.random() < 0.15:
                     first = members[0][0]  # Jr.
+                    gens[0], gens[len(members)] = "sr", "jr"
                 members.append((first, family, fem, kid_dob + 700 * k, ""))
                 if k == 0 and rng.random() < 0.12:  # twins: same day, often the same initial
                     twin_fem = bool(rng.random() < 0.5)
@@ -273,9 +276,10 @@ class People:
                 mail += str(int(rng.integers(10)))
             self.family_mails.add(mail)
         today = 20_400  # 2025-11
-        for first, last, fem, dob, maiden in members:
+        for (first, last, fem, dob, maiden), gen in zip(members, gens, strict=False):
             if dob > today - 16 * 365:
                 continue
+            cols["generation"].append(gen)
             cols["first"].append(first)
             cols["last"].append(last)
             cols["maiden"].append(maiden)
@@ -307,6 +311,7 @@ PERSON_COLS = [
     "mobile",
     "family_mail",
     "household",
+    "generation",
 ]
 
 
@@ -513,10 +518,32 @@ def records(people: People, rows: int, seed: int) -> tuple[pd.DataFrame, np.ndar
         out["State"].append(state)
         out["ZipCode"].append(zip5)
     frame = pd.DataFrame(out)
+    _write_generations(frame, person, cols["generation"], seed)
     order = rng.permutation(len(frame))
     frame = frame.iloc[order].reset_index(drop=True)
     frame.insert(0, "CustomerID", [f"K{k:07d}" for k in range(1, len(frame) + 1)])
     return frame, person[order]
+
+
+GENERATION_WRITTEN = {"jr": 0.5, "sr": 0.2}  # share of a person's records that carry it
+GENERATION_FORMS = {"jr": ("Jr", "Jr.", "JR", "Jr."), "sr": ("Sr", "Sr.", "SR", "Sr.")}
+
+
+def _write_generations(frame: pd.DataFrame, person: np.ndarray, gens: list[str], seed: int) -> None:
+    """Write the Jr./Sr. on some records of fathers and sons sharing a first name: after
+    the surname mostly ("Smith Jr."), sometimes after the given name ("John Jr"). Its own
+    random stream, so every other value is as it was without it."""
+    rng = np.random.default_rng(seed + 3)
+    for r, i in enumerate(person.tolist()):
+        gen = gens[i]
+        if not gen or rng.random() >= GENERATION_WRITTEN[gen]:
+            continue
+        forms = GENERATION_FORMS[gen]
+        form = forms[int(rng.integers(len(forms)))]
+        col = "GivenName" if rng.random() < 0.2 else "Surname"
+        text = str(frame.at[r, col])
+        if text:
+            frame.at[r, col] = f"{text} {form.upper() if text.isupper() else form}"
 
 
 OUT_COLS = [

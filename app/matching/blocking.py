@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from app.matching import names
 from app.matching.normalise import Norm
 
 I64 = npt.NDArray[np.int64]
@@ -33,10 +34,14 @@ PASSES: tuple[Pass, ...] = (
     Pass("id", 12),
     Pass("first name + birth date", 8),
     Pass("last name sound + birth date", 8),
+    Pass("either name sound + birth date", 6),
+    Pass("birth date + house number", 6),
     Pass("birth date + ZIP", 8),
     Pass("house + street + ZIP", 10),
     Pass("house + street + town", 10),
     Pass("house + street + first name", 6),
+    Pass("house + street", 6),
+    Pass("house number + ZIP", 4),
     Pass("last name sound + ZIP", 4),
     Pass("first name + ZIP", 4),
     Pass("first + last name + town", 6),
@@ -107,6 +112,42 @@ def _swapped_keys(norm: Norm) -> tuple[I64, I64]:
     return keys, np.concatenate([rec, rec])
 
 
+def first_sound(norm: Norm) -> I64:
+    """Soundex code of each record's first name, in the last names' Soundex vocabulary
+    (so a first name and a surname that sound alike get one code); -1 missing."""
+    cached = norm.cache.get("first_sdx")
+    if cached is None:
+        vocab = {w: i for i, w in enumerate(norm.sdx_vocab)}
+        extra: dict[str, int] = {}
+        codes = []
+        for word in norm.first_vocab:
+            sdx = names.soundex(word)
+            if not sdx:
+                codes.append(-1)
+                continue
+            code = vocab.get(sdx)
+            if code is None:
+                code = extra.setdefault(sdx, len(vocab) + len(extra))
+            codes.append(code)
+        lookup = np.asarray([*codes, -1], dtype=np.int64)
+        cached = norm.cache["first_sdx"] = lookup[np.where(norm.first >= 0, norm.first, -1)]
+    return cached  # type: ignore[return-value]
+
+
+def _either_sound_keys(norm: Norm) -> tuple[I64, I64, I64]:
+    """(key, record, secondary) with two rows per record: the sound of its first name
+    and of its surname, each with the birth date. Two records of one person whose names
+    are swapped and mistyped ("Sean Shepherd" / "Shepherd Sea", no exact name in common)
+    share the surname's. (With the ZIP instead of the birth date this pass cost 13 %
+    more candidate pairs on our generator for 0.15 % more true pairs on FEBRL3.)"""
+    rec = np.arange(norm.n, dtype=np.int64)
+    first, last = first_sound(norm), norm.last_sdx.astype(np.int64)
+    by_first, by_last = _combine(first, norm.dob), _combine(last, norm.dob)
+    by_first[first == last] = -1  # one key, not two
+    keys = np.concatenate([by_first, by_last])
+    return keys, np.concatenate([rec, rec]), np.concatenate([last, first])
+
+
 def _multi(matrix: npt.NDArray[np.integer[Any]], missing: int) -> tuple[I64, I64]:
     """(key, record) with one row per value of a multi-value field (phones, ids)."""
     k = matrix.shape[1]
@@ -132,10 +173,14 @@ def pass_keys(norm: Norm) -> list[tuple[Pass, I64, I64, I64]]:
     out += [
         (p["first name + birth date"], _combine(first, dob), rec, by_last),
         (p["last name sound + birth date"], _combine(last, dob), rec, by_first),
+        (p["either name sound + birth date"], *_either_sound_keys(norm)),
+        (p["birth date + house number"], _combine(dob, house), rec, zip5),
         (p["birth date + ZIP"], _combine(dob, norm.zip5), rec, by_last),
         (p["house + street + ZIP"], _combine(house, street, norm.zip5), rec, by_last),
         (p["house + street + town"], _combine(house, street, city), rec, by_last),
         (p["house + street + first name"], _combine(house, street, first), rec, by_last),
+        (p["house + street"], _combine(house, street), rec, by_last * 100_000 + zip5),
+        (p["house number + ZIP"], _combine(house, norm.zip5), rec, by_last),
         (p["last name sound + ZIP"], _combine(last, norm.zip5), rec, by_first),
         (p["first name + ZIP"], _combine(first, norm.zip5), rec, by_last),
         (p["first + last name + town"], _combine(first, last, city), rec, by_dob),

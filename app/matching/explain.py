@@ -19,8 +19,15 @@ _LABELS: dict[str, dict[int, str]] = {
         5: "same ZIP",
         6: "same town",
         7: "lives elsewhere",
+        8: "same ZIP (no street address on one)",
+        9: "same town (no street address on one)",
     },
     "id": {1: "same ID number", 2: "ID number one character off", 3: "different ID number"},
+    "suffix": {
+        1: "same Jr./Sr.",
+        2: "Jr./Sr. written on one record only",
+        3: "different Jr./Sr. (a father and son?)",
+    },
 }
 
 
@@ -41,7 +48,7 @@ def reasons(scored: Scored, rows: npt.NDArray[np.int64] | None = None) -> list[s
     name[(first == 2) & (last == 1)] = "nickname, same last name"
     name[(first == 0) & (last == 1)] = "same last name"
     name[(first == 1) & (last == 4)] = "same first name, different last name"
-    name[(first == 5) & ~swapped] = "different first name"
+    name[(first == 7) & ~swapped] = "different first name"
     name[swapped] = "first and last name swapped"
     parts.append(name)
     for field, labels in _LABELS.items():

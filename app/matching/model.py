@@ -91,6 +91,10 @@ class Model:
     @classmethod
     def from_json(cls, text: str) -> Model:
         data = json.loads(text)
+        # A model saved before a field existed: that field at its shipped values.
+        for key, default in (("m", DEFAULT_M), ("h", DEFAULT_H), ("u", DEFAULT_U)):
+            for name, probs in default.items():
+                data[key].setdefault(name, list(probs))
         return cls(data["m"], data["h"], data["u"], float(data["prior"]), float(data["related"]))
 
 
@@ -151,10 +155,12 @@ def _normalised(counts: npt.NDArray[Any], prior: list[float], strength: float) -
 # cannot take over pairs that agree on what makes a person (a file without households
 # then simply learns a household prior near 0). Level -> cap.
 H_CAPS: dict[str, dict[int, float]] = {
-    "first": {1: 0.1, 2: 0.02, 3: 0.05},
+    "first": {1: 0.1, 2: 0.02, 3: 0.05, 4: 0.05},
     "dob": {1: 0.05, 2: 0.05},
     "id": {1: 0.01, 2: 0.02},
     "email": {1: 0.3},
+    # Two people of one home share a written Jr. (or Sr.) only by mistake.
+    "suffix": {1: 0.05},
 }
 
 
@@ -303,33 +309,38 @@ def train(
 DEFAULT_M = {
     # A duplicate rarely carries another first name altogether (a middle name used):
     # twins and siblings at one address do.
-    "first": [0.85, 0.05, 0.05, 0.035, 0.015],
+    "first": [0.85, 0.05, 0.05, 0.01, 0.02, 0.01, 0.01],
     "last": [0.88, 0.05, 0.04, 0.03],
     "email": [0.8, 0.2],
     "phone": [0.75, 0.02, 0.23],
     # A typed birth date goes wrong by a digit or a swapped day/month ("close"), hardly
     # ever to another date altogether: that is a Jr. and a Sr.
     "dob": [0.92, 0.07, 0.01],
-    "location": [0.7, 0.03, 0.02, 0.005, 0.1, 0.045, 0.1],
+    "location": [0.68, 0.03, 0.02, 0.005, 0.06, 0.03, 0.1, 0.05, 0.025],
     "id": [0.9, 0.05, 0.05],
+    # Few people have a suffix, and a record often leaves it off; it is hardly ever
+    # changed to another.
+    "suffix": [0.003, 0.004, 0.0001, 0.9929],
 }
 DEFAULT_H = {
-    "first": [0.05, 0.01, 0.02, 0.05, 0.87],
+    "first": [0.05, 0.01, 0.02, 0.01, 0.03, 0.05, 0.83],
     "last": [0.75, 0.02, 0.05, 0.18],
     "email": [0.15, 0.85],
     "phone": [0.5, 0.005, 0.495],
     "dob": [0.02, 0.03, 0.95],
-    "location": [0.85, 0.03, 0.01, 0.005, 0.05, 0.02, 0.035],
+    "location": [0.8, 0.03, 0.01, 0.005, 0.02, 0.01, 0.035, 0.06, 0.03],
     "id": [0.001, 0.01, 0.989],
+    "suffix": [0.001, 0.3, 0.1, 0.599],
 }
 DEFAULT_U = {
-    "first": [0.006, 0.001, 0.002, 0.02, 0.971],
+    "first": [0.006, 0.001, 0.001, 0.002, 0.003, 0.016, 0.971],
     "last": [0.0006, 0.0004, 0.003, 0.996],
     "email": [1e-7, 1 - 1e-7],
     "phone": [1e-7, 4e-6, 1 - 4.1e-6],
     "dob": [5e-5, 5e-4, 0.99945],
-    "location": [1e-7, 1e-7, 1e-5, 1e-7, 0.01, 0.01, 0.98],
+    "location": [1e-7, 1e-7, 1e-5, 1e-7, 0.008, 0.008, 0.98, 0.002, 0.002],
     "id": [1e-7, 1e-5, 1 - 1.01e-5],
+    "suffix": [2e-5, 0.01, 3e-5, 0.98995],
 }
 DUPLICATES_PER_RECORD = 0.2  # prior guess: duplicate pairs per record
 HOUSEHOLD_PER_RECORD = 0.3  # and household pairs per record

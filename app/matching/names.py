@@ -48,6 +48,46 @@ def split_full(text: str) -> tuple[str, str]:
     return first, last
 
 
+# Generation suffixes, as nameparser reads them, with their spellings folded to one.
+# "V" and "I" are left out: in a name field they are far more often a middle initial.
+GENERATIONS: dict[str, str] = {
+    "jr": "jr", "jnr": "jr", "junior": "jr",
+    "sr": "sr", "snr": "sr", "senior": "sr",
+    "ii": "ii", "2nd": "ii", "iii": "iii", "3rd": "iii", "iv": "iv", "4th": "iv",
+}  # fmt: skip
+_GEN_TOKEN = re.compile(r"[^a-z0-9]+")
+
+
+def _generation_token(text: str) -> str:
+    """The generation a bare suffix value stands for ('Jr.' -> 'jr', 'III' -> 'iii')."""
+    words = [w for w in _GEN_TOKEN.split(fold(text)) if w]
+    for w in reversed(words):
+        if w in GENERATIONS:
+            return GENERATIONS[w]
+    return ""
+
+
+def has_generation(text: str) -> bool:
+    """Whether a name value holds a word that may be a generation suffix (a cheap test
+    before nameparser reads it)."""
+    return any(w in GENERATIONS for w in _GEN_TOKEN.split(fold(text)) if w)
+
+
+@lru_cache(maxsize=100_000)
+def generation(first: str, last: str = "", suffix: str = "") -> str:
+    """The generation suffix of a name -- 'jr', 'sr', 'ii', 'iii', 'iv' or '' -- from a
+    suffix column when there is one, else as nameparser reads the name: ('John',
+    'Smith Jr.') -> 'jr', ('John Jr', 'Smith') -> 'jr', ('Smith, John III', '') -> 'iii',
+    ('John V', 'Smith') -> ''. Separate name fields are handed to nameparser as
+    "last, first", so it knows which word is the surname."""
+    if suffix.strip():
+        return _generation_token(suffix)
+    if not has_generation(f"{first} {last}"):
+        return ""
+    text = f"{last}, {first}" if first.strip() and last.strip() else f"{first}{last}"
+    return _generation_token(str(HumanName(text).suffix or ""))
+
+
 _SOUNDEX = str.maketrans("bfpvcgjkqsxzdtlmnr", "111122222222334556")
 
 

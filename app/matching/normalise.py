@@ -30,6 +30,7 @@ from app.matching.emails import emails as emails  # re-exported: normalise.email
 
 I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
+I8 = npt.NDArray[np.int8]
 
 # Birth dates count days from 1900-01-01 (the earliest accepted), so every real date is
 # >= 0 and -1 can mean "missing" (days from 1970 made everyone born before 1970 missing).
@@ -50,7 +51,9 @@ CODED = (
     "city",
     "dob",
     "ids",
+    "suffix",
 )
+GENERATION_CODES = {"jr": 0, "sr": 1, "ii": 2, "iii": 3, "iv": 4}
 
 
 @dataclass
@@ -75,6 +78,7 @@ class Norm:
     city_vocab: list[str] = field(default_factory=list)
     ids: I32 = field(default_factory=lambda: np.zeros((0, 1), np.int32))  # (n, k) id_vocab
     id_vocab: list[str] = field(default_factory=list)
+    suffix: I8 = field(default_factory=lambda: np.zeros(0, np.int8))  # GENERATION_CODES, -1
     stats: dict[str, int] = field(default_factory=dict)
     canon_vocab: list[str] = field(default_factory=list)
     sdx_vocab: list[str] = field(default_factory=list)
@@ -259,6 +263,29 @@ def _street_keys(streets: pd.Series) -> tuple[I64, I32, list[str]]:
     return house, street, [tokens.unpack(int(w)) for w in word_uniques.tolist()]
 
 
+def _generations(
+    first: tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]],
+    last: tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]],
+    full: tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]],
+    suffix: tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]],
+) -> I8:
+    """Per record, the code of its generation suffix (Jr., Sr., II...; -1 none) from the
+    suffix column, else the name fields (``names.generation``). Only records with a
+    word that may be one are parsed."""
+    cols = (first, last, full, suffix)
+    flags = [
+        np.array([names.has_generation(v) for v in u.tolist()], dtype=bool)[c] for c, u in cols
+    ]
+    rows = np.flatnonzero(flags[0] | flags[1] | flags[2] | flags[3])
+    out = np.full(len(first[0]), -1, dtype=np.int8)
+    for r in rows.tolist():
+        f, la, fu, sx = (str(u[c[r]]) for c, u in cols)
+        gen = names.generation(f, la, sx) if f.strip() or la.strip() else ""
+        gen = gen or names.generation(fu, "", sx)
+        out[r] = GENERATION_CODES.get(gen, -1)
+    return out
+
+
 def normalise(frame: pd.DataFrame) -> Norm:
     """Match fields of a role frame (columns from ``roles.ROLES``; phone, phone_2...)."""
     n = len(frame)
@@ -269,6 +296,9 @@ def normalise(frame: pd.DataFrame) -> Norm:
     first_c, first_u = distinct(col("first_name"))
     last_c, last_u = distinct(col("last_name"))
     full_c, full_u = distinct(col("full_name"))
+    suffix = _generations(
+        (first_c, first_u), (last_c, last_u), (full_c, full_u), distinct(col("suffix"))
+    )
     if any(u.strip() for u in full_u.tolist()):
         first_src, last_src = pd.Series(first_u[first_c]), pd.Series(last_u[last_c])
         full = pd.Series(full_u[full_c])
@@ -323,6 +353,7 @@ def normalise(frame: pd.DataFrame) -> Norm:
         city_vocab=city_vocab,
         ids=ids,
         id_vocab=id_vocab,
+        suffix=suffix,
         stats=stats,
         canon_vocab=canon_vocab,
         sdx_vocab=sdx_vocab,

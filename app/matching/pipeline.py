@@ -105,6 +105,17 @@ def conflicts(norm: Norm, model: Model, x: I64, y: I64) -> npt.NDArray[np.bool_]
     return scored.conflict
 
 
+def evidence(
+    norm: Norm, model: Model, x: I64, y: I64
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
+    """``conflicts`` of the pairs and their weight (log2 odds of one person)."""
+    if not len(x):
+        return np.zeros(0, dtype=bool), np.zeros(0)
+    lo, hi = np.minimum(x, y), np.maximum(x, y)
+    scored, _ = score_pairs(norm, lo, hi, model)
+    return scored.conflict, scored.weight
+
+
 def match_frame(
     frame: pd.DataFrame,
     thresholds: Thresholds | None = None,
@@ -140,6 +151,7 @@ def match_frame(
         scored.b[auto],
         scored.weight[auto],
         lambda x, y: conflicts(norm, fitted, x, y),
+        evidence=lambda x, y: evidence(norm, fitted, x, y),
     )
     step("cluster")
     del total

@@ -178,6 +178,7 @@ def _stack(n: Norm, rows: np.ndarray, probe: Norm) -> Norm:
         city_vocab=probe.city_vocab,
         ids=_ids(n.ids[rows], probe.ids),
         id_vocab=probe.id_vocab,
+        suffix=cat(n.suffix, probe.suffix),
     )
 
 

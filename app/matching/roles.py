@@ -21,6 +21,7 @@ ROLES: tuple[str, ...] = (
     "last_name",
     "full_name",
     "company",
+    "suffix",
     "email",
     "phone",
     "street",
@@ -40,6 +41,8 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "last_name": ("lastname", "lname", "last", "surname", "familyname", "lastnm"),
     "full_name": ("name", "fullname", "customername", "contactname", "custname", "person"),
     "company": ("companyname", "company", "businessname", "organization", "organisation"),
+    # A generation suffix (Jr., Sr., III) kept apart from the name, as DMS exports do.
+    "suffix": ("suffix", "namesuffix", "suffixname", "sfx", "generation", "namegeneration"),
     "email": ("email", "emailaddr", "emailaddress", "mail", "email1", "primaryemail"),
     "phone": (
         "phone", "homeph", "busph", "cellph", "workph", "homephone", "workphone",

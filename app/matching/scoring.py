@@ -129,7 +129,19 @@ def estimate_u(norm: Norm, seed: int = 0) -> dict[str, list[float]]:
             continue
         got += 1
         out[f.name] = (got / got.sum()).tolist()
+    out["suffix"] = suffix_u(norm)
     return out
+
+
+def suffix_u(norm: Norm) -> list[float]:
+    """u of the suffix levels from how often each suffix is written: two strangers' suffixes
+    are independent (sampled pairs with one first name hold too few suffixes to count)."""
+    codes = norm.suffix[norm.suffix >= 0]
+    p = np.bincount(codes, minlength=1).astype(np.float64) / max(norm.n, 1)
+    none = 1.0 - p.sum()
+    same = float((p**2).sum())
+    levels = [same, 2 * none * (1 - none), (1 - none) ** 2 - same, none**2]
+    return np.clip(levels, 1e-9, 1).tolist()
 
 
 def _pairs_sharing(codes: I64) -> float:
@@ -203,7 +215,12 @@ def _tf_log_u(
         parts += np.log(max(model.u["last"][0], 1e-300))
         out[both] += np.maximum(joint - parts, 0.0)
     loc = lv["location"]
-    for level, name, codes in ((5, "zip", norm.zip5), (6, "city", norm.city)):
+    for level, name, codes in (
+        (5, "zip", norm.zip5),
+        (6, "city", norm.city),
+        (8, "zip", norm.zip5),
+        (9, "city", norm.city),
+    ):
         sel = np.flatnonzero(loc == level)
         c = tf[name]
         if not len(sel) or not len(c):

@@ -50,7 +50,7 @@ def test_household_pairs_are_not_auto_linked(no_contact) -> None:  # type: ignor
     result, person = no_contact
     s = result.pairs
     lv = s.cmp.levels
-    home = (lv["location"] == 1) & (lv["last"] == 1) & ((lv["first"] == 5) | (lv["dob"] == 3))
+    home = (lv["location"] == 1) & (lv["last"] == 1) & ((lv["first"] == 7) | (lv["dob"] == 3))
     others = home & (person[s.a] != person[s.b])
     assert others.sum() > 100
     assert (result.bands[others] == 2).mean() < 0.01

@@ -1,0 +1,55 @@
+"""The cluster guard weighs a conflict against the group's other links: one corrupted
+record of a person with several good ones joins them; a weak chain over a conflict (twins,
+a Jr. without his birth date) does not."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from app.matching.cluster import guarded_clusters
+
+I64 = npt.NDArray[np.int64]
+
+
+def _evidence(weights: dict[tuple[int, int], float], bad: set[tuple[int, int]]):  # type: ignore[no-untyped-def]
+    def fn(x: I64, y: I64) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
+        keys = [(min(p, q), max(p, q)) for p, q in zip(x.tolist(), y.tolist(), strict=True)]
+        return (
+            np.array([k in bad for k in keys], dtype=bool),
+            np.array([weights.get(k, -20.0) for k in keys]),
+        )
+
+    return fn
+
+
+def _run(links: dict[tuple[int, int], float], others: dict[tuple[int, int], float], bad):  # type: ignore[no-untyped-def]
+    a = np.array([k[0] for k in links], dtype=np.int64)
+    b = np.array([k[1] for k in links], dtype=np.int64)
+    w = np.array(list(links.values()))
+    fn = _evidence({**links, **others}, bad)
+    n = int(max(b.max(), max(k[1] for k in others))) + 1
+    old, _ = guarded_clusters(n, a, b, w, lambda x, y: fn(x, y)[0])
+    new, split = guarded_clusters(n, a, b, w, lambda x, y: fn(x, y)[0], evidence=fn)
+    return old, new, split
+
+
+def test_a_corrupted_record_joins_a_person_through_its_other_links() -> None:
+    # Records 0-3: one person, strongly linked. Record 4: the same person with another
+    # birth date and a mistyped first name: linked to 1, 2, 3, in conflict with 0.
+    links = {(i, j): 20.0 for i in range(4) for j in range(i + 1, 4)}
+    links.update({(1, 4): 15.0, (2, 4): 15.0, (3, 4): 15.0})
+    others = {(0, 4): -25.0}
+    old, new, split = _run(links, others, {(0, 4)})
+    assert len(set(old.tolist())) == 2  # the old guard cut the person in two
+    assert split == 1
+    assert len(set(new.tolist())) == 1
+
+
+def test_a_weak_link_over_a_conflict_is_still_cut() -> None:
+    # Twins 0 and 2 (a conflict of weight near 0), joined through record 1, weakly.
+    links = {(0, 1): 8.0, (1, 2): 5.0}
+    others = {(0, 2): -0.5}
+    _, new, split = _run(links, others, {(0, 2)})
+    assert split == 1
+    assert new[0] == new[1] != new[2]

@@ -1,0 +1,55 @@
+"""Comparison levels that tell a typo from another name, and a missing street from
+another street: a duplicate is one or two typed characters off, two relatives' names
+merely look alike; a record without a street in the same ZIP is not a neighbour."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from app.matching import roles
+from app.matching.compare import FIELDS, compare
+from app.matching.normalise import normalise
+
+FIRST = dict(enumerate(FIELDS[0].levels, start=1))
+LOCATION = dict(enumerate(next(f for f in FIELDS if f.name == "location").levels, start=1))
+
+
+def _levels(x: dict[str, str], y: dict[str, str]) -> dict[str, str]:
+    df = pd.DataFrame([x, y])
+    norm = normalise(roles.role_frame(df, roles.resolve(list(df.columns), {})))
+    cmp = compare(norm, np.array([0]), np.array([1]))
+    return {
+        "first": FIRST.get(int(cmp.levels["first"][0]), "missing"),
+        "location": LOCATION.get(int(cmp.levels["location"][0]), "missing"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "want"),
+    [
+        ("Kevin", "Kcvin", "one typo"),
+        ("Andrew", "Aridrew", "two typos"),  # "n" read as "ri"
+        ("Denise", "Daniel", "similar"),  # three edits: another name that looks alike
+        ("Amy", "Ann", "different"),  # two of three letters: another name
+        ("J", "John", "initial"),
+        ("Bob", "Robert", "nickname"),
+    ],
+)
+def test_first_name_levels(a: str, b: str, want: str) -> None:
+    x = {"first_name": a, "last_name": "Okafor", "email": "a@x.com"}
+    y = {"first_name": b, "last_name": "Okafor", "email": "b@x.com"}
+    assert _levels(x, y)["first"] == want
+
+
+def test_a_missing_street_in_one_zip_is_its_own_level() -> None:
+    home = {"first_name": "Ann", "last_name": "Okafor", "zip": "48084", "city": "Troy"}
+    with_street = {**home, "street": "12 Elm St"}
+    other_street = {**home, "street": "40 Oak Ave"}
+    assert _levels(with_street, home)["location"] == "same ZIP, no street on one"
+    assert _levels(with_street, other_street)["location"] == "same ZIP"
+    no_zip = {**home, "zip": ""}
+    assert _levels({**with_street, "zip": ""}, no_zip)["location"] == (
+        "same town, no street on one"
+    )
