@@ -47,9 +47,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.mapping.apply import apply_mapping  # noqa: E402
-from app.mapping.model import Mapping, Step, rule  # noqa: E402
 from app.paths import AppPaths  # noqa: E402
 from app.sandbox.demo import install_demo  # noqa: E402
+from app.sandbox.demo_flows import GENERIC_CUSTOMERS  # noqa: E402
 from app.sandbox.demo_names import CRM, DMS  # noqa: E402
 from app.services.flows import FlowDefinition, FlowService  # noqa: E402
 from app.services.profiles import ProfileService  # noqa: E402
@@ -57,35 +57,7 @@ from app.store import open_store  # noqa: E402
 from app.sync.engine import SyncEngine  # noqa: E402
 
 DEMO_FLOW = "customers-dms-to-crm"
-TRIM = Step("collapse_spaces")
-NAME = Step("name_case")
-CRM_CONTACTS = Mapping(  # a DMS customer -> a CRM contact (batch upsert)
-    (
-        rule("external_id", "customer_id", required=True),
-        rule("first_name", "first_name", steps=[TRIM, NAME]),
-        rule(
-            "last_name",
-            "last_name",
-            "company_name",
-            steps=[Step("coalesce"), TRIM, NAME],
-            required=True,
-        ),
-        rule("email", "email", steps=[Step("email")]),
-        rule("phone", "home_phone", "work_phone", steps=[Step("coalesce"), Step("phone_e164")]),
-        rule("mobile", "mobile_phone", steps=[Step("phone_e164")]),
-        rule(
-            "street",
-            "address_line1",
-            "address_line2",
-            steps=[Step("concat", {"separator": ", "}), Step("collapse_spaces")],
-        ),
-        rule("city", "city", steps=[TRIM, Step("title")]),
-        rule("state", "state", steps=[TRIM, Step("upper")]),
-        rule("postal_code", "zip", steps=[Step("zip_plus4")]),
-        rule("email_opt_out", "opt_in_email", steps=[Step("boolean", {"negate": True})]),
-        rule("sms_opt_out", "opt_in_sms", steps=[Step("boolean", {"negate": True})]),
-    )
-)
+CRM_CONTACTS = GENERIC_CUSTOMERS  # a DMS customer -> a CRM contact (batch upsert)
 
 FLOW = "customers-bench"
 LIMITED = "rps=20,bucket=20"  # the CRM's limit in the limited section (the 20/s)
