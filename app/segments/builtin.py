@@ -63,7 +63,6 @@ class Context:
         self._vehicle_rows = np.flatnonzero(first)
         self._vehicle_index = index[first]
         self._ro_last: np.ndarray | None = None
-        self._text_index: tuple[pd.Index, np.ndarray] | None = None
 
     def owned_row(self, keys: np.ndarray) -> np.ndarray:
         """Row in vehicles of each (customer, VIN) key the customer still owns, else -1."""
@@ -72,14 +71,7 @@ class Context:
 
     def vehicle_row_of(self, customer_id: pd.Series, vin: pd.Series) -> np.ndarray:
         """Row in vehicles of (customer number, VIN) texts (members' vehicles), else -1."""
-        if self._text_index is None:
-            v = self.data.vehicles
-            keys = pd.Index((v["customer_id"] + "|" + v["vin"].str.upper()).to_numpy())
-            first = ~keys.duplicated()
-            self._text_index = (keys[first], np.flatnonzero(first))
-        index, rows = self._text_index
-        found = index.get_indexer(pd.Index(customer_id + "|" + vin.str.upper()))
-        return np.where(found >= 0, rows[np.maximum(found, 0)], -1)
+        return self.owned_row(self.t.key(customer_id, vin))
 
     def ro_last(self) -> np.ndarray:
         """VIN code -> the latest repair order's open day (``NO_DAY`` when none)."""
@@ -170,6 +162,16 @@ def service_retention(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
     return _best(hits, "last_service_date", ascending=True)
 
 
+def _joined(keys: np.ndarray, items: np.ndarray) -> pd.Series:
+    """``items`` joined with '; ' per run of equal ``keys`` (grouped already), by key."""
+    if not len(keys):
+        return pd.Series([], dtype=str)
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    ends = np.r_[starts[1:], len(keys)]
+    text = ["; ".join(items[a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+    return pd.Series(text, index=keys[starts], dtype=str)
+
+
 def declined_work(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
     r, opened = ctx.data.repair_orders, ctx.t.ro_open
     mask = (
@@ -193,7 +195,7 @@ def declined_work(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
     items = items[items["item"] != ""].drop_duplicates(["customer_id", "item"])
     if items.empty:
         return hits.iloc[:0].assign(declined_work="").drop(columns=["declined"])
-    work = items.groupby("customer_id", sort=False)["item"].agg("; ".join)
+    work = _joined(items["customer_id"].to_numpy(), items["item"].to_numpy(dtype=object))
     best = hits.drop_duplicates("customer_id", keep="first").set_index("customer_id")
     best["declined_work"] = work
     return best.drop(columns=["declined"]).reset_index()
@@ -206,7 +208,7 @@ def warranty_ending(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
     if coverage != "any":
         mask &= (w["coverage"].str.upper() == coverage.upper()).to_numpy()
     rows = np.flatnonzero(mask)
-    veh = ctx.owned_row(ctx.t.warranty_key[rows])
+    veh = ctx.vehicle_row_of(w["customer_id"].iloc[rows], w["vin"].iloc[rows])
     rows, veh = rows[veh >= 0], veh[veh >= 0]
     hits = pd.DataFrame(
         {

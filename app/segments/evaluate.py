@@ -80,7 +80,7 @@ def members_of(
 ) -> pd.DataFrame:
     c, v = data.customers, data.vehicles
     out = pd.DataFrame(index=hits.index)
-    crow = pd.Index(c["customer_id"]).get_indexer(hits["customer_id"])
+    crow = ctx.t.customer_codes.rows(hits["customer_id"])
     hits = hits[crow >= 0]
     out = out.loc[hits.index]
     crow = crow[crow >= 0]
