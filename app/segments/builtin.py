@@ -246,7 +246,8 @@ def first_service_due(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
     last_day = ctx.ro_last()[t.deal_vin[rows]]  # no repair order on the VIN since the sale
     unserviced = last_day < sold[rows]
     by_time = sold[rows] <= months_before(ctx.today, float(seg.param("months")))
-    new = d["stock_number"].iloc[rows].str.upper().str.startswith("N").to_numpy()
+    # a new vehicle's stock number starts with N (no other letter upper-cases to N)
+    new = d["stock_number"].iloc[rows].str.startswith(("N", "n")).to_numpy()
     miles = float(seg.param("miles"))
     by_miles = new & (miles > 0) & (np.nan_to_num(t.vehicle_mileage[veh]) >= miles)
     keep = unserviced & (by_time | by_miles)
