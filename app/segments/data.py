@@ -144,6 +144,8 @@ class Typed:
     warranty_end: np.ndarray
     # row of each vehicle's owner in customers (-1: not a known customer)
     vehicle_owner_row: np.ndarray
+    # each vehicle's customer code (``CustomerCodes``: their row in customers if there)
+    vehicle_customer: np.ndarray
     # (customer, VIN) as one integer per row of each table, equal where the text is
     vehicle_key: np.ndarray
     deal_key: np.ndarray
@@ -213,6 +215,7 @@ class SegmentData:
             ro_open=days(r["open_date"]),
             warranty_end=days(w["end_date"]),
             vehicle_owner_row=np.where(v_c < len(customer_codes.index), v_c, -1),
+            vehicle_customer=v_c,
             vehicle_key=v_c.astype(np.int64) * n_vin + v_vin,
             deal_key=d_c.astype(np.int64) * n_vin + d_vin,
             vehicle_vin=v_vin,

@@ -157,6 +157,8 @@ def mangle(frames: dict[str, pd.DataFrame], seed: int) -> dict[str, pd.DataFrame
     r.loc[pick, "declined_recommendations"] = ";"
     # a repair order repeated (same customer, VIN, day)
     r = pd.concat([r, r[said].sample(40, random_state=seed + 7)], ignore_index=True)
+    if seed % 2:  # customers not listed by number
+        out["customers"] = out["customers"].sample(frac=1, random_state=seed)
     out.update(vehicles=v, deals=d, repair_orders=r, warranties=w)
     return {k: conform(k, f) for k, f in out.items()}
 
