@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from app.mapping.apply import apply_mapping  # noqa: E402
 from app.paths import AppPaths  # noqa: E402
 from app.sandbox.demo import CRM, DMS, install_demo  # noqa: E402
-from app.sandbox.demo_flows import CUSTOMERS  # noqa: E402
+from app.sandbox.demo_flows import GENERIC_CUSTOMERS as CUSTOMERS  # noqa: E402
 from app.sandbox.generator import build_dataset  # noqa: E402
 from app.sandbox.servers import SandboxServers  # noqa: E402
 from app.sandbox.servers.crm_store import CONTACT_WRITABLE  # noqa: E402

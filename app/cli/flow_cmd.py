@@ -186,7 +186,9 @@ def _print_summary(summary: RunSummary) -> int:
             f"Deleted or inactive in the source: {c.get('removed', 0):,} removed in the "
             f"destination, {c.get('not_removed', 0):,} it cannot remove (see the Sync Log)."
         )
-    if summary.status == "completed_with_errors":
+    if summary.status == "completed_with_errors" and (
+        c["parked"] or c["failed"] > len(summary.not_found)
+    ):
         print("Parked records wait in the retry queue; fix the cause, then: flow replay NAME")
     for item in summary.plan[:50]:
         if item.action == "skip":

@@ -55,9 +55,12 @@ class RunSummary:
     complete: bool = True  # preview: the whole source was read
     job_id: int | None = None  # the job this run is part of (its own id when alone)
     waiting: int = 0  # records in the flow's retry queue when the run ended
+    not_found: list[str] = field(default_factory=list)  # re-sync keys the source lacks
 
     @property
     def exit_code(self) -> int:
+        if self.not_found:
+            return 1
         if self.status in ("succeeded", "dry_run", "shadow"):
             return 0
         return 1 if self.status == "completed_with_errors" else 2
@@ -287,6 +290,9 @@ class SyncEngine:
             finally:
                 if ctx.pipeline is not None:  # wait for what is on the wire, in order
                     ctx.pipeline.finish()
+            if ctx.not_found:  # a re-sync of a record the source does not have sent nothing
+                ctx.add("failed", len(ctx.not_found))
+                error = _not_found_text(ctx.not_found, src_profile.name)
             if dry_run:
                 status = "dry_run"
             elif counts["parked"] or counts["failed"]:
@@ -319,6 +325,7 @@ class SyncEngine:
             ctx.plan,
             job_id=job_id or run_id,
             waiting=waiting,
+            not_found=ctx.not_found,
         )
 
     def _shadow(
@@ -409,7 +416,9 @@ class SyncEngine:
             yield df, None
             return
         if keys is not None:
-            yield ctx.source.fetch(list(keys)), None
+            df = ctx.source.fetch(list(keys))
+            ctx.not_found = _not_found(keys, df, ctx.source.spec.primary_key)
+            yield df, None
             return
         cursor_field = ctx.source.spec.cursor_field
         key = ctx.source.spec.primary_key
@@ -462,3 +471,19 @@ class SyncEngine:
     # --- one chunk ---------------------------------------------------------------------
     def _process_chunk(self, ctx: RunContext, df: pd.DataFrame) -> None:
         process_chunk(ctx, df)
+
+
+def _not_found(keys: Sequence[str], df: pd.DataFrame, primary_key: str) -> list[str]:
+    """The asked-for keys absent from what the source returned, in the order asked."""
+    have = {str(k) for k in df[primary_key]} if primary_key in df.columns else set()
+    return [k for k in dict.fromkeys(str(k) for k in keys) if k not in have]
+
+
+def _not_found_text(missing: Sequence[str], source: str) -> str:
+    shown = ", ".join(missing[:10]) + (
+        f" and {len(missing) - 10:,} more" if len(missing) > 10 else ""
+    )
+    return (
+        f"{len(missing):,} record(s) not found in {source}, so not sent: {shown}. "
+        "Check the key (customer number, VIN) and that the record still exists there."
+    )

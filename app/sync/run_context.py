@@ -44,6 +44,7 @@ class RunContext:
     record: bool = True  # False: a preview of a flow maybe not saved yet writes nothing
     rejects: list[tuple[str, str]] = field(default_factory=list)  # preview: key, reason
     reread: list[str] = field(default_factory=list)  # keys read again after the cursor's
+    not_found: list[str] = field(default_factory=list)  # asked-for keys the source lacks
     packer: payload_codec.Packer | None = None  # compresses the run log's payloads
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _had_parked: bool | None = None

@@ -82,19 +82,16 @@ def build_screens(ctx: UiContext, parent: QWidget) -> MainScreens:
     flows_tabs.addTab(reconcile, icon("mdi6.compare-horizontal"), "Reconcile")
     flows_tabs.addTab(shadow_runs, icon("mdi6.eye-outline"), "Shadow runs")
     settings_screen = SettingsScreen(ctx.store)
-    settings_screen.add_tab(
-        RetentionSettingsWidget(ctx.store), "mdi6.archive-clock-outline", "Retention"
-    )
-    privacy = PrivacyWidget(ctx.store, access)
-    settings_screen.add_tab(privacy, "mdi6.shield-account-outline", "Privacy")
-    privacy_tab = settings_screen.tabs.indexOf(privacy)
-    access.changed.connect(  # manager mode hides it
-        lambda p: settings_screen.tabs.setTabVisible(privacy_tab, not p.is_manager)
-    )
-    settings_screen.tabs.setTabVisible(privacy_tab, not access.policy.is_manager)
-    settings_screen.add_tab(
-        ThresholdsWidget(ctx.store), "mdi6.account-multiple-check-outline", "Matching"
-    )
+    # what decides which records are kept, erased or merged is the IT admin's: manager
+    # mode hides these tabs (their services stay as they are)
+    admin_only = [
+        (RetentionSettingsWidget(ctx.store), "mdi6.archive-clock-outline", "Retention"),
+        (PrivacyWidget(ctx.store, access), "mdi6.shield-account-outline", "Privacy"),
+        (ThresholdsWidget(ctx.store), "mdi6.account-multiple-check-outline", "Matching"),
+    ]
+    for widget, icon_name, title in admin_only:
+        settings_screen.add_tab(widget, icon_name, title)
+    _hide_in_manager_mode(settings_screen, [w for w, _, _ in admin_only], access)
     settings_screen.add_tab(ManagerModeWidget(access), "mdi6.shield-lock-outline", "Access")
     alert_settings = AlertSettingsWidget(ctx.store, bridge.alerts)
     settings_screen.add_tab(alert_settings, "mdi6.bell-outline", "Alerts")
@@ -116,3 +113,14 @@ def build_screens(ctx: UiContext, parent: QWidget) -> MainScreens:
         settings_screen=settings_screen,
         alert_settings=alert_settings,
     )
+
+
+def _hide_in_manager_mode(
+    settings_screen: SettingsScreen, widgets: list[QWidget], access: AccessController
+) -> None:
+    def apply(manager: bool) -> None:
+        for widget in widgets:
+            settings_screen.tabs.setTabVisible(settings_screen.tabs.indexOf(widget), not manager)
+
+    access.changed.connect(lambda p: apply(p.is_manager))
+    apply(access.policy.is_manager)

@@ -177,3 +177,21 @@ def test_a_chunked_resyncs_failures_add_up_and_stay_until_delivered(
     quiet = flow_run(store)
     assert quiet.returncode == 0, quiet.stdout + quiet.stderr
     assert "wait for replay" not in quiet.stdout
+
+
+def test_the_demo_customers_flow_to_elead_is_refused_too_and_stays_parked(
+    store: Store, demo: SandboxServers
+) -> None:
+    """``reject_rate`` refuses Elead customers (the demo's own customers flow) as it refuses
+    the generic contacts: parked with the CRM's reason, refused again on replay."""
+    engine = SyncEngine(store)
+    first = engine.run("customers-dms-to-crm")
+    refused = first.counts["parked"] + first.counts["failed"]
+    assert first.status == "completed_with_errors" and 0.03 * CUSTOMERS < refused < 0.2 * CUSTOMERS
+    with store.session() as s:
+        reasons = {
+            p.reason for p in s.scalars(select(ParkedRecord).where(ParkedRecord.status == "open"))
+        }
+    assert reasons and all("sandbox fault reject_rate" in (r or "") for r in reasons), reasons
+    again = engine.replay("customers-dms-to-crm")
+    assert again.counts["read"] == refused and again.waiting == refused

@@ -13,11 +13,13 @@ import pytest
 from sqlalchemy import func, select, text
 
 from app import cli, secrets
+from app.connectors.adf_http import Spool
 from app.connectors.erasure import ErasureResult, ErasureSubject
 from app.services.matching_queue import MatchingQueue, QueueFilter
 from app.services.merging import MergeService
 from app.services.privacy import erase, tombstones
 from app.services.privacy.tombstones import TombstoneKeyMissingError
+from app.services.profiles import ProfileService
 from app.store import Store, retailing_inbox
 from app.store.mapping_models import SchemaSnapshot
 from app.store.matching_models import GoldenRecord, MatchRecord, Merge
@@ -297,3 +299,39 @@ def test_the_command_line_refuses_to_erase_while_a_flow_runs(
     assert dry == 0
     with store.session() as s:
         assert s.scalar(select(func.count()).select_from(Tombstone)) == 0
+
+
+def test_leads_of_theirs_received_by_http_post_are_deleted_from_the_spool(
+    store: Store, synced: str, tmp_path: Path
+) -> None:
+    """The ADF inbox keeps each POSTed lead as XML in its spool folder; erasure deletes hers
+    (read already, or still waiting) and leaves everyone else's."""
+    spool_dir = tmp_path / "lead-spool"
+    ProfileService(store).create(
+        "Website leads",
+        "adf_inbox",
+        {"imap_host": "mail.example.com", "username": "leads", "listen": True,
+         "spool_folder": str(spool_dir)},
+        require_secrets=False,
+    )  # fmt: skip
+    spool = Spool(spool_dir)
+
+    def lead(email: str, last: str) -> bytes:
+        return (
+            f'<?xml version="1.0"?><adf><prospect><customer><contact>'
+            f'<name part="last">{last}</name><email>{email}</email>'
+            f"</contact></customer></prospect></adf>"
+        ).encode()
+
+    hers_read = spool.put(lead(ERIN["email"], "Quibbleworth"), charset=None, remote="1.2.3.4")
+    other = spool.put(lead("person3@example.com", "Third"), charset=None, remote="1.2.3.4")
+    spool.mark_processed([hers_read, other])
+    hers_waiting = spool.put(lead(ERIN["email"], "Quibbleworth"), charset=None, remote="x")
+    with store.session() as s:
+        golden = s.scalar(select(Link.golden_id).where(Link.external_id == "C00002"))
+    report = erase(store, str(golden), requested_by="itadmin")
+    assert report.status == "erased", report.problems
+    left = sorted(p.name for p in spool_dir.rglob("*") if p.is_file())
+    assert left == [f"{other}.json", f"{other}.xml"]
+    assert str(spool.processed / f"{hers_read}.xml") in report.files.deleted
+    assert str(spool.incoming / f"{hers_waiting}.xml") in report.files.deleted

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from app.mapping.model import Mapping, Step, rule
+from app.mapping.model import Mapping
 from app.sandbox.demo import install_demo
+from app.sandbox.demo_flows import GENERIC_CUSTOMERS
 from app.sandbox.demo_names import CRM, DMS_STAR
 from app.sandbox.servers import SandboxServers
 from app.services.flows import FlowDefinition, FlowService
@@ -25,35 +26,6 @@ def demo_dealership(store: Store, dataset: Any, seed: int = 5) -> Iterator[Sandb
         yield servers
 
 
-# A STAR customer -> a contact of the CRM's generic REST API (an upsert on external_id):
-# the demo's customers flow before it went to Elead, kept for tests about a generic CRM.
-GENERIC_CUSTOMERS = Mapping(
-    (
-        rule("external_id", "customer_id", required=True),
-        rule("first_name", "first_name", steps=[Step("collapse_spaces"), Step("name_case")]),
-        rule(
-            "last_name",
-            "last_name",
-            "company_name",
-            steps=[Step("coalesce"), Step("collapse_spaces"), Step("name_case")],
-            required=True,
-        ),
-        rule("email", "email", steps=[Step("email")]),
-        rule("phone", "home_phone", "work_phone", steps=[Step("coalesce"), Step("phone_e164")]),
-        rule("mobile", "mobile_phone", steps=[Step("phone_e164")]),
-        rule(
-            "street",
-            "address_line1",
-            "address_line2",
-            steps=[Step("concat", {"separator": ", "}), Step("collapse_spaces")],
-        ),
-        rule("city", "city", steps=[Step("collapse_spaces"), Step("title")]),
-        rule("state", "state", steps=[Step("collapse_spaces"), Step("upper")]),
-        rule("postal_code", "zip", steps=[Step("zip_plus4")]),
-        rule("email_opt_out", "opt_in_email", steps=[Step("boolean", {"negate": True})]),
-        rule("sms_opt_out", "opt_in_sms", steps=[Step("boolean", {"negate": True})]),
-    )
-)
 GENERIC_FLOW = "customers-dms-to-generic-crm"
 
 

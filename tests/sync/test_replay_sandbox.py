@@ -71,3 +71,24 @@ def test_replay_of_a_refused_repair_order_keeps_it_parked_until_the_crm_accepts_
     landed = [a for a in crm.activities.all() if a["external_id"] == f"RO-{ro}"]
     assert len(landed) == 1 and landed[0]["contact_id"] != contact
     assert landed[0]["contact_id"] in crm.contacts.rows
+
+
+def test_a_resync_of_a_key_the_dms_does_not_have_fails_and_says_which(
+    store: Store, demo: SandboxServers
+) -> None:
+    """`flow run --key` with a mistyped customer number sent nothing: never "Succeeded"."""
+    engine = SyncEngine(store)
+    assert engine.run("customers-dms-to-crm").status == "succeeded"
+    real = demo.app("dms").store.all("customers")[0]["customer_id"]
+    summary = engine.run("customers-dms-to-crm", keys=[real, "NO-SUCH-1"])
+    assert summary.status == "completed_with_errors" and summary.exit_code == 1
+    assert summary.not_found == ["NO-SUCH-1"] and summary.counts["failed"] == 1
+    assert summary.counts["read"] == 1  # the real one was read and sent as usual
+    assert "NO-SUCH-1" in (summary.error or "")
+
+    base = ["--data-dir", str(store.paths.data_dir), "flow", "run", "customers-dms-to-crm"]
+    cli = run_cli(*base, "--key", "NO-SUCH-2")
+    assert cli.returncode == 1, cli.stdout + cli.stderr
+    assert "Succeeded" not in cli.stdout
+    assert "1 record(s) not found in" in cli.stdout and "NO-SUCH-2" in cli.stdout
+    assert "retry queue" not in cli.stdout  # nothing was parked: replay would not help

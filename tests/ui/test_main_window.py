@@ -25,6 +25,9 @@ def test_manager_mode_hides_connection_editing(window: MainWindow) -> None:
     assert window.connections.add_button.isVisibleTo(window.connections)
 
 
+_ADMIN_TABS = ("Retention", "Privacy", "Matching")
+
+
 def _nav_hidden(window: MainWindow, key: str) -> bool:
     row = next(i for i, (k, _label) in enumerate(SCREENS) if k == key)
     return window.nav.item(row).isHidden()
@@ -42,6 +45,9 @@ def test_manager_mode_shows_itself_and_hides_what_it_hides(window: MainWindow) -
     assert badge.isVisibleTo(window) and badge.text() == "Manager mode"
     assert window.statusBar().isAncestorOf(badge)
     assert _nav_hidden(window, "connections") and not tabs.isTabVisible(alerts)
+    admin_tabs = [i for i in range(tabs.count()) if tabs.tabText(i) in _ADMIN_TABS]
+    assert len(admin_tabs) == len(_ADMIN_TABS)
+    assert not any(tabs.isTabVisible(i) for i in admin_tabs)  # thresholds, retention, privacy
     assert window.current_screen_key() == "dashboard"  # moved off the hidden screen
     window.show_screen("connections")
     assert window.current_screen_key() == "dashboard"
@@ -55,6 +61,7 @@ def test_manager_mode_shows_itself_and_hides_what_it_hides(window: MainWindow) -
     window.access.set_policy(AccessPolicy(mode="admin"))
     assert "Manager mode" not in window.windowTitle() and not badge.isVisibleTo(window)
     assert not _nav_hidden(window, "connections") and tabs.isTabVisible(alerts)
+    assert all(tabs.isTabVisible(i) for i in admin_tabs)
     assert not note.isVisibleTo(window.mappings)
     assert window.mappings.edit_button.isVisibleTo(window.mappings)
 

@@ -94,6 +94,7 @@ class CrmService(SandboxService):
         self._idempotency = IdempotencyKeys()
         self.elead = EleadRoutes(self.store, self.issuer, credentials)
         super().__init__(dataset, base, credentials)
+        self.elead.faults = self.faults  # reject_rate refuses Elead customers too
 
     def make_webhooks(self, base: FaultSettings) -> WebhookDispatcher:
         return WebhookDispatcher(

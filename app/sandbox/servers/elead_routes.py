@@ -42,7 +42,9 @@ from app.sandbox.servers.clock import format_ts, normalise_query_ts, parse_ts
 from app.sandbox.servers.crm_store import LEAD_STATUSES, CrmStore, validate_contact
 from app.sandbox.servers.dataset import Record
 from app.sandbox.servers.errors import ApiError
+from app.sandbox.servers.faults import FaultInjector
 from app.sandbox.servers.oauth import TokenIssuer
+from app.sandbox.servers.rejects import REASON, customer_key
 from app.sandbox.servers.service import json_body
 
 CUSTOMERS = views.CUSTOMERS
@@ -131,6 +133,7 @@ class EleadRoutes:
         self.subscription = credentials["elead_subscription_id"]
         self.extras = views.EleadExtras()
         self._salespeople: dict[str, str] = {}  # Elead id -> name
+        self.faults: FaultInjector | None = None  # the CRM's, set once it has them
 
     def reset(self) -> None:
         self.extras = views.EleadExtras()
@@ -238,6 +241,8 @@ class EleadRoutes:
         views.check_customer(body)
         fields = views.contact_fields(body)
         reason = validate_contact(fields, None)
+        if not reason and self.faults is not None and self.faults.rejects(customer_key(fields)):
+            reason = REASON  # the reject_rate fault, as Elead's validation says no
         if reason:
             raise ApiError(400, reason.replace("last_name", "lastName").replace("email", "emails"))
         return fields

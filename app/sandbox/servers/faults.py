@@ -19,7 +19,8 @@ Keys (all numbers):
 - ``reject_rate``: share of the records in each batch write (and of merges) the CRM
   refuses with a per-record validation error. Decided per record (by its key), not per
   request: the same record is refused every time it is sent while the rate stands, so a
-  replay fails again until the rate is lowered.
+  replay fails again until the rate is lowered. Elead customers (written one per request,
+  without an external id) are picked by e-mail, else phone, else name.
 - ``latency_ms``: added to every faultable request.
 - ``burst``: extra 429s that follow an injected 429 (default 3).
 - ``retry_after_s``: the Retry-After of injected 429/503 (default 1).

@@ -48,3 +48,14 @@ def refuse_merge(faults: FaultInjector, winner: str) -> None:
     breaks one of its rules."""
     if faults.rejects(f"merge:{winner}"):
         raise ApiError(422, f"merge {REASON}", field="winnerId")
+
+
+def customer_key(fields: Record) -> str:
+    """The key a customer written without an external id (Elead's customers) is picked
+    by: its e-mail, else its phone, else its name, so a resend of the same DMS customer
+    is refused again whichever Elead id it has by then."""
+    for name in ("email", "phone"):
+        if fields.get(name):
+            return f"{name}:{str(fields[name]).strip().lower()}"
+    first, last = fields.get("first_name") or "", fields.get("last_name") or ""
+    return f"name:{first} {last}".strip().lower() if (first or last) else ""

@@ -6,7 +6,8 @@
   archive rewritten under a temporary name and renamed over the old one;
 - exports (``exports/``): an access-request export of theirs deleted; in other text
   exports their lines dropped; a file that cannot be edited (a spreadsheet) that holds
-  them is reported, for the admin to delete.
+  them is reported, for the admin to delete;
+- leads received by HTTP POST, kept in an ADF inbox's spool folder: theirs deleted.
 
 Database backups are not opened: they age out on the date in their names, and the
 tombstones keep a restored one from sending the person anywhere.
@@ -97,6 +98,27 @@ def exports(folder: Path, scrubber: Scrubber, report: FileReport, own_prefix: st
         kept = [line for line in content.splitlines(keepends=True) if not scrubber.touches(line)]
         _replace(path, "".join(kept).encode("utf-8"))
         report.changed.append(str(path))
+
+
+def lead_spools(folders: list[Path], scrubber: Scrubber, report: FileReport) -> None:
+    """Leads received by HTTP POST (an ADF inbox's spool, ``incoming/`` and ``processed/``):
+    a lead of theirs is deleted with the note beside it. Its record is in the database
+    (erased there); one still waiting is withheld on read anyway, so nothing is lost that
+    was not theirs."""
+    for folder in folders:
+        for part in ("incoming", "processed"):
+            place = folder / part
+            if not place.is_dir():
+                continue
+            for path in sorted(place.glob("*.xml")):
+                text = path.read_bytes().decode("utf-8", "replace")
+                if not scrubber.touches(text):
+                    continue
+                path.unlink()
+                report.deleted.append(str(path))
+                note = path.with_suffix(".json")
+                if note.exists():
+                    note.unlink()
 
 
 def _zip_text(data: bytes) -> str:
