@@ -117,8 +117,8 @@ class ValuationSource:
             return f"{self.label}{as_of}: {what}"
         age = int(max(0, min(40, on_year - int(year))))
         return (
-            f"{self.label}: {r['make']} {r['model']} new ${float(r['new_value']):,.0f}, "
-            f"−{float(r['yearly_depreciation_pct']):g}%/yr × {age} yr"
+            f"{self.label}: {r['make']} {r['model']} new ${r['_new']:,.0f}, "
+            f"−{r['_rate']:g}%/yr × {age} yr"
         )
 
 
