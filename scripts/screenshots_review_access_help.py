@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QScrollArea
+from PySide6.QtWidgets import QScrollArea
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -35,17 +35,11 @@ from app.sync.engine import SyncEngine  # noqa: E402
 from app.ui.context import UiContext  # noqa: E402
 from app.ui.main_window import MainWindow  # noqa: E402
 from app.ui.manager_mode import ManagerModeWidget  # noqa: E402
-from app.ui.theme import apply_theme  # noqa: E402
-from scripts.screenshots_window import centre, settle, shoot  # noqa: E402
+from scripts.screenshots_window import centre, settle, shoot, start_app  # noqa: E402
 
 
 def main(out: Path) -> int:
-    out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication(sys.argv)
-    assert isinstance(app, QApplication)
-    apply_theme(app)
-    size = QGuiApplication.primaryScreen().availableGeometry().size()
-    tag = f"{size.width()}x{size.height()}"
+    app, tag = start_app(out)
     with tempfile.TemporaryDirectory() as tmp:
         paths = AppPaths(Path(tmp) / "data").ensure()
         store = open_store(paths)

@@ -69,6 +69,16 @@ def shoot(app: QApplication, window: QWidget, target: Path, *on_top: QWidget) ->
     print(f"saved {target}")
 
 
+def start_app(out: Path) -> tuple[QApplication, str]:
+    """The themed application and the screen size's tag (``1280x720``); ``out`` made."""
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
+    apply_theme(app)
+    size = QGuiApplication.primaryScreen().availableGeometry().size()
+    return app, f"{size.width()}x{size.height()}"
+
+
 def centre(dialog: QWidget, over: QWidget) -> None:
     geometry = dialog.frameGeometry()
     geometry.moveCenter(over.frameGeometry().center())
@@ -76,12 +86,7 @@ def centre(dialog: QWidget, over: QWidget) -> None:
 
 
 def main(out: Path) -> int:
-    out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication(sys.argv)
-    assert isinstance(app, QApplication)
-    apply_theme(app)
-    size = QGuiApplication.primaryScreen().availableGeometry().size()
-    tag = f"{size.width()}x{size.height()}"
+    app, tag = start_app(out)
     gate = threading.Event()
     with tempfile.TemporaryDirectory() as tmp:
         paths = AppPaths(Path(tmp) / "data").ensure()

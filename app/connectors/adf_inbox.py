@@ -30,9 +30,11 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
+from app.connectors.adf_erasure import erase_from_mailbox
 from app.connectors.adf_http import AdfHttpListener, Spool
 from app.connectors.adf_lead import CUSTOMER_FIELDS, TRADE_FIELDS, VEHICLE_FIELDS, VEHICLE_PARTS
 from app.connectors.base import CheckResult, ConfigField, Connector, FieldType
+from app.connectors.erasure import ErasureResult, ErasureSubject
 from app.connectors.errors import ConnectorError
 from app.connectors.imap_client import ImapMailbox, ImapSettings, MailboxDropped
 from app.connectors.rest_helpers import fields
@@ -461,6 +463,15 @@ class AdfInboxConnector(Connector, StreamSource):
 
     def _setting(self, name: str) -> Any:
         return self.field(name).coerce(self.settings.get(name))
+
+    def erase_person(self, subject: ErasureSubject) -> ErasureResult:
+        """An erasure: their lead e-mails leave the processed folder and the folder read."""
+        try:
+            return erase_from_mailbox(
+                self.imap_settings(), (self.processed_folder, self.folder), subject
+            )
+        except ConnectorError as exc:
+            return ErasureResult("failed", f"the mailbox could not be cleaned: {exc.message}")
 
     @property
     def folder(self) -> str:

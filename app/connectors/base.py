@@ -100,9 +100,8 @@ class ConfigField:
             if parsed.scheme not in ("http", "https") or not parsed.netloc:
                 return f"{self.label} must be a web address starting with https://"
         if self.type is FieldType.INTEGER:
-            try:
-                number = int(value)
-            except (TypeError, ValueError):
+            number = whole_number(value)
+            if number is None:
                 return f"{self.label} must be a whole number."
             if self.minimum is not None and number < self.minimum:
                 return f"{self.label} must be at least {self.minimum}."
@@ -137,7 +136,10 @@ class ConfigField:
         if value is None or (isinstance(value, str) and not value.strip()):
             return self.default
         if self.type is FieldType.INTEGER:
-            return int(value)
+            number = whole_number(value)
+            if number is None:  # validate() says why; never cut 2.5 down to 2 quietly
+                raise ValueError(f"{self.label} must be a whole number.")
+            return number
         if self.type is FieldType.BOOLEAN:
             if isinstance(value, str):
                 return value.strip().lower() in ("1", "true", "yes", "y", "on")
@@ -146,6 +148,21 @@ class ConfigField:
 
 
 _LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+def whole_number(value: Any) -> int | None:
+    """``value`` as a whole number, or None: 2.5, true or "2.5" are not (``int()`` would
+    take 2.5 as 2 and true as 1 without a word)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
 
 
 def _plain_http(url: str) -> bool:

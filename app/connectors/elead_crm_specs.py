@@ -53,6 +53,11 @@ CUSTOMERS = StreamSpec(
     cursor_field=None,
     writable=True,
     max_batch=50,
+    held_with={
+        "email_opt_out": ("email", "email_2"),
+        "phone_opt_out": customers.PHONES,
+        "sms_opt_out": customers.PHONES,
+    },
     description="Elead customers. Read page by page with Elead's customer search (no "
     "criteria: every customer); Elead has no 'changed since' for customers, so the "
     "stream has no cursor: every read is a whole read (the sync skips unchanged ones) "

@@ -19,7 +19,7 @@ import hashlib
 import imaplib
 import re
 import ssl
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -240,29 +240,54 @@ class ImapMailbox:
         wanted = sorted(set(uids))
         if not wanted:
             return 0
+        self._open_to_change(
+            folder,
+            uid_validity,
+            "since its messages were read; they were left where they are and are read again "
+            "on the next run (leads already delivered are not sent twice).",
+        )
+        self._ensure(dest)
+        for part in _batches(wanted):
+            if "MOVE" in self.capabilities:
+                self._call("UID MOVE", part, _mailbox_name(dest))
+                continue
+            self._call("UID COPY", part, _mailbox_name(dest))
+            self._expunge(folder, part)
+        return len(wanted)
+
+    def delete(self, folder: str, uids: Iterable[int], uid_validity: int) -> int:
+        """Delete messages for good (an erasure). Nothing is deleted when the folder's
+        UIDVALIDITY changed since they were looked at. Returns how many were deleted."""
+        wanted = sorted(set(uids))
+        if not wanted:
+            return 0
+        self._open_to_change(
+            folder, uid_validity, "while it was searched; nothing was deleted there. Run the "
+            "erasure again.",
+        )  # fmt: skip
+        for part in _batches(wanted):
+            self._expunge(folder, part)
+        return len(wanted)
+
+    def _open_to_change(self, folder: str, uid_validity: int, otherwise: str) -> None:
+        """Open ``folder`` to change it; refused when its UIDs now mean other messages."""
         typ, data = self.imap.select(_mailbox_name(folder), readonly=False)
         if typ != "OK":
             raise ConnectorError(f"The mail folder '{folder}' cannot be opened: {_text(data)}.")
         if uid_validity and self._validity() not in (0, uid_validity):
             raise ConnectorError(
                 f"The mail folder '{folder}' was rebuilt on the server (UIDVALIDITY changed) "
-                "since its messages were read; they were left where they are and are read "
-                "again on the next run (leads already delivered are not sent twice)."
+                + otherwise
             )
-        self._ensure(dest)
-        for start in range(0, len(wanted), BATCH):
-            part = ",".join(str(u) for u in wanted[start : start + BATCH])
-            if "MOVE" in self.capabilities:
-                self._call("UID MOVE", part, _mailbox_name(dest))
-                continue
-            self._call("UID COPY", part, _mailbox_name(dest))
-            self._call("UID STORE", part, "+FLAGS.SILENT", r"(\Deleted)")
-            if "UIDPLUS" in self.capabilities:
-                self._call("UID EXPUNGE", part)
-            else:  # no UIDPLUS: CLOSE expunges the folder's deleted messages
-                self._call("CLOSE")
-                self.imap.select(_mailbox_name(folder), readonly=False)
-        return len(wanted)
+
+    def _expunge(self, folder: str, part: str) -> None:
+        """Flag ``part`` (a UID set) deleted and expunge it."""
+        self._call("UID STORE", part, "+FLAGS.SILENT", r"(\Deleted)")
+        if "UIDPLUS" in self.capabilities:
+            self._call("UID EXPUNGE", part)
+        else:  # no UIDPLUS: CLOSE expunges the folder's deleted messages
+            self._call("CLOSE")
+            self.imap.select(_mailbox_name(folder), readonly=False)
 
     def _ensure(self, folder: str) -> None:
         """Create a folder; a NO answer means it exists already ([ALREADYEXISTS])."""
@@ -273,6 +298,12 @@ class ImapMailbox:
             raise MailboxDropped(f"The mail server dropped the connection: {exc}.") from None
         except imaplib.IMAP4.error:
             return
+
+
+def _batches(uids: Sequence[int]) -> Iterator[str]:
+    """UID sets of at most ``BATCH`` UIDs (a command line has a length limit)."""
+    for start in range(0, len(uids), BATCH):
+        yield ",".join(str(u) for u in uids[start : start + BATCH])
 
 
 def _mailbox_name(name: str) -> str:

@@ -45,6 +45,9 @@ class StreamSpec:
     # write batches that may be in flight at once: more than 1 only where the
     # destination takes parallel requests (the engine never has one record in two)
     concurrent_writes: int = 1
+    # a field the system can hold only beside a value in one of these fields (consent kept
+    # per e-mail address or per phone number): with none of them, it holds nothing there
+    held_with: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def field_names(self) -> list[str]:
         return [f.name for f in self.fields]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage, Message
 from email.utils import parsedate_to_datetime
@@ -59,11 +60,9 @@ def cut_document(payload: bytes) -> bytes | None:
     return payload[start : end + len(b"</adf>")] if end > start else payload[start:]
 
 
-def read_adf_mail(raw: bytes) -> AdfMail:
-    """The ADF document of one e-mail (``document=None`` when it has none)."""
-    message = email.message_from_bytes(raw, policy=email.policy.default)
-    assert isinstance(message, EmailMessage)
-    document, charset = None, None
+def decoded_parts(message: Message) -> Iterator[tuple[bytes, str | None]]:
+    """Each leaf part's content, transfer-decoded (base64, quoted-printable), with the
+    charset it says; a part that cannot be decoded is passed over."""
     for part in message.walk():
         if part.is_multipart():
             continue
@@ -71,11 +70,19 @@ def read_adf_mail(raw: bytes) -> AdfMail:
             payload = part.get_payload(decode=True)
         except (ValueError, LookupError):
             continue
-        if not isinstance(payload, bytes):
-            continue
+        if isinstance(payload, bytes):
+            yield payload, part.get_content_charset()
+
+
+def read_adf_mail(raw: bytes) -> AdfMail:
+    """The ADF document of one e-mail (``document=None`` when it has none)."""
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    document, charset = None, None
+    for payload, part_charset in decoded_parts(message):
         found = cut_document(payload)
         if found is not None:
-            document, charset = found, part.get_content_charset()
+            document, charset = found, part_charset
             break
     return AdfMail(
         message_id=_header(message, "Message-ID"),

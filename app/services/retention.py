@@ -220,6 +220,7 @@ def _other_places(
 ) -> dict[str, int]:
     """Every other place that keeps customers' data (``retention_areas``)."""
     archive_dirs = sorted({archive_folder(store, policy), store.paths.data_dir / "archive"})
+    spools = areas.lead_spool_folders(store)
     steps: list[tuple[str, Callable[[], int]]] = [
         ("search index rows", lambda: areas.search_index(store, policy.index_days, now, cancelled)),
         ("matching rows", lambda: areas.matching(store, policy.matching_days, now, cancelled)),
@@ -229,6 +230,7 @@ def _other_places(
         ("deal jackets", lambda: areas.retailing_inbox(store, policy.index_days, now, cancelled)),
         ("archives", lambda: areas.archives(archive_dirs, policy.archive_days, now)),
         ("backups", lambda: areas.backups(store.paths.backups_dir, policy.backup_days, now)),
+        ("received leads", lambda: areas.lead_spools(spools, policy.payload_days, now)),
     ]
     done: dict[str, int] = {}
     for number, (place, step) in enumerate(steps, start=1):
@@ -281,6 +283,18 @@ def usage(store: Store, policy: RetentionPolicy | None = None) -> list[areas.Are
         areas.AreaUsage(
             "Database backups", "the whole database, before each upgrade",
             f"{policy.backup_days} d (date in the name)", n, b,
+        )
+    )  # fmt: skip
+    leads = [
+        areas.files_of(folder / part, "*.xml")
+        for folder in areas.lead_spool_folders(store)
+        for part in ("incoming", "processed")
+    ]
+    out.append(
+        areas.AreaUsage(
+            "Received leads", "each lead POSTed to an ADF inbox, as it came (XML)",
+            f"{policy.payload_days} d after it was read", sum(n for n, _b in leads),
+            sum(b for _n, b in leads),
         )
     )  # fmt: skip
     n, b = areas.files_of(store.paths.logs_dir, "*.log*")

@@ -13,7 +13,9 @@ it and says how much each place holds now.
 - retry queue, conflicts, alerts: settled entries older than ``event_days``;
 - archives: archived sync-log files older than ``archive_days``;
 - database backups: on the date in their names (``…-until-YYYY-MM-DD.db``), taken
-  ``backup_days`` before.
+  ``backup_days`` before;
+- received leads: each lead POSTed to an ADF inbox is kept as received (XML) in the
+  inbox's spool folder; read ones go after ``payload_days``, as sync-log payloads do.
 
 Deletes run in batches, each its own transaction, so a running sync is never held up long.
 """
@@ -244,6 +246,34 @@ def archives(folders: list[Path], days: int, now: datetime) -> int:
             when = when or datetime.fromtimestamp(path.stat().st_mtime, UTC)
             if when < now - timedelta(days=days):
                 path.unlink(missing_ok=True)
+                gone += 1
+    return gone
+
+
+def lead_spool_folders(store: Store) -> list[Path]:
+    """The folders where ADF inboxes keep leads received by HTTP POST."""
+    from app.services.profiles import ProfileService
+
+    folders = {
+        str(p.settings.get("spool_folder") or "").strip()
+        for p in ProfileService(store).list()
+        if p.kind == "adf_inbox"
+    }
+    return [Path(f) for f in sorted(folders) if f]
+
+
+def lead_spools(folders: list[Path], days: int, now: datetime) -> int:
+    """Read leads (``processed/``) received over ``days`` ago, with the note beside each;
+    one still waiting to be read is never touched."""
+    gone = 0
+    for folder in folders:
+        place = folder / "processed"
+        if not place.is_dir():
+            continue
+        for path in place.glob("*.xml"):
+            if datetime.fromtimestamp(path.stat().st_mtime, UTC) < now - timedelta(days=days):
+                path.unlink(missing_ok=True)
+                path.with_suffix(".json").unlink(missing_ok=True)
                 gone += 1
     return gone
 

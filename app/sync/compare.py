@@ -55,9 +55,13 @@ class Comparer:
         *,
         booleans: Sequence[str] = (),
         ownership: Mapping[str, str] | None = None,
+        held_with: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.fields = tuple(dict.fromkeys(fields))
         self.booleans = frozenset(booleans)
+        # compared only beside a value in one of these columns (the destination cannot
+        # keep an e-mail opt-out without an e-mail): blank on either side without one
+        self.held_with = {f: tuple(c) for f, c in (held_with or {}).items() if f in self.fields}
         owned = ownership or {}
         self.owner = {f: owned.get(f, "source") for f in self.fields}
 
@@ -72,14 +76,18 @@ class Comparer:
             names &= set(writable)
         fields = [t for t in targets if t in names]
         booleans = [f.name for f in dest.spec.fields if f.kind is FieldKind.BOOLEAN]
-        return cls(fields, booleans=booleans, ownership=ownership)
+        return cls(fields, booleans=booleans, ownership=ownership, held_with=dest.spec.held_with)
 
     def _column(self, df: pd.DataFrame, name: str) -> list[str]:
         if name not in df.columns:
             return [""] * len(df)
         text = as_text_array(df, name)
         if name in self.booleans:
-            return [_bool_text(v) for v in text]
+            text = [_bool_text(v) for v in text]
+        beside = self.held_with.get(name)
+        if beside:
+            holders = [as_text_array(df, c) for c in beside]
+            text = [v if any(h) else "" for v, *h in zip(text, *holders, strict=True)]
         return text
 
     def pack_frame(self, df: pd.DataFrame) -> list[str]:

@@ -37,6 +37,8 @@ from app.connectors.streams import Stream, StreamSource
 from app.mapping.apply import MappingError, apply_mapping
 from app.services.flow_options import DeleteSettings, delete_settings
 from app.services.flows import FlowInfo, FlowService
+from app.services.privacy import tombstones
+from app.services.privacy.tombstones import ErasedPeople
 from app.services.profiles import ProfileService
 from app.store import Store
 from app.store.link_queries import system_links
@@ -46,6 +48,7 @@ from app.sync.errors import RunCancelledError, SyncError
 from app.sync.prefetch import prefetch
 from app.sync.progress import CancelToken
 from app.sync.removals import inactive_rows
+from app.sync.withheld import erased_refs
 
 log = logging.getLogger(__name__)
 CHUNK_ROWS = 5000
@@ -86,6 +89,7 @@ class Comparison:
     dest_count: int = 0
     field_counts: Counter[str] = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
+    withheld: int = 0  # source records of people erased here: left out, never reported
 
     def count(self, group: str) -> int:
         return sum(1 for f in self.findings if f.group == group)
@@ -153,6 +157,7 @@ class Sides:
     match_field: str  # the field both sides carry the source key in ('' = links only)
     deletes: DeleteSettings
     connectors: list[Connector]
+    erased: ErasedPeople = field(default_factory=ErasedPeople)  # as a run withholds them
 
     def close(self) -> None:
         for connector in self.connectors:
@@ -162,6 +167,7 @@ class Sides:
 def open_sides(store: Store, flow: FlowInfo) -> Sides:
     if flow.source_profile_id is None or flow.dest_profile_id is None:
         raise SyncError(f"Flow '{flow.name}' has no source or destination connection.")
+    erased = tombstones.load(store)  # refuses to compare blind when the key is gone
     profiles = ProfileService(store)
     src_p, dst_p = profiles.get(flow.source_profile_id), profiles.get(flow.dest_profile_id)
     src_c, dst_c = profiles.connector(src_p.id), profiles.connector(dst_p.id)
@@ -185,6 +191,7 @@ def open_sides(store: Store, flow: FlowInfo) -> Sides:
         match,
         delete_settings(flow.options),
         [src_c, dst_c],
+        erased,
     )
 
 
@@ -267,7 +274,30 @@ class Comparator:
     def _inactive(self, df: pd.DataFrame) -> list[bool]:
         return inactive_rows(df, self.sides.deletes)
 
+    def _withhold(self, raw: pd.DataFrame) -> pd.DataFrame:
+        """The chunk without erased people's records: not compared, not reported, not kept
+        (a report would otherwise store their source row again); their destination copy
+        found by its key is left out of "only in the destination" too."""
+        spec = self.sides.source.spec
+        refs = erased_refs(
+            self.sides.erased, raw, spec.entity, spec.primary_key, self.sides.source_system,
+            self.sides.flow.options.get("references", {}),
+        )  # fmt: skip
+        if not any(refs):
+            return raw
+        for key, ref in zip(raw[spec.primary_key].astype(str), refs, strict=True):
+            if ref is None:
+                continue
+            self.result.withheld += 1
+            dest_id = self.by_match.pop(key, None)
+            if dest_id is not None:
+                self.rows.pop(dest_id, None)
+        return raw[[r is None for r in refs]].reset_index(drop=True)
+
     def _compare_chunk(self, raw: pd.DataFrame) -> None:
+        raw = self._withhold(raw)
+        if not len(raw):
+            return
         sides, result = self.sides, self.result
         key_col = sides.source.spec.primary_key
         df = raw.astype(object).fillna("").astype(str)
@@ -509,6 +539,11 @@ class Comparator:
                 f"each linked record was looked up by id ({self.result.dest_count:,} found), "
                 "within the connection's rate limit. Records only in the destination cannot "
                 "be found this way."
+            )
+        if self.result.withheld:
+            self.result.notes.append(
+                f"{self.result.withheld:,} record(s) of people erased here were left out, "
+                "as every run leaves them out."
             )
         self._emit("done")
         return self.result

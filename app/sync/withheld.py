@@ -25,14 +25,20 @@ def reason(ref: str) -> str:
     return f"Withheld: this person was erased ({ref}); nothing of them is read or sent."
 
 
-def withhold(ctx: RunContext, df: pd.DataFrame) -> tuple[pd.DataFrame, list[Outcome]]:
-    """The chunk without erased people's records, and an outcome for each one left out."""
-    erased: ErasedPeople = ctx.erased
+def erased_refs(
+    erased: ErasedPeople,
+    df: pd.DataFrame,
+    entity: str,
+    key_column: str,
+    system: str,
+    references: Any = None,
+) -> list[str | None]:
+    """Per row of ``df``: the erasure reference when the record is an erased person's (by
+    its own key, a reference the flow declares, or the customer it names), else None."""
     if not erased or not len(df):
-        return df, []
-    spec = ctx.source.spec
-    checks: list[tuple[str, str]] = [(spec.entity, spec.primary_key)]
-    for ref in ctx.flow.options.get("references", {}).values():
+        return [None] * len(df)
+    checks: list[tuple[str, str]] = [(entity, key_column)]
+    for ref in (references or {}).values():
         checks.append((str(ref.get("entity") or ""), str(ref.get("from") or "")))
     checks += [("customer", col) for col in CUSTOMER_REFERENCES]
     columns = list(dict.fromkeys((e, c) for e, c in checks if e and c in df.columns))
@@ -40,11 +46,21 @@ def withhold(ctx: RunContext, df: pd.DataFrame) -> tuple[pd.DataFrame, list[Outc
     values = zip(*(df[col].astype(str).tolist() for _e, col in columns), strict=True)
     for row in values:
         found = None
-        for (entity, _col), value in zip(columns, row, strict=True):
-            found = erased.ref_of(entity, ctx.source_system, value)
+        for (kind, _col), value in zip(columns, row, strict=True):
+            found = erased.ref_of(kind, system, value)
             if found:
                 break
         refs.append(found)
+    return refs
+
+
+def withhold(ctx: RunContext, df: pd.DataFrame) -> tuple[pd.DataFrame, list[Outcome]]:
+    """The chunk without erased people's records, and an outcome for each one left out."""
+    spec = ctx.source.spec
+    refs = erased_refs(
+        ctx.erased, df, spec.entity, spec.primary_key, ctx.source_system,
+        ctx.flow.options.get("references", {}),
+    )  # fmt: skip
     if not any(refs):
         return df, []
     keep = pd.Series([r is None for r in refs], index=df.index)

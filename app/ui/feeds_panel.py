@@ -10,14 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-    Signal,
-)
+from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -42,42 +35,18 @@ from app.ui.context import UiContext
 from app.ui.icons import icon
 from app.ui.manager_mode import AccessController
 from app.ui.models.feeds_model import FeedsTableModel
+from app.ui.models.rows_model import Column, RowsTableModel
 from app.ui.theme import STATUS_ICONS, Status, status_colour
 from app.ui.widgets import EmptyState, ScreenHeader, SearchBox
 from app.ui.wizards.feed_wizard import FeedWizard
 from app.ui.workers import run_in_background
 
-Index = QModelIndex | QPersistentModelIndex
 
-
-class LeftOutModel(QAbstractTableModel):
-    COLUMNS = ("Vehicle (VIN)", "Why it was left out")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._rows: list[LeftOut] = []
-
-    def set_rows(self, rows: list[LeftOut]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else 2
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if index.isValid() and role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            item = self._rows[index.row()]
-            return (item.vin, item.reason)[index.column()]
-        return None
+def left_out_model() -> RowsTableModel[LeftOut]:
+    return RowsTableModel([
+        Column("Vehicle (VIN)", lambda i: i.vin, tip=lambda i: i.vin),
+        Column("Why it was left out", lambda i: i.reason, tip=lambda i: i.reason),
+    ])  # fmt: skip
 
 
 def _table(model: Any) -> QTableView:
@@ -185,7 +154,7 @@ class FeedPublishPanel(QWidget):
         for col in range(1, 6):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
 
-        self.left_model = LeftOutModel()
+        self.left_model = left_out_model()
         self.left_table = _table(self.left_model)
         left_header = self.left_table.horizontalHeader()
         left_header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)

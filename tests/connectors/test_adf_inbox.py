@@ -176,3 +176,30 @@ def test_settings_are_validated() -> None:
     assert set(problems) == {"processed_folder", "spool_folder", "shared_secret"}
     listen = AdfInboxConnector.field("listen_port")
     assert listen.visible({"listen": True}, {}) and not listen.visible({}, {"listen": False})
+
+
+def test_an_erasure_deletes_their_lead_mails_and_only_theirs(
+    mailbox: LeadMailbox, entry: dict[str, Any]
+) -> None:
+    """Filed (processed) and still-waiting lead e-mails of an erased person are deleted on
+    the IMAP server -- found by e-mail address, or by phone digits in an attached ADF --
+    and everyone else's stay; the answer counts, it names no one."""
+    from app.connectors.erasure import ErasureSubject
+
+    send_mail(entry, adf_lead(1, email="erin.q@example.org"))
+    send_mail(entry, adf_lead(2))
+    send_mail(entry, adf_lead(3).encode())  # an attachment: phone 313-555-1003 inside base64
+    stream, _rows = read(inbox(entry))
+    stream.after_commit()  # all three filed in Processed
+    send_mail(entry, adf_lead(4, email="Erin.Q@example.org"))  # one of hers still waiting
+    subject = ErasureSubject(("x",), ("erin.q@example.org",), ("+13135551003",))
+    result = inbox(entry).erase_person(subject)
+    assert (result.status, result.message) == (
+        "deleted",
+        "3 lead e-mail(s) deleted from the mailbox",
+    )
+    kept = mailbox.mailbox.messages("Processed")
+    assert [b"Pat2" in m.raw for m in kept] == [True]
+    assert mailbox.mailbox.messages("INBOX") == []
+    again = inbox(entry).erase_person(subject)
+    assert again.status == "not_found" and "erin" not in again.message.lower()

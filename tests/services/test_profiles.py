@@ -45,6 +45,19 @@ def test_defaults_validation_and_unique_names(store: Store) -> None:
     assert [x.name for x in service.list()] == ["CRM"]
 
 
+@pytest.mark.parametrize("value", [2.5, True, "2.5", "ten"])
+def test_a_whole_number_setting_refuses_fractions_and_yes_no(store: Store, value: object) -> None:
+    """A JSON import of 2.5 used to become 2 (and true became 1) without a word."""
+    service = ProfileService(store)
+    with pytest.raises(ValidationError) as err:
+        service.create("CRM", "http_api", {"base_url": "https://crm.example.com",
+                                           "timeout_s": value}, {"api_key": SECRET})  # fmt: skip
+    assert "whole number" in err.value.problems["timeout_s"]
+    ok = service.create("CRM", "http_api", {"base_url": "https://crm.example.com",
+                                            "timeout_s": 30.0}, {"api_key": SECRET})  # fmt: skip
+    assert ok.settings["timeout_s"] == 30
+
+
 def test_update_keeps_replaces_or_clears_secrets(store: Store) -> None:
     service = ProfileService(store)
     p = _create(service)

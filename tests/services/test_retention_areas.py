@@ -147,3 +147,37 @@ def test_deal_jackets_age_out_after_their_last_version(store: Store) -> None:
         assert [k.deal_key for k in retailing_inbox.since(s, "tool", 0)] == ["D-NEW"]
     areas = {a.area: a for a in retention.usage(store)}
     assert areas["Digital-retailing inbox"].rows == 1
+
+
+def test_read_leads_received_by_post_age_out_with_the_payloads(
+    store: Store, tmp_path: Path
+) -> None:
+    """An ADF inbox keeps each POSTed lead as XML: read ones older than the payload days
+    go (with the note beside each); a young one and one still waiting stay; the screen
+    counts them."""
+    import os
+
+    from app.connectors.adf_http import Spool
+
+    spool_dir = tmp_path / "lead-spool"
+    ProfileService(store).create(
+        "Website leads", "adf_inbox",
+        {"imap_host": "mail.example.com", "username": "leads", "listen": True,
+         "spool_folder": str(spool_dir)},
+        require_secrets=False,
+    )  # fmt: skip
+    spool = Spool(spool_dir)
+    old, young = (spool.put(b"<adf/>", charset=None, remote="x") for _ in range(2))
+    spool.mark_processed([old, young])
+    waiting = spool.put(b"<adf/>", charset=None, remote="x")
+    month_ago = (utcnow() - timedelta(days=45)).timestamp()
+    for name in (old,):
+        os.utime(spool.processed / f"{name}.xml", (month_ago, month_ago))
+    os.utime(spool.incoming / f"{waiting}.xml", (month_ago, month_ago))
+    usage = {a.area: a for a in retention.usage(store)}
+    assert usage["Received leads"].rows == 3
+    report = retention.prune(store, RetentionPolicy(payload_days=30))
+    assert report.removed["received leads"] == 1
+    left = sorted(p.name for p in spool_dir.rglob("*.xml"))
+    assert left == sorted([f"{young}.xml", f"{waiting}.xml"])
+    assert not (spool.processed / f"{old}.json").exists()

@@ -185,3 +185,29 @@ def test_the_demos_elead_business_customers_agree_right_after_a_sync(
     assert found.as_json()["only_in_source"] == []
     assert not businesses & set(found.as_json()["different"])
     assert not [f.key for f in found.findings if any(d.field == "last_name" for d in f.diffs)]
+
+
+def test_an_erased_customer_is_left_out_of_the_comparison_and_its_report(
+    store: Store, demo: SandboxServers
+) -> None:
+    """The DMS still holds a customer erased here (the DMS is theirs to erase); the CRM's
+    copy was deleted by the erasure. A reconciliation must not report them "only in the
+    source" — its report would keep their row again, and "Re-sync these" would offer them."""
+    from sqlalchemy import select
+
+    from app.services.privacy import erase
+    from app.store.models import RecordOutcome
+
+    assert SyncEngine(store).run(FLOW).status == "succeeded"
+    person = demo.app("dms").store.all("customers")[5]
+    key = person["customer_id"]
+    assert erase(store, key, requested_by="itadmin").status == "erased"
+
+    found = reconcile(store, FLOW)
+    groups = {f.group for f in found.findings}
+    assert groups <= {"only_in_destination"}, groups  # the CRM's own web leads, nothing else
+    assert key not in [f.key for f in found.findings]
+    assert any("1 record(s) of people erased here were left out" in n for n in found.report.notes)
+    with store.session() as s:
+        kept = s.scalars(select(RecordOutcome.record_key).where(RecordOutcome.record_key == key))
+        assert list(kept) == []

@@ -188,3 +188,5 @@ def test_a_cancel_before_the_first_batch_says_cancelled_not_succeeded(  # type: 
     dialog._ran(summaries)
     assert dialog.note.text().startswith("Cancelled (of 3): 0 created")
     assert "Succeeded" not in dialog.note.text()
+    # a forced re-send's "unchanged" is the destination saying it was already current
+    assert "0 already current there" in dialog.note.text()

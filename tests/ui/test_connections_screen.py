@@ -57,7 +57,7 @@ def test_create_edit_test_delete_through_the_dialog(
     qtbot.mouseClick(_save_button(dialog), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10000)
     qtbot.waitUntil(lambda: screen.model.rowCount() == 1)
-    profile = screen.model.profile_at(0)
+    profile = screen.model.row_at(0)
     assert profile.name == "Sandbox CRM"
     assert secrets.get_secret(f"profile/{profile.uid}", "api_key") == fake_api.api_key
     assert screen.stack.currentWidget() is screen.table
@@ -72,7 +72,7 @@ def test_create_edit_test_delete_through_the_dialog(
     dialog.name_edit.setText("Sandbox CRM (main)")
     qtbot.mouseClick(_save_button(dialog), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10000)
-    qtbot.waitUntil(lambda: screen.model.profile_at(0).name == "Sandbox CRM (main)")
+    qtbot.waitUntil(lambda: screen.model.row_at(0).name == "Sandbox CRM (main)")
     assert secrets.get_secret(f"profile/{profile.uid}", "api_key") == fake_api.api_key
 
     # --- test from the list: status column and inline result

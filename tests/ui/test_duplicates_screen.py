@@ -103,7 +103,7 @@ def test_review_pick_merge_unmerge(
     qtbot.waitUntil(
         lambda: (
             screen.history_tab.model.rowCount() == 1
-            and screen.history_tab.model.merge_at(0).status == "undone"
+            and screen.history_tab.model.row_at(0).status == "undone"
         ),
         timeout=15_000,
     )
@@ -241,11 +241,11 @@ def test_a_merge_the_crm_refuses_warns_at_once_and_is_partial_in_history(  # typ
             qtbot.waitUntil(
                 lambda: (
                     history.model.rowCount() == 1
-                    and history.model.merge_at(0).propagation["Demo CRM"].get("attempts") == 2
+                    and history.model.row_at(0).propagation["Demo CRM"].get("attempts") == 2
                 ),
                 timeout=15_000,
             )
-            assert history.model.merge_at(0).partial
+            assert history.model.row_at(0).partial
         finally:
             crm.close()
 
@@ -303,7 +303,7 @@ def test_merge_history_shows_local_time_like_the_sync_log(
     try:
         at = datetime(2026, 11, 26, 20, 0, tzinfo=UTC)
         model = HistoryModel()
-        model.set_merges([MergeView(1, "g1", "Ann Lee", at, "admin", "merged", 2, {}, None)])
+        model.set_rows([MergeView(1, "g1", "Ann Lee", at, "admin", "merged", 2, {}, None)])
         shown = model.data(model.index(0, 0))
         assert shown == short_time(at)
         assert "14:00" in shown and "UTC" not in shown and "CST" not in shown

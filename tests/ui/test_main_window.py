@@ -125,7 +125,8 @@ def test_settings_shows_the_audit_log(qtbot, window: MainWindow) -> None:  # typ
     screen.tabs.setCurrentIndex(1)
     qtbot.waitUntil(lambda: screen.audit_model.rowCount() == 1, timeout=5000)
     screen.audit_table.selectRow(0)
-    assert "settings.base_url" in screen.audit_detail.toPlainText()
+    assert "Settings › Base URL: " in screen.audit_detail.toPlainText()  # words, not a path
+    assert "settings.base_url" not in screen.audit_detail.toPlainText()
     assert "k-0001" not in screen.audit_detail.toPlainText()
     qtbot.waitUntil(lambda: "working" in screen.keyring_label.text(), timeout=5000)
 

@@ -71,7 +71,7 @@ def _shown_keys(screen: ReconcileScreen) -> set[str]:
     model = screen.model
     while model.canFetchMore():
         model.fetchMore()
-    return {model.finding_at(r).key for r in range(model.rowCount())}
+    return {model.row_at(r).key for r in range(model.rowCount())}
 
 
 def _save(widget, name: str, out: Path) -> None:  # type: ignore[no-untyped-def]
@@ -106,9 +106,9 @@ def test_reconcile_tab_finds_silent_drops_and_resync_fixes_them(
     shown = _shown_keys(screen)
     assert dropped <= shown  # every dropped key, and else only the CRM's own contacts
     assert all(
-        screen.model.finding_at(i).group == "only_in_destination"
+        screen.model.row_at(i).group == "only_in_destination"
         for i in range(screen.model.rowCount())
-        if screen.model.finding_at(i).key not in dropped
+        if screen.model.row_at(i).key not in dropped
     )
     assert screen.resync_button.isEnabled()
     _save(screen, "reconcile_tab", tmp_path)

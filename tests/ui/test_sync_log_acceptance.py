@@ -61,11 +61,11 @@ def _search(qtbot, screen: SyncLogScreen, text: str) -> list[Any]:  # type: igno
     screen.filters.search.setText(text)
     screen.filters._now()
     qtbot.waitUntil(lambda: not screen.events_model.loading, timeout=10000)
-    return screen.events_model.rows()
+    return screen.events_model.rows
 
 
 def _replay_row(qtbot, screen: SyncLogScreen, key: str) -> None:  # type: ignore[no-untyped-def]
-    rows = screen.events_model.rows()
+    rows = screen.events_model.rows
     screen.events_table.selectRow(next(i for i, r in enumerate(rows) if r.record_key == key))
     assert screen.replay_button.isEnabled()
     screen.replay_selected(confirm=False)
@@ -105,7 +105,7 @@ def test_rejected_records_are_found_replayed_after_the_fix_and_delivered(
     assert "sale_price" in (found[0].error or "") and found[0].in_queue
     flows.save_mapping(DEALS_FLOW, DEALS_TO_CRM, comment="test: fixed")
     _replay_row(qtbot, screen, str(deal["deal_number"]))
-    rows = screen.events_model.rows()
+    rows = screen.events_model.rows
     replay = next(r for r in rows if r.replay_of is not None)
     original = next(r for r in rows if r.id == replay.replay_of)
     assert replay.status == "delivered" and original.status == "parked"
@@ -132,7 +132,7 @@ def test_rejected_records_are_found_replayed_after_the_fix_and_delivered(
     _search(qtbot, screen, business["customer_id"])
     flows.save_mapping(CUSTOMERS_FLOW, CUSTOMERS, comment="test: fixed")
     _replay_row(qtbot, screen, business["customer_id"])
-    statuses = {r.status for r in screen.events_model.rows()}
+    statuses = {r.status for r in screen.events_model.rows}
     assert statuses == {"parked", "delivered"}
     contact = crm_contact_of(store, servers, business["customer_id"])  # its Elead customer
     assert contact["last_name"].casefold() == business["company_name"].strip().casefold()

@@ -48,7 +48,7 @@ def _settle(qtbot, screen: SyncLogScreen) -> None:  # type: ignore[no-untyped-de
 
 
 def _keys(screen: SyncLogScreen) -> list[str]:
-    return [r.record_key for r in screen.events_model.rows()]
+    return [r.record_key for r in screen.events_model.rows]
 
 
 def _select_key(screen: SyncLogScreen, key: str) -> None:
@@ -98,7 +98,7 @@ def test_events_page_lazily(qtbot, logged: Store) -> None:  # type: ignore[no-un
     model.fetchMore()
     qtbot.waitUntil(lambda: model.rowCount() == 5, timeout=5000)
     assert not model.canFetchMore()
-    keys = [r.record_key for r in model.rows()]
+    keys = [r.record_key for r in model.rows]
     assert len(set(keys)) == 5
     # a view pulls further pages by itself as it needs rows (scrolling)
     screen = _screen(qtbot, logged)
@@ -118,10 +118,10 @@ def test_replay_selected_parked_record_links_to_the_original(
     screen.replay_selected(confirm=False)
     qtbot.waitUntil(lambda: "1 delivered" in screen.result_label.text(), timeout=10000)
     _settle(qtbot, screen)
-    original = next(r for r in screen.events_model.rows() if r.status == "parked")
+    original = next(r for r in screen.events_model.rows if r.status == "parked")
     assert original.error and "block list" in original.error  # the original error stays
     assert original.replay_status == "delivered" and not original.in_queue
-    replay = next(r for r in screen.events_model.rows() if r.replay_of == original.id)
+    replay = next(r for r in screen.events_model.rows if r.replay_of == original.id)
     assert replay.status == "delivered"
     assert screen.runs_model.rowCount() == 2
     assert "replay" in screen.runs_model.data(screen.runs_model.index(0, 1)).lower()
@@ -140,7 +140,7 @@ def test_a_replay_the_destination_still_refuses_is_shown_as_an_error(  # type: i
 
     assert status_colour(Status.ERROR).name() in screen.result_label.styleSheet()
     _settle(qtbot, screen)
-    queued = [r for r in screen.events_model.rows() if r.record_key == "C00002" and r.in_queue]
+    queued = [r for r in screen.events_model.rows if r.record_key == "C00002" and r.in_queue]
     assert queued, "the record left the retry queue"
     with logged.session() as s:
         assert s.scalars(select(ParkedRecord)).one().status == "open"

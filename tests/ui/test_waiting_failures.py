@@ -31,7 +31,7 @@ from app.store.models import ParkedRecord
 from app.sync.engine import SyncEngine
 from app.ui.dialogs.record_timeline import RecordTimelineDialog
 from app.ui.models.dashboard_models import last_run_status
-from app.ui.models.flows_model import FLOW_ROLE, FlowsTableModel
+from app.ui.models.flows_model import FLOW_ROLE, FlowsTableModel, flow_status
 from app.ui.screens.dashboard import DashboardScreen
 from app.ui.screens.flows import FlowsScreen
 from app.ui.screens.sync_log import SyncLogScreen
@@ -110,7 +110,7 @@ def test_flows_screen_and_dashboard_show_the_jobs_total_and_what_waits(
     header = flows.table.horizontalHeader()
     assert header.visualIndex(FlowsTableModel.WAITING) == header.visualIndex(4) + 1
     assert "Last job, 4 runs" in flows.model.data(cell, 3)
-    flows.select(flows.model.flow_at(row).flow_id)
+    flows.select(flows.model.row_at(row).flow_id)
     assert f"{waiting} records waiting for replay" in flows.detail.text()
     assert "one job of 4 runs" in flows.detail.text()
 
@@ -128,7 +128,7 @@ def test_flows_screen_and_dashboard_show_the_jobs_total_and_what_waits(
     )
     row = _row(flows, FLOW)
     assert flows.model.data(flows.model.index(row, 4)) == (f"Succeeded · {waiting - 1} waiting")
-    assert flows.model._status(flows.model.flow_at(row))[0] is Status.WARNING
+    assert flow_status(flows.model.row_at(row))[0] is Status.WARNING
 
     dash = _dashboard(qtbot, store)
     qtbot.waitUntil(lambda: dash.queue_card.value.text() == f"{waiting - 1}", timeout=20000)
@@ -161,7 +161,7 @@ def test_sync_log_dismiss_asks_why_and_the_story_says_who(qtbot, store: Store) -
     screen.resize(1280, 720)
     screen.show()
     qtbot.waitUntil(lambda: not screen.events_model.loading, timeout=10000)
-    row = [e.record_key for e in screen.events_model.rows()].index("C00002")
+    row = [e.record_key for e in screen.events_model.rows].index("C00002")
     screen.events_table.selectRow(row)
     assert screen.dismiss_button.isEnabled()
     screen.dismiss_selected(reason="   ")
@@ -174,7 +174,7 @@ def test_sync_log_dismiss_asks_why_and_the_story_says_who(qtbot, store: Store) -
         assert parked.dismiss_reason == "Blocked address; the customer asked us to stop"
         assert (parked.dismissed_by or "").endswith("(window)")
     qtbot.waitUntil(lambda: not screen.events_model.loading, timeout=10000)
-    event = next(e for e in screen.events_model.rows() if e.record_key == "C00002")
+    event = next(e for e in screen.events_model.rows if e.record_key == "C00002")
     assert not event.in_queue
     story = RecordTimelineDialog(store, event.id, admin=True, parent=screen)
     qtbot.addWidget(story)

@@ -225,7 +225,7 @@ def erase(
 
 
 def _files(store: Store, scrubber: Scrubber, report: ErasureReport) -> None:
-    from app.services import retention
+    from app.services import retention, retention_areas
 
     policy = retention.load_policy(store)
     archive_dirs = {retention.archive_folder(store, policy), store.paths.data_dir / "archive"}
@@ -233,7 +233,9 @@ def _files(store: Store, scrubber: Scrubber, report: ErasureReport) -> None:
         lambda: files.logs(store.paths.logs_dir, scrubber, report.files),
         lambda: files.archives(sorted(archive_dirs), scrubber, report.files),
         lambda: files.exports(exports_dir(store), scrubber, report.files, EXPORT_PREFIX),
-        lambda: files.lead_spools(_lead_spools(store), scrubber, report.files),
+        lambda: files.lead_spools(
+            retention_areas.lead_spool_folders(store), scrubber, report.files
+        ),
     ]
     for step in steps:
         try:
@@ -241,16 +243,6 @@ def _files(store: Store, scrubber: Scrubber, report: ErasureReport) -> None:
         except OSError as exc:
             report.problems.append(f"A file could not be cleaned: {exc.strerror or exc}")
             report.files.left.append(str(exc.filename or "?"))
-
-
-def _lead_spools(store: Store) -> list[Path]:
-    """The folders where ADF inboxes keep leads received by HTTP POST."""
-    folders = {
-        str(p.settings.get("spool_folder") or "").strip()
-        for p in ProfileService(store).list()
-        if p.kind == "adf_inbox"
-    }
-    return [Path(f) for f in sorted(folders) if f]
 
 
 def exports_dir(store: Store) -> Path:

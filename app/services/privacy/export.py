@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, text
 from app import __version__
 from app.services import audit
 from app.services.privacy.erase import EXPORT_PREFIX, exports_dir, locate, new_ref
-from app.services.privacy.footprint import Footprint
+from app.services.privacy.footprint import Footprint, payload_match
 from app.services.profiles import ProfileService
 from app.store import Store
 from app.store.models import utcnow
@@ -114,7 +114,21 @@ def gather(store: Store, fp: Footprint) -> dict[str, Any]:
             "WHERE golden_id IN :v",
             golden,
         )
-    for row in index:
+        jackets: list[dict[str, Any]] = []
+        needles = fp.needles()
+        if needles:  # deal jackets a digital-retailing tool sent with them inside
+            condition, params = payload_match(("body",), needles)
+            jackets = [
+                {k: _plain(v) for k, v in r._mapping.items()}
+                for r in s.execute(
+                    text(
+                        "SELECT system, deal_key, version, stamp, body FROM retailing_jackets "
+                        f"WHERE {condition} ORDER BY id"
+                    ),
+                    params,
+                )
+            ]
+    for row in index + jackets:
         row["system"] = names.get(str(row["system"]), row["system"])
     systems = [{"system": names.get(sy, sy), "entity": e, "id": k} for e, sy, k in sorted(fp.links)]
     return {
@@ -126,6 +140,7 @@ def gather(store: Store, fp: Footprint) -> dict[str, Any]:
         "conflicts": conflicts,
         "golden_records": golden_rows,
         "merges": merges,
+        "digital_retailing_deals": jackets,
     }
 
 

@@ -188,7 +188,7 @@ class RangeDialog(QDialog):
         of = f" (of {len(self.found.keys):,})" if worst == "cancelled" and self.found else ""
         sentence = (
             f"{text}{of}: {totals['created']:,} created, {totals['updated']:,} updated, "
-            f"{totals['unchanged']:,} unchanged, {errors:,} failed."
+            f"{totals['unchanged']:,} already current there, {errors:,} failed."
             + (f" {waiting:,} records wait for replay (Sync Log)." if waiting else "")
         )
         self._say(sentence, status)

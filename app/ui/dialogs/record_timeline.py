@@ -161,7 +161,7 @@ class RecordTimelineDialog(QDialog):
             self.identities.setText("It may have been removed by the sync log retention settings.")
             return
         self.story = story
-        self.model.set_attempts(story.attempts)
+        self.model.set_rows(story.attempts)
         self._render_header()
         row = self.model.row_of(self.outcome_id)
         self.table.selectRow(row if row >= 0 else self.model.rowCount() - 1)
@@ -212,7 +212,7 @@ class RecordTimelineDialog(QDialog):
 
     def selected_attempt(self) -> Attempt | None:
         rows = self.table.selectionModel().selectedRows()
-        return self.model.attempt_at(rows[0].row()) if rows else None
+        return self.model.row_at(rows[0].row()) if rows else None
 
     def _attempt_selected(self) -> None:
         attempt = self.selected_attempt()

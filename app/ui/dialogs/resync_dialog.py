@@ -184,7 +184,7 @@ class ResyncDialog(QDialog):
     def _previewed(self, plan: ResyncPreview) -> None:
         self.plan = plan
         self._update_preview_button()
-        self.changes.set_changes(plan.changes)
+        self.changes.set_rows(plan.changes)
         lines = []
         if plan.record_count:
             flows = ", ".join(plan.flow_names.values())
@@ -254,8 +254,8 @@ class ResyncDialog(QDialog):
             c = s.counts
             name = names[i] if i < len(names) and names[i] else s.flow
             detail = (
-                f"{c['created']} created, {c['updated']} updated, {c['unchanged']} unchanged, "
-                f"{c['failed'] + c['parked']} failed"
+                f"{c['created']} created, {c['updated']} updated, "
+                f"{c['unchanged']} already current there, {c['failed'] + c['parked']} failed"
             )
             self._outcome_line(status, f"{name}: {text} — {detail}", s.error)
         if not summaries:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -27,46 +27,26 @@ from app.mapping.diff import describe, rule_text
 from app.services.mappings import MappingService, MappingVersion
 from app.ui.formatting import full_time
 from app.ui.icons import icon
+from app.ui.models.rows_model import Column, Index, RowsTableModel
 from app.ui.workers import run_in_background
 
-Index = QModelIndex | QPersistentModelIndex
 
+class VersionsModel(RowsTableModel[MappingVersion]):
+    """Newest first: the first row is the current version."""
 
-class VersionsModel(QAbstractTableModel):
-    COLUMNS = ("Version", "Saved", "By", "Rules", "Comment")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.rows: list[MappingVersion] = []
-
-    def set_rows(self, rows: list[MappingVersion]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
+    COLUMNS = (
+        Column("Version", lambda v: f"v{v.version}"),
+        Column("Saved", lambda v: full_time(v.created_at)),
+        Column("By", lambda v: v.created_by),
+        Column("Rules", lambda v: str(v.rule_count)),
+        Column("Comment", lambda v: v.comment),
+    )
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        v = self.rows[index.row()]
-        current = " (current)" if index.row() == 0 else ""
-        return (
-            f"v{v.version}{current}",
-            full_time(v.created_at),
-            v.created_by,
-            str(v.rule_count),
-            v.comment,
-        )[index.column()]
+        shown = super().data(index, role)
+        if role == Qt.ItemDataRole.DisplayRole and index.column() == 0 and index.row() == 0:
+            return f"{shown} (current)"
+        return shown
 
 
 class VersionsDialog(QDialog):

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-
 from app.services.audit import AuditView
 from app.ui.formatting import full_time
-
-Index = QModelIndex | QPersistentModelIndex
+from app.ui.models.rows_model import Column, RowsTableModel
 
 ACTION_LABELS = {
     "create": "Created",
@@ -75,63 +72,50 @@ def object_label(object_type: str) -> str:
     return OBJECT_LABELS.get(object_type) or _words(object_type)
 
 
+# short codes in setting names, as people write them
+_SHORT = {
+    "url": "URL", "id": "ID", "api": "API", "tls": "TLS", "sms": "SMS", "imap": "IMAP",
+    "sftp": "SFTP", "dms": "DMS", "crm": "CRM", "vin": "VIN", "pin": "PIN", "oauth": "OAuth",
+    "ssn": "SSN", "adf": "ADF", "csv": "CSV", "ca": "CA", "ms": "(ms)", "s": "(s)",
+    "mb": "(MB)",
+}  # fmt: skip
+
+
+def field_words(path: str) -> str:
+    """A stored field path in words: 'settings.base_url' -> 'Settings › Base URL',
+    'settings.rate_limit_per_s' -> 'Settings › Rate limit per second'."""
+    parts = []
+    for name in path.split("."):
+        words = name.replace("per_s", "per_second").split("_")
+        text = " ".join(_SHORT.get(w.lower(), w) for w in words if w)
+        parts.append(text[:1].upper() + text[1:])
+    return " › ".join(parts)
+
+
 def describe_changes(changes: dict[str, Any], prefix: str = "") -> list[str]:
-    """One readable line per changed field: 'settings.base_url: a → b'."""
+    """One readable line per changed field: 'Settings › Base URL: a → b'."""
     lines: list[str] = []
     for key, change in changes.items():
         path = f"{prefix}{key}"
         if isinstance(change, dict) and set(change) <= {"before", "after"} and change:
-            lines.append(f"{path}: {change.get('before')!r} → {change.get('after')!r}")
+            lines.append(f"{field_words(path)}: {change.get('before')!r} → {change.get('after')!r}")
         elif isinstance(change, dict):
             lines.extend(describe_changes(change, prefix=f"{path}."))
     return lines
 
 
-class AuditTableModel(QAbstractTableModel):
-    COLUMNS = ("When", "User", "Action", "Object", "Changes")
+def _changes(e: AuditView) -> list[str]:
+    return describe_changes(e.diff.get("changes", {}))
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._rows: list[AuditView] = []
 
-    def set_entries(self, entries: list[AuditView]) -> None:
-        self.beginResetModel()
-        self._rows = list(entries)
-        self.endResetModel()
-
-    def entry_at(self, row: int) -> AuditView:
-        return self._rows[row]
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or role not in (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.ToolTipRole,
-            Qt.ItemDataRole.UserRole,
-        ):
-            return None
-        e = self._rows[index.row()]
-        col = index.column()
-        if role == Qt.ItemDataRole.UserRole and col == 0:
-            return e.id
-        changes = describe_changes(e.diff.get("changes", {}))
-        values = (
-            full_time(e.at),
-            e.os_user,
-            action_label(e.action),
-            f"{object_label(e.object_type)}: {e.object_name}",
-            f"{len(changes)} field(s)" if changes else "—",
+class AuditTableModel(RowsTableModel[AuditView]):
+    COLUMNS = tuple(
+        Column(header, text, sort=sort, tip=lambda e: "\n".join(_changes(e)) or None)
+        for header, text, sort in (
+            ("When", lambda e: full_time(e.at), lambda e: e.id),
+            ("User", lambda e: e.os_user, None),
+            ("Action", lambda e: action_label(e.action), None),
+            ("Object", lambda e: f"{object_label(e.object_type)}: {e.object_name}", None),
+            ("Changes", lambda e: f"{len(_changes(e))} field(s)" if _changes(e) else "—", None),
         )
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return "\n".join(changes) or None
-        return values[col]
+    )

@@ -6,14 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-
 from app.store.dashboard_queries import ConnectionHealth
 from app.ui.formatting import full_time, relative_time
 from app.ui.icons import icon
+from app.ui.models.rows_model import Column, RowsTableModel
 from app.ui.theme import STATUS_ICONS, Status, status_colour
-
-Index = QModelIndex | QPersistentModelIndex
 
 
 def health_status(h: ConnectionHealth) -> tuple[Status, str]:
@@ -66,101 +63,59 @@ def when_text(value: datetime | None, now: datetime | None = None) -> str:
     return local.strftime("%a %d %b %H:%M")
 
 
-class _Table(QAbstractTableModel):
-    COLUMNS: tuple[str, ...] = ()
+class HealthTableModel(RowsTableModel[ConnectionHealth]):
+    COLUMNS = (
+        Column("Connection", lambda h: h.name),
+        Column("Status", lambda h: health_status(h)[1], status=lambda h: health_status(h)[0],
+               tip=lambda h: h.last_test_message or "Test it on the Connections screen."),
+        Column("Last test", lambda h: relative_time(h.last_test_at),
+               tip=lambda h: full_time(h.last_test_at)),
+        Column("Last successful sync", lambda h: relative_time(h.last_success_at),
+               tip=lambda h: full_time(h.last_success_at)),
+    )  # fmt: skip
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._rows: list[Any] = []
 
-    def set_rows(self, rows: list[Any]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
+def _next_text(r: ScheduleRow) -> str:
+    if not r.enabled or r.next_at is None:
+        return "not scheduled"
+    return "due now" if r.due else when_text(r.next_at)
 
-    def row_at(self, row: int) -> Any:
-        return self._rows[row]
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
+def _last_text(r: ScheduleRow) -> str:
+    """What waits matters more than when: the time is in the tooltip."""
+    if r.waiting:
+        return f"{r.waiting:,} waiting"
+    return relative_time(r.last_run_at) if r.last_run_at else "never run"
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
+def _last_tip(r: ScheduleRow) -> str:
+    said = {
+        "succeeded": "The last sync succeeded",
+        "completed_with_errors": f"The last sync could not deliver {r.last_errors:,} records",
+        "failed": "The last sync failed",
+    }.get(r.last_status or "", "")
+    waits = (
+        f"{r.waiting:,} records wait for replay (Sync Log) until they are delivered or dismissed."
+        if r.waiting
+        else "Nothing waits for replay."
+    )
+    when = f" {full_time(r.last_run_at)}" if r.last_run_at else ""
+    return f"{said}{when}. {waits}" if said else waits
+
+
+def _last_icon(r: ScheduleRow) -> Any:
+    if not (r.last_status or r.waiting):
         return None
+    status = last_run_status(r)
+    return icon(STATUS_ICONS[status], status_colour(status))
 
 
-class HealthTableModel(_Table):
-    COLUMNS = ("Connection", "Status", "Last test", "Last successful sync")
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        h: ConnectionHealth = self._rows[index.row()]
-        col = index.column()
-        status, text = health_status(h)
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (h.name, text, relative_time(h.last_test_at), relative_time(h.last_success_at))[
-                col
-            ]
-        if col == 1 and role == Qt.ItemDataRole.DecorationRole:
-            return icon(STATUS_ICONS[status], status_colour(status))
-        if col == 1 and role == Qt.ItemDataRole.ForegroundRole:
-            return status_colour(status)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if col == 1:
-                return h.last_test_message or "Test it on the Connections screen."
-            if col == 2:
-                return full_time(h.last_test_at)
-            if col == 3:
-                return full_time(h.last_success_at)
-        return None
-
-
-class ScheduleTableModel(_Table):
-    COLUMNS = ("Flow", "Schedule", "Next run", "Last run")
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        r: ScheduleRow = self._rows[index.row()]
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == 0:
-                return r.flow
-            if col == 1:
-                return r.describe if r.enabled else "off (flow disabled)"
-            if col == 2:
-                if not r.enabled or r.next_at is None:
-                    return "not scheduled"
-                return "due now" if r.due else when_text(r.next_at)
-            if col == 3:  # what waits matters more than when: the time is in the tooltip
-                if r.waiting:
-                    return f"{r.waiting:,} waiting"
-                return relative_time(r.last_run_at) if r.last_run_at else "never run"
-        if col == 3 and role == Qt.ItemDataRole.DecorationRole and (r.last_status or r.waiting):
-            status = last_run_status(r)
-            return icon(STATUS_ICONS[status], status_colour(status))
-        if col == 3 and role == Qt.ItemDataRole.ToolTipRole:
-            said = {
-                "succeeded": "The last sync succeeded",
-                "completed_with_errors": f"The last sync could not deliver {r.last_errors:,} "
-                "records",
-                "failed": "The last sync failed",
-            }.get(r.last_status or "", "")
-            waits = (
-                f"{r.waiting:,} records wait for replay (Sync Log) until they are delivered "
-                "or dismissed."
-                if r.waiting
-                else "Nothing waits for replay."
-            )
-            when = f" {full_time(r.last_run_at)}" if r.last_run_at else ""
-            return f"{said}{when}. {waits}" if said else waits
-        if role == Qt.ItemDataRole.ToolTipRole and col == 2:
-            return "Worked out from the flow's schedule; the scheduler decides the actual run. " + (
-                full_time(r.next_at) if r.next_at else ""
-            )
-        return None
+class ScheduleTableModel(RowsTableModel[ScheduleRow]):
+    COLUMNS = (
+        Column("Flow", lambda r: r.flow),
+        Column("Schedule", lambda r: r.describe if r.enabled else "off (flow disabled)"),
+        Column("Next run", _next_text,
+               tip=lambda r: "Worked out from the flow's schedule; the scheduler decides the "
+               "actual run. " + (full_time(r.next_at) if r.next_at else "")),
+        Column("Last run", _last_text, tip=_last_tip, icon=_last_icon),
+    )  # fmt: skip

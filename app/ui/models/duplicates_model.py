@@ -21,7 +21,8 @@ from app.services.matching_queue import CandidateRow
 from app.services.merging import MergeView, RecordView
 from app.ui.formatting import full_time, short_time
 from app.ui.icons import icon
-from app.ui.theme import STATUS_ICONS, Status, is_dark, status_colour
+from app.ui.models.rows_model import Column, RowsTableModel
+from app.ui.theme import Status, is_dark, status_colour
 from app.ui.workers import run_in_background
 
 Index = QModelIndex | QPersistentModelIndex
@@ -34,11 +35,23 @@ BAND_TIPS = {
 Fetch = Callable[[int, int], list[CandidateRow]]
 
 
-class QueueModel(QAbstractTableModel):
+def _band(r: CandidateRow) -> tuple[Status, str]:
+    return BAND_STATUS.get(r.band, (Status.UNKNOWN, r.band))
+
+
+class QueueModel(RowsTableModel[CandidateRow]):
     """Candidate clusters, best score first. Rows arrive a page at a time: the view asks
     ``canFetchMore``/``fetchMore`` as it scrolls and the page is read off the GUI thread."""
 
-    COLUMNS = ("Score", "Band", "Records", "Customer", "Systems", "Why")
+    COLUMNS = (
+        Column("Score", lambda r: f"{r.score:.3f}", sort=lambda r: r.score, right=True),
+        Column("Band", lambda r: _band(r)[1], sort=lambda r: r.band,
+               tip=lambda r: BAND_TIPS.get(r.band, ""), status=lambda r: _band(r)[0]),
+        Column("Records", lambda r: str(r.size), sort=lambda r: r.size, right=True),
+        Column("Customer", lambda r: r.title, tip=lambda r: f"{r.title}\n{r.systems}"),
+        Column("Systems", lambda r: r.systems, tip=lambda r: r.systems),
+        Column("Why", lambda r: r.reasons, tip=lambda r: r.reasons),
+    )  # fmt: skip
     page_loaded = Signal(int)  # rows now loaded
     load_failed = Signal(str)
 
@@ -47,8 +60,7 @@ class QueueModel(QAbstractTableModel):
         return run_in_background(fn, *args, owner=self, **kwargs)
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[CandidateRow] = []
+        super().__init__(parent=parent)
         self._total = 0
         self._fetch: Fetch | None = None
         self._loading = False
@@ -68,11 +80,8 @@ class QueueModel(QAbstractTableModel):
     def total(self) -> int:
         return self._total
 
-    def row_at(self, row: int) -> CandidateRow:
-        return self._rows[row]
-
     def row_of(self, candidate_id: int) -> int:
-        return next((i for i, r in enumerate(self._rows) if r.id == candidate_id), -1)
+        return self.row_where(lambda r: r.id == candidate_id)
 
     def remove(self, candidate_id: int) -> None:
         row = self.row_of(candidate_id)
@@ -118,41 +127,6 @@ class QueueModel(QAbstractTableModel):
     def _failed(self, message: str) -> None:
         self._loading = False
         self.load_failed.emit(message)
-
-    # --- table -----------------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        r, col = self._rows[index.row()], index.column()
-        if role == Qt.ItemDataRole.ToolTipRole and col == 4:
-            return r.systems
-        if role == Qt.ItemDataRole.ToolTipRole and col == 1:
-            return BAND_TIPS.get(r.band, "")
-        status, label = BAND_STATUS.get(r.band, (Status.UNKNOWN, r.band))
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (f"{r.score:.3f}", label, str(r.size), r.title, r.systems, r.reasons)[col]
-        if role == Qt.ItemDataRole.UserRole:
-            return (r.score, r.band, r.size, r.title, r.systems, r.reasons)[col]
-        if role == Qt.ItemDataRole.ToolTipRole and col in (3, 5):
-            return f"{r.title}\n{r.systems}" if col == 3 else r.reasons
-        if col == 1 and role == Qt.ItemDataRole.DecorationRole:
-            return icon(STATUS_ICONS[status], status_colour(status))
-        if col == 1 and role == Qt.ItemDataRole.ForegroundRole:
-            return QBrush(status_colour(status))
-        if col in (0, 2) and role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
 
 
 def _norm(value: str, field: str = "") -> str:
@@ -285,60 +259,37 @@ def merge_status(m: MergeView) -> tuple[Status, str]:
     return Status.UNKNOWN, "Undone"
 
 
-class HistoryModel(QAbstractTableModel):
-    COLUMNS = ("When", "Customer", "Records", "By", "Status", "In other systems")
+def _propagation(m: MergeView) -> str:
+    return (
+        "; ".join(
+            f"{k}: {_PROPAGATION.get(v.get('status', ''), v.get('status', ''))}"
+            for k, v in m.propagation.items()
+        )
+        or "—"
+    )
+
+
+def _not_followed_tip(m: MergeView) -> str | None:
+    if not m.not_followed:
+        return None
+    return (
+        "\n".join(f"{k}: {why}" for k, why in m.not_followed.items())
+        + "\n\nSelect the merge and press Retry once the cause is fixed."
+    )
+
+
+class HistoryModel(RowsTableModel[MergeView]):
+    COLUMNS = (
+        Column("When", lambda m: short_time(m.merged_at), sort=lambda m: m.merged_at,
+               tip=lambda m: full_time(m.merged_at)),
+        Column("Customer", lambda m: m.title),
+        Column("Records", lambda m: str(m.size), sort=lambda m: m.size),
+        Column("By", lambda m: m.merged_by),
+        Column("Status", lambda m: merge_status(m)[1], sort=lambda m: m.status,
+               status=lambda m: merge_status(m)[0], tip=_not_followed_tip),
+        Column("In other systems", _propagation, tip=_not_followed_tip,
+               foreground=lambda m: status_colour(merge_status(m)[0]) if m.partial else None),
+    )  # fmt: skip
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[MergeView] = []
-
-    def set_merges(self, rows: list[MergeView]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def merge_at(self, row: int) -> MergeView:
-        return self._rows[row]
-
-    def merges(self) -> list[MergeView]:
-        return list(self._rows)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        m, col = self._rows[index.row()], index.column()
-        status, text = merge_status(m)
-        prop = (
-            "; ".join(
-                f"{k}: {_PROPAGATION.get(v.get('status', ''), v.get('status', ''))}"
-                for k, v in m.propagation.items()
-            )
-            or "—"
-        )
-        if role == Qt.ItemDataRole.ToolTipRole and col in (4, 5) and m.not_followed:
-            return (
-                "\n".join(f"{k}: {why}" for k, why in m.not_followed.items())
-                + "\n\nSelect the merge and press Retry once the cause is fixed."
-            )
-        if role == Qt.ItemDataRole.ToolTipRole and col == 0:
-            return full_time(m.merged_at)
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (short_time(m.merged_at), m.title, str(m.size), m.merged_by, text, prop)[col]
-        if role == Qt.ItemDataRole.UserRole:
-            return (m.merged_at, m.title, m.size, m.merged_by, m.status, prop)[col]
-        if col == 4 and role == Qt.ItemDataRole.DecorationRole:
-            return icon(STATUS_ICONS[status], status_colour(status))
-        if role == Qt.ItemDataRole.ForegroundRole and (col == 4 or (col == 5 and m.partial)):
-            return QBrush(status_colour(status))
-        return None
+        super().__init__(parent=parent)

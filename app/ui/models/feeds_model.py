@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-
 from app.feeds.overview import FeedRow
 from app.ui.formatting import full_time, relative_time
-from app.ui.icons import icon
-from app.ui.theme import STATUS_ICONS, Status, status_colour
-
-Index = QModelIndex | QPersistentModelIndex
+from app.ui.models.rows_model import Column, RowsTableModel
+from app.ui.theme import Status
 
 STATUS = {
     "succeeded": (Status.OK, "Published"),
@@ -29,80 +23,34 @@ def status_of(row: FeedRow) -> tuple[Status, str]:
     return status, text
 
 
-class FeedsTableModel(QAbstractTableModel):
-    COLUMNS = ("Feed", "Channel", "Destination", "Vehicles", "Last published", "Status")
+def _name_tip(row: FeedRow) -> str:
+    mode = "real time + " if row.mode == "realtime" else ""
+    return f"{row.slug}: {mode}every {row.interval_min} minutes"
+
+
+class FeedsTableModel(RowsTableModel[FeedRow]):
     busy: set[str]
 
     def __init__(self) -> None:
-        super().__init__()
-        self._rows: list[FeedRow] = []
         self.busy = set()
-
-    def set_rows(self, rows: list[FeedRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
+        super().__init__([
+            Column("Feed", lambda r: r.name, sort=lambda r: r.name.lower(), tip=_name_tip),
+            Column("Channel", lambda r: r.channel_label),
+            Column("Destination", lambda r: r.destination, sort=lambda r: r.destination.lower()),
+            Column("Vehicles", lambda r: f"{r.listed:,}" if r.last_run_id else "—",
+                   sort=lambda r: r.listed, right=True),
+            Column("Last published", lambda r: relative_time(r.last_at) if r.last_at else "never",
+                   sort=lambda r: r.last_at.timestamp() if r.last_at else 0.0,
+                   tip=lambda r: full_time(r.last_at) if r.last_at else None),
+            Column("Status", lambda r: self._status(r)[1], status=lambda r: self._status(r)[0],
+                   tip=lambda r: r.error or None),
+        ])  # fmt: skip
 
     def set_busy(self, slugs: set[str]) -> None:
         self.busy = set(slugs)
-        if self._rows:
-            last = self.index(len(self._rows) - 1, len(self.COLUMNS) - 1)
-            self.dataChanged.emit(self.index(0, 0), last)
-
-    def row_at(self, row: int) -> FeedRow:
-        return self._rows[row]
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
+        self.changed_rows()
 
     def _status(self, row: FeedRow) -> tuple[Status, str]:
         if row.slug in self.busy:
             return STATUS["running"]
         return status_of(row)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row, col = self._rows[index.row()], index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (
-                row.name,
-                row.channel_label,
-                row.destination,
-                f"{row.listed:,}" if row.last_run_id else "—",
-                relative_time(row.last_at) if row.last_at else "never",
-                self._status(row)[1],
-            )[col]
-        if role == Qt.ItemDataRole.UserRole:  # sort keys
-            return (
-                row.name.lower(),
-                row.channel_label,
-                row.destination.lower(),
-                row.listed,
-                row.last_at.timestamp() if row.last_at else 0.0,
-                self._status(row)[1],
-            )[col]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if col == 5 and row.error:
-                return row.error
-            if col == 4 and row.last_at:
-                return full_time(row.last_at)
-            if col == 0:
-                mode = "real time + " if row.mode == "realtime" else ""
-                return f"{row.slug}: {mode}every {row.interval_min} minutes"
-        if col == 5 and role == Qt.ItemDataRole.DecorationRole:
-            status = self._status(row)[0]
-            return icon(STATUS_ICONS[status], status_colour(status))
-        if col == 5 and role == Qt.ItemDataRole.ForegroundRole:
-            return status_colour(self._status(row)[0])
-        if col == 3 and role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None

@@ -5,14 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-
 from app.services.schema_drift import FlowDrift
 from app.ui.formatting import full_time, relative_time
-from app.ui.icons import icon
-from app.ui.theme import STATUS_ICONS, Status, status_colour
-
-Index = QModelIndex | QPersistentModelIndex
+from app.ui.models.rows_model import Column, RowsTableModel
+from app.ui.theme import Status
 
 
 @dataclass(frozen=True)
@@ -53,62 +49,29 @@ def drift_badge(d: FlowDrift | None) -> tuple[Status, str, str]:
     return Status.OK, "No changes", "The fields are as they were when the mapping was saved."
 
 
-class MappingsTableModel(QAbstractTableModel):
-    COLUMNS = ("Flow", "Source → destination", "Version", "Rules", "Saved", "Schema drift")
+_RANK = ("error", "warning", "unknown", "ok")
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.rows: list[MappingRowView] = []
 
-    def set_rows(self, rows: list[MappingRowView]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
+def _drift_rank(r: MappingRowView) -> int:
+    """Sorts what is blocked first."""
+    status = drift_badge(r.drift)[0].value
+    return _RANK.index(status) if status in _RANK else 9
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
+def _saved_tip(r: MappingRowView) -> str | None:
+    return f"{full_time(r.saved_at)} by {r.saved_by}\n{r.comment}" if r.saved_at else None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        r = self.rows[index.row()]
-        col = index.column()
-        status, text, tip = drift_badge(r.drift)
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (
-                r.name,
-                r.route,
-                f"v{r.version}" if r.version else "none",
-                str(r.rules),
-                relative_time(r.saved_at) if r.saved_at else "never",
-                text,
-            )[col]
-        if role == Qt.ItemDataRole.UserRole:  # sort keys
-            return (
-                r.name,
-                r.route,
-                r.version,
-                r.rules,
-                str(r.saved_at or ""),
-                ["error", "warning", "unknown", "ok"].index(status.value)
-                if status.value in ("error", "warning", "unknown", "ok")
-                else 9,
-            )[col]
-        if col == 5 and role == Qt.ItemDataRole.DecorationRole:
-            return icon(STATUS_ICONS[status], status_colour(status))
-        if col == 5 and role == Qt.ItemDataRole.ForegroundRole:
-            return status_colour(status)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if col == 5:
-                return tip
-            if col == 4 and r.saved_at:
-                return f"{full_time(r.saved_at)} by {r.saved_by}\n{r.comment}"
-        return None
+class MappingsTableModel(RowsTableModel[MappingRowView]):
+    COLUMNS = (
+        Column("Flow", lambda r: r.name),
+        Column("Source → destination", lambda r: r.route),
+        Column("Version", lambda r: f"v{r.version}" if r.version else "none",
+               sort=lambda r: r.version),
+        Column("Rules", lambda r: str(r.rules), sort=lambda r: r.rules),
+        Column("Saved", lambda r: relative_time(r.saved_at) if r.saved_at else "never",
+               sort=lambda r: str(r.saved_at or ""), tip=_saved_tip),
+        Column("Schema drift", lambda r: drift_badge(r.drift)[1],
+               sort=_drift_rank,
+               tip=lambda r: drift_badge(r.drift)[2], status=lambda r: drift_badge(r.drift)[0]),
+    )  # fmt: skip

@@ -4,43 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 
-Index = QModelIndex | QPersistentModelIndex
+from app.ui.models.rows_model import Column, RowsTableModel
 
 
-class PreviewTableModel(QAbstractTableModel):
-    def __init__(self) -> None:
-        super().__init__()
-        self.columns: list[str] = []
-        self.rows: list[dict[str, str]] = []
+def _field(name: str) -> Column[dict[str, str]]:
+    return Column(
+        name,
+        lambda r: " ".join(r.get(name, "").split()),
+        tip=lambda r: v if len(v := r.get(name, "")) > 40 else None,
+    )
+
+
+class PreviewTableModel(RowsTableModel[dict[str, str]]):
+    """Rows are numbered (the vertical header): "record 3" is how people point at one."""
 
     def set_records(self, columns: list[str], rows: list[dict[str, str]]) -> None:
         self.beginResetModel()
-        self.columns, self.rows = list(columns), list(rows)
+        self.columns, self._rows = [_field(c) for c in columns], list(rows)
         self.endResetModel()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        value = self.rows[index.row()].get(self.columns[index.column()], "")
-        if role == Qt.ItemDataRole.DisplayRole:
-            return " ".join(value.split())
-        if role == Qt.ItemDataRole.ToolTipRole and len(value) > 40:
-            return value
-        return None
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal:
-            return self.columns[section] if section < len(self.columns) else None
-        return str(section + 1)
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
+            return str(section + 1)
+        return super().headerData(section, orientation, role)

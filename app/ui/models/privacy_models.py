@@ -7,55 +7,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-
 from app.services.retention_areas import AreaUsage
 from app.sync.search import SearchHit
 from app.ui.formatting import full_time
-
-Index = QModelIndex | QPersistentModelIndex
-Column = tuple[str, Callable[[Any], Any], Callable[[Any], Any]]  # header, text, sort key
+from app.ui.models.rows_model import Column, RowsTableModel
 
 
-class RowsModel(QAbstractTableModel):
-    """Rows of any object; ``columns`` say how each shows and sorts."""
-
-    def __init__(self, columns: Sequence[Column]) -> None:
-        super().__init__()
-        self.columns = list(columns)
-        self._rows: list[Any] = []
-
-    def set_rows(self, rows: Sequence[Any]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row_at(self, row: int) -> Any:
-        return self._rows[row]
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.columns[section][0]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row = self._rows[index.row()]
-        _header, shown, key = self.columns[index.column()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return shown(row)
-        if role == Qt.ItemDataRole.UserRole:
-            return key(row)
-        if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(key(row), int | float):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
+def _rows(
+    columns: Sequence[tuple[str, Callable[[Any], Any], Callable[[Any], Any]]],
+    numbers: Sequence[str] = (),
+) -> RowsTableModel[Any]:
+    """Plain text columns (header, text, sort key); the text is also the tooltip (cells
+    elide); ``numbers`` are right-aligned."""
+    return RowsTableModel(
+        [Column(h, text, sort=key, tip=text, right=h in numbers) for h, text, key in columns]
+    )  # fmt: skip
 
 
 def _text(value: Any) -> str:
@@ -98,9 +64,9 @@ def people(hits: Sequence[SearchHit], systems: dict[str, str]) -> list[Person]:
     ]
 
 
-def people_model() -> RowsModel:
+def people_model() -> RowsTableModel[Any]:
     """People found (``people``)."""
-    return RowsModel(
+    return _rows(
         [
             ("Name", lambda p: p.name, lambda p: p.name.casefold()),
             ("E-mail", lambda p: p.email, lambda p: p.email),
@@ -111,9 +77,9 @@ def people_model() -> RowsModel:
     )
 
 
-def held_model() -> RowsModel:
+def held_model() -> RowsTableModel[Any]:
     """Where a person's records are (system, kind of record, its id there)."""
-    return RowsModel(
+    return _rows(
         [
             ("System", lambda r: r.system, lambda r: r.system),
             ("Record", lambda r: r.entity.replace("_", " "), lambda r: r.entity),
@@ -130,9 +96,9 @@ REQUEST_WORDS = {
 }
 
 
-def requests_model() -> RowsModel:
+def requests_model() -> RowsTableModel[Any]:
     """The register: (reference, action, status, by whom, when)."""
-    return RowsModel(
+    return _rows(
         [
             ("Reference", lambda r: r[0], lambda r: r[0]),
             ("Request", lambda r: "Erasure" if r[1] == "erase" else "Access export",
@@ -153,17 +119,18 @@ def human_bytes(n: int) -> str:
     return f"{n:,} bytes"
 
 
-def usage_model() -> RowsModel:
+def usage_model() -> RowsTableModel[Any]:
     """What each place holds and how long it is kept (the Retention screen)."""
-    return RowsModel(
+    return _rows(
         [
             ("Place", lambda a: a.area, lambda a: a.area),
             ("What it holds", lambda a: a.holds, lambda a: a.holds),
             ("Kept", lambda a: a.kept, lambda a: a.kept),
             ("Rows / files", lambda a: f"{a.rows:,}", lambda a: a.rows),
             ("Size", lambda a: human_bytes(a.bytes), lambda a: a.bytes),
-        ]
+        ],
+        numbers=("Rows / files", "Size"),
     )
 
 
-__all__ = ["AreaUsage", "Person", "RowsModel", "people"]
+__all__ = ["AreaUsage", "Person", "people"]

@@ -4,15 +4,14 @@ and what differs. Pages of 500 come from SQLite as the table scrolls (``fetchMor
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex
 
 from app.sync.reconcile_log import FindingRow
+from app.ui.models.rows_model import ROW_ROLE, Column, Index, RowsTableModel
 from app.ui.theme import Status, status_colour
 
-Index = QModelIndex | QPersistentModelIndex
-FINDING_ROLE = Qt.ItemDataRole.UserRole + 1
+FINDING_ROLE = ROW_ROLE
 PAGE = 500
 GROUP_TEXT = {
     "only_in_source": "Only in the source",
@@ -33,28 +32,38 @@ RANK = {"only_in_source": 0, "create": 0, "different": 1, "update": 1, "only_in_
 Loader = Callable[[int, int], Sequence[FindingRow]]  # (offset, limit) -> rows
 
 
-class FindingsModel(QAbstractTableModel):
-    COLUMNS = ("Group", "Source key", "Destination id", "What differs")
+def _dest(f: FindingRow) -> str:
+    if f.dest_id and f.group in MISSING:  # linked once, gone from the destination now
+        return f"{f.dest_id} (not there)"
+    return f.dest_id or "—"
+
+
+class FindingsModel(RowsTableModel[FindingRow]):
+    """A plain rows model that also pages: ``fetchMore`` reads the next page."""
+
+    COLUMNS = (
+        Column("Group", lambda f: GROUP_TEXT.get(f.group, f.group),
+               sort=lambda f: f"{RANK.get(f.group, 9)} {f.key}",  # what needs doing first
+               foreground=lambda f: status_colour(GROUP_STATUS.get(f.group, Status.UNKNOWN))),
+        Column("Source key", lambda f: f.key or "—"),
+        Column("Destination id", _dest),
+        Column("What differs", lambda f: f.text, tip=lambda f: f.text),
+    )  # fmt: skip
 
     def __init__(self) -> None:
         super().__init__()
-        self._rows: list[FindingRow] = []
         self._loader: Loader | None = None
         self._total = 0
 
-    def set_rows(self, first: Sequence[FindingRow], total: int, loader: Loader | None) -> None:
+    def show(self, first: Sequence[FindingRow], total: int, loader: Loader | None) -> None:
         """The first page (read off the GUI thread), how many there are, and how to read
         the next pages."""
-        self.beginResetModel()
-        self._rows, self._total, self._loader = list(first), total, loader
-        self.endResetModel()
+        self._total, self._loader = total, loader
+        self.set_rows(first)
 
     @property
     def total(self) -> int:
         return self._total
-
-    def finding_at(self, row: int) -> FindingRow:
-        return self._rows[row]
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
         return not parent.isValid() and self._loader is not None and len(self._rows) < self._total
@@ -70,33 +79,3 @@ class FindingsModel(QAbstractTableModel):
         self.beginInsertRows(QModelIndex(), start, start + len(more) - 1)
         self._rows += more
         self.endInsertRows()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        f, col = self._rows[index.row()], index.column()
-        if role == FINDING_ROLE:
-            return f
-        if role == Qt.ItemDataRole.UserRole and col == 0:  # what needs doing first
-            return f"{RANK.get(f.group, 9)} {f.key}"
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.UserRole):
-            dest = f.dest_id or "—"
-            if f.dest_id and f.group in MISSING:  # linked once, gone from the destination now
-                dest = f"{f.dest_id} (not there)"
-            return (GROUP_TEXT.get(f.group, f.group), f.key or "—", dest, f.text)[col]
-        if role == Qt.ItemDataRole.ForegroundRole and col == 0:
-            return status_colour(GROUP_STATUS.get(f.group, Status.UNKNOWN))
-        if role == Qt.ItemDataRole.ToolTipRole and col == 3:
-            return f.text
-        return None

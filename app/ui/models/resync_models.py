@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 
 from app.scheduling.resync import FieldChange
 from app.sync.search import SearchHit
+from app.ui.models.rows_model import Column, Index, RowsTableModel
 
-Index = QModelIndex | QPersistentModelIndex
 ENTITY_WORDS = {
     "customer": "Customer",
     "deal": "Deal",
@@ -24,22 +24,31 @@ def _blank(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-class HitsModel(QAbstractTableModel):
-    COLUMNS = (
-        "", "Name", "Type", "In system", "Number", "E-mail", "Phone", "VIN / stock / deal",
-    )  # fmt: skip
+def _keys(h: SearchHit) -> str:
+    return " · ".join(v for v in (h.vin, h.stock_number, h.deal_number, h.ro_number) if v)
+
+
+class HitsModel(RowsTableModel[SearchHit]):
+    """Search hits, each with a check box in the first column."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self._rows: list[SearchHit] = []
         self._checked: set[int] = set()
         self.system_names: dict[str, str] = {}
+        super().__init__([
+            Column("", lambda h: ""),
+            Column("Name", lambda h: h.name or "(no name)"),
+            Column("Type", lambda h: ENTITY_WORDS.get(h.entity, h.entity.title())),
+            Column("In system", lambda h: self.system_names.get(h.system, "?")),
+            Column("Number", lambda h: h.customer_number or h.record_key),
+            Column("E-mail", lambda h: _blank(h.email)),
+            Column("Phone", lambda h: _blank(h.phone)),
+            Column("VIN / stock / deal", _keys),
+        ])  # fmt: skip
 
     def set_hits(self, hits: list[SearchHit], system_names: dict[str, str]) -> None:
-        self.beginResetModel()
-        self._rows, self.system_names = list(hits), dict(system_names)
+        self.system_names = dict(system_names)
         self._checked = {0} if len(hits) == 1 else set()
-        self.endResetModel()
+        self.set_rows(hits)
 
     def checked(self) -> list[SearchHit]:
         return [self._rows[i] for i in sorted(self._checked)]
@@ -48,34 +57,15 @@ class HitsModel(QAbstractTableModel):
         (self._checked.add if on else self._checked.discard)(row)
         self.dataChanged.emit(self.index(row, 0), self.index(row, 0))
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
-
     def flags(self, index: Index) -> Qt.ItemFlag:
         base = super().flags(index)
         return base | Qt.ItemFlag.ItemIsUserCheckable if index.column() == 0 else base
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        h, col = self._rows[index.row()], index.column()
-        if col == 0 and role == Qt.ItemDataRole.CheckStateRole:
+        if index.isValid() and index.column() == 0 and role == Qt.ItemDataRole.CheckStateRole:
             on = index.row() in self._checked
             return Qt.CheckState.Checked if on else Qt.CheckState.Unchecked
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.UserRole):
-            keys = " · ".join(v for v in (h.vin, h.stock_number, h.deal_number, h.ro_number) if v)
-            return ("", h.name or "(no name)", ENTITY_WORDS.get(h.entity, h.entity.title()),
-                    self.system_names.get(h.system, "?"), h.customer_number or h.record_key,
-                    _blank(h.email), _blank(h.phone), keys)[col]  # fmt: skip
-        return None
+        return super().data(index, role)
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if index.column() == 0 and role == Qt.ItemDataRole.CheckStateRole:
@@ -84,39 +74,21 @@ class HitsModel(QAbstractTableModel):
         return False
 
 
-class ChangesModel(QAbstractTableModel):
-    COLUMNS = ("Record", "Flow", "In system", "Action", "Field", "Last sent", "Will become")
-    ACTIONS = {"create": "Create", "update": "Update", "skip": "No change"}
+def _record(c: FieldChange) -> str:
+    return f"{c.record_name} ({c.record_key})" if c.record_name else c.record_key
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._rows: list[FieldChange] = []
 
-    def set_changes(self, rows: list[FieldChange]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
+ACTIONS = {"create": "Create", "update": "Update", "skip": "No change"}
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        c, col = self._rows[index.row()], index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.UserRole):
-            record = f"{c.record_name} ({c.record_key})" if c.record_name else c.record_key
-            before = "(not there yet)" if c.action == "create" else _blank(c.before)
-            return (record, c.flow_name, c.system, self.ACTIONS.get(c.action, c.action),
-                    c.field, before, _blank(c.after))[col]  # fmt: skip
-        if role == Qt.ItemDataRole.ToolTipRole and col in (5, 6):
-            return _blank(c.before if col == 5 else c.after)
-        return None
+class ChangesModel(RowsTableModel[FieldChange]):
+    COLUMNS = (
+        Column("Record", _record),
+        Column("Flow", lambda c: c.flow_name),
+        Column("In system", lambda c: c.system),
+        Column("Action", lambda c: ACTIONS.get(c.action, c.action)),
+        Column("Field", lambda c: c.field),
+        Column("Last sent", lambda c: "(not there yet)" if c.action == "create"
+               else _blank(c.before), tip=lambda c: _blank(c.before)),
+        Column("Will become", lambda c: _blank(c.after), tip=lambda c: _blank(c.after)),
+    )  # fmt: skip

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-Index = QModelIndex | QPersistentModelIndex
+from app.ui.models.rows_model import Column, RowsTableModel
 
 
 @dataclass(frozen=True)
@@ -21,78 +20,42 @@ class SegmentRowView:
     problem: str = ""
 
 
-class SegmentsTableModel(QAbstractTableModel):
-    HEADERS = ("Segment", "Rule", "Channel", "Members")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.rows: list[SegmentRowView] = []
-
-    def set_rows(self, rows: list[SegmentRowView]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row, col = self.rows[index.row()], index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == 3:
-                return (
-                    "…"
-                    if row.count is None and not row.problem
-                    else ("—" if row.count is None else f"{row.count:,}")
-                )
-            return (row.name, row.rule, "SMS" if row.channel == "sms" else "E-mail")[col]
-        if role == Qt.ItemDataRole.UserRole:  # sort key
-            return (row.name, row.rule, row.channel, row.count if row.count is not None else -1)[
-                col
-            ]
-        if role == Qt.ItemDataRole.ToolTipRole and row.problem:
-            return row.problem
-        if role == Qt.ItemDataRole.TextAlignmentRole and col == 3:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
+def _members(row: SegmentRowView) -> str:
+    if row.count is None:
+        return "—" if row.problem else "…"
+    return f"{row.count:,}"
 
 
-class FrameModel(QAbstractTableModel):
-    """A small pandas frame as a read-only table (the member sample)."""
+class SegmentsTableModel(RowsTableModel[SegmentRowView]):
+    COLUMNS = tuple(
+        Column(header, text, sort=sort, tip=lambda r: r.problem or None, right=header == "Members")
+        for header, text, sort in (
+            ("Segment", lambda r: r.name, None),
+            ("Rule", lambda r: r.rule, None),
+            ("Channel", lambda r: "SMS" if r.channel == "sms" else "E-mail",
+             lambda r: r.channel),
+            ("Members", _members, lambda r: r.count if r.count is not None else -1),
+        )
+    )  # fmt: skip
+
+
+def _cell(i: int) -> Any:
+    return lambda row: str(row[i])
+
+
+class FrameModel(RowsTableModel[tuple[Any, ...]]):
+    """A small pandas frame as a read-only table (the member sample): a row per record,
+    a column per frame column (named by ``labels``)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.frame = pd.DataFrame()
-        self.labels: list[str] = []
 
     def set_frame(self, frame: pd.DataFrame, labels: dict[str, str]) -> None:
         self.beginResetModel()
         self.frame = frame.reset_index(drop=True)
-        self.labels = [labels.get(c, c) for c in frame.columns]
+        self.columns = [
+            Column(labels.get(c, c), _cell(i), tip=_cell(i)) for i, c in enumerate(frame.columns)
+        ]
+        self._rows = list(self.frame.itertuples(index=False, name=None))
         self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.frame)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.frame.columns)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.labels[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if index.isValid() and role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return str(self.frame.iat[index.row(), index.column()])
-        return None

@@ -6,21 +6,19 @@ that was replaced meanwhile (the person changed a filter while a page was loadin
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Signal
 
 from app.services import pii
 from app.store import Store
 from app.store.log_queries import PAGE, EventFilter, EventRow, list_events
 from app.store.log_runs import RunFilter, RunRow, list_runs
 from app.ui.formatting import full_time, short_time
-from app.ui.icons import icon
-from app.ui.theme import STATUS_ICONS, Status, status_colour
+from app.ui.models.rows_model import Column, Index, RowsTableModel
+from app.ui.theme import Status, status_colour
 from app.ui.workers import run_in_background
-
-Index = QModelIndex | QPersistentModelIndex
-ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 
 ENTITY_LABELS = {
     "customer": "Customer",
@@ -105,19 +103,19 @@ def duration_text(seconds: float | None) -> str:
     return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
-class PagedModel(QAbstractTableModel):
+class PagedModel(RowsTableModel[Any]):
     """Rows of one query, a page at a time, loaded off the GUI thread."""
 
     loading_changed = Signal(bool)
     page_loaded = Signal(int)  # rows in the page that just arrived
     failed = Signal(str)
-    COLUMNS: tuple[str, ...] = ()
 
-    def __init__(self, store: Store, page_size: int = PAGE) -> None:
-        super().__init__()
+    def __init__(
+        self, store: Store, page_size: int = PAGE, columns: Sequence[Column[Any]] | None = None
+    ) -> None:
+        super().__init__(columns)
         self.store = store
         self.page_size = page_size
-        self._rows: list[Any] = []
         self._more = False
         self._loading = False
         self._generation = 0
@@ -178,43 +176,39 @@ class PagedModel(QAbstractTableModel):
         if self.canFetchMore(parent) and self._rows:
             self._load(self._rows[-1].id)
 
-    def row_at(self, row: int) -> Any:
-        return self._rows[row]
 
-    def rows(self) -> list[Any]:
-        return list(self._rows)
+_COUNT_KEYS = ("read", "created", "updated", "unchanged", "failed", "parked")
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
+def _count(key: str) -> Column[RunRow]:
+    """A run's count of ``key`` records, right-aligned; failed and parked ones in red."""
+    problem = key in ("failed", "parked")
+    return Column(
+        key.capitalize(),
+        lambda r: f"{r.counts.get(key, 0):,}",
+        sort=lambda r: r.counts.get(key, 0),
+        right=True,
+        foreground=lambda r: (
+            status_colour(Status.ERROR) if problem and r.counts.get(key, 0) else None
+        ),
+    )
 
 
 class RunsTableModel(PagedModel):
-    COLUMNS = (
-        "Flow",
-        "Trigger",
-        "Started",
-        "Duration",
-        "Status",
-        "Read",
-        "Created",
-        "Updated",
-        "Unchanged",
-        "Failed",
-        "Parked",
-    )
     STATUS_COLUMN = 4
-    _COUNT_KEYS = ("read", "created", "updated", "unchanged", "failed", "parked")
 
     def __init__(self, store: Store, page_size: int = PAGE) -> None:
-        super().__init__(store, page_size)
+        super().__init__(store, page_size, [
+            Column("Flow", lambda r: r.flow_name),
+            Column("Trigger", lambda r: trigger_text(r.trigger, r.triggered_by)),
+            Column("Started", lambda r: short_time(r.started_at),
+                   tip=lambda r: f"Run {r.id} · started {full_time(r.started_at)}"),
+            Column("Duration",
+                   lambda r: duration_text(r.duration_s) if r.finished_at else "running…"),
+            Column("Status", lambda r: run_status(r)[1], status=lambda r: run_status(r)[0],
+                   tip=lambda r: r.error or None),
+            *(_count(key) for key in _COUNT_KEYS),
+        ])  # fmt: skip
         self.filter = RunFilter()
 
     def set_filter(self, f: RunFilter) -> None:
@@ -225,51 +219,33 @@ class RunsTableModel(PagedModel):
         with self.store.session() as s:
             return list_runs(s, self.filter, before_id=before_id, limit=self.page_size)
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        r: RunRow = self._rows[index.row()]
-        col = index.column()
-        if role == ROW_ROLE:
-            return r
-        status, status_text = run_status(r)
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == 0:
-                return r.flow_name
-            if col == 1:
-                return trigger_text(r.trigger, r.triggered_by)
-            if col == 2:
-                return short_time(r.started_at)
-            if col == 3:
-                return duration_text(r.duration_s) if r.finished_at else "running…"
-            if col == 4:
-                return status_text
-            if col >= 5:
-                return f"{r.counts.get(self._COUNT_KEYS[col - 5], 0):,}"
-        if role == Qt.ItemDataRole.TextAlignmentRole and col >= 5:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if col == 4 and role == Qt.ItemDataRole.DecorationRole:
-            return icon(STATUS_ICONS[status], status_colour(status))
-        if col == 4 and role == Qt.ItemDataRole.ForegroundRole:
-            return status_colour(status)
-        problem_count = col in (9, 10) and r.counts.get(self._COUNT_KEYS[col - 5], 0)
-        if problem_count and role == Qt.ItemDataRole.ForegroundRole:
-            return status_colour(Status.ERROR)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if col == 4 and r.error:
-                return r.error
-            if col == 2:
-                return f"Run {r.id} · started {full_time(r.started_at)}"
+
+def _replayed_tip(r: EventRow) -> str | None:
+    if not r.replayed_by:
         return None
+    return (
+        f"Replayed as event {r.replayed_by} ({r.replay_status}); "
+        "the error shown is the original attempt's."
+    )
 
 
 class RecordEventsTableModel(PagedModel):
-    # "Details": an error when the record failed, otherwise a note (why nothing was sent)
-    COLUMNS = ("When", "Flow", "Record", "Name", "Status", "Details", "Run")
     STATUS_COLUMN = 4
 
     def __init__(self, store: Store, page_size: int = PAGE) -> None:
-        super().__init__(store, page_size)
+        super().__init__(store, page_size, [
+            Column("When", lambda r: short_time(r.started_at),
+                   tip=lambda r: full_time(r.started_at)),
+            Column("Flow", lambda r: r.flow_name),
+            Column("Record", lambda r: f"{entity_label(r.entity)} {r.record_key}"),
+            Column("Name", lambda r: r.name if self.reveal else pii.mask_name(r.name)),
+            Column("Status", lambda r: event_status(r)[1], status=lambda r: event_status(r)[0],
+                   tip=_replayed_tip),
+            # an error when the record failed, otherwise a note (why nothing was sent)
+            Column("Details", lambda r: self._error(r).replace("\n", " "),
+                   tip=lambda r: self._error(r) if r.error else None),
+            Column("Run", lambda r: str(r.run_id)),
+        ])  # fmt: skip
         self.filter = EventFilter()
         self.reveal = False  # admin mode and the person chose to show personal data
 
@@ -279,10 +255,7 @@ class RecordEventsTableModel(PagedModel):
 
     def set_reveal(self, reveal: bool) -> None:
         self.reveal = reveal
-        if self._rows:
-            self.dataChanged.emit(
-                self.index(0, 0), self.index(len(self._rows) - 1, len(self.COLUMNS) - 1)
-            )
+        self.changed_rows()
 
     def _fetch(self, before_id: int | None) -> list[EventRow]:
         with self.store.session() as s:
@@ -291,42 +264,3 @@ class RecordEventsTableModel(PagedModel):
     def _error(self, r: EventRow) -> str:
         text = r.error or ""
         return text if self.reveal else pii.mask_text(text) or ""
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        r: EventRow = self._rows[index.row()]
-        col = index.column()
-        if role == ROW_ROLE:
-            return r
-        status, status_text = event_status(r)
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == 0:
-                return short_time(r.started_at)
-            if col == 1:
-                return r.flow_name
-            if col == 2:
-                return f"{entity_label(r.entity)} {r.record_key}"
-            if col == 3:
-                return r.name if self.reveal else pii.mask_name(r.name)
-            if col == 4:
-                return status_text
-            if col == 5:
-                return self._error(r).replace("\n", " ")
-            if col == 6:
-                return str(r.run_id)
-        if col == 4 and role == Qt.ItemDataRole.DecorationRole:
-            return icon(STATUS_ICONS[status], status_colour(status))
-        if col == 4 and role == Qt.ItemDataRole.ForegroundRole:
-            return status_colour(status)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if col == 5 and r.error:
-                return self._error(r)
-            if col == 4 and r.replayed_by:
-                return (
-                    f"Replayed as event {r.replayed_by} ({r.replay_status}); "
-                    "the error shown is the original attempt's."
-                )
-            if col == 0:
-                return full_time(r.started_at)
-        return None

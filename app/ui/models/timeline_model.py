@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-
 from app.services import pii
 from app.store.log_timeline import Attempt
 from app.ui.formatting import full_time
-from app.ui.icons import icon
+from app.ui.models.rows_model import Column, RowsTableModel
 from app.ui.models.sync_log_models import entity_label, short_time, trigger_text
-from app.ui.theme import STATUS_ICONS, Status, status_colour
-
-Index = QModelIndex | QPersistentModelIndex
+from app.ui.theme import Status
 
 _STATUS = {
     "delivered": (Status.OK, "Delivered"),
@@ -38,71 +32,38 @@ ACTION_WORDS = {
 }
 
 
-class AttemptsTableModel(QAbstractTableModel):
-    # "Details": an error when the attempt failed, otherwise a note (why nothing was sent)
-    COLUMNS = ("When", "Flow", "Record", "Trigger", "Action", "Status", "Details", "Destination id")
+def _trigger(a: Attempt) -> str:
+    replay = f" of event {a.replay_of}" if a.replay_of else ""
+    return trigger_text(a.trigger, a.triggered_by) + replay
+
+
+class AttemptsTableModel(RowsTableModel[Attempt]):
+    """The attempts of one record; errors masked until ``set_reveal(True)``."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self._rows: list[Attempt] = []
         self.reveal = False
+        super().__init__([
+            Column("When", lambda a: short_time(a.started_at),
+                   tip=lambda a: f"Event {a.id} · run {a.run_id} · {full_time(a.started_at)}"),
+            Column("Flow", lambda a: a.flow_name),
+            Column("Record", lambda a: f"{entity_label(a.entity)} {a.record_key}"),
+            Column("Trigger", _trigger),
+            Column("Action", lambda a: ACTION_WORDS.get(a.action)
+                   or a.action.replace("_", " ").capitalize()),
+            Column("Status", lambda a: attempt_status(a)[1],
+                   status=lambda a: attempt_status(a)[0]),
+            # an error when the attempt failed, otherwise a note (why nothing was sent)
+            Column("Details", lambda a: (self._error(a) or "").replace("\n", " "),
+                   tip=self._error),
+            Column("Destination id", lambda a: a.destination_id or ""),
+        ])  # fmt: skip
 
-    def set_attempts(self, attempts: list[Attempt]) -> None:
-        self.beginResetModel()
-        self._rows = list(attempts)
-        self.endResetModel()
+    def _error(self, a: Attempt) -> str | None:
+        return a.error if self.reveal else pii.mask_text(a.error)
 
     def set_reveal(self, reveal: bool) -> None:
         self.reveal = reveal
-        if self._rows:
-            self.dataChanged.emit(
-                self.index(0, 0), self.index(len(self._rows) - 1, len(self.COLUMNS) - 1)
-            )
-
-    def attempt_at(self, row: int) -> Attempt:
-        return self._rows[row]
+        self.changed_rows()
 
     def row_of(self, attempt_id: int) -> int:
-        return next((i for i, a in enumerate(self._rows) if a.id == attempt_id), -1)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        a = self._rows[index.row()]
-        col = index.column()
-        status, text = attempt_status(a)
-        error = a.error if self.reveal else pii.mask_text(a.error)
-        if role == Qt.ItemDataRole.DisplayRole:
-            values = (
-                short_time(a.started_at),
-                a.flow_name,
-                f"{entity_label(a.entity)} {a.record_key}",
-                trigger_text(a.trigger, a.triggered_by)
-                + (f" of event {a.replay_of}" if a.replay_of else ""),
-                ACTION_WORDS.get(a.action) or a.action.replace("_", " ").capitalize(),
-                text,
-                (error or "").replace("\n", " "),
-                a.destination_id or "",
-            )
-            return values[col]
-        if col == 5 and role == Qt.ItemDataRole.DecorationRole:
-            return icon(STATUS_ICONS[status], status_colour(status))
-        if col == 5 and role == Qt.ItemDataRole.ForegroundRole:
-            return status_colour(status)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if col == 6:
-                return error
-            if col == 0:
-                return f"Event {a.id} · run {a.run_id} · {full_time(a.started_at)}"
-        return None
+        return self.row_where(lambda a: a.id == attempt_id)

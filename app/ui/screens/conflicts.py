@@ -12,8 +12,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
-    QStackedWidget,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -21,10 +19,11 @@ from app.services import conflicts
 from app.services.conflicts import ConflictView, FlowConflicts
 from app.store import Store
 from app.ui.icons import icon
+from app.ui.list_page import ListPage
 from app.ui.manager_mode import AccessController
-from app.ui.models.conflicts_model import CONFLICT_ROLE, ConflictsModel
-from app.ui.theme import STATUS_ICONS, Status, status_colour
-from app.ui.widgets import EmptyState, ScreenHeader, SearchBox, sortable_table
+from app.ui.models.conflicts_model import ConflictsModel
+from app.ui.theme import Status
+from app.ui.widgets import EmptyState
 from app.ui.workers import run_in_background
 
 
@@ -39,7 +38,7 @@ def _load(
     return found, flow_id, (conflicts.conflicts(store, flow_id) if flow_id is not None else [])
 
 
-class ConflictsScreen(QWidget):
+class ConflictsScreen(ListPage):
     status_message = Signal(str)
     owner_changed = Signal(str)  # what changed, in words
 
@@ -47,60 +46,50 @@ class ConflictsScreen(QWidget):
         self, store: Store, *, access: AccessController | None = None,
         parent: QWidget | None = None,
     ) -> None:  # fmt: skip
-        super().__init__(parent)
+        super().__init__(
+            "Conflicts",
+            "When a field changed in both systems, the system that owns it kept its "
+            "value. Each case is listed with both values, who won and when; change who "
+            "owns a field and the next run follows.",
+            ConflictsModel(),
+            table_name="conflicts_table",
+            search_text="Filter by record, field or value",
+            empty=EmptyState(
+                "mdi6.check-decagram-outline",
+                "No conflicts",
+                "Nothing to decide: no field of this flow changed in both systems. A conflict "
+                "is recorded when the destination owns a field (it keeps its own value) and "
+                "the source changes it too.",
+            ),
+            no_match_text="No conflict matches your filter.",
+            loading_text="Loading conflicts…",
+            search_stretch=True,
+            parent=parent,
+        )
+        self.model: ConflictsModel
         self.store = store
         self.access = access
         self.flows: list[FlowConflicts] = []
-        self.loaded = False
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 16)
-        layout.addWidget(
-            ScreenHeader(
-                "Conflicts",
-                "When a field changed in both systems, the system that owns it kept its "
-                "value. Each case is listed with both values, who won and when; change who "
-                "owns a field and the next run follows.",
-            )
-        )
-        bar = QHBoxLayout()
-        bar.addWidget(QLabel("Flow"))
+        self.bar.insertWidget(0, QLabel("Flow"))
         self.flow_combo = QComboBox()
         self.flow_combo.setObjectName("conflict_flow")
         self.flow_combo.setMinimumWidth(320)
-        bar.addWidget(self.flow_combo)
-        self.search = SearchBox("Filter by record, field or value")
-        bar.addWidget(self.search, 1)
-        self.refresh_button = QPushButton(icon("mdi6.refresh"), "Refresh")
-        bar.addWidget(self.refresh_button)
-        layout.addLayout(bar)
+        self.bar.insertWidget(1, self.flow_combo)
+        self.refresh_button = self.bar_button("mdi6.refresh", "Refresh", self.reload)
 
-        self.model = ConflictsModel()
-        self.proxy, self.table = sortable_table(self.model, self, "conflicts_table")
         self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         header = self.table.horizontalHeader()
         for col in range(self.model.columnCount()):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         for col in (3, 4):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
-        self.empty = EmptyState(
-            "mdi6.check-decagram-outline",
-            "No conflicts",
-            "Nothing to decide: no field of this flow changed in both systems. A conflict "
-            "is recorded when the destination owns a field (it keeps its own value) and the "
-            "source changes it too.",
+        self.no_flows = self.add_state(
+            EmptyState(
+                "mdi6.swap-horizontal-bold",
+                "No sync flows yet",
+                "Conflicts belong to flows. Create one on the Sync flows tab (New flow…).",
+            )
         )
-        self.no_flows = EmptyState(
-            "mdi6.swap-horizontal-bold",
-            "No sync flows yet",
-            "Conflicts belong to flows. Create one on the Sync flows tab (New flow…).",
-        )
-        self.loading = QLabel("Loading conflicts…")
-        self.loading.setObjectName("Muted")
-        self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.stack = QStackedWidget()
-        for w in (self.loading, self.table, self.empty, self.no_flows):
-            self.stack.addWidget(w)
-        layout.addWidget(self.stack, 1)
 
         self.owner_box = QWidget()
         owner = QHBoxLayout(self.owner_box)
@@ -115,19 +104,10 @@ class ConflictsScreen(QWidget):
         owner.addWidget(self.owner_label, 1)
         owner.addWidget(self.owner_combo)
         owner.addWidget(self.apply_button)
-        layout.addWidget(self.owner_box)
-        result = QHBoxLayout()
-        self.result_icon = QLabel()
-        self.result_label = QLabel()
-        self.result_label.setObjectName("conflicts_result")
-        self.result_label.setWordWrap(True)
-        result.addWidget(self.result_icon)
-        result.addWidget(self.result_label, 1)
-        layout.addLayout(result)
+        self.body.addWidget(self.owner_box)
+        self.add_result_line("conflicts_result")
 
         self.flow_combo.currentIndexChanged.connect(self._flow_chosen)
-        self.search.textChanged.connect(self._filter)
-        self.refresh_button.clicked.connect(self.reload)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selected())
         self.owner_combo.currentIndexChanged.connect(lambda *_: self._update_apply())
         self.apply_button.clicked.connect(self.apply_owner)
@@ -156,42 +136,23 @@ class ConflictsScreen(QWidget):
             self.flow_combo.addItem(f"{f.name}  ({count})", f.flow_id)
         self.flow_combo.setCurrentIndex(max(0, self.flow_combo.findData(shown)))
         self.flow_combo.blockSignals(False)
-        self.model.set_rows(self.flow(), rows)
+        self.model.show(self.flow(), rows)
         self.loaded = True
-        self._show_right_page()
+        self.show_right_page()
         if self.model.rowCount() and not self.table.selectionModel().selectedRows():
             self.table.selectRow(0)
         self._selected()
 
     def _flow_chosen(self) -> None:
-        self.model.set_rows(self.flow(), [])
+        self.model.show(self.flow(), [])
         self.reload(self.flow_combo.currentData())
 
-    def _filter(self, text: str) -> None:
-        self.proxy.setFilterFixedString(text.strip())
-
-    def _show_right_page(self) -> None:
-        if not self.loaded:
-            self.stack.setCurrentWidget(self.loading)
-        elif not self.flows:
-            self.stack.setCurrentWidget(self.no_flows)
-        elif self.model.rowCount() == 0:
-            self.stack.setCurrentWidget(self.empty)
-        else:
-            self.stack.setCurrentWidget(self.table)
+    def empty_page(self) -> QWidget:
+        return self.empty if self.flows else self.no_flows
 
     # --- the owner of the selected conflict's field ------------------------------------------
-    def selected(self) -> ConflictView | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.proxy.data(rows[0], CONFLICT_ROLE) if rows else None
-
     def select(self, record_key: str, field: str) -> bool:
-        for r in range(self.proxy.rowCount()):
-            c = self.proxy.data(self.proxy.index(r, 0), CONFLICT_ROLE)
-            if c.record_key == record_key and c.field == field:
-                self.table.selectRow(r)
-                return True
-        return False
+        return self.select_where(lambda c: c.record_key == record_key and c.field == field)
 
     def can_edit(self) -> bool:
         return self.access is None or self.access.policy.can_edit_flows
@@ -245,17 +206,11 @@ class ConflictsScreen(QWidget):
                 f" That run also sends {winner}'s value of the {again:,} record(s) whose "
                 f"{field} {other} kept."
             )
-        self._show_result(Status.OK, text)
+        self.show_result(Status.OK, text)
         self.status_message.emit(text)
         self.owner_changed.emit(text)
         self.reload(flow.flow_id)
 
     # --- messages ----------------------------------------------------------------------
-    def _show_result(self, status: Status, message: str) -> None:
-        colour = status_colour(status)
-        self.result_icon.setPixmap(icon(STATUS_ICONS[status], colour).pixmap(18, 18))
-        self.result_label.setText(message)
-        self.result_label.setStyleSheet(f"color: {colour.name()};")
-
     def _say_error(self, message: str) -> None:
-        self._show_result(Status.ERROR, message)
+        self.show_result(Status.ERROR, message)

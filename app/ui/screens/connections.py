@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QHeaderView,
-    QLabel,
     QMessageBox,
-    QPushButton,
-    QStackedWidget,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -18,124 +13,69 @@ from app.connectors.base import CheckResult
 from app.services.profiles import ProfileInfo, ProfileService
 from app.store.errors import NotFoundError
 from app.ui.dialogs.profile_dialog import ProfileDialog
-from app.ui.icons import icon
+from app.ui.list_page import ListPage
 from app.ui.models.profiles_model import ProfilesTableModel
-from app.ui.theme import STATUS_ICONS, Status, status_colour
-from app.ui.widgets import EmptyState, ScreenHeader, SearchBox, sortable_table
+from app.ui.theme import Status
+from app.ui.widgets import EmptyState
 from app.ui.workers import run_in_background
 
 
-class ConnectionsScreen(QWidget):
+class ConnectionsScreen(ListPage):
     status_message = Signal(str)
     profiles_changed = Signal()
 
     def __init__(self, service: ProfileService, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(
+            "Connections",
+            "The systems Rooftop Sync talks to. Passwords and keys are kept in the "
+            "Windows Credential Manager (system keyring), never in files.",
+            ProfilesTableModel(),
+            table_name="connections_table",
+            search_text="Search connections by name or kind",
+            empty=EmptyState(
+                "mdi6.lan-connect",
+                "No connections yet",
+                "Add your DMS, CRM, website feed or marketing platform. Rooftop Sync keeps "
+                "their customers, vehicles and deals in step once they are connected.",
+                "Add connection",
+            ),
+            no_match_text="No connection matches your search.",
+            parent=parent,
+        )
+        self.model: ProfilesTableModel
         self.service = service
         self.editable = True  # False in manager mode
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 16)
-        layout.addWidget(
-            ScreenHeader(
-                "Connections",
-                "The systems Rooftop Sync talks to. Passwords and keys are kept in the "
-                "Windows Credential Manager (system keyring), never in files.",
-            )
+        self.add_button = self.bar_button("mdi6.plus", "Add connection", self.add)
+        self.edit_button = self.bar_button("mdi6.pencil-outline", "Edit", self.edit_selected)
+        self.duplicate_button = self.bar_button(
+            "mdi6.content-copy", "Duplicate", self.duplicate_selected
         )
+        self.delete_button = self.bar_button("mdi6.delete-outline", "Delete", self.delete_selected)
+        self.test_button = self.bar_button("mdi6.lan-check", "Test connection", self.test_selected)
 
-        bar = QHBoxLayout()
-        self.search = SearchBox("Search connections by name or kind")
-        bar.addWidget(self.search)
-        bar.addStretch(1)
-        self.add_button = QPushButton(icon("mdi6.plus"), "Add connection")
-        self.edit_button = QPushButton(icon("mdi6.pencil-outline"), "Edit")
-        self.duplicate_button = QPushButton(icon("mdi6.content-copy"), "Duplicate")
-        self.delete_button = QPushButton(icon("mdi6.delete-outline"), "Delete")
-        self.test_button = QPushButton(icon("mdi6.lan-check"), "Test connection")
-        for b in (
-            self.add_button,
-            self.edit_button,
-            self.duplicate_button,
-            self.delete_button,
-            self.test_button,
-        ):
-            bar.addWidget(b)
-        layout.addLayout(bar)
-
-        self.model = ProfilesTableModel()
-        self.proxy, self.table = sortable_table(self.model, self, "connections_table")
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in range(1, 5):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         self.table.doubleClicked.connect(lambda _i: self.edit_selected() if self.editable else None)
-
-        self.empty = EmptyState(
-            "mdi6.lan-connect",
-            "No connections yet",
-            "Add your DMS, CRM, website feed or marketing platform. Rooftop Sync keeps "
-            "their customers, vehicles and deals in step once they are connected.",
-            "Add connection",
-        )
         self.empty.action_clicked.connect(self.add)
-        self.no_match = QLabel("No connection matches your search.")
-        self.no_match.setObjectName("Muted")
-        self.no_match.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.table)
-        self.stack.addWidget(self.empty)
-        self.stack.addWidget(self.no_match)
-        layout.addWidget(self.stack, 1)
 
-        result_row = QHBoxLayout()
-        self.result_icon = QLabel()
-        self.result_label = QLabel()
-        self.result_label.setObjectName("test_result")
-        self.result_label.setWordWrap(True)
-        result_row.addWidget(self.result_icon)
-        result_row.addWidget(self.result_label, 1)
-        layout.addLayout(result_row)
+        self.add_result_line("test_result")
 
-        self.add_button.clicked.connect(self.add)
-        self.edit_button.clicked.connect(self.edit_selected)
-        self.duplicate_button.clicked.connect(self.duplicate_selected)
-        self.delete_button.clicked.connect(self.delete_selected)
-        self.test_button.clicked.connect(self.test_selected)
-        self.search.textChanged.connect(self._filter)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.reload()
 
     # --- list --------------------------------------------------------------------------
     def reload(self, select_id: int | None = None) -> None:
-        self.model.set_profiles(self.service.list())
-        self._show_right_page()
+        self.model.set_rows(self.service.list())
+        self.loaded = True
+        self.show_right_page()
         if select_id is not None:
             self.select(select_id)
         self._update_buttons()
 
     def select(self, profile_id: int) -> None:
-        row = self.model.row_of(profile_id)
-        if row >= 0:
-            index = self.proxy.mapFromSource(self.model.index(row, 0))
-            self.table.selectRow(index.row())
-
-    def _filter(self, text: str) -> None:
-        self.proxy.setFilterFixedString(text)
-        self._show_right_page()
-
-    def _show_right_page(self) -> None:
-        if self.model.rowCount() == 0:
-            self.stack.setCurrentWidget(self.empty)
-        elif self.proxy.rowCount() == 0:
-            self.stack.setCurrentWidget(self.no_match)
-        else:
-            self.stack.setCurrentWidget(self.table)
-
-    def selected(self) -> ProfileInfo | None:
-        rows = self.table.selectionModel().selectedRows()
-        if not rows:
-            return None
-        return self.model.profile_at(self.proxy.mapToSource(rows[0]).row())
+        self.select_where(lambda p: p.id == profile_id)
 
     def set_editable(self, editable: bool) -> None:
         """Manager mode: connections can be tested but not added, edited or deleted."""
@@ -153,7 +93,7 @@ class ConnectionsScreen(QWidget):
 
     # --- actions -----------------------------------------------------------------------
     def _taken(self) -> set[str]:
-        return {self.model.profile_at(r).name for r in range(self.model.rowCount())}
+        return {self.model.row_at(r).name for r in range(self.model.rowCount())}
 
     def add(self) -> ProfileDialog:
         dialog = ProfileDialog(self.service, None, self, taken_names=self._taken())
@@ -223,7 +163,7 @@ class ConnectionsScreen(QWidget):
         if profile is None:
             return
         self.model.set_testing(profile.id, True)
-        self._show_result(Status.RUNNING, f"Testing '{profile.name}'…")
+        self.show_result(Status.RUNNING, f"Testing '{profile.name}'…")
         self._start(
             self.service.test,
             profile.id,
@@ -238,14 +178,8 @@ class ConnectionsScreen(QWidget):
         except NotFoundError:  # deleted meanwhile
             self.reload()
         status = Status.OK if result.ok else Status.ERROR
-        self._show_result(status, f"{profile.name}: {result.message}")
+        self.show_result(status, f"{profile.name}: {result.message}")
         self.profiles_changed.emit()
-
-    def _show_result(self, status: Status, message: str) -> None:
-        colour = status_colour(status)
-        self.result_icon.setPixmap(icon(STATUS_ICONS[status], colour).pixmap(18, 18))
-        self.result_label.setText(message)
-        self.result_label.setStyleSheet(f"color: {colour.name()};")
 
     def _start(self, fn, *args, on_success, on_failure=None) -> None:
         def failed(message: str) -> None:

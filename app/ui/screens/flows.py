@@ -7,13 +7,12 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
-    QStackedWidget,
-    QVBoxLayout,
     QWidget,
     QWizard,
 )
@@ -31,9 +30,9 @@ from app.ui.dialogs.range_dialog import RangeDialog
 from app.ui.dialogs.resync_dialog import ResyncDialog
 from app.ui.dialogs.schedule_dialog import ScheduleDialog
 from app.ui.icons import icon
+from app.ui.list_page import ListPage
 from app.ui.manager_mode import AccessController
 from app.ui.models.flows_model import (
-    FLOW_ROLE,
     FlowsTableModel,
     flow_result,
     next_run_text,
@@ -41,15 +40,15 @@ from app.ui.models.flows_model import (
 )
 from app.ui.run_progress import RunProgress, throttled
 from app.ui.screens.flows_editing import FlowEditing
-from app.ui.theme import STATUS_ICONS, Status, status_colour
-from app.ui.widgets import EmptyState, ScreenHeader, SearchBox, sortable_table
+from app.ui.theme import Status, status_colour
+from app.ui.widgets import EmptyState
 from app.ui.wizards.flow_wizard import FlowWizard
 from app.ui.workers import run_in_background
 
 REFRESH_MS = 20_000
 
 
-class FlowsScreen(QWidget):
+class FlowsScreen(ListPage):
     status_message = Signal(str)
     run_started = Signal(str)  # flow name — for the status bar / tray
     run_finished = Signal(object)  # RunSummary
@@ -64,7 +63,26 @@ class FlowsScreen(QWidget):
         access: AccessController | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(
+            "Flows",
+            "What is kept in step, when it runs next and how it went last time. "
+            "Sync now runs a flow at once; Re-sync sends one customer, vehicle or deal again.",
+            FlowsTableModel(),
+            table_name="flows_table",
+            search_text="Filter flows by name or schedule",
+            empty=EmptyState(
+                "mdi6.swap-horizontal-bold",
+                "No flows yet",
+                "Your connections are ready. New flow… walks you through it: where the "
+                "records come from, where they go, which field goes where, and a dry run "
+                "before anything is sent.",
+                "New flow…",
+            ),
+            no_match_text="No flow matches your filter.",
+            loading_text="Loading flows…",
+            parent=parent,
+        )
+        self.model: FlowsTableModel
         self.store = store
         self.scheduler = scheduler or FlowScheduler(store)  # a stopped one still forecasts
         self.access = access
@@ -72,33 +90,16 @@ class FlowsScreen(QWidget):
         self.token: CancelToken | None = None
         self.running_flow: int | None = None
         self.last_summary: RunSummary | None = None
-        self._loaded = False
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 16)
-        layout.addWidget(
-            ScreenHeader(
-                "Flows",
-                "What is kept in step, when it runs next and how it went last time. "
-                "Sync now runs a flow at once; Re-sync sends one customer, vehicle or deal again.",
-            )
-        )
         self.scheduler_label = QLabel(self.scheduler.describe_status())
         self.scheduler_label.setObjectName("Muted")
-        layout.addWidget(self.scheduler_label)
-
-        bar = QHBoxLayout()
-        self.search = SearchBox("Filter flows by name or schedule")
-        bar.addWidget(self.search)
-        bar.addStretch(1)
-        self.new_button = QPushButton(icon("mdi6.plus"), "New flow…")
-        self.new_button.setObjectName("new_flow")
-        self.edit_button = QPushButton(icon("mdi6.pencil-outline"), "Edit…")
-        self.duplicate_button = QPushButton(icon("mdi6.content-copy"), "Duplicate")
-        self.delete_button = QPushButton(icon("mdi6.delete-outline"), "Delete…")
-        for b in (self.new_button, self.edit_button, self.duplicate_button, self.delete_button):
-            bar.addWidget(b)
-        layout.addLayout(bar)
+        self.top.insertWidget(0, self.scheduler_label)
+        self.new_button = self.bar_button("mdi6.plus", "New flow…", self.new_flow, "new_flow")
+        self.edit_button = self.bar_button("mdi6.pencil-outline", "Edit…", self.edit_flow)
+        self.duplicate_button = self.bar_button(
+            "mdi6.content-copy", "Duplicate", self.duplicate_flow
+        )
+        self.delete_button = self.bar_button("mdi6.delete-outline", "Delete…", self.delete_flow)
         bar = QHBoxLayout()
         self.sync_button = QPushButton(icon("mdi6.sync"), "Sync now")
         self.resync_button = QPushButton(icon("mdi6.account-search-outline"), "Re-sync a record…")
@@ -109,14 +110,13 @@ class FlowsScreen(QWidget):
                   self.schedule_button, self.pause_button):  # fmt: skip
             bar.addWidget(b)
         bar.addStretch(1)
-        layout.addLayout(bar)
+        self.top.addLayout(bar)
 
-        self.model = FlowsTableModel()
-        self.proxy, self.table = sortable_table(self.model, self, "flows_table")
         header = self.table.horizontalHeader()
-        for col in range(len(FlowsTableModel.COLUMNS)):
+        for col in range(self.model.columnCount()):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # names elide last
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)  # _fit_carrier
         header.setMinimumSectionSize(90)
         header.moveSection(FlowsTableModel.WAITING, 5)  # beside the result
         self.table.verticalHeader().setDefaultSectionSize(32)
@@ -133,57 +133,28 @@ class FlowsScreen(QWidget):
         )
         self.no_connections.setObjectName("flows_no_connections")
         self.no_connections.action_clicked.connect(lambda: self.go_to.emit("connections"))
-        self.empty = EmptyState(
-            "mdi6.swap-horizontal-bold",
-            "No flows yet",
-            "Your connections are ready. New flow… walks you through it: where the records "
-            "come from, where they go, which field goes where, and a dry run before "
-            "anything is sent.",
-            "New flow…",
-        )
+        self.add_state(self.no_connections)
         self.empty.setObjectName("flows_empty")
         self.empty.action_clicked.connect(self.new_flow)
         self.connection_count = 0
         self.editing = FlowEditing(self)
         self.select_after_load: int | None = None
-        self.no_match = QLabel("No flow matches your filter.")
-        self.no_match.setObjectName("Muted")
-        self.no_match.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.loading = QLabel("Loading flows…")
-        self.loading.setObjectName("Muted")
-        self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.stack = QStackedWidget()
-        for w in (self.loading, self.table, self.empty, self.no_connections, self.no_match):
-            self.stack.addWidget(w)
-        layout.addWidget(self.stack, 1)
 
         self.detail = QLabel()
         self.detail.setObjectName("flow_detail")
         self.detail.setWordWrap(True)
         self.detail.setTextFormat(Qt.TextFormat.RichText)
-        layout.addWidget(self.detail)
+        self.body.addWidget(self.detail)
         self.progress = RunProgress()
         self.progress.hide()
-        layout.addWidget(self.progress)
-        result_row = QHBoxLayout()
-        self.result_icon = QLabel()
-        self.result_label = QLabel()
-        self.result_label.setObjectName("run_result")
-        self.result_label.setWordWrap(True)
-        result_row.addWidget(self.result_icon)
-        result_row.addWidget(self.result_label, 1)
-        layout.addLayout(result_row)
+        self.body.addWidget(self.progress)
+        self.add_result_line("run_result")
 
-        self.new_button.clicked.connect(self.new_flow)
-        self.edit_button.clicked.connect(self.edit_flow)
-        self.duplicate_button.clicked.connect(self.duplicate_flow)
-        self.delete_button.clicked.connect(lambda: self.delete_flow())
         self.sync_button.clicked.connect(self.sync_now)
         self.resync_button.clicked.connect(self.resync_record)
         self.range_button.clicked.connect(self.resync_range)
         self.schedule_button.clicked.connect(self.edit_schedule)
         self.pause_button.clicked.connect(self.toggle_pause)
-        self.search.textChanged.connect(self._filter)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         if access is not None:
             access.changed.connect(lambda _p: self._update_buttons())
@@ -210,9 +181,10 @@ class FlowsScreen(QWidget):
         if not rows:
             self.editing.empty_text(found)
         self.model.set_rows(rows)
-        self._loaded = True
+        self.loaded = True
         self.scheduler_label.setText(self.scheduler.describe_status())
-        self._show_right_page()
+        self.show_right_page()
+        self._fit_carrier()
         if self.select_after_load is not None:  # a flow just saved in the wizard
             self.select(self.select_after_load)
             self.select_after_load = None
@@ -223,30 +195,23 @@ class FlowsScreen(QWidget):
         self._selection_changed()
 
     def select(self, flow_id: int) -> None:
-        row = self.model.row_of(flow_id)
-        if row >= 0:
-            self.table.selectRow(self.proxy.mapFromSource(self.model.index(row, 0)).row())
+        self.select_where(lambda r: r.flow_id == flow_id)
 
-    def _filter(self, text: str) -> None:
-        self.proxy.setFilterFixedString(text)
-        self._show_right_page()
+    def _fit_carrier(self) -> None:
+        """ "Carried by" takes what it needs up to a sixth of the table: at 1280×720 long
+        carriers ("STAR by signed webhook → STAR REST") otherwise squeeze the flow names
+        to a few letters (the full route is in the tooltip)."""
+        room = self.table.viewport().width() // 6
+        self.table.horizontalHeader().resizeSection(
+            1, max(90, min(self.table.sizeHintForColumn(1), room))
+        )
 
-    def _show_right_page(self) -> None:
-        if not self._loaded:
-            self.stack.setCurrentWidget(self.loading)
-        elif self.model.rowCount() == 0:
-            none = self.connection_count == 0
-            self.stack.setCurrentWidget(self.no_connections if none else self.empty)
-        elif self.proxy.rowCount() == 0:
-            self.stack.setCurrentWidget(self.no_match)
-        else:
-            self.stack.setCurrentWidget(self.table)
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_carrier()
 
-    def selected(self) -> FlowOverview | None:
-        rows = self.table.selectionModel().selectedRows()
-        if not rows:
-            return None
-        return self.proxy.data(rows[0], FLOW_ROLE)
+    def empty_page(self) -> QWidget:
+        return self.no_connections if self.connection_count == 0 else self.empty
 
     def _selection_changed(self) -> None:
         self._update_buttons()
@@ -336,7 +301,7 @@ class FlowsScreen(QWidget):
         self.token, self.running_flow = token, f.flow_id
         self._update_buttons()
         self.progress.begin(f"Syncing {f.name}…", token)
-        self._show_result(Status.RUNNING, f"{f.name} is running…")
+        self.show_result(Status.RUNNING, f"{f.name} is running…")
         self.run_started.emit(f.name)
         who = f"{current_os_user()} (window)"
         store, flow_id = self.store, f.flow_id
@@ -378,13 +343,13 @@ class FlowsScreen(QWidget):
                     else ""
                 )
             )
-        self._show_result(status, message)
+        self.show_result(status, message)
         self.run_finished.emit(summary)
         self.status_message.emit(message)
 
     def _sync_failed(self, message: str) -> None:
         self._run_over()
-        self._show_result(Status.ERROR, message)
+        self.show_result(Status.ERROR, message)
 
     def _run_over(self) -> None:
         self.token = None
@@ -444,11 +409,5 @@ class FlowsScreen(QWidget):
         run_in_background(self.scheduler.refresh, on_success=self._after_refresh)
 
     # --- messages ----------------------------------------------------------------------
-    def _show_result(self, status: Status, message: str) -> None:
-        colour = status_colour(status)
-        self.result_icon.setPixmap(icon(STATUS_ICONS[status], colour).pixmap(18, 18))
-        self.result_label.setText(message)
-        self.result_label.setStyleSheet(f"color: {colour.name()};")
-
     def _say_error(self, message: str) -> None:
-        self._show_result(Status.ERROR, message)
+        self.show_result(Status.ERROR, message)

@@ -173,6 +173,6 @@ class FlowEditing:
     def _deleted(self, name: str) -> None:
         s = self.screen
         s.status_message.emit(f"Flow '{name}' deleted.")
-        s._show_result(Status.OK, f"Flow '{name}' deleted. Its runs stay in the Sync Log.")
+        s.show_result(Status.OK, f"Flow '{name}' deleted. Its runs stay in the Sync Log.")
         s.flows_changed.emit()
         run_in_background(s.scheduler.refresh, on_success=s._after_refresh)

@@ -3,14 +3,10 @@ Edit opens the visual editor, History the versions (diff, restore, export, impor
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QHeaderView,
     QLabel,
-    QPushButton,
-    QStackedWidget,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -18,11 +14,11 @@ from app.mapping.model import Mapping
 from app.services import schema_drift
 from app.services.mappings import MappingService
 from app.store import Store
-from app.ui.icons import icon
+from app.ui.list_page import ListPage
 from app.ui.mapping_editor.editor import MappingEditor
 from app.ui.mapping_editor.versions import VersionsDialog
 from app.ui.models.mappings_model import MappingRowView, MappingsTableModel
-from app.ui.widgets import EmptyState, ScreenHeader, SearchBox, sortable_table
+from app.ui.widgets import EmptyState
 from app.ui.workers import run_in_background
 
 
@@ -54,23 +50,32 @@ def load_rows(store: Store) -> list[MappingRowView]:
     ]
 
 
-class MappingsScreen(QWidget):
+class MappingsScreen(ListPage):
     status_message = Signal(str)
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(
+            "Mappings",
+            "Which field goes where, and how it is cleaned on the way. Every save is a "
+            "new version; a field that disappears from a system shows up here.",
+            MappingsTableModel(),
+            table_name="mappings_table",
+            search_text="Search by flow, stream or drift",
+            empty=EmptyState(
+                "mdi6.table-arrow-right",
+                "No mappings yet",
+                "A mapping belongs to a flow. Create a flow (DMS customers → CRM contacts, "
+                "say) on the Flows screen, or start the demo dealership; its mapping appears "
+                "here to edit.",
+            ),
+            no_match_text="No mapping matches your search.",
+            loading_text="Loading mappings…",
+            parent=parent,
+        )
+        self.model: MappingsTableModel
         self.store = store
         self.service = MappingService(store)
         self.editor: MappingEditor | None = None
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 16)
-        layout.addWidget(
-            ScreenHeader(
-                "Mappings",
-                "Which field goes where, and how it is cleaned on the way. Every save is a "
-                "new version; a field that disappears from a system shows up here.",
-            )
-        )
         self.read_only_note = QLabel(
             "Read-only in manager mode: you can see which field goes where, but only the "
             "admin changes mappings. To edit, leave manager mode in Settings → Access with "
@@ -79,51 +84,24 @@ class MappingsScreen(QWidget):
         self.read_only_note.setObjectName("ReadOnlyNote")
         self.read_only_note.setWordWrap(True)
         self.read_only_note.hide()
-        layout.addWidget(self.read_only_note)
+        self.top.insertWidget(0, self.read_only_note)
         self.read_only = False
-        bar = QHBoxLayout()
-        self.search = SearchBox("Search by flow, stream or drift")
-        bar.addWidget(self.search)
-        bar.addStretch(1)
-        self.edit_button = QPushButton(icon("mdi6.pencil-outline"), "Edit mapping")
-        self.history_button = QPushButton(icon("mdi6.history"), "Versions…")
-        self.refresh_button = QPushButton(icon("mdi6.refresh"), "Refresh")
-        for b in (self.edit_button, self.history_button, self.refresh_button):
-            bar.addWidget(b)
-        layout.addLayout(bar)
+        self.edit_button = self.bar_button(
+            "mdi6.pencil-outline", "Edit mapping", self.edit_selected
+        )
+        self.history_button = self.bar_button("mdi6.history", "Versions…", self.history_selected)
+        self.refresh_button = self.bar_button("mdi6.refresh", "Refresh", self.reload)
 
-        self.model = MappingsTableModel()
-        self.proxy, self.table = sortable_table(self.model, self, "mappings_table")
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in range(1, 6):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         self.table.doubleClicked.connect(lambda _i: self.edit_selected())
-
-        self.empty = EmptyState(
-            "mdi6.table-arrow-right",
-            "No mappings yet",
-            "A mapping belongs to a flow. Create a flow (DMS customers → CRM contacts, say) on "
-            "the Flows screen, or start the demo dealership; its mapping appears here to edit.",
-        )
-        self.no_match = QLabel("No mapping matches your search.")
-        self.no_match.setObjectName("Muted")
-        self.no_match.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.loading = QLabel("Loading mappings…")
-        self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.stack = QStackedWidget()
-        for w in (self.table, self.empty, self.no_match, self.loading):
-            self.stack.addWidget(w)
-        layout.addWidget(self.stack, 1)
         self.message = QLabel()
         self.message.setObjectName("Muted")
         self.message.setWordWrap(True)
-        layout.addWidget(self.message)
+        self.body.addWidget(self.message)
 
-        self.edit_button.clicked.connect(lambda: self.edit_selected())
-        self.history_button.clicked.connect(lambda: self.history_selected())
-        self.refresh_button.clicked.connect(self.reload)
-        self.search.textChanged.connect(self._filter)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.reload()
 
@@ -137,7 +115,8 @@ class MappingsScreen(QWidget):
     def set_rows(self, rows: list[MappingRowView]) -> None:
         selected = self.selected()
         self.model.set_rows(rows)
-        self._show_right_page()
+        self.loaded = True
+        self.show_right_page()
         if selected is not None:
             self.select(selected.flow_id)
         elif rows:
@@ -152,25 +131,7 @@ class MappingsScreen(QWidget):
         self._update_buttons()
 
     def select(self, flow_id: int) -> None:
-        for row, r in enumerate(self.model.rows):
-            if r.flow_id == flow_id:
-                self.table.selectRow(self.proxy.mapFromSource(self.model.index(row, 0)).row())
-
-    def _filter(self, text: str) -> None:
-        self.proxy.setFilterFixedString(text)
-        self._show_right_page()
-
-    def _show_right_page(self) -> None:
-        if self.model.rowCount() == 0:
-            self.stack.setCurrentWidget(self.empty)
-        elif self.proxy.rowCount() == 0:
-            self.stack.setCurrentWidget(self.no_match)
-        else:
-            self.stack.setCurrentWidget(self.table)
-
-    def selected(self) -> MappingRowView | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.rows[self.proxy.mapToSource(rows[0]).row()] if rows else None
+        self.select_where(lambda r: r.flow_id == flow_id)
 
     def set_read_only(self, read_only: bool) -> None:
         """Manager mode: the list stays readable; editing and versions are the admin's,

@@ -8,73 +8,65 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QMessageBox,
-    QPushButton,
-    QStackedWidget,
-    QVBoxLayout,
     QWidget,
 )
 
 from app.services.merging import MergeService
-from app.ui.icons import icon
+from app.ui.list_page import ListPage
 from app.ui.models.duplicates_model import HistoryModel
 from app.ui.theme import Status, status_colour
-from app.ui.widgets import EmptyState, SearchBox, sortable_table
+from app.ui.widgets import EmptyState
 from app.ui.workers import run_in_background
 
 
-class MergeHistoryTab(QWidget):
+class MergeHistoryTab(ListPage):
     status_message = Signal(str)
     failed = Signal(str)
     unmerged = Signal()  # a cluster went back to the review queue
     go_to_queue = Signal()
 
     def __init__(self, service: MergeService, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(
+            "",
+            "",
+            HistoryModel(),
+            table_name="merge_history",
+            search_text="Search merges by customer name",
+            empty=EmptyState(
+                "mdi6.history",
+                "No merges yet",
+                "Merges you make in the review queue are listed here, and can be undone.",
+                "Go to the review queue",
+            ),
+            no_match_text="No merge matches your search.",
+            loading_text="Loading merges…",
+            parent=parent,
+        )
+        self.model: HistoryModel
         self.service = service
-        v = QVBoxLayout(self)
-        bar = QHBoxLayout()
-        self.search = SearchBox("Search merges by customer name")
-        self.unmerge_button = QPushButton(icon("mdi6.call-split"), "Unmerge")
-        self.retry_button = QPushButton(icon("mdi6.replay"), "Retry in other systems")
+        self.retry_button = self.bar_button(
+            "mdi6.replay", "Retry in other systems", self.retry_selected
+        )
         self.retry_button.setToolTip(
             "Ask the systems that refused this merge to merge their copies again"
         )
-        bar.addWidget(self.search, 1)
-        bar.addStretch(1)
-        bar.addWidget(self.retry_button)
-        bar.addWidget(self.unmerge_button)
-        v.addLayout(bar)
-        self.model = HistoryModel(self)
-        self.proxy, self.view = sortable_table(self.model, self, "merge_history")
+        self.unmerge_button = self.bar_button("mdi6.call-split", "Unmerge", self.unmerge_selected)
+        self.view = self.table
         self.proxy.setFilterKeyColumn(1)  # the customer name
         self.view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         hh = self.view.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         hh.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.empty = EmptyState(
-            "mdi6.history",
-            "No merges yet",
-            "Merges you make in the review queue are listed here, and can be undone.",
-            "Go to the review queue",
-        )
         self.empty.action_clicked.connect(self.go_to_queue)
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.view)
-        self.stack.addWidget(self.empty)
-        v.addWidget(self.stack, 1)
         self.detail = QLabel()  # why a partial merge is partial: the refusing system's words
         self.detail.setObjectName("merge_detail")
         self.detail.setWordWrap(True)
         self.detail.setTextFormat(Qt.TextFormat.RichText)
         self.detail.hide()
-        v.addWidget(self.detail)
-        self.search.textChanged.connect(self.proxy.setFilterFixedString)
-        self.unmerge_button.clicked.connect(self.unmerge_selected)
-        self.retry_button.clicked.connect(self.retry_selected)
+        self.body.addWidget(self.detail)
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._buttons())
         self._buttons()
 
@@ -87,20 +79,18 @@ class MergeHistoryTab(QWidget):
         )
 
     def _set(self, rows: list[Any]) -> None:
-        self.model.set_merges(rows)
-        self.stack.setCurrentWidget(self.view if rows else self.empty)
+        self.model.set_rows(rows)
+        self.loaded = True
+        self.show_right_page()
         self._buttons()
 
     def selected_merge(self) -> Any:
-        idx = self.view.selectionModel().selectedRows()
-        if not idx:
-            return None
-        return self.model.merge_at(self.proxy.mapToSource(idx[0]).row())
+        return self.selected()
 
     def _buttons(self) -> None:
         m = self.selected_merge()
         self.unmerge_button.setEnabled(m is not None and m.active)
-        self.retry_button.setVisible(any(r.partial for r in self.model.merges()))
+        self.retry_button.setVisible(any(r.partial for r in self.model.rows))
         self.retry_button.setEnabled(m is not None and m.partial)
         self.detail.setVisible(m is not None and m.partial)
         if m is not None and m.partial:

@@ -202,7 +202,7 @@ class ReconcileScreen(ReconcileActions, QWidget):
                 return []
             return reconcile_log.findings(store, run_id, groups=groups, offset=offset, limit=limit)
 
-        self.model.set_rows(data.first, data.total, more)
+        self.model.show(data.first, data.total, more)
         self._show_report(data)
         self._update_buttons()
 

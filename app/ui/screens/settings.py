@@ -26,7 +26,7 @@ from app.errors import RooftopError
 from app.services import audit
 from app.store import Store
 from app.ui.icons import icon
-from app.ui.models.audit_model import AuditTableModel, describe_changes
+from app.ui.models.audit_model import AuditTableModel, describe_changes, field_words
 from app.ui.widgets import ScreenHeader, SearchBox
 from app.ui.workers import run_in_background
 
@@ -144,16 +144,17 @@ class SettingsScreen(QWidget):
         return page
 
     def reload_audit(self) -> None:
-        run_in_background(audit.recent, self.store, on_success=self.audit_model.set_entries)
+        run_in_background(audit.recent, self.store, on_success=self.audit_model.set_rows)
 
     def _show_entry(self) -> None:
         rows = self.audit_table.selectionModel().selectedRows()
         if not rows:
             self.audit_detail.clear()
             return
-        entry = self.audit_model.entry_at(self.audit_proxy.mapToSource(rows[0]).row())
+        entry = self.audit_model.row_at(self.audit_proxy.mapToSource(rows[0]).row())
         lines = describe_changes(entry.diff.get("changes", {})) or ["(no field changes)"]
         extra = {k: v for k, v in entry.diff.items() if k != "changes"}
-        if extra:
-            lines.append(json.dumps(extra, indent=2, ensure_ascii=False))
+        for key, value in extra.items():  # the action's details, a line each
+            shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            lines.append(f"{field_words(key)}: {shown}")
         self.audit_detail.setPlainText("\n".join(lines))

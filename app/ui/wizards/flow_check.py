@@ -242,7 +242,7 @@ class CheckPage(WizardPage):
         token = CancelToken()
         self.token, self.result = token, None
         self.previewed = _fingerprint(d)
-        self.changes.set_changes([])
+        self.changes.set_rows([])
         self.rejects.set_records([], [])
         self.rejects_title.setText("")
         self.rejects_box.hide()
@@ -278,7 +278,7 @@ class CheckPage(WizardPage):
         self.progress.finish()
         self.again.setEnabled(True)
         self.result = result
-        self.changes.set_changes(result.changes)
+        self.changes.set_rows(result.changes)
         fit_columns(self.changes_table, 260)
         if result.rejects:
             self.rejects.set_records(

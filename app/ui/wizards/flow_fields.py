@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton
 
 from app.mapping.catalog import step_label
@@ -16,6 +16,7 @@ from app.store import Store
 from app.transfer import flow_drafts
 from app.ui.icons import icon
 from app.ui.mapping_editor.editor import MappingEditor
+from app.ui.models.rows_model import Column, Index, RowsTableModel
 from app.ui.theme import Status
 from app.ui.wizards.common import WizardPage, fit_columns, muted, table
 from app.ui.workers import run_in_background
@@ -23,47 +24,35 @@ from app.ui.workers import run_in_background
 if TYPE_CHECKING:
     from app.ui.wizards.flow_wizard import FlowWizard
 
-Index = QModelIndex | QPersistentModelIndex
-
 
 def _steps(rule: Rule) -> str:
     return " → ".join(step_label(s) for s in rule.steps) or "as it is"
 
 
-class RulesModel(QAbstractTableModel):
+class RulesModel(RowsTableModel[Rule]):
     """The mapping's rules as a person reads them."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self.rules: list[Rule] = []
-        self.columns = ("Field in the destination", "Filled from", "Cleaned with", "")
+        super().__init__(self._columns("the source", "the destination"))
+
+    @staticmethod
+    def _columns(source: str, dest: str) -> list[Column[Rule]]:
+        columns = (
+            (f"Field in {dest}", lambda r: r.target),
+            (f"Filled from {source}", lambda r: " + ".join(r.sources) or "(a fixed value)"),
+            ("Cleaned with", _steps),
+            ("", lambda r: "required" if r.required else ""),
+        )
+        return [Column(h, text, tip=text) for h, text in columns]
+
+    @property
+    def rules(self) -> list[Rule]:
+        return self._rows
 
     def set_rules(self, mapping: Mapping, source: str, dest: str) -> None:
         self.beginResetModel()
-        self.rules = list(mapping.rules)
-        self.columns = (f"Field in {dest}", f"Filled from {source}", "Cleaned with", "")
+        self._rows, self.columns = list(mapping.rules), self._columns(source, dest)
         self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rules)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.columns[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or role not in (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.ToolTipRole,
-        ):
-            return None
-        r = self.rules[index.row()]
-        sources = " + ".join(r.sources) or "(a fixed value)"
-        return (r.target, sources, _steps(r), "required" if r.required else "")[index.column()]
 
 
 def _load_editor_data(store: Store, draft: flow_drafts.FlowDraft) -> EditorData:
@@ -195,7 +184,7 @@ class MappingPage(WizardPage):
         self.show_mapping()
 
 
-class OwnersModel(QAbstractTableModel):
+class OwnersModel(RowsTableModel[Rule]):
     """Each mapped field and which system keeps it when both changed it (a check box:
     the destination keeps its own value)."""
 
@@ -203,58 +192,48 @@ class OwnersModel(QAbstractTableModel):
 
     def __init__(self) -> None:
         super().__init__()
-        self.fields: list[Rule] = []
         self.ownership: dict[str, str] = {}
         self.source, self.dest = "the source", "the destination"
+
+    @property
+    def fields(self) -> list[Rule]:
+        return self._rows
 
     def set_fields(
         self, rules: list[Rule], ownership: dict[str, str], source: str, dest: str
     ) -> None:
-        self.beginResetModel()
-        self.fields, self.ownership = list(rules), ownership
-        self.source, self.dest = source, dest
-        self.endResetModel()
+        self.ownership, self.source, self.dest = ownership, source, dest
+        self.set_columns([
+            Column(f"Field in {dest}", lambda r: r.target),
+            Column(f"{dest} keeps its own value", lambda r: ""),
+            Column("When both changed it, the value kept",
+                   lambda r: f"{self.dest}'s own" if self.owner(r.target) == "destination"
+                   else f"from {self.source}"),
+        ])  # fmt: skip
+        self.set_rows(rules)
 
     def owner(self, target: str) -> str:
         return self.ownership.get(target, "source")
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.fields)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else 3
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return (f"Field in {self.dest}", f"{self.dest} keeps its own value",
-                    "When both changed it, the value kept")[section]  # fmt: skip
-        return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         base = super().flags(index)
         return base | Qt.ItemFlag.ItemIsUserCheckable if index.column() == 1 else base
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        rule = self.fields[index.row()]
-        owner = self.owner(rule.target)
-        if index.column() == 1 and role == Qt.ItemDataRole.CheckStateRole:
-            return Qt.CheckState.Checked if owner == "destination" else Qt.CheckState.Unchecked
-        if role == Qt.ItemDataRole.DisplayRole:
-            kept = f"{self.dest}'s own" if owner == "destination" else f"from {self.source}"
-            return (rule.target, "", kept)[index.column()]
-        return None
+        if index.isValid() and index.column() == 1 and role == Qt.ItemDataRole.CheckStateRole:
+            mine = self.owner(self.row_at(index.row()).target) == "destination"
+            return Qt.CheckState.Checked if mine else Qt.CheckState.Unchecked
+        return super().data(index, role)
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if index.column() != 1 or role != Qt.ItemDataRole.CheckStateRole:
             return False
-        target = self.fields[index.row()].target
+        target = self.row_at(index.row()).target
         if Qt.CheckState(value) == Qt.CheckState.Checked:
             self.ownership[target] = "destination"
         else:
             self.ownership.pop(target, None)
-        self.dataChanged.emit(self.index(index.row(), 0), self.index(index.row(), 2))
+        self.changed_rows(index.row(), index.row())
         self.changed_owner.emit()
         return True
 
