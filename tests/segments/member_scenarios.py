@@ -40,6 +40,11 @@ TODAYS = (date(2026, 11, 1), date(2026, 3, 31))  # the generator's "now"; a mont
 # warranty columns no rule reads, which the reader leaves blank
 UNREAD = {"warranties": ["start_date", "end_miles"]}
 
+
+def custom(name: str, *conditions: tuple[str, str, str]) -> SegmentDef:
+    return SegmentDef(name, "custom", conditions=tuple(Condition(*c) for c in conditions))
+
+
 SEGMENTS = [
     *builtin_segments(),
     SegmentDef("eq1k", "equity_mining", {"min_equity": 1000}),
@@ -55,24 +60,16 @@ SEGMENTS = [
     SegmentDef("bday+1", "birthday_month", {"months_ahead": 1}),
     SegmentDef("first3", "first_service_due", {"months": 3, "miles": 0}),
     SegmentDef("first12", "first_service_due", {"months": 12, "miles": 3000}),
-    SegmentDef(
-        "custom-lease",
-        "custom",
-        conditions=(
-            Condition("deal_type", "eq", "lease"),
-            Condition("lease_maturity_date", "next_days", "400"),
-        ),
+    custom(
+        "custom-lease", ("deal_type", "eq", "lease"), ("lease_maturity_date", "next_days", "400")
     ),
-    SegmentDef(
+    custom(
         "custom-service",
-        "custom",
-        conditions=(
-            Condition("last_service_date", "older_days", "200"),
-            Condition("ro_count", "ge", "2"),
-            Condition("declined_work", "contains", "brake"),
-        ),
+        ("last_service_date", "older_days", "200"),
+        ("ro_count", "ge", "2"),
+        ("declined_work", "contains", "brake"),
     ),
-    SegmentDef("custom-state", "custom", conditions=(Condition("state", "in", "MI, OH"),)),
+    custom("custom-state", ("state", "in", "MI, OH")),
 ]
 
 
@@ -241,32 +238,21 @@ def record(demo: Path, tmp: Path) -> dict[str, object]:
     return {"read": read_frames, "members": members}
 
 
-def dump(expected: dict[str, object]) -> str:
-    """JSON with one line per frame / segment, so a re-recording diffs line by line."""
-    lines = ["{"]
-    for i, (part, groups) in enumerate(expected.items()):
-        assert isinstance(groups, dict)
-        lines.append(f" {json.dumps(part)}: {{")
-        for j, (name, entries) in enumerate(groups.items()):
-            last = j == len(groups) - 1
-            if "sha256" in entries or "error" in entries:
-                lines.append(f"  {json.dumps(name)}: {json.dumps(entries)}" + ("" if last else ","))
-                continue
-            lines.append(f"  {json.dumps(name)}: {{")
-            for k, (seg, entry) in enumerate(entries.items()):
-                sep = "" if k == len(entries) - 1 else ","
-                lines.append(f"   {json.dumps(seg)}: {json.dumps(entry)}{sep}")
-            lines.append("  }" + ("" if last else ","))
-        lines.append(" }" + ("" if i == len(expected) - 1 else ","))
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+def dump(value: object, depth: int = 0) -> str:
+    """JSON with a dict of plain values (a frame, a segment) on one line, so a re-recording
+    diffs line by line."""
+    if not isinstance(value, dict) or not any(isinstance(v, dict) for v in value.values()):
+        return json.dumps(value)
+    pad = " " * (depth + 1)
+    items = [f"{pad}{json.dumps(k)}: {dump(v, depth + 1)}" for k, v in value.items()]
+    return "{\n" + ",\n".join(items) + "\n" + " " * depth + "}"
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="segments-record-") as tmp:
         demo = write_demo(Path(tmp) / "demo")
         out = Path(sys.argv[1]) if len(sys.argv) > 1 else EXPECTED
-        out.write_text(dump(record(demo, Path(tmp))), encoding="utf-8")
+        out.write_text(dump(record(demo, Path(tmp))) + "\n", encoding="utf-8")
         print(f"wrote {out} ({out.stat().st_size} bytes)")
 
 
