@@ -63,7 +63,6 @@ class Context:
         self._vehicle_rows = np.flatnonzero(first)
         self._vehicle_index = index[first]
         self._ro_last: np.ndarray | None = None
-        self._text_index: tuple[pd.Index, np.ndarray] | None = None
 
     def owned_row(self, keys: np.ndarray) -> np.ndarray:
         """Row in vehicles of each (customer, VIN) key the customer still owns, else -1."""
@@ -72,14 +71,7 @@ class Context:
 
     def vehicle_row_of(self, customer_id: pd.Series, vin: pd.Series) -> np.ndarray:
         """Row in vehicles of (customer number, VIN) texts (members' vehicles), else -1."""
-        if self._text_index is None:
-            v = self.data.vehicles
-            keys = pd.Index((v["customer_id"] + "|" + v["vin"].str.upper()).to_numpy())
-            first = ~keys.duplicated()
-            self._text_index = (keys[first], np.flatnonzero(first))
-        index, rows = self._text_index
-        found = index.get_indexer(pd.Index(customer_id + "|" + vin.str.upper()))
-        return np.where(found >= 0, rows[np.maximum(found, 0)], -1)
+        return self.owned_row(self.t.key(customer_id, vin))
 
     def ro_last(self) -> np.ndarray:
         """VIN code -> the latest repair order's open day (``NO_DAY`` when none)."""
@@ -91,9 +83,10 @@ class Context:
 
 
 def _best(frame: pd.DataFrame, by: str, ascending: bool) -> pd.DataFrame:
-    """One row per customer: the first by ``by``."""
+    """One row per customer: the first by ``by``. ``_customer`` (the customer's code,
+    one per customer number) is the customer here: integers hash faster than texts."""
     frame = frame.sort_values(by, ascending=ascending, kind="stable")  # ties: data order
-    return frame.drop_duplicates("customer_id", keep="first").reset_index(drop=True)
+    return frame.drop_duplicates("_customer", keep="first").reset_index(drop=True)
 
 
 def equity_mining(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
@@ -125,6 +118,7 @@ def equity_mining(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
             "payoff": payoff[keep],
             "_valuation_row": source_row[keep],
             "_vehicle_row": veh[keep],
+            "_customer": t.vehicle_customer[veh[keep]],
             "_year": year[keep],
         }
     )
@@ -149,6 +143,7 @@ def lease_maturity(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
             "vin": d["vin"].to_numpy()[rows],
             "lease_end_date": end[rows],
             "_vehicle_row": veh,
+            "_customer": t.vehicle_customer[veh],
         }
     )
     return _best(hits, "lease_end_date", ascending=True)
@@ -165,19 +160,27 @@ def service_retention(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
             "vin": v["vin"].to_numpy()[mask],
             "last_service_date": last_day[mask],
             "_vehicle_row": np.flatnonzero(mask),
+            "_customer": ctx.t.vehicle_customer[mask],
         }
     )
     return _best(hits, "last_service_date", ascending=True)
 
 
+def _joined(keys: np.ndarray, items: np.ndarray) -> pd.Series:
+    """``items`` joined with '; ' per run of equal ``keys`` (grouped already), by key."""
+    if not len(keys):
+        return pd.Series([], dtype=str)
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    ends = np.r_[starts[1:], len(keys)]
+    text = ["; ".join(items[a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+    return pd.Series(text, index=keys[starts], dtype=str)
+
+
 def declined_work(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
     r, opened = ctx.data.repair_orders, ctx.t.ro_open
-    mask = (
-        (r["declined_recommendations"] != "").to_numpy()
-        & (opened >= ctx.today - int(seg.param("days")))
-        & (opened <= ctx.today)
-    )
-    rows = np.flatnonzero(mask)
+    window = np.flatnonzero((opened >= ctx.today - int(seg.param("days"))) & (opened <= ctx.today))
+    said = r["declined_recommendations"].to_numpy(dtype=object)[window]  # the few in the window
+    rows = window[said != ""]
     hits = pd.DataFrame(
         {
             "customer_id": r["customer_id"].to_numpy()[rows],
@@ -193,7 +196,7 @@ def declined_work(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
     items = items[items["item"] != ""].drop_duplicates(["customer_id", "item"])
     if items.empty:
         return hits.iloc[:0].assign(declined_work="").drop(columns=["declined"])
-    work = items.groupby("customer_id", sort=False)["item"].agg("; ".join)
+    work = _joined(items["customer_id"].to_numpy(), items["item"].to_numpy(dtype=object))
     best = hits.drop_duplicates("customer_id", keep="first").set_index("customer_id")
     best["declined_work"] = work
     return best.drop(columns=["declined"]).reset_index()
@@ -206,11 +209,12 @@ def warranty_ending(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
     if coverage != "any":
         mask &= (w["coverage"].str.upper() == coverage.upper()).to_numpy()
     rows = np.flatnonzero(mask)
-    veh = ctx.owned_row(ctx.t.warranty_key[rows])
+    veh = ctx.vehicle_row_of(w["customer_id"].iloc[rows], w["vin"].iloc[rows])
     rows, veh = rows[veh >= 0], veh[veh >= 0]
     hits = pd.DataFrame(
         {
             "_vehicle_row": veh,
+            "_customer": ctx.t.vehicle_customer[veh],
             "customer_id": w["customer_id"].to_numpy()[rows],
             "vin": w["vin"].to_numpy()[rows],
             "warranty_end_date": end[rows],
@@ -228,9 +232,11 @@ def birthday_month(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
     their = np.where(known, birth, 0).astype("datetime64[D]").astype("datetime64[M]")
     mask = known & (their.astype(np.int64) % 12 + 1 == month)
     mask &= (c["customer_type"] != "BUSINESS").to_numpy()
-    hits = pd.DataFrame({"customer_id": c["customer_id"].to_numpy()[mask]})
+    hits = pd.DataFrame(
+        {"customer_id": c["customer_id"].to_numpy()[mask], "_customer": np.flatnonzero(mask)}
+    )
     hits["birthday_month"] = int(month)
-    return hits.drop_duplicates("customer_id").reset_index(drop=True)
+    return hits.drop_duplicates("_customer").reset_index(drop=True)
 
 
 def first_service_due(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
@@ -244,7 +250,8 @@ def first_service_due(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
     last_day = ctx.ro_last()[t.deal_vin[rows]]  # no repair order on the VIN since the sale
     unserviced = last_day < sold[rows]
     by_time = sold[rows] <= months_before(ctx.today, float(seg.param("months")))
-    new = d["stock_number"].iloc[rows].str.upper().str.startswith("N").to_numpy()
+    # a new vehicle's stock number starts with N (no other letter upper-cases to N)
+    new = d["stock_number"].iloc[rows].str.startswith(("N", "n")).to_numpy()
     miles = float(seg.param("miles"))
     by_miles = new & (miles > 0) & (np.nan_to_num(t.vehicle_mileage[veh]) >= miles)
     keep = unserviced & (by_time | by_miles)
@@ -254,6 +261,7 @@ def first_service_due(ctx: Context, seg: SegmentDef) -> pd.DataFrame:
             "vin": d["vin"].to_numpy()[rows][keep],
             "sale_date": sold[rows][keep],
             "_vehicle_row": veh[keep],
+            "_customer": t.vehicle_customer[veh[keep]],
         }
     )
     return _best(hits, "sale_date", ascending=True)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from app.formats import dms_layout as layout
 from app.segments.errors import SegmentError
+from app.segments.keys import CustomerCodes, VinCodes
 
 WARRANTY_COLUMNS = ("vin", "customer_id", "coverage", "start_date", "end_date", "end_miles")
 CRM_COLUMNS = ("contact_id", "external_id", "email", "mobile", "email_opt_out", "sms_opt_out")
@@ -75,7 +76,9 @@ USED: dict[str, tuple[str, ...]] = {
         "lease_maturity_date",
     ),
     "repair_orders": ("customer_id", "vin", "open_date", "declined_recommendations"),
-    "warranties": WARRANTY_COLUMNS,
+    # not start_date, end_miles: no rule reads them, and unread columns of 600,000
+    # warranty rows are memory for nothing
+    "warranties": ("vin", "customer_id", "coverage", "end_date"),
     "crm": CRM_COLUMNS,
 }
 
@@ -125,21 +128,6 @@ def numbers(values: pd.Series) -> np.ndarray:
     return np.asarray(out, dtype=np.float64)
 
 
-def codes(*columns: pd.Series, upper: bool = False) -> list[np.ndarray]:
-    """One integer code per distinct value across ``columns`` (upper-cased first when
-    asked: VINs), returned per column; plus nothing else — equal text, equal code."""
-    both = pd.concat(columns, ignore_index=True)
-    code, uniques = pd.factorize(both, sort=False)
-    if upper:
-        again, _ = pd.factorize(pd.Series(uniques, dtype=object).astype(str).str.upper())
-        code = again[code]
-    out, start = [], 0
-    for c in columns:
-        out.append(code[start : start + len(c)])
-        start += len(c)
-    return out
-
-
 @dataclass
 class Typed:
     """Parsed columns, aligned with the frames' rows (day numbers, floats)."""
@@ -156,15 +144,25 @@ class Typed:
     warranty_end: np.ndarray
     # row of each vehicle's owner in customers (-1: not a known customer)
     vehicle_owner_row: np.ndarray
+    # each vehicle's customer code (``CustomerCodes``: their row in customers if there)
+    vehicle_customer: np.ndarray
     # (customer, VIN) as one integer per row of each table, equal where the text is
     vehicle_key: np.ndarray
     deal_key: np.ndarray
-    warranty_key: np.ndarray
     # VIN codes (upper case) of vehicles, deals and repair orders; how many distinct
     vehicle_vin: np.ndarray
     deal_vin: np.ndarray
     ro_vin: np.ndarray
     vins: int
+    customer_codes: CustomerCodes
+    vin_codes: VinCodes
+
+    def key(self, customer_id: pd.Series, vin: pd.Series) -> np.ndarray:
+        """The (customer, VIN) key of texts from any table; -1 where no vehicle, deal or
+        repair order has that customer number or VIN (so it matches none)."""
+        cust = self.customer_codes.of(customer_id)
+        code = self.vin_codes.of(vin)
+        return np.where((cust >= 0) & (code >= 0), cust * self.vins + code, -1)
 
 
 @dataclass
@@ -198,10 +196,13 @@ class SegmentData:
             self.repair_orders,
             self.warranties,
         )
-        row_of = pd.Index(c["customer_id"]).get_indexer(v["customer_id"])
-        v_vin, d_vin, r_vin, w_vin = codes(v["vin"], d["vin"], r["vin"], w["vin"], upper=True)
-        v_c, d_c, w_c = codes(v["customer_id"], d["customer_id"], w["customer_id"])
-        n_vin = int(max((x.max() + 1 for x in (v_vin, d_vin, r_vin, w_vin) if len(x)), default=1))
+        # warranties are many and a rule keeps few of them: their keys are looked up
+        # for those rows only (``Typed.key``)
+        vin_codes = VinCodes(v["vin"], d["vin"], r["vin"])
+        v_vin, d_vin, r_vin = vin_codes.per_column
+        customer_codes = CustomerCodes(c["customer_id"], v["customer_id"], d["customer_id"])
+        v_c, d_c = customer_codes.per_column
+        n_vin = vin_codes.count
         return Typed(
             customer_birth=days(c["birth_date"]),
             vehicle_purchase=days(v["purchase_date"]),
@@ -213,14 +214,16 @@ class SegmentData:
             deal_lease_end=days(d["lease_maturity_date"]),
             ro_open=days(r["open_date"]),
             warranty_end=days(w["end_date"]),
-            vehicle_owner_row=row_of,
+            vehicle_owner_row=np.where(v_c < len(customer_codes.index), v_c, -1),
+            vehicle_customer=v_c,
             vehicle_key=v_c.astype(np.int64) * n_vin + v_vin,
             deal_key=d_c.astype(np.int64) * n_vin + d_vin,
-            warranty_key=w_c.astype(np.int64) * n_vin + w_vin,
             vehicle_vin=v_vin,
             deal_vin=d_vin,
             ro_vin=r_vin,
             vins=n_vin,
+            customer_codes=customer_codes,
+            vin_codes=vin_codes,
         )
 
 

@@ -80,7 +80,12 @@ def members_of(
 ) -> pd.DataFrame:
     c, v = data.customers, data.vehicles
     out = pd.DataFrame(index=hits.index)
-    crow = pd.Index(c["customer_id"]).get_indexer(hits["customer_id"])
+    codes = ctx.t.customer_codes
+    if "_customer" in hits.columns:  # the evaluator knows the customer's code
+        code = hits["_customer"].to_numpy(dtype=np.int64)
+        crow = np.where(code < len(codes.index), code, -1)
+    else:
+        crow = codes.rows(hits["customer_id"])
     hits = hits[crow >= 0]
     out = out.loc[hits.index]
     crow = crow[crow >= 0]
@@ -119,6 +124,8 @@ def members_of(
         out[col] = hits[col].fillna("") if col in hits.columns else ""
     out["birthday_month"] = hits["birthday_month"].astype(str) if "birthday_month" in hits else ""
     out = out[[*MEMBER_COLUMNS, *CONSENT_COLUMNS]]
+    if codes.index.is_monotonic_increasing:  # customers listed by number: sort their rows
+        return out.iloc[np.argsort(crow, kind="stable")].reset_index(drop=True)
     return out.sort_values("customer_id", kind="stable").reset_index(drop=True)
 
 

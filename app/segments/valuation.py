@@ -34,6 +34,20 @@ def _norm(values: pd.Series) -> pd.Series:
     return values.astype(str).str.strip().str.upper()
 
 
+def _distinct(*columns: np.ndarray | pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A code per row for its combination of values (NaN a value too), and the first row
+    of each code."""
+    n = len(columns[0])
+    combo = np.zeros(n, dtype=np.int64)
+    for column in columns:
+        code, uniques = pd.factorize(np.asarray(column), use_na_sentinel=False)
+        combo, _ = pd.factorize(combo * len(uniques) + code)  # stays below n: no overflow
+    combo = np.asarray(combo, dtype=np.int64)
+    first = np.zeros(combo.max() + 1 if n else 0, dtype=np.int64)
+    first[combo[::-1]] = np.arange(n - 1, -1, -1)
+    return combo, first
+
+
 @dataclass(frozen=True)
 class ValuationSource:
     """A loaded valuation file: its kind, where it is, and its rows (normalised)."""
@@ -50,9 +64,14 @@ class ValuationSource:
         self, year: np.ndarray, make: pd.Series, model: pd.Series, trim: pd.Series, on_year: int
     ) -> tuple[np.ndarray, np.ndarray]:
         """(value per vehicle, NaN where the source has none; the source row used, -1)."""
+        # many vehicles share a year/make/model/trim: value each combination once
+        combo, first = _distinct(year, make, model, trim)
+        year, make, model, trim = year[first], make.iloc[first], model.iloc[first], trim.iloc[first]
         if self.kind == GUIDE:
-            return self._guide(year, make, model, trim)
-        return self._depreciation(year, make, model, on_year)
+            value, row = self._guide(year, make, model, trim)
+        else:
+            value, row = self._depreciation(year, make, model, on_year)
+        return value[combo], row[combo]
 
     def _guide(
         self, year: np.ndarray, make: pd.Series, model: pd.Series, trim: pd.Series
@@ -98,8 +117,8 @@ class ValuationSource:
             return f"{self.label}{as_of}: {what}"
         age = int(max(0, min(40, on_year - int(year))))
         return (
-            f"{self.label}: {r['make']} {r['model']} new ${float(r['new_value']):,.0f}, "
-            f"−{float(r['yearly_depreciation_pct']):g}%/yr × {age} yr"
+            f"{self.label}: {r['make']} {r['model']} new ${r['_new']:,.0f}, "
+            f"−{r['_rate']:g}%/yr × {age} yr"
         )
 
 
