@@ -197,7 +197,9 @@ def wide_frame(ctx: Context) -> pd.DataFrame:
     last = ctx.ro_last()
     frame["last_service_date"] = np.where(vin_code >= 0, last[np.maximum(vin_code, 0)], NO_DAY)
     frame["ro_count"] = key.map(counts).fillna(0).to_numpy(dtype=np.float64)
-    frame["declined_work"] = key.map(declined).fillna("").to_numpy(dtype=object)
+    # object first: with no repair orders the series is float, and fillna("") on floats is
+    # deprecated (pandas says it will raise)
+    frame["declined_work"] = key.map(declined).astype(object).fillna("").to_numpy(dtype=object)
     return frame
 
 
