@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.connectors.base import Connector
 from app.connectors.errors import ConnectorError, DeliveryError
 from app.connectors.streams import Stream, StreamSource
+from app.errors import RooftopError
 from app.logging_setup import redact
 from app.mapping.apply import MappingError
 from app.services import conflicts, schema_drift
@@ -216,74 +218,82 @@ class SyncEngine:
             raise SyncError(f"Flow '{flow.name}' has no source or destination connection.")
         src_profile = self.profiles.get(flow.source_profile_id)
         dst_profile = self.profiles.get(flow.dest_profile_id)
-        src_conn = self.profiles.connector(src_profile.id)
-        dst_conn = self.profiles.connector(dst_profile.id)
-        cursor = None if full or keys else self._cursor(flow.id)
-        erased = tombstones.load(self.store)  # refuses to run blind when the key is gone
-        with self.store.session() as s:
-            cut_off = not dry_run and run_log.cut_off(s, flow.id)
-            # we hold the flow's lock: a run of it still marked running is one that died
-            run_log.close_dead_runs(s, flow.id)
-            run_id = run_log.start_run(
-                s,
-                flow.id,
-                trigger=trigger,
-                triggered_by=triggered_by,
-                dry_run=dry_run,
-                cursor=cursor,
-                job_id=job_id,
-            )
-        # "unchanged" holds both the records skipped here (also counted in "skipped": not
-        # sent) and those the destination answered were already current
-        counts = dict.fromkeys(
-            (
-                "read",
-                "created",
-                "updated",
-                "unchanged",
-                "skipped",
-                "failed",
-                "parked",
-                "conflicts",
-                "removed",
-                "not_removed",
-            ),
-            0,  # removed / not_removed: records deleted or inactive in the source (deletes)
-        )
-        counts["withheld"] = 0  # records of people erased here, left out as they were read
-        ctx = RunContext(
-            flow,
-            run_id,
-            _stream(src_conn, flow.source_stream, "source"),
-            _stream(dst_conn, flow.dest_stream, "destination"),
-            self.profiles.identity_system(src_profile),
-            self.profiles.identity_system(dst_profile),
-            dry_run,
-            force=bool(keys) or resend,
-            counts=counts,
-            progress=Progress(flow.name),
-            store_session=self.store.session,
-            on_progress=self.on_progress,
-            look_first=cut_off,
-            erased=erased,
-        )
-        if keys is None and parked_ids is None:  # records an owner change sends again
+        # until the run's own try below, a failure must close what was opened (connectors,
+        # the checkpoint thread); from there its finally does
+        with ExitStack() as opened:
+            src_conn = self.profiles.connector(src_profile.id)
+            opened.callback(src_conn.close)
+            dst_conn = self.profiles.connector(dst_profile.id)
+            opened.callback(dst_conn.close)
+            cursor = None if full or keys else self._cursor(flow.id)
+            erased = tombstones.load(self.store)  # refuses to run blind when the key is gone
             with self.store.session() as s:
-                ctx.reread = conflicts.reread_keys(s, flow.id)
-        try:  # schema-drift snapshots; taking one must never fail the run
-            ctx.source = schema_drift.watch(self.store, flow, ctx.source, ctx.dest)
-        except Exception:
-            log.warning("No schema snapshot for flow %s", flow.slug, exc_info=True)
-        status, error, waiting = "running", None, 0
-        checkpoints: list[str | None] = [cursor]  # the cursor as last acknowledged
-        wal = ExitStack()
-        if not dry_run:  # the store writer commits; WAL checkpoints happen beside it
-            wal.enter_context(background_checkpoints(self.store))
-            ctx.pipeline = DeliveryPipeline(
-                partial(writer_session, self.store),
-                cancel=cancel,
-                senders=ctx.dest.spec.concurrent_writes,
+                cut_off = not dry_run and run_log.cut_off(s, flow.id)
+                # we hold the flow's lock: a run of it still marked running is one that died
+                run_log.close_dead_runs(s, flow.id)
+                run_id = run_log.start_run(
+                    s,
+                    flow.id,
+                    trigger=trigger,
+                    triggered_by=triggered_by,
+                    dry_run=dry_run,
+                    cursor=cursor,
+                    job_id=job_id,
+                )
+            opened.push(partial(self._not_started, run_id))
+            # "unchanged" holds both the records skipped here (also counted in "skipped": not
+            # sent) and those the destination answered were already current
+            counts = dict.fromkeys(
+                (
+                    "read",
+                    "created",
+                    "updated",
+                    "unchanged",
+                    "skipped",
+                    "failed",
+                    "parked",
+                    "conflicts",
+                    "removed",
+                    "not_removed",
+                ),
+                0,  # removed / not_removed: records deleted or inactive in the source (deletes)
             )
+            counts["withheld"] = 0  # records of people erased here, left out as they were read
+            ctx = RunContext(
+                flow,
+                run_id,
+                _stream(src_conn, flow.source_stream, "source"),
+                _stream(dst_conn, flow.dest_stream, "destination"),
+                self.profiles.identity_system(src_profile),
+                self.profiles.identity_system(dst_profile),
+                dry_run,
+                force=bool(keys) or resend,
+                counts=counts,
+                progress=Progress(flow.name),
+                store_session=self.store.session,
+                on_progress=self.on_progress,
+                look_first=cut_off,
+                erased=erased,
+            )
+            if keys is None and parked_ids is None:  # records an owner change sends again
+                with self.store.session() as s:
+                    ctx.reread = conflicts.reread_keys(s, flow.id)
+            try:  # schema-drift snapshots; taking one must never fail the run
+                ctx.source = schema_drift.watch(self.store, flow, ctx.source, ctx.dest)
+            except Exception:
+                log.warning("No schema snapshot for flow %s", flow.slug, exc_info=True)
+            status, error, waiting = "running", None, 0
+            checkpoints: list[str | None] = [cursor]  # the cursor as last acknowledged
+            wal = ExitStack()
+            opened.callback(wal.close)
+            if not dry_run:  # the store writer commits; WAL checkpoints happen beside it
+                wal.enter_context(background_checkpoints(self.store))
+                ctx.pipeline = DeliveryPipeline(
+                    partial(writer_session, self.store),
+                    cancel=cancel,
+                    senders=ctx.dest.spec.concurrent_writes,
+                )
+            opened.pop_all()
         try:
             try:
                 for chunk, chunk_cursor in self._chunks(ctx, cursor, keys, parked_ids):
@@ -357,6 +367,22 @@ class SyncEngine:
         )  # fmt: skip
         return RunSummary(done.run_id, flow.slug, done.status, done.counts, done.error,
                           done.elapsed_s)  # fmt: skip
+
+    def _not_started(self, run_id: int, _type: Any, exc: BaseException | None, _tb: Any) -> None:
+        """A run that failed while it was being set up (a stream the connection does not
+        have, a store that cannot be written) is recorded as failed with the reason, not
+        left "running" until the next run of the flow closes it."""
+        if exc is None:
+            return
+        reason = str(exc) if isinstance(exc, RooftopError) else f"{type(exc).__name__}: {exc}"
+        try:
+            with self.store.session() as s:
+                run_log.finish_run(
+                    s, run_id, status="failed", counts={}, error=redact(reason),
+                    cursor_after=None,
+                )  # fmt: skip
+        except Exception:  # the store itself may be what failed: the next run closes it
+            log.warning("Run %s could not be marked failed", run_id, exc_info=True)
 
     def _finish(self, ctx: RunContext, status: str, error: str | None, cursor: str | None) -> int:
         """Record how the run ended; the records waiting in the flow's retry queue then.

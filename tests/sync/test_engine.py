@@ -273,3 +273,29 @@ def test_only_a_dry_run_builds_field_diffs(
     diffs = {p.key: p.diff for p in plan.plan}
     assert diffs["C00001"] == {"last_name": ("Last1", "Smith-Jones")}
     assert diffs["C00003"]["last_name"] == (None, "Last3")
+
+
+def test_a_run_that_fails_while_setting_up_is_recorded_failed_and_closes_its_connections(
+    store: Store, memory_flow: str, world: type[World], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A destination stream the connection does not have (renamed at the vendor, say):
+    the run says why it failed, is not left "running", and both connectors are closed."""
+    closed: list[str] = []
+    monkeypatch.setattr(
+        memory_connector.MemoryConnector, "close",
+        lambda self: closed.append(str(self.settings.get("name"))),
+    )  # fmt: skip
+    flow = FlowService(store).get(memory_flow)
+    with store.session() as s:
+        from app.store.models import Flow
+
+        row = s.get(Flow, flow.id)
+        assert row is not None
+        row.dest_stream = "contacts_v2"
+    with pytest.raises(Exception, match="contacts_v2"):
+        SyncEngine(store).run(memory_flow)
+    assert sorted(closed) == ["crm", "dms"]
+    with store.session() as s:
+        run = s.scalars(select(Run).order_by(Run.id.desc())).first()
+        assert run is not None and run.status == "failed"
+        assert "contacts_v2" in (run.error or "") and run.finished_at is not None
