@@ -43,6 +43,20 @@ def _range(dialog: RangeDialog) -> None:
     dialog.end.setDateTime(QDateTime.fromString("2026-03-31T00:00:00Z", "yyyy-MM-ddTHH:mm:ssZ"))
 
 
+def _found_in_range(qtbot, window: MainWindow) -> RangeDialog:  # type: ignore[no-untyped-def]
+    """The Flows screen's date-range dialog for its one flow, March found and ready to run."""
+    window.flows.reload()
+    qtbot.waitUntil(lambda: window.flows.model.rowCount() == 1, timeout=10000)
+    window.flows.table.selectRow(0)
+    dialog = window.flows.resync_range()
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    _range(dialog)
+    dialog.find_records()
+    qtbot.waitUntil(lambda: dialog.run_button.isEnabled(), timeout=20000)
+    return dialog
+
+
 def test_a_range_resync_runs_while_the_window_stays_usable(  # type: ignore[no-untyped-def]
     qtbot,
     window: MainWindow,
@@ -57,15 +71,7 @@ def test_a_range_resync_runs_while_the_window_stays_usable(  # type: ignore[no-u
     run_flow_locked(window.ctx.store, memory_flow)
     gate.clear()
     window.show_screen("flows")
-    window.flows.reload()
-    qtbot.waitUntil(lambda: window.flows.model.rowCount() == 1, timeout=10000)
-    window.flows.table.selectRow(0)
-    dialog = window.flows.resync_range()
-    assert dialog is not None
-    qtbot.addWidget(dialog)
-    _range(dialog)
-    dialog.find_records()
-    qtbot.waitUntil(lambda: dialog.run_button.isEnabled(), timeout=20000)
+    dialog = _found_in_range(qtbot, window)
     assert "updated_at" not in dialog.note.text()  # in words, not the field's code
     dialog.run()
 
@@ -109,15 +115,7 @@ def test_cancel_in_the_jobs_panel_stops_the_resync(  # type: ignore[no-untyped-d
     gate.set()
     run_flow_locked(window.ctx.store, memory_flow)
     gate.clear()
-    window.flows.reload()
-    qtbot.waitUntil(lambda: window.flows.model.rowCount() == 1, timeout=10000)
-    window.flows.table.selectRow(0)
-    dialog = window.flows.resync_range()
-    assert dialog is not None
-    qtbot.addWidget(dialog)
-    _range(dialog)
-    dialog.find_records()
-    qtbot.waitUntil(lambda: dialog.run_button.isEnabled(), timeout=20000)
+    dialog = _found_in_range(qtbot, window)
     dialog.run()
     qtbot.waitUntil(lambda: bool(window.jobs_panel.rows), timeout=5000)
     [row] = window.jobs_panel.rows.values()
@@ -171,15 +169,7 @@ def test_a_cancel_before_the_first_batch_says_cancelled_not_succeeded(  # type: 
 ) -> None:
     world.source = [customer(n, updated=f"2026-03-{n:02d}T10:00:00Z") for n in range(1, 4)]
     run_flow_locked(window.ctx.store, memory_flow)
-    window.flows.reload()
-    qtbot.waitUntil(lambda: window.flows.model.rowCount() == 1, timeout=10000)
-    window.flows.table.selectRow(0)
-    dialog = window.flows.resync_range()
-    assert dialog is not None
-    qtbot.addWidget(dialog)
-    _range(dialog)
-    dialog.find_records()
-    qtbot.waitUntil(lambda: dialog.run_button.isEnabled(), timeout=20000)
+    dialog = _found_in_range(qtbot, window)
     token = CancelToken()
     token.cancel()
     dialog.token = token
