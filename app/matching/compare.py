@@ -7,7 +7,7 @@ String similarity (rapidfuzz Jaro-Winkler) is computed once per distinct pair of
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -68,17 +68,41 @@ FIELDS: tuple[Field, ...] = (
 FIELD_INDEX = {f.name: i for i, f in enumerate(FIELDS)}
 
 
+# Fields whose absence is told apart in ``Comparison.matrix``: missing on one record
+# (level 0) or on both (code ``len(levels) + 1``). Which records lack a value is itself
+# evidence: a person who never gives a birth date gives none on any record, so two
+# records of one person lack it together far more often than two strangers' records do,
+# and one of them only less often. E-mail and phone are left out: whether a record has
+# them depends mostly on the system it comes from (a marketing list keeps e-mails, a
+# service desk phones), which the model does not see -- counted, a file merged from
+# several systems would learn which systems a person's records come from.
+MISSING_CODED = ("first", "last", "dob", "location", "id")
+
+
+def both_missing_code(f: Field) -> int:
+    return len(f.levels) + 1
+
+
 @dataclass
 class Comparison:
-    """Levels per field (int8 arrays aligned with the pairs) and name similarities."""
+    """Levels per field (int8 arrays aligned with the pairs) and name similarities;
+    ``both_missing`` marks, per field of ``MISSING_CODED``, pairs where neither record has
+    the field (those are level 0 in ``levels``)."""
 
     levels: dict[str, I8]
     first_sim: F32
     last_sim: F32
     swapped: npt.NDArray[np.bool_]
+    both_missing: dict[str, npt.NDArray[np.bool_]] = field(default_factory=dict)
 
     def matrix(self) -> npt.NDArray[np.int8]:
-        return np.stack([self.levels[f.name] for f in FIELDS], axis=1)
+        """Levels per pair and field, with "missing on both" coded apart (see above)."""
+        out = np.stack([self.levels[f.name] for f in FIELDS], axis=1)
+        for j, f in enumerate(FIELDS):
+            both = self.both_missing.get(f.name)
+            if both is not None:
+                out[both, j] = both_missing_code(f)
+        return out
 
 
 def pair_sim(a: npt.NDArray[np.int32], b: npt.NDArray[np.int32], vocab: list[str]) -> F32:
@@ -122,6 +146,13 @@ def pair_edits(a: npt.NDArray[np.int32], b: npt.NDArray[np.int32], vocab: list[s
         ),
         3,
     )
+    # A misread letter pair ("rn" for "m", "cl" for "d") is one slip, not two edits.
+    far = np.flatnonzero(dist >= 2)
+    if len(far):
+        fa = [ocr_fold(qa[i]) for i in far.tolist()]
+        fb = [ocr_fold(qb[i]) for i in far.tolist()]
+        folded = np.asarray(process.cpdist(fa, fb, scorer=OSA.distance, score_cutoff=3))
+        dist[far] = np.minimum(dist[far], np.minimum(folded.astype(np.int64) + 1, 3))
     shortest = np.minimum([len(w) for w in qa], [len(w) for w in qb])
     for edits, min_len in TYPO_MIN.items():
         dist[(dist == edits) & (shortest < min_len)] = 3
@@ -130,6 +161,15 @@ def pair_edits(a: npt.NDArray[np.int32], b: npt.NDArray[np.int32], vocab: list[s
 
 
 TYPO_MIN = {1: 4, 2: 6}  # edits -> the shortest name they are a typo in
+# Letters a scanner or a hurried reader takes for others: folded alike before counting.
+_OCR_PAIRS = (("rn", "m"), ("cl", "d"), ("vv", "w"), ("ii", "u"))
+
+
+def ocr_fold(word: str) -> str:
+    """``word`` with look-alike letter pairs made one ('rnark' -> 'mark')."""
+    for seen, meant in _OCR_PAIRS:
+        word = word.replace(seen, meant)
+    return word
 
 
 def nickname_pairs(
@@ -140,9 +180,8 @@ def nickname_pairs(
     ok = (a >= 0) & (b >= 0) & (a != b)
     if not ok.any():
         return out
-    known = np.array(
-        [w in nicknames.EQUIVALENT or w in nicknames.CANONICAL for w in vocab] + [False]
-    )
+    alias = nickname_aliases(vocab)
+    known = np.array([w is not None for w in alias] + [False])
     ok &= known[np.where(a >= 0, a, len(vocab))] & known[np.where(b >= 0, b, len(vocab))]
     if not ok.any():
         return out
@@ -150,9 +189,37 @@ def nickname_pairs(
     key = a[ok].astype(np.int64) * v + b[ok]
     inverse, uniq = pd.factorize(key)
     eq = np.array(
-        [nicknames.equivalent(vocab[k // v], vocab[k % v]) for k in uniq.tolist()], dtype=bool
+        [nicknames.equivalent(alias[k // v] or "", alias[k % v] or "") for k in uniq.tolist()],
+        dtype=bool,
     )
     out[ok] = eq[inverse]
+    return out
+
+
+_ALIASES: dict[int, tuple[list[str], list[str | None]]] = {}
+
+
+def nickname_aliases(vocab: list[str]) -> list[str | None]:
+    """Per given name, the name of the nickname table it is (itself, or the one name it
+    is one typed or misread letter from: 'micbael' -> 'michael', 'tlmothy' -> 'timothy'),
+    or None. Names of under ``TYPO_MIN[1]`` letters count only as written."""
+    cached = _ALIASES.get(id(vocab))
+    if cached is not None and cached[0] is vocab:
+        return cached[1]
+    table = sorted(set(nicknames.EQUIVALENT) | set(nicknames.CANONICAL))
+    known = set(table)
+    out: list[str | None] = [w if w in known else None for w in vocab]
+    rows = [i for i, w in enumerate(vocab) if w not in known and len(w) >= TYPO_MIN[1]]
+    if rows:
+        words = [ocr_fold(vocab[i]) for i in rows]
+        dist = process.cdist(
+            words, table, scorer=OSA.distance, score_cutoff=1, dtype=np.uint8, workers=-1
+        )
+        near = dist <= 1
+        for r in np.flatnonzero(near.sum(axis=1) == 1).tolist():  # one name only
+            out[rows[r]] = table[int(np.argmax(near[r]))]
+    _ALIASES.clear()  # one vocabulary at a time (a run's)
+    _ALIASES[id(vocab)] = (vocab, out)
     return out
 
 
@@ -226,6 +293,7 @@ def compare(norm: Norm, a: I64, b: I64) -> Comparison:
         np.concatenate([p.first_sim for p in parts]),
         np.concatenate([p.last_sim for p in parts]),
         np.concatenate([p.swapped for p in parts]),
+        {k: np.concatenate([p.both_missing[k] for p in parts]) for k in parts[0].both_missing},
     )
 
 
@@ -263,6 +331,11 @@ def _compare(norm: Norm, a: I64, b: I64) -> Comparison:
         4,
     ).astype(np.int8)
     first[swapped], last[swapped] = 1, 1
+    crossed = _crossed_names(norm, A, B, first, last, swapped)
+    swapped = swapped.copy()
+    if len(crossed[0]):
+        rows, cf, cl = crossed
+        first[rows], last[rows], swapped[rows] = cf, cl, True
     levels["first"], levels["last"] = first, last
 
     ea, eb = A["email"], B["email"]
@@ -303,7 +376,20 @@ def _compare(norm: Norm, a: I64, b: I64) -> Comparison:
     levels["suffix"] = np.select(
         [~one_name, (xa < 0) & (xb < 0), xa == xb, (xa < 0) | (xb < 0)], [0, 4, 1, 2], 3
     ).astype(np.int8)
-    return Comparison(levels, first_sim, last_sim, swapped)
+    none_a, none_b = _absent(A), _absent(B)
+    both = {k: none_a[k] & none_b[k] for k in MISSING_CODED}
+    return Comparison(levels, first_sim, last_sim, swapped, both)
+
+
+def _absent(R: dict[str, np.ndarray]) -> dict[str, npt.NDArray[np.bool_]]:
+    """Per field of ``MISSING_CODED``, the records that have no value for it at all."""
+    return {
+        "first": R["first"] < 0,
+        "last": R["last"] < 0,
+        "dob": R["dob"] < 0,
+        "location": (R["zip5"] < 0) & (R["city"] < 0) & (R["street"] < 0) & (R["house"] < 0),
+        "id": np.asarray(~(R["ids"] >= 0).any(axis=1), dtype=bool),
+    }
 
 
 def _location(norm: Norm, A: dict[str, np.ndarray], B: dict[str, np.ndarray]) -> I8:
@@ -411,6 +497,64 @@ def _joint(norm: Norm) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         lj = np.append(codes[nf:], -1).astype(np.int64)
         cached = norm.cache["joint_names"] = (fj, lj)
     return cached  # type: ignore[return-value]
+
+
+def _crossed_names(
+    norm: Norm,
+    A: dict[str, np.ndarray],
+    B: dict[str, np.ndarray],
+    first: I8,
+    last: I8,
+    swapped: npt.NDArray[np.bool_],
+) -> tuple[I64, I8, I8]:
+    """Pairs whose names agree better crossed (one record's given name against the
+    other's surname) than straight, and their crossed levels: first and last name
+    swapped *and* mistyped, shortened or given with a middle initial ("Chelsea Daivs" /
+    "Davis Chelsea", "Gregory Daniel" / "Dan Gregory"). Compared straight such a pair
+    differs on both names; counted so, a duplicate's first name would look "different"
+    far more often than it is. Only pairs poor on a straight name are looked at."""
+    fa, la, fb, lb = A["first"], A["last"], B["first"], B["last"]
+    rows = np.flatnonzero(
+        (fa >= 0) & (la >= 0) & (fb >= 0) & (lb >= 0) & ~swapped & (first >= 6) & (last >= 3)
+    )
+    if not len(rows):
+        return rows.astype(np.int64), np.zeros(0, np.int8), np.zeros(0, np.int8)
+    fv = np.asarray(norm.first_vocab, dtype=object)
+    lv = np.asarray(norm.last_vocab, dtype=object)
+    # Crossed: a's given name against b's surname, a's surname against b's given name.
+    cf = _given_levels(fv[fa[rows]].tolist(), lv[lb[rows]].tolist())
+    cl = _surname_levels(lv[la[rows]].tolist(), fv[fb[rows]].tolist())
+    better = (cf <= 5) & (cl <= 3) & (cf.astype(int) + cl < first[rows].astype(int) + last[rows])
+    return rows[better].astype(np.int64), cf[better], cl[better]
+
+
+def _given_levels(x: list[str], y: list[str]) -> I8:
+    """``first`` levels of two lists of given names (strings), once per distinct pair."""
+    inverse, uniq = pd.factorize(pd.Series([f"{p}\0{q}" for p, q in zip(x, y, strict=True)]))
+    parts = [u.split("\0") for u in uniq.tolist()]
+    qa, qb = [p[0] for p in parts], [p[1] for p in parts]
+    dist = np.minimum(np.asarray(process.cpdist(qa, qb, scorer=OSA.distance), dtype=np.int64), 3)
+    shortest = np.minimum([len(w) for w in qa], [len(w) for w in qb])
+    for edits, min_len in TYPO_MIN.items():
+        dist[(dist == edits) & (shortest < min_len)] = 3
+    sim = np.asarray(process.cpdist(qa, qb, scorer=JaroWinkler.normalized_similarity))
+    same = np.array([p == q for p, q in zip(qa, qb, strict=True)], dtype=bool)
+    nick = np.array([nicknames.equivalent(p, q) for p, q in zip(qa, qb, strict=True)], dtype=bool)
+    initial = np.array(
+        [(len(p) == 1 or len(q) == 1) and p[:1] == q[:1] for p, q in zip(qa, qb, strict=True)],
+        dtype=bool,
+    )
+    out = np.select(
+        [same, nick, dist <= 1, initial, dist == 2, sim >= 0.8], [1, 2, 3, 4, 5, 6], 7
+    ).astype(np.int8)
+    return out[inverse]
+
+
+def _surname_levels(x: list[str], y: list[str]) -> I8:
+    """``last`` levels of two lists of surnames (strings)."""
+    sim = np.asarray(process.cpdist(x, y, scorer=JaroWinkler.normalized_similarity))
+    same = np.array([p == q for p, q in zip(x, y, strict=True)], dtype=bool)
+    return np.select([same, sim >= 0.92, sim >= 0.8], [1, 2, 3], 4).astype(np.int8)
 
 
 def _token_overlap(

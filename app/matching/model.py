@@ -24,6 +24,12 @@ Learning (``train``), unsupervised, on the blocked candidate pairs:
   model sees), so each class's expected count among the candidates, divided by all
   pairs of the file, is its prior.
 
+Missing values are evidence too (``compare.MISSING_CODED``): per field, a field missing on
+one record and missing on both are two more outcomes with their own m, h and u, learned
+like the levels. A person who never gives a birth date gives none on any record; two
+strangers' records lack one independently. A model whose lists have only the levels
+(shipped defaults, models saved before) treats missing as no evidence.
+
 Inputs too small to learn from use ``default_model(n)``.
 """
 
@@ -36,12 +42,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from app.matching.compare import FIELDS
+from app.matching.compare import FIELDS, Field
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 FIELD_COL = {f.name: j for j, f in enumerate(FIELDS)}
-RADIX = np.array([len(f.levels) + 1 for f in FIELDS], dtype=np.int64)
+# Codes per field in a level matrix: 0 (missing on one), the levels, missing on both.
+RADIX = np.array([len(f.levels) + 2 for f in FIELDS], dtype=np.int64)
 MIN_PAIRS_TO_TRAIN = 2_000
 _FLOOR = 1e-9  # no level of a learned class is impossible
 # Fields whose "same" level (level 1) is counted from value frequencies.
@@ -65,13 +72,33 @@ class Model:
     notes: list[str] = field(default_factory=list)
 
     def tables(self) -> tuple[list[F64], list[F64], list[F64]]:
-        """Natural logs of m, h and u per field, with a 0 for level 0 (missing) in front."""
+        """Natural logs of m, h and u per field and matrix code (see ``RADIX``): the
+        levels, and the two missing outcomes where all three classes have them (else 0,
+        no evidence)."""
         out: tuple[list[F64], list[F64], list[F64]] = ([], [], [])
         for f in FIELDS:
-            for k, probs in enumerate((self.m, self.h, self.u)):
-                p = np.clip(np.asarray(probs[f.name], dtype=np.float64), 1e-300, 1)
-                out[k].append(np.concatenate([[0.0], np.log(p)]))
+            k_levels = len(f.levels)
+            probs = [np.asarray(c[f.name], dtype=np.float64) for c in (self.m, self.h, self.u)]
+            coded = all(len(p) == k_levels + 2 for p in probs)
+            for k, p in enumerate(probs):
+                logs = np.zeros(k_levels + 2)
+                known = p[:k_levels] if coded else p[:k_levels] / max(p[:k_levels].sum(), 1e-300)
+                logs[1 : k_levels + 1] = np.log(np.clip(known, 1e-300, 1))
+                if coded:
+                    logs[0] = np.log(max(p[k_levels], 1e-300))
+                    logs[k_levels + 1] = np.log(max(p[k_levels + 1], 1e-300))
+                out[k].append(logs)
         return out
+
+    def missing_coded(self, name: str) -> bool:
+        """Whether the model counts missing values of field ``name`` as evidence."""
+        k_levels = len(FIELDS[FIELD_COL[name]].levels)
+        return all(len(c[name]) == k_levels + 2 for c in (self.m, self.h, self.u))
+
+    def known_share(self, probs: dict[str, list[float]], name: str) -> float:
+        """P(both records have field ``name``) under one class's ``probs``."""
+        k_levels = len(FIELDS[FIELD_COL[name]].levels)
+        return float(sum(probs[name][:k_levels])) if self.missing_coded(name) else 1.0
 
     def log_priors(self) -> tuple[float, float, float]:
         lam = min(max(self.prior, 1e-15), 0.5)
@@ -143,10 +170,48 @@ def posteriors(lm: F64, lh: F64, lr: F64) -> tuple[F64, F64]:
 
 
 def _normalised(counts: npt.NDArray[Any], prior: list[float], strength: float) -> list[float]:
-    """Counts smoothed towards ``prior`` (a Dirichlet with ``strength`` pseudo-pairs)."""
+    """Counts smoothed towards ``prior`` (a Dirichlet with ``strength`` pseudo-pairs);
+    a prior of the levels only is spread over the missing outcomes too."""
     p = np.asarray(prior, dtype=np.float64)
+    if len(p) < len(counts):
+        p = np.concatenate([p / p.sum() * 0.8, np.full(len(counts) - len(p), 0.1)])
     out = (counts + strength * p / p.sum()) / (counts.sum() + strength)
     return np.clip(out, _FLOOR, 1).tolist()
+
+
+def _outcomes(counts: npt.NDArray[Any], f: Field, coded: set[str]) -> F64:
+    """Weighted counts per matrix code as a model list: the levels, then (for ``coded``
+    fields) missing on one record and missing on both."""
+    k_levels = len(f.levels)
+    if f.name not in coded:
+        return counts[1 : k_levels + 1]
+    return np.concatenate([counts[1 : k_levels + 1], counts[[0, k_levels + 1]]])
+
+
+def _levels_from(subset: F64, every: F64, k_levels: int) -> F64:
+    """Counts with the levels shaped as on an anchored ``subset`` of the pairs and how
+    often the field is missing as on ``every`` pair. Pairs sharing an anchor have that
+    field; whether they have another depends on it (records of a system that keeps no
+    phone number keep e-mails), so the subset says what agreement looks like, not how
+    often a value is there."""
+    if len(every) == k_levels:
+        return subset
+    known = subset[:k_levels] / max(float(subset[:k_levels].sum()), 1e-300)
+    return np.concatenate([known * every[:k_levels].sum(), every[k_levels:]])
+
+
+def _missing_as(probs: list[float], like: list[float], f: Field) -> list[float]:
+    """``probs`` with the missing outcomes of ``like``. Two people of one household are
+    two people: whether each record holds a value is as independent as for strangers.
+    Learned freely instead, the household class would take in duplicates whose systems
+    keep different fields (one record with an e-mail, the other without)."""
+    k_levels = len(f.levels)
+    if len(probs) != k_levels + 2 or len(like) != k_levels + 2:
+        return probs
+    p = np.asarray(probs, dtype=np.float64)
+    known = p[:k_levels] / max(float(p[:k_levels].sum()), 1e-300)
+    missing = np.asarray(like[k_levels:], dtype=np.float64)
+    return np.concatenate([known * (1.0 - missing.sum()), missing]).tolist()
 
 
 # What a household member is not: the same person. Two people of one home share a
@@ -236,6 +301,43 @@ def _anchors(levels: npt.NDArray[np.int8]) -> dict[str, npt.NDArray[np.bool_]]:
     return out
 
 
+# Where two people of one household live (h of location) is counted likewise on pairs
+# sharing a phone, and whether they share a phone on pairs sharing the street address.
+# The candidates hold the household pairs that blocking found: members who live apart
+# only where they share a phone. Counted on all of them, h would say that a household's
+# members hardly ever live apart, and that when they do they share a phone -- and two
+# relatives at different addresses with one landline would look like one person moved.
+HOME_ANCHORS = {"location": 1, "phone": 1}  # field -> its "same" level
+
+
+def _home_anchors(levels: npt.NDArray[np.int8]) -> dict[str, npt.NDArray[np.bool_]]:
+    """Per home anchor, the pairs its h is counted on: those sharing the other one (no
+    entry: all pairs, when too few share it)."""
+    agree = {g: levels[:, FIELD_COL[g]] == lv for g, lv in HOME_ANCHORS.items()}
+    out = {}
+    for name in HOME_ANCHORS:
+        sel = np.zeros(len(levels), dtype=bool)
+        for g in HOME_ANCHORS:
+            if g != name:
+                sel |= agree[g]
+        if sel.sum() >= MIN_ANCHORED:
+            out[name] = sel
+    return out
+
+
+def _households(pats: I64, w_h: F64, h: dict[str, list[float]], at_home: dict) -> float:
+    """Expected household pairs in the file. Where h is counted on pairs sharing a home
+    (``_home_anchors``), so is this: the household pairs sharing the address or a phone
+    (blocking finds them all) over the share of households' pairs that share one -- the
+    others (members living apart, no common phone) blocking mostly does not find."""
+    if "location" not in at_home or "phone" not in at_home:
+        return float(w_h.sum())
+    loc, phone = FIELD_COL["location"], FIELD_COL["phone"]
+    sharing = (pats[:, loc] == HOME_ANCHORS["location"]) | (pats[:, phone] == HOME_ANCHORS["phone"])
+    share = 1.0 - (1.0 - h["location"][0]) * (1.0 - h["phone"][0])
+    return float(max(w_h[sharing].sum() / max(share, 1e-6), w_h.sum()))
+
+
 def train(
     levels: npt.NDArray[np.int8],
     u: dict[str, list[float]],
@@ -253,8 +355,15 @@ def train(
     model.u = _counted_u(model, agree, total)
     pats, c = patterns(levels)
     anchored = _anchors(levels)
+    at_home = _home_anchors(levels)
+    # Missing values count where u has them (the field is present in this data).
+    coded = {f.name for f in FIELDS if len(u[f.name]) == len(f.levels) + 2}
+    for name in coded:  # EM starts from the shipped levels, missing outcomes spread evenly
+        n_codes = len(u[name])
+        model.m[name] = _normalised(np.zeros(n_codes), DEFAULT_M[name], 1.0)
+        model.h[name] = _normalised(np.zeros(n_codes), DEFAULT_H[name], 1.0)
     subsets: dict[bytes, tuple[I64, F64]] = {}  # one pattern table per distinct anchor set
-    for sel in anchored.values():
+    for sel in [*anchored.values(), *at_home.values()]:
         subsets.setdefault(np.packbits(sel).tobytes(), patterns(levels[sel]))
     rounds = 0
     for it in range(1, max_iter + 1):
@@ -262,22 +371,28 @@ def train(
         lm, lh, lr = class_logs(model, pats)
         p_m, p_h = posteriors(lm, lh, lr)
         w_m, w_h = c * p_m, c * p_h
-        sub_w = {
-            k: (sp, sc * posteriors(*class_logs(model, sp))[0]) for k, (sp, sc) in subsets.items()
-        }
+        sub_w = {}  # per subset: its patterns, expected M and H pairs of each
+        for k, (sp, sc) in subsets.items():
+            sm, sh = posteriors(*class_logs(model, sp))
+            sub_w[k] = (sp, sc * sm, sc * sh)
         m, h = {}, {}
         for j, f in enumerate(FIELDS):
-            n_levels = len(f.levels) + 1
+            n_codes = int(RADIX[j])
+            cm = _outcomes(np.bincount(pats[:, j], weights=w_m, minlength=n_codes), f, coded)
+            ch = _outcomes(np.bincount(pats[:, j], weights=w_h, minlength=n_codes), f, coded)
             if f.name in anchored:  # what one person looks like, from pairs sharing an anchor
-                sp, sw = sub_w[np.packbits(anchored[f.name]).tobytes()]
-                cm = np.bincount(sp[:, j], weights=sw, minlength=n_levels)[1:]
-            else:
-                cm = np.bincount(pats[:, j], weights=w_m, minlength=n_levels)[1:]
-            ch = np.bincount(pats[:, j], weights=w_h, minlength=n_levels)[1:]
+                sp, sw, _ = sub_w[np.packbits(anchored[f.name]).tobytes()]
+                sub = _outcomes(np.bincount(sp[:, j], weights=sw, minlength=n_codes), f, coded)
+                cm = _levels_from(sub, cm, len(f.levels))
+            if f.name in at_home:  # what a household looks like, from pairs sharing a home
+                sp, _, sw = sub_w[np.packbits(at_home[f.name]).tobytes()]
+                sub = _outcomes(np.bincount(sp[:, j], weights=sw, minlength=n_codes), f, coded)
+                ch = _levels_from(sub, ch, len(f.levels))
             m[f.name] = _normalised(cm, DEFAULT_M[f.name], 1.0)
-            h[f.name] = _capped(_normalised(ch, DEFAULT_H[f.name], 1.0), H_CAPS.get(f.name, {}))
+            h_probs = _missing_as(_normalised(ch, DEFAULT_H[f.name], 1.0), model.u[f.name], f)
+            h[f.name] = _capped(h_probs, H_CAPS.get(f.name, {}))
         prior = float(np.clip(w_m.sum() / total, 1e-15, 0.5))
-        related = float(np.clip(w_h.sum() / total, 1e-15, 0.5))
+        related = float(np.clip(_households(pats, w_h, h, at_home) / total, 1e-15, 0.5))
         delta = abs(np.log(prior / model.prior)) + abs(np.log(related / model.related))
         delta += max(
             float(np.max(np.abs(np.subtract(new[f.name], old[f.name]))))

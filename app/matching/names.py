@@ -25,15 +25,28 @@ def fold(text: str) -> str:
     return " ".join(_NON_LETTER.sub(" ", ascii_text).split())
 
 
+# A digit inside a name is a misread letter (scanned forms, OCR): 'R0ss', 'Wi1son'.
+_DIGIT_LETTERS = str.maketrans("013458", "oleasb")
+_DIGIT_IN_WORD = re.compile(r"(?<=[^\W\d_])[013458]+|[013458]+(?=[^\W\d_])")
+_ORDINAL = re.compile(r"\b\d+(?:st|nd|rd|th)\b", re.IGNORECASE)
+
+
+def letters_for_digits(text: str) -> str:
+    """'T0ny' -> 'Tony', 'R0SS' -> 'ROSS'; ordinals ('2nd') and lone numbers stay."""
+    if not any(c.isdigit() for c in text) or _ORDINAL.search(text):
+        return text
+    return _DIGIT_IN_WORD.sub(lambda m: m.group(0).translate(_DIGIT_LETTERS), text)
+
+
 def first_token(text: str) -> str:
     """Given name for matching: 'Mr John A' -> 'john' (titles and initials after it dropped)."""
-    tokens = [t for t in fold(text).split() if t not in _TITLES]
+    tokens = [t for t in fold(letters_for_digits(text)).split() if t not in _TITLES]
     return tokens[0] if tokens else ""
 
 
 def last_name(text: str) -> str:
     """Family name for matching: 'Moore-Powell Jr.' -> 'moore powell'."""
-    tokens = [t for t in fold(text).split() if t not in _SUFFIXES]
+    tokens = [t for t in fold(letters_for_digits(text)).split() if t not in _SUFFIXES]
     return " ".join(tokens)
 
 

@@ -18,7 +18,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from app.matching import model as fs
-from app.matching.compare import FIELD_INDEX, FIELDS, Comparison, compare
+from app.matching.compare import FIELD_INDEX, FIELDS, MISSING_CODED, Comparison, compare
 from app.matching.normalise import Norm
 
 F64 = npt.NDArray[np.float64]
@@ -76,9 +76,9 @@ def address_key(norm: Norm) -> I64:
 
 def full_names(norm: Norm) -> tuple[I64, F64]:
     """One code per (first, last) name (-1 when either is missing), and per code the
-    people holding it: distinct birth dates among its records (a record without one
-    counts only where no record of that name has one). Records of one person mostly
-    share a birth date, so duplicates do not make a name look common."""
+    people holding it who gave a birth date: distinct birth dates among its records.
+    Records of one person mostly share a birth date, so duplicates do not make a name
+    look common. People who never give one are added in ``named_people``."""
     ok = (norm.first >= 0) & (norm.last >= 0)
     with np.errstate(over="ignore"):
         key = norm.first.astype(np.int64) * (len(norm.last_vocab) + 1) + norm.last
@@ -88,8 +88,30 @@ def full_names(norm: Norm) -> tuple[I64, F64]:
     has = ok & (norm.dob >= 0)
     pairs = pd.unique(codes[has] * 100_000 + norm.dob[has].astype(np.int64))
     people = np.bincount(pairs // 100_000, minlength=n_codes).astype(np.float64)
-    people = np.maximum(people, np.bincount(codes[ok], minlength=n_codes) > 0)
     return codes, people
+
+
+def dob_less_people(model: fs.Model, norm: Norm) -> float:
+    """The share of people who give no birth date on any record, from how often two
+    records of one person (the model's m) lack one on one side only: records leaving it
+    out at random explain that; the rest of the records without one are such people's."""
+    if not model.missing_coded("dob") or not norm.n:
+        return 0.0
+    m = model.m["dob"]
+    k = len(FIELDS[FIELD_INDEX["dob"]].levels)
+    both_known, one_missing = float(sum(m[:k])), float(m[k])
+    left_out = one_missing / max(one_missing + 2 * both_known, 1e-12)  # per record, at random
+    without = float((norm.dob < 0).mean())
+    return float(np.clip((without - left_out) / max(1 - left_out, 1e-12), 0.0, 0.9))
+
+
+def named_people(model: fs.Model, norm: Norm, with_dob: F64) -> F64:
+    """People holding each full name: those with a birth date, plus those who never give
+    one, expected in proportion (at least one where the name occurs at all). Without
+    them, a name whose other holder gave no birth date would look unique, and two of its
+    records certain to be one person."""
+    share = dob_less_people(model, norm)
+    return np.maximum(with_dob / (1.0 - share), 1.0)
 
 
 def term_frequencies(norm: Norm) -> dict[str, F64]:
@@ -123,10 +145,14 @@ def estimate_u(norm: Norm, seed: int = 0) -> dict[str, list[float]]:
     levels = compare(norm, a[keep], b[keep]).matrix()
     out: dict[str, list[float]] = {}
     for j, f in enumerate(FIELDS):
-        got = np.bincount(levels[:, j], minlength=len(f.levels) + 1)[1:].astype(float)
-        if got.sum() < 100:  # the field is (nearly) absent: the shipped values
+        k = len(f.levels)
+        codes = np.bincount(levels[:, j], minlength=k + 2).astype(float)
+        if codes[1 : k + 1].sum() < 100:  # the field is (nearly) absent: the shipped values
             out[f.name] = list(fs.DEFAULT_U[f.name])
             continue
+        # The levels, then (fields of MISSING_CODED) missing on one record and on both.
+        order = [*range(1, k + 1), 0, k + 1] if f.name in MISSING_CODED else range(1, k + 1)
+        got = codes[list(order)]
         got += 1
         out[f.name] = (got / got.sum()).tolist()
     out["suffix"] = suffix_u(norm)
@@ -200,17 +226,21 @@ def _tf_log_u(
         known = (code >= 0) & (code < len(c))
         held = np.where(known, c[np.clip(code, 0, len(c) - 1)], 2.0)
         share = np.maximum(held - 1, 1) / total  # other records with this value
-        out[sel] = np.log(share) - np.log(max(model.u[name][0], 1e-300))
+        # the value's share is among records that have the field: times both having it
+        known = np.log(max(model.known_share(model.u, name), 1e-300))
+        out[sel] = np.log(share) + known - np.log(max(model.u[name][0], 1e-300))
     # Names are not independent: a Vietnamese given name comes with a Vietnamese surname.
     # Where both agree, the stranger class's chance is at least that of the full name
     # (other people holding it, per the count above), not just the product of its parts.
     both = np.flatnonzero((lv["first"] == 1) & (lv["last"] == 1) & ~swapped)
-    people = tf["full_name_people"]
+    people = named_people(model, norm, tf["full_name_people"])
     if len(both) and len(people):
         full = tf["full_name"].astype(np.int64)[a[both]]
         known = full >= 0
         others = np.where(known, people[np.clip(full, 0, len(people) - 1)] - 1, 0.0)
         joint = np.log(np.maximum(others, 1e-12) / max(float(people.sum()), 1.0))
+        joint += np.log(max(model.known_share(model.u, "first"), 1e-300))
+        joint += np.log(max(model.known_share(model.u, "last"), 1e-300))
         parts = out[both] + np.log(max(model.u["first"][0], 1e-300))
         parts += np.log(max(model.u["last"][0], 1e-300))
         out[both] += np.maximum(joint - parts, 0.0)
@@ -228,6 +258,7 @@ def _tf_log_u(
         code = codes[a[sel]]
         known = (code >= 0) & (code < len(c))
         share = np.where(known, c[np.clip(code, 0, len(c) - 1)], 1.0) / max(c.sum(), 1.0)
+        share *= model.known_share(model.u, "location")
         out[sel] = np.log(np.maximum(share, 1e-12)) - np.log(
             max(model.u["location"][level - 1], 1e-300)
         )
@@ -258,7 +289,9 @@ def score_pairs(
         lm += lm_t[j][col]
         lh += lh_t[j][col]
         lr += lu_t[j][col]
-        against += np.minimum(lm_t[j] - lu_t[j], 0)[col]
+        speaks = np.minimum(lm_t[j] - lu_t[j], 0)
+        speaks[[0, -1]] = 0  # a missing value does not speak against one person
+        against += speaks[col]
     lv = {name: levels[:, j] for name, j in FIELD_INDEX.items()}
     lr += _tf_log_u(norm, model, tf, a, lv, cmp.swapped)
     post_m, post_h = fs.posteriors(lm, lh, lr)
