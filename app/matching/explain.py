@@ -31,6 +31,12 @@ _LABELS: dict[str, dict[int, str]] = {
 }
 
 
+# Missing values the model counts (compare.MISSING_CODED): on one record, on neither.
+_MISSING: dict[str, tuple[str, str]] = {
+    "dob": ("birth date on one record only", "no birth date on either"),
+}
+
+
 def reasons(scored: Scored, rows: npt.NDArray[np.int64] | None = None) -> list[str]:
     """One reason text per pair (``rows`` selects pairs; default all)."""
     idx = np.arange(len(scored)) if rows is None else rows
@@ -55,6 +61,13 @@ def reasons(scored: Scored, rows: npt.NDArray[np.int64] | None = None) -> list[s
         col = np.full(len(idx), "", dtype=object)
         for level, text in labels.items():
             col[lv[field] == level] = text
+        absent = _MISSING.get(field)
+        both = scored.cmp.both_missing.get(field)
+        if absent is not None and both is not None:
+            # Counted as evidence: one record without it is a little against one person,
+            # neither with it a little for (a person who never gives it).
+            col[(lv[field] == 0) & ~both[idx]] = absent[0]
+            col[both[idx]] = absent[1]
         parts.append(col)
     related = scored.related[idx]
     note = np.full(len(idx), "", dtype=object)
