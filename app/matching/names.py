@@ -38,6 +38,18 @@ def letters_for_digits(text: str) -> str:
     return _DIGIT_IN_WORD.sub(lambda m: m.group(0).translate(_DIGIT_LETTERS), text)
 
 
+# "first.last", "first_last", "first-last", a number or a tag after it.
+_EMAIL_NAME = re.compile(r"^([a-z]{2,})[._-]([a-z]{2,})[0-9_]*$")
+
+
+def name_from_email(address: str) -> tuple[str, str]:
+    """(first, last) an e-mail address spells: 'melissa.williams88@yahoo.com' ->
+    ('melissa', 'williams'); ('', '') for any other form ('jsmith@', 'jose421@')."""
+    local, at, _ = address.strip().lower().partition("@")
+    found = _EMAIL_NAME.match(local) if at else None
+    return (found.group(1), found.group(2)) if found else ("", "")
+
+
 def first_token(text: str) -> str:
     """Given name for matching: 'Mr John A' -> 'john' (titles and initials after it dropped)."""
     tokens = [t for t in fold(letters_for_digits(text)).split() if t not in _TITLES]

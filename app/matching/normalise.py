@@ -286,6 +286,32 @@ def _generations(
     return out
 
 
+def _names_from_email(
+    first: tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]],
+    last: tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]],
+    email: tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]],
+) -> tuple[
+    tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]],
+    tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]],
+]:
+    """Records with no name but an e-mail that spells one ("melissa.williams88@...",
+    a marketing list's subscriber) take that name: without it such a record shares
+    nothing with its person's other records but a ZIP, and blocking never pairs them."""
+    (fc, fu), (lc, lu), (ec, eu) = first, last, email
+    rows = np.flatnonzero((fu == "")[fc] & (lu == "")[lc] & (eu != "")[ec])
+    if not len(rows):
+        return first, last
+    spelt = [names.name_from_email(str(v)) for v in eu.tolist()]
+    f_of = np.array([p[0] for p in spelt], dtype=object)[ec[rows]]
+    l_of = np.array([p[1] for p in spelt], dtype=object)[ec[rows]]
+    ok = f_of != ""
+    if not ok.any():
+        return first, last
+    first_v, last_v = fu[fc].astype(object), lu[lc].astype(object)
+    first_v[rows[ok]], last_v[rows[ok]] = f_of[ok], l_of[ok]
+    return distinct(first_v), distinct(last_v)
+
+
 def normalise(frame: pd.DataFrame) -> Norm:
     """Match fields of a role frame (columns from ``roles.ROLES``; phone, phone_2...)."""
     n = len(frame)
@@ -316,6 +342,9 @@ def normalise(frame: pd.DataFrame) -> Norm:
         last_c = np.where(use_company, len(last_u) + comp_c, last_c)
         last_u = np.concatenate([last_u, comp_u])
     email_c, email_u = distinct(col("email"))
+    (first_c, first_u), (last_c, last_u) = _names_from_email(
+        (first_c, first_u), (last_c, last_u), (email_c, email_u)
+    )
 
     first, first_vocab = _apply(first_c, first_u, names.first_token)
     canon, canon_vocab = _recode(first, first_vocab, nicknames.canonical)

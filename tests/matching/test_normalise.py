@@ -156,3 +156,21 @@ def test_placeholder_email_and_phone_identify_nobody() -> None:
     assert (norm.email[:n] == -1).all() and (norm.phones[:n] == 0).all()
     assert norm.email[n] == norm.email[n + 1] >= 0
     assert norm.phones[n, 0] == norm.phones[n + 1, 0] > 0
+
+
+def test_a_record_without_a_name_takes_the_one_its_email_spells() -> None:
+    assert names.name_from_email("Melissa.Williams88@yahoo.com") == ("melissa", "williams")
+    assert names.name_from_email("aaron_muller_6297665@yahoo.com") == ("aaron", "muller")
+    for other in ("jsmith@aol.com", "jose421@x.com", "a.b@x.com", "no-at-sign.here"):
+        assert names.name_from_email(other) == ("", "")
+    frame = pd.DataFrame(
+        {
+            "first_name": ["Melissa", "", "Ann"],
+            "last_name": ["Williams", "", ""],
+            "email": ["mw@x.com", "melissa.williams88@yahoo.com", "carl.jones@x.com"],
+            "zip": ["48340", "48340", "48340"],
+        }
+    )
+    norm = normalise(frame)
+    assert norm.first[0] == norm.first[1] and norm.last[0] == norm.last[1]
+    assert norm.first_vocab[norm.first[2]] == "ann" and norm.last[2] < 0  # has a name: kept
