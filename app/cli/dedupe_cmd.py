@@ -134,9 +134,10 @@ def _dedupe(ctx: CliContext) -> int:
         offset += len(block)
         out_frames.append(pd.concat([block, extra], axis=1))
     out = pd.concat(out_frames, ignore_index=True)
-    from app.formats.spreadsheet_cells import csv_cell
+    from app.formats.spreadsheet_cells import csv_column
 
-    out = out.map(csv_cell)  # people open this in Excel: no cell may run as a formula
+    for col in out.columns:  # people open this in Excel: no cell may run as a formula
+        out[col] = csv_column(out[col])
     try:
         _write(out, args.out)
     except OSError as exc:
@@ -153,15 +154,16 @@ def _dedupe(ctx: CliContext) -> int:
 
 
 def _write(frame: pd.DataFrame, path: Path) -> None:
-    """UTF-8 with a BOM (Excel reads it right), every text cell formula-safe; the csv
-    module's writer over plain tuples (faster than ``DataFrame.to_csv`` on text)."""
+    """UTF-8 with a BOM (Excel reads it right); the cells are formula-safe already
+    (``csv_column``), the header is made so here. The csv module's writer over plain
+    tuples (faster than ``DataFrame.to_csv`` on text)."""
     import csv
 
     import pandas as pd
 
     from app.formats.formula_safe import safe_column
 
-    cols = [safe_column(frame[c]).tolist() for c in frame.columns]
+    cols = [frame[c].astype(str).tolist() for c in frame.columns]
     header = safe_column(pd.Series([str(c) for c in frame.columns], dtype=object)).tolist()
     with path.open("w", encoding="utf-8-sig", newline="") as f:
         w = csv.writer(f)

@@ -47,6 +47,33 @@ def csv_cell(value: Any) -> Any:
     return "'" + text if is_formula_like(text) else text
 
 
+_RISKY_FIRST = ("=", "@", "\t", "\r", "+", "-")
+
+
+def csv_column(values: Any) -> Any:
+    """``csv_cell`` of every value of a pandas Series, fast: only the values whose first
+    character could start a formula go through it (a column holding a NUL or anything
+    but text goes through whole). Number columns come back unchanged."""
+    import numpy as np
+    import pandas as pd
+
+    if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
+        return values
+    arr = values.to_numpy(dtype=object)
+    try:
+        joined = "".join(arr)
+    except TypeError:  # None, NaN or numbers among the text
+        return values.map(csv_cell)
+    if "\x00" in joined:
+        return values.map(csv_cell)
+    risky = np.flatnonzero(np.isin(arr.astype("U1"), _RISKY_FIRST))
+    if not len(risky):
+        return values
+    arr = arr.copy()
+    arr[risky] = [csv_cell(v) for v in arr[risky].tolist()]
+    return pd.Series(arr, index=values.index, name=values.name, dtype=object)
+
+
 def xlsx_text(value: str) -> str:
     """Text an XLSX cell can hold (control characters other than tab and line breaks
     dropped); write it with ``xlsx_row`` so it stays text."""

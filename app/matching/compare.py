@@ -147,12 +147,15 @@ def pair_edits(a: npt.NDArray[np.int32], b: npt.NDArray[np.int32], vocab: list[s
         3,
     )
     # A misread letter pair ("rn" for "m", "cl" for "d") is one slip, not two edits.
-    far = np.flatnonzero(dist >= 2)
+    folded = _ocr_folded(vocab)
+    changed = np.array([f is not None for f in folded] + [False])
+    ua, ub = uniq // v, uniq % v
+    far = np.flatnonzero((dist >= 2) & (changed[ua] | changed[ub]))
     if len(far):
-        fa = [ocr_fold(qa[i]) for i in far.tolist()]
-        fb = [ocr_fold(qb[i]) for i in far.tolist()]
-        folded = np.asarray(process.cpdist(fa, fb, scorer=OSA.distance, score_cutoff=3))
-        dist[far] = np.minimum(dist[far], np.minimum(folded.astype(np.int64) + 1, 3))
+        fa = [folded[i] or vocab[i] for i in ua[far].tolist()]
+        fb = [folded[i] or vocab[i] for i in ub[far].tolist()]
+        again = np.asarray(process.cpdist(fa, fb, scorer=OSA.distance, score_cutoff=3))
+        dist[far] = np.minimum(dist[far], np.minimum(again.astype(np.int64) + 1, 3))
     shortest = np.minimum([len(w) for w in qa], [len(w) for w in qb])
     for edits, min_len in TYPO_MIN.items():
         dist[(dist == edits) & (shortest < min_len)] = 3
@@ -163,6 +166,21 @@ def pair_edits(a: npt.NDArray[np.int32], b: npt.NDArray[np.int32], vocab: list[s
 TYPO_MIN = {1: 4, 2: 6}  # edits -> the shortest name they are a typo in
 # Letters a scanner or a hurried reader takes for others: folded alike before counting.
 _OCR_PAIRS = (("rn", "m"), ("cl", "d"), ("vv", "w"), ("ii", "u"))
+
+
+_FOLDED: dict[int, tuple[list[str], list[str | None]]] = {}
+
+
+def _ocr_folded(vocab: list[str]) -> list[str | None]:
+    """Per word of ``vocab``, its ``ocr_fold`` where that changes it (else None); once
+    per vocabulary."""
+    cached = _FOLDED.get(id(vocab))
+    if cached is not None and cached[0] is vocab:
+        return cached[1]
+    out = [f if (f := ocr_fold(w)) != w else None for w in vocab]
+    _FOLDED.clear()
+    _FOLDED[id(vocab)] = (vocab, out)
+    return out
 
 
 def ocr_fold(word: str) -> str:
@@ -522,8 +540,12 @@ def _crossed_names(
     fv = np.asarray(norm.first_vocab, dtype=object)
     lv = np.asarray(norm.last_vocab, dtype=object)
     # Crossed: a's given name against b's surname, a's surname against b's given name.
-    cf = _given_levels(fv[fa[rows]].tolist(), lv[lb[rows]].tolist())
+    # Most pairs looked at are two people: keep those whose crossed surnames are alike.
     cl = _surname_levels(lv[la[rows]].tolist(), fv[fb[rows]].tolist())
+    rows, cl = rows[cl <= 3], cl[cl <= 3]
+    if not len(rows):
+        return rows.astype(np.int64), np.zeros(0, np.int8), np.zeros(0, np.int8)
+    cf = _given_levels(fv[fa[rows]].tolist(), lv[lb[rows]].tolist())
     better = (cf <= 5) & (cl <= 3) & (cf.astype(int) + cl < first[rows].astype(int) + last[rows])
     return rows[better].astype(np.int64), cf[better], cl[better]
 
@@ -551,10 +573,16 @@ def _given_levels(x: list[str], y: list[str]) -> I8:
 
 
 def _surname_levels(x: list[str], y: list[str]) -> I8:
-    """``last`` levels of two lists of surnames (strings)."""
-    sim = np.asarray(process.cpdist(x, y, scorer=JaroWinkler.normalized_similarity))
-    same = np.array([p == q for p, q in zip(x, y, strict=True)], dtype=bool)
-    return np.select([same, sim >= 0.92, sim >= 0.8], [1, 2, 3], 4).astype(np.int8)
+    """``last`` levels of two lists of surnames (strings), once per distinct pair."""
+    inverse, uniq = pd.factorize(pd.Series([f"{p}\0{q}" for p, q in zip(x, y, strict=True)]))
+    parts = [u.split("\0") for u in uniq.tolist()]
+    qa, qb = [p[0] for p in parts], [p[1] for p in parts]
+    workers = -1 if len(qa) > 5_000 else 1
+    sim = np.asarray(
+        process.cpdist(qa, qb, scorer=JaroWinkler.normalized_similarity, workers=workers)
+    )
+    same = np.array([p == q for p, q in zip(qa, qb, strict=True)], dtype=bool)
+    return np.select([same, sim >= 0.92, sim >= 0.8], [1, 2, 3], 4).astype(np.int8)[inverse]
 
 
 def _token_overlap(

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from app import cli
 from app.formats.feeds import website_csv
 from app.formats.feeds.common import write_delimited
-from app.formats.spreadsheet_cells import csv_cell, is_formula_like
+from app.formats.spreadsheet_cells import csv_cell, csv_column, is_formula_like
 from app.services.log_export import export
 from app.store import Store
 from app.store.log_queries import EventFilter
@@ -32,6 +32,23 @@ def test_the_rule() -> None:
         assert not is_formula_like(harmless), harmless
     assert csv_cell(LINK) == "'" + LINK
     assert csv_cell("-5") == "-5" and csv_cell(12) == 12 and csv_cell(None) is None
+
+
+def test_a_column_at_once_is_each_cell_made_safe() -> None:
+    """``csv_column`` (what ``dedupe`` runs over 400,000-row files) gives exactly what
+    ``csv_cell`` gives per value, whatever the column holds."""
+    import pandas as pd
+
+    values = [*HOSTILE, "+1 313 555 0100", "-12.50", "Smith", "", "\tx", "\rx", "-", "a=b"]
+    for col in (
+        pd.Series(values, dtype=object),
+        pd.Series(values, dtype="str"),
+        pd.Series([*values, None], dtype=object),
+        pd.Series(["Evil\x00son", "=x\x00"], dtype=object),
+    ):
+        assert csv_column(col).tolist() == col.map(csv_cell).tolist()
+    numbers = pd.Series([-1, 2])
+    assert csv_column(numbers) is numbers
 
 
 @pytest.fixture
