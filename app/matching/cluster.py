@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -25,15 +26,20 @@ import numpy.typing as npt
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 ConflictFn = Callable[[I64, I64], npt.NDArray[np.bool_]]
-# (conflict, weight) per pair: clearly two people, and log2 odds of one person.
-EvidenceFn = Callable[[I64, I64], tuple[npt.NDArray[np.bool_], F64]]
+# (conflict, weight[, household]) per pair: clearly two people, log2 odds of one person,
+# and of the chance of two people, the share that is two people of one household.
+EvidenceFn = Callable[[I64, I64], tuple[npt.NDArray[np.bool_], F64] | tuple[Any, ...]]
 # A pair's weight counts up to this many bits in a group's balance: no one pair (a
 # placeholder birth date, one exact e-mail) decides for a whole group.
 BALANCE_CAP = 30.0
-# A conflicting pair counts at least this much against (2^10 : 1): a conflict whose own
-# weight is near 0 (twins, a Jr. without his birth date) is not outvoted by a few weak
-# links. (Measured on the bench: 0 gained recall but lost precision on both generators;
-# 10 kept their precision and still joined FEBRL3's corrupted records.)
+# A conflicting pair that a household explains counts at least this much against
+# (2^10 : 1): a conflict whose own weight is near 0 (twins, a Jr. without his birth date)
+# is not outvoted by a few weak links. The floor is scaled by the share of the pair's
+# "two people" probability that is "two people of one home" (``EvidenceFn``'s third
+# array): a conflict that only strangers explain -- a corrupted copy in a file without
+# households (FEBRL3) -- counts at its own weight. (Measured on the bench: a flat 10 cut
+# 37 true pairs of FEBRL3 and nothing else there; 0 everywhere lost precision on both
+# generators.)
 CONFLICT_BITS = 10.0
 
 
@@ -102,8 +108,10 @@ def guarded_clusters(
     ends = np.r_[starts[1:], len(lab)]
     all_a, all_b = member_pairs(members, starts, ends)
     pair_w: F64 | None = None
+    home: F64 | None = None
     if evidence is not None:
-        bad, pair_w = evidence(all_a, all_b)
+        bad, pair_w, *rest = evidence(all_a, all_b)
+        home = rest[0] if rest else None
     else:
         bad = conflict(all_a, all_b)
     if not bad.any():
@@ -113,7 +121,8 @@ def guarded_clusters(
     if pair_w is not None:
         in_split = np.isin(label[all_a], label[all_a[bad]])
         w = np.clip(pair_w[in_split], -BALANCE_CAP, BALANCE_CAP)
-        w = np.where(bad[in_split], np.minimum(w, -CONFLICT_BITS), w)
+        floor = CONFLICT_BITS * (home[in_split] if home is not None else 1.0)
+        w = np.where(bad[in_split], np.minimum(w, -floor), w)
         keys = zip(all_a[in_split].tolist(), all_b[in_split].tolist(), strict=True)
         balance = dict(zip(keys, w.tolist(), strict=True))
     split_labels = set(label[all_a[bad]].tolist())

@@ -107,13 +107,15 @@ def conflicts(norm: Norm, model: Model, x: I64, y: I64) -> npt.NDArray[np.bool_]
 
 def evidence(
     norm: Norm, model: Model, x: I64, y: I64
-) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
-    """``conflicts`` of the pairs and their weight (log2 odds of one person)."""
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """``conflicts`` of the pairs, their weight (log2 odds of one person), and of their
+    chance of being two people, the share that is two people of one household."""
     if not len(x):
-        return np.zeros(0, dtype=bool), np.zeros(0)
+        return np.zeros(0, dtype=bool), np.zeros(0), np.zeros(0)
     lo, hi = np.minimum(x, y), np.maximum(x, y)
     scored, _ = score_pairs(norm, lo, hi, model)
-    return scored.conflict, scored.weight
+    home = scored.related / np.maximum(1.0 - scored.score, 1e-300)
+    return scored.conflict, scored.weight, np.clip(home, 0.0, 1.0)
 
 
 def match_frame(

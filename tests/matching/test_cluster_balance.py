@@ -53,3 +53,25 @@ def test_a_weak_link_over_a_conflict_is_still_cut() -> None:
     _, new, split = _run(links, others, {(0, 2)})
     assert split == 1
     assert new[0] == new[1] != new[2]
+
+
+def test_a_conflict_only_strangers_explain_counts_at_its_own_weight() -> None:
+    """Three records linked in a chain, the ends in conflict with a weight near 0. When
+    a household could explain the conflict (twins), the chain is cut; when only strangers
+    could (a corrupted copy in a file without households), the links outweigh it."""
+    links = {(0, 1): 8.0, (1, 2): 5.0}
+    weights = {**links, (0, 2): -0.5}
+    a, b, w = np.array([0, 1]), np.array([1, 2]), np.array([8.0, 5.0])
+
+    def fn(home: float):  # type: ignore[no-untyped-def]
+        def inner(x: I64, y: I64):  # type: ignore[no-untyped-def]
+            keys = [(min(p, q), max(p, q)) for p, q in zip(x.tolist(), y.tolist(), strict=True)]
+            bad = np.array([k == (0, 2) for k in keys], dtype=bool)
+            return bad, np.array([weights[k] for k in keys]), np.full(len(keys), home)
+
+        return inner
+
+    twins, _ = guarded_clusters(3, a, b, w, lambda x, y: fn(1.0)(x, y)[0], evidence=fn(1.0))
+    copy, _ = guarded_clusters(3, a, b, w, lambda x, y: fn(0.0)(x, y)[0], evidence=fn(0.0))
+    assert twins[0] == twins[1] != twins[2]
+    assert copy[0] == copy[1] == copy[2]
