@@ -301,9 +301,10 @@ def _names_from_email(
     rows = np.flatnonzero((fu == "")[fc] & (lu == "")[lc] & (eu != "")[ec])
     if not len(rows):
         return first, last
-    spelt = [names.name_from_email(str(v)) for v in eu.tolist()]
-    f_of = np.array([p[0] for p in spelt], dtype=object)[ec[rows]]
-    l_of = np.array([p[1] for p in spelt], dtype=object)[ec[rows]]
+    used, at = np.unique(ec[rows], return_inverse=True)  # only the addresses needed
+    spelt = [names.name_from_email(str(v)) for v in eu[used].tolist()]
+    f_of = np.array([p[0] for p in spelt], dtype=object)[at]
+    l_of = np.array([p[1] for p in spelt], dtype=object)[at]
     ok = f_of != ""
     if not ok.any():
         return first, last
