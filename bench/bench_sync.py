@@ -29,10 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
-import resource
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -46,6 +43,15 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sync_bench_support import (  # noqa: E402
+    carried_by,
+    change_one_percent,
+    read_all_customers,
+    run_child,
+    snake,
+    start_servers,
+)
+
 from app.mapping.apply import apply_mapping  # noqa: E402
 from app.paths import AppPaths  # noqa: E402
 from app.sandbox.demo import install_demo  # noqa: E402
@@ -54,67 +60,12 @@ from app.sandbox.demo_names import CRM, DMS  # noqa: E402
 from app.services.flows import FlowDefinition, FlowService  # noqa: E402
 from app.services.profiles import ProfileService  # noqa: E402
 from app.store import open_store  # noqa: E402
-from app.sync.engine import SyncEngine  # noqa: E402
 
 DEMO_FLOW = "customers-dms-to-crm"
 CRM_CONTACTS = GENERIC_CUSTOMERS  # a DMS customer -> a CRM contact (batch upsert)
 
 FLOW = "customers-bench"
 LIMITED = "rps=20,bucket=20"  # the CRM's limit in the limited section (the issue's 20/s)
-
-
-def start_servers(customers: int, work: Path) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
-    port_file = work / "ports.json"
-    command = [
-        sys.executable, str(ROOT / "main.py"), "--data-dir", str(work / "server-data"),
-        "sandbox", "serve", "--customers", str(customers), "--no-profiles",
-        "--port-file", str(port_file),
-    ]  # fmt: skip
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 900
-    while not port_file.exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            err = proc.stderr.read().decode() if proc.stderr else ""
-            raise SystemExit(f"sandbox did not start: {err}")
-        time.sleep(0.2)
-    return proc, json.loads(port_file.read_text())
-
-
-def carried_by(store: Any, flow_name: str) -> tuple[str, str]:
-    """The connector kinds at the flow's two ends."""
-    flow = FlowService(store).get(flow_name)
-    kinds = {p.id: p.kind for p in ProfileService(store).list()}
-    return kinds[flow.source_profile_id or -1], kinds[flow.dest_profile_id or -1]
-
-
-def dms_client(dms: dict[str, Any]) -> httpx.Client:
-    creds = dms["credentials"]
-    client = httpx.Client(base_url=dms["url"], timeout=60)
-    token = client.post(
-        creds["token_path"],
-        data={"grant_type": "client_credentials"},
-        auth=(creds["client_id"], creds["client_secret"]),
-    ).json()["access_token"]
-    client.headers.update(
-        {"Authorization": f"Bearer {token}", "Subscription-Id": creds["subscription_id"]}
-    )
-    return client
-
-
-def read_all_customers(dms: dict[str, Any]) -> list[dict[str, Any]]:
-    """The bare loop's input: the same DMS rows the engine reads (read outside the timing)."""
-    rows: list[dict[str, Any]] = []
-    url: str | None = "/customers?pageSize=1000"
-    with closing(dms_client(dms)) as c:
-        while url:
-            body = c.get(url, headers={"Request-Id": str(len(rows))}).json()
-            rows.extend(body["items"])
-            url = (body.get("links", {}).get("nextPage") or {}).get("href")
-    return rows
-
-
-def snake(name: str) -> str:
-    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
 
 
 def bare_loop(crm: dict[str, Any], batches: list[list[dict[str, Any]]]) -> float:
@@ -132,51 +83,6 @@ def bare_loop(crm: dict[str, Any], batches: list[list[dict[str, Any]]]) -> float
                 r.raise_for_status()
                 break
     return time.perf_counter() - started
-
-
-def change_one_percent(dms: dict[str, Any], customers: list[dict[str, Any]]) -> int:
-    """Edit every 100th customer through the DMS API (a new suite number: always a change)."""
-    changed = 0
-    with closing(dms_client(dms)) as c:
-        for n, row in enumerate(customers[::100]):
-            cid = row["customerId"]
-            got = c.get(f"/customers/{cid}", headers={"Request-Id": f"g{cid}"})
-            r = c.patch(
-                f"/customers/{cid}",
-                json={"addressLine2": f"Suite {900 + n}"},
-                headers={"Request-Id": f"p{cid}", "If-Match": got.headers["ETag"]},
-            )
-            r.raise_for_status()
-            changed += 1
-    return changed
-
-
-def engine_run(data_dir: Path, full: bool, flow: str) -> dict[str, Any]:
-    """(child) One run of the flow; its time and this process's peak RSS."""
-    store = open_store(AppPaths(data_dir).ensure())
-    engine = SyncEngine(store)
-    before = resource.getrusage(resource.RUSAGE_SELF)
-    started = time.perf_counter()
-    summary = engine.run(flow, full=full)
-    elapsed = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_SELF)
-    store.dispose()
-    return {
-        "status": summary.status,
-        "counts": summary.counts,
-        "seconds": elapsed,
-        # CPU of the run (all its threads): steadier than seconds on a shared machine
-        "cpu_s": after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }
-
-
-def run_child(data_dir: Path, full: bool, flow: str = FLOW) -> dict[str, Any]:
-    command = [sys.executable, __file__, "--engine-run", str(data_dir), "--flow", flow]
-    if full:
-        command.append("--full")
-    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    return dict(json.loads(out.strip().splitlines()[-1]))
 
 
 def store_bytes(data_dir: Path) -> tuple[int, dict[str, int]]:
@@ -247,7 +153,7 @@ def section(
     bare_rate = total / bare_s
     data_dir = fresh_store(work, f"app-data-{title}", ports, limited)
     before, _ = store_bytes(data_dir)
-    full = run_child(data_dir, full=True)
+    full = run_child(data_dir, full=True, flow=FLOW)
     after, by_table = store_bytes(data_dir)
     full_s = full["seconds"]
     rate = full["counts"]["read"] / full_s
@@ -282,14 +188,8 @@ def section(
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--customers", type=int, default=100_000)
-    ap.add_argument("--engine-run", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--star", action="store_true", help="also time the demo flow (STAR)")
-    ap.add_argument("--full", action="store_true", help=argparse.SUPPRESS)
-    ap.add_argument("--flow", default=FLOW, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.engine_run:
-        print(json.dumps(engine_run(args.engine_run, args.full, args.flow)))
-        return
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         t0 = time.perf_counter()
@@ -319,7 +219,7 @@ def main() -> None:
             unlimited, data_dir = section("unlimited", work, ports, batches, "bare-u-", False)
             del batches
             changed = change_one_percent(dms, rows)
-            inc = run_child(data_dir, full=False)
+            inc = run_child(data_dir, full=False, flow=FLOW)
             inc_s = inc["seconds"]
             print(
                 f"incremental (unlimited), {changed:,} changed: {inc['status']} "

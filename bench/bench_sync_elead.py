@@ -13,7 +13,7 @@ the fastest one client can go.
 Each engine run happens in a fresh child process, so its time and peak RSS are the
 engine's alone (not the bench's copy of 100,000 rows for the bare loop).
 
-    bash scripts/bench.sh bench/bench_sync.py [--customers 100000]
+    bash scripts/bench.sh bench/bench_sync_elead.py [--customers 100000]
 
 Last line: one JSON object with the figures.
 """
@@ -22,14 +22,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
-import resource
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -39,73 +35,25 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sync_bench_support import (  # noqa: E402
+    carried_by,
+    change_one_percent,
+    read_all_customers,
+    run_child,
+    snake,
+    start_servers,
+)
+
 from app.formats.elead import customers as elead_customers  # noqa: E402
 from app.mapping.apply import apply_mapping  # noqa: E402
 from app.paths import AppPaths  # noqa: E402
 from app.sandbox.demo import install_demo  # noqa: E402
 from app.sandbox.demo_flows import CUSTOMERS  # noqa: E402
 from app.sandbox.demo_names import CRM_ELEAD  # noqa: E402
-from app.services.flows import FlowService  # noqa: E402
 from app.services.profiles import ProfileService  # noqa: E402
 from app.store import open_store  # noqa: E402
-from app.sync.engine import SyncEngine  # noqa: E402
 
 FLOW = "customers-dms-to-crm"
-
-
-def start_servers(customers: int, work: Path) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
-    port_file = work / "ports.json"
-    command = [
-        sys.executable, str(ROOT / "main.py"), "--data-dir", str(work / "server-data"),
-        "sandbox", "serve", "--customers", str(customers), "--no-profiles",
-        "--faults", "crm:rps=0", "--port-file", str(port_file),
-    ]  # fmt: skip
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 900
-    while not port_file.exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            err = proc.stderr.read().decode() if proc.stderr else ""
-            raise SystemExit(f"sandbox did not start: {err}")
-        time.sleep(0.2)
-    return proc, json.loads(port_file.read_text())
-
-
-def carried_by(store: Any) -> tuple[str, str]:
-    """The connector kinds at the flow's two ends (the engine reads what a rooftop's
-    connection would: the STAR REST customer API, not our generic sandbox dialect)."""
-    flow = FlowService(store).get(FLOW)
-    kinds = {p.id: p.kind for p in ProfileService(store).list()}
-    return kinds[flow.source_profile_id or -1], kinds[flow.dest_profile_id or -1]
-
-
-def dms_client(dms: dict[str, Any]) -> httpx.Client:
-    creds = dms["credentials"]
-    client = httpx.Client(base_url=dms["url"], timeout=60)
-    token = client.post(
-        creds["token_path"],
-        data={"grant_type": "client_credentials"},
-        auth=(creds["client_id"], creds["client_secret"]),
-    ).json()["access_token"]
-    client.headers.update(
-        {"Authorization": f"Bearer {token}", "Subscription-Id": creds["subscription_id"]}
-    )
-    return client
-
-
-def read_all_customers(dms: dict[str, Any]) -> list[dict[str, Any]]:
-    """The bare loop's input: the same DMS rows the engine reads (read outside the timing)."""
-    rows: list[dict[str, Any]] = []
-    url: str | None = "/customers?pageSize=1000"
-    with closing(dms_client(dms)) as c:
-        while url:
-            body = c.get(url, headers={"Request-Id": str(len(rows))}).json()
-            rows.extend(body["items"])
-            url = (body.get("links", {}).get("nextPage") or {}).get("href")
-    return rows
-
-
-def snake(name: str) -> str:
-    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
 
 
 def unlimited(store: Any) -> None:
@@ -145,66 +93,20 @@ def bare_loop(crm: dict[str, Any], bodies: list[dict[str, Any]]) -> float:
     return time.perf_counter() - started
 
 
-def change_one_percent(dms: dict[str, Any], customers: list[dict[str, Any]]) -> int:
-    """Edit every 100th customer through the DMS API (a new suite number: always a change)."""
-    changed = 0
-    with closing(dms_client(dms)) as c:
-        for n, row in enumerate(customers[::100]):
-            cid = row["customerId"]
-            got = c.get(f"/customers/{cid}", headers={"Request-Id": f"g{cid}"})
-            r = c.patch(
-                f"/customers/{cid}",
-                json={"addressLine2": f"Suite {900 + n}"},
-                headers={"Request-Id": f"p{cid}", "If-Match": got.headers["ETag"]},
-            )
-            r.raise_for_status()
-            changed += 1
-    return changed
-
-
-def engine_run(data_dir: Path, full: bool) -> dict[str, Any]:
-    """(child) One run of the flow; its time and this process's peak RSS."""
-    store = open_store(AppPaths(data_dir).ensure())
-    engine = SyncEngine(store)
-    started = time.perf_counter()
-    summary = engine.run(FLOW, full=full)
-    elapsed = time.perf_counter() - started
-    store.dispose()
-    return {
-        "status": summary.status,
-        "counts": summary.counts,
-        "seconds": elapsed,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }
-
-
-def run_child(data_dir: Path, full: bool) -> dict[str, Any]:
-    command = [sys.executable, __file__, "--engine-run", str(data_dir)]
-    if full:
-        command.append("--full")
-    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    return dict(json.loads(out.strip().splitlines()[-1]))
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--customers", type=int, default=100_000)
-    ap.add_argument("--engine-run", type=Path, help=argparse.SUPPRESS)
-    ap.add_argument("--full", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.engine_run:
-        print(json.dumps(engine_run(args.engine_run, args.full)))
-        return
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         t0 = time.perf_counter()
-        proc, ports = start_servers(args.customers, work)
+        proc, ports = start_servers(args.customers, work, faults=["crm:rps=0"])
         print(f"sandbox with {args.customers:,} customers up in {time.perf_counter() - t0:.1f} s")
         try:
             store = open_store(AppPaths(work / "app-data").ensure())
             install_demo(store, ports)
             unlimited(store)
-            source_kind, dest_kind = carried_by(store)
+            source_kind, dest_kind = carried_by(store, FLOW)
             store.dispose()
             print(f"flow {FLOW}: {source_kind} -> {dest_kind}")
             dms, crm = ports["servers"]["dms"], ports["servers"]["crm"]
@@ -224,7 +126,7 @@ def main() -> None:
             )
             del bodies
 
-            full = run_child(work / "app-data", full=True)
+            full = run_child(work / "app-data", full=True, flow=FLOW)
             full_s = full["seconds"]
             rate = full["counts"]["read"] / full_s
             print(
@@ -233,7 +135,7 @@ def main() -> None:
             )
 
             changed = change_one_percent(dms, rows)
-            inc = run_child(work / "app-data", full=False)
+            inc = run_child(work / "app-data", full=False, flow=FLOW)
             inc_s = inc["seconds"]
             print(
                 f"incremental, {changed:,} changed: {inc['status']} {inc['counts']} "

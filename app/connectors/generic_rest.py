@@ -256,6 +256,10 @@ class FieldNames:
     from_api: Callable[[str], str]
     renamed: Mapping[str, str] = field(default_factory=dict)  # ours -> theirs
     _ours: Mapping[str, str] = field(default_factory=dict)  # theirs -> ours
+    # every name translated so far, both ways: a dict look-up per field of every record
+    # instead of two calls (a large sync renames millions of keys)
+    _to_api: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    _from_api: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, stream: str, renames: Mapping[str, str], naming: str) -> FieldNames:
@@ -269,12 +273,22 @@ class FieldNames:
 
     def api(self, ours: str) -> str:
         """The API's key for our field."""
-        return self.renamed.get(ours) or self.to_api(ours)
+        name = self._to_api.get(ours)
+        if name is None:
+            name = self._to_api[ours] = self.renamed.get(ours) or self.to_api(ours)
+        return name
+
+    def _our_name(self, theirs: str) -> str:
+        name = self._from_api.get(theirs)
+        if name is None:
+            name = self._from_api[theirs] = self.from_api(theirs)
+        return name
 
     def row(self, item: Mapping[str, Any]) -> dict[str, Any]:
         """An API record in our field names."""
         if not self.renamed:
-            return {self.from_api(k): v for k, v in item.items()}
+            known = self._from_api
+            return {known.get(k) or self._our_name(k): v for k, v in item.items()}
         out: dict[str, Any] = {}
         for key, value in item.items():
             ours = self._ours.get(key)
@@ -287,7 +301,8 @@ class FieldNames:
 
     def body(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """Our fields as the API's JSON object."""
-        return {self.api(k): v for k, v in values.items()}
+        known = self._to_api
+        return {known.get(k) or self.api(k): v for k, v in values.items()}
 
 
 @dataclass(frozen=True)

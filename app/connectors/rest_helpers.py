@@ -6,25 +6,42 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import httpx
+import orjson
 import pandas as pd
 
 from app.connectors.base import CheckResult
 from app.connectors.errors import AuthError, ConnectorError, DeliveryError, ServerRefusedError
 from app.connectors.streams import FieldKind, StreamField, WriteRecord
 
+_LONG_NUMBER = re.compile(rb"[0-9]{19}")
 REJECTING_STATUS = frozenset({400, 404, 409, 410, 412, 413, 422, 428})
+
+
+def response_json(response: httpx.Response) -> Any:
+    """The answer's JSON (``ValueError`` if it is none): orjson for UTF-8 bodies, several
+    times faster than ``Response.json`` on a page of a thousand records; the standard
+    library for anything orjson refuses (another encoding) and for answers with a number
+    of 19 digits or more, which orjson would read as a float (an id would lose digits)."""
+    content = response.content
+    if _LONG_NUMBER.search(content) is None:
+        try:
+            return orjson.loads(content)
+        except orjson.JSONDecodeError:
+            pass
+    return response.json()
 
 
 def error_text(response: httpx.Response) -> str:
     """The server's own explanation (``message``, ``error_description``...) or the status."""
     detail = ""
     try:
-        body = response.json()
+        body = response_json(response)
     except ValueError:
         body = None
     if isinstance(body, dict):
@@ -42,7 +59,7 @@ def error_text(response: httpx.Response) -> str:
 def json_object(response: httpx.Response) -> dict[str, Any]:
     """The answer as a JSON object, or a ``ConnectorError`` saying it is not one."""
     try:
-        body = response.json()
+        body = response_json(response)
     except ValueError:
         body = None
     if not isinstance(body, dict):

@@ -44,6 +44,9 @@ def payload_hash(payload: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_bytes(payload)).hexdigest()
 
 
+KEY_HASH_CHARS = 32  # of a payload hash's hex digits, in an idempotency key and the run log
+
+
 def idempotency_key(golden_id: str, digest: str) -> str:
     """What the destination may use to drop a replayed request: golden id + payload hash."""
-    return f"{golden_id}:{digest[:32]}"
+    return f"{golden_id}:{digest[:KEY_HASH_CHARS]}"

@@ -10,6 +10,7 @@ from app.store import Store
 from app.store.models import Conflict, DeliveryState, Link, ParkedRecord, RecordOutcome, Run
 from app.sync import engine as engine_module
 from app.sync.engine import SyncEngine
+from app.sync.hashing import idempotency_key
 from app.sync.progress import CancelToken, Progress
 from tests.support import memory_connector
 from tests.support.memory_connector import World
@@ -59,7 +60,12 @@ def test_every_record_has_an_outcome_and_links_share_a_golden_id(
         ).all()
         assert sorted(o.record_key for o in outcomes) == ["C00001", "C00002"]
         o = outcomes[0]
-        assert o.status == "delivered" and o.action == "create" and o.payload_hash
+        assert o.status == "delivered" and o.action == "create"
+        # the run log keeps the hash as the idempotency key carried it (issue 27: bytes)
+        delivered = s.get(DeliveryState, (o.flow_id, o.golden_id))
+        assert delivered is not None
+        assert idempotency_key(o.golden_id, delivered.payload_hash).endswith(":" + o.payload_hash)
+        assert len(o.payload_hash) == 32
         assert o.destination_id and o.golden_id and o.sent_payload and o.duration_ms is not None
         links = s.execute(select(Link.system, Link.external_id, Link.golden_id)).all()
     golden_by_ext = {ext: gold for _sys, ext, gold in links}

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import orjson
 import pandas as pd
 
 from app.connectors.errors import (
@@ -20,7 +21,7 @@ from app.connectors.errors import (
 )
 from app.connectors.rest.client import ResilientClient
 from app.connectors.rest.paging import Page, Paginator, dig
-from app.connectors.rest_helpers import error_text, frame
+from app.connectors.rest_helpers import error_text, frame, response_json
 from app.connectors.streams import Stream, StreamSpec
 
 Row = dict[str, Any]
@@ -41,6 +42,13 @@ class Api:
         """``path`` as the spec writes it (or an absolute URL from a next link)."""
         headers = {**self.headers(), **(kwargs.pop("headers", None) or {})}
         target = path if "://" in path else f"{self.url}{path}"
+        if "json" in kwargs:
+            body = _encoded(kwargs["json"])
+            if body is not None:
+                del kwargs["json"]
+                kwargs["content"] = body
+                if not any(k.lower() == "content-type" for k in headers):
+                    headers["Content-Type"] = "application/json"
         return self.client.request(method, target, headers=headers, **kwargs)
 
     def raise_for_read(self, response: httpx.Response) -> None:
@@ -192,9 +200,19 @@ class RestStream(Stream):
         return frame(rows, self.spec.field_names())
 
 
+def _encoded(value: Any) -> bytes | None:
+    """A request body as compact UTF-8 JSON, the text ``httpx`` would write, by orjson
+    (a batch of a hundred records is encoded several times faster); None for a value only
+    the standard library takes, which ``httpx`` then encodes as before."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return None
+
+
 def _json(response: httpx.Response, system: str) -> Any:
     try:
-        return response.json()
+        return response_json(response)
     except ValueError:
         raise ConnectorError(
             f"The {system} answered {response.request.method} {response.request.url.path} "
