@@ -44,14 +44,9 @@ from starlette.routing import BaseRoute, Route
 from app.formats import klaviyo as kl
 from app.sandbox.servers.clock import format_ts, parse_ts
 from app.sandbox.servers.dataset import Record
-from app.sandbox.servers.klaviyo_store import (
-    KlaviyoFault,
-    KlaviyoStore,
-    attribute_problems,
-    invalid,
-    klaviyo_ts,
-    new_id,
-)
+from app.sandbox.servers.klaviyo_profiles import attribute_problems
+from app.sandbox.servers.klaviyo_store import KlaviyoStore
+from app.sandbox.servers.klaviyo_wire import KlaviyoFault, invalid, klaviyo_ts, new_id
 
 PROFILE_FILTERS = {
     "id": ("equals", "any"),
@@ -70,15 +65,6 @@ LIST_FILTERS = {
 PROFILE_SORTS = ("id", "updated", "created", "email")
 LIMITS = {"subscribe": 1000, "unsubscribe": 100, "suppress": 100, "import": 10_000, "members": 1000}
 Handler = Callable[[Request], Any]
-
-
-def klaviyo_fault_body(status: int, message: str) -> dict[str, Any]:
-    """An injected fault or 429 on an ``/api`` path, as Klaviyo words it."""
-    if status == 429:
-        return kl.error_body(
-            429, "throttled", "Request was throttled.", f"Request was throttled ({message})."
-        )
-    return kl.error_body(status, "error", "A server error occurred.", message)
 
 
 def _json(body: Any, status: int = 200) -> Response:
