@@ -17,11 +17,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from app.connectors import elead_crm_specs as specs
-from app.connectors.elead_crm_answers import (
-    SETTLE,
-    PageNumbers,
-    text_of,
-)
+from app.connectors.elead_crm_answers import SETTLE, PageNumbers, text_of
 from app.connectors.elead_crm_opportunities import OpportunityStream
 from app.connectors.errors import AmbiguousRequestError, ConnectorError
 from app.connectors.rest.stream import Api, RestStream

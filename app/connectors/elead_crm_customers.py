@@ -23,13 +23,7 @@ import httpx
 import pandas as pd
 
 from app.connectors import elead_crm_specs as specs
-from app.connectors.elead_crm_answers import (
-    SEARCH_PAGES,
-    PageNumbers,
-    items_of,
-    json_of,
-    text_of,
-)
+from app.connectors.elead_crm_answers import SEARCH_PAGES, PageNumbers, items_of, json_of, text_of
 from app.connectors.errors import ConnectorError
 from app.connectors.rest.paging import Page
 from app.connectors.rest.stream import Api, RestStream, Row
