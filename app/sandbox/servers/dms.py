@@ -46,7 +46,8 @@ from app.sandbox.servers.oauth import TokenIssuer, token_endpoint
 from app.sandbox.servers.paging import page_number_response, since_param
 from app.sandbox.servers.records import IdempotencyKeys
 from app.sandbox.servers.service import SandboxService, json_body
-from app.sandbox.servers.star_routes import StarRoutes, star_error
+from app.sandbox.servers.star_requests import star_error
+from app.sandbox.servers.star_routes import StarRoutes
 from app.sandbox.servers.webhooks import WebhookDispatcher
 
 _CUSTOMER_WRITABLE = [
@@ -184,17 +185,17 @@ class DmsService(SandboxService):
             e: functools.partial(self.store.all, e) for e in ENTITIES
         }
         out["repair_order_lines"] = self.store.all_lines
-        out["credit_authorizations"] = self.star.export_credits
-        out["appraisals"] = self.star.export_appraisals  # trade-ins appraised on deals
-        out["deal_terms"] = self.star.export_deal_terms
+        out["credit_authorizations"] = self.star.credits.export
+        out["appraisals"] = self.star.deals.export_appraisals  # trade-ins appraised on deals
+        out["deal_terms"] = self.star.deals.export_deal_terms
         return out
 
     def counts(self) -> dict[str, int]:
         """Record counts without copying a million repair-order lines to count them."""
         out = {e: self.store.count(e) for e in ENTITIES}
         out["repair_order_lines"] = self.store.count_lines()
-        out["credit_authorizations"] = len(self.star.credits)
-        out["appraisals"] = len(self.star.appraisals)
+        out["credit_authorizations"] = len(self.star.credits.records)
+        out["appraisals"] = len(self.star.deals.appraisals)
         return out
 
     def routes(self) -> list[BaseRoute]:
