@@ -10,15 +10,13 @@ from collections.abc import Mapping
 from app.formats import star
 from app.sandbox.schema import TABLES
 from app.sandbox.servers.dataset import Record
+from app.sandbox.servers.dms_checks import CUSTOMER_CHECKS
 from app.sandbox.servers.star_adapter import Adapter
 
 CUSTOMER_READ_ONLY = ("customer_id", "created_at", "updated_at")
 
 
 def customers_adapter() -> Adapter:
-    # imported here: dms imports star_routes, which imports this module
-    from app.sandbox.servers.dms import CUSTOMER_CHECKS
-
     writable = [c for c in TABLES["dms_customers"] if c not in CUSTOMER_READ_ONLY]
 
     names = star.domain("customers").field_names
