@@ -253,7 +253,8 @@ def _gone(result: WriteResult) -> bool:
 
 
 class CreateOnceStream(CrmStream):
-    """Activities and appointments: ``POST`` one per record, idempotent on external_id."""
+    """Activities and appointments: ``POST`` one per record, idempotent on external_id
+    (sent again, the CRM writes the body to the record it has)."""
 
     def write(self, batch: Sequence[WriteRecord]) -> list[WriteResult]:
         return [self._create(record) for record in batch]
@@ -269,7 +270,13 @@ class CreateOnceStream(CrmStream):
         if response.status_code >= 300:
             return _rejected(f"The CRM refused the {self.spec.entity}: {error_text(response)}")
         data = json_object(response)
-        action = WriteAction.CREATED if response.status_code == 201 else WriteAction.UNCHANGED
+        # 200: the CRM already had it and wrote the body to it; for a record the engine
+        # sends as an update (it knows the CRM's id) that is an update, for a create
+        # whose first answer was lost, the record it already holds
+        if response.status_code == 201:
+            action = WriteAction.CREATED
+        else:
+            action = WriteAction.UPDATED if record.dest_id else WriteAction.UNCHANGED
         ident = data.get(self.names.api(self.spec.primary_key), "")
         return WriteResult(action, dest_id=str(ident), response=data)
 

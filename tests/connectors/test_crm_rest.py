@@ -241,6 +241,11 @@ def test_leads_activities_deals_appointments(crm: CrmRestConnector, calm: Sandbo
     )
     actions = [streams["activities"].write([visit])[0].action for _ in range(2)]
     assert actions == [WriteAction.CREATED, WriteAction.UNCHANGED]
+    # the same activity with a changed body is applied and said so, never "unchanged"
+    moved_visit = WriteRecord("RO-9001", "g", {**visit.payload, "subject": "RO 9001 (revised)"})
+    assert streams["activities"].write([moved_visit])[0].action is WriteAction.UPDATED
+    kept = next(a for a in export(calm, "crm", "activities") if a["external_id"] == "RO-9001")
+    assert kept["subject"] == "RO 9001 (revised)"
 
     deal = WriteRecord(
         "20999",
@@ -260,5 +265,10 @@ def test_leads_activities_deals_appointments(crm: CrmRestConnector, calm: Sandbo
         {"contact_id": person.dest_id, "scheduled_at": "2026-12-05T14:00:00Z", "vin": ""},
     )
     assert streams["appointments"].write([booking])[0].action is WriteAction.CREATED
+    moved_booking = WriteRecord(
+        "WEB-AP-1", "g", {**booking.payload, "scheduled_at": "2026-12-06T09:00:00Z"},
+        dest_id="known",  # what the engine sends once the booking is linked
+    )  # fmt: skip
+    assert streams["appointments"].write([moved_booking])[0].action is WriteAction.UPDATED
     read = pd.concat(list(streams["appointments"].read()), ignore_index=True)
     assert "WEB-AP-1" in set(read["external_id"])

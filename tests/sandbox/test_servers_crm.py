@@ -236,6 +236,13 @@ def test_deals_activities_appointments(servers: SandboxServers) -> None:
         again = c.post(f"{crm.url}/activities", json=activity, headers=key)
         assert again.status_code == 200
         assert again.json()["activity_id"] == first.json()["activity_id"]
+        revised = c.post(
+            f"{crm.url}/activities", json={**activity, "subject": "Brakes"}, headers=key
+        )
+        assert revised.status_code == 200 and revised.json()["subject"] == "Brakes"
+        batch = {"idField": "external_id", "records": [{**activity, "subject": "Tyres"}]}
+        answer = c.post(f"{crm.url}/activities/batch", json=batch, headers=key).json()
+        assert answer["results"][0]["status"] == "updated"
         bad_type = c.post(f"{crm.url}/activities", json={**activity, "type": "x"}, headers=key)
         assert bad_type.status_code == 422
 

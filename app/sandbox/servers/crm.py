@@ -18,10 +18,11 @@ Routes:
   (the ``reject_rate`` fault refuses a seeded share of records: ``rejects``)
 - ``POST /contacts/merge`` ``{"winnerId", "loserIds"}``
 - ``GET|POST /leads``, ``GET|PATCH /leads/{id}`` (status New|Contacted|Appointment|Sold|Lost)
-- ``GET|POST /activities`` (idempotent on ``external_id``)
+- ``GET|POST /activities`` (idempotent on ``external_id``: sent again, the body is written
+  to the activity it names — 200, batch status ``updated`` or ``unchanged``)
 - ``GET /deals``, ``POST /deals/batch-upsert``: deals keyed by ``external_id`` (the DMS deal
   number); a deal names its contact by ``contact_id`` or ``contact_external_id``
-- ``GET|POST /appointments`` (idempotent on ``external_id``)
+- ``GET|POST /appointments`` (idempotent on ``external_id``, as activities)
 - ``POST /adf``: an ADF 1.0 XML lead (also accepted by e-mail, see ``smtp_sink``)
 - Elead's two APIs under ``/elead-sales-customers`` and ``/elead-sales-opportunities``
   over the same contacts and leads (``elead_routes``)
@@ -328,7 +329,7 @@ class CrmService(SandboxService):
         return JSONResponse({"leads": self.store.ingest_adf(prospects, "http")}, 201)
 
     # -- activities, deals, appointments -------------------------------------------
-    def _activity(self, body: Mapping[str, Any]) -> tuple[Record, bool]:
+    def _activity(self, body: Mapping[str, Any]) -> tuple[Record, str]:
         allowed = ("contact_id", "type", "subject", "body", "occurred_at", "external_id")
         fields = _checked(
             body, allowed, {"type": v.one_of(*ACTIVITY_TYPES), "occurred_at": v.timestamp}
@@ -339,12 +340,12 @@ class CrmService(SandboxService):
 
     async def _create_activity(self, request: Request) -> Response:
         self._guard(request)
-        record, created = self._activity(await json_body(request))
-        return JSONResponse(record, 201 if created else 200)
+        record, outcome = self._activity(await json_body(request))
+        return JSONResponse(record, 201 if outcome == "created" else 200)
 
     async def _create_activities(self, request: Request) -> Response:
         """Up to 100 activities in one call, created once per external_id, with a result
-        per record (``created`` / ``unchanged`` / ``rejected`` + reason)."""
+        per record (``created`` / ``updated`` / ``unchanged`` / ``rejected`` + reason)."""
         self._guard(request)
         _id_field, records = await self._batch(request)
         if len(records) > 100:
@@ -355,14 +356,11 @@ class CrmService(SandboxService):
                 if not isinstance(raw, dict):
                     raise ApiError(422, "record must be an object")
                 refuse_record(self.faults, raw)
-                record, created = self._activity(raw)
+                record, outcome = self._activity(raw)
             except ApiError as exc:
                 results.append({"index": index, "status": "rejected", "error": exc.message})
                 continue
-            results.append(
-                {"index": index, "status": "created" if created else "unchanged",
-                 "id": record["activity_id"]}
-            )  # fmt: skip
+            results.append({"index": index, "status": outcome, "id": record["activity_id"]})
         return self._summary(results)
 
     async def _create_appointment(self, request: Request) -> Response:
@@ -380,8 +378,8 @@ class CrmService(SandboxService):
         )
         _require(fields, "contact_id", "scheduled_at")
         fields.setdefault("status", "scheduled")
-        record, created = self.store.create_once(self.store.appointments, fields)
-        return JSONResponse(record, 201 if created else 200)
+        record, outcome = self.store.create_once(self.store.appointments, fields)
+        return JSONResponse(record, 201 if outcome == "created" else 200)
 
     async def _upsert_deals(self, request: Request) -> Response:
         self._guard(request)

@@ -337,8 +337,10 @@ class CrmStore:
         return results
 
     # -- the rest -----------------------------------------------------------------
-    def create_once(self, table: Table, fields: Record) -> tuple[Record, bool]:
-        """Insert, unless a row with the same ``external_id`` exists (then return it)."""
+    def create_once(self, table: Table, fields: Record) -> tuple[Record, str]:
+        """Insert, unless a row with the same ``external_id`` exists: then the body's
+        fields are written to it. ``created``, ``updated`` or ``unchanged`` says which (a
+        changed body sent again is applied and said so, never answered "unchanged")."""
         with self.lock:
             if fields.get("contact_id"):
                 fields["contact_id"] = self.resolve(fields["contact_id"])
@@ -347,9 +349,10 @@ class CrmStore:
                 if fields.get("external_id")
                 else None
             )
-            if existing:
-                return dict(table.rows[existing]), False
-            return table.insert(fields), True
+            if existing is None:
+                return table.insert(fields), "created"
+            before, after = table.apply(existing, fields)
+            return after, "unchanged" if before == after else "updated"
 
     def exports(self) -> dict[str, Callable[[], list[dict[str, Any]]]]:
         return {
