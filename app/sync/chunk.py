@@ -175,7 +175,9 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
             for key in dict.fromkeys(k for k in keys if k and k not in golden):
                 golden[key] = ctx.assigned.setdefault(key, new_golden_id())
                 new_links.append((key, golden[key]))
-            ctx.submit_store(partial(_index_chunk, ctx, df, golden, new_links))
+            if new_links:  # stored before any pre-entry move below repoints one
+                link = partial(identity.link, entity=src_spec.entity, system=ctx.source_system)
+                ctx.submit_store(partial(link, pairs=new_links))
         fresh = {k for k, _g in new_links}
         dests = identity.dest_ids(s, dst_spec.entity, ctx.dest_system, list(golden.values()))
         last = state.delivered(s, flow.id, list(golden.values()))
@@ -237,6 +239,11 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
             items.append(ChunkItem(plan, source, note))
         removal_outcomes, to_remove = removals.plan_removals(ctx, deletes, gone)
         outcomes += removal_outcomes
+        if not ctx.dry_run:
+            # made here, on the run's thread (the store writer is the busier one), with
+            # the golden ids the pre-entry check settled on; the pre-entry check reads it
+            rows = search.index_columns(src_spec.entity, ctx.source_system, df, key_col, golden)
+            ctx.submit_store(partial(search.write_index, columns=rows))
 
         if ctx.dry_run:
             for item in items:
@@ -283,20 +290,6 @@ def _record_only_unsent(ctx: RunContext, to_park: list[Parked], outcomes: list[O
             run_log.write_outcomes(s, ctx.run_id, ctx.flow.id, outcomes)
         return
     ctx.submit_store(partial(_record_unsent, ctx, to_park, [], outcomes, [], []))
-
-
-def _index_chunk(
-    ctx: RunContext,
-    df: pd.DataFrame,
-    golden: dict[str, str],
-    new_links: list[tuple[str, str]],
-    s: Session,
-) -> None:
-    """Store writer side of a chunk: new identity links and the search index (which
-    the pre-entry check reads too)."""
-    spec = ctx.source.spec
-    identity.link(s, spec.entity, ctx.source_system, new_links)
-    search.index_rows(s, spec.entity, ctx.source_system, df, spec.primary_key, golden)
 
 
 def _record_unsent(
