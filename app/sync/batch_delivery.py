@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.connectors.streams import WriteAction, WriteRecord, WriteResult
 from app.store.models import utcnow
 from app.sync import identity, run_log, state
-from app.sync.chunk_item import ChunkItem, Parked
+from app.sync.chunk_item import ChunkItem, Delivery, Parked
 from app.sync.hashing import idempotency_key
 from app.sync.pipeline import SendFailed, StoreJob
 from app.sync.run_context import RunContext
@@ -86,9 +87,9 @@ def deliver(ctx: RunContext, batch: Sequence[ChunkItem]) -> StoreJob:
         ctx.add("failed", len(batch))
         raise SendFailed(exc, partial(_record_failed, ctx, batch, started)) from exc
     ms = int((time.perf_counter() - t0) * 1000 / max(1, len(batch)))
-    for item in batch:  # here, not on the run's thread or the store writer's
-        item.pack(ctx)
-    return partial(_record_results, ctx, batch, results, started, ms)
+    # the answers' store rows (payloads packed too) made here, while this thread would
+    # only wait: not on the run's thread, nor on the store writer
+    return partial(_record_results, ctx, _answered(ctx, batch, results, started, ms))
 
 
 def _record_failed(
@@ -102,23 +103,35 @@ def _record_failed(
     state.mark_failed(s, ctx.flow.id, [i.plan.golden_id for i in batch])
 
 
-def _record_results(
+@dataclass
+class _Answered:
+    """What a batch's answers mean for the store, worked out on its sender thread (the
+    store writer, the busiest of a run's threads, only writes it)."""
+
+    counts: list[str]
+    delivered: list[dict[str, Any]]  # delivery-state rows
+    delivered_keys: list[str]
+    outcomes: list[dict[str, Any]]  # run-log rows
+    parked: list[Parked]
+    stale: list[tuple[str, str]]  # (old destination id, golden id)
+    links: list[tuple[str, str]]  # (destination id, golden id)
+
+
+def _answered(
     ctx: RunContext,
     batch: Sequence[ChunkItem],
     results: Sequence[WriteResult],
     started: datetime,
     ms: int,
-    s: Session,
-) -> None:
-    """Store writer side of a batch: delivery state, links, retry queue, outcomes."""
-    flow = ctx.flow
+) -> _Answered:
     outcomes: list[Outcome] = []
-    delivered: list[tuple[str, str, str | None, str, dict[str, Any]]] = []
+    delivered: list[Delivery] = []
     parked: list[Parked] = []
+    counts: list[str] = []
     for item, result in zip(batch, results, strict=True):
         p = item.plan
         if result.action in COUNT_OF:
-            ctx.add(COUNT_OF[result.action], 1)
+            counts.append(COUNT_OF[result.action])
             dest_id = result.dest_id or p.dest_id
             common = {
                 "started_at": started,
@@ -138,14 +151,11 @@ def _record_results(
                 reason = f"kept failing after retries: {reason}"
             parked.append((p.key, p.golden_id, item.source, reason))
             outcomes.append(item.outcome(ctx, OutcomeStatus.PARKED, error=reason, **common))
-    state.save_delivered(s, flow.id, delivered)
     stale = [
         (item.plan.dest_id, item.plan.golden_id)
         for item, result in zip(batch, results, strict=True)
         if item.plan.dest_id and result.dest_id and result.dest_id != item.plan.dest_id
     ]
-    if stale:
-        identity.drop_stale(s, ctx.dest.spec.entity, ctx.dest_system, stale)
     links = [(d, g) for g, _k, d, _h, _p in delivered if d]
     # a refused record the destination says it holds (Klaviyo saved the profile and
     # refused only its re-subscribe) is linked all the same: flows reading the
@@ -155,10 +165,29 @@ def _record_results(
         for item, result in zip(batch, results, strict=True)
         if result.action is WriteAction.REJECTED and result.dest_id
     ]
-    identity.link(s, ctx.dest.spec.entity, ctx.dest_system, links)
-    ctx.add("parked", run_log.park(s, flow.id, ctx.run_id, parked))
-    state.mark_failed(s, flow.id, [gold for _k, gold, _p, _r in parked])
+    return _Answered(
+        counts,
+        state.delivered_rows(ctx.flow.id, delivered),
+        [k for _g, k, _d, _h, _p in delivered],
+        run_log.outcome_rows(ctx.run_id, ctx.flow.id, outcomes),
+        parked,
+        stale,
+        links,
+    )
+
+
+def _record_results(ctx: RunContext, answered: _Answered, s: Session) -> None:
+    """Store writer side of a batch: delivery state, links, retry queue, outcomes."""
+    flow_id = ctx.flow.id
+    for name in answered.counts:
+        ctx.add(name, 1)
+    state.write_delivered(s, answered.delivered)
+    if answered.stale:
+        identity.drop_stale(s, ctx.dest.spec.entity, ctx.dest_system, answered.stale)
+    identity.link(s, ctx.dest.spec.entity, ctx.dest_system, answered.links)
+    ctx.add("parked", run_log.park(s, flow_id, ctx.run_id, answered.parked))
+    state.mark_failed(s, flow_id, [gold for _k, gold, _p, _r in answered.parked])
     if ctx.may_have_parked(s):
-        run_log.resolve_parked(s, flow.id, [k for _g, k, _d, _h, _p in delivered])
-    run_log.write_outcomes(s, ctx.run_id, flow.id, outcomes)
+        run_log.resolve_parked(s, flow_id, answered.delivered_keys)
+    run_log.write_outcome_rows(s, answered.outcomes)
     ctx.emit("delivering")
