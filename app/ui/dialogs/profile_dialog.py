@@ -29,7 +29,8 @@ from app.connectors.registry import get_kind, kinds
 from app.connectors.streams import StreamSource
 from app.errors import RooftopError
 from app.services.preview import preview_unsaved, readable_streams
-from app.services.profiles import ProfileInfo, ProfileService
+from app.services.profile_info import ProfileInfo
+from app.services.profiles import ProfileService
 from app.ui.dialogs.field_widgets import FieldInput
 from app.ui.dialogs.preview_dialog import PreviewDialog
 from app.ui.icons import icon
