@@ -23,7 +23,7 @@ from app.services.audit import current_os_user
 from app.services.flows import FlowService
 from app.store import Store
 from app.sync import reconcile_log
-from app.sync.reconcile import GROUP_WORDS, ReconcileProgress
+from app.sync.reconcile_findings import GROUP_WORDS, ReconcileProgress
 from app.sync.reconciliation import ReconcileResult, reconcile, resync
 from app.sync.shadow import set_shadow
 

@@ -27,7 +27,7 @@ from app.services.profiles import ProfileService
 from app.store import Store
 from app.store.models import DeliveryState
 from app.sync import reconcile_log
-from app.sync.reconcile import Comparison, Finding
+from app.sync.reconcile_findings import Comparison, Finding
 from app.sync.reconcile_log import ReportView
 
 VIN = re.compile(rb"(?<![A-Z0-9])[A-HJ-NPR-Z0-9]{17}(?![A-Z0-9])")

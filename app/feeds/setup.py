@@ -22,7 +22,8 @@ from app.formats.feeds import google_vehicle_listings, meta_automotive
 from app.formats.feeds.common import DealerInfo, FeedFile
 from app.mapping.model import Mapping
 from app.services.flows import FlowDefinition, FlowInfo, FlowService
-from app.services.profiles import ProfileInfo, ProfileService
+from app.services.profile_info import ProfileInfo
+from app.services.profiles import ProfileService
 from app.store import Store
 
 DMS_KINDS = ("star_rest", "dms_rest", "dms_file")

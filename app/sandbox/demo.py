@@ -25,7 +25,8 @@ from app.sandbox.demo_names import (
 )
 from app.sandbox.demo_retailing import install_demo_retailing
 from app.services.flows import FlowService
-from app.services.profiles import ProfileInfo, ProfileService
+from app.services.profile_info import ProfileInfo
+from app.services.profiles import ProfileService
 from app.store import Store, retailing_inbox
 from app.store.errors import NotFoundError
 from app.store.models import ConnectionProfile, DeliveryState, Flow, FlowState, Link, Run

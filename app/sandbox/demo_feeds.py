@@ -17,7 +17,8 @@ from app.feeds.realtime import RealtimeFeeds, RealtimeSettings, save_settings
 from app.feeds.setup import save_feed
 from app.formats.feeds.common import DealerInfo
 from app.sandbox import demo_names
-from app.services.profiles import ProfileInfo, ProfileService
+from app.services.profile_info import ProfileInfo
+from app.services.profiles import ProfileService
 from app.store import Store
 from app.store.errors import NotFoundError
 

@@ -32,7 +32,8 @@ import httpx
 from app.mapping.model import Mapping, Step, rule
 from app.sandbox.demo_names import DMS_STAR, RETAILING
 from app.services.flows import FlowDefinition
-from app.services.profiles import ProfileInfo, ProfileService
+from app.services.profile_info import ProfileInfo
+from app.services.profiles import ProfileService
 from app.store.errors import NotFoundError
 
 TRIM = Step("collapse_spaces")

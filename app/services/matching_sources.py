@@ -11,7 +11,8 @@ import pandas as pd
 from app.connectors.streams import StreamSource
 from app.errors import RooftopError
 from app.services.matching_queue import MatchingQueue
-from app.services.profiles import ProfileInfo, ProfileService
+from app.services.profile_info import ProfileInfo
+from app.services.profiles import ProfileService
 
 log = logging.getLogger(__name__)
 StepFn = Callable[[str, int, int], None]

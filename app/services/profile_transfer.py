@@ -24,12 +24,9 @@ from app.connectors.errors import ConnectorError
 from app.connectors.registry import get_kind
 from app.services import audit
 from app.services.errors import ImportFileError, ValidationError
-from app.services.profiles import (
-    ProfileInfo,
-    ProfileService,
-    address_fingerprint,
-    stored_fingerprint,
-)
+from app.services.profile_info import ProfileInfo
+from app.services.profile_secrets import address_fingerprint, secret_owner, stored_fingerprint
+from app.services.profiles import ProfileService
 from app.store.errors import DuplicateNameError, NotFoundError
 from app.store.models import utcnow
 
@@ -59,10 +56,6 @@ class _Entry:
     uid: str = ""  # the profile's uid where the file was exported
 
 
-def _owner(uid: str) -> str:
-    return f"profile/{uid}"
-
-
 def profile_entries(
     service: ProfileService, profile_ids: Iterable[int] | None = None
 ) -> list[dict[str, Any]]:
@@ -74,7 +67,9 @@ def profile_entries(
             "name": p.name,
             "kind": p.kind,
             "settings": p.settings,
-            "secrets": {n: secrets.reference(_owner(p.uid), n) for n in sorted(p.secrets_set)},
+            "secrets": {
+                n: secrets.reference(secret_owner(p.uid), n) for n in sorted(p.secrets_set)
+            },
         }
         for p in service.list()
         if wanted is None or p.id in wanted

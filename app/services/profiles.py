@@ -1,13 +1,12 @@
-"""Connection profiles: settings in SQLite, secrets in the keyring, every change audited."""
+"""Connection profiles: settings in SQLite, secrets in the keyring, every change audited.
+How a profile is shown is in ``profile_info``, its keyring entries in ``profile_secrets``,
+the checks it passes before a save in ``profile_validation``."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -23,119 +22,24 @@ from app.connectors.base import (
     http_warning,
     parse_day,
 )
-from app.connectors.errors import ConnectorError
 from app.connectors.registry import get_kind
 from app.services import audit
 from app.services.errors import ValidationError
+from app.services.profile_info import ProfileInfo, audit_snapshot, profile_info
+from app.services.profile_secrets import (
+    ADDRESS_FIELD,
+    address_fingerprint,
+    secret_owner,
+    secrets_swapped,
+)
+from app.services.profile_validation import (
+    prepare_profile,
+    refuse_kind_change_in_use,
+    refuse_moving_stored_secrets,
+)
 from app.store import Store, alert_signals
 from app.store.errors import DuplicateNameError, NotFoundError
-from app.store.models import ConnectionProfile, Flow, utcnow
-
-
-@dataclass(frozen=True)
-class ProfileInfo:
-    """A profile as the UI and CLI see it: no secret values, only which secrets are set."""
-
-    id: int
-    uid: str
-    name: str
-    kind: str
-    kind_label: str
-    settings: dict[str, Any]
-    secrets_set: frozenset[str]
-    is_demo: bool
-    created_at: datetime
-    updated_at: datetime
-    last_test_at: datetime | None
-    last_test_ok: bool | None
-    last_test_message: str | None
-    last_used_at: datetime | None
-    protocol: str = ""  # "STAR REST", "CDK Fortellis": what carries its data
-
-
-def _owner(uid: str) -> str:
-    return f"profile/{uid}"
-
-
-def _info(row: ConnectionProfile) -> ProfileInfo:
-    try:
-        kind = get_kind(row.kind)
-        label, protocol = kind.label, kind.protocol or kind.label
-    except ConnectorError:  # an unknown kind must not hide the profile from the list
-        label = protocol = f"{row.kind} (unknown kind)"
-    return ProfileInfo(
-        id=row.id,
-        uid=row.uid,
-        name=row.name,
-        kind=row.kind,
-        kind_label=label,
-        protocol=protocol,
-        settings=dict(row.settings or {}),
-        secrets_set=frozenset(row.secret_fields or ()),
-        is_demo=row.is_demo,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        last_test_at=row.last_test_at,
-        last_test_ok=row.last_test_ok,
-        last_test_message=row.last_test_message,
-        last_used_at=row.last_used_at,
-    )
-
-
-def _snapshot(row: ConnectionProfile, changed_secrets: Iterable[str] = ()) -> dict[str, Any]:
-    """What the audit log may see of a profile: secrets only as 'stored' / 'not set'."""
-    changed = set(changed_secrets)
-    return {
-        "name": row.name,
-        "kind": row.kind,
-        "settings": dict(row.settings or {}),
-        "secrets": {
-            name: ("stored (new value)" if name in changed else "stored")
-            for name in sorted(row.secret_fields or ())
-        },
-    }
-
-
-ADDRESS_FIELD = "_address"  # beside the secrets: where they were meant to be sent
-
-
-def address_fingerprint(cls: type[Connector], settings: dict[str, Any]) -> str:
-    """What the address settings of a profile amount to (hashed): a secret stored for
-    one address is only ever used with the same address, in any data folder."""
-    values = {}
-    for f in cls.fields:
-        if f.secret or not f.is_address:
-            continue
-        try:
-            values[f.name] = f.coerce(settings.get(f.name, f.default))
-        except (TypeError, ValueError):
-            values[f.name] = settings.get(f.name)
-    raw = json.dumps([cls.kind, values], sort_keys=True, default=str).encode()
-    return hashlib.sha256(raw).hexdigest()
-
-
-def stored_fingerprint(uid: str) -> str | None:
-    return secrets.get_secret(_owner(uid), ADDRESS_FIELD)
-
-
-@contextmanager
-def _secrets_swapped(owner: str, given: dict[str, str], cleared: Iterable[str]) -> Iterator[None]:
-    """Write ``given`` and delete ``cleared`` in the keyring; if that or the block fails,
-    put back what was there before."""
-    previous = {n: secrets.get_secret(owner, n) for n in [*given, *cleared]}
-    try:
-        for field_name, value in given.items():
-            secrets.set_secret(owner, field_name, value)
-        for field_name in cleared:
-            secrets.delete_secret(owner, field_name)
-        yield
-    except BaseException:
-        for field_name, old in previous.items():
-            if old is None:
-                secrets.delete_secret(owner, field_name)
-            else:
-                secrets.set_secret(owner, field_name, old)
-        raise
+from app.store.models import ConnectionProfile, utcnow
 
 
 class ProfileService:
@@ -148,25 +52,25 @@ class ProfileService:
     def list(self) -> list[ProfileInfo]:
         with self.store.session() as s:
             rows = s.scalars(select(ConnectionProfile).order_by(ConnectionProfile.name)).all()
-            return [_info(r) for r in rows]
+            return [profile_info(r) for r in rows]
 
     def get(self, profile_id: int) -> ProfileInfo:
         with self.store.session() as s:
-            return _info(self._row(s, profile_id))
+            return profile_info(self._row(s, profile_id))
 
     def get_by_name(self, name: str) -> ProfileInfo:
         with self.store.session() as s:
             row = s.scalar(select(ConnectionProfile).where(ConnectionProfile.name == name))
             if row is None:
                 raise NotFoundError(f"There is no connection profile named '{name}'.")
-            return _info(row)
+            return profile_info(row)
 
     def secrets_for(self, profile_id: int) -> dict[str, str]:
         """The profile's secret values, read from the keyring (for connectors only)."""
         info = self.get(profile_id)
         values: dict[str, str] = {}
         for name in info.secrets_set:
-            value = secrets.get_secret(_owner(info.uid), name)
+            value = secrets.get_secret(secret_owner(info.uid), name)
             if value is not None:
                 values[name] = value
         return values
@@ -221,12 +125,12 @@ class ProfileService:
         cls = get_kind(kind)
         adopted = set(adopt) & set(cls.secret_field_names())
         already = adopted if require_secrets else set(cls.secret_field_names())
-        clean, given = self._prepare(cls, name, settings, secret_values or {}, already=already)
+        clean, given = prepare_profile(cls, name, settings, secret_values or {}, already=already)
         uid = uid or str(uuid.uuid4())
         for field_name, value in given.items():
-            secrets.set_secret(_owner(uid), field_name, value)
+            secrets.set_secret(secret_owner(uid), field_name, value)
         if given or adopted:
-            secrets.set_secret(_owner(uid), ADDRESS_FIELD, address_fingerprint(cls, clean))
+            secrets.set_secret(secret_owner(uid), ADDRESS_FIELD, address_fingerprint(cls, clean))
         try:
             with self.store.session() as s:
                 now = utcnow()
@@ -248,12 +152,12 @@ class ProfileService:
                     "connection_profile",
                     object_id=uid,
                     object_name=row.name,
-                    after=_snapshot(row, given),
+                    after=audit_snapshot(row, given),
                 )
-                info = _info(row)
+                info = profile_info(row)
         except IntegrityError:
             for field_name in given:
-                secrets.delete_secret(_owner(uid), field_name)
+                secrets.delete_secret(secret_owner(uid), field_name)
             raise DuplicateNameError(
                 f"A connection profile named '{name.strip()}' already exists.",
                 hint="Choose another name.",
@@ -290,23 +194,14 @@ class ProfileService:
             stored = set(row.secret_fields or ()) & set(cls.secret_field_names())
             moved = cls.address_changes(row.settings or {}, new_settings)
             if new_kind != row.kind:
-                self._refuse_kind_change_in_use(s, row)
+                refuse_kind_change_in_use(s, row)
                 moved = moved or ["kind"]
             kept = {n for n in stored if n not in secret_values}
-            if moved and kept:
-                raise ValidationError(
-                    "The connection's address changed, so its stored secrets must be "
-                    "entered again.",
-                    {
-                        n: f"{cls.field(n).label}: the {', '.join(moved)} changed — enter it "
-                        "again (a stored secret is never sent to a new address)."
-                        for n in sorted(kept)
-                    },
-                )
+            refuse_moving_stored_secrets(cls, moved, kept)
             to_set = {k: v for k, v in secret_values.items() if v}
             already = kept if require_secrets else set(cls.secret_field_names())
-            clean, given = self._prepare(cls, new_name, new_settings, to_set, already=already)
-            before = _snapshot(row)
+            clean, given = prepare_profile(cls, new_name, new_settings, to_set, already=already)
+            before = audit_snapshot(row)
             obsolete = set(row.secret_fields or ()) - set(cls.secret_field_names())
             cleared = [k for k, v in secret_values.items() if not v and k in stored] + sorted(
                 obsolete
@@ -330,16 +225,16 @@ class ProfileService:
                 object_id=row.uid,
                 object_name=row.name,
                 before=before,
-                after=_snapshot(row, given),
+                after=audit_snapshot(row, given),
             )
             # Last, so a refused row change leaves the keyring as it was; a keyring that
             # refuses rolls the row back and gets the secrets it already took back.
             fingerprint = (
                 {ADDRESS_FIELD: address_fingerprint(cls, clean)} if row.secret_fields else {}
             )
-            with _secrets_swapped(_owner(row.uid), {**given, **fingerprint}, cleared):
+            with secrets_swapped(secret_owner(row.uid), {**given, **fingerprint}, cleared):
                 s.commit()
-            info = _info(row)
+            info = profile_info(row)
         self._note_expiry(info)
         return info
 
@@ -379,7 +274,7 @@ class ProfileService:
             current = (row.settings or {}).get(name)
             if current not in (None, ""):
                 return current
-            before = _snapshot(row)
+            before = audit_snapshot(row)
             row.settings = {**(row.settings or {}), name: spec.coerce(value)}
             row.updated_at = utcnow()
             audit.record(
@@ -389,22 +284,9 @@ class ProfileService:
                 object_id=row.uid,
                 object_name=row.name,
                 before=before,
-                after=_snapshot(row),
+                after=audit_snapshot(row),
             )
             return row.settings[name]
-
-    @staticmethod
-    def _refuse_kind_change_in_use(session: Any, row: ConnectionProfile) -> None:
-        used = session.scalars(
-            select(Flow.name).where(
-                (Flow.source_profile_id == row.id) | (Flow.dest_profile_id == row.id)
-            )
-        ).all()
-        if used:
-            raise ValidationError(
-                f"'{row.name}' is used by {', '.join(sorted(used))}; its kind cannot change. "
-                "Delete or change those flows first, or import it under another name."
-            )
 
     def secrets_to_reenter(self, profile_id: int, settings: dict[str, Any]) -> dict[str, str]:
         """For an editor: stored secrets that must be typed again if the profile is saved
@@ -432,7 +314,7 @@ class ProfileService:
     def delete(self, profile_id: int) -> None:
         with self.store.session() as s:
             row = self._row(s, profile_id)
-            before = _snapshot(row)
+            before = audit_snapshot(row)
             uid, fields = row.uid, list(row.secret_fields or ())
             audit.record(
                 s,
@@ -450,7 +332,7 @@ class ProfileService:
                     f"'{row.name}' is used by a flow; delete or change that flow first."
                 ) from None
         for field_name in [*fields, ADDRESS_FIELD]:
-            secrets.delete_secret(_owner(uid), field_name)
+            secrets.delete_secret(secret_owner(uid), field_name)
         alert_signals.forget_prefix(self.store, alert_signals.CREDENTIAL, f"profile:{uid}:")
 
     # --- testing -------------------------------------------------------------------
@@ -513,29 +395,3 @@ class ProfileService:
         while name in taken:
             name, n = f"{base} {n}", n + 1
         return name
-
-    @staticmethod
-    def _prepare(
-        cls: type[Connector],
-        name: str,
-        settings: dict[str, Any],
-        secret_values: dict[str, str],
-        *,
-        already: set[str],
-    ) -> tuple[dict[str, Any], dict[str, str]]:
-        """Validate and coerce; returns (settings without secrets, secrets to store)."""
-        problems: dict[str, str] = {}
-        if not name or not name.strip():
-            problems["name"] = "Name is required."
-        elif len(name.strip()) > 200:
-            problems["name"] = "The name is longer than 200 characters."
-        secret_names = set(cls.secret_field_names())
-        given = {k: v for k, v in secret_values.items() if k in secret_names and v}
-        check_secrets = {**{k: "stored" for k in already}, **given}
-        problems.update(cls.validate(settings, check_secrets))
-        if problems:
-            raise ValidationError("The profile has problems.", problems)
-        clean = {
-            f.name: f.coerce(settings.get(f.name, f.default)) for f in cls.fields if not f.secret
-        }
-        return clean, given

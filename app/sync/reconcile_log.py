@@ -17,7 +17,7 @@ from app.store import Store
 from app.store.models import Flow, RecordOutcome, utcnow
 from app.store.reconcile_models import ReconcileReport
 from app.sync import run_log
-from app.sync.reconcile import GROUPS, Comparison, Finding
+from app.sync.reconcile_findings import GROUPS, Comparison, Finding
 from app.sync.run_log import Outcome
 
 FOUND = "found"  # the status of a reconcile finding in record_outcomes

@@ -21,7 +21,8 @@ from app.sync.engine import RunSummary, SyncEngine
 from app.sync.errors import RunCancelledError, SyncError
 from app.sync.locks import flow_lock
 from app.sync.progress import CancelToken, ProgressCallback
-from app.sync.reconcile import Comparison, Finding, ProgressFn, compare_flow, source_keys_of
+from app.sync.reconcile import compare_flow
+from app.sync.reconcile_findings import Comparison, Finding, ProgressFn, source_keys_of
 from app.sync.reconcile_log import ReportView
 
 log = logging.getLogger(__name__)

@@ -30,7 +30,9 @@ from app.store.models import Flow, utcnow
 from app.sync import reconcile_log
 from app.sync.errors import RunCancelledError, SyncError
 from app.sync.progress import CancelToken, Progress
-from app.sync.reconcile import Comparator, Comparison, Finding, ReconcileProgress, open_sides
+from app.sync.reconcile_comparator import Comparator
+from app.sync.reconcile_findings import Comparison, Finding, ReconcileProgress
+from app.sync.reconcile_sides import open_sides
 from app.sync.run_log import Outcome, OutcomeStatus
 
 log = logging.getLogger(__name__)

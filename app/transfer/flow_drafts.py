@@ -19,7 +19,8 @@ from app.scheduling.resync import FieldChange
 from app.services.flows import FlowInfo, FlowService
 from app.services.mapping_loader import target_rows
 from app.services.mappings import validate
-from app.services.profiles import ProfileInfo, ProfileService
+from app.services.profile_info import ProfileInfo
+from app.services.profiles import ProfileService
 from app.store import Store
 from app.store.errors import NotFoundError
 from app.sync.preview import LIMIT, preview_flow

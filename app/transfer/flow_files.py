@@ -24,7 +24,8 @@ from app.scheduling.errors import ScheduleError
 from app.scheduling.schedule import Schedule
 from app.services import audit
 from app.services.flows import FlowDefinition, FlowInfo, FlowService
-from app.services.profiles import ProfileInfo, ProfileService
+from app.services.profile_info import ProfileInfo
+from app.services.profiles import ProfileService
 from app.store import Store
 from app.store.errors import NotFoundError
 from app.store.models import utcnow

@@ -27,7 +27,8 @@ from app.connectors.sftp_client import HostKeyMismatchError, fingerprint, privat
 from app.connectors.sftp_settings import HOST_KEY
 from app.paths import AppPaths
 from app.services.flows import FlowDefinition, FlowService
-from app.services.profiles import ProfileInfo, ProfileService
+from app.services.profile_info import ProfileInfo
+from app.services.profiles import ProfileService
 from app.store import Store
 from app.store.models import ParkedRecord, Run
 from app.sync.engine import SyncEngine

@@ -29,7 +29,8 @@ from app.services.flows import FlowService
 from app.services.privacy import files, tombstones
 from app.services.privacy.footprint import Footprint, find
 from app.services.privacy.scrub import Scrubber, scrub
-from app.services.profiles import ProfileInfo, ProfileService
+from app.services.profile_info import ProfileInfo
+from app.services.profiles import ProfileService
 from app.store import Store
 from app.store.models import utcnow
 from app.store.privacy_models import PrivacyRequest

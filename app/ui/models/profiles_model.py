@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.services.profiles import ProfileInfo
+from app.services.profile_info import ProfileInfo
 from app.ui.formatting import full_time, relative_time
 from app.ui.models.rows_model import Column, RowsTableModel
 from app.ui.theme import Status

@@ -10,7 +10,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.connectors.base import CheckResult
-from app.services.profiles import ProfileInfo, ProfileService
+from app.services.profile_info import ProfileInfo
+from app.services.profiles import ProfileService
 from app.store.errors import NotFoundError
 from app.ui.dialogs.profile_dialog import ProfileDialog
 from app.ui.list_page import ListPage

@@ -17,7 +17,7 @@ from app.services.flows import FlowInfo
 from app.store import Store
 from app.sync.engine import RunSummary
 from app.sync.progress import CancelToken
-from app.sync.reconcile import ReconcileProgress
+from app.sync.reconcile_findings import ReconcileProgress
 from app.sync.reconciliation import reconcile, resync
 from app.sync.shadow import set_shadow
 from app.ui.dialogs.record_timeline import RecordTimelineDialog

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.feeds.config import CHANNEL_LABELS
-from app.services.profiles import ProfileInfo
+from app.services.profile_info import ProfileInfo
 from app.transfer import feed_drafts
 from app.transfer.feed_drafts import FeedPreview
 from app.ui.dialogs.profile_dialog import ProfileDialog

@@ -16,7 +16,8 @@ from app.feeds.publish import list_feeds
 from app.feeds.realtime import RealtimeSettings, load_settings
 from app.formats.feeds.common import DealerInfo
 from app.services.flows import FlowInfo, FlowService
-from app.services.profiles import ProfileInfo, ProfileService
+from app.services.profile_info import ProfileInfo
+from app.services.profiles import ProfileService
 from app.store import Store
 from app.transfer import feed_drafts, flow_drafts
 from app.transfer.feed_drafts import FeedDraft
