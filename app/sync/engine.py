@@ -14,9 +14,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from app.connectors.base import Connector
 from app.connectors.errors import ConnectorError, DeliveryError
-from app.connectors.streams import Stream, StreamSource
 from app.errors import RooftopError
 from app.logging_setup import redact
 from app.mapping.apply import MappingError
@@ -32,6 +30,7 @@ from app.store.faults import StorageError
 from app.sync import run_log, source_chunks, state
 from app.sync.chunk import process_chunk
 from app.sync.errors import RunCancelledError, SyncError
+from app.sync.flow_streams import stream_of
 from app.sync.locks import flow_lock
 from app.sync.pipeline import DeliveryPipeline
 from app.sync.planner import PlanItem
@@ -64,18 +63,6 @@ class RunSummary:
         if self.status in ("succeeded", "dry_run", "shadow"):
             return 0
         return 1 if self.status == "completed_with_errors" else 2
-
-
-def _stream(connector: Connector, name: str, role: str) -> Stream:
-    if not isinstance(connector, StreamSource):
-        raise SyncError(f"The {role} connection ({connector.label}) has no data streams.")
-    streams = connector.streams()
-    if name not in streams:
-        raise SyncError(
-            f"The {role} connection has no stream '{name}'.",
-            hint=f"It offers: {', '.join(sorted(streams))}.",
-        )
-    return streams[name]
 
 
 class SyncEngine:
@@ -243,8 +230,8 @@ class SyncEngine:
             ctx = RunContext(
                 flow,
                 run_id,
-                _stream(src_conn, flow.source_stream, "source"),
-                _stream(dst_conn, flow.dest_stream, "destination"),
+                stream_of(src_conn, flow.source_stream, "source"),
+                stream_of(dst_conn, flow.dest_stream, "destination"),
                 self.profiles.identity_system(src_profile),
                 self.profiles.identity_system(dst_profile),
                 dry_run,

@@ -15,8 +15,9 @@ from app.services.flows import FlowInfo
 from app.services.profiles import ProfileService
 from app.store import Store
 from app.sync.chunk import process_chunk
-from app.sync.engine import RunSummary, _stream
+from app.sync.engine import RunSummary
 from app.sync.errors import RunCancelledError, SyncError
+from app.sync.flow_streams import stream_of
 from app.sync.progress import CancelToken, Progress, ProgressCallback
 from app.sync.run_context import RunContext
 
@@ -56,8 +57,8 @@ def preview_flow(
         ctx = RunContext(
             flow,
             0,
-            _stream(src_conn, flow.source_stream, "source"),
-            _stream(dst_conn, flow.dest_stream, "destination"),
+            stream_of(src_conn, flow.source_stream, "source"),
+            stream_of(dst_conn, flow.dest_stream, "destination"),
             profiles.identity_system(src_profile),
             profiles.identity_system(dst_profile),
             dry_run=True,

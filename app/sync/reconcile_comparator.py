@@ -18,7 +18,6 @@ a listing is looked up too (up to ``MAX_LOOKUPS``), so a merge made in the desti
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -35,24 +34,11 @@ from app.sync.progress import CancelToken
 from app.sync.reconcile_findings import Comparison, Finding, ProgressFn, ReconcileProgress
 from app.sync.reconcile_sides import Sides
 from app.sync.removals import inactive_rows
+from app.sync.source_chunks import coalesced
 from app.sync.withheld import erased_refs
 
 CHUNK_ROWS = 5000
 MAX_LOOKUPS = 200  # linked ids missing from a listing, looked up to follow merges
-
-
-def chunks(pages: Iterator[pd.DataFrame], rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
-    """Pages joined into chunks of at least ``rows`` rows (mapping costs less per row)."""
-    waiting: list[pd.DataFrame] = []
-    count = 0
-    for page in pages:
-        waiting.append(page)
-        count += len(page)
-        if count >= rows:
-            yield waiting[0] if len(waiting) == 1 else pd.concat(waiting, ignore_index=True)
-            waiting, count = [], 0
-    if waiting:
-        yield waiting[0] if len(waiting) == 1 else pd.concat(waiting, ignore_index=True)
 
 
 def _links(store: Store, entity: str, system: str) -> list[tuple[str, str]]:
@@ -131,7 +117,7 @@ class Comparator:
     def read_source(self) -> None:
         source = self.sides.source
         self._emit("reading source")
-        for df in prefetch(chunks(iter(source.read(None))), depth=2):
+        for df in prefetch(coalesced(iter(source.read(None)), CHUNK_ROWS), depth=2):
             self._compare_chunk(df)
             self.report.source_read += len(df)
             self._emit("reading source")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.connectors.base import Connector
-from app.connectors.streams import Stream, StreamSource
+from app.connectors.streams import Stream
 from app.services.flow_options import DeleteSettings, delete_settings
 from app.services.flows import FlowInfo
 from app.services.privacy import tombstones
@@ -15,15 +15,7 @@ from app.services.profiles import ProfileService
 from app.store import Store
 from app.sync.compare import Comparer
 from app.sync.errors import SyncError
-
-
-def stream_of(connector: Connector, name: str, role: str) -> Stream:
-    if not isinstance(connector, StreamSource):
-        raise SyncError(f"The {role} connection ({connector.label}) has no data streams.")
-    streams = connector.streams()
-    if name not in streams:
-        raise SyncError(f"The {role} connection has no stream '{name}'.")
-    return streams[name]
+from app.sync.flow_streams import stream_of
 
 
 @dataclass

@@ -19,17 +19,19 @@ from app.sync.run_context import RunContext
 CHUNK_ROWS = 2000
 
 
-def coalesced(pages: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-    """Source pages joined into chunks of at least ``CHUNK_ROWS`` rows: mapping, planning
-    and the store all cost less per record on bigger chunks than on 100-row pages."""
+def coalesced(pages: Iterator[pd.DataFrame], rows: int = 0) -> Iterator[pd.DataFrame]:
+    """Source pages joined into chunks of at least ``rows`` rows (``CHUNK_ROWS`` unless
+    told): mapping, planning and the store all cost less per record on bigger chunks than
+    on 100-row pages."""
+    least = rows or CHUNK_ROWS
     waiting: list[pd.DataFrame] = []
-    rows = 0
+    count = 0
     for page in pages:
         waiting.append(page)
-        rows += len(page)
-        if rows >= CHUNK_ROWS:
+        count += len(page)
+        if count >= least:
             yield waiting[0] if len(waiting) == 1 else pd.concat(waiting, ignore_index=True)
-            waiting, rows = [], 0
+            waiting, count = [], 0
     if waiting:
         yield waiting[0] if len(waiting) == 1 else pd.concat(waiting, ignore_index=True)
 
