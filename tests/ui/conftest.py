@@ -1,7 +1,7 @@
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import QThreadPool
+from PySide6.QtCore import QEvent, QThreadPool
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.paths import AppPaths
@@ -48,3 +48,9 @@ def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
         for _ in range(3):
             QApplication.processEvents()
     yield
+    if QApplication.instance() is not None:
+        # pytest-qt only asked for the widgets' deletion (deleteLater): delete them now,
+        # not halfway through the next test (the next test's theme restyled every widget
+        # still alive, and one of a closed wizard's crashed the process)
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        QApplication.processEvents()
