@@ -6,6 +6,7 @@ String similarity (rapidfuzz Jaro-Winkler) is computed once per distinct pair of
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -552,17 +553,33 @@ def _crossed_names(
     )
     if not len(rows):
         return rows.astype(np.int64), np.zeros(0, np.int8), np.zeros(0, np.int8)
-    fv = np.asarray(norm.first_vocab, dtype=object)
-    lv = np.asarray(norm.last_vocab, dtype=object)
+    fv, lv = norm.first_vocab, norm.last_vocab
     # Crossed: a's given name against b's surname, a's surname against b's given name.
     # Most pairs looked at are two people: keep those whose crossed surnames are alike.
-    cl = _surname_levels(lv[la[rows]].tolist(), fv[fb[rows]].tolist())
+    cl = _per_code_pair(la[rows], lv, fb[rows], fv, _surname_levels)
     rows, cl = rows[cl <= 3], cl[cl <= 3]
     if not len(rows):
         return rows.astype(np.int64), np.zeros(0, np.int8), np.zeros(0, np.int8)
-    cf = _given_levels(fv[fa[rows]].tolist(), lv[lb[rows]].tolist())
+    cf = _per_code_pair(fa[rows], fv, lb[rows], lv, _given_levels)
     better = (cf <= 5) & (cl <= 3) & (cf.astype(int) + cl < first[rows].astype(int) + last[rows])
     return rows[better].astype(np.int64), cf[better], cl[better]
+
+
+def _per_code_pair(
+    x: npt.NDArray[np.int32],
+    x_vocab: list[str],
+    y: npt.NDArray[np.int32],
+    y_vocab: list[str],
+    levels: Callable[[list[str], list[str]], I8],
+) -> I8:
+    """``levels`` of the words of codes ``x`` and ``y`` (known), once per distinct pair
+    of codes: a pair's words are looked up only for the distinct ones."""
+    key = x.astype(np.int64) * max(len(y_vocab), 1) + y
+    inverse, uniq = pd.factorize(key)
+    qx, qy = uniq // max(len(y_vocab), 1), uniq % max(len(y_vocab), 1)
+    words_x = [x_vocab[i] for i in qx.tolist()]
+    words_y = [y_vocab[i] for i in qy.tolist()]
+    return levels(words_x, words_y)[inverse]
 
 
 def _given_levels(x: list[str], y: list[str]) -> I8:
