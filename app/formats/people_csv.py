@@ -20,53 +20,82 @@ import pandas as pd
 from app.formats.spreadsheet_cells import csv_cell, csv_column
 
 ROWS_PER_BLOCK = 100_000
-_QUOTED = np.array([ord(c) for c in '",\r\n'], dtype=np.uint32)  # csv.QUOTE_MINIMAL's
-_RISKY_FIRST = np.array([ord(c) for c in "=@\t\r+-"], dtype=np.uint32)
+# Per character code below 128: does a field holding it need quotes (csv.QUOTE_MINIMAL),
+# may a value starting with it run as a formula (``csv_cell`` decides)? Others: no.
+_QUOTED_CHARS, _RISKY_CHARS = '",\r\n', "=@\t\r+-"
+_QUOTED = np.zeros(128, dtype=bool)
+_QUOTED[[ord(c) for c in _QUOTED_CHARS]] = True
+_RISKY_FIRST = np.zeros(128, dtype=bool)
+_RISKY_FIRST[[ord(c) for c in _RISKY_CHARS]] = True
+_SEP = "\x00"  # between the values of a block in one string (a value with one: slow path)
 
 
 def _quote(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
 
 
+def _codes(joined: str) -> npt.NDArray[np.integer]:
+    """The character codes of ``joined``, one byte each where all are ASCII."""
+    if joined.isascii():
+        return np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+    return np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+
+
 def _fields(values: npt.NDArray[np.object_], text: bool, joined: str | None = None) -> list[str]:
-    """The CSV fields of one block of a column of ``str`` values (``joined``: the same
-    joined, if at hand): formula-safe (when ``text``) and quoted where needed."""
-    joined = "".join(values) if joined is None else joined
-    if not joined:
-        return list(values)
-    chars = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-    lens = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
-    ends = np.cumsum(lens)
+    """The CSV fields of one block of a column of ``str`` values without a NUL
+    (``joined``: them joined by ``_SEP``, if at hand): formula-safe (when ``text``) and
+    quoted where needed."""
+    if not len(values):
+        return []
+    joined = _SEP.join(values) if joined is None else joined
+    # Most columns need neither: a few substring searches over the block say so.
+    text = text and any((_SEP + c) in joined or joined.startswith(c) for c in _RISKY_CHARS)
+    if not text and not any(c in joined for c in _QUOTED_CHARS):
+        return values.tolist()  # type: ignore[no-any-return]
+    chars = _codes(joined + _SEP)
+    ends = np.flatnonzero(chars == 0)  # value i ends where the i-th separator is
+    low = np.minimum(chars, 127)
     out = values
     if text:
-        starts = ends - lens
-        filled = np.flatnonzero(lens > 0)
-        risky = filled[np.isin(chars[starts[filled]], _RISKY_FIRST)]
+        starts = np.empty(len(values), dtype=np.int64)
+        starts[0], starts[1:] = 0, ends[:-1] + 1
+        risky = np.flatnonzero(_RISKY_FIRST[low[starts]])  # an empty value: the separator
         if len(risky):
             out = values.copy()
             out[risky] = [csv_cell(v) for v in values[risky].tolist()]
-    special = np.flatnonzero(np.isin(chars, _QUOTED))
+    special = np.flatnonzero(_QUOTED[low])
     if len(special):
-        rows = np.unique(np.searchsorted(ends, special, side="right"))
+        hit = np.zeros(len(values), dtype=bool)
+        hit[np.searchsorted(ends, special)] = True
+        rows = np.flatnonzero(hit)
         if out is values:
             out = values.copy()
         out[rows] = [_quote(v) for v in out[rows].tolist()]
-    return out.tolist()
+    return out.tolist()  # type: ignore[no-any-return]
 
 
 def _column_block(column: pd.Series) -> list[str]:
     """``_fields`` of a block of one column, any dtype (numbers as ``astype(str)``)."""
     is_text = column.dtype == object or pd.api.types.is_string_dtype(column.dtype)
+    if not is_text:
+        return _fields(_numbers_as_text(column), False)
     values = column.to_numpy(dtype=object)
-    if is_text:
-        try:
-            joined = "".join(values)
-        except TypeError:  # None, NaN or numbers among the text: the general path
-            joined = "\x00"
-        if "\x00" in joined:
-            return _fields(_as_text(csv_column(column)), False)
-        return _fields(values, True, joined)
-    return _fields(_as_text(column), False)
+    try:
+        joined = _SEP.join(values)
+    except TypeError:  # None, NaN or numbers among the text: the general path
+        joined = None
+    if joined is None or joined.count(_SEP) != max(len(values) - 1, 0):  # a NUL in a value
+        return _fields(_as_text(csv_column(column)), False)
+    return _fields(values, True, joined)
+
+
+def _numbers_as_text(column: pd.Series) -> npt.NDArray[np.object_]:
+    """``_as_text`` of a number column, each distinct value converted once (scores
+    rounded to 4 places repeat a lot)."""
+    if column.dtype.kind != "f":
+        return _as_text(column)
+    codes, uniques = pd.factorize(column, use_na_sentinel=False)
+    return _as_text(pd.Series(uniques, dtype=column.dtype))[codes]
 
 
 def _as_text(column: pd.Series) -> npt.NDArray[np.object_]:

@@ -50,6 +50,8 @@ def test_same_bytes_as_csv_writer(tmp_path: Path, monkeypatch) -> None:  # type:
             "mixed": [None, 1.5, "x,y", "=1"] + ["z"] * (n - 4),
             "number": np.arange(n) - 3,
             "score": np.linspace(0, 1, n),
+            "float with gaps": [np.nan, -0.0, 1e-7, 2.5] * (n // 4) + [0.1] * (n % 4),
+            "last empty": ["=é,x"] * (n - 1) + [""],
             "empty": [""] * n,
         }
     )
