@@ -51,7 +51,7 @@ def _fields(values: npt.NDArray[np.object_], text: bool, joined: str | None = No
     # Most columns need neither: a few substring searches over the block say so.
     text = text and any((_SEP + c) in joined or joined.startswith(c) for c in _RISKY_CHARS)
     if not text and not any(c in joined for c in _QUOTED_CHARS):
-        return values.tolist()  # type: ignore[no-any-return]
+        return values.tolist()
     chars = _codes(joined + _SEP)
     ends = np.flatnonzero(chars == 0)  # value i ends where the i-th separator is
     low = np.minimum(chars, 127)
@@ -71,7 +71,7 @@ def _fields(values: npt.NDArray[np.object_], text: bool, joined: str | None = No
         if out is values:
             out = values.copy()
         out[rows] = [_quote(v) for v in out[rows].tolist()]
-    return out.tolist()  # type: ignore[no-any-return]
+    return out.tolist()
 
 
 def _column_block(column: pd.Series) -> list[str]:
