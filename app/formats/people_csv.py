@@ -48,8 +48,8 @@ def _fields(values: npt.NDArray[np.object_], text: bool, joined: str | None = No
     if not len(values):
         return []
     joined = _SEP.join(values) if joined is None else joined
-    # Most columns need neither: a few substring searches over the block say so.
-    text = text and any((_SEP + c) in joined or joined.startswith(c) for c in _RISKY_CHARS)
+    # Most columns need neither: a few character searches (memchr) over the block say so.
+    text = text and any(c in joined for c in _RISKY_CHARS)
     if not text and not any(c in joined for c in _QUOTED_CHARS):
         return values.tolist()
     chars = _codes(joined + _SEP)
