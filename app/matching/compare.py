@@ -583,10 +583,9 @@ def _per_code_pair(
 
 
 def _given_levels(x: list[str], y: list[str]) -> I8:
-    """``first`` levels of two lists of given names (strings), once per distinct pair."""
-    inverse, uniq = pd.factorize(pd.Series([f"{p}\0{q}" for p, q in zip(x, y, strict=True)]))
-    parts = [u.split("\0") for u in uniq.tolist()]
-    qa, qb = [p[0] for p in parts], [p[1] for p in parts]
+    """``first`` levels of two lists of given names (strings; distinct pairs, see
+    ``_per_code_pair``)."""
+    qa, qb = x, y
     dist = np.minimum(np.asarray(process.cpdist(qa, qb, scorer=OSA.distance), dtype=np.int64), 3)
     shortest = np.minimum([len(w) for w in qa], [len(w) for w in qb])
     for edits, min_len in TYPO_MIN.items():
@@ -601,20 +600,19 @@ def _given_levels(x: list[str], y: list[str]) -> I8:
     out = np.select(
         [same, nick, dist <= 1, initial, dist == 2, sim >= 0.8], [1, 2, 3, 4, 5, 6], 7
     ).astype(np.int8)
-    return out[inverse]
+    return out
 
 
 def _surname_levels(x: list[str], y: list[str]) -> I8:
-    """``last`` levels of two lists of surnames (strings), once per distinct pair."""
-    inverse, uniq = pd.factorize(pd.Series([f"{p}\0{q}" for p, q in zip(x, y, strict=True)]))
-    parts = [u.split("\0") for u in uniq.tolist()]
-    qa, qb = [p[0] for p in parts], [p[1] for p in parts]
+    """``last`` levels of two lists of surnames (strings; distinct pairs, see
+    ``_per_code_pair``)."""
+    qa, qb = x, y
     workers = -1 if len(qa) > 5_000 else 1
     sim = np.asarray(
         process.cpdist(qa, qb, scorer=JaroWinkler.normalized_similarity, workers=workers)
     )
     same = np.array([p == q for p, q in zip(qa, qb, strict=True)], dtype=bool)
-    return np.select([same, sim >= 0.92, sim >= 0.8], [1, 2, 3], 4).astype(np.int8)[inverse]
+    return np.select([same, sim >= 0.92, sim >= 0.8], [1, 2, 3], 4).astype(np.int8)
 
 
 def _token_overlap(
