@@ -118,6 +118,22 @@ class Comparison:
         )
 
 
+_PER_WORD: dict[tuple[int, str], tuple[list[str], np.ndarray]] = {}
+
+
+def _per_word(vocab: list[str], what: str, fn: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+    """``fn(vocab)``: an array of something per word, made once per vocabulary (every
+    chunk of pairs would make it again)."""
+    hit = _PER_WORD.get((id(vocab), what))
+    if hit is not None and hit[0] is vocab:
+        return hit[1]
+    out = fn(vocab)
+    if len(_PER_WORD) > 64:  # a run's few vocabularies; older runs' let go
+        _PER_WORD.clear()
+    _PER_WORD[id(vocab), what] = (vocab, out)
+    return out
+
+
 def pair_sim(a: npt.NDArray[np.int32], b: npt.NDArray[np.int32], vocab: list[str]) -> F32:
     """Jaro-Winkler similarity of vocab[a] vs vocab[b] (0 where either is missing)."""
     out = np.zeros(len(a), dtype=np.float32)
@@ -127,7 +143,7 @@ def pair_sim(a: npt.NDArray[np.int32], b: npt.NDArray[np.int32], vocab: list[str
     v = max(len(vocab), 1)
     key = np.minimum(a[ok], b[ok]).astype(np.int64) * v + np.maximum(a[ok], b[ok])
     inverse, uniq = pd.factorize(key)
-    words = np.asarray(vocab, dtype=object)
+    words = _per_word(vocab, "words", lambda v: np.asarray(v, dtype=object))
     qa, qb = words[uniq // v].tolist(), words[uniq % v].tolist()
     workers = -1 if len(qa) > 5_000 else 1  # threads cost more than they save on few pairs
     sims = process.cpdist(qa, qb, scorer=JaroWinkler.normalized_similarity, workers=workers)
@@ -149,7 +165,7 @@ def pair_edits(a: npt.NDArray[np.int32], b: npt.NDArray[np.int32], vocab: list[s
     v = max(len(vocab), 1)
     key = np.minimum(a[ok], b[ok]).astype(np.int64) * v + np.maximum(a[ok], b[ok])
     inverse, uniq = pd.factorize(key)
-    words = np.asarray(vocab, dtype=object)
+    words = _per_word(vocab, "words", lambda v: np.asarray(v, dtype=object))
     qa, qb = words[uniq // v].tolist(), words[uniq % v].tolist()
     workers = -1 if len(qa) > 5_000 else 1
     dist = np.minimum(
@@ -161,7 +177,7 @@ def pair_edits(a: npt.NDArray[np.int32], b: npt.NDArray[np.int32], vocab: list[s
     )
     # A misread letter pair ("rn" for "m", "cl" for "d") is one slip, not two edits.
     folded = _ocr_folded(vocab)
-    changed = np.array([f is not None for f in folded] + [False])
+    changed = _per_word(vocab, "ocr", lambda v: np.array([f is not None for f in folded] + [False]))
     ua, ub = uniq // v, uniq % v
     far = np.flatnonzero((dist >= 2) & (changed[ua] | changed[ub]))
     if len(far):
@@ -212,7 +228,7 @@ def nickname_pairs(
     if not ok.any():
         return out
     alias = nickname_aliases(vocab)
-    known = np.array([w is not None for w in alias] + [False])
+    known = _per_word(vocab, "alias", lambda v: np.array([w is not None for w in alias] + [False]))
     ok &= known[np.where(a >= 0, a, len(vocab))] & known[np.where(b >= 0, b, len(vocab))]
     if not ok.any():
         return out
@@ -258,8 +274,11 @@ def initial_match(
     a: npt.NDArray[np.int32], b: npt.NDArray[np.int32], vocab: list[str]
 ) -> npt.NDArray[np.bool_]:
     """One side is just the other's initial ("j" / "john")."""
-    lens = np.array([len(w) for w in vocab] + [0], dtype=np.int64)
-    first = np.array([w[:1] for w in vocab] + [""], dtype=object)
+    lens = _per_word(vocab, "len", lambda v: np.array([len(w) for w in v] + [0], dtype=np.int64))
+    # The first letter as a number (-1: none): compared as numbers, not strings.
+    first = _per_word(
+        vocab, "initial", lambda v: np.array([ord(w[0]) if w else -1 for w in v] + [-1])
+    )
     ia, ib = np.where(a >= 0, a, len(vocab)), np.where(b >= 0, b, len(vocab))
     one = ((lens[ia] == 1) | (lens[ib] == 1)) & (a >= 0) & (b >= 0)
     return one & (first[ia] == first[ib])
@@ -484,7 +503,7 @@ def _one_edit(
     v = max(len(vocab), 1)
     key = np.minimum(a, b).astype(np.int64) * v + np.maximum(a, b)
     inverse, uniq = pd.factorize(key)
-    words = np.asarray(vocab, dtype=object)
+    words = _per_word(vocab, "words", lambda v: np.asarray(v, dtype=object))
     qa, qb = words[uniq // v].tolist(), words[uniq % v].tolist()
     dist = process.cpdist(qa, qb, scorer=OSA.distance, workers=1)
     return np.asarray(dist <= 1)[inverse]
@@ -625,7 +644,7 @@ def _token_overlap(
             if x >= 0 and y >= 0 and x != y and s < 0.8:
                 out[i] = bool(set(vocab[x].split()) & set(vocab[y].split()))
         return out
-    multi = np.array([" " in w for w in vocab] + [False])
+    multi = _per_word(vocab, "multi", lambda v: np.array([" " in w for w in v] + [False]))
     ia, ib = np.where(a >= 0, a, len(vocab)), np.where(b >= 0, b, len(vocab))
     rows = np.flatnonzero((multi[ia] | multi[ib]) & (a >= 0) & (b >= 0) & (a != b) & (sim < 0.8))
     out = np.zeros(len(a), dtype=bool)

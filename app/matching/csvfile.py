@@ -75,7 +75,7 @@ def _header(cells: list[str]) -> list[str]:
     return header
 
 
-def _fast(text: str, delimiter: str, utf8: bytes | None = None) -> pd.DataFrame | None:
+def _fast(text: str, delimiter: str, utf8: bytes | memoryview | None = None) -> pd.DataFrame | None:
     """The rows under the header by pandas' C reader, or None if it refuses the file.
     A row with fewer fields than the header is padded with empty ones (uncounted: the C
     reader fills them in the same way as empty fields). ``utf8``: the same text as UTF-8
