@@ -161,4 +161,6 @@ def _write(frame: pd.DataFrame, path: Path) -> None:
     from app.formats.formula_safe import safe_column
 
     header = safe_column(pd.Series([str(c) for c in frame.columns], dtype=object)).tolist()
-    people_csv.write(frame, path, header)
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        for text in people_csv.text_blocks(frame, header):
+            f.write(text)

@@ -1,17 +1,17 @@
-"""Write a frame as a CSV file people open in a spreadsheet, fast.
+"""A frame as the text of a CSV file people open in a spreadsheet, fast.
 
 Byte for byte what ``csv.writer`` (minimal quoting, ``\\r\\n`` line ends) writes of the
 cells made formula-safe by ``spreadsheet_cells.csv_column`` -- at a fraction of its cost:
-per block of rows, each column is scanned once as one string (a value's first character
-for formula safety, any comma, quote or line break for quoting), and only the values
-that need it are changed one by one; rows are joined by ``str.join``. Blocks of rows
-bound the memory the text of a million-row file would take at once.
+per block of rows, each column's values are joined into one string; a few character
+searches tell whether any may need quotes or start like a formula, only then are its
+characters looked at as numbers (where each value starts, where a comma, quote or line
+break is), and only the values that need it are changed one by one. Rows are joined by
+``str.join``; blocks of rows bound the memory a million-row file's text would take.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from collections.abc import Iterator
 
 import numpy as np
 import numpy.typing as npt
@@ -108,14 +108,12 @@ def _as_text(column: pd.Series) -> npt.NDArray[np.object_]:
     return values
 
 
-def write(frame: pd.DataFrame, path: Path, header: list[str], **open_args: Any) -> None:
-    """``frame`` under ``header`` (written as given, quoted where needed) to ``path``:
-    UTF-8 with a BOM unless ``open_args`` say otherwise."""
-    open_args.setdefault("encoding", "utf-8-sig")
-    with path.open("w", newline="", **open_args) as f:
-        f.write(",".join(_fields(np.asarray(header, dtype=object), False)) + "\r\n")
-        for start in range(0, len(frame), ROWS_PER_BLOCK):
-            block = frame.iloc[start : start + ROWS_PER_BLOCK]
-            cols = [_column_block(block.iloc[:, j]) for j in range(block.shape[1])]
-            f.write("\r\n".join(map(",".join, zip(*cols, strict=True))))
-            f.write("\r\n")
+def text_blocks(frame: pd.DataFrame, header: list[str]) -> Iterator[str]:
+    """The CSV text of ``frame`` under ``header`` (as given, quoted where needed), a
+    block of rows at a time (``\r\n`` line ends, the header first). Write the blocks
+    as they come, to a file opened with ``newline=""``."""
+    yield ",".join(_fields(np.asarray(header, dtype=object), False)) + "\r\n"
+    for start in range(0, len(frame), ROWS_PER_BLOCK):
+        block = frame.iloc[start : start + ROWS_PER_BLOCK]
+        cols = [_column_block(block.iloc[:, j]) for j in range(block.shape[1])]
+        yield "\r\n".join(map(",".join, zip(*cols, strict=True))) + "\r\n"
