@@ -19,7 +19,7 @@ import pandas as pd
 
 from app.formats.spreadsheet_cells import csv_cell, csv_column
 
-ROWS_PER_BLOCK = 100_000
+ROWS_PER_BLOCK = 25_000  # a block's text and cell lists: tens of MB, not hundreds
 # Per character code below 128: does a field holding it need quotes (csv.QUOTE_MINIMAL),
 # may a value starting with it run as a formula (``csv_cell`` decides)? Others: no.
 _QUOTED_CHARS, _RISKY_CHARS = '",\r\n', "=@\t\r+-"
@@ -116,4 +116,5 @@ def text_blocks(frame: pd.DataFrame, header: list[str]) -> Iterator[str]:
     for start in range(0, len(frame), ROWS_PER_BLOCK):
         block = frame.iloc[start : start + ROWS_PER_BLOCK]
         cols = [_column_block(block.iloc[:, j]) for j in range(block.shape[1])]
-        yield "\r\n".join(map(",".join, zip(*cols, strict=True))) + "\r\n"
+        yield "\r\n".join(map(",".join, zip(*cols, strict=True)))
+        yield "\r\n"

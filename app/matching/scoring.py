@@ -274,7 +274,7 @@ def _tf_log_u(
 
 
 SCORE_CHUNK = 1_000_000  # pairs scored at once: bounds the per-pair temporaries
-DENSE_FROM = 100_000  # pairs in a batch from which class logs come from a table per code
+DENSE_FROM = 100_000  # pairs in a batch from which class logs come by a table of codes
 Keep = Callable[[F64], Bool]  # which scored pairs to keep, from their scores
 
 
@@ -290,8 +290,10 @@ def _pattern_logs(model: fs.Model) -> Callable[[I64], tuple[F64, F64, F64, F64]]
         sp[[0, -1]] = 0  # a missing value does not speak against one person
         speaks.append(sp)
     size = int(np.prod(fs.RADIX))
-    dense: list[F64] = []  # per code, once a big batch comes (the codes seen so far)
-    done = np.zeros(0, dtype=bool)
+    # Once a big batch comes: per code, its slot (-1 none yet) in the values per slot.
+    # (Values kept per code instead would be written all over four big tables.)
+    slot = np.zeros(0, dtype=np.int32)
+    values: list[F64] = [np.zeros(0) for _ in range(4)]
 
     def sums(codes: I64) -> list[F64]:
         pats = fs.decode(codes)
@@ -303,22 +305,21 @@ def _pattern_logs(model: fs.Model) -> Callable[[I64], tuple[F64, F64, F64, F64]]
         return out
 
     def logs(codes: I64) -> tuple[F64, F64, F64, F64]:
-        nonlocal done
+        nonlocal slot, values
         if len(codes) < DENSE_FROM:  # a few pairs: per distinct code, no table
             uniq, inverse = np.unique(codes, return_inverse=True)
             lm, lh, lr, against = (x[inverse] for x in sums(uniq))
             return lm, lh, lr, against
-        if not dense:
-            dense.extend(np.zeros(size) for _ in range(4))
-            done = np.zeros(size, dtype=bool)
+        if not len(slot):
+            slot = np.full(size, -1, dtype=np.int32)
         seen = np.zeros(size, dtype=bool)
         seen[codes] = True
-        new = np.flatnonzero(seen & ~done)
+        new = np.flatnonzero(seen & (slot < 0))
         if len(new):
-            for table, acc in zip(dense, sums(new), strict=True):
-                table[new] = acc
-            done[new] = True
-        lm, lh, lr, against = (t[codes] for t in dense)
+            slot[new] = np.arange(len(values[0]), len(values[0]) + len(new), dtype=np.int32)
+            values = [np.concatenate([v, acc]) for v, acc in zip(values, sums(new), strict=True)]
+        at = slot[codes]
+        lm, lh, lr, against = (v[at] for v in values)
         return lm, lh, lr, against
 
     return logs
