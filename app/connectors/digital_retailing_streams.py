@@ -34,7 +34,9 @@ from app.connectors.streams import (
     WriteResult,
 )
 from app.formats.errors import StarError
-from app.formats.star import codec, domains
+from app.formats.star import codec
+from app.formats.star.domain_model import UPDATE
+from app.formats.star.invoice_domains import CREDIT_AUTHORIZATIONS, VEHICLE_INVOICES
 from app.formats.star.jacket import (
     SHOPPER_COLUMNS,
     Jacket,
@@ -53,7 +55,7 @@ DEAL_COLUMNS = (
     "shopper_id",
     *(
         f
-        for f in domains.VEHICLE_INVOICES.field_names
+        for f in VEHICLE_INVOICES.field_names
         if f not in ("customer_id", "updated_at", "vehicle_invoice_key")
     ),
     "credit_status",
@@ -68,7 +70,7 @@ CREDIT_COLUMNS = (
     "shopper_id",
     *(
         f
-        for f in domains.CREDIT_AUTHORIZATIONS.field_names
+        for f in CREDIT_AUTHORIZATIONS.field_names
         if f not in ("credit_authorization_key", "customer_id", "updated_at")
     ),
     "updated_at",
@@ -246,16 +248,16 @@ class DealStatusStream(Stream):
             return rejected("No deal id of the tool to send the status to.")
         changes = {k: v for k, v in payload.items() if k != "deal_id"}
         try:
-            body = codec.unflatten("vehicle_invoices", changes, domains.UPDATE)
+            body = codec.unflatten("vehicle_invoices", changes, UPDATE)
         except StarError as exc:
             return rejected(exc.message)
         if not body:
             return WriteResult(WriteAction.UNCHANGED, dest_id=key)
         response = self.api.request(
             "PATCH",
-            f"{domains.VEHICLE_INVOICES.collection}/{quote(key, safe='')}",
+            f"{VEHICLE_INVOICES.collection}/{quote(key, safe='')}",
             content=codec_json(body),
-            headers={"Content-Type": domains.VEHICLE_INVOICES.patch_media_type},
+            headers={"Content-Type": VEHICLE_INVOICES.patch_media_type},
         )
         if response.status_code == 404:
             return rejected(f"The digital-retailing tool does not know deal {key}.")

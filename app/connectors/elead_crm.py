@@ -14,7 +14,9 @@ the API's base path from its spec:
 On Fortellis itself they are ``https://api.fortellis.io/sales/v1/elead/customers`` and
 ``…/opportunities`` (the specs' own links): set them as API addresses.
 
-Streams and their rules: ``elead_crm_streams``; row layouts: ``app.formats.elead``.
+Streams and their rules: ``elead_crm_customers``, ``elead_crm_opportunities``,
+``elead_crm_additions`` (built together in ``elead_crm_streams``); row layouts:
+``app.formats.elead``.
 """
 
 from __future__ import annotations

@@ -33,6 +33,7 @@ from app.connectors.streams import (
 )
 from app.formats.errors import StarError
 from app.formats.star import codec, domains, filters
+from app.formats.star.domain_model import CREATE, UPDATE, Domain
 
 STREAMS = tuple(domains.DOMAINS)
 ENTITIES = {
@@ -53,7 +54,7 @@ _KINDS = {
 _NAMESPACE = uuid.UUID("6f0c8a1e-5b2d-4c7a-9d3e-2a1b0c9d8e7f")  # our Idempotency-Keys
 
 
-def spec_for(d: domains.Domain) -> StreamSpec:
+def spec_for(d: Domain) -> StreamSpec:
     return StreamSpec(
         name=d.name,
         entity=ENTITIES[d.name],
@@ -74,21 +75,21 @@ def spec_for(d: domains.Domain) -> StreamSpec:
     )
 
 
-def _paginator(d: domains.Domain) -> Paginator:
+def _paginator(d: Domain) -> Paginator:
     env = d.list_envelope
     if d.paging == "cursor":
         return CursorToken(param="cursor", cursor=env.next_cursor, more=env.has_more)
     return LimitOffset(total=env.total)
 
 
-def _since(d: domains.Domain) -> Any:
+def _since(d: Domain) -> Any:
     if d.date_filter == "from_to":
         return lambda cursor: filters.from_to_params(cursor)
     return lambda cursor: {"filter": filters.sdate_edate_filter(cursor)}
 
 
 class StarStream(RestStream):
-    def __init__(self, d: domains.Domain, api: Api, page_size: int) -> None:
+    def __init__(self, d: Domain, api: Api, page_size: int) -> None:
         super().__init__(
             spec_for(d),
             api,
@@ -127,7 +128,7 @@ class StarStream(RestStream):
         """PATCH the record; None when it is not there (then it is created)."""
         d = self.domain
         changes = {k: v for k, v in payload.items() if k not in (d.key_field, d.id_field)}
-        body = codec.unflatten(d.name, changes, domains.UPDATE)
+        body = codec.unflatten(d.name, changes, UPDATE)
         response = self.api.request(
             "PATCH",
             self._path(key),
@@ -144,7 +145,7 @@ class StarStream(RestStream):
 
     def _create(self, key: str, payload: Mapping[str, str], record: WriteRecord) -> WriteResult:
         d = self.domain
-        body = codec.unflatten(d.name, {**payload, d.key_field: key}, domains.CREATE)
+        body = codec.unflatten(d.name, {**payload, d.key_field: key}, CREATE)
         idempotency = str(uuid.uuid5(_NAMESPACE, record.idempotency_key or f"{key}"))
 
         def send() -> httpx.Response:

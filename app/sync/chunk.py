@@ -1,25 +1,21 @@
-"""One chunk of source records through map -> identity -> plan -> deliver -> record
-(shaped by the flow's options: ``flow_options``)."""
+"""One chunk of source records through map -> identity -> plan, then queued for delivery
+(``batch_delivery``: send, then record what came back); shaped by the flow's options
+(``flow_options``)."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from functools import partial
 from typing import Any
 
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from app.connectors.streams import WriteAction, WriteRecord, WriteResult
 from app.mapping.apply import apply_mapping
 from app.services.flow_options import delete_settings
 from app.store import payload_codec
 from app.store.ids import new_golden_id
-from app.store.models import utcnow
-from app.sync import identity, removals, run_log, search, state, withheld
+from app.sync import batch_delivery, identity, removals, run_log, search, state, withheld
+from app.sync.chunk_item import ChunkItem, Delivery, Parked
 from app.sync.flow_options import (
     NOT_IN_DESTINATION,
     NOTHING_TO_SEND,
@@ -28,53 +24,11 @@ from app.sync.flow_options import (
     pre_entry_match,
     resolve_references,
 )
-from app.sync.hashing import idempotency_key
-from app.sync.pipeline import SendFailed, StoreJob
 from app.sync.planner import PlanItem, plan_record
 from app.sync.run_context import RunContext
 from app.sync.run_log import Outcome, OutcomeStatus
 
-_MAX_RECORD_RETRIES = 3
-_COUNT_OF = {
-    WriteAction.CREATED: "created",
-    WriteAction.UPDATED: "updated",
-    WriteAction.UNCHANGED: "unchanged",
-}
 _PLANNED_COUNT = {"create": "created", "update": "updated", "skip": "unchanged"}
-Parked = tuple[str, str | None, dict[str, Any], str]
-Delivery = tuple[str, str, str | None, str, dict[str, Any]]  # golden, key, dest, hash, payload
-
-
-@dataclass
-class _Item:
-    plan: PlanItem
-    source: dict[str, Any]
-    note: str | None = None
-    # the source and sent payloads as the run log keeps them: packed off the run's
-    # thread (a batch's on its sender while it waits, the rest on the store writer)
-    stored: tuple[Any, Any] | None = None
-
-    def pack(self, ctx: RunContext) -> None:
-        if self.stored is None:
-            sent = None if self.plan.action == "skip" else self.plan.payload
-            self.stored = ctx.pack_pair(self.source, sent)
-
-    def outcome(self, ctx: RunContext, status: str, **kw: Any) -> Outcome:
-        p = self.plan
-        self.pack(ctx)
-        assert self.stored is not None
-        stored_source, stored_sent = self.stored
-        fields: dict[str, Any] = {
-            "dest_id": p.dest_id,
-            "payload_hash": p.digest,
-            "source_payload": stored_source,
-            "sent_payload": stored_sent,
-            "replay_of": ctx.replay_of.get(p.key),
-        }
-        fields.update(kw)
-        return Outcome(
-            p.key, ctx.source.spec.entity, p.action, status, p.golden_id or None, **fields
-        )
 
 
 def _use_packer(
@@ -96,19 +50,6 @@ def _use_packer(
 
 def _save_dictionary(flow_id: int, data: bytes, s: Session) -> None:
     payload_codec.save_dictionary(s, flow_id, data)
-
-
-def _response(result: WriteResult, dest_id: str | None) -> dict[str, Any] | None:
-    """The destination's answer for the run log, unless it only repeats the outcome's own
-    columns (a batch upsert's ``{"index", "status", "id", "error": null}``)."""
-    answer = result.response
-    if not answer or set(answer) - {"index", "status", "id", "error"} or answer.get("error"):
-        return answer
-    if answer.get("status", result.action.value) != result.action.value:
-        return answer
-    if answer.get("id") not in (None, dest_id):
-        return answer
-    return None
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -221,7 +162,7 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
     deletes = delete_settings(flow.options)
     inactive = removals.inactive_rows(df, deletes)
     gone: list[tuple[str, str, str | None, dict[str, Any]]] = []  # deleted / inactive
-    items: list[_Item] = []
+    items: list[ChunkItem] = []
     quiet: list[Delivery] = []  # nothing to send: remembered as delivered all the same
 
     # This thread only reads the store; every write goes through the delivery worker, in
@@ -234,7 +175,9 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
             for key in dict.fromkeys(k for k in keys if k and k not in golden):
                 golden[key] = ctx.assigned.setdefault(key, new_golden_id())
                 new_links.append((key, golden[key]))
-            ctx.submit_store(partial(_index_chunk, ctx, df, golden, new_links))
+            if new_links:  # stored before any pre-entry move below repoints one
+                link = partial(identity.link, entity=src_spec.entity, system=ctx.source_system)
+                ctx.submit_store(partial(link, pairs=new_links))
         fresh = {k for k, _g in new_links}
         dests = identity.dest_ids(s, dst_spec.entity, ctx.dest_system, list(golden.values()))
         last = state.delivered(s, flow.id, list(golden.values()))
@@ -273,7 +216,7 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
                 # a record the destination never had is none of this flow's business (a
                 # marketing-only profile, a DMS deal that did not come from the tool)
                 plan = PlanItem(key, gold, "skip", {}, payload, "", None)
-                items.append(_Item(plan, source, NOT_IN_DESTINATION))
+                items.append(ChunkItem(plan, source, NOT_IN_DESTINATION))
                 continue
             if pre_entry and not dest_id and gold not in last:
                 found = pre_entry_match(s, ctx, pre_entry, payload)
@@ -293,9 +236,14 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
                 plan.action, note = "skip", NOTHING_TO_SEND
                 if plan.dest_id:
                     quiet.append((gold, key, plan.dest_id, plan.digest, plan.full_payload))
-            items.append(_Item(plan, source, note))
+            items.append(ChunkItem(plan, source, note))
         removal_outcomes, to_remove = removals.plan_removals(ctx, deletes, gone)
         outcomes += removal_outcomes
+        if not ctx.dry_run:
+            # made here, on the run's thread (the store writer is the busier one), with
+            # the golden ids the pre-entry check settled on; the pre-entry check reads it
+            rows = search.index_columns(src_spec.entity, ctx.source_system, df, key_col, golden)
+            ctx.submit_store(partial(search.write_index, columns=rows))
 
         if ctx.dry_run:
             for item in items:
@@ -325,7 +273,7 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
     pending = [i for i in items if i.plan.action != "skip"]
     for start in range(0, len(pending), dst_spec.max_batch):
         batch = pending[start : start + dst_spec.max_batch]
-        ctx.submit(partial(_deliver, ctx, batch), _touches(batch))
+        ctx.submit(partial(batch_delivery.deliver, ctx, batch), batch_delivery.touches(batch))
     for start in range(0, len(to_remove), dst_spec.max_batch):
         gone_batch = to_remove[start : start + dst_spec.max_batch]
         touches = frozenset(g for _k, g, _d, _s in gone_batch) | frozenset(
@@ -344,27 +292,13 @@ def _record_only_unsent(ctx: RunContext, to_park: list[Parked], outcomes: list[O
     ctx.submit_store(partial(_record_unsent, ctx, to_park, [], outcomes, [], []))
 
 
-def _index_chunk(
-    ctx: RunContext,
-    df: pd.DataFrame,
-    golden: dict[str, str],
-    new_links: list[tuple[str, str]],
-    s: Session,
-) -> None:
-    """Store writer side of a chunk: new identity links and the search index (which
-    the pre-entry check reads too)."""
-    spec = ctx.source.spec
-    identity.link(s, spec.entity, ctx.source_system, new_links)
-    search.index_rows(s, spec.entity, ctx.source_system, df, spec.primary_key, golden)
-
-
 def _record_unsent(
     ctx: RunContext,
     to_park: list[Parked],
     conflicts: list[tuple[str, str, str, str | None, str | None, str]],
     outcomes: list[Outcome],
     quiet: list[Delivery],
-    skipped: list[_Item],
+    skipped: list[ChunkItem],
     s: Session,
 ) -> None:
     """Store writer side of a chunk: what was parked, unchanged or in conflict (nothing
@@ -381,125 +315,5 @@ def _record_unsent(
     run_log.write_outcomes(s, ctx.run_id, ctx.flow.id, outcomes)
 
 
-def _touches(batch: Sequence[_Item]) -> frozenset[str]:
-    """What a batch writes to (its golden ids and known destination ids): two batches that
-    share one are never in flight together."""
-    return frozenset(i.plan.golden_id for i in batch) | frozenset(
-        f"dest:{i.plan.dest_id}" for i in batch if i.plan.dest_id
-    )
-
-
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
-
-
-def _write_with_retries(ctx: RunContext, batch: Sequence[_Item]) -> list[WriteResult]:
-    """Write a batch; records the destination reports as transiently failed are sent
-    again on their own (a partial batch failure) a few times before giving up on them."""
-    records = [
-        WriteRecord(
-            i.plan.key,
-            i.plan.golden_id,
-            i.plan.payload,
-            i.plan.dest_id,
-            idempotency_key(i.plan.golden_id, i.plan.digest),
-            look_first=ctx.look_first and i.plan.action == "create",
-        )
-        for i in batch
-    ]
-    results = list(ctx.dest.write(records))
-    for attempt in range(_MAX_RECORD_RETRIES):
-        again = [n for n, r in enumerate(results) if r.action is WriteAction.FAILED]
-        if not again:
-            break
-        time.sleep(0.2 * (attempt + 1))
-        for n, r in zip(again, ctx.dest.write([records[n] for n in again]), strict=True):
-            results[n] = r
-    return results
-
-
-def _deliver(ctx: RunContext, batch: Sequence[_Item]) -> StoreJob:
-    """Send a batch (on the sender thread); return the store work for its results."""
-    started = utcnow()
-    t0 = time.perf_counter()
-    try:
-        results = _write_with_retries(ctx, batch)
-    except Exception as exc:
-        # Not parked: the cursor has not moved past these, so the next run reads them again.
-        ctx.add("failed", len(batch))
-        raise SendFailed(exc, partial(_record_failed, ctx, batch, started)) from exc
-    ms = int((time.perf_counter() - t0) * 1000 / max(1, len(batch)))
-    for item in batch:  # here, not on the run's thread or the store writer's
-        item.pack(ctx)
-    return partial(_record_results, ctx, batch, results, started, ms)
-
-
-def _record_failed(ctx: RunContext, batch: Sequence[_Item], started: datetime, s: Session) -> None:
-    reason = "the destination could not be reached; it will be sent again on the next run"
-    outcomes = [
-        i.outcome(ctx, OutcomeStatus.FAILED, error=reason, started_at=started) for i in batch
-    ]
-    run_log.write_outcomes(s, ctx.run_id, ctx.flow.id, outcomes)
-    state.mark_failed(s, ctx.flow.id, [i.plan.golden_id for i in batch])
-
-
-def _record_results(
-    ctx: RunContext,
-    batch: Sequence[_Item],
-    results: Sequence[WriteResult],
-    started: datetime,
-    ms: int,
-    s: Session,
-) -> None:
-    """Store writer side of a batch: delivery state, links, retry queue, outcomes."""
-    flow = ctx.flow
-    outcomes: list[Outcome] = []
-    delivered: list[tuple[str, str, str | None, str, dict[str, Any]]] = []
-    parked: list[Parked] = []
-    for item, result in zip(batch, results, strict=True):
-        p = item.plan
-        if result.action in _COUNT_OF:
-            ctx.add(_COUNT_OF[result.action], 1)
-            dest_id = result.dest_id or p.dest_id
-            common = {
-                "started_at": started,
-                "duration_ms": ms,
-                "response_payload": _response(result, dest_id),
-            }
-            delivered.append((p.golden_id, p.key, dest_id, p.digest, p.full_payload))
-            outcomes.append(
-                item.outcome(
-                    ctx, OutcomeStatus.DELIVERED, dest_id=dest_id, error=item.note, **common
-                )
-            )
-        else:
-            common = {"started_at": started, "duration_ms": ms, "response_payload": result.response}
-            reason = result.error or "rejected by the destination"
-            if result.action is WriteAction.FAILED:
-                reason = f"kept failing after retries: {reason}"
-            parked.append((p.key, p.golden_id, item.source, reason))
-            outcomes.append(item.outcome(ctx, OutcomeStatus.PARKED, error=reason, **common))
-    state.save_delivered(s, flow.id, delivered)
-    stale = [
-        (item.plan.dest_id, item.plan.golden_id)
-        for item, result in zip(batch, results, strict=True)
-        if item.plan.dest_id and result.dest_id and result.dest_id != item.plan.dest_id
-    ]
-    if stale:
-        identity.drop_stale(s, ctx.dest.spec.entity, ctx.dest_system, stale)
-    links = [(d, g) for g, _k, d, _h, _p in delivered if d]
-    # a refused record the destination says it holds (Klaviyo saved the profile and
-    # refused only its re-subscribe) is linked all the same: flows reading the
-    # destination then know whose record it is; it stays parked until delivered
-    links += [
-        (result.dest_id, item.plan.golden_id)
-        for item, result in zip(batch, results, strict=True)
-        if result.action is WriteAction.REJECTED and result.dest_id
-    ]
-    identity.link(s, ctx.dest.spec.entity, ctx.dest_system, links)
-    ctx.add("parked", run_log.park(s, flow.id, ctx.run_id, parked))
-    state.mark_failed(s, flow.id, [gold for _k, gold, _p, _r in parked])
-    if ctx.may_have_parked(s):
-        run_log.resolve_parked(s, flow.id, [k for _g, k, _d, _h, _p in delivered])
-    run_log.write_outcomes(s, ctx.run_id, flow.id, outcomes)
-    ctx.emit("delivering")

@@ -105,8 +105,19 @@ def close_dead_runs(session: Session, flow_id: int) -> int:
 def write_outcomes(
     session: Session, run_id: int, flow_id: int, outcomes: Iterable[Outcome]
 ) -> None:
+    write_outcome_rows(session, outcome_rows(run_id, flow_id, outcomes))
+
+
+def write_outcome_rows(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert rows made by :func:`outcome_rows`."""
+    bulk.write_rows(session, table_of(RecordOutcome), rows)
+
+
+def outcome_rows(run_id: int, flow_id: int, outcomes: Iterable[Outcome]) -> list[dict[str, Any]]:
+    """The run-log rows of ``outcomes`` (no store needed: a sender thread makes a batch's
+    while the store writer is busy with the one before)."""
     now = utcnow()
-    rows = [
+    return [
         {
             "run_id": run_id,
             "flow_id": flow_id,
@@ -130,7 +141,6 @@ def write_outcomes(
         }
         for o in outcomes
     ]
-    bulk.write_rows(session, table_of(RecordOutcome), rows)
 
 
 def _stored(payload: dict[str, Any] | bytes | None) -> str | bytes | None:

@@ -82,8 +82,15 @@ def index_rows(
     golden: dict[str, str],
 ) -> None:
     """Upsert the searchable keys of a chunk of source rows."""
-    if not len(df):
-        return
+    if len(df):
+        write_index(session, index_columns(entity, system, df, key_column, golden))
+
+
+def index_columns(
+    entity: str, system: str, df: pd.DataFrame, key_column: str, golden: dict[str, str]
+) -> dict[str, list[Any]]:
+    """The index rows of a chunk of source rows, column by column (no store needed: a
+    run makes them on its own thread and leaves only the writing to the store writer)."""
     name = pd.Series("", index=df.index, dtype=object)
     for cols in _NAME_COLUMNS:
         if all(c in df.columns for c in cols):
@@ -105,6 +112,13 @@ def index_rows(
     n = len(record_keys)
     columns = {"entity": [entity] * n, "system": [system] * n, **columns}
     columns["updated_at"] = [utcnow()] * n
+    return columns
+
+
+def write_index(session: Session, columns: dict[str, list[Any]]) -> None:
+    """Upsert rows made by :func:`index_columns`."""
+    if not columns or not columns["record_key"]:
+        return
     key = ("entity", "system", "record_key")
     table = table_of(RecordIndex)
     bulk.hold_write_lock(session, table)  # no other writer adds rows past ``before``

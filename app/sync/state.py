@@ -79,20 +79,31 @@ def save_delivered(
     rows: Iterable[tuple[str, str, str | None, str, dict[str, Any]]],
 ) -> None:
     """Upsert (golden id, record key, dest id, hash, payload) after the destination acked."""
+    write_delivered(session, delivered_rows(flow_id, rows))
+
+
+def delivered_rows(
+    flow_id: int, rows: Iterable[tuple[str, str, str | None, str, dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """The delivery-state rows :func:`write_delivered` upserts (no store needed)."""
     now = utcnow()
-    values = [
+    return [
         {
             "flow_id": flow_id,
             "golden_id": g,
             "record_key": k,
             "dest_id": d,
             "payload_hash": h,
-            "payload": p,
+            "payload": bulk.json_text(p),  # serialised here, off the store writer
             "delivered_at": now,
             "failed_at": None,
         }
         for g, k, d, h, p in rows
     ]
+
+
+def write_delivered(session: Session, values: list[dict[str, Any]]) -> None:
+    """Upsert rows made by :func:`delivered_rows`."""
     bulk.write_rows(
         session,
         table_of(DeliveryState),

@@ -13,14 +13,9 @@ import pandas as pd
 import pytest
 
 from app.connectors.elead_crm import EleadCrmConnector
-from app.connectors.elead_crm_streams import (
-    DELTA_REACH,
-    SETTLE,
-    WINDOW,
-    CustomerStream,
-    OpportunityStream,
-    plan,
-)
+from app.connectors.elead_crm_answers import SETTLE
+from app.connectors.elead_crm_customers import CustomerStream
+from app.connectors.elead_crm_opportunities import DELTA_REACH, WINDOW, OpportunityStream, plan
 from app.connectors.errors import AuthError, ConnectorError, NotFilterableError
 from app.connectors.registry import get_kind
 from app.connectors.streams import WriteAction, WriteRecord

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from app.connectors.elead_crm import EleadCrmConnector
-from app.connectors.elead_crm_streams import CustomerStream, OpportunityStream
+from app.connectors.elead_crm_customers import CustomerStream
+from app.connectors.elead_crm_opportunities import OpportunityStream
 from app.connectors.errors import NotFilterableError
 from app.connectors.streams import WriteAction, WriteRecord
 from app.services.preview import preview_connector

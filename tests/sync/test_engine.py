@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app.services.flows import FlowService
 from app.store import Store
 from app.store.models import Conflict, DeliveryState, Link, ParkedRecord, RecordOutcome, Run
-from app.sync import engine as engine_module
+from app.sync import source_chunks
 from app.sync.engine import SyncEngine
 from app.sync.hashing import idempotency_key
 from app.sync.progress import CancelToken, Progress
@@ -112,7 +112,7 @@ def test_bad_values_fail_one_record_with_a_reason_not_the_run(
 def test_delivery_failure_keeps_cursor_and_rerun_loses_and_duplicates_nothing(
     store: Store, world: type[World], memory_flow: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(engine_module, "CHUNK_ROWS", 3)  # one checkpoint per 3-row page
+    monkeypatch.setattr(source_chunks, "CHUNK_ROWS", 3)  # one checkpoint per 3-row page
     world.source = [customer(n, f"2026-01-0{n}T00:00:00Z") for n in range(1, 10)]
     world.fail_batches = 0
     engine = SyncEngine(store)
@@ -146,9 +146,9 @@ def test_delivery_failure_keeps_cursor_and_rerun_loses_and_duplicates_nothing(
 
 
 def test_small_pages_are_joined_into_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine_module, "CHUNK_ROWS", 4)
+    monkeypatch.setattr(source_chunks, "CHUNK_ROWS", 4)
     pages = [pd.DataFrame({"k": [n, n + 1]}) for n in range(0, 10, 2)]
-    chunks = list(engine_module._coalesced(iter(pages)))
+    chunks = list(source_chunks.coalesced(iter(pages)))
     assert [len(c) for c in chunks] == [4, 4, 2]
     assert pd.concat(chunks)["k"].tolist() == list(range(10))
 
@@ -205,7 +205,7 @@ def test_resync_of_one_record_resends_it_and_leaves_the_cursor(
 def test_cancel_stops_at_a_consistent_point(
     store: Store, world: type[World], memory_flow: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(engine_module, "CHUNK_ROWS", 3)
+    monkeypatch.setattr(source_chunks, "CHUNK_ROWS", 3)
     world.source = [customer(n, f"2026-01-01T00:00:{n:02d}Z") for n in range(1, 10)]
     token = CancelToken()
 

@@ -23,7 +23,8 @@ required ``<x>_key`` (``allOf``); update bodies (PUT ``application/json``, PATCH
 writable sub-set and no ids. The URL key is ``{<x>-key}`` = the ``<x>_key`` field; the
 system id is ``<x>_id``. Errors: ``ErrorDetail`` (``errors``).
 
-Flat fields: ``domains`` (one ``Field`` per column with its STAR path); ``flatten`` /
+Flat fields: ``domains`` (the six, each in its ``*_domain(s)`` module, one ``Field`` per
+column with its STAR path; ``domain_model`` says what a field and a domain are); ``flatten`` /
 ``unflatten`` in ``codec``; the ``filter=sdate:…,edate:…`` parameter in ``filters``;
 required headers in ``headers``. Enumerated values stay in STAR's vocabulary (e.g.
 inventory ``status`` AVAILABLE/SOLD, appointment ``status`` BOOKED); translating them to
@@ -81,7 +82,8 @@ from app.formats.star.codec import (
     unflatten,
     wrap_single,
 )
-from app.formats.star.domains import BASE_PATH, CREATE, DOMAINS, RECORD, UPDATE, Domain, Field
+from app.formats.star.domain_model import CREATE, RECORD, UPDATE, Domain, Field
+from app.formats.star.domains import BASE_PATH, DOMAINS
 from app.formats.star.errors import describe_error, error_body, error_message
 from app.formats.star.filters import DateFilter, from_to_params, parse_filter, sdate_edate_filter
 from app.formats.star.headers import header_problems, required_headers, star_headers

@@ -20,7 +20,8 @@ from typing import Any
 
 from app.formats.errors import StarError
 from app.formats.star import paths
-from app.formats.star.domains import CREATE, DOMAINS, RECORD, UPDATE, Domain, Field
+from app.formats.star.domain_model import CREATE, RECORD, UPDATE, Domain, Field
+from app.formats.star.domains import DOMAINS
 
 TARGETS = (RECORD, CREATE, UPDATE)
 _TRUE = frozenset({"true", "yes", "y", "1"})

@@ -7,7 +7,7 @@ carry it. One webhook body (or one item of a poll answer) is::
      "credit_authorization": {… a STAR CreditAuthorization (credit_authorization.yaml) …}}
 
 The invoice is the deal (``vehicle_invoice_key`` is the tool's deal id, the customer party
-is the shopper, the structure and trade-in as ``domains.VEHICLE_INVOICES`` reads them);
+is the shopper, the structure and trade-in as ``invoice_domains.VEHICLE_INVOICES`` reads them);
 the credit authorization, when the shopper applied, carries the application's status and
 the lender's decision reference (``auth_number``).
 

@@ -39,6 +39,7 @@ from app.sandbox.servers import validation as v
 from app.sandbox.servers.cdk_routes import cdk_routes
 from app.sandbox.servers.clock import format_ts, now_ts, parse_ts
 from app.sandbox.servers.dataset import Record, camel, snake, to_camel
+from app.sandbox.servers.dms_checks import APPOINTMENT_CHECKS, CUSTOMER_CHECKS
 from app.sandbox.servers.dms_store import ENTITIES, DmsStore
 from app.sandbox.servers.errors import ApiError
 from app.sandbox.servers.faults import FaultSettings
@@ -46,33 +47,13 @@ from app.sandbox.servers.oauth import TokenIssuer, token_endpoint
 from app.sandbox.servers.paging import page_number_response, since_param
 from app.sandbox.servers.records import IdempotencyKeys
 from app.sandbox.servers.service import SandboxService, json_body
-from app.sandbox.servers.star_routes import StarRoutes, star_error
+from app.sandbox.servers.star_requests import star_error
+from app.sandbox.servers.star_routes import StarRoutes
 from app.sandbox.servers.webhooks import WebhookDispatcher
 
 _CUSTOMER_WRITABLE = [
     c for c in TABLES["dms_customers"] if c not in ("customer_id", "created_at", "updated_at")
 ]
-_YN = v.one_of("Y", "N")
-CUSTOMER_CHECKS: dict[str, v.Check] = {
-    "email": v.email,
-    "home_phone": v.phone,
-    "work_phone": v.phone,
-    "mobile_phone": v.phone,
-    "zip": v.zip_code,
-    "state": v.state,
-    "birth_date": v.date,
-    "opt_in_email": _YN,
-    "opt_in_sms": _YN,
-    "opt_in_phone": _YN,
-    "customer_type": v.one_of("INDIVIDUAL", "BUSINESS"),
-}
-APPOINTMENT_STATUSES = ("SCHEDULED", "ARRIVED", "COMPLETED", "NO_SHOW", "CANCELLED")
-APPOINTMENT_CHECKS: dict[str, v.Check] = {
-    "scheduled_at": v.timestamp,
-    "status": v.one_of(*APPOINTMENT_STATUSES),
-    "vin": v.vin,
-    "source": v.one_of("DMS", "CRM", "WEB"),
-}
 # entity -> (writable columns, checks) for PATCH
 UPDATES: dict[str, tuple[list[str], Mapping[str, v.Check]]] = {
     "customers": (_CUSTOMER_WRITABLE, CUSTOMER_CHECKS),
@@ -184,17 +165,17 @@ class DmsService(SandboxService):
             e: functools.partial(self.store.all, e) for e in ENTITIES
         }
         out["repair_order_lines"] = self.store.all_lines
-        out["credit_authorizations"] = self.star.export_credits
-        out["appraisals"] = self.star.export_appraisals  # trade-ins appraised on deals
-        out["deal_terms"] = self.star.export_deal_terms
+        out["credit_authorizations"] = self.star.credits.export
+        out["appraisals"] = self.star.deals.export_appraisals  # trade-ins appraised on deals
+        out["deal_terms"] = self.star.deals.export_deal_terms
         return out
 
     def counts(self) -> dict[str, int]:
         """Record counts without copying a million repair-order lines to count them."""
         out = {e: self.store.count(e) for e in ENTITIES}
         out["repair_order_lines"] = self.store.count_lines()
-        out["credit_authorizations"] = len(self.star.credits)
-        out["appraisals"] = len(self.star.appraisals)
+        out["credit_authorizations"] = len(self.star.credits.records)
+        out["appraisals"] = len(self.star.deals.appraisals)
         return out
 
     def routes(self) -> list[BaseRoute]:

@@ -11,6 +11,9 @@ Consent follows Klaviyo's documented behaviour, not our connector's rules: the
 subscribe job DOES re-subscribe an unsubscribed profile (lifting UNSUBSCRIBE, SPAM_REPORT
 and USER_SUPPRESSED suppressions; a HARD_BOUNCE or INVALID_EMAIL one stays), so a client
 that fails to refuse is caught by the tests. Every consent change moves ``updated``.
+
+A profile's attributes and its resource as Klaviyo answers it: ``klaviyo_profiles``;
+Klaviyo's error answers, date-times and ids: ``klaviyo_wire``.
 """
 
 from __future__ import annotations
@@ -21,74 +24,17 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from app.formats import klaviyo as kl
-from app.sandbox.servers import validation as v
 from app.sandbox.servers.clock import Clock
 from app.sandbox.servers.dataset import Record
-from app.sandbox.servers.errors import ApiError
+from app.sandbox.servers.klaviyo_profiles import (
+    attribute_problems,
+    profile_resource,
+    split_attributes,
+)
+from app.sandbox.servers.klaviyo_wire import KlaviyoFault, invalid, new_id
 from app.sandbox.servers.table import Table
 
 LIFTED_BY_SUBSCRIBE = frozenset({"UNSUBSCRIBE", "SPAM_REPORT", "SPAM_COMPLAINT", "USER_SUPPRESSED"})
-EXTRA_ATTRIBUTES = ("organization", "title", "locale")
-EXTRA_LOCATION = ("address1", "address2", "city", "region", "country", "timezone")
-INVALID_PHONE = "Invalid phone number format (Example of a valid phone number format: +12345678901)"
-
-
-class KlaviyoFault(ApiError):
-    """An error answer in Klaviyo's JSON:API shape."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        title: str,
-        detail: str,
-        *,
-        pointer: str = "",
-        parameter: str = "",
-        headers: Mapping[str, str] | None = None,
-        meta: Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(status, detail, headers=headers)
-        self.error = kl.error_body(
-            status, code, title, detail, pointer=pointer, parameter=parameter, meta=meta
-        )
-
-    def body(self) -> dict[str, Any]:
-        return self.error
-
-
-def invalid(detail: str, *, pointer: str = "", parameter: str = "") -> KlaviyoFault:
-    return KlaviyoFault(
-        400, "invalid", "Invalid input.", detail, pointer=pointer, parameter=parameter
-    )
-
-
-def klaviyo_ts(stamp: str) -> str | None:
-    """Our stored ``…Z`` as Klaviyo writes date-times (``…+00:00``)."""
-    return stamp[:-1] + "+00:00" if stamp.endswith("Z") else (stamp or None)
-
-
-def new_id() -> str:
-    return "01" + uuid.uuid4().hex[:24].upper()
-
-
-def attribute_problems(attrs: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(field, Klaviyo's words) for what Klaviyo refuses in a profile's attributes."""
-    out = []
-    email = attrs.get("email")
-    if email is not None and (not isinstance(email, str) or v.email(email.strip())):
-        out.append(("email", "Invalid email address"))
-    phone = attrs.get("phone_number")
-    if phone is not None and (not isinstance(phone, str) or not _e164(phone)):
-        out.append(("phone_number", INVALID_PHONE))
-    if not any(isinstance(attrs.get(k), str) and attrs[k].strip() for k in kl.profiles.IDENTIFIERS):
-        out.append(("", "One of email, phone_number or external_id is required."))
-    return out
-
-
-def _e164(value: str) -> bool:
-    digits = value[1:]
-    return value.startswith("+") and digits.isdigit() and 8 <= len(value) <= 16
 
 
 class KlaviyoStore:
@@ -134,88 +80,7 @@ class KlaviyoStore:
         """A profile resource as Klaviyo answers it."""
         with self.lock:
             extra = dict(self.extra(row))
-        pid = row["subscriber_id"]
-        attrs: dict[str, Any] = {
-            "email": row["email"] or None,
-            "phone_number": row["phone"] or None,
-            "external_id": row["external_id"] or None,
-            "first_name": row["first_name"] or None,
-            "last_name": row["last_name"] or None,
-            **{k: extra.get(k) for k in EXTRA_ATTRIBUTES},
-            "image": None,
-            "created": klaviyo_ts(extra["created"]),
-            "updated": klaviyo_ts(row["updated_at"]),
-            "last_event_date": None,
-            "location": {
-                **{k: extra.get(k) for k in EXTRA_LOCATION},
-                "zip": row["zip"] or None,
-                "latitude": None,
-                "longitude": None,
-                "ip": None,
-            },
-            "properties": dict(extra["properties"]),
-        }
-        if subscriptions:
-            attrs["subscriptions"] = self._subscriptions(row, extra)
-        return {
-            "type": "profile",
-            "id": pid,
-            "attributes": attrs,
-            "relationships": {"lists": {"links": self._links(root, pid)}},
-            "links": {"self": f"{root}/api/profiles/{pid}/"},
-        }
-
-    @staticmethod
-    def _links(root: str, pid: str) -> dict[str, str]:
-        return {
-            "self": f"{root}/api/profiles/{pid}/relationships/lists/",
-            "related": f"{root}/api/profiles/{pid}/lists/",
-        }
-
-    @staticmethod
-    def _subscriptions(row: Record, extra: Mapping[str, Any]) -> dict[str, Any]:
-        email_state = {"subscribed": "SUBSCRIBED", "unsubscribed": "UNSUBSCRIBED"}.get(
-            row["email_consent"], "NEVER_SUBSCRIBED"
-        )
-        sms_state = {"subscribed": "SUBSCRIBED", "unsubscribed": "UNSUBSCRIBED"}.get(
-            row["sms_consent"], "NEVER_SUBSCRIBED"
-        )
-        suppression = [
-            {"reason": s["reason"], "timestamp": klaviyo_ts(s["timestamp"])}
-            for s in extra["suppression"]
-        ]
-        email_at = (
-            klaviyo_ts(extra.get("email_at") or row["updated_at"]) if row["email_consent"] else None
-        )
-        sms_at = (
-            klaviyo_ts(extra.get("sms_at") or row["updated_at"]) if row["sms_consent"] else None
-        )
-        return {
-            "email": {
-                "marketing": {
-                    "can_receive_email_marketing": email_state == "SUBSCRIBED" and not suppression,
-                    "consent": email_state,
-                    "consent_timestamp": email_at,
-                    "last_updated": email_at,
-                    "method": extra.get("email_method"),
-                    "method_detail": "",
-                    "custom_method_detail": extra.get("email_source"),
-                    "double_optin": None,
-                    "suppression": suppression,
-                    "list_suppressions": [],
-                }
-            },
-            "sms": {
-                "marketing": {
-                    "can_receive_sms_marketing": sms_state == "SUBSCRIBED",
-                    "consent": sms_state,
-                    "consent_timestamp": sms_at,
-                    "method": extra.get("sms_method"),
-                    "method_detail": "",
-                    "last_updated": sms_at,
-                }
-            },
-        }
+        return profile_resource(row, extra, root, subscriptions)
 
     def find(self, attrs: Mapping[str, Any], profile_id: str = "") -> str | None:
         """The profile these identifiers point to; a 409 when they point to two."""
@@ -276,7 +141,7 @@ class KlaviyoStore:
             raise invalid(detail, pointer=f"/data/attributes/{name}" if name else "/data")
         with self.lock:
             pid = self.find(attrs, str(data.get("id") or ""))
-            base, extra = self._split(attrs)
+            base, extra = split_attributes(attrs)
             if pid is None:
                 row = self.contacts.insert(base)
                 self.extra(row).update(extra, created=row["updated_at"])
@@ -290,27 +155,6 @@ class KlaviyoStore:
                 base = {**base, "updated_at": self.clock.now()}
             _b, after = self.contacts.apply(pid, base)
             return after, False
-
-    @staticmethod
-    def _split(attrs: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
-        """Attributes into the contact's columns and the Klaviyo-only values."""
-        base: dict[str, str] = {}
-        for name, column in (
-            ("email", "email"),
-            ("phone_number", "phone"),
-            ("external_id", "external_id"),
-            ("first_name", "first_name"),
-            ("last_name", "last_name"),
-        ):
-            if name in attrs:
-                base[column] = str(attrs[name] or "").strip()
-        extra: dict[str, Any] = {k: attrs[k] for k in EXTRA_ATTRIBUTES if k in attrs}
-        location = attrs.get("location")
-        if isinstance(location, Mapping):
-            extra.update({k: location[k] for k in EXTRA_LOCATION if k in location})
-            if "zip" in location:
-                base["zip"] = str(location["zip"] or "")
-        return base, extra
 
     def _merge_properties(self, row: Record, attrs: Mapping[str, Any]) -> bool:
         props = attrs.get("properties")
@@ -331,7 +175,7 @@ class KlaviyoStore:
         if pid is None:
             pid = self.find({k: attrs.get(k) for k in ("email", "phone_number")})
         if pid is None:
-            base, _extra = self._split(
+            base, _extra = split_attributes(
                 {k: attrs[k] for k in ("email", "phone_number") if k in attrs}
             )
             pid = self.contacts.insert(base)["subscriber_id"]

@@ -35,8 +35,9 @@ from app.sandbox.servers.crm_store import text_value
 from app.sandbox.servers.dataset import Record, table_records
 from app.sandbox.servers.errors import ApiError
 from app.sandbox.servers.faults import FaultSettings
-from app.sandbox.servers.klaviyo_routes import KlaviyoRoutes, klaviyo_fault_body
+from app.sandbox.servers.klaviyo_routes import KlaviyoRoutes
 from app.sandbox.servers.klaviyo_store import KlaviyoStore
+from app.sandbox.servers.klaviyo_wire import klaviyo_fault_body
 from app.sandbox.servers.paging import cursor_response, ordered, since_param
 from app.sandbox.servers.service import SandboxService, json_body
 from app.sandbox.servers.table import MAX_BATCH, Table

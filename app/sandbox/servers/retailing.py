@@ -53,7 +53,7 @@ from app.sandbox.servers.dataset import Record, table_records
 from app.sandbox.servers.errors import ApiError
 from app.sandbox.servers.retailing_deals import Deal, bump, jacket_body, new_deal
 from app.sandbox.servers.service import SandboxService, json_body
-from app.sandbox.servers.star_routes import star_error
+from app.sandbox.servers.star_requests import star_error
 from app.sandbox.servers.webhooks import LOOPBACK
 
 ATTEMPTS = 4  # a failed POST is sent again (same event id) this many times in all
