@@ -328,6 +328,7 @@ def dob_close(da: npt.NDArray[np.int32], db: npt.NDArray[np.int32]) -> npt.NDArr
 
 
 CHUNK = 400_000  # pairs compared at once: bounds the gathered fields' memory
+SPLIT_FROM = 100_000  # pairs worth two threads (the random pairs u is learned from, 200,000)
 COMPARED = (
     "first", "last", "email", "phones", "house", "street", "zip5", "city", "dob", "ids", "suffix",
 )  # fmt: skip
@@ -336,11 +337,12 @@ COMPARED = (
 def compare(norm: Norm, a: I64, b: I64) -> Comparison:
     """Levels of each field for the pairs (a[i], b[i]), in chunks of ``CHUNK`` pairs
     compared on two threads (the work is numpy and rapidfuzz, which release the GIL)."""
-    if len(a) <= CHUNK:
+    if len(a) <= SPLIT_FROM:
         return _compare(norm, a, b)
-    starts = range(0, len(a), CHUNK)
+    size = min(CHUNK, -(-len(a) // 2))  # at least two chunks: both threads busy
+    starts = range(0, len(a), size)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        parts = list(pool.map(lambda i: _compare(norm, a[i : i + CHUNK], b[i : i + CHUNK]), starts))
+        parts = list(pool.map(lambda i: _compare(norm, a[i : i + size], b[i : i + size]), starts))
     return Comparison(
         {f.name: np.concatenate([p.levels[f.name] for p in parts]) for f in FIELDS},
         np.concatenate([p.first_sim for p in parts]),
