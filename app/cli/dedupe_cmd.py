@@ -69,6 +69,7 @@ class _Progress:
 
 
 def _dedupe(ctx: CliContext) -> int:
+    import numpy as np
     import pandas as pd
 
     from app.matching import roles
@@ -111,7 +112,8 @@ def _dedupe(ctx: CliContext) -> int:
             )
         frame = pd.concat(frames, ignore_index=True)
         progress = _Progress(len(frame))
-        result = match_frame(frame, t, on_step=progress)
+        result = match_frame(frame, t, on_step=progress, all_pairs=False)
+        del frame  # the role frame: matching is done with it
         progress.close()
     except (MatchingError, ValueError) as exc:
         print(f"dedupe: {exc}", file=sys.stderr)
@@ -123,21 +125,18 @@ def _dedupe(ctx: CliContext) -> int:
             ids += data.frame[id_col].astype(str).tolist()
         else:
             ids += [f"{path.name}:{i + 2}" for i in range(len(data.frame))]  # file line number
-    per["match_with"] = [ids[j] if j >= 0 else "" for j in per.pop("match_row").tolist()]
+    with_none = np.asarray([*ids, ""], dtype=object)  # match_row -1: no partner
+    per["match_with"] = with_none[per.pop("match_row").to_numpy()]
     out_frames = []
     offset = 0
     for path, data, _, _ in parts:
-        block = data.frame.reset_index(drop=True).copy()
+        block = data.frame.reset_index(drop=True)  # copy-on-write: the input stays as read
         if args.link:
             block.insert(0, "source_file", path.name)
         extra = per.iloc[offset : offset + len(block)].reset_index(drop=True)
         offset += len(block)
         out_frames.append(pd.concat([block, extra], axis=1))
-    out = pd.concat(out_frames, ignore_index=True)
-    from app.formats.spreadsheet_cells import csv_column
-
-    for col in out.columns:  # people open this in Excel: no cell may run as a formula
-        out[col] = csv_column(out[col])
+    out = pd.concat(out_frames, ignore_index=True) if len(out_frames) > 1 else out_frames[0]
     try:
         _write(out, args.out)
     except OSError as exc:
@@ -154,18 +153,14 @@ def _dedupe(ctx: CliContext) -> int:
 
 
 def _write(frame: pd.DataFrame, path: Path) -> None:
-    """UTF-8 with a BOM (Excel reads it right); the cells are formula-safe already
-    (``csv_column``), the header is made so here. The csv module's writer over plain
-    tuples (faster than ``DataFrame.to_csv`` on text)."""
-    import csv
-
+    """UTF-8 with a BOM (Excel reads it right); people open it in Excel, so no cell, nor
+    the header, may run as a formula (``people_csv``, ``formula_safe``)."""
     import pandas as pd
 
+    from app.formats import people_csv
     from app.formats.formula_safe import safe_column
 
-    cols = [frame[c].astype(str).tolist() for c in frame.columns]
     header = safe_column(pd.Series([str(c) for c in frame.columns], dtype=object)).tolist()
     with path.open("w", encoding="utf-8-sig", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(header)
-        w.writerows(zip(*cols, strict=True))
+        for text in people_csv.text_blocks(frame, header):
+            f.write(text)

@@ -6,6 +6,7 @@ String similarity (rapidfuzz Jaro-Winkler) is computed once per distinct pair of
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -95,14 +96,42 @@ class Comparison:
     swapped: npt.NDArray[np.bool_]
     both_missing: dict[str, npt.NDArray[np.bool_]] = field(default_factory=dict)
 
-    def matrix(self) -> npt.NDArray[np.int8]:
-        """Levels per pair and field, with "missing on both" coded apart (see above)."""
-        out = np.stack([self.levels[f.name] for f in FIELDS], axis=1)
+    def matrix(self, rows: slice | None = None) -> npt.NDArray[np.int8]:
+        """Levels per pair and field, with "missing on both" coded apart (see above);
+        of the pairs ``rows`` (default all)."""
+        rows = rows if rows is not None else slice(None)
+        out = np.stack([self.levels[f.name][rows] for f in FIELDS], axis=1)
         for j, f in enumerate(FIELDS):
             both = self.both_missing.get(f.name)
             if both is not None:
-                out[both, j] = both_missing_code(f)
+                out[both[rows], j] = both_missing_code(f)
         return out
+
+    def subset(self, rows: npt.NDArray[np.int64]) -> Comparison:
+        """The comparison of the pairs ``rows`` only."""
+        return Comparison(
+            {k: v[rows] for k, v in self.levels.items()},
+            self.first_sim[rows],
+            self.last_sim[rows],
+            self.swapped[rows],
+            {k: v[rows] for k, v in self.both_missing.items()},
+        )
+
+
+_PER_WORD: dict[tuple[int, str], tuple[list[str], np.ndarray]] = {}
+
+
+def _per_word(vocab: list[str], what: str, fn: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+    """``fn(vocab)``: an array of something per word, made once per vocabulary (every
+    chunk of pairs would make it again)."""
+    hit = _PER_WORD.get((id(vocab), what))
+    if hit is not None and hit[0] is vocab:
+        return hit[1]
+    out = fn(vocab)
+    if len(_PER_WORD) > 64:  # a run's few vocabularies; older runs' let go
+        _PER_WORD.clear()
+    _PER_WORD[id(vocab), what] = (vocab, out)
+    return out
 
 
 def pair_sim(a: npt.NDArray[np.int32], b: npt.NDArray[np.int32], vocab: list[str]) -> F32:
@@ -114,7 +143,7 @@ def pair_sim(a: npt.NDArray[np.int32], b: npt.NDArray[np.int32], vocab: list[str
     v = max(len(vocab), 1)
     key = np.minimum(a[ok], b[ok]).astype(np.int64) * v + np.maximum(a[ok], b[ok])
     inverse, uniq = pd.factorize(key)
-    words = np.asarray(vocab, dtype=object)
+    words = _per_word(vocab, "words", lambda v: np.asarray(v, dtype=object))
     qa, qb = words[uniq // v].tolist(), words[uniq % v].tolist()
     workers = -1 if len(qa) > 5_000 else 1  # threads cost more than they save on few pairs
     sims = process.cpdist(qa, qb, scorer=JaroWinkler.normalized_similarity, workers=workers)
@@ -136,7 +165,7 @@ def pair_edits(a: npt.NDArray[np.int32], b: npt.NDArray[np.int32], vocab: list[s
     v = max(len(vocab), 1)
     key = np.minimum(a[ok], b[ok]).astype(np.int64) * v + np.maximum(a[ok], b[ok])
     inverse, uniq = pd.factorize(key)
-    words = np.asarray(vocab, dtype=object)
+    words = _per_word(vocab, "words", lambda v: np.asarray(v, dtype=object))
     qa, qb = words[uniq // v].tolist(), words[uniq % v].tolist()
     workers = -1 if len(qa) > 5_000 else 1
     dist = np.minimum(
@@ -148,7 +177,7 @@ def pair_edits(a: npt.NDArray[np.int32], b: npt.NDArray[np.int32], vocab: list[s
     )
     # A misread letter pair ("rn" for "m", "cl" for "d") is one slip, not two edits.
     folded = _ocr_folded(vocab)
-    changed = np.array([f is not None for f in folded] + [False])
+    changed = _per_word(vocab, "ocr", lambda v: np.array([f is not None for f in folded] + [False]))
     ua, ub = uniq // v, uniq % v
     far = np.flatnonzero((dist >= 2) & (changed[ua] | changed[ub]))
     if len(far):
@@ -199,7 +228,7 @@ def nickname_pairs(
     if not ok.any():
         return out
     alias = nickname_aliases(vocab)
-    known = np.array([w is not None for w in alias] + [False])
+    known = _per_word(vocab, "alias", lambda v: np.array([w is not None for w in alias] + [False]))
     ok &= known[np.where(a >= 0, a, len(vocab))] & known[np.where(b >= 0, b, len(vocab))]
     if not ok.any():
         return out
@@ -245,8 +274,11 @@ def initial_match(
     a: npt.NDArray[np.int32], b: npt.NDArray[np.int32], vocab: list[str]
 ) -> npt.NDArray[np.bool_]:
     """One side is just the other's initial ("j" / "john")."""
-    lens = np.array([len(w) for w in vocab] + [0], dtype=np.int64)
-    first = np.array([w[:1] for w in vocab] + [""], dtype=object)
+    lens = _per_word(vocab, "len", lambda v: np.array([len(w) for w in v] + [0], dtype=np.int64))
+    # The first letter as a number (-1: none): compared as numbers, not strings.
+    first = _per_word(
+        vocab, "initial", lambda v: np.array([ord(w[0]) if w else -1 for w in v] + [-1])
+    )
     ia, ib = np.where(a >= 0, a, len(vocab)), np.where(b >= 0, b, len(vocab))
     one = ((lens[ia] == 1) | (lens[ib] == 1)) & (a >= 0) & (b >= 0)
     return one & (first[ia] == first[ib])
@@ -264,7 +296,10 @@ _OFF_BY_ONE = np.array(
 def _one_digit_off(pa: I64, pb: I64) -> npt.NDArray[np.bool_]:
     """Numbers differing by one wrong digit (d x 10^k) or two swapped neighbouring digits
     ((x - y) x 9 x 10^k)."""
-    return (pa > 0) & (pb > 0) & np.isin(np.abs(pa - pb), _OFF_BY_ONE)
+    diff = np.abs(pa - pb)
+    # A sorted look-up: np.isin would sort the differences with the 270 values each time.
+    at = np.minimum(np.searchsorted(_OFF_BY_ONE, diff), len(_OFF_BY_ONE) - 1)
+    return (pa > 0) & (pb > 0) & (_OFF_BY_ONE[at] == diff)
 
 
 _DAYS_1900_TO_1970 = 25_567
@@ -293,6 +328,7 @@ def dob_close(da: npt.NDArray[np.int32], db: npt.NDArray[np.int32]) -> npt.NDArr
 
 
 CHUNK = 400_000  # pairs compared at once: bounds the gathered fields' memory
+SPLIT_FROM = 100_000  # pairs worth two threads (the random pairs u is learned from, 200,000)
 COMPARED = (
     "first", "last", "email", "phones", "house", "street", "zip5", "city", "dob", "ids", "suffix",
 )  # fmt: skip
@@ -301,11 +337,12 @@ COMPARED = (
 def compare(norm: Norm, a: I64, b: I64) -> Comparison:
     """Levels of each field for the pairs (a[i], b[i]), in chunks of ``CHUNK`` pairs
     compared on two threads (the work is numpy and rapidfuzz, which release the GIL)."""
-    if len(a) <= CHUNK:
+    if len(a) <= SPLIT_FROM:
         return _compare(norm, a, b)
-    starts = range(0, len(a), CHUNK)
+    size = min(CHUNK, -(-len(a) // 2))  # at least two chunks: both threads busy
+    starts = range(0, len(a), size)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        parts = list(pool.map(lambda i: _compare(norm, a[i : i + CHUNK], b[i : i + CHUNK]), starts))
+        parts = list(pool.map(lambda i: _compare(norm, a[i : i + size], b[i : i + size]), starts))
     return Comparison(
         {f.name: np.concatenate([p.levels[f.name] for p in parts]) for f in FIELDS},
         np.concatenate([p.first_sim for p in parts]),
@@ -468,7 +505,7 @@ def _one_edit(
     v = max(len(vocab), 1)
     key = np.minimum(a, b).astype(np.int64) * v + np.maximum(a, b)
     inverse, uniq = pd.factorize(key)
-    words = np.asarray(vocab, dtype=object)
+    words = _per_word(vocab, "words", lambda v: np.asarray(v, dtype=object))
     qa, qb = words[uniq // v].tolist(), words[uniq % v].tolist()
     dist = process.cpdist(qa, qb, scorer=OSA.distance, workers=1)
     return np.asarray(dist <= 1)[inverse]
@@ -537,24 +574,39 @@ def _crossed_names(
     )
     if not len(rows):
         return rows.astype(np.int64), np.zeros(0, np.int8), np.zeros(0, np.int8)
-    fv = np.asarray(norm.first_vocab, dtype=object)
-    lv = np.asarray(norm.last_vocab, dtype=object)
+    fv, lv = norm.first_vocab, norm.last_vocab
     # Crossed: a's given name against b's surname, a's surname against b's given name.
     # Most pairs looked at are two people: keep those whose crossed surnames are alike.
-    cl = _surname_levels(lv[la[rows]].tolist(), fv[fb[rows]].tolist())
+    cl = _per_code_pair(la[rows], lv, fb[rows], fv, _surname_levels)
     rows, cl = rows[cl <= 3], cl[cl <= 3]
     if not len(rows):
         return rows.astype(np.int64), np.zeros(0, np.int8), np.zeros(0, np.int8)
-    cf = _given_levels(fv[fa[rows]].tolist(), lv[lb[rows]].tolist())
+    cf = _per_code_pair(fa[rows], fv, lb[rows], lv, _given_levels)
     better = (cf <= 5) & (cl <= 3) & (cf.astype(int) + cl < first[rows].astype(int) + last[rows])
     return rows[better].astype(np.int64), cf[better], cl[better]
 
 
+def _per_code_pair(
+    x: npt.NDArray[np.int32],
+    x_vocab: list[str],
+    y: npt.NDArray[np.int32],
+    y_vocab: list[str],
+    levels: Callable[[list[str], list[str]], I8],
+) -> I8:
+    """``levels`` of the words of codes ``x`` and ``y`` (known), once per distinct pair
+    of codes: a pair's words are looked up only for the distinct ones."""
+    key = x.astype(np.int64) * max(len(y_vocab), 1) + y
+    inverse, uniq = pd.factorize(key)
+    qx, qy = uniq // max(len(y_vocab), 1), uniq % max(len(y_vocab), 1)
+    words_x = [x_vocab[i] for i in qx.tolist()]
+    words_y = [y_vocab[i] for i in qy.tolist()]
+    return levels(words_x, words_y)[inverse]
+
+
 def _given_levels(x: list[str], y: list[str]) -> I8:
-    """``first`` levels of two lists of given names (strings), once per distinct pair."""
-    inverse, uniq = pd.factorize(pd.Series([f"{p}\0{q}" for p, q in zip(x, y, strict=True)]))
-    parts = [u.split("\0") for u in uniq.tolist()]
-    qa, qb = [p[0] for p in parts], [p[1] for p in parts]
+    """``first`` levels of two lists of given names (strings; distinct pairs, see
+    ``_per_code_pair``)."""
+    qa, qb = x, y
     dist = np.minimum(np.asarray(process.cpdist(qa, qb, scorer=OSA.distance), dtype=np.int64), 3)
     shortest = np.minimum([len(w) for w in qa], [len(w) for w in qb])
     for edits, min_len in TYPO_MIN.items():
@@ -569,20 +621,19 @@ def _given_levels(x: list[str], y: list[str]) -> I8:
     out = np.select(
         [same, nick, dist <= 1, initial, dist == 2, sim >= 0.8], [1, 2, 3, 4, 5, 6], 7
     ).astype(np.int8)
-    return out[inverse]
+    return out
 
 
 def _surname_levels(x: list[str], y: list[str]) -> I8:
-    """``last`` levels of two lists of surnames (strings), once per distinct pair."""
-    inverse, uniq = pd.factorize(pd.Series([f"{p}\0{q}" for p, q in zip(x, y, strict=True)]))
-    parts = [u.split("\0") for u in uniq.tolist()]
-    qa, qb = [p[0] for p in parts], [p[1] for p in parts]
+    """``last`` levels of two lists of surnames (strings; distinct pairs, see
+    ``_per_code_pair``)."""
+    qa, qb = x, y
     workers = -1 if len(qa) > 5_000 else 1
     sim = np.asarray(
         process.cpdist(qa, qb, scorer=JaroWinkler.normalized_similarity, workers=workers)
     )
     same = np.array([p == q for p, q in zip(qa, qb, strict=True)], dtype=bool)
-    return np.select([same, sim >= 0.92, sim >= 0.8], [1, 2, 3], 4).astype(np.int8)[inverse]
+    return np.select([same, sim >= 0.92, sim >= 0.8], [1, 2, 3], 4).astype(np.int8)
 
 
 def _token_overlap(
@@ -595,7 +646,7 @@ def _token_overlap(
             if x >= 0 and y >= 0 and x != y and s < 0.8:
                 out[i] = bool(set(vocab[x].split()) & set(vocab[y].split()))
         return out
-    multi = np.array([" " in w for w in vocab] + [False])
+    multi = _per_word(vocab, "multi", lambda v: np.array([" " in w for w in v] + [False]))
     ia, ib = np.where(a >= 0, a, len(vocab)), np.where(b >= 0, b, len(vocab))
     rows = np.flatnonzero((multi[ia] | multi[ib]) & (a >= 0) & (b >= 0) & (a != b) & (sim < 0.8))
     out = np.zeros(len(a), dtype=bool)

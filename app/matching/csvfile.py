@@ -75,13 +75,15 @@ def _header(cells: list[str]) -> list[str]:
     return header
 
 
-def _fast(text: str, delimiter: str) -> pd.DataFrame | None:
+def _fast(text: str, delimiter: str, utf8: bytes | memoryview | None = None) -> pd.DataFrame | None:
     """The rows under the header by pandas' C reader, or None if it refuses the file.
     A row with fewer fields than the header is padded with empty ones (uncounted: the C
-    reader fills them in the same way as empty fields)."""
+    reader fills them in the same way as empty fields). ``utf8``: the same text as UTF-8
+    bytes, when at hand (the reader parses bytes: given text, it encodes it again)."""
     try:
         raw = pd.read_csv(
-            io.StringIO(text),
+            io.BytesIO(utf8) if utf8 is not None else io.StringIO(text),
+            encoding="utf-8",
             sep=delimiter,
             header=None,
             dtype=str,
@@ -168,7 +170,10 @@ def read_csv(path: Path) -> CsvData:
     if nul:
         text = text.replace("\x00", "")
     delimiter = _delimiter(text)
-    frame = _fast(text, delimiter) if text.strip() else None
+    utf8 = None
+    if enc in ("utf-8", "utf-8-sig") and not nul:  # the file's bytes are the text's UTF-8
+        utf8 = memoryview(raw)[len(codecs.BOM_UTF8) if enc == "utf-8-sig" else 0 :]
+    frame = _fast(text, delimiter, utf8) if text.strip() else None
     if frame is not None:
         blank = _blank_rows(frame)
         return CsvData(frame, enc, delimiter, 0, blank, nul)

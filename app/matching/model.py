@@ -363,8 +363,12 @@ def train(
         model.m[name] = _normalised(np.zeros(n_codes), DEFAULT_M[name], 1.0)
         model.h[name] = _normalised(np.zeros(n_codes), DEFAULT_H[name], 1.0)
     subsets: dict[bytes, tuple[I64, F64]] = {}  # one pattern table per distinct anchor set
-    for sel in [*anchored.values(), *at_home.values()]:
-        subsets.setdefault(np.packbits(sel).tobytes(), patterns(levels[sel]))
+    key_of = {}  # (which, field) -> its subset's key, packed once (not every round)
+    for which, sets in (("m", anchored), ("h", at_home)):
+        for name, sel in sets.items():
+            key = key_of[which, name] = np.packbits(sel).tobytes()
+            if key not in subsets:
+                subsets[key] = patterns(levels[sel])
     rounds = 0
     for it in range(1, max_iter + 1):
         rounds = it
@@ -381,11 +385,11 @@ def train(
             cm = _outcomes(np.bincount(pats[:, j], weights=w_m, minlength=n_codes), f, coded)
             ch = _outcomes(np.bincount(pats[:, j], weights=w_h, minlength=n_codes), f, coded)
             if f.name in anchored:  # what one person looks like, from pairs sharing an anchor
-                sp, sw, _ = sub_w[np.packbits(anchored[f.name]).tobytes()]
+                sp, sw, _ = sub_w[key_of["m", f.name]]
                 sub = _outcomes(np.bincount(sp[:, j], weights=sw, minlength=n_codes), f, coded)
                 cm = _levels_from(sub, cm, len(f.levels))
             if f.name in at_home:  # what a household looks like, from pairs sharing a home
-                sp, _, sw = sub_w[np.packbits(at_home[f.name]).tobytes()]
+                sp, _, sw = sub_w[key_of["h", f.name]]
                 sub = _outcomes(np.bincount(sp[:, j], weights=sw, minlength=n_codes), f, coded)
                 ch = _levels_from(sub, ch, len(f.levels))
             m[f.name] = _normalised(cm, DEFAULT_M[f.name], 1.0)
@@ -404,8 +408,13 @@ def train(
         if delta < tol:
             break
     notes = [f"EM over {int(c.sum()):,} candidate pairs ({len(pats):,} patterns), {rounds} rounds"]
+    shared: dict[bytes, set[str]] = {}  # per anchor set: the anchors its pairs share
     for name, sel in anchored.items():
-        by = [g for g in ANCHORS if g != name and (levels[sel, FIELD_COL[g]] == 1).any()]
+        key = key_of["m", name]
+        if key not in shared:
+            sp = subsets[key][0]
+            shared[key] = {g for g in ANCHORS if (sp[:, FIELD_COL[g]] == 1).any()}
+        by = [g for g in ANCHORS if g != name and g in shared[key]]
         notes.append(f"m of {name} from the {int(sel.sum()):,} pairs sharing {' or '.join(by)}")
     model.u = _counted_u(model, agree, total, notes)
     notes.append(

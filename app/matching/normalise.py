@@ -194,6 +194,12 @@ def dobs(values: pd.Series) -> I32:
     codes, arr = distinct(values)
     heads = np.asarray([_dob_head(v) for v in arr.tolist()], dtype=object)
     key, decided = dates.ymd(heads, _DATE_FORMATS[0])
+    # US dates ("03/12/1985") likewise: no value the ISO format reads has their shape, so
+    # the first format that reads a value still decides it.
+    rows = np.flatnonzero(~decided & (heads != ""))
+    if len(rows):
+        us_key, us = dates.ymd(heads[rows], _DATE_FORMATS[1])
+        key[rows[us]], decided[rows[us]] = us_key[us], True
     year, month, day = key // 10_000, key // 100 % 100, key % 100
     in_range = decided & (year >= 1900) & (year <= date.today().year)
     days = ((year - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (month - 1)).astype(

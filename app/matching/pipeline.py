@@ -124,8 +124,12 @@ def match_frame(
     *,
     model: Model | None = None,
     on_step: StepFn | None = None,
+    all_pairs: bool = True,
 ) -> MatchResult:
-    """Run the pipeline on a role frame (``roles.role_frame``)."""
+    """Run the pipeline on a role frame (``roles.role_frame``). Without ``all_pairs``
+    the result keeps only the pairs in the auto-link and review bands (all that
+    ``per_record`` and the review figures use): a large file's other candidate pairs,
+    most of them, are scored a chunk at a time and let go."""
     t = thresholds or Thresholds()
     timings: dict[str, float] = {}
     total = len(frame)
@@ -143,7 +147,10 @@ def match_frame(
     step("normalise")
     cand = blocking.candidates(norm)
     step("block")
-    scored, fitted = score_pairs(norm, cand.a, cand.b, model)
+    keep = None if all_pairs else (lambda score: band_codes(score, t) >= 1)
+    scored, fitted = score_pairs(norm, cand.a, cand.b, model, keep=keep)
+    per_pass = cand.per_pass
+    del cand
     bands = band_codes(scored.score, t)
     step("score")
     auto = np.flatnonzero(bands == 2)
@@ -157,7 +164,7 @@ def match_frame(
     )
     step("cluster")
     del total
-    return MatchResult(norm, scored, bands, labels, fitted, t, cand.per_pass, timings, split)
+    return MatchResult(norm, scored, bands, labels, fitted, t, per_pass, timings, split)
 
 
 __all__ = ["FIELD_INDEX", "MatchResult", "conflicts", "match_frame"]

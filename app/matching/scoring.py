@@ -11,6 +11,7 @@ counts for less in proportion.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -272,29 +273,94 @@ def _tf_log_u(
     return out
 
 
+SCORE_CHUNK = 1_000_000  # pairs scored at once: bounds the per-pair temporaries
+DENSE_FROM = 100_000  # pairs in a batch from which class logs come by a table of codes
+Keep = Callable[[F64], Bool]  # which scored pairs to keep, from their scores
+
+
+def _pattern_logs(model: fs.Model) -> Callable[[I64], tuple[F64, F64, F64, F64]]:
+    """Per level-vector code (``model.pattern_codes``): the log prior x likelihood of
+    each class and the evidence against one person, computed once per code seen. Sums
+    taken field by field in the order a per-pair sum takes them: the same numbers."""
+    lm_t, lh_t, lu_t = model.tables()
+    priors = model.log_priors()
+    speaks = []
+    for j in range(len(FIELDS)):
+        sp = np.minimum(lm_t[j] - lu_t[j], 0)
+        sp[[0, -1]] = 0  # a missing value does not speak against one person
+        speaks.append(sp)
+    size = int(np.prod(fs.RADIX))
+    # Once a big batch comes: per code, its slot (-1 none yet) in the values per slot.
+    # (Values kept per code instead would be written all over four big tables.)
+    slot = np.zeros(0, dtype=np.int32)
+    values: list[F64] = [np.zeros(0) for _ in range(4)]
+
+    def sums(codes: I64) -> list[F64]:
+        pats = fs.decode(codes)
+        out = [np.full(len(codes), p) for p in priors] + [np.zeros(len(codes))]
+        for j in range(len(FIELDS)):
+            col = pats[:, j]
+            for acc, table in zip(out, (lm_t[j], lh_t[j], lu_t[j], speaks[j]), strict=True):
+                acc += table[col]
+        return out
+
+    def logs(codes: I64) -> tuple[F64, F64, F64, F64]:
+        nonlocal slot, values
+        if len(codes) < DENSE_FROM:  # a few pairs: per distinct code, no table
+            uniq, inverse = np.unique(codes, return_inverse=True)
+            lm, lh, lr, against = (x[inverse] for x in sums(uniq))
+            return lm, lh, lr, against
+        if not len(slot):
+            slot = np.full(size, -1, dtype=np.int32)
+        seen = np.zeros(size, dtype=bool)
+        seen[codes] = True
+        new = np.flatnonzero(seen & (slot < 0))
+        if len(new):
+            slot[new] = np.arange(len(values[0]), len(values[0]) + len(new), dtype=np.int32)
+            values = [np.concatenate([v, acc]) for v, acc in zip(values, sums(new), strict=True)]
+        at = slot[codes]
+        lm, lh, lr, against = (v[at] for v in values)
+        return lm, lh, lr, against
+
+    return logs
+
+
 def score_pairs(
-    norm: Norm, a: I64, b: I64, model: fs.Model | None = None, tf: dict[str, F64] | None = None
+    norm: Norm,
+    a: I64,
+    b: I64,
+    model: fs.Model | None = None,
+    tf: dict[str, F64] | None = None,
+    *,
+    keep: Keep | None = None,
 ) -> tuple[Scored, fs.Model]:
-    """Compare and score pairs (a[i], b[i]); trains the model unless one is given."""
+    """Compare and score pairs (a[i], b[i]); trains the model unless one is given.
+    Scored ``SCORE_CHUNK`` pairs at a time; with ``keep``, only the pairs it selects
+    (by score) are returned, in their order -- the rest never take memory all at once."""
     cmp = compare(norm, a, b)
     model = model or fit_model(norm, cmp)
     tf = tf if tf is not None else term_frequencies(norm)
-    levels = cmp.matrix()
-    lm_t, lh_t, lu_t = model.tables()
-    p_m, p_h, p_r = model.log_priors()
-    lm, lh, lr = np.full(len(a), p_m), np.full(len(a), p_h), np.full(len(a), p_r)
-    against = np.zeros(len(a))
-    for j in range(len(FIELDS)):
-        col = levels[:, j]
-        lm += lm_t[j][col]
-        lh += lh_t[j][col]
-        lr += lu_t[j][col]
-        speaks = np.minimum(lm_t[j] - lu_t[j], 0)
-        speaks[[0, -1]] = 0  # a missing value does not speak against one person
-        against += speaks[col]
-    lv = {name: levels[:, j] for name, j in FIELD_INDEX.items()}
-    lr += _tf_log_u(norm, model, tf, a, lv, cmp.swapped)
-    post_m, post_h = fs.posteriors(lm, lh, lr)
-    other = np.logaddexp(lh, lr)
-    weight = (lm - other) / np.log(2)
+    logs = _pattern_logs(model)
+    parts: list[tuple[I64, F64, F64, F64, F64]] = []
+    for start in range(0, len(a), SCORE_CHUNK):
+        rows = slice(start, start + SCORE_CHUNK)
+        levels = cmp.matrix(rows)
+        lm, lh, lr, against = logs(fs.pattern_codes(levels))
+        lv = {name: levels[:, j] for name, j in FIELD_INDEX.items()}
+        lr += _tf_log_u(norm, model, tf, a[rows], lv, cmp.swapped[rows])
+        post_m, post_h = fs.posteriors(lm, lh, lr)
+        other = np.logaddexp(lh, lr)
+        weight = (lm - other) / np.log(2)
+        picked = np.arange(start, start + len(lm))
+        if keep is not None:
+            sel = np.flatnonzero(keep(post_m))
+            picked, weight, post_m, post_h = picked[sel], weight[sel], post_m[sel], post_h[sel]
+            against = against[sel]
+        parts.append((picked, weight, post_m, post_h, against))
+    if not parts:
+        empty = np.zeros(0)
+        parts.append((np.zeros(0, np.int64), empty, empty, empty, empty))
+    picked, weight, post_m, post_h, against = (np.concatenate(c) for c in zip(*parts, strict=True))
+    if keep is not None:
+        a, b, cmp = a[picked], b[picked], cmp.subset(picked)
     return Scored(a, b, cmp, weight, post_m, post_h, against), model
