@@ -15,9 +15,10 @@ import pandas as pd
 import pytest
 
 from app.matching import roles
-from app.matching.compare import FIELD_INDEX, compare, nickname_aliases, ocr_fold
+from app.matching.compare import FIELD_INDEX, compare
 from app.matching.evaluate import pairwise
 from app.matching.explain import reasons
+from app.matching.name_compare import nickname_aliases, ocr_fold
 from app.matching.names import first_token, last_name, letters_for_digits
 from app.matching.normalise import normalise
 from app.matching.pipeline import MatchResult, match_frame
