@@ -17,6 +17,24 @@ def secret_owner(uid: str) -> str:
     return f"profile/{uid}"
 
 
+def to_reenter(
+    cls: type[Connector],
+    stored: dict[str, Any],
+    secrets_set: Iterable[str],
+    settings: dict[str, Any],
+) -> dict[str, str]:
+    """Stored secrets that must be typed again if a profile stored with ``stored``
+    settings is saved with ``settings`` (field name -> why): they would go somewhere new."""
+    moved = cls.address_changes(stored, settings)
+    if not moved:
+        return {}
+    return {
+        n: f"The {', '.join(moved)} changed: enter the {cls.field(n).label} again "
+        "(a stored secret is never sent to a new address)."
+        for n in sorted(set(secrets_set) & set(cls.secret_field_names()))
+    }
+
+
 ADDRESS_FIELD = "_address"  # beside the secrets: where they were meant to be sent
 
 

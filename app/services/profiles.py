@@ -31,6 +31,7 @@ from app.services.profile_secrets import (
     address_fingerprint,
     secret_owner,
     secrets_swapped,
+    to_reenter,
 )
 from app.services.profile_validation import (
     prepare_profile,
@@ -292,15 +293,7 @@ class ProfileService:
         """For an editor: stored secrets that must be typed again if the profile is saved
         with ``settings`` (field name -> why), because they would go somewhere new."""
         info = self.get(profile_id)
-        cls = get_kind(info.kind)
-        moved = cls.address_changes(info.settings, settings)
-        if not moved:
-            return {}
-        return {
-            n: f"The {', '.join(moved)} changed: enter the {cls.field(n).label} again "
-            "(a stored secret is never sent to a new address)."
-            for n in sorted(info.secrets_set & set(cls.secret_field_names()))
-        }
+        return to_reenter(get_kind(info.kind), info.settings, info.secrets_set, settings)
 
     def duplicate(self, profile_id: int, new_name: str | None = None) -> ProfileInfo:
         """Copy a profile under a new name, secrets included (copied inside the keyring)."""

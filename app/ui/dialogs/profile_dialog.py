@@ -29,6 +29,7 @@ from app.connectors.base import CheckResult, Connector
 from app.connectors.registry import get_kind, kinds
 from app.connectors.streams import StreamSource
 from app.services.profile_info import ProfileInfo
+from app.services.profile_secrets import to_reenter
 from app.services.profiles import ProfileService
 from app.ui.dialogs.field_widgets import FieldInput
 from app.ui.dialogs.profile_dialog_actions import ProfileDialogActions
@@ -292,15 +293,8 @@ class ProfileDialog(ProfileDialogActions, QDialog):
         somewhere else (field name -> why)."""
         if self.profile is None:
             return {}
-        cls = self.kind_class()
-        moved = cls.address_changes(self.profile.settings, settings)
-        if not moved:
-            return {}
-        return {
-            n: f"The {', '.join(moved)} changed: enter the {cls.field(n).label} again "
-            "(a stored secret is never sent to a new address)."
-            for n in sorted(self.profile.secrets_set & set(cls.secret_field_names()))
-        }
+        p = self.profile
+        return to_reenter(self.kind_class(), p.settings, p.secrets_set, settings)
 
     def problems(self) -> dict[str, str]:
         settings, typed = self.values()
