@@ -118,6 +118,22 @@ def evidence(
     return scored.conflict, scored.weight, np.clip(home, 0.0, 1.0)
 
 
+class Clock:
+    """Seconds per step (``timings``), each step reported to ``on_step`` as it ends."""
+
+    def __init__(self, on_step: StepFn | None = None) -> None:
+        self.on_step = on_step
+        self.timings: dict[str, float] = {}
+        self.tick = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = now - self.tick
+        self.tick = now
+        if self.on_step is not None:
+            self.on_step(name, STEPS.index(name) + 1, len(STEPS))
+
+
 def match_frame(
     frame: pd.DataFrame,
     thresholds: Thresholds | None = None,
@@ -130,21 +146,24 @@ def match_frame(
     the result keeps only the pairs in the auto-link and review bands (all that
     ``per_record`` and the review figures use): a large file's other candidate pairs,
     most of them, are scored a chunk at a time and let go."""
-    t = thresholds or Thresholds()
-    timings: dict[str, float] = {}
-    total = len(frame)
-    tick = time.perf_counter()
-
-    def step(name: str) -> None:
-        nonlocal tick
-        now = time.perf_counter()
-        timings[name] = now - tick
-        tick = now
-        if on_step is not None:
-            on_step(name, STEPS.index(name) + 1, len(STEPS))
-
+    clock = Clock(on_step)
     norm = normalise(frame)
-    step("normalise")
+    clock("normalise")
+    return match_norm(norm, thresholds, model=model, clock=clock, all_pairs=all_pairs)
+
+
+def match_norm(
+    norm: Norm,
+    thresholds: Thresholds | None = None,
+    *,
+    model: Model | None = None,
+    clock: Clock | None = None,
+    all_pairs: bool = True,
+) -> MatchResult:
+    """``match_frame`` of records already normalised (``clock`` timed that step): a
+    caller holding a large file can let its text go before blocking and scoring."""
+    t = thresholds or Thresholds()
+    step = clock or Clock()
     cand = blocking.candidates(norm)
     step("block")
     keep = None if all_pairs else (lambda score: band_codes(score, t) >= 1)
@@ -163,8 +182,7 @@ def match_frame(
         evidence=lambda x, y: evidence(norm, fitted, x, y),
     )
     step("cluster")
-    del total
-    return MatchResult(norm, scored, bands, labels, fitted, t, per_pass, timings, split)
+    return MatchResult(norm, scored, bands, labels, fitted, t, per_pass, step.timings, split)
 
 
-__all__ = ["FIELD_INDEX", "MatchResult", "conflicts", "match_frame"]
+__all__ = ["FIELD_INDEX", "Clock", "MatchResult", "conflicts", "match_frame", "match_norm"]
