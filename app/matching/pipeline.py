@@ -90,6 +90,13 @@ class MatchResult:
         )
 
 
+def _narrow(rows: I64) -> I64:
+    """``rows`` as int32 when every record number fits (typed as the int64 they stand for)."""
+    if len(rows) and int(rows.max()) >= np.iinfo(np.int32).max:
+        return rows
+    return rows.astype(np.int32)
+
+
 def _dense(labels: I64) -> I64:
     _, inverse = np.unique(labels, return_inverse=True)
     return inverse.astype(np.int64)
@@ -167,9 +174,14 @@ def match_norm(
     cand = blocking.candidates(norm)
     step("block")
     keep = None if all_pairs else (lambda score: band_codes(score, t) >= 1)
-    scored, fitted = score_pairs(norm, cand.a, cand.b, model, keep=keep)
     per_pass = cand.per_pass
+    # Record numbers of the candidate pairs as int32 while they are scored (only used
+    # to pick rows): a large file's tens of millions of pairs take half the memory.
+    a, b = _narrow(cand.a), _narrow(cand.b)
     del cand
+    scored, fitted = score_pairs(norm, a, b, model, keep=keep)
+    del a, b
+    scored.a, scored.b = scored.a.astype(np.int64), scored.b.astype(np.int64)
     bands = band_codes(scored.score, t)
     step("score")
     auto = np.flatnonzero(bands == 2)
