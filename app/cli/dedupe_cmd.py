@@ -18,7 +18,12 @@ from typing import TYPE_CHECKING
 from app.cli.context import CliContext
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     import pandas as pd
+
+    from app.formats.people_csv import Packed
+    from app.matching.csvfile import CsvData
 
 _PROGRESS_FROM = 10_000  # rows; smaller files finish before a progress line helps
 MAX_PROBLEMS_SHOWN = 20
@@ -72,95 +77,150 @@ def _dedupe(ctx: CliContext) -> int:
     import numpy as np
     import pandas as pd
 
+    from app.formats import people_csv
     from app.matching import roles
     from app.matching.bands import Thresholds
     from app.matching.csvfile import read_csv
     from app.matching.errors import MatchingError
-    from app.matching.pipeline import match_frame
+    from app.matching.normalise import normalise
+    from app.matching.pipeline import Clock, match_norm
 
     args = ctx.args
+    parts: list[tuple[Path, pd.DataFrame | people_csv.Packed, str | None]] = []
     try:
         overrides = roles.parse_map(args.map)
         files = [args.input] + ([args.link] if args.link else [])
-        parts, frames = [], []
+        frames = []
         for path in files:
             data = read_csv(path)
             found = roles.resolve(list(data.frame.columns), overrides)
             id_col = args.id_column if args.id_column in data.frame.columns else None
             id_col = id_col or roles.guess_id_column(list(data.frame.columns))
             frames.append(roles.role_frame(data.frame, found))
-            parts.append((path, data, found, id_col))
-            used = ", ".join(f"{r}={'+'.join(c)}" for r, c in found.items())
-            notes = f"{data.encoding}, {len(data.frame):,} rows"
-            if data.blank_rows:
-                notes += f", {data.blank_rows} blank"
-            if data.ragged_rows:
-                notes += f", {data.ragged_rows} with a wrong number of fields (padded)"
-            if data.nul_bytes:
-                notes += f", {data.nul_bytes} NUL bytes removed"
-            print(f"{path.name}: {notes}; columns used: {used}", file=sys.stderr)
-            for problem in data.problems[:MAX_PROBLEMS_SHOWN]:
-                print(f"{path.name}: {problem}", file=sys.stderr)
-            if len(data.problems) > MAX_PROBLEMS_SHOWN:
-                more = len(data.problems) - MAX_PROBLEMS_SHOWN
-                print(f"{path.name}: ... and {more:,} more lines like these", file=sys.stderr)
+            # One file's cells wait for the output packed (a str per cell would outweigh
+            # the matching); two files' are joined under one header as a frame.
+            parts.append((path, data.frame if args.link else people_csv.pack(data.frame), id_col))
+            _tell(path, data, found)
+            del data
         t = Thresholds()
         if args.high is not None or args.low is not None:
             t = Thresholds(
                 args.high if args.high is not None else t.high,
                 args.low if args.low is not None else t.low,
             )
-        frame = pd.concat(frames, ignore_index=True)
+        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        del frames
         progress = _Progress(len(frame))
-        result = match_frame(frame, t, on_step=progress, all_pairs=False)
-        del frame  # the role frame: matching is done with it
+        clock = Clock(progress)
+        norm = normalise(frame)
+        del frame  # the role frame: the codes are all matching needs
+        clock("normalise")
+        result = match_norm(norm, t, clock=clock, all_pairs=False)
+        del norm
         progress.close()
     except (MatchingError, ValueError) as exc:
         print(f"dedupe: {exc}", file=sys.stderr)
+        for _, cells, _ in parts:
+            if isinstance(cells, people_csv.Packed):
+                cells.close()
         return 2
     per = result.per_record()
     ids: list[str] = []
-    for path, data, _, id_col in parts:
+    for path, cells, id_col in parts:
         if id_col:
-            ids += data.frame[id_col].astype(str).tolist()
+            ids += (
+                cells.column(id_col)
+                if isinstance(cells, people_csv.Packed)
+                else cells[id_col].astype(str).tolist()
+            )
         else:
-            ids += [f"{path.name}:{i + 2}" for i in range(len(data.frame))]  # file line number
+            ids += [f"{path.name}:{i + 2}" for i in range(_rows(cells))]  # file line number
     with_none = np.asarray([*ids, ""], dtype=object)  # match_row -1: no partner
+    del ids
     per["match_with"] = with_none[per.pop("match_row").to_numpy()]
-    out_frames = []
-    offset = 0
-    for path, data, _, _ in parts:
-        block = data.frame.reset_index(drop=True)  # copy-on-write: the input stays as read
-        if args.link:
-            block.insert(0, "source_file", path.name)
-        extra = per.iloc[offset : offset + len(block)].reset_index(drop=True)
-        offset += len(block)
-        out_frames.append(pd.concat([block, extra], axis=1))
-    out = pd.concat(out_frames, ignore_index=True) if len(out_frames) > 1 else out_frames[0]
+    del with_none
     try:
-        _write(out, args.out)
+        rows = _write(parts, per, args.out)
     except OSError as exc:
         print(f"dedupe: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     bands = per["match_band"].value_counts().to_dict()
     clusters = int((per.groupby("cluster_id").size() > 1).sum())
     print(
-        f"Wrote {len(out):,} rows to {args.out}: {clusters:,} groups of duplicates "
+        f"Wrote {rows:,} rows to {args.out}: {clusters:,} groups of duplicates "
         f"({bands.get('auto', 0):,} rows auto-linked, {bands.get('review', 0):,} to review) "
         f"in {sum(result.timings.values()):.1f} s."
     )
     return 0
 
 
-def _write(frame: pd.DataFrame, path: Path) -> None:
-    """UTF-8 with a BOM (Excel reads it right); people open it in Excel, so no cell, nor
-    the header, may run as a formula (``people_csv``, ``formula_safe``)."""
+def _tell(path: Path, data: CsvData, found: dict[str, list[str]]) -> None:
+    """What was read of ``path`` and which columns play which role (to stderr)."""
+    used = ", ".join(f"{r}={'+'.join(c)}" for r, c in found.items())
+    notes = f"{data.encoding}, {len(data.frame):,} rows"
+    if data.blank_rows:
+        notes += f", {data.blank_rows} blank"
+    if data.ragged_rows:
+        notes += f", {data.ragged_rows} with a wrong number of fields (padded)"
+    if data.nul_bytes:
+        notes += f", {data.nul_bytes} NUL bytes removed"
+    print(f"{path.name}: {notes}; columns used: {used}", file=sys.stderr)
+    for problem in data.problems[:MAX_PROBLEMS_SHOWN]:
+        print(f"{path.name}: {problem}", file=sys.stderr)
+    if len(data.problems) > MAX_PROBLEMS_SHOWN:
+        more = len(data.problems) - MAX_PROBLEMS_SHOWN
+        print(f"{path.name}: ... and {more:,} more lines like these", file=sys.stderr)
+
+
+def _rows(cells: pd.DataFrame | Packed) -> int:
+    import pandas as pd
+
+    return len(cells) if isinstance(cells, pd.DataFrame) else cells.rows
+
+
+def _write(
+    parts: list[tuple[Path, pd.DataFrame | Packed, str | None]], per: pd.DataFrame, path: Path
+) -> int:
+    """Every input row and its ``per`` row to ``path``; the number of rows. UTF-8 with a
+    BOM (Excel reads it right); people open it in Excel, so no cell, nor the header, may
+    run as a formula (``people_csv``, ``formula_safe``). Two files (``--link``) go as
+    one frame, under a ``source_file`` column."""
     import pandas as pd
 
     from app.formats import people_csv
+
+    if len(parts) == 1 and isinstance(packed := parts[0][1], people_csv.Packed):
+        header = _safe_header([*packed.columns, *per.columns])
+        try:
+            _write_blocks(people_csv.packed_text_blocks(packed, per, header), path)
+        finally:
+            packed.close()
+        return packed.rows
+    out_frames = []
+    offset = 0
+    for source, cells, _ in parts:
+        assert isinstance(cells, pd.DataFrame)
+        block = cells.reset_index(drop=True)  # copy-on-write: the input stays as read
+        if len(parts) > 1:
+            block.insert(0, "source_file", source.name)
+        extra = per.iloc[offset : offset + len(block)].reset_index(drop=True)
+        offset += len(block)
+        out_frames.append(pd.concat([block, extra], axis=1))
+    out = pd.concat(out_frames, ignore_index=True) if len(out_frames) > 1 else out_frames[0]
+    header = _safe_header(list(out.columns))
+    _write_blocks(people_csv.text_blocks(out, header), path)
+    return len(out)
+
+
+def _safe_header(columns: list[object]) -> list[str]:
+    import pandas as pd
+
     from app.formats.formula_safe import safe_column
 
-    header = safe_column(pd.Series([str(c) for c in frame.columns], dtype=object)).tolist()
+    return safe_column(pd.Series([str(c) for c in columns], dtype=object)).tolist()
+
+
+def _write_blocks(blocks: Iterator[str], path: Path) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as f:
-        for text in people_csv.text_blocks(frame, header):
+        for text in blocks:
             f.write(text)

@@ -11,7 +11,10 @@ break is), and only the values that need it are changed one by one. Rows are joi
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
 
 import numpy as np
 import numpy.typing as npt
@@ -74,19 +77,103 @@ def _fields(values: npt.NDArray[np.object_], text: bool, joined: str | None = No
     return out.tolist()
 
 
-def _column_block(column: pd.Series) -> list[str]:
-    """``_fields`` of a block of one column, any dtype (numbers as ``astype(str)``)."""
-    is_text = column.dtype == object or pd.api.types.is_string_dtype(column.dtype)
-    if not is_text:
-        return _fields(_numbers_as_text(column), False)
-    values = column.to_numpy(dtype=object)
+def _is_text(column: pd.Series) -> bool:
+    return column.dtype == object or pd.api.types.is_string_dtype(column.dtype)
+
+
+def _joined(values: npt.NDArray[np.object_]) -> str | None:
+    """The values joined by ``_SEP``; None unless all are ``str`` without a NUL."""
     try:
         joined = _SEP.join(values)
     except TypeError:  # None, NaN or numbers among the text: the general path
-        joined = None
-    if joined is None or joined.count(_SEP) != max(len(values) - 1, 0):  # a NUL in a value
+        return None
+    return joined if joined.count(_SEP) == max(len(values) - 1, 0) else None
+
+
+def _column_block(column: pd.Series) -> list[str]:
+    """``_fields`` of a block of one column, any dtype (numbers as ``astype(str)``)."""
+    if not _is_text(column):
+        return _fields(_numbers_as_text(column), False)
+    values = column.to_numpy(dtype=object)
+    joined = _joined(values)
+    if joined is None:
         return _fields(_as_text(csv_column(column)), False)
     return _fields(values, True, joined)
+
+
+def _packed_block(block: str | pd.Series) -> list[str]:
+    """``_column_block`` of a block as ``pack`` keeps it."""
+    if isinstance(block, str):
+        return _fields(np.asarray(block.split(_SEP), dtype=object), True, block)
+    return _column_block(block)
+
+
+@dataclass
+class Packed:
+    """The columns of a frame kept aside until they are written, in a temporary file
+    (a ``str`` per cell costs some 60 bytes: a million-row file's cells would take
+    gigabytes while it is matched; this way, none). Per column, per block of
+    ``block_rows`` rows, where in ``spill`` its cells are, joined by NUL (UTF-8). A block
+    that is not all ``str`` without a NUL (numbers, missing cells) stays a ``Series``."""
+
+    columns: list[str]
+    rows: int
+    block_rows: int
+    blocks: list[list[tuple[int, int] | pd.Series]]  # per column, per block
+    spill: BinaryIO
+
+    def block(self, column: int, i: int) -> str | pd.Series:
+        """Block ``i`` of a column: its cells joined by NUL, or the ``Series``."""
+        where = self.blocks[column][i]
+        if isinstance(where, pd.Series):
+            return where
+        self.spill.seek(where[0])
+        return self.spill.read(where[1]).decode("utf-8")
+
+    def column(self, name: str) -> list[str]:
+        """The cells of one column as text (``astype(str)`` where not packed)."""
+        j = self.columns.index(name)
+        out: list[str] = []
+        for i in range(len(self.blocks[j])):
+            block = self.block(j, i)
+            out += block.split(_SEP) if isinstance(block, str) else block.astype(str).tolist()
+        return out
+
+    def close(self) -> None:
+        self.spill.close()
+
+
+def pack(frame: pd.DataFrame) -> Packed:
+    """``frame`` as a ``Packed`` (its columns by name, as ``str``); ``close`` it after."""
+    size = ROWS_PER_BLOCK
+    spill = tempfile.TemporaryFile()  # noqa: SIM115 -- Packed.close closes it
+    blocks: list[list[tuple[int, int] | pd.Series]] = []
+    for j in range(frame.shape[1]):
+        column = frame.iloc[:, j]
+        values = column.to_numpy(dtype=object) if _is_text(column) else None
+        col_blocks: list[tuple[int, int] | pd.Series] = []
+        for start in range(0, len(frame), size):
+            joined = _joined(values[start : start + size]) if values is not None else None
+            if joined is None:
+                col_blocks.append(column.iloc[start : start + size].copy())
+                continue
+            data = joined.encode("utf-8")
+            col_blocks.append((spill.tell(), len(data)))
+            spill.write(data)
+        blocks.append(col_blocks)
+    return Packed([str(c) for c in frame.columns], len(frame), size, blocks, spill)
+
+
+def packed_text_blocks(packed: Packed, extra: pd.DataFrame, header: list[str]) -> Iterator[str]:
+    """``text_blocks`` of ``packed``'s columns followed by ``extra``'s (as many rows)."""
+    yield ",".join(_fields(np.asarray(header, dtype=object), False)) + "\r\n"
+    size = packed.block_rows
+    for i, start in enumerate(range(0, packed.rows, size)):
+        block = extra.iloc[start : start + size]
+        cols = [_packed_block(packed.block(j, i)) for j in range(len(packed.columns))]
+        cols += [_column_block(block.iloc[:, j]) for j in range(block.shape[1])]
+        yield "\r\n".join(map(",".join, zip(*cols, strict=True)))
+        yield "\r\n"
 
 
 def _numbers_as_text(column: pd.Series) -> npt.NDArray[np.object_]:

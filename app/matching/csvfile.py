@@ -173,7 +173,18 @@ def read_csv(path: Path) -> CsvData:
     utf8 = None
     if enc in ("utf-8", "utf-8-sig") and not nul:  # the file's bytes are the text's UTF-8
         utf8 = memoryview(raw)[len(codecs.BOM_UTF8) if enc == "utf-8-sig" else 0 :]
-    frame = _fast(text, delimiter, utf8) if text.strip() else None
+    frame = None
+    if not text.strip():
+        pass
+    elif utf8 is not None:
+        # The parser reads the bytes: the text (as large again) goes while it does, and
+        # is decoded again only if the parser refuses the file.
+        del text
+        frame = _fast("", delimiter, utf8)
+        if frame is None:
+            text, _ = _decode(raw)
+    else:
+        frame = _fast(text, delimiter)
     if frame is not None:
         blank = _blank_rows(frame)
         return CsvData(frame, enc, delimiter, 0, blank, nul)

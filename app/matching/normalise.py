@@ -319,6 +319,14 @@ def _names_from_email(
     return distinct(first_v), distinct(last_v)
 
 
+def _release_name_caches() -> None:
+    """Empty the name functions' caches: their keys are the cells read, and a few
+    thousand of them kept would keep the memory of a large file's whole text (its
+    strings are scattered over it); what later steps ask is cached again as they go."""
+    for fn in (names.fold, names.soundex, names.split_full, names.generation):
+        fn.cache_clear()
+
+
 def normalise(frame: pd.DataFrame) -> Norm:
     """Match fields of a role frame (columns from ``roles.ROLES``; phone, phone_2...)."""
     n = len(frame)
@@ -363,6 +371,7 @@ def normalise(frame: pd.DataFrame) -> Norm:
     zip5, dob = zips(col("zip")), dobs(col("dob"))
     city, city_vocab = _codes(col("city"), names.fold)
     ids, id_vocab = _id_matrix(frame, n)
+    _release_name_caches()
     stats = {
         "records": n,
         "with_name": int(((first >= 0) | (last >= 0)).sum()),

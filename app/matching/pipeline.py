@@ -90,6 +90,13 @@ class MatchResult:
         )
 
 
+def _narrow(rows: I64) -> I64:
+    """``rows`` as int32 when every record number fits (typed as the int64 they stand for)."""
+    if len(rows) and int(rows.max()) >= np.iinfo(np.int32).max:
+        return rows
+    return rows.astype(np.int32)
+
+
 def _dense(labels: I64) -> I64:
     _, inverse = np.unique(labels, return_inverse=True)
     return inverse.astype(np.int64)
@@ -118,6 +125,22 @@ def evidence(
     return scored.conflict, scored.weight, np.clip(home, 0.0, 1.0)
 
 
+class Clock:
+    """Seconds per step (``timings``), each step reported to ``on_step`` as it ends."""
+
+    def __init__(self, on_step: StepFn | None = None) -> None:
+        self.on_step = on_step
+        self.timings: dict[str, float] = {}
+        self.tick = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = now - self.tick
+        self.tick = now
+        if self.on_step is not None:
+            self.on_step(name, STEPS.index(name) + 1, len(STEPS))
+
+
 def match_frame(
     frame: pd.DataFrame,
     thresholds: Thresholds | None = None,
@@ -130,27 +153,35 @@ def match_frame(
     the result keeps only the pairs in the auto-link and review bands (all that
     ``per_record`` and the review figures use): a large file's other candidate pairs,
     most of them, are scored a chunk at a time and let go."""
-    t = thresholds or Thresholds()
-    timings: dict[str, float] = {}
-    total = len(frame)
-    tick = time.perf_counter()
-
-    def step(name: str) -> None:
-        nonlocal tick
-        now = time.perf_counter()
-        timings[name] = now - tick
-        tick = now
-        if on_step is not None:
-            on_step(name, STEPS.index(name) + 1, len(STEPS))
-
+    clock = Clock(on_step)
     norm = normalise(frame)
-    step("normalise")
+    clock("normalise")
+    return match_norm(norm, thresholds, model=model, clock=clock, all_pairs=all_pairs)
+
+
+def match_norm(
+    norm: Norm,
+    thresholds: Thresholds | None = None,
+    *,
+    model: Model | None = None,
+    clock: Clock | None = None,
+    all_pairs: bool = True,
+) -> MatchResult:
+    """``match_frame`` of records already normalised (``clock`` timed that step): a
+    caller holding a large file can let its text go before blocking and scoring."""
+    t = thresholds or Thresholds()
+    step = clock or Clock()
     cand = blocking.candidates(norm)
     step("block")
     keep = None if all_pairs else (lambda score: band_codes(score, t) >= 1)
-    scored, fitted = score_pairs(norm, cand.a, cand.b, model, keep=keep)
     per_pass = cand.per_pass
+    # Record numbers of the candidate pairs as int32 while they are scored (only used
+    # to pick rows): a large file's tens of millions of pairs take half the memory.
+    a, b = _narrow(cand.a), _narrow(cand.b)
     del cand
+    scored, fitted = score_pairs(norm, a, b, model, keep=keep)
+    del a, b
+    scored.a, scored.b = scored.a.astype(np.int64), scored.b.astype(np.int64)
     bands = band_codes(scored.score, t)
     step("score")
     auto = np.flatnonzero(bands == 2)
@@ -163,8 +194,7 @@ def match_frame(
         evidence=lambda x, y: evidence(norm, fitted, x, y),
     )
     step("cluster")
-    del total
-    return MatchResult(norm, scored, bands, labels, fitted, t, per_pass, timings, split)
+    return MatchResult(norm, scored, bands, labels, fitted, t, per_pass, step.timings, split)
 
 
-__all__ = ["FIELD_INDEX", "MatchResult", "conflicts", "match_frame"]
+__all__ = ["FIELD_INDEX", "Clock", "MatchResult", "conflicts", "match_frame", "match_norm"]

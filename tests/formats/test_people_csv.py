@@ -44,10 +44,9 @@ def _write(frame: pd.DataFrame, path: Path, header: list[str]) -> None:
         f.writelines(people_csv.text_blocks(frame, header))
 
 
-def test_same_bytes_as_csv_writer(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(people_csv, "ROWS_PER_BLOCK", 5)  # several blocks
+def _tricky_frame() -> pd.DataFrame:
     n = len(TRICKY)
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "text": TRICKY,
             "str dtype": pd.Series(TRICKY[::-1], dtype="string"),
@@ -60,6 +59,11 @@ def test_same_bytes_as_csv_writer(tmp_path: Path, monkeypatch) -> None:  # type:
             "empty": [""] * n,
         }
     )
+
+
+def test_same_bytes_as_csv_writer(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(people_csv, "ROWS_PER_BLOCK", 5)  # several blocks
+    frame = _tricky_frame()
     want, got = tmp_path / "want.csv", tmp_path / "got.csv"
     _reference(frame, want)
     _write(frame, got, [str(c) for c in frame.columns])
@@ -71,3 +75,21 @@ def test_header_quoted_and_no_rows(tmp_path: Path) -> None:
     path = tmp_path / "out.csv"
     _write(frame, path, ["a,b", "c"])
     assert path.read_bytes() == '\ufeff"a,b",c\r\n'.encode()
+
+
+def test_packed_columns_write_the_same_bytes(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Cells kept aside by ``pack`` (str blocks spilled, others kept as they are) and
+    columns added after are written as the whole frame would be."""
+    monkeypatch.setattr(people_csv, "ROWS_PER_BLOCK", 5)
+    frame = _tricky_frame()
+    inputs, extra = frame.iloc[:, :6], frame.iloc[:, 6:]
+    packed = people_csv.pack(inputs)
+    assert packed.column("text") == TRICKY
+    assert packed.column("number") == [str(v) for v in frame["number"]]
+    header = [str(c) for c in frame.columns]
+    want, got = tmp_path / "want.csv", tmp_path / "got.csv"
+    _write(frame, want, header)
+    with got.open("w", encoding="utf-8-sig", newline="") as f:
+        f.writelines(people_csv.packed_text_blocks(packed, extra, header))
+    packed.close()
+    assert got.read_bytes() == want.read_bytes()
