@@ -259,10 +259,11 @@ def _tf_log_u(
         code = codes[a[sel]]
         known = (code >= 0) & (code < len(c))
         share = np.where(known, c[np.clip(code, 0, len(c) - 1)], 1.0) / max(c.sum(), 1.0)
-        share *= model.known_share(model.u, "location")
-        out[sel] = np.log(np.maximum(share, 1e-12)) - np.log(
-            max(model.u["location"][level - 1], 1e-300)
-        )
+        # Relative to the value's average share over agreeing pairs: the level's u is a
+        # part of all the pairs sharing the ZIP (or town) -- those where one record has
+        # no street, or both have different streets -- which its value's share is not.
+        mean = float((c**2).sum()) / max(float(c.sum()) ** 2, 1.0)
+        out[sel] = np.log(np.maximum(share, 1e-12)) - np.log(max(mean, 1e-300))
     sel = np.flatnonzero(loc == 1)
     held = tf["address"]
     if len(sel) and len(held):
