@@ -13,7 +13,7 @@ import pandas as pd
 
 from app.matching import blocking, cluster, explain
 from app.matching.bands import CODE_TO_BAND, Thresholds, band_codes
-from app.matching.compare import FIELD_INDEX
+from app.matching.compare import FIELD_INDEX, FIELDS
 from app.matching.model import Model
 from app.matching.normalise import Norm, normalise
 from app.matching.scoring import Scored, score_pairs
@@ -112,17 +112,28 @@ def conflicts(norm: Norm, model: Model, x: I64, y: I64) -> npt.NDArray[np.bool_]
     return scored.conflict
 
 
+F64 = npt.NDArray[np.float64]
+
+
 def evidence(
     norm: Norm, model: Model, x: I64, y: I64
-) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """``conflicts`` of the pairs, their weight (log2 odds of one person), and of their
-    chance of being two people, the share that is two people of one household."""
+) -> tuple[npt.NDArray[np.bool_], F64, F64, F64]:
+    """``conflicts`` of the pairs, their weight (log2 odds of one person), of their
+    chance of being two people the share that is two people of one household, and per
+    field (columns) the level's log2 m/u, NaN where a record lacks the field (the cluster
+    guard compares groups of records field by field)."""
     if not len(x):
-        return np.zeros(0, dtype=bool), np.zeros(0), np.zeros(0)
+        return np.zeros(0, dtype=bool), np.zeros(0), np.zeros(0), np.zeros((0, len(FIELDS)))
     lo, hi = np.minimum(x, y), np.maximum(x, y)
     scored, _ = score_pairs(norm, lo, hi, model)
     home = scored.related / np.maximum(1.0 - scored.score, 1e-300)
-    return scored.conflict, scored.weight, np.clip(home, 0.0, 1.0)
+    levels = scored.cmp.matrix()
+    fields = np.full(levels.shape, np.nan)
+    for j, (f, table) in enumerate(zip(FIELDS, model.weights(), strict=True)):
+        k = levels[:, j]
+        known = (k >= 1) & (k <= len(f.levels))
+        fields[known, j] = table[k[known]]
+    return scored.conflict, scored.weight, np.clip(home, 0.0, 1.0), fields
 
 
 class Clock:

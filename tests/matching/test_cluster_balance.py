@@ -75,3 +75,48 @@ def test_a_conflict_only_strangers_explain_counts_at_its_own_weight() -> None:
     copy, _ = guarded_clusters(3, a, b, w, lambda x, y: fn(0.0)(x, y)[0], evidence=fn(0.0))
     assert twins[0] == twins[1] != twins[2]
     assert copy[0] == copy[1] == copy[2]
+
+
+def _chain(fields: dict[tuple[int, int], list[float]], home: float = 0.0):  # type: ignore[no-untyped-def]
+    """Records 0 and 1: one person (CRM and DMS, same e-mail, another address on each).
+    Record 2: a mailing-list copy with its own e-mail and only a ZIP, linked to 0 by name
+    and ZIP; "in conflict" with 1 (another e-mail, another place) -- which 0 already shows.
+    Columns of ``fields``: e-mail, location, birth date (log2 m/u, NaN: not on a record)."""
+    weights = {(0, 1): 20.0, (0, 2): 6.0, (1, 2): -9.0}
+    a, b, w = np.array([0, 0]), np.array([1, 2]), np.array([20.0, 6.0])
+
+    def fn(x: I64, y: I64):  # type: ignore[no-untyped-def]
+        keys = [(min(p, q), max(p, q)) for p, q in zip(x.tolist(), y.tolist(), strict=True)]
+        return (
+            np.array([k == (1, 2) for k in keys], dtype=bool),
+            np.array([weights[k] for k in keys]),
+            np.full(len(keys), home),
+            np.array([fields[k] for k in keys], dtype=np.float64),
+        )
+
+    label, _ = guarded_clusters(3, a, b, w, lambda x, y: fn(x, y)[0], evidence=fn)
+    return label
+
+
+NAN = float("nan")
+
+
+def test_a_disagreement_the_group_already_shows_does_not_split_it() -> None:
+    # e-mail: 0-1 same, 2 differs from both; location: 2's ZIP is 0's, 1 lives elsewhere.
+    fields = {(0, 1): [12.0, -3.6, NAN], (0, 2): [-3.6, 3.0, NAN], (1, 2): [-3.6, -3.6, NAN]}
+    label = _chain(fields)
+    assert label[0] == label[1] == label[2]
+
+
+def test_a_disagreement_the_link_did_not_see_still_splits() -> None:
+    # As above, but 1 and 2 give two different birth dates (0 gives none): no group
+    # comparison makes that one person.
+    fields = {(0, 1): [12.0, -3.6, NAN], (0, 2): [-3.6, 3.0, NAN], (1, 2): [-3.6, -3.6, -14.0]}
+    label = _chain(fields)
+    assert label[0] == label[1] != label[2]
+
+
+def test_a_household_conflict_keeps_the_pairs_balance() -> None:
+    fields = {(0, 1): [12.0, -3.6, NAN], (0, 2): [-3.6, 3.0, NAN], (1, 2): [-3.6, -3.6, NAN]}
+    label = _chain(fields, home=0.9)
+    assert label[0] == label[1] != label[2]
