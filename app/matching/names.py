@@ -54,12 +54,18 @@ def name_from_email(address: str) -> tuple[str, str]:
 
 def first_token(text: str) -> str:
     """Given name for matching: 'Mr John A' -> 'john' (titles and initials after it dropped)."""
+    if text.isascii() and text.isalpha():  # one plain word, most names: what fold makes
+        low = text.lower()
+        return "" if low in _TITLES else low
     tokens = [t for t in fold(letters_for_digits(text)).split() if t not in _TITLES]
     return tokens[0] if tokens else ""
 
 
 def last_name(text: str) -> str:
     """Family name for matching: 'Moore-Powell Jr.' -> 'moore powell'."""
+    if text.isascii() and text.isalpha():  # one plain word, most names: what fold makes
+        low = text.lower()
+        return "" if low in _SUFFIXES else low
     tokens = [t for t in fold(letters_for_digits(text)).split() if t not in _SUFFIXES]
     return " ".join(tokens)
 
