@@ -165,7 +165,8 @@ def _text(s: pd.Series) -> pd.Series:
     if s.dtype == object and pd.api.types.infer_dtype(s.to_numpy(), skipna=False) == "string":
         return s  # already all str: one C pass, no copy
     if isinstance(s.dtype, pd.StringDtype):  # the CSV reader's columns: str or missing
-        return pd.Series(s.to_numpy(dtype=object, na_value=""), index=s.index, name=s.name)
+        values = s.to_numpy(dtype=object, na_value="")
+        return pd.Series(values, index=s.index, name=s.name, dtype=object)
     if s.dtype != object:
         return s.astype(object).where(s.notna(), "").astype(str).astype(object)
     return s.where(s.notna(), "").astype(str).astype(object)
