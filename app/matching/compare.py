@@ -19,9 +19,9 @@ from rapidfuzz.distance import OSA
 
 from app.matching.name_compare import (
     crossed_names,
+    first_name_pairs,
     initial_match,
     nickname_pairs,
-    pair_edits,
     pair_sim,
     per_word,
     swapped_names,
@@ -213,13 +213,12 @@ def _compare(norm: Norm, a: I64, b: I64) -> Comparison:
     levels: dict[str, I8] = {}
 
     # Names, with a check for first and last swapped between the two records.
-    first_sim = pair_sim(A["first"], B["first"], norm.first_vocab)
+    first_sim, edits = first_name_pairs(A["first"], B["first"], norm.first_vocab)
     last_sim = pair_sim(A["last"], B["last"], norm.last_vocab)
     swapped = swapped_names(norm, A, B)
     nick = nickname_pairs(A["first"], B["first"], norm.first_vocab)
     initial = initial_match(A["first"], B["first"], norm.first_vocab)
     missing_f = (A["first"] < 0) | (B["first"] < 0)
-    edits = pair_edits(A["first"], B["first"], norm.first_vocab)
     first = np.select(
         [
             missing_f,
