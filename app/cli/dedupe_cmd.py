@@ -75,10 +75,9 @@ class _Progress:
 
 def _two_malloc_arenas() -> None:
     """glibc gives each thread that allocates a malloc arena of its own, and what is freed
-    in one stays with it: with the matching's threads (pair comparisons, learning the
-    model while blocking) our 434,614-row set peaked ~100 MB higher. Two arenas for this
-    process (measured: as fast as one per thread; one alone made the threads wait on
-    each other). Linux only; without glibc's ``mallopt`` nothing changes."""
+    in one stays with it: with the pair comparisons' threads our 434,614-row set peaked
+    ~600 MB, with two arenas for the process ~500 MB (as fast; one arena alone made the
+    threads wait on each other). Linux only; without glibc's ``mallopt`` nothing changes."""
     if not sys.platform.startswith("linux"):
         return
     import contextlib

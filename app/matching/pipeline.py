@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,7 +16,7 @@ from app.matching.bands import CODE_TO_BAND, Thresholds, band_codes
 from app.matching.compare import FIELD_INDEX
 from app.matching.model import Model
 from app.matching.normalise import Norm, normalise
-from app.matching.scoring import Scored, learn_ahead, score_pairs
+from app.matching.scoring import Scored, score_pairs
 
 StepFn = Callable[[str, int, int], None]  # (step, done, total)
 STEPS = ("normalise", "block", "score", "cluster")
@@ -172,17 +171,7 @@ def match_norm(
     caller holding a large file can let its text go before blocking and scoring."""
     t = thresholds or Thresholds()
     step = clock or Clock()
-    # What the model learns from the records alone is learned while blocking runs:
-    # blocking is mostly numpy sorting, which leaves the other core free.
-    ahead = ThreadPoolExecutor(max_workers=1) if model is None else None
-    learning = ahead.submit(learn_ahead, norm) if ahead is not None else None
-    try:
-        cand = blocking.candidates(norm)
-    finally:
-        if ahead is not None:
-            ahead.shutdown(wait=True)
-    if learning is not None:
-        learning.result()  # its error, if any, as it would have come from fitting
+    cand = blocking.candidates(norm)
     step("block")
     keep = None if all_pairs else (lambda score: band_codes(score, t) >= 1)
     per_pass = cand.per_pass

@@ -207,21 +207,7 @@ def fit_model(norm: Norm, cmp: Comparison) -> fs.Model:
     levels = cmp.matrix()
     if len(levels) < fs.MIN_PAIRS_TO_TRAIN:
         return fs.default_model(norm.n)
-    u = norm.cache.get("u")  # learned ahead by ``learn_ahead``, if it ran
-    if u is None:
-        u = estimate_u(norm)
-    agree = norm.cache.get("agree")
-    if agree is None:
-        agree = agree_pairs(norm)
-    return fs.train(levels, u, norm.n, agree)  # type: ignore[arg-type]
-
-
-def learn_ahead(norm: Norm) -> None:
-    """What ``fit_model`` learns from the records alone, not the candidate pairs (u from
-    random pairs, value frequencies, pairs agreeing per field), kept in ``norm.cache``:
-    run while the pairs are found, on the other core."""
-    norm.cache["u"] = estimate_u(norm)
-    norm.cache["agree"] = agree_pairs(norm)
+    return fs.train(levels, estimate_u(norm), norm.n, agree_pairs(norm))
 
 
 def _tf_log_u(

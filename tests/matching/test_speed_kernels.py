@@ -176,17 +176,3 @@ def test_reasons_per_combination_are_the_row_by_row_texts(scored: tuple[Scored, 
     for idx in (np.arange(len(pairs)), np.arange(0, len(pairs), 7)[::-1], np.zeros(0, np.int64)):
         assert explain.reasons(pairs, idx) == _reasons_per_row(pairs, idx)
     assert explain.reasons(pairs) == _reasons_per_row(pairs, np.arange(len(pairs)))
-
-
-def test_learning_ahead_gives_the_same_model(small_ds: Dataset) -> None:
-    from app.matching import blocking, normalise, scoring
-
-    frame, _ = labelled(small_ds)
-    fresh, ahead = normalise.normalise(frame), normalise.normalise(frame)
-    scoring.learn_ahead(ahead)
-    assert "u" in ahead.cache and "agree" in ahead.cache
-    cand = blocking.candidates(fresh)
-    plain, m1 = scoring.score_pairs(fresh, cand.a, cand.b)
-    early, m2 = scoring.score_pairs(ahead, cand.a, cand.b)
-    assert (m1.m, m1.h, m1.u, m1.prior, m1.related) == (m2.m, m2.h, m2.u, m2.prior, m2.related)
-    assert np.array_equal(plain.score, early.score)
