@@ -29,8 +29,8 @@ from app.connectors import cdk_fortellis_specs as specs
 from app.connectors.errors import ConnectorError
 from app.connectors.rest.paging import Page, PageNumber
 from app.connectors.rest.stream import Api, RestStream
-from app.connectors.rest.writes import answer, create_once, refusal, rejected, unknown_fields
-from app.connectors.rest_helpers import clean_payload, frame
+from app.connectors.rest.writes import answer, checked_payload, create_once, refusal, rejected
+from app.connectors.rest_helpers import frame
 from app.connectors.streams import StreamSpec, WriteAction, WriteRecord, WriteResult
 from app.formats.cdk import customers, repair_orders, vehicles
 from app.formats.cdk import interval as intervals
@@ -131,10 +131,9 @@ class RepairOrderStream(RestStream):
         return [self._write_one(record) for record in batch]
 
     def _write_one(self, record: WriteRecord) -> WriteResult:
-        payload = clean_payload(record.payload)
-        problem = unknown_fields(self.spec, payload)
-        if problem:
-            return problem
+        payload = checked_payload(self.spec, record.payload)
+        if isinstance(payload, WriteResult):
+            return payload
         ident = record.dest_id or str(payload.get("ro_number") or "")
         return self._update(ident, payload) if ident else self._create(payload)
 
@@ -300,10 +299,9 @@ class SearchStream(RestStream):
         return [self._write_one(record) for record in batch]
 
     def _write_one(self, record: WriteRecord) -> WriteResult:
-        payload = clean_payload(record.payload)
-        problem = unknown_fields(self.spec, payload)
-        if problem:
-            return problem
+        payload = checked_payload(self.spec, record.payload)
+        if isinstance(payload, WriteResult):
+            return payload
         changes = {k: v for k, v in payload.items() if k in self.writable}
         ident = record.dest_id or str(payload.get(self.spec.primary_key) or "")
         label = self.spec.entity.replace("_", " ")

@@ -23,8 +23,8 @@ import pandas as pd
 
 from app.connectors.errors import ConnectorError
 from app.connectors.rest.stream import Api
-from app.connectors.rest.writes import answer, refusal, rejected, unknown_fields
-from app.connectors.rest_helpers import clean_payload, fields
+from app.connectors.rest.writes import answer, checked_payload, refusal, rejected
+from app.connectors.rest_helpers import fields
 from app.connectors.streams import (
     FieldKind,
     Stream,
@@ -239,10 +239,9 @@ class DealStatusStream(Stream):
         return [self._write_one(record) for record in batch]
 
     def _write_one(self, record: WriteRecord) -> WriteResult:
-        payload = {k: str(v) for k, v in clean_payload(record.payload).items()}
-        problem = unknown_fields(self.spec, payload)
-        if problem:
-            return problem
+        payload = checked_payload(self.spec, record.payload, as_text=True)
+        if isinstance(payload, WriteResult):
+            return payload
         key = record.dest_id or payload.get("deal_id", "")
         if not key:
             return rejected("No deal id of the tool to send the status to.")

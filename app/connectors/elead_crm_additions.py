@@ -21,8 +21,7 @@ from app.connectors.elead_crm_answers import SETTLE, PageNumbers, text_of
 from app.connectors.elead_crm_opportunities import OpportunityStream
 from app.connectors.errors import AmbiguousRequestError, ConnectorError
 from app.connectors.rest.stream import Api, RestStream
-from app.connectors.rest.writes import answer, create_once, refusal, rejected, unknown_fields
-from app.connectors.rest_helpers import clean_payload
+from app.connectors.rest.writes import answer, checked_payload, create_once, refusal, rejected
 from app.connectors.streams import StreamSpec, WriteAction, WriteRecord, WriteResult
 from app.formats.elead import opportunities
 from app.formats.elead.common import EleadFormatError
@@ -58,10 +57,9 @@ class SubStream(RestStream):
         return [self._write_one(record) for record in batch]
 
     def _write_one(self, record: WriteRecord) -> WriteResult:
-        payload = clean_payload(record.payload)
-        problem = unknown_fields(self.spec, payload)
-        if problem:
-            return problem
+        payload = checked_payload(self.spec, record.payload)
+        if isinstance(payload, WriteResult):
+            return payload
         row = {k: v for k, v in payload.items() if k != self.spec.primary_key}
         try:
             body = self.make_body(row)
@@ -132,10 +130,9 @@ class CommentStream(RestStream):
         return [self._write_one(record) for record in batch]
 
     def _write_one(self, record: WriteRecord) -> WriteResult:
-        payload = clean_payload(record.payload)
-        problem = unknown_fields(self.spec, payload)
-        if problem:
-            return problem
+        payload = checked_payload(self.spec, record.payload)
+        if isinstance(payload, WriteResult):
+            return payload
         try:
             body = opportunities.comment_body(
                 text_of(payload, "opportunity_id"), str(payload.get("comment") or "")

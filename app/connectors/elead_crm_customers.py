@@ -27,8 +27,8 @@ from app.connectors.elead_crm_answers import SEARCH_PAGES, PageNumbers, items_of
 from app.connectors.errors import ConnectorError
 from app.connectors.rest.paging import Page
 from app.connectors.rest.stream import Api, RestStream, Row
-from app.connectors.rest.writes import answer, create_once, refusal, rejected, unknown_fields
-from app.connectors.rest_helpers import clean_payload, frame
+from app.connectors.rest.writes import answer, checked_payload, create_once, refusal, rejected
+from app.connectors.rest_helpers import frame
 from app.connectors.streams import WriteAction, WriteRecord, WriteResult
 from app.formats.elead import customers
 from app.formats.elead.common import EleadFormatError
@@ -122,10 +122,9 @@ class CustomerStream(RestStream):
         return [self._write_one(record) for record in batch]
 
     def _write_one(self, record: WriteRecord) -> WriteResult:
-        payload = clean_payload(record.payload)
-        problem = unknown_fields(self.spec, payload)
-        if problem:
-            return problem
+        payload = checked_payload(self.spec, record.payload)
+        if isinstance(payload, WriteResult):
+            return payload
         changes = {k: v for k, v in payload.items() if k in customers.WRITABLE}
         ident = record.dest_id or text_of(payload, "customer_id")
         look_first = record.look_first

@@ -33,8 +33,7 @@ from app.connectors.elead_crm_customers import CustomerStream
 from app.connectors.errors import ConnectorError
 from app.connectors.rest.paging import Page, dig
 from app.connectors.rest.stream import Api, RestStream, Row
-from app.connectors.rest.writes import answer, create_once, refusal, rejected, unknown_fields
-from app.connectors.rest_helpers import clean_payload
+from app.connectors.rest.writes import answer, checked_payload, create_once, refusal, rejected
 from app.connectors.streams import WriteAction, WriteRecord, WriteResult
 from app.formats.elead import opportunities
 from app.formats.elead.common import EleadFormatError, parse_instant, rfc3339
@@ -182,10 +181,9 @@ class OpportunityStream(RestStream):
         return [self._write_one(record) for record in batch]
 
     def _write_one(self, record: WriteRecord) -> WriteResult:
-        payload = clean_payload(record.payload)
-        problem = unknown_fields(self.spec, payload)
-        if problem:
-            return problem
+        payload = checked_payload(self.spec, record.payload)
+        if isinstance(payload, WriteResult):
+            return payload
         ident = record.dest_id or text_of(payload, "opportunity_id")
         if ident:
             return self._update(ident, payload)

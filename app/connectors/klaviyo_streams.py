@@ -32,8 +32,8 @@ from app.connectors.errors import DeliveryError
 from app.connectors.klaviyo_consent import ConsentWork, ConsentWriter, refused_words, send_json
 from app.connectors.rest.paging import LinkCursor, Page
 from app.connectors.rest.stream import Api, RestStream
-from app.connectors.rest.writes import rejected, unknown_fields
-from app.connectors.rest_helpers import clean_payload, fields
+from app.connectors.rest.writes import checked_payload, rejected
+from app.connectors.rest_helpers import fields
 from app.connectors.streams import FieldKind, StreamSpec, WriteAction, WriteRecord, WriteResult
 from app.formats import klaviyo as kl
 from app.formats.klaviyo.jobs import CANCELLED
@@ -179,10 +179,9 @@ class ProfilesStream(RestStream):
         return [r if r is not None else rejected("not written") for r in results]
 
     def _prepare(self, index: int, record: WriteRecord) -> _Pending | WriteResult:
-        payload = {k: str(v) for k, v in clean_payload(record.payload).items()}
-        problem = unknown_fields(self.spec, payload)
-        if problem:
-            return problem
+        payload = checked_payload(self.spec, record.payload, as_text=True)
+        if isinstance(payload, WriteResult):
+            return payload
         try:
             desired = {c: kl.wanted(c, payload.get(f"{c}_consent")) for c in kl.CHANNELS}
             attrs = kl.profile_attributes(payload)

@@ -20,8 +20,7 @@ import httpx
 
 from app.connectors.rest.paging import CursorToken, LimitOffset, Paginator
 from app.connectors.rest.stream import Api, RestStream
-from app.connectors.rest.writes import answer, create_once, refusal, unknown_fields
-from app.connectors.rest_helpers import clean_payload
+from app.connectors.rest.writes import answer, checked_payload, create_once, refusal
 from app.connectors.streams import (
     FieldKind,
     Stream,
@@ -110,10 +109,9 @@ class StarStream(RestStream):
 
     def _write_one(self, record: WriteRecord) -> WriteResult:
         d = self.domain
-        payload = {k: str(v) for k, v in clean_payload(record.payload).items()}
-        problem = unknown_fields(self.spec, payload)
-        if problem:
-            return problem
+        payload = checked_payload(self.spec, record.payload, as_text=True)
+        if isinstance(payload, WriteResult):
+            return payload
         key = record.dest_id or payload.get(d.key_field) or record.golden_id
         if record.dest_id or payload.get(d.key_field):
             updated = self._update(key, payload)

@@ -11,6 +11,8 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
+from app.connectors.errors import UnknownStreamError
+
 
 class FieldKind(StrEnum):
     STRING = "string"
@@ -154,3 +156,16 @@ class StreamSource(ABC):
     @abstractmethod
     def streams(self) -> dict[str, Stream]:
         """The connector's streams by name."""
+
+
+def stream_named(connector: object, name: str, whose: str) -> Stream:
+    """The stream ``name`` of ``connector``; ``whose`` names the connection in the error
+    ("The source connection (Demo DMS)")."""
+    if not isinstance(connector, StreamSource):
+        raise UnknownStreamError(f"{whose} has no data streams.")
+    streams = connector.streams()
+    if name not in streams:
+        raise UnknownStreamError(
+            f"{whose} has no stream '{name}'.", hint=f"It offers: {', '.join(sorted(streams))}."
+        )
+    return streams[name]

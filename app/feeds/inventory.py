@@ -13,6 +13,7 @@ from vininfo import Vin
 
 from app.connectors.base import Connector
 from app.connectors.streams import Stream, StreamSource
+from app.domain.columns.distinct import text_frame
 from app.domain.normalise import vin as valid_vin
 from app.feeds.errors import FeedError
 from app.formats.dms_layout import INVENTORY
@@ -123,7 +124,7 @@ def read_rows(connector: Connector) -> tuple[list[dict[str, str]], list[Exclusio
     rejected: list[Exclusion] = []
     take = getattr(stream, "take_rejects", None)
     for chunk in stream.read(None):
-        records = chunk.astype(object).fillna("").astype(str).to_dict("records")
+        records = text_frame(chunk).to_dict("records")
         rows.extend({str(k): str(v) for k, v in r.items()} for r in records)
         if take is not None:
             rejected += [

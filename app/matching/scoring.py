@@ -92,27 +92,50 @@ def full_names(norm: Norm) -> tuple[I64, F64]:
     return codes, people
 
 
-def dob_less_people(model: fs.Model, norm: Norm) -> float:
-    """The share of people who give no birth date on any record, from how often two
-    records of one person (the model's m) lack one on one side only: records leaving it
-    out at random explain that; the rest of the records without one are such people's."""
-    if not model.missing_coded("dob") or not norm.n:
-        return 0.0
-    m = model.m["dob"]
-    k = len(FIELDS[FIELD_INDEX["dob"]].levels)
-    both_known, one_missing = float(sum(m[:k])), float(m[k])
-    left_out = one_missing / max(one_missing + 2 * both_known, 1e-12)  # per record, at random
-    without = float((norm.dob < 0).mean())
-    return float(np.clip((without - left_out) / max(1 - left_out, 1e-12), 0.0, 0.9))
+def dob_less_people(model: fs.Model, norm: Norm, with_dob: F64 | None = None) -> float:
+    """The share of people who give no birth date on any record: the larger of two
+    estimates. From the model's m: how often two records of one person lack one on one
+    side only says how often records leave it out at random; the rest of the records
+    without one are such people's. That misses people whose records come from systems
+    that keep no birth date (a CRM, a mailing list: there every duplicate lacks one on one
+    side), so also from the names: the people with a full name (``named_people_count``)
+    against those of them counted by birth date (``with_dob``, per full name)."""
+    share = 0.0
+    if model.missing_coded("dob") and norm.n:
+        m = model.m["dob"]
+        k = len(FIELDS[FIELD_INDEX["dob"]].levels)
+        both_known, one_missing = float(sum(m[:k])), float(m[k])
+        left_out = one_missing / max(one_missing + 2 * both_known, 1e-12)  # per record
+        without = float((norm.dob < 0).mean())
+        share = (without - left_out) / max(1 - left_out, 1e-12)
+    if with_dob is not None:
+        people = named_people_count(model, norm)[0]
+        share = max(share, 1.0 - float(with_dob.sum()) / max(people, 1.0))
+    return float(np.clip(share, 0.0, 1.0))
 
 
-def named_people(model: fs.Model, norm: Norm, with_dob: F64) -> F64:
-    """People holding each full name: those with a birth date, plus those who never give
-    one, expected in proportion (at least one where the name occurs at all). Without
-    them, a name whose other holder gave no birth date would look unique, and two of its
-    records certain to be one person."""
-    share = dob_less_people(model, norm)
-    return np.maximum(with_dob / (1.0 - share), 1.0)
+def named_people_count(model: fs.Model, norm: Norm) -> tuple[float, float]:
+    """People with a full name and records per such person, counted without birth
+    dates: records with a full name over one plus the duplicates each has that agree on
+    it (the model's expected same-person pairs agreeing on first and last name). Records
+    per person vary, so this counts somewhat too few people: it errs towards fewer
+    people without a birth date, as before."""
+    named = float(((norm.first >= 0) & (norm.last >= 0)).sum())
+    total = norm.n * (norm.n - 1) / 2
+    agreeing = model.prior * total * model.m["first"][0] * model.m["last"][0]
+    per_person = 1.0 + 2.0 * agreeing / max(named, 1.0)
+    return named / per_person, per_person
+
+
+def named_people(model: fs.Model, norm: Norm, with_dob: F64, records: F64) -> F64:
+    """People holding each full name: those counted by birth date (``with_dob``), plus
+    those who never give one -- their share of the people (``dob_less_people``) of the
+    name's ``records`` over records per person (at least one where the name occurs at
+    all). Without them, a name whose other holders gave no birth date would look
+    (nearly) unique, and two of its records (nearly) certain to be one person."""
+    share = dob_less_people(model, norm, with_dob)
+    per_person = named_people_count(model, norm)[1]
+    return np.maximum(with_dob + share * records / per_person, 1.0)
 
 
 def term_frequencies(norm: Norm) -> dict[str, F64]:
@@ -124,6 +147,9 @@ def term_frequencies(norm: Norm) -> dict[str, F64]:
         cached = norm.cache["tf"] = {
             "full_name": full.astype(np.float64),
             "full_name_people": people,
+            "full_name_records": np.bincount(full[full >= 0], minlength=len(people)).astype(
+                np.float64
+            ),
             "first": counts(norm.first),
             "last": counts(norm.last),
             "dob": counts(norm.dob),
@@ -214,8 +240,10 @@ def _tf_log_u(
     norm: Norm, model: fs.Model, tf: dict[str, F64], a: I64, lv: dict, swapped: Bool
 ) -> F64:
     """Per pair, log u of the stranger class where a value's own frequency replaces the
-    level's average (0 where no adjustment applies)."""
+    level's average (0 where no adjustment applies). The fields' adjustments add up: a
+    common name at a common ZIP is common twice over."""
     out = np.zeros(len(a))
+    names = np.zeros(len(a))  # first and last name's adjustments (for the full name)
     for name, codes in (("first", norm.first), ("last", norm.last), ("dob", norm.dob)):
         # A swapped name agrees on no one value: it keeps the level's average.
         sel = np.flatnonzero((lv[name] == 1) & ~swapped)
@@ -229,12 +257,15 @@ def _tf_log_u(
         share = np.maximum(held - 1, 1) / total  # other records with this value
         # the value's share is among records that have the field: times both having it
         known = np.log(max(model.known_share(model.u, name), 1e-300))
-        out[sel] = np.log(share) + known - np.log(max(model.u[name][0], 1e-300))
+        adjust = np.log(share) + known - np.log(max(model.u[name][0], 1e-300))
+        out[sel] += adjust
+        if name != "dob":
+            names[sel] += adjust
     # Names are not independent: a Vietnamese given name comes with a Vietnamese surname.
     # Where both agree, the stranger class's chance is at least that of the full name
     # (other people holding it, per the count above), not just the product of its parts.
     both = np.flatnonzero((lv["first"] == 1) & (lv["last"] == 1) & ~swapped)
-    people = named_people(model, norm, tf["full_name_people"])
+    people = named_people(model, norm, tf["full_name_people"], tf["full_name_records"])
     if len(both) and len(people):
         full = tf["full_name"].astype(np.int64)[a[both]]
         known = full >= 0
@@ -242,7 +273,7 @@ def _tf_log_u(
         joint = np.log(np.maximum(others, 1e-12) / max(float(people.sum()), 1.0))
         joint += np.log(max(model.known_share(model.u, "first"), 1e-300))
         joint += np.log(max(model.known_share(model.u, "last"), 1e-300))
-        parts = out[both] + np.log(max(model.u["first"][0], 1e-300))
+        parts = names[both] + np.log(max(model.u["first"][0], 1e-300))
         parts += np.log(max(model.u["last"][0], 1e-300))
         out[both] += np.maximum(joint - parts, 0.0)
     loc = lv["location"]
@@ -259,17 +290,18 @@ def _tf_log_u(
         code = codes[a[sel]]
         known = (code >= 0) & (code < len(c))
         share = np.where(known, c[np.clip(code, 0, len(c) - 1)], 1.0) / max(c.sum(), 1.0)
-        share *= model.known_share(model.u, "location")
-        out[sel] = np.log(np.maximum(share, 1e-12)) - np.log(
-            max(model.u["location"][level - 1], 1e-300)
-        )
+        # Relative to the value's average share over agreeing pairs: the level's u is a
+        # part of all the pairs sharing the ZIP (or town) -- those where one record has
+        # no street, or both have different streets -- which its value's share is not.
+        mean = float((c**2).sum()) / max(float(c.sum()) ** 2, 1.0)
+        out[sel] += np.log(np.maximum(share, 1e-12)) - np.log(max(mean, 1e-300))
     sel = np.flatnonzero(loc == 1)
     held = tf["address"]
     if len(sel) and len(held):
         key = tf["address_key"].astype(np.int64)[a[sel]]
         c = np.where((key >= 0) & (key < len(held)), held[np.clip(key, 0, len(held) - 1)], 1.0)
         typical = float((held**2).sum() / max(held.sum(), 1.0))  # a record's address, on average
-        out[sel] = np.log(np.maximum(c / max(typical, 1.0), 1.0))
+        out[sel] += np.log(np.maximum(c / max(typical, 1.0), 1.0))
     return out
 
 

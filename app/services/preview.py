@@ -14,7 +14,7 @@ from app.connectors.base import Connector
 from app.connectors.errors import NotFilterableError, UnknownStreamError
 from app.connectors.registry import get_kind
 from app.connectors.rest.stream import RestStream
-from app.connectors.streams import Stream, StreamSource
+from app.connectors.streams import Stream, StreamSource, stream_named
 from app.services.errors import ValidationError
 from app.services.profiles import ProfileService
 
@@ -42,25 +42,13 @@ def parse_since(text: str) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def stream_of(connector: Connector, name: str) -> Stream:
-    if not isinstance(connector, StreamSource):
-        raise UnknownStreamError(f"{connector.label} connections have no data streams.")
-    streams = connector.streams()
-    if name not in streams:
-        raise UnknownStreamError(
-            f"This connection has no stream '{name}'.",
-            hint=f"It offers: {', '.join(sorted(streams))}.",
-        )
-    return streams[name]
-
-
 def preview_connector(
     connector: Connector, stream: str, limit: int = 10, since: str | None = None
 ) -> Preview:
     """Read up to ``limit`` records of ``stream`` (changed since ``since`` when given)."""
     if not 1 <= limit <= MAX_LIMIT:
         raise ValidationError(f"The limit must be between 1 and {MAX_LIMIT}.")
-    chosen = stream_of(connector, stream)
+    chosen = stream_named(connector, stream, f"This {connector.label} connection")
     if not chosen.spec.readable:
         raise UnknownStreamError(f"The {stream} stream can only be written, not read.")
     if isinstance(chosen, RestStream):

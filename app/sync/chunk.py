@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from app.domain.columns.distinct import text_frame
 from app.mapping.apply import apply_mapping
 from app.services.flow_options import delete_settings
 from app.store import payload_codec
@@ -138,7 +139,7 @@ def process_chunk(ctx: RunContext, df: pd.DataFrame) -> None:
     ctx.add("read", len(df) + len(to_park))
     if not len(df) and not to_park:
         return
-    df = df.astype(object).fillna("").astype(str)
+    df = text_frame(df)
     df, held = withheld.withhold(ctx, df)  # erased people's records go no further
     if held:
         ctx.add(withheld.WITHHELD, len(held))

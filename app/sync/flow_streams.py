@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 from app.connectors.base import Connector
-from app.connectors.streams import Stream, StreamSource
+from app.connectors.errors import UnknownStreamError
+from app.connectors.streams import Stream, stream_named
 from app.sync.errors import SyncError
 
 
 def stream_of(connector: Connector, name: str, role: str) -> Stream:
     """The stream ``name`` of the flow's ``role`` ("source", "destination") connection."""
-    if not isinstance(connector, StreamSource):
-        raise SyncError(f"The {role} connection ({connector.label}) has no data streams.")
-    streams = connector.streams()
-    if name not in streams:
-        raise SyncError(
-            f"The {role} connection has no stream '{name}'.",
-            hint=f"It offers: {', '.join(sorted(streams))}.",
-        )
-    return streams[name]
+    try:
+        return stream_named(connector, name, f"The {role} connection ({connector.label})")
+    except UnknownStreamError as exc:
+        raise SyncError(exc.message, hint=exc.hint) from exc

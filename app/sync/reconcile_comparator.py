@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from app.connectors.errors import ConnectorError
+from app.domain.columns.distinct import text_frame
 from app.mapping.apply import MappingError, apply_mapping
 from app.store import Store
 from app.store.link_queries import system_links
@@ -151,7 +152,7 @@ class Comparator:
             return
         sides, result = self.sides, self.result
         key_col = sides.source.spec.primary_key
-        df = raw.astype(object).fillna("").astype(str)
+        df = text_frame(raw)
         try:
             mapped = apply_mapping(df, sides.flow.mapping, key_col)
         except MappingError as exc:

@@ -207,3 +207,25 @@ def test_packed_matrices_and_distinct_values_keep_every_value() -> None:
     codes, uniques = distinct.distinct(with_missing)
     assert len(set(uniques.tolist())) == len(uniques)
     assert uniques[codes].tolist() == [*values, "", "", "7"]
+
+
+def test_text_frame_is_what_astype_str_makes_and_keeps_a_text_frame_as_it_is() -> None:
+    frame = pd.DataFrame(
+        {
+            "s": ["a", None, "c", np.nan],
+            "i": np.arange(4),
+            "f": [1.0, np.nan, 2.5, 3],
+            "b": [True, False, None, True],
+            "d": pd.to_datetime(["2026-01-01", None, "2026-01-03", "2026-01-04"]),
+            "S": pd.array(["x", None, "z", "é"], dtype="string"),
+            "na": [pd.NA] * 4,
+        }
+    )
+    expected = frame.astype(object).fillna("").astype(str)
+    made = distinct.text_frame(frame)
+    assert made.equals(expected)
+    assert made.dtypes.tolist() == expected.dtypes.tolist()
+    assert frame["s"].isna().sum() == 2  # the caller's frame is not changed
+
+    text = pd.DataFrame({"a": ["x", "", "y"], "b": ["1", "2", "3"]}, dtype=object)
+    assert distinct.text_frame(text) is text  # already text: no copy

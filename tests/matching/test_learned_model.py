@@ -48,9 +48,12 @@ def _probe_weight(rows: list[dict[str, str]]) -> float:
 def test_a_full_name_many_people_share_counts_as_common() -> None:
     # Same counts of "Anh" and of "Nguyen" in both files; only in the first do they go
     # together (a name pool where that full name is common).
-    together = _people("Anh", "Nguyen", 40, 0) + _people("Anh", "", 40, 100)
-    together += _people("", "Nguyen", 40, 200)
-    apart = _people("Anh", "", 80, 300) + _people("", "Nguyen", 80, 400)
+    # (In a file of a few hundred rows, where half the people are called Anh, the parts
+    # alone already say the name is common: 2,000 others with their own names.)
+    others = _people("", "", 2_000, 1_000)
+    together = _people("Anh", "Nguyen", 40, 0) + _people("Anh", "", 10, 100)
+    together += _people("", "Nguyen", 10, 200) + others
+    apart = _people("Anh", "", 50, 300) + _people("", "Nguyen", 50, 400) + others
     # Where 40 other people hold the full name, a stranger shares it far more often than
     # the product of its parts' shares says: the pair is worth 16x less.
     assert _probe_weight(together) < _probe_weight(apart) - 4

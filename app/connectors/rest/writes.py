@@ -13,6 +13,7 @@ import httpx
 
 from app.connectors.errors import AmbiguousRequestError, AuthError, DeliveryError
 from app.connectors.rest.stream import Api
+from app.connectors.rest_helpers import clean_payload
 from app.connectors.streams import StreamSpec, WriteAction, WriteResult
 
 CREATE_ATTEMPTS = 3
@@ -39,6 +40,18 @@ def unknown_fields(spec: StreamSpec, payload: Mapping[str, Any]) -> WriteResult 
     if extra:
         return rejected(f"Not a field of {spec.name}: {', '.join(extra)}. Fix the mapping.")
     return None
+
+
+def checked_payload(
+    spec: StreamSpec, payload: Mapping[str, Any], *, as_text: bool = False
+) -> dict[str, Any] | WriteResult:
+    """A record's payload ready to send: unknown (``None``) values dropped, every value as
+    text when the API takes only strings; or the refusal when it names a field the stream
+    does not have."""
+    cleaned = clean_payload(payload)
+    if as_text:
+        cleaned = {k: str(v) for k, v in cleaned.items()}
+    return unknown_fields(spec, cleaned) or cleaned
 
 
 def answer(response: httpx.Response) -> dict[str, Any]:

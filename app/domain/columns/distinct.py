@@ -22,6 +22,24 @@ def as_text(values: np.ndarray) -> np.ndarray:
     return out
 
 
+def text_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Every cell as str ('' for missing), as ``df.astype(object).fillna("").astype(str)``
+    makes it; the frame itself when it already is all text (a REST page: three copies of
+    every chunk saved)."""
+    changed = {}
+    for n, dtype in enumerate(df.dtypes):
+        values = df.iloc[:, n].to_numpy(dtype=object)
+        text = as_text(values)
+        if text is not values or dtype != np.dtype(object):
+            changed[n] = text
+    if not changed:
+        return df
+    out = df.copy()
+    for n, text in changed.items():
+        out.isetitem(n, text)
+    return out
+
+
 def factorize_text(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(code per row, distinct values as str) of an object column; a missing cell is -1.
 
