@@ -104,6 +104,8 @@ def _column_block(column: pd.Series) -> list[str]:
 def _packed_block(block: str | pd.Series) -> list[str]:
     """``_column_block`` of a block as ``pack`` keeps it."""
     if isinstance(block, str):
+        if not any(c in block for c in _RISKY_CHARS + _QUOTED_CHARS):  # as ``_fields`` finds
+            return block.split(_SEP)
         return _fields(np.asarray(block.split(_SEP), dtype=object), True, block)
     return _column_block(block)
 
@@ -187,6 +189,10 @@ def _numbers_as_text(column: pd.Series) -> npt.NDArray[np.object_]:
 
 def _as_text(column: pd.Series) -> npt.NDArray[np.object_]:
     """``astype(str)``, and what that leaves missing (NaN) as ``csv.writer`` writes it."""
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iu":
+        # Plain integers: ``str`` of each, as ``astype(str)`` writes them, without
+        # building (and checking) a string-dtype array first.
+        return np.asarray(list(map(str, column.tolist())), dtype=object)
     values = column.astype(str).to_numpy(dtype=object)
     try:
         "".join(values)

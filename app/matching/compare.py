@@ -19,9 +19,9 @@ from rapidfuzz.distance import OSA
 
 from app.matching.name_compare import (
     crossed_names,
+    first_name_pairs,
     initial_match,
     nickname_pairs,
-    pair_edits,
     pair_sim,
     per_word,
     swapped_names,
@@ -146,6 +146,18 @@ def _one_digit_off(pa: I64, pb: I64) -> npt.NDArray[np.bool_]:
     return (pa > 0) & (pb > 0) & (_OFF_BY_ONE[at] == diff)
 
 
+def first_known(matrix: np.ndarray, least: int) -> np.ndarray:
+    """Per row of a (pairs, k) matrix, its first value >= ``least`` (a known phone or id),
+    else its last value (which is then below ``least``): so the row has a known value
+    exactly when the result is >= ``least``. Column by column: the same as picking by
+    ``argmax(matrix >= least, axis=1)``, without a 2-D reduction over narrow rows."""
+    out = matrix[:, -1].copy()
+    for j in range(matrix.shape[1] - 2, -1, -1):
+        col = matrix[:, j]
+        out = np.where(col >= least, col, out)
+    return out
+
+
 _DAYS_1900_TO_1970 = 25_567
 
 
@@ -201,13 +213,12 @@ def _compare(norm: Norm, a: I64, b: I64) -> Comparison:
     levels: dict[str, I8] = {}
 
     # Names, with a check for first and last swapped between the two records.
-    first_sim = pair_sim(A["first"], B["first"], norm.first_vocab)
+    first_sim, edits = first_name_pairs(A["first"], B["first"], norm.first_vocab)
     last_sim = pair_sim(A["last"], B["last"], norm.last_vocab)
     swapped = swapped_names(norm, A, B)
     nick = nickname_pairs(A["first"], B["first"], norm.first_vocab)
     initial = initial_match(A["first"], B["first"], norm.first_vocab)
     missing_f = (A["first"] < 0) | (B["first"] < 0)
-    edits = pair_edits(A["first"], B["first"], norm.first_vocab)
     first = np.select(
         [
             missing_f,
@@ -241,7 +252,8 @@ def _compare(norm: Norm, a: I64, b: I64) -> Comparison:
     levels["email"] = np.select([(ea < 0) | (eb < 0), ea == eb], [0, 1], 2).astype(np.int8)
 
     pa, pb = A["phones"], B["phones"]
-    has_a, has_b = (pa > 0).any(axis=1), (pb > 0).any(axis=1)
+    prim_a, prim_b = first_known(pa, 1), first_known(pb, 1)
+    has_a, has_b = prim_a > 0, prim_b > 0
     shared = np.zeros(len(a), dtype=bool)
     for i in range(pa.shape[1]):
         for j in range(pb.shape[1]):
@@ -250,9 +262,7 @@ def _compare(norm: Norm, a: I64, b: I64) -> Comparison:
     close = np.zeros(len(a), dtype=bool)
     rows = np.flatnonzero(has_a & has_b & ~shared)
     if len(rows):
-        prim_a = pa[rows, np.argmax(pa[rows] > 0, axis=1)]
-        prim_b = pb[rows, np.argmax(pb[rows] > 0, axis=1)]
-        close[rows] = _one_digit_off(prim_a, prim_b)
+        close[rows] = _one_digit_off(prim_a[rows], prim_b[rows])
     levels["phone"] = np.select([~has_a | ~has_b, shared, close], [0, 1, 2], 3).astype(np.int8)
 
     da, db = A["dob"], B["dob"]
@@ -327,7 +337,8 @@ def _location(norm: Norm, A: dict[str, np.ndarray], B: dict[str, np.ndarray]) ->
 
 def _ids(norm: Norm, ia: npt.NDArray[np.int32], ib: npt.NDArray[np.int32]) -> I8:
     """Levels of ``id``: any identifier shared, else the first ones one character off."""
-    has_a, has_b = (ia >= 0).any(axis=1), (ib >= 0).any(axis=1)
+    first_a, first_b = first_known(ia, 0), first_known(ib, 0)
+    has_a, has_b = first_a >= 0, first_b >= 0
     shared = np.zeros(len(ia), dtype=bool)
     for i in range(ia.shape[1]):
         for j in range(ib.shape[1]):
@@ -335,9 +346,7 @@ def _ids(norm: Norm, ia: npt.NDArray[np.int32], ib: npt.NDArray[np.int32]) -> I8
     close = np.zeros(len(ia), dtype=bool)
     rows = np.flatnonzero(has_a & has_b & ~shared)
     if len(rows):
-        first_a = ia[rows, np.argmax(ia[rows] >= 0, axis=1)]
-        first_b = ib[rows, np.argmax(ib[rows] >= 0, axis=1)]
-        close[rows] = _one_edit(first_a, first_b, norm.id_vocab)
+        close[rows] = _one_edit(first_a[rows], first_b[rows], norm.id_vocab)
     return np.select([~has_a | ~has_b, shared, close], [0, 1, 2], 3).astype(np.int8)
 
 

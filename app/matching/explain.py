@@ -38,43 +38,80 @@ _MISSING: dict[str, tuple[str, str]] = {
 
 
 def reasons(scored: Scored, rows: npt.NDArray[np.int64] | None = None) -> list[str]:
-    """One reason text per pair (``rows`` selects pairs; default all)."""
+    """One reason text per pair (``rows`` selects pairs; default all). Each part of a
+    text (the name, then one per field, then a note) is coded per pair as a number into
+    that part's phrases; a text is written once per distinct combination of parts (a
+    million pairs have a few thousand), then given to every pair that has it."""
     idx = np.arange(len(scored)) if rows is None else rows
     lv = {k: v[idx] for k, v in scored.cmp.levels.items()}
-    parts: list[npt.NDArray[np.object_]] = []
+    parts: list[tuple[npt.NDArray[np.int64], list[str]]] = []
     first, last = lv["first"], lv["last"]
     fs, ls = scored.cmp.first_sim[idx], scored.cmp.last_sim[idx]
     swapped = scored.cmp.swapped[idx]
-    name = np.full(len(idx), "", dtype=object)
+    phrases = [""]
+    name = np.zeros(len(idx), dtype=np.int64)
+
+    def put(mask: npt.NDArray[np.bool_], text: str) -> None:
+        phrases.append(text)
+        name[mask] = len(phrases) - 1
+
     both_same = (first == 1) & (last == 1)
-    name[both_same] = "same name"
+    put(both_same, "same name")
     sim = (fs + ls) / 2
     fuzzy = ~both_same & (first > 0) & (last > 0)
-    name[fuzzy] = [f"name {v:.2f}" for v in sim[fuzzy].tolist()]
-    name[(first == 2) & (last == 1)] = "nickname, same last name"
-    name[(first == 0) & (last == 1)] = "same last name"
-    name[(first == 1) & (last == 4)] = "same first name, different last name"
-    name[(first == 7) & ~swapped] = "different first name"
-    name[swapped] = "first and last name swapped"
-    parts.append(name)
+    values, at = np.unique(sim[fuzzy], return_inverse=True)
+    name[fuzzy] = len(phrases) + at.reshape(-1)
+    phrases += [f"name {v:.2f}" for v in values.tolist()]
+    put((first == 2) & (last == 1), "nickname, same last name")
+    put((first == 0) & (last == 1), "same last name")
+    put((first == 1) & (last == 4), "same first name, different last name")
+    put((first == 7) & ~swapped, "different first name")
+    put(swapped, "first and last name swapped")
+    parts.append((name, phrases))
     for field, labels in _LABELS.items():
-        col = np.full(len(idx), "", dtype=object)
+        col = np.zeros(len(idx), dtype=np.int64)
+        words = [""]
         for level, text in labels.items():
-            col[lv[field] == level] = text
+            words.append(text)
+            col[lv[field] == level] = len(words) - 1
         absent = _MISSING.get(field)
         both = scored.cmp.both_missing.get(field)
         if absent is not None and both is not None:
             # Counted as evidence: one record without it is a little against one person,
             # neither with it a little for (a person who never gives it).
-            col[(lv[field] == 0) & ~both[idx]] = absent[0]
-            col[both[idx]] = absent[1]
-        parts.append(col)
+            words += list(absent)
+            col[(lv[field] == 0) & ~both[idx]] = len(words) - 2
+            col[both[idx]] = len(words) - 1
+        parts.append((col, words))
     related = scored.related[idx]
-    note = np.full(len(idx), "", dtype=object)
-    note[(related >= 0.1) & ~scored.household[idx]] = "could also be two people of one household"
-    note[scored.household[idx]] = "likely family members (shared details)"
-    parts.append(note)
-    out = []
-    for row in zip(*[p.tolist() for p in parts], strict=True):
-        out.append(", ".join(x for x in row if x))
-    return out
+    note = np.zeros(len(idx), dtype=np.int64)
+    note[(related >= 0.1) & ~scored.household[idx]] = 1
+    note[scored.household[idx]] = 2
+    parts.append(
+        (
+            note,
+            [
+                "",
+                "could also be two people of one household",
+                "likely family members (shared details)",
+            ],
+        )
+    )
+    return _texts(parts)
+
+
+def _texts(parts: list[tuple[npt.NDArray[np.int64], list[str]]]) -> list[str]:
+    """Per row, the non-empty phrases of its parts joined by ', ' (a part's code 0 is
+    its empty phrase), each distinct combination joined once."""
+    key = np.zeros(len(parts[0][0]), dtype=np.int64)
+    for codes, words in parts:  # mixed radix: a few million combinations at most
+        key = key * len(words) + codes
+    combos, inverse = np.unique(key, return_inverse=True)
+    picked: list[list[str]] = [[] for _ in range(len(combos))]
+    rest = combos
+    for _, words in reversed(parts):
+        for i, c in enumerate((rest % len(words)).tolist()):
+            picked[i].append(words[c])
+        rest = rest // len(words)
+    texts = np.asarray([", ".join(x for x in reversed(p) if x) for p in picked], dtype=object)
+    return texts[inverse.reshape(-1)].tolist()

@@ -143,9 +143,17 @@ def decode(codes: I64) -> I64:
 
 
 def patterns(levels: npt.NDArray[np.int8]) -> tuple[I64, F64]:
-    """Distinct level vectors (rows of levels) and how many pairs have each."""
-    codes, counts = np.unique(pattern_codes(levels), return_counts=True)
-    return decode(codes), counts.astype(np.float64)
+    """Distinct level vectors (rows of levels) and how many pairs have each (in the
+    order of their codes)."""
+    codes = pattern_codes(levels)
+    size = int(np.prod(RADIX))
+    if len(codes) < size // 4:  # few pairs: sorting them beats a table of every code
+        uniq, counts = np.unique(codes, return_counts=True)
+        return decode(uniq), counts.astype(np.float64)
+    # Millions of pairs: counted in a table of all codes, not sorted (the same answer).
+    table = np.bincount(codes, minlength=size)
+    uniq = np.flatnonzero(table)
+    return decode(uniq), table[uniq].astype(np.float64)
 
 
 def class_logs(model: Model, pats: I64) -> tuple[F64, F64, F64]:

@@ -64,11 +64,44 @@ def pair_edits(a: npt.NDArray[np.int32], b: npt.NDArray[np.int32], vocab: list[s
     out[(a >= 0) & (a == b)] = 0
     if not ok.any():
         return out
+    uniq, inverse, qa, qb = _distinct_pairs(a[ok], b[ok], vocab)
+    out[ok] = _edits(uniq, qa, qb, vocab)[inverse]
+    return out
+
+
+def first_name_pairs(
+    a: npt.NDArray[np.int32], b: npt.NDArray[np.int32], vocab: list[str]
+) -> tuple[F32, I64]:
+    """``pair_sim`` and ``pair_edits`` of the same pairs at once: their distinct pairs
+    found once (a pair of one name is 0 edits either way)."""
+    sim = np.zeros(len(a), dtype=np.float32)
+    edits = np.full(len(a), 3, dtype=np.int64)
+    ok = (a >= 0) & (b >= 0)
+    if not ok.any():
+        return sim, edits
+    uniq, inverse, qa, qb = _distinct_pairs(a[ok], b[ok], vocab)
+    workers = -1 if len(qa) > 5_000 else 1
+    sims = process.cpdist(qa, qb, scorer=JaroWinkler.normalized_similarity, workers=workers)
+    sim[ok] = np.asarray(sims, dtype=np.float32)[inverse]
+    edits[ok] = _edits(uniq, qa, qb, vocab)[inverse]
+    return sim, edits
+
+
+def _distinct_pairs(
+    a: npt.NDArray[np.int32], b: npt.NDArray[np.int32], vocab: list[str]
+) -> tuple[I64, npt.NDArray[np.intp], list[str], list[str]]:
+    """The distinct unordered pairs of codes (both known) as min * len(vocab) + max, the
+    pair of each row, and the words of each distinct pair (lower code first)."""
     v = max(len(vocab), 1)
-    key = np.minimum(a[ok], b[ok]).astype(np.int64) * v + np.maximum(a[ok], b[ok])
+    key = np.minimum(a, b).astype(np.int64) * v + np.maximum(a, b)
     inverse, uniq = pd.factorize(key)
     words = per_word(vocab, "words", lambda v: np.asarray(v, dtype=object))
-    qa, qb = words[uniq // v].tolist(), words[uniq % v].tolist()
+    return uniq, inverse, words[uniq // v].tolist(), words[uniq % v].tolist()
+
+
+def _edits(uniq: I64, qa: list[str], qb: list[str], vocab: list[str]) -> I64:
+    """``pair_edits`` of each distinct pair (``_distinct_pairs``)."""
+    v = max(len(vocab), 1)
     workers = -1 if len(qa) > 5_000 else 1
     dist = np.minimum(
         np.asarray(
@@ -87,11 +120,11 @@ def pair_edits(a: npt.NDArray[np.int32], b: npt.NDArray[np.int32], vocab: list[s
         fb = [folded[i] or vocab[i] for i in ub[far].tolist()]
         again = np.asarray(process.cpdist(fa, fb, scorer=OSA.distance, score_cutoff=3))
         dist[far] = np.minimum(dist[far], np.minimum(again.astype(np.int64) + 1, 3))
-    shortest = np.minimum([len(w) for w in qa], [len(w) for w in qb])
+    lens = per_word(vocab, "len", lambda v: np.array([len(w) for w in v] + [0], dtype=np.int64))
+    shortest = np.minimum(lens[ua], lens[ub])
     for edits, min_len in TYPO_MIN.items():
         dist[(dist == edits) & (shortest < min_len)] = 3
-    out[ok] = dist[inverse]
-    return out
+    return dist
 
 
 TYPO_MIN = {1: 4, 2: 6}  # edits -> the shortest name they are a typo in

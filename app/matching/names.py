@@ -10,6 +10,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+import numpy as np
+import numpy.typing as npt
 from nameparser import HumanName
 
 _NON_LETTER = re.compile(r"[^a-z ]+")
@@ -52,12 +54,18 @@ def name_from_email(address: str) -> tuple[str, str]:
 
 def first_token(text: str) -> str:
     """Given name for matching: 'Mr John A' -> 'john' (titles and initials after it dropped)."""
+    if text.isascii() and text.isalpha():  # one plain word, most names: what fold makes
+        low = text.lower()
+        return "" if low in _TITLES else low
     tokens = [t for t in fold(letters_for_digits(text)).split() if t not in _TITLES]
     return tokens[0] if tokens else ""
 
 
 def last_name(text: str) -> str:
     """Family name for matching: 'Moore-Powell Jr.' -> 'moore powell'."""
+    if text.isascii() and text.isalpha():  # one plain word, most names: what fold makes
+        low = text.lower()
+        return "" if low in _SUFFIXES else low
     tokens = [t for t in fold(letters_for_digits(text)).split() if t not in _SUFFIXES]
     return " ".join(tokens)
 
@@ -96,6 +104,34 @@ def has_generation(text: str) -> bool:
     """Whether a name value holds a word that may be a generation suffix (a cheap test
     before nameparser reads it)."""
     return any(w in GENERATIONS for w in _GEN_TOKEN.split(fold(text)) if w)
+
+
+# A word ``fold`` may turn into a generation suffix, in ASCII text: its letters in a
+# row, an apostrophe or backtick between them at most (``fold`` drops those; it keeps no
+# digit, so '2nd' never is one), any case.
+_MAY_BE_GENERATION = re.compile(
+    "|".join("['`]*".join(w) for w in sorted({w for w in GENERATIONS if w.isalpha()})),
+    re.IGNORECASE,
+)
+
+
+def has_generation_each(values: list[str]) -> npt.NDArray[np.bool_]:
+    """``has_generation`` of each value: only those one search over all of them (their
+    text joined) finds a possible suffix in, or that are not ASCII, are read one by one."""
+    out = np.zeros(len(values), dtype=bool)
+    joined = "\x00".join(values)
+    if not values or joined.count("\x00") != len(values) - 1:  # a NUL inside: one by one
+        out[:] = [has_generation(v) for v in values]
+        return out
+    ends = np.cumsum(np.fromiter(map(len, values), dtype=np.int64, count=len(values)) + 1)
+    hits = [m.start() for m in _MAY_BE_GENERATION.finditer(joined)]
+    maybe = np.zeros(len(values), dtype=bool)
+    maybe[np.searchsorted(ends, np.asarray(hits, dtype=np.int64), side="right")] = True
+    if not joined.isascii():  # NFKD may make letters of others ('Ⅱ' -> 'II')
+        maybe |= np.fromiter((not v.isascii() for v in values), dtype=bool, count=len(values))
+    rows = np.flatnonzero(maybe)
+    out[rows] = [has_generation(values[i]) for i in rows.tolist()]
+    return out
 
 
 @lru_cache(maxsize=100_000)

@@ -11,6 +11,7 @@ in matching.
 
 from __future__ import annotations
 
+import _strptime
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -87,8 +88,11 @@ class Norm:
     def take(
         self, rows: npt.NDArray[np.int64], fields: tuple[str, ...] = CODED
     ) -> dict[str, np.ndarray]:
-        """The coded ``fields`` of ``rows`` (for comparisons)."""
-        return {k: getattr(self, k)[rows] for k in fields}
+        """The coded ``fields`` of ``rows`` (for comparisons). ``ndarray.take`` along the
+        first axis, rows made ``intp`` once: the same values as ``field[rows]`` at about
+        half the cost (fancy indexing is the pair comparisons' largest single cost)."""
+        at = np.asarray(rows).astype(np.intp, copy=False)
+        return {k: getattr(self, k).take(at, axis=0) for k in fields}
 
 
 def _codes(values: pd.Series, fn: object) -> tuple[I32, list[str]]:
@@ -208,8 +212,29 @@ def dobs(values: pd.Series) -> I32:
     out = np.where(in_range, (days - np.datetime64(EPOCH, "D")).astype(np.int64), -1)
     rest = np.flatnonzero(~decided & (heads != ""))
     if len(rest):
+        rest = rest[_may_parse(heads[rest])]  # the others no format reads: -1
         out[rest] = [dob_one(v) for v in arr[rest].tolist()]
     return out.astype(np.int32)[codes]
+
+
+def _may_parse(heads: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
+    """Per value, whether some format of ``_DATE_FORMATS`` may read it: ``strptime``
+    first matches the whole value against the format's own pattern, so a value no
+    pattern matches is refused by all of them (mistyped dates, '49/22/1972'; trying the
+    seven formats costs ~0.1 ms a value). True for all when the patterns are not at hand."""
+    try:
+        datetime.strptime("2000", "%Y")  # brings strptime's patterns up to the locale
+        patterns = [_strptime._TimeRE_cache.compile(f) for f in _DATE_FORMATS]
+    except (AttributeError, TypeError, ValueError):  # another Python's internals
+        return np.ones(len(heads), dtype=bool)
+    return np.fromiter(
+        (
+            any((m := p.match(h)) is not None and m.end() == len(h) for p in patterns)
+            for h in heads.tolist()
+        ),
+        dtype=bool,
+        count=len(heads),
+    )
 
 
 MAX_HOLDERS = 20  # an e-mail or phone on more records than this identifies nobody
@@ -279,9 +304,7 @@ def _generations(
     suffix column, else the name fields (``names.generation``). Only records with a
     word that may be one are parsed."""
     cols = (first, last, full, suffix)
-    flags = [
-        np.array([names.has_generation(v) for v in u.tolist()], dtype=bool)[c] for c, u in cols
-    ]
+    flags = [names.has_generation_each(u.tolist())[c] for c, u in cols]
     rows = np.flatnonzero(flags[0] | flags[1] | flags[2] | flags[3])
     out = np.full(len(first[0]), -1, dtype=np.int8)
     for r in rows.tolist():

@@ -162,6 +162,11 @@ def resolve(columns: Sequence[str], overrides: Mapping[str, Sequence[str]]) -> d
 
 def _text(s: pd.Series) -> pd.Series:
     """Strings with '' for missing, whatever the column held (numbers, NaN, None)."""
+    if s.dtype == object and pd.api.types.infer_dtype(s.to_numpy(), skipna=False) == "string":
+        return s  # already all str: one C pass, no copy
+    if isinstance(s.dtype, pd.StringDtype):  # the CSV reader's columns: str or missing
+        values = s.to_numpy(dtype=object, na_value="")
+        return pd.Series(values, index=s.index, name=s.name, dtype=object)
     if s.dtype != object:
         return s.astype(object).where(s.notna(), "").astype(str).astype(object)
     return s.where(s.notna(), "").astype(str).astype(object)
