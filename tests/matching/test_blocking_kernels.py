@@ -182,6 +182,4 @@ def test_candidates_equal_the_plain_union(n: int) -> None:
     allc = np.unique(np.concatenate(codes))
     assert got.per_pass == per_pass
     assert np.array_equal(got.a, allc // m) and np.array_equal(got.b, allc % m)
-    assert [spec.name for spec, *_ in blocking.pass_keys(norm)] == [
-        p.name for p in blocking.PASSES
-    ]
+    assert [spec.name for spec, *_ in blocking.pass_keys(norm)] == [p.name for p in blocking.PASSES]
