@@ -128,16 +128,26 @@ def _window_order(code: I64, size: I64, secondary: I64, window: int) -> tuple[I6
 def neighbour_pairs(key: I64, rec: I64, secondary: I64, window: int) -> tuple[I64, I64]:
     """Pairs of records sharing ``key`` within ``window`` after sorting by ``secondary``
     (inside a group: by secondary, then by position). Pairs come in no particular order."""
+    n = int(rec.max()) + 1 if len(rec) else 1
+    codes = np.concatenate([np.zeros(0, np.int64), *_pair_codes(key, rec, secondary, window, n)])
+    return np.divmod(codes, n)
+
+
+def _pair_codes(key: I64, rec: I64, secondary: I64, window: int, n: int) -> list[I64]:
+    """``neighbour_pairs`` as codes ``a * n + b`` (a < b < n), in chunks: the caller joins
+    every pass's chunks once (each join is a fresh copy of the largest arrays here)."""
     ok = key >= 0
     if not ok.all():
         key, rec, secondary = key[ok], rec[ok], secondary[ok]
-    out_a: list[I64] = []
-    out_b: list[I64] = []
+    out: list[I64] = []
 
-    def emit(a: I64, b: I64) -> None:
+    def emit(a: I64, b: I64) -> None:  # a, b: fresh arrays, reused
         diff = a != b
-        out_a.append(np.minimum(a, b)[diff])
-        out_b.append(np.maximum(a, b)[diff])
+        lo = np.minimum(a, b)
+        np.maximum(a, b, out=a)
+        lo *= n
+        lo += a
+        out.append(lo[diff])
 
     code, _ = pd.factorize(key)  # dense, numbered in order of first appearance
     size = np.bincount(code)[code] if len(code) else code
@@ -158,7 +168,7 @@ def neighbour_pairs(key: I64, rec: I64, secondary: I64, window: int) -> tuple[I6
         if not len(at):
             break
         emit(r[at], r[at + d])
-    return np.concatenate(out_a), np.concatenate(out_b)
+    return out
 
 
 def _swapped_keys(norm: Norm) -> tuple[I64, I64]:
@@ -299,12 +309,10 @@ def candidates(norm: Norm) -> Candidates:
     codes: list[I64] = []
     per_pass: dict[str, int] = {}
     for spec, key, rec, sec in pass_keys(norm):
-        a, b = neighbour_pairs(key, rec, sec, spec.window)
-        per_pass[spec.name] = len(a)
-        a *= n
-        a += b
-        codes.append(a)
-        del key, rec, sec, a, b
+        found = _pair_codes(key, rec, sec, spec.window, n)
+        per_pass[spec.name] = sum(len(c) for c in found)
+        codes += found
+        del key, rec, sec, found
     allc = np.concatenate(codes)
     codes.clear()
     allc.sort()  # in place: no second copy of the largest array here
