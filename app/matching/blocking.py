@@ -281,11 +281,6 @@ def pass_keys(norm: Norm) -> Iterator[tuple[Pass, I64, I64, I64]]:
     yield p["first/last swapped"], keys, who, zip5[who]
 
 
-def unique_sorted(values: I64) -> I64:
-    """Sorted distinct values (sort + diff: faster than numpy's hash-based unique here)."""
-    return _distinct_sorted(np.sort(values, kind="stable" if len(values) < 1000 else "quicksort"))
-
-
 def _distinct_sorted(values: I64) -> I64:
     """The first of each run of equal values of sorted ``values``."""
     if len(values) == 0:
