@@ -36,6 +36,7 @@ Inputs too small to learn from use ``default_model(n)``.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,7 +130,10 @@ def pattern_codes(levels: npt.NDArray[np.int8]) -> I64:
     """One integer per level vector (mixed radix over the fields)."""
     code = np.zeros(len(levels), dtype=np.int64)
     for j, r in enumerate(RADIX.tolist()):
-        code = code * r + levels[:, j]
+        # in place: a new array a field would hold three of the pairs' int64 columns at
+        # once (hundreds of MB at millions of pairs) and touch fresh pages every time
+        code *= r
+        code += levels[:, j]
     return code
 
 
@@ -145,13 +149,31 @@ def decode(codes: I64) -> I64:
 def patterns(levels: npt.NDArray[np.int8]) -> tuple[I64, F64]:
     """Distinct level vectors (rows of levels) and how many pairs have each (in the
     order of their codes)."""
-    codes = pattern_codes(levels)
+    return chunked_patterns([levels])
+
+
+def chunked_patterns(chunks: Iterable[npt.NDArray[np.int8]]) -> tuple[I64, F64]:
+    """:func:`patterns` of the rows of all ``chunks`` together, one chunk in memory at a
+    time (a file's tens of millions of candidate pairs need no matrix of them all)."""
     size = int(np.prod(RADIX))
-    if len(codes) < size // 4:  # few pairs: sorting them beats a table of every code
-        uniq, counts = np.unique(codes, return_counts=True)
+    table: I64 | None = None
+    parts: list[I64] = []
+    for levels in chunks:
+        codes = pattern_codes(levels)
+        if table is None and len(codes) < size // 4:
+            parts.append(codes)  # few pairs: sorting them beats a table of every code
+            if sum(len(p) for p in parts) < size // 4:
+                continue
+            codes = np.concatenate(parts)
+            parts = []
+        # Millions of pairs: counted in a table of all codes, not sorted (the same answer).
+        counted = np.bincount(codes, minlength=size)
+        table = counted if table is None else table + counted
+    if table is None:
+        uniq, counts = np.unique(
+            np.concatenate(parts or [np.zeros(0, np.int64)]), return_counts=True
+        )
         return decode(uniq), counts.astype(np.float64)
-    # Millions of pairs: counted in a table of all codes, not sorted (the same answer).
-    table = np.bincount(codes, minlength=size)
     uniq = np.flatnonzero(table)
     return decode(uniq), table[uniq].astype(np.float64)
 
@@ -289,21 +311,22 @@ ANCHORS = ("email", "id", "phone")
 MIN_ANCHORED = 1_000
 
 
-def _anchors(levels: npt.NDArray[np.int8]) -> dict[str, npt.NDArray[np.bool_]]:
-    """Per field, the pairs its m is counted on: those agreeing on an anchor field other
-    than itself that this data has enough agreeing pairs on (no entry: all pairs)."""
+def _anchors(pats: I64, counts: F64) -> dict[str, npt.NDArray[np.bool_]]:
+    """Per field, the level vectors (rows of ``pats``, ``counts`` pairs each) its m is
+    counted on: those agreeing on an anchor field other than itself that this data has
+    enough agreeing pairs on (no entry: all pairs)."""
     col = {f.name: j for j, f in enumerate(FIELDS)}
-    agree = {name: levels[:, col[name]] == 1 for name in ANCHORS}
-    usable = [name for name in ANCHORS if agree[name].sum() >= MIN_ANCHORED // 4]
+    agree = {name: pats[:, col[name]] == 1 for name in ANCHORS}
+    usable = [name for name in ANCHORS if counts[agree[name]].sum() >= MIN_ANCHORED // 4]
     out = {}
     for f in FIELDS:
         # phone is shared by households: an anchor only where e-mail and id are too few
         strong = [g for g in usable if g != f.name and g != "phone"]
         for group in (strong, [g for g in usable if g != f.name]):
-            sel = np.zeros(len(levels), dtype=bool)
+            sel = np.zeros(len(pats), dtype=bool)
             for g in group:
                 sel |= agree[g]
-            if sel.sum() >= MIN_ANCHORED:
+            if counts[sel].sum() >= MIN_ANCHORED:
                 out[f.name] = sel
                 break
     return out
@@ -318,17 +341,17 @@ def _anchors(levels: npt.NDArray[np.int8]) -> dict[str, npt.NDArray[np.bool_]]:
 HOME_ANCHORS = {"location": 1, "phone": 1}  # field -> its "same" level
 
 
-def _home_anchors(levels: npt.NDArray[np.int8]) -> dict[str, npt.NDArray[np.bool_]]:
-    """Per home anchor, the pairs its h is counted on: those sharing the other one (no
-    entry: all pairs, when too few share it)."""
-    agree = {g: levels[:, FIELD_COL[g]] == lv for g, lv in HOME_ANCHORS.items()}
+def _home_anchors(pats: I64, counts: F64) -> dict[str, npt.NDArray[np.bool_]]:
+    """Per home anchor, the level vectors its h is counted on: those sharing the other
+    one (no entry: all pairs, when too few share it)."""
+    agree = {g: pats[:, FIELD_COL[g]] == lv for g, lv in HOME_ANCHORS.items()}
     out = {}
     for name in HOME_ANCHORS:
-        sel = np.zeros(len(levels), dtype=bool)
+        sel = np.zeros(len(pats), dtype=bool)
         for g in HOME_ANCHORS:
             if g != name:
                 sel |= agree[g]
-        if sel.sum() >= MIN_ANCHORED:
+        if counts[sel].sum() >= MIN_ANCHORED:
             out[name] = sel
     return out
 
@@ -351,19 +374,32 @@ def train(
     u: dict[str, list[float]],
     n_records: int,
     agree: dict[str, float],
+    **options: Any,
+) -> Model:
+    """m, h, the priors and the counted u from the candidate pairs' ``levels``."""
+    pats, c = patterns(levels)
+    return train_patterns(pats, c, u, n_records, agree, **options)
+
+
+def train_patterns(
+    pats: I64,
+    c: F64,
+    u: dict[str, list[float]],
+    n_records: int,
+    agree: dict[str, float],
     *,
     total_pairs: float | None = None,
     max_iter: int = 200,
     tol: float = 1e-6,
 ) -> Model:
-    """m, h, the priors and the counted u from the candidate pairs' ``levels``."""
+    """:func:`train` from the pairs' distinct level vectors ``pats`` and how many pairs
+    have each (:func:`chunked_patterns`): everything EM counts is a sum over them."""
     total = total_pairs or max(n_records * (n_records - 1) / 2, 1.0)
     start = default_model(n_records)
     model = Model(start.m, start.h, u, start.prior, start.related)
     model.u = _counted_u(model, agree, total)
-    pats, c = patterns(levels)
-    anchored = _anchors(levels)
-    at_home = _home_anchors(levels)
+    anchored = _anchors(pats, c)
+    at_home = _home_anchors(pats, c)
     # Missing values count where u has them (the field is present in this data).
     coded = {f.name for f in FIELDS if len(u[f.name]) == len(f.levels) + 2}
     for name in coded:  # EM starts from the shipped levels, missing outcomes spread evenly
@@ -376,7 +412,7 @@ def train(
         for name, sel in sets.items():
             key = key_of[which, name] = np.packbits(sel).tobytes()
             if key not in subsets:
-                subsets[key] = patterns(levels[sel])
+                subsets[key] = pats[sel], c[sel]  # as patterns() of those pairs
     rounds = 0
     for it in range(1, max_iter + 1):
         rounds = it

@@ -230,10 +230,14 @@ def agree_pairs(norm: Norm) -> dict[str, float]:
 
 def fit_model(norm: Norm, cmp: Comparison) -> fs.Model:
     """Learn the model from this data when there is enough of it, else the defaults."""
-    levels = cmp.matrix()
-    if len(levels) < fs.MIN_PAIRS_TO_TRAIN:
+    pairs = len(cmp.swapped)
+    if pairs < fs.MIN_PAIRS_TO_TRAIN:
         return fs.default_model(norm.n)
-    return fs.train(levels, estimate_u(norm), norm.n, agree_pairs(norm))
+    # level vectors counted a chunk of pairs at a time: a matrix of them all (and its
+    # codes) was the largest thing a million-row file held
+    chunks = (cmp.matrix(slice(s, s + SCORE_CHUNK)) for s in range(0, pairs, SCORE_CHUNK))
+    pats, counts = fs.chunked_patterns(chunks)
+    return fs.train_patterns(pats, counts, estimate_u(norm), norm.n, agree_pairs(norm))
 
 
 def _tf_log_u(

@@ -74,10 +74,12 @@ def test_an_anchor_fields_m_comes_from_pairs_sharing_another_anchor() -> None:
     e, p, f = FIELD_INDEX["email"], FIELD_INDEX["phone"], FIELD_INDEX["first"]
     levels[:2_000, e] = 1  # share an e-mail
     levels[1_000:3_000, p] = 1  # share a phone
-    got = fs._anchors(levels)
-    assert (got["email"] == (levels[:, p] == 1)).all()  # e-mail's m: pairs sharing a phone
-    assert (got["phone"] == (levels[:, e] == 1)).all()
-    assert (got["first"] == (levels[:, e] == 1)).all()  # others: e-mail (phone: households)
+    pats, counts = fs.patterns(levels)  # the model counts level vectors, not pairs
+    got = fs._anchors(pats, counts)
+    assert (got["email"] == (pats[:, p] == 1)).all()  # e-mail's m: pairs sharing a phone
+    assert (got["phone"] == (pats[:, e] == 1)).all()
+    assert (got["first"] == (pats[:, e] == 1)).all()  # others: e-mail (phone: households)
     assert "id" in got  # id's m: pairs sharing an e-mail
+    assert counts[got["email"]].sum() == 2_000  # the pairs behind them
     levels[:, f] = 1
-    assert fs._anchors(levels[:500]) == {}  # too few anchored pairs: all pairs
+    assert fs._anchors(*fs.patterns(levels[:500])) == {}  # too few anchored pairs: all pairs

@@ -92,6 +92,10 @@ def test_level_patterns_counted_in_a_table_are_the_sorted_ones() -> None:
         codes, counts = np.unique(fs.pattern_codes(levels), return_counts=True)
         pats, got = fs.patterns(levels)
         assert (pats == fs.decode(codes)).all() and (got == counts).all()
+        for size in {1, 7, n // 3 + 1, 40_000, n + 1} if n < 100 else {n // 3 + 1, 40_000, n + 1}:
+            chunks = (levels[s : s + size] for s in range(0, n, size))  # the same table
+            c_pats, c_got = fs.chunked_patterns(chunks)
+            assert (c_pats == pats).all() and (c_got == got).all()
 
 
 def test_role_text_of_reader_columns() -> None:
