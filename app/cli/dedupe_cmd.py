@@ -73,27 +73,11 @@ class _Progress:
             print(file=sys.stderr)
 
 
-def _two_malloc_arenas() -> None:
-    """glibc gives each thread that allocates a malloc arena of its own, and what is freed
-    in one stays with it: with the pair comparisons' threads our 434,614-row set peaked
-    ~600 MB, with two arenas for the process ~500 MB (as fast; one arena alone made the
-    threads wait on each other). Linux only; without glibc's ``mallopt`` nothing changes."""
-    if not sys.platform.startswith("linux"):
-        return
-    import contextlib
-    import ctypes
-
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None).mallopt(_M_ARENA_MAX, 2)
-
-
-_M_ARENA_MAX = -8  # glibc's malloc.h
-
-
 def _dedupe(ctx: CliContext) -> int:
     import numpy as np
     import pandas as pd
 
+    from app.cli import allocator
     from app.formats import people_csv
     from app.matching import roles
     from app.matching.bands import Thresholds
@@ -102,7 +86,7 @@ def _dedupe(ctx: CliContext) -> int:
     from app.matching.normalise import normalise
     from app.matching.pipeline import Clock, match_norm
 
-    _two_malloc_arenas()
+    allocator.reuse_memory()
     args = ctx.args
     parts: list[tuple[Path, pd.DataFrame | people_csv.Packed, str | None]] = []
     try:
