@@ -29,21 +29,21 @@ def rows_from_columns(columns: list[bytes], rows: int) -> bytes | None:
     ends = np.flatnonzero(buffer == _SEP)  # field (j, i) ends at ends[j * rows + i]
     if len(ends) != width * rows:
         return None
-    firsts = np.empty_like(ends)
-    firsts[0], firsts[1:] = 0, ends[:-1] + 1
+    starts = np.empty_like(ends)
+    starts[0], starts[1:] = 0, ends[:-1] + 1
     # Per row: each field with the NUL after it, then the two bytes of the row end (the
     # last field without its NUL).
     start = np.empty((rows, width + 1), dtype=np.int64)
     size = np.empty((rows, width + 1), dtype=np.int64)
-    start[:, :width] = firsts.reshape(width, rows).T
-    size[:, :width] = (ends - firsts + 1).reshape(width, rows).T
+    start[:, :width] = starts.reshape(width, rows).T
+    size[:, :width] = (ends - starts + 1).reshape(width, rows).T
     size[:, width - 1] -= 1
     start[:, width] = len(buffer) - len(_ROW_END)
     size[:, width] = len(_ROW_END)
-    pieces, sizes = start.ravel(), size.ravel()
-    placed = np.cumsum(sizes) - sizes  # where each piece begins in the output
-    at = np.arange(int(placed[-1] + sizes[-1]), dtype=np.int64)
-    at += np.repeat(pieces - placed, sizes)
+    start, size = start.ravel(), size.ravel()
+    placed = np.cumsum(size) - size  # where each piece begins in the output
+    at = np.arange(int(placed[-1] + size[-1]), dtype=np.int64)
+    at += np.repeat(start - placed, size)
     out = buffer[at]
     out[out == _SEP] = _COMMA
     return out.tobytes()
