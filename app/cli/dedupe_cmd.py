@@ -10,7 +10,6 @@ match_with (the id of the record it matched). Nothing is sent anywhere.
 from __future__ import annotations
 
 import argparse
-import codecs
 import sys
 import time
 from pathlib import Path
@@ -195,10 +194,7 @@ def _write(
     if len(parts) == 1 and isinstance(packed := parts[0][1], people_csv.Packed):
         header = _safe_header([*packed.columns, *per.columns])
         try:
-            with path.open("wb") as f:
-                f.write(codecs.BOM_UTF8)  # as "utf-8-sig" writes it
-                for data in people_csv.packed_csv_blocks(packed, per, header):
-                    f.write(data)
+            _write_blocks(people_csv.packed_text_blocks(packed, per, header), path)
         finally:
             packed.close()
         return packed.rows

@@ -20,7 +20,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from app.formats.csv_rows import rows_from_columns
 from app.formats.spreadsheet_cells import csv_cell, csv_column
 
 ROWS_PER_BLOCK = 25_000  # a block's text and cell lists: tens of MB, not hundreds
@@ -127,16 +126,11 @@ class Packed:
 
     def block(self, column: int, i: int) -> str | pd.Series:
         """Block ``i`` of a column: its cells joined by NUL, or the ``Series``."""
-        raw = self.raw(column, i)
-        return raw.decode("utf-8") if isinstance(raw, bytes) else raw
-
-    def raw(self, column: int, i: int) -> bytes | pd.Series:
-        """``block`` as kept: UTF-8 (not decoded), or the ``Series``."""
         where = self.blocks[column][i]
         if isinstance(where, pd.Series):
             return where
         self.spill.seek(where[0])
-        return self.spill.read(where[1])
+        return self.spill.read(where[1]).decode("utf-8")
 
     def column(self, name: str) -> list[str]:
         """The cells of one column as text (``astype(str)`` where not packed)."""
@@ -172,32 +166,16 @@ def pack(frame: pd.DataFrame) -> Packed:
     return Packed([str(c) for c in frame.columns], len(frame), size, blocks, spill)
 
 
-def packed_csv_blocks(packed: Packed, extra: pd.DataFrame, header: list[str]) -> Iterator[bytes]:
-    """``text_blocks`` of ``packed``'s columns followed by ``extra``'s (as many rows), as
-    UTF-8 (no BOM); rows made by ``csv_rows`` from the columns' blocks: a packed block
-    that needs no quoting nor formula guard is written as it was kept, never split."""
-    yield (",".join(_fields(np.asarray(header, dtype=object), False)) + "\r\n").encode()
+def packed_text_blocks(packed: Packed, extra: pd.DataFrame, header: list[str]) -> Iterator[str]:
+    """``text_blocks`` of ``packed``'s columns followed by ``extra``'s (as many rows)."""
+    yield ",".join(_fields(np.asarray(header, dtype=object), False)) + "\r\n"
     size = packed.block_rows
     for i, start in enumerate(range(0, packed.rows, size)):
         block = extra.iloc[start : start + size]
-        rows = min(size, packed.rows - start)
-        cols: list[bytes | list[str]] = []
-        for j in range(len(packed.columns)):
-            raw = packed.raw(j, i)
-            if isinstance(raw, bytes) and not any(c in raw for c in _SPECIAL_BYTES):
-                cols.append(raw)  # as ``_packed_block`` finds: every cell as it is
-            else:
-                cols.append(_packed_block(raw.decode("utf-8") if isinstance(raw, bytes) else raw))
+        cols = [_packed_block(packed.block(j, i)) for j in range(len(packed.columns))]
         cols += [_column_block(block.iloc[:, j]) for j in range(block.shape[1])]
-        joined = [c if isinstance(c, bytes) else _SEP.join(c).encode() for c in cols]
-        text = rows_from_columns(joined, rows)
-        if text is None:  # a cell holds a NUL: joined per row
-            cells = [c.decode("utf-8").split(_SEP) if isinstance(c, bytes) else c for c in cols]
-            text = ("\r\n".join(map(",".join, zip(*cells, strict=True))) + "\r\n").encode()
-        yield text
-
-
-_SPECIAL_BYTES = [c.encode() for c in _RISKY_CHARS + _QUOTED_CHARS]
+        yield "\r\n".join(map(",".join, zip(*cols, strict=True)))
+        yield "\r\n"
 
 
 def _numbers_as_text(column: pd.Series) -> npt.NDArray[np.object_]:
