@@ -55,13 +55,9 @@ def _save_dictionary(flow_id: int, data: bytes, s: Session) -> None:
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as dicts (much faster than ``DataFrame.to_dict('records')`` or itertuples
-    over string-typed columns; column lists zipped take half the time of the rows of an
-    object matrix: 6 against 12 ms a 2,000-row chunk of 35 text columns)."""
-    if not df.shape[1]:
-        return [{} for _ in range(len(df))]
+    over string-typed columns)."""
     names = [str(c) for c in df.columns]
-    columns = [df.iloc[:, j].tolist() for j in range(df.shape[1])]
-    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+    return [dict(zip(names, row, strict=True)) for row in df.to_numpy(dtype=object).tolist()]
 
 
 def _same_customer(
