@@ -370,18 +370,6 @@ def _households(pats: I64, w_h: F64, h: dict[str, list[float]], at_home: dict) -
 
 
 def train(
-    levels: npt.NDArray[np.int8],
-    u: dict[str, list[float]],
-    n_records: int,
-    agree: dict[str, float],
-    **options: Any,
-) -> Model:
-    """m, h, the priors and the counted u from the candidate pairs' ``levels``."""
-    pats, c = patterns(levels)
-    return train_patterns(pats, c, u, n_records, agree, **options)
-
-
-def train_patterns(
     pats: I64,
     c: F64,
     u: dict[str, list[float]],
@@ -392,8 +380,9 @@ def train_patterns(
     max_iter: int = 200,
     tol: float = 1e-6,
 ) -> Model:
-    """:func:`train` from the pairs' distinct level vectors ``pats`` and how many pairs
-    have each (:func:`chunked_patterns`): everything EM counts is a sum over them."""
+    """m, h, the priors and the counted u from the candidate pairs' distinct level vectors
+    ``pats`` and how many pairs have each (:func:`chunked_patterns`): everything EM counts
+    is a sum over them."""
     total = total_pairs or max(n_records * (n_records - 1) / 2, 1.0)
     start = default_model(n_records)
     model = Model(start.m, start.h, u, start.prior, start.related)

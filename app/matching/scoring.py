@@ -237,7 +237,7 @@ def fit_model(norm: Norm, cmp: Comparison) -> fs.Model:
     # codes) was the largest thing a million-row file held
     chunks = (cmp.matrix(slice(s, s + SCORE_CHUNK)) for s in range(0, pairs, SCORE_CHUNK))
     pats, counts = fs.chunked_patterns(chunks)
-    return fs.train_patterns(pats, counts, estimate_u(norm), norm.n, agree_pairs(norm))
+    return fs.train(pats, counts, estimate_u(norm), norm.n, agree_pairs(norm))
 
 
 def _tf_log_u(
