@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from app.matching import level_patterns
 from app.matching import model as fs
 from app.matching.compare import FIELD_INDEX, FIELDS, MISSING_CODED, Comparison, compare
 from app.matching.normalise import Norm
@@ -236,7 +237,7 @@ def fit_model(norm: Norm, cmp: Comparison) -> fs.Model:
     # level vectors counted a chunk of pairs at a time: a matrix of them all (and its
     # codes) was the largest thing a million-row file held
     chunks = (cmp.matrix(slice(s, s + SCORE_CHUNK)) for s in range(0, pairs, SCORE_CHUNK))
-    pats, counts = fs.chunked_patterns(chunks)
+    pats, counts = level_patterns.chunked_patterns(chunks)
     return fs.train(pats, counts, estimate_u(norm), norm.n, agree_pairs(norm))
 
 
@@ -315,7 +316,7 @@ Keep = Callable[[F64], Bool]  # which scored pairs to keep, from their scores
 
 
 def _pattern_logs(model: fs.Model) -> Callable[[I64], tuple[F64, F64, F64, F64]]:
-    """Per level-vector code (``model.pattern_codes``): the log prior x likelihood of
+    """Per level-vector code (``level_patterns.pattern_codes``): the log prior x likelihood of
     each class and the evidence against one person, computed once per code seen. Sums
     taken field by field in the order a per-pair sum takes them: the same numbers."""
     lm_t, lh_t, lu_t = model.tables()
@@ -325,14 +326,14 @@ def _pattern_logs(model: fs.Model) -> Callable[[I64], tuple[F64, F64, F64, F64]]
         sp = np.minimum(lm_t[j] - lu_t[j], 0)
         sp[[0, -1]] = 0  # a missing value does not speak against one person
         speaks.append(sp)
-    size = int(np.prod(fs.RADIX))
+    size = int(np.prod(level_patterns.RADIX))
     # Once a big batch comes: per code, its slot (-1 none yet) in the values per slot.
     # (Values kept per code instead would be written all over four big tables.)
     slot = np.zeros(0, dtype=np.int32)
     values: list[F64] = [np.zeros(0) for _ in range(4)]
 
     def sums(codes: I64) -> list[F64]:
-        pats = fs.decode(codes)
+        pats = level_patterns.decode(codes)
         out = [np.full(len(codes), p) for p in priors] + [np.zeros(len(codes))]
         for j in range(len(FIELDS)):
             col = pats[:, j]
@@ -381,7 +382,7 @@ def score_pairs(
     for start in range(0, len(a), SCORE_CHUNK):
         rows = slice(start, start + SCORE_CHUNK)
         levels = cmp.matrix(rows)
-        lm, lh, lr, against = logs(fs.pattern_codes(levels))
+        lm, lh, lr, against = logs(level_patterns.pattern_codes(levels))
         lv = {name: levels[:, j] for name, j in FIELD_INDEX.items()}
         lr += _tf_log_u(norm, model, tf, a[rows], lv, cmp.swapped[rows])
         post_m, post_h = fs.posteriors(lm, lh, lr)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from app.matching import level_patterns, roles
 from app.matching import model as fs
-from app.matching import roles
 from app.matching.compare import FIELD_INDEX, FIELDS
 from app.matching.normalise import normalise
 from app.matching.scoring import full_names, score_pairs
@@ -74,7 +74,7 @@ def test_an_anchor_fields_m_comes_from_pairs_sharing_another_anchor() -> None:
     e, p, f = FIELD_INDEX["email"], FIELD_INDEX["phone"], FIELD_INDEX["first"]
     levels[:2_000, e] = 1  # share an e-mail
     levels[1_000:3_000, p] = 1  # share a phone
-    pats, counts = fs.patterns(levels)  # the model counts level vectors, not pairs
+    pats, counts = level_patterns.patterns(levels)  # the model counts level vectors, not pairs
     got = fs._anchors(pats, counts)
     assert (got["email"] == (pats[:, p] == 1)).all()  # e-mail's m: pairs sharing a phone
     assert (got["phone"] == (pats[:, e] == 1)).all()
@@ -82,4 +82,5 @@ def test_an_anchor_fields_m_comes_from_pairs_sharing_another_anchor() -> None:
     assert "id" in got  # id's m: pairs sharing an e-mail
     assert counts[got["email"]].sum() == 2_000  # the pairs behind them
     levels[:, f] = 1
-    assert fs._anchors(*fs.patterns(levels[:500])) == {}  # too few anchored pairs: all pairs
+    few = level_patterns.patterns(levels[:500])
+    assert fs._anchors(*few) == {}  # too few anchored pairs: all pairs

@@ -13,8 +13,7 @@ import pandas as pd
 import pytest
 
 from app.formats import people_csv
-from app.matching import compare, explain, names, roles
-from app.matching import model as fs
+from app.matching import compare, explain, level_patterns, names, roles
 from app.matching import normalise as mn
 from app.matching.pipeline import match_frame
 from app.matching.scoring import Scored
@@ -86,15 +85,15 @@ def test_first_known_is_the_argmax_pick() -> None:
 
 def test_level_patterns_counted_in_a_table_are_the_sorted_ones() -> None:
     rng = np.random.default_rng(4)
-    for n in (0, 10, int(np.prod(fs.RADIX)) // 4 + 1000):
-        levels = np.stack([rng.integers(0, r, n) for r in fs.RADIX.tolist()], axis=1)
+    for n in (0, 10, int(np.prod(level_patterns.RADIX)) // 4 + 1000):
+        levels = np.stack([rng.integers(0, r, n) for r in level_patterns.RADIX.tolist()], axis=1)
         levels = levels.astype(np.int8)
-        codes, counts = np.unique(fs.pattern_codes(levels), return_counts=True)
-        pats, got = fs.patterns(levels)
-        assert (pats == fs.decode(codes)).all() and (got == counts).all()
+        codes, counts = np.unique(level_patterns.pattern_codes(levels), return_counts=True)
+        pats, got = level_patterns.patterns(levels)
+        assert (pats == level_patterns.decode(codes)).all() and (got == counts).all()
         for size in {1, 7, n // 3 + 1, 40_000, n + 1} if n < 100 else {n // 3 + 1, 40_000, n + 1}:
             chunks = (levels[s : s + size] for s in range(0, n, size))  # the same table
-            c_pats, c_got = fs.chunked_patterns(chunks)
+            c_pats, c_got = level_patterns.chunked_patterns(chunks)
             assert (c_pats == pats).all() and (c_got == got).all()
 
 
