@@ -5,6 +5,8 @@ the 1,000,000 ones):
 
 - ``ours:N`` -- the demo generator's N DMS customers plus their CRM and marketing copies
   (about 2.2 records a customer), matched together (cross-system linking);
+- ``ours-rows:N`` -- the same world cut to N rows (the issue's targets count rows: "1M
+  rows in 20 s"): people drawn at random, each with all their records, until N rows;
 - ``outside:N`` -- N rows from ``bench/outside_people.py``, a second generator sharing no
   code or word lists with ours (Faker's name pools, its own error model);
 - ``febrl3`` -- FEBRL data set 3 (5,000 records, 2,000 people; names, address, postcode,
@@ -46,6 +48,8 @@ DEFAULT_SETS = ["ours:200000", "outside:200000", "febrl3", "febrl4"]
 ALL_SETS = [
     "ours:200000",
     "ours:1000000",
+    "ours-rows:200000",
+    "ours-rows:1000000",
     "outside:200000",
     "outside:1000000",
     "febrl3",
@@ -53,13 +57,15 @@ ALL_SETS = [
 ]
 
 
-def _ours(customers: int, seed: int, folder: Path) -> dict:
+def _ours(customers: int, seed: int, folder: Path, rows: int | None = None) -> dict:
     import numpy as np
     import pandas as pd
 
     from app.matching import roles
     from app.sandbox.generator import build_dataset
 
+    if rows is not None:  # enough customers for ``rows`` records (2.17 a customer)
+        customers = int(rows / 2.15) + 1
     ds = build_dataset(customers, seed)
     truth = ds["truth"].set_index(["system", "record_id"])["person_id"]
     frames, people = [], []
@@ -75,10 +81,24 @@ def _ours(customers: int, seed: int, folder: Path) -> dict:
         people.append(truth.loc[system].reindex(df[key]).to_numpy())
         del df
     frame = pd.concat(frames, ignore_index=True)
-    frame.to_csv(folder / "in.csv", index=False)
     person = pd.factorize(pd.Series(np.concatenate(people)))[0]
+    if rows is not None:
+        keep = _whole_people(person, rows, seed)
+        frame, person = frame[keep].reset_index(drop=True), person[keep]
+    frame.to_csv(folder / "in.csv", index=False)
     np.save(folder / "truth.npy", person)
     return {"files": ["in.csv"], "map": []}
+
+
+def _whole_people(person, rows: int, seed: int):  # type: ignore[no-untyped-def]
+    """Rows of people drawn at random (seeded) until ``rows`` records: every person kept
+    with all their records, in the file's order, so the mix of systems stays the same."""
+    import numpy as np
+
+    counts = np.bincount(person)
+    order = np.random.default_rng(seed).permutation(len(counts))
+    taken = order[np.cumsum(counts[order]) <= rows]
+    return np.isin(person, taken)
 
 
 def _outside(rows: int, seed: int, folder: Path) -> dict:
@@ -143,6 +163,8 @@ def prepare(name: str, seed: int, folder: Path, with_id: bool) -> dict:
     kind, _, size = name.partition(":")
     if kind == "ours":
         spec = _ours(int(size), seed, folder)
+    elif kind == "ours-rows":
+        spec = _ours(0, seed, folder, rows=int(size))
     elif kind == "outside":
         spec = _outside(int(size), seed, folder)
     else:
