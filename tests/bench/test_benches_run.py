@@ -20,7 +20,7 @@ SMALL = {
     "bench_feed_latency": ["--customers", "300", "--units", "2"],
     "bench_generate": ["--customers", "500"],
     "bench_mapping": ["2000"],
-    "bench_matching": ["--sets", "ours:1500"],
+    "bench_matching": ["--sets", "ours:1500", "ours-rows:2000"],
     "bench_preentry": ["--customers", "500"],
     "bench_reconcile": ["--customers", "1000"],
     "bench_retailing": ["--customers", "200", "--deals", "2", "--rounds", "1"],
