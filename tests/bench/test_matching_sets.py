@@ -9,7 +9,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
-from bench_matching import _whole_people  # noqa: E402
+from bench_matching import _whole_people
 
 
 def test_rows_are_cut_at_whole_people() -> None:
