@@ -10,6 +10,7 @@ match_with (the id of the record it matched). Nothing is sent anywhere.
 from __future__ import annotations
 
 import argparse
+import codecs
 import sys
 import time
 from pathlib import Path
@@ -23,7 +24,10 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from app.formats.people_csv import Packed
+    from app.formats.verbatim_csv import Verbatim
     from app.matching.csvfile import CsvData
+
+    Cells = pd.DataFrame | Packed | Verbatim  # one file's cells, kept for the output
 
 _PROGRESS_FROM = 10_000  # rows; smaller files finish before a progress line helps
 MAX_PROBLEMS_SHOWN = 20
@@ -78,7 +82,7 @@ def _dedupe(ctx: CliContext) -> int:
     import pandas as pd
 
     from app.cli import allocator
-    from app.formats import people_csv
+    from app.formats import people_csv, verbatim_csv
     from app.matching import roles
     from app.matching.bands import Thresholds
     from app.matching.csvfile import read_csv
@@ -88,7 +92,8 @@ def _dedupe(ctx: CliContext) -> int:
 
     allocator.reuse_memory()
     args = ctx.args
-    parts: list[tuple[Path, pd.DataFrame | people_csv.Packed, str | None]] = []
+    parts: list[tuple[Path, Cells]] = []
+    ids: list[_Ids] = []  # per file, its rows' ids (kept small while matching runs)
     try:
         overrides = roles.parse_map(args.map)
         files = [args.input] + ([args.link] if args.link else [])
@@ -99,9 +104,8 @@ def _dedupe(ctx: CliContext) -> int:
             id_col = args.id_column if args.id_column in data.frame.columns else None
             id_col = id_col or roles.guess_id_column(list(data.frame.columns))
             frames.append(roles.role_frame(data.frame, found))
-            # One file's cells wait for the output packed (a str per cell would outweigh
-            # the matching); two files' are joined under one header as a frame.
-            parts.append((path, data.frame if args.link else people_csv.pack(data.frame), id_col))
+            ids.append(_ids_of(data.frame[id_col]) if id_col else (path.name, len(data.frame)))
+            parts.append((path, _kept(data, args.link is not None)))
             _tell(path, data, found)
             del data
         t = Thresholds()
@@ -122,22 +126,12 @@ def _dedupe(ctx: CliContext) -> int:
         progress.close()
     except (MatchingError, ValueError) as exc:
         print(f"dedupe: {exc}", file=sys.stderr)
-        for _, cells, _ in parts:
-            if isinstance(cells, people_csv.Packed):
+        for _, cells in parts:
+            if isinstance(cells, people_csv.Packed | verbatim_csv.Verbatim):
                 cells.close()
         return 2
     per = result.per_record()
-    ids: list[str] = []
-    for path, cells, id_col in parts:
-        if id_col:
-            ids += (
-                cells.column(id_col)
-                if isinstance(cells, people_csv.Packed)
-                else cells[id_col].astype(str).tolist()
-            )
-        else:
-            ids += [f"{path.name}:{i + 2}" for i in range(_rows(cells))]  # file line number
-    with_none = np.asarray([*ids, ""], dtype=object)  # match_row -1: no partner
+    with_none = np.asarray([*_all_ids(ids), ""], dtype=object)  # match_row -1: no partner
     del ids
     per["match_with"] = with_none[per.pop("match_row").to_numpy()]
     del with_none
@@ -174,23 +168,58 @@ def _tell(path: Path, data: CsvData, found: dict[str, list[str]]) -> None:
         print(f"{path.name}: ... and {more:,} more lines like these", file=sys.stderr)
 
 
-def _rows(cells: pd.DataFrame | Packed) -> int:
-    import pandas as pd
-
-    return len(cells) if isinstance(cells, pd.DataFrame) else cells.rows
+_Ids = str | list[str] | tuple[str, int]  # joined by NUL, as they are, (file, rows)
 
 
-def _write(
-    parts: list[tuple[Path, pd.DataFrame | Packed, str | None]], per: pd.DataFrame, path: Path
-) -> int:
+def _ids_of(column: pd.Series) -> _Ids:
+    """A file's id column as one string (its values joined by NUL: a str per row would
+    wait through the matching), or as a list if a value holds a NUL."""
+    values = column.astype(str).tolist()
+    joined = "\x00".join(values)
+    return joined if values and joined.count("\x00") == len(values) - 1 else values
+
+
+def _all_ids(ids: list[_Ids]) -> list[str]:
+    """Every row's id: its id column's value, or its file and line number."""
+    out: list[str] = []
+    for part in ids:
+        if isinstance(part, tuple):
+            out += [f"{part[0]}:{i + 2}" for i in range(part[1])]  # the header is line 1
+        else:
+            out += part.split("\x00") if isinstance(part, str) else part
+    return out
+
+
+def _kept(data: CsvData, linking: bool) -> Cells:
+    """A file's cells as they wait for the output. One file's rows are copied from the
+    file where they can be (``verbatim_csv``) and packed otherwise (a str per cell would
+    outweigh the matching); two files' are joined under one header as a frame."""
+    from app.formats import people_csv, verbatim_csv
+
+    if linking:
+        return data.frame
+    if data.spans is not None and data.delimiter == ",":
+        return verbatim_csv.keep(data.spans, data.frame)
+    return people_csv.pack(data.frame)
+
+
+def _write(parts: list[tuple[Path, Cells]], per: pd.DataFrame, path: Path) -> int:
     """Every input row and its ``per`` row to ``path``; the number of rows. UTF-8 with a
     BOM (Excel reads it right); people open it in Excel, so no cell, nor the header, may
     run as a formula (``people_csv``, ``formula_safe``). Two files (``--link``) go as
     one frame, under a ``source_file`` column."""
     import pandas as pd
 
-    from app.formats import people_csv
+    from app.formats import people_csv, verbatim_csv
 
+    if len(parts) == 1 and isinstance(kept := parts[0][1], verbatim_csv.Verbatim):
+        columns = [str(c) for c in kept.others.columns]
+        header = _safe_header([*columns, *per.columns])
+        try:
+            _write_bytes(verbatim_csv.text_blocks(kept, per, header), path)
+        finally:
+            kept.close()
+        return kept.rows
     if len(parts) == 1 and isinstance(packed := parts[0][1], people_csv.Packed):
         header = _safe_header([*packed.columns, *per.columns])
         try:
@@ -200,7 +229,7 @@ def _write(
         return packed.rows
     out_frames = []
     offset = 0
-    for source, cells, _ in parts:
+    for source, cells in parts:
         assert isinstance(cells, pd.DataFrame)
         block = cells.reset_index(drop=True)  # copy-on-write: the input stays as read
         if len(parts) > 1:
@@ -226,3 +255,11 @@ def _write_blocks(blocks: Iterator[str], path: Path) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as f:
         for text in blocks:
             f.write(text)
+
+
+def _write_bytes(blocks: Iterator[bytes], path: Path) -> None:
+    """``_write_blocks`` of blocks already UTF-8 (the same BOM first)."""
+    with path.open("wb") as f:
+        f.write(codecs.BOM_UTF8)
+        for data in blocks:
+            f.write(data)

@@ -166,9 +166,27 @@ def pack(frame: pd.DataFrame) -> Packed:
     return Packed([str(c) for c in frame.columns], len(frame), size, blocks, spill)
 
 
+def header_line(header: list[str]) -> str:
+    """The header row's text, line break included (names as given, quoted where needed)."""
+    return ",".join(_fields(np.asarray(header, dtype=object), False)) + "\r\n"
+
+
+def row_texts(block: pd.DataFrame) -> list[str]:
+    """Each row of ``block`` as its CSV line's text (no line break), formula-safe."""
+    cols = [_column_block(block.iloc[:, j]) for j in range(block.shape[1])]
+    return list(map(",".join, zip(*cols, strict=True)))
+
+
+def packed_rows(packed: Packed) -> Iterator[str]:
+    """Each row of ``packed`` as its CSV line's text (no line break), formula-safe."""
+    for i in range(len(range(0, packed.rows, packed.block_rows))):
+        cols = [_packed_block(packed.block(j, i)) for j in range(len(packed.columns))]
+        yield from map(",".join, zip(*cols, strict=True))
+
+
 def packed_text_blocks(packed: Packed, extra: pd.DataFrame, header: list[str]) -> Iterator[str]:
     """``text_blocks`` of ``packed``'s columns followed by ``extra``'s (as many rows)."""
-    yield ",".join(_fields(np.asarray(header, dtype=object), False)) + "\r\n"
+    yield header_line(header)
     size = packed.block_rows
     for i, start in enumerate(range(0, packed.rows, size)):
         block = extra.iloc[start : start + size]

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from app.matching.errors import MatchingError
+from app.matching.row_spans import RowSpans, row_spans
 
 # The csv module refuses fields over 128 KB by default; a notes column can hold more.
 FIELD_LIMIT = 64 * 1024 * 1024
@@ -34,6 +35,7 @@ class CsvData:
     blank_rows: int
     nul_bytes: int = 0
     problems: list[str] = field(default_factory=list)  # "line 7: ..." per bad record
+    spans: RowSpans | None = None  # each row's bytes in the file, when one line a row
 
 
 def _decode(raw: bytes) -> tuple[str, str]:
@@ -75,11 +77,14 @@ def _header(cells: list[str]) -> list[str]:
     return header
 
 
-def _fast(text: str, delimiter: str, utf8: bytes | memoryview | None = None) -> pd.DataFrame | None:
-    """The rows under the header by pandas' C reader, or None if it refuses the file.
-    A row with fewer fields than the header is padded with empty ones (uncounted: the C
-    reader fills them in the same way as empty fields). ``utf8``: the same text as UTF-8
-    bytes, when at hand (the reader parses bytes: given text, it encodes it again)."""
+def _fast(
+    text: str, delimiter: str, utf8: bytes | memoryview | None = None
+) -> tuple[pd.DataFrame, int, int] | None:
+    """The rows under the header by pandas' C reader, how many rows it read in all and
+    which was the header; None if it refuses the file. A row with fewer fields than the
+    header is padded with empty ones (uncounted: the C reader fills them in the same way
+    as empty fields). ``utf8``: the same text as UTF-8 bytes, when at hand (the reader
+    parses bytes: given text, it encodes it again)."""
     try:
         raw = pd.read_csv(
             io.BytesIO(utf8) if utf8 is not None else io.StringIO(text),
@@ -103,7 +108,7 @@ def _fast(text: str, delimiter: str, utf8: bytes | memoryview | None = None) -> 
     header = _header([str(c) for c in raw.iloc[first].tolist()])
     body = raw.iloc[first + 1 :].reset_index(drop=True) if first + 1 else raw
     body.columns = pd.Index(header)
-    return body
+    return body, len(raw), first
 
 
 def _blank_rows(frame: pd.DataFrame) -> int:
@@ -173,21 +178,25 @@ def read_csv(path: Path) -> CsvData:
     utf8 = None
     if enc in ("utf-8", "utf-8-sig") and not nul:  # the file's bytes are the text's UTF-8
         utf8 = memoryview(raw)[len(codecs.BOM_UTF8) if enc == "utf-8-sig" else 0 :]
-    frame = None
+    read = None
+    spans = None
     if not text.strip():
         pass
     elif utf8 is not None:
         # The parser reads the bytes: the text (as large again) goes while it does, and
         # is decoded again only if the parser refuses the file.
         del text
-        frame = _fast("", delimiter, utf8)
-        if frame is None:
+        read = _fast("", delimiter, utf8)
+        if read is None:
             text, _ = _decode(raw)
+        else:
+            spans = row_spans(raw, len(raw) - len(utf8), read[1], read[2])
     else:
-        frame = _fast(text, delimiter)
-    if frame is not None:
+        read = _fast(text, delimiter)
+    if read is not None:
+        frame = read[0]
         blank = _blank_rows(frame)
-        return CsvData(frame, enc, delimiter, 0, blank, nul)
+        return CsvData(frame, enc, delimiter, 0, blank, nul, spans=spans)
     rows, problems = _slow(text, delimiter)
     while rows and not any(c.strip() for c in rows[0]):
         rows.pop(0)
