@@ -103,9 +103,10 @@ def _dedupe(ctx: CliContext) -> int:
             found = roles.resolve(list(data.frame.columns), overrides)
             id_col = args.id_column if args.id_column in data.frame.columns else None
             id_col = id_col or roles.guess_id_column(list(data.frame.columns))
+            parts.append((path, _kept(data, args.link is not None)))
+            data.spans = None  # kept (in a file) if needed: the file's bytes go
             frames.append(roles.role_frame(data.frame, found))
             ids.append(_ids_of(data.frame[id_col]) if id_col else (path.name, len(data.frame)))
-            parts.append((path, _kept(data, args.link is not None)))
             _tell(path, data, found)
             del data
         t = Thresholds()
