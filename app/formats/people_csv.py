@@ -31,6 +31,7 @@ _QUOTED[[ord(c) for c in _QUOTED_CHARS]] = True
 _RISKY_FIRST = np.zeros(128, dtype=bool)
 _RISKY_FIRST[[ord(c) for c in _RISKY_CHARS]] = True
 _SEP = "\x00"  # between the values of a block in one string (a value with one: slow path)
+_FEW_FROM = 1_000  # values in a block from which repeated ones are changed once each
 
 
 def _quote(value: str) -> str:
@@ -98,6 +99,17 @@ def _column_block(column: pd.Series) -> list[str]:
     joined = _joined(values)
     if joined is None:
         return _fields(_as_text(csv_column(column)), False)
+    if (
+        len(values) >= _FEW_FROM
+        and len(set(values[:200].tolist())) <= 50  # the first ones repeat a lot
+        and any(c in joined for c in _RISKY_CHARS + _QUOTED_CHARS)
+    ):
+        # Values to change one by one (a match's reasons all hold commas): when they
+        # repeat a lot, each distinct one is changed once.
+        codes, uniques = pd.factorize(values)
+        if len(uniques) * 4 <= len(values):
+            distinct = np.asarray(_fields(np.asarray(uniques, dtype=object), True), dtype=object)
+            return distinct[codes].tolist()  # type: ignore[no-any-return]
     return _fields(values, True, joined)
 
 

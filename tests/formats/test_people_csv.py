@@ -93,3 +93,15 @@ def test_packed_columns_write_the_same_bytes(tmp_path: Path, monkeypatch) -> Non
         f.writelines(people_csv.packed_text_blocks(packed, extra, header))
     packed.close()
     assert got.read_bytes() == want.read_bytes()
+
+
+def test_repeated_values_to_change_are_written_as_csv_writer_writes_them(tmp_path: Path) -> None:
+    """A column whose values repeat (a match's reasons) is changed once per distinct value
+    (``_column_block``): the same text as value by value."""
+    rng = np.random.default_rng(5)
+    pool = np.asarray(["same name, same phone", "=x", "plain", 'say "hi"', "-1,5"], dtype=object)
+    frame = pd.DataFrame({"reasons": pool[rng.integers(0, len(pool), 3_000)]})
+    ours, ref = tmp_path / "ours.csv", tmp_path / "ref.csv"
+    _write(frame, ours, ["reasons"])
+    _reference(frame, ref)
+    assert ours.read_bytes() == ref.read_bytes()
