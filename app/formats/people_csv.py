@@ -109,7 +109,7 @@ def _column_block(column: pd.Series) -> list[str]:
         codes, uniques = pd.factorize(values)
         if len(uniques) * 4 <= len(values):
             distinct = np.asarray(_fields(np.asarray(uniques, dtype=object), True), dtype=object)
-            return distinct[codes].tolist()  # type: ignore[no-any-return]
+            return distinct[codes].tolist()
     return _fields(values, True, joined)
 
 
