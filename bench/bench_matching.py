@@ -1,7 +1,7 @@
 """Customer matching: quality and speed on labelled data, ours and other people's.
 
-Data sets (``--sets``; default ``ours:200000 outside:200000 febrl3 febrl4``, ``all`` adds
-the 1,000,000 ones):
+Data sets (``--sets``; default ``ours:200000 ours-rows:200000 outside:200000 febrl3
+febrl4``, ``all`` adds the 1,000,000 ones):
 
 - ``ours:N`` -- the demo generator's N DMS customers plus their CRM and marketing copies
   (about 2.2 records a customer), matched together (cross-system linking);
@@ -44,7 +44,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-DEFAULT_SETS = ["ours:200000", "outside:200000", "febrl3", "febrl4"]
+DEFAULT_SETS = ["ours:200000", "ours-rows:200000", "outside:200000", "febrl3", "febrl4"]
 ALL_SETS = [
     "ours:200000",
     "ours:1000000",
