@@ -144,15 +144,6 @@ class Packed:
         self.spill.seek(where[0])
         return self.spill.read(where[1]).decode("utf-8")
 
-    def column(self, name: str) -> list[str]:
-        """The cells of one column as text (``astype(str)`` where not packed)."""
-        j = self.columns.index(name)
-        out: list[str] = []
-        for i in range(len(self.blocks[j])):
-            block = self.block(j, i)
-            out += block.split(_SEP) if isinstance(block, str) else block.astype(str).tolist()
-        return out
-
     def close(self) -> None:
         self.spill.close()
 
