@@ -23,48 +23,35 @@ import pandas as pd
 from app.formats import people_csv
 from app.matching.row_spans import RowSpans
 
-_COMMA = ord(",")
+_COMMA, _QUOTE = ord(","), ord('"')
 _LINES_PER_SCAN = 1 << 13  # bounds the scan's arrays (about a MB each)
 # A field starting with one of these may be changed by ``csv_cell`` (formula guard).
 _RISKY_FIRST = np.zeros(256, dtype=bool)
 _RISKY_FIRST[[ord(c) for c in "=@\t+-"]] = True
-# A line holding one of these needs quotes (or is not one row): not copied.
-_NOT_PLAIN = np.zeros(256, dtype=bool)
-_NOT_PLAIN[[ord('"'), ord("\r"), ord("\n"), 0]] = True
-
-
-def _per_line(mask: npt.NDArray[np.bool_], starts: npt.NDArray[np.int64],
-              ends: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:  # fmt: skip
-    """How many of ``mask``'s positions fall in each line ``[starts, ends)``."""
-    total = np.zeros(len(mask) + 1, dtype=np.int64)
-    np.cumsum(mask, out=total[1:])
-    return total[ends] - total[starts]
 
 
 def copyable(spans: RowSpans, width: int) -> npt.NDArray[np.bool_]:
     """Per data row: may its bytes be copied as its line (comma-separated, ``width``
-    fields)?"""
+    fields)? Found from where the few bytes that matter are: commas (counted per line),
+    quotes and NULs (the line needs quotes), the first byte of each field (a formula
+    start). A CR is only ever the first half of a line break where there are spans."""
     buf = np.frombuffer(spans.data, dtype=np.uint8)
     out = np.zeros(len(spans.starts), dtype=bool)
     for i in range(0, len(spans.starts), _LINES_PER_SCAN):
         starts = spans.starts[i : i + _LINES_PER_SCAN]
-        ends = spans.ends[i : i + _LINES_PER_SCAN]
         lo = int(starts[0])
-        piece = buf[lo : int(ends[-1])]
-        s, e = starts - lo, ends - lo
-        comma = piece == _COMMA
-        risky = _RISKY_FIRST[piece]
-        after_comma = np.zeros(len(piece), dtype=bool)  # a field starting like a formula
-        after_comma[1:] = comma[:-1] & risky[1:]
-        first = np.zeros(len(s), dtype=bool)
-        filled = e > s
-        first[filled] = risky[s[filled]]
-        out[i : i + len(starts)] = (
-            (_per_line(comma, s, e) == width - 1)
-            & (_per_line(_NOT_PLAIN[piece], s, e) == 0)
-            & (_per_line(after_comma, s, e) == 0)
-            & ~first
-        )
+        more = i + _LINES_PER_SCAN < len(spans.starts)
+        hi = int(spans.starts[i + _LINES_PER_SCAN]) if more else len(buf)
+        piece = buf[lo:hi]  # the lines with their line breaks
+        s = starts - lo
+        commas = np.flatnonzero(piece == _COMMA)
+        ok = np.diff(np.searchsorted(commas, np.append(s, len(piece)))) == width - 1
+        odd = np.flatnonzero((piece == _QUOTE) | (piece == 0))
+        ok[np.searchsorted(s, odd, side="right") - 1] = False
+        heads = np.concatenate((s, np.minimum(commas + 1, len(piece) - 1)))
+        risky = heads[_RISKY_FIRST[piece[heads]]]
+        ok[np.searchsorted(s, risky, side="right") - 1] = False
+        out[i : i + len(starts)] = ok
     return out
 
 
