@@ -214,8 +214,7 @@ def _write(parts: list[tuple[Path, Cells]], per: pd.DataFrame, path: Path) -> in
     from app.formats import people_csv, verbatim_csv
 
     if len(parts) == 1 and isinstance(kept := parts[0][1], verbatim_csv.Verbatim):
-        columns = [str(c) for c in kept.others.columns]
-        header = _safe_header([*columns, *per.columns])
+        header = _safe_header([*kept.others.columns, *per.columns])
         try:
             _write_bytes(verbatim_csv.text_blocks(kept, per, header), path)
         finally:

@@ -20,12 +20,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from app.formats.spreadsheet_cells import csv_cell, csv_column
+from app.formats.spreadsheet_cells import FORMULA_FIRST, csv_cell, csv_column
 
 ROWS_PER_BLOCK = 25_000  # a block's text and cell lists: tens of MB, not hundreds
 # Per character code below 128: does a field holding it need quotes (csv.QUOTE_MINIMAL),
 # may a value starting with it run as a formula (``csv_cell`` decides)? Others: no.
-_QUOTED_CHARS, _RISKY_CHARS = '",\r\n', "=@\t\r+-"
+_QUOTED_CHARS, _RISKY_CHARS = '",\r\n', "".join(FORMULA_FIRST)
 _QUOTED = np.zeros(128, dtype=bool)
 _QUOTED[[ord(c) for c in _QUOTED_CHARS]] = True
 _RISKY_FIRST = np.zeros(128, dtype=bool)
@@ -182,7 +182,7 @@ def row_texts(block: pd.DataFrame) -> list[str]:
 
 def packed_rows(packed: Packed) -> Iterator[str]:
     """Each row of ``packed`` as its CSV line's text (no line break), formula-safe."""
-    for i in range(len(range(0, packed.rows, packed.block_rows))):
+    for i in range(-(-packed.rows // packed.block_rows)):  # blocks
         cols = [_packed_block(packed.block(j, i)) for j in range(len(packed.columns))]
         yield from map(",".join, zip(*cols, strict=True))
 
@@ -226,9 +226,7 @@ def text_blocks(frame: pd.DataFrame, header: list[str]) -> Iterator[str]:
     """The CSV text of ``frame`` under ``header`` (as given, quoted where needed), a
     block of rows at a time (``\r\n`` line ends, the header first). Write the blocks
     as they come, to a file opened with ``newline=""``."""
-    yield ",".join(_fields(np.asarray(header, dtype=object), False)) + "\r\n"
+    yield header_line(header)
     for start in range(0, len(frame), ROWS_PER_BLOCK):
-        block = frame.iloc[start : start + ROWS_PER_BLOCK]
-        cols = [_column_block(block.iloc[:, j]) for j in range(block.shape[1])]
-        yield "\r\n".join(map(",".join, zip(*cols, strict=True)))
+        yield "\r\n".join(row_texts(frame.iloc[start : start + ROWS_PER_BLOCK]))
         yield "\r\n"

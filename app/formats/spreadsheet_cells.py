@@ -47,7 +47,8 @@ def csv_cell(value: Any) -> Any:
     return "'" + text if is_formula_like(text) else text
 
 
-_RISKY_FIRST = ("=", "@", "\t", "\r", "+", "-")
+# a value starting with one of these may run as a formula (``is_formula_like`` decides)
+FORMULA_FIRST = ("=", "@", "\t", "\r", "+", "-")
 
 
 def csv_column(values: Any) -> Any:
@@ -66,7 +67,7 @@ def csv_column(values: Any) -> Any:
         return values.map(csv_cell)
     if "\x00" in joined:
         return values.map(csv_cell)
-    risky = np.flatnonzero(np.isin(arr.astype("U1"), _RISKY_FIRST))
+    risky = np.flatnonzero(np.isin(arr.astype("U1"), FORMULA_FIRST))
     if not len(risky):
         return values
     arr = arr.copy()

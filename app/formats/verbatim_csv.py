@@ -21,13 +21,15 @@ import numpy.typing as npt
 import pandas as pd
 
 from app.formats import people_csv
+from app.formats.spreadsheet_cells import FORMULA_FIRST
 from app.matching.row_spans import RowSpans
 
 _COMMA, _QUOTE = ord(","), ord('"')
 _LINES_PER_SCAN = 1 << 13  # bounds the scan's arrays (about a MB each)
-# A field starting with one of these may be changed by ``csv_cell`` (formula guard).
+# A field starting with one of these may be changed by ``csv_cell`` (formula guard); a CR
+# cannot start one here (it only ends lines).
 _RISKY_FIRST = np.zeros(256, dtype=bool)
-_RISKY_FIRST[[ord(c) for c in "=@\t+-"]] = True
+_RISKY_FIRST[[ord(c) for c in FORMULA_FIRST if c != "\r"]] = True
 
 
 def copyable(spans: RowSpans, width: int) -> npt.NDArray[np.bool_]:
