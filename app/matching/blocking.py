@@ -27,6 +27,7 @@ _MIX = np.int64(1_000_003)
 class Pass:
     name: str
     window: int
+    largest: int = 0  # groups larger than this give no pairs (0: no limit)
 
 
 PASSES: tuple[Pass, ...] = (
@@ -38,12 +39,14 @@ PASSES: tuple[Pass, ...] = (
     Pass("either name sound + birth date", 6),
     Pass("birth date + house number", 6),
     Pass("birth date + ZIP", 8),
+    Pass("birth date + town", 6),
     Pass("house + street + ZIP", 10),
     Pass("house + street + town", 10),
     Pass("house + street + first name", 6),
     Pass("house + street", 6),
     Pass("house number + ZIP", 4),
     Pass("last name sound + ZIP", 4),
+    Pass("last name sound + town", 6, largest=12),
     Pass("first name + ZIP", 4),
     Pass("first + last name + town", 6),
     Pass("first + last name", 3),
@@ -133,10 +136,16 @@ def neighbour_pairs(key: I64, rec: I64, secondary: I64, window: int) -> tuple[I6
     return np.divmod(codes, n)
 
 
-def _pair_codes(key: I64, rec: I64, secondary: I64, window: int, n: int) -> list[I64]:
+def _pair_codes(
+    key: I64, rec: I64, secondary: I64, window: int, n: int, largest: int = 0
+) -> list[I64]:
     """``neighbour_pairs`` as codes ``a * n + b`` (a < b < n), in chunks: the caller joins
-    every pass's chunks once (each join is a fresh copy of the largest arrays here)."""
+    every pass's chunks once (each join is a fresh copy of the largest arrays here).
+    ``largest``: only groups of at most that many records give pairs."""
     ok = key >= 0
+    if largest:
+        code, _ = pd.factorize(key)
+        ok &= np.bincount(code)[code] <= largest
     if not ok.all():
         key, rec, secondary = key[ok], rec[ok], secondary[ok]
     out: list[I64] = []
@@ -264,6 +273,7 @@ def pass_keys(norm: Norm) -> Iterator[tuple[Pass, I64, I64, I64]]:
     del last_dob
     yield p["birth date + house number"], _combine(dob, house), rec, zip5
     yield p["birth date + ZIP"], _combine(dob, norm.zip5), rec, by_last
+    yield p["birth date + town"], _combine(dob, city), rec, by_last
     house_street = _start(house, street)  # the leading parts of the next four keys
     yield p["house + street + ZIP"], _finish(*_more(*house_street, norm.zip5)), rec, by_last
     yield p["house + street + town"], _finish(*_more(*house_street, city)), rec, by_last
@@ -272,6 +282,7 @@ def pass_keys(norm: Norm) -> Iterator[tuple[Pass, I64, I64, I64]]:
     del house_street
     yield p["house number + ZIP"], _combine(house, norm.zip5), rec, by_last
     yield p["last name sound + ZIP"], _combine(last, norm.zip5), rec, by_first
+    yield p["last name sound + town"], _combine(last, city), rec, by_first
     yield p["first name + ZIP"], _combine(first, norm.zip5), rec, by_last
     first_last = _start(first, last)
     yield p["first + last name + town"], _finish(*_more(*first_last, city)), rec, by_dob
@@ -304,7 +315,7 @@ def candidates(norm: Norm) -> Candidates:
     codes: list[I64] = []
     per_pass: dict[str, int] = {}
     for spec, key, rec, sec in pass_keys(norm):
-        found = _pair_codes(key, rec, sec, spec.window, n)
+        found = _pair_codes(key, rec, sec, spec.window, n, spec.largest)
         per_pass[spec.name] = sum(len(c) for c in found)
         codes += found
         del key, rec, sec, found
