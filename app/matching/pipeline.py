@@ -203,6 +203,7 @@ def match_norm(
         scored.weight[auto],
         lambda x, y: conflicts(norm, fitted, x, y),
         evidence=lambda x, y: evidence(norm, fitted, x, y),
+        margin=cluster.group_bits(fitted.related / max(fitted.prior, 1e-300)),
     )
     step("cluster")
     return MatchResult(norm, scored, bands, labels, fitted, t, per_pass, step.timings, split)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from app.matching.cluster import guarded_clusters
+from app.matching.cluster import GROUP_BITS, group_bits, guarded_clusters
 
 I64 = npt.NDArray[np.int64]
 
@@ -120,3 +120,36 @@ def test_a_household_conflict_keeps_the_pairs_balance() -> None:
     fields = {(0, 1): [12.0, -3.6, NAN], (0, 2): [-3.6, 3.0, NAN], (1, 2): [-3.6, -3.6, NAN]}
     label = _chain(fields, home=0.9)
     assert label[0] == label[1] != label[2]
+
+
+def _weak_copy(margin: float):  # type: ignore[no-untyped-def]
+    """Records 0 and 1: one person. Record 2: a copy linked to 0 at 3 bits (8 : 1), in
+    conflict with 1 (another e-mail and place); compared as one record the groups say 3 bits."""
+    weights = {(0, 1): 20.0, (0, 2): 3.0, (1, 2): -9.0}
+    fields = {(0, 1): [12.0, 3.0, NAN], (0, 2): [1.0, 1.0, NAN], (1, 2): [-3.6, -3.6, NAN]}
+    a, b, w = np.array([0, 0]), np.array([1, 2]), np.array([20.0, 3.0])
+
+    def fn(x: I64, y: I64):  # type: ignore[no-untyped-def]
+        keys = [(min(p, q), max(p, q)) for p, q in zip(x.tolist(), y.tolist(), strict=True)]
+        return (
+            np.array([k == (1, 2) for k in keys], dtype=bool),
+            np.array([weights[k] for k in keys]),
+            np.zeros(len(keys)),
+            np.array([fields[k] for k in keys], dtype=np.float64),
+        )
+
+    label, _ = guarded_clusters(3, a, b, w, lambda x, y: fn(x, y)[0], evidence=fn, margin=margin)
+    return label
+
+
+def test_the_groups_margin_follows_the_households_the_model_expects() -> None:
+    """Where the model expects households (both generators: 0.17-1.9 household pairs per
+    same-person pair) two groups need 32 : 1 to be joined across a conflict; where it
+    expects next to none (FEBRL: 0.002-0.01), "one person" on balance is enough."""
+    assert group_bits(0.17) == group_bits(1.9) == GROUP_BITS
+    assert group_bits(0.0) == 0.0
+    assert 0.0 < group_bits(0.002) < group_bits(0.01) < group_bits(0.05) < GROUP_BITS
+    with_homes = _weak_copy(group_bits(0.17))
+    assert with_homes[0] == with_homes[1] != with_homes[2]
+    without = _weak_copy(group_bits(0.002))
+    assert without[0] == without[1] == without[2]

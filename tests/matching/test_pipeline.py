@@ -171,3 +171,25 @@ def test_identifier_u_is_measured_not_sampled() -> None:
     assert 300 < u["phone"][0] * total < 700  # 500 of the 1,500 phone sharers are not
     assert abs(sum(u["phone"]) - 1) < 1e-9
     assert len(notes) == 2
+
+
+def test_the_cluster_guard_gets_the_margin_of_the_households_the_model_expects(
+    small_ds: Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo world has households: the guard keeps its whole margin there; the margin
+    it is given is the one the fitted model's household share calls for."""
+    from app.matching import cluster
+
+    seen: list[float] = []
+    real = cluster.guarded_clusters
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(kwargs["margin"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cluster, "guarded_clusters", spy)
+    frame, _ = labelled(small_ds)
+    result = match_frame(frame)
+    expected = cluster.group_bits(result.model.related / result.model.prior)
+    assert seen == [expected]
+    assert expected == cluster.GROUP_BITS
