@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from app.matching import blocking, roles
 from app.matching.normalise import normalise
@@ -39,46 +40,47 @@ def _pair_found(x: dict[str, str], y: dict[str, str]) -> bool:
     return (k, k + 1) in _candidates([*rows, x, y])
 
 
-def test_swapped_and_mistyped_names_with_one_birth_date() -> None:
-    # FEBRL3: "sean shepherd" / "shepherd sea", ZIP and street mistyped
-    x = {"first_name": "sean", "last_name": "shepherd", "dob": "1956-10-05",
-         "street": "7 beazley crescent", "city": "broadford", "zip": "4067"}  # fmt: skip
-    y = {"first_name": "shepherd", "last_name": "sea", "dob": "1956-10-05",
-         "street": "", "city": "bradford", "zip": "4076"}  # fmt: skip
-    assert _pair_found(x, y)
+def _person(first: str, last: str, dob: str, street: str, city: str, zip5: str) -> dict[str, str]:
+    return {"first_name": first, "last_name": last, "dob": dob, "street": street,
+            "city": city, "zip": zip5}  # fmt: skip
 
 
-def test_mistyped_names_with_birth_date_and_house_number() -> None:
-    x = {"first_name": "nathan", "last_name": "priest", "dob": "1916-05-03",
-         "street": "363 banks street", "city": "malvern east", "zip": "4570"}  # fmt: skip
-    y = {"first_name": "", "last_name": "prise", "dob": "1916-05-03",
-         "street": "363 banks xtreet", "city": "malverneast", "zip": "4579"}  # fmt: skip
-    assert _pair_found(x, y)
+# Pairs of one person (most from FEBRL3) that share no exact name, ZIP or street.
+MISTYPED_PAIRS = [
+    pytest.param(  # "sean shepherd" / "shepherd sea", ZIP and street mistyped
+        _person("sean", "shepherd", "1956-10-05", "7 beazley crescent", "broadford", "4067"),
+        _person("shepherd", "sea", "1956-10-05", "", "bradford", "4076"),
+        id="swapped and mistyped names with one birth date",
+    ),
+    pytest.param(
+        _person("nathan", "priest", "1916-05-03", "363 banks street", "malvern east", "4570"),
+        _person("", "prise", "1916-05-03", "363 banks xtreet", "malverneast", "4579"),
+        id="mistyped names with birth date and house number",
+    ),
+    pytest.param(
+        _person("james", "sebregts", "1915-11-02", "30 holden crescent", "rochester", "3300"),
+        _person("sebretgs", "james", "1904-04-04", "30 holden crescent", "ngunawal", "3303"),
+        id="same address with town and ZIP mistyped",
+    ),
+    pytest.param(  # rec-1345: ZIP digits swapped, no street on one
+        _person(
+            "chelsea", "meadows", "1965-11-03", "86 st francis village", "surfers paradise", "7325"
+        ),
+        _person("cehlea", "meaows", "1965-11-03", "", "surfers paradise", "7352"),
+        id="both names and ZIP mistyped, birth date and town in common",
+    ),
+    pytest.param(  # rec-905: the birth date unreadable on one
+        _person("kylie", "koziol", "1932-07-09", "16 wolff crescent", "kurrajong heights", "3135"),
+        _person("kylvie", "koziol", "", "16 wolffcrescent", "kurrajong heights", "3153"),
+        id="first name and ZIP mistyped, surname and town in common",
+    ),
+]
 
 
-def test_same_address_with_town_and_zip_mistyped() -> None:
-    x = {"first_name": "james", "last_name": "sebregts", "dob": "1915-11-02",
-         "street": "30 holden crescent", "city": "rochester", "zip": "3300"}  # fmt: skip
-    y = {"first_name": "sebretgs", "last_name": "james", "dob": "1904-04-04",
-         "street": "30 holden crescent", "city": "ngunawal", "zip": "3303"}  # fmt: skip
-    assert _pair_found(x, y)
-
-
-def test_mistyped_names_and_zip_with_birth_date_and_town() -> None:
-    # FEBRL3 rec-1345: both names mistyped, ZIP digits swapped, no street on one
-    x = {"first_name": "chelsea", "last_name": "meadows", "dob": "1965-11-03",
-         "street": "86 st francis village", "city": "surfers paradise", "zip": "7325"}  # fmt: skip
-    y = {"first_name": "cehlea", "last_name": "meaows", "dob": "1965-11-03",
-         "street": "", "city": "surfers paradise", "zip": "7352"}  # fmt: skip
-    assert _pair_found(x, y)
-
-
-def test_mistyped_first_name_and_zip_with_surname_and_town() -> None:
-    # FEBRL3 rec-905: first name and ZIP mistyped, the birth date unreadable on one
-    x = {"first_name": "kylie", "last_name": "koziol", "dob": "1932-07-09",
-         "street": "16 wolff crescent", "city": "kurrajong heights", "zip": "3135"}  # fmt: skip
-    y = {"first_name": "kylvie", "last_name": "koziol", "dob": "",
-         "street": "16 wolffcrescent", "city": "kurrajong heights", "zip": "3153"}  # fmt: skip
+@pytest.mark.parametrize(("x", "y"), MISTYPED_PAIRS)
+def test_pairs_of_one_person_without_a_shared_exact_name_are_proposed(
+    x: dict[str, str], y: dict[str, str]
+) -> None:
     assert _pair_found(x, y)
 
 

@@ -77,13 +77,19 @@ def test_a_conflict_only_strangers_explain_counts_at_its_own_weight() -> None:
     assert copy[0] == copy[1] == copy[2]
 
 
-def _chain(fields: dict[tuple[int, int], list[float]], home: float = 0.0):  # type: ignore[no-untyped-def]
+def _chain(  # type: ignore[no-untyped-def]
+    fields: dict[tuple[int, int], list[float]],
+    home: float = 0.0,
+    link: float = 6.0,
+    margin: float = GROUP_BITS,
+):
     """Records 0 and 1: one person (CRM and DMS, same e-mail, another address on each).
     Record 2: a mailing-list copy with its own e-mail and only a ZIP, linked to 0 by name
-    and ZIP; "in conflict" with 1 (another e-mail, another place) -- which 0 already shows.
-    Columns of ``fields``: e-mail, location, birth date (log2 m/u, NaN: not on a record)."""
-    weights = {(0, 1): 20.0, (0, 2): 6.0, (1, 2): -9.0}
-    a, b, w = np.array([0, 0]), np.array([1, 2]), np.array([20.0, 6.0])
+    and ZIP (``link`` bits); "in conflict" with 1 (another e-mail, another place) -- which
+    0 already shows. Columns of ``fields``: e-mail, location, birth date (log2 m/u, NaN:
+    not on a record)."""
+    weights = {(0, 1): 20.0, (0, 2): link, (1, 2): -9.0}
+    a, b, w = np.array([0, 0]), np.array([1, 2]), np.array([20.0, link])
 
     def fn(x: I64, y: I64):  # type: ignore[no-untyped-def]
         keys = [(min(p, q), max(p, q)) for p, q in zip(x.tolist(), y.tolist(), strict=True)]
@@ -94,7 +100,7 @@ def _chain(fields: dict[tuple[int, int], list[float]], home: float = 0.0):  # ty
             np.array([fields[k] for k in keys], dtype=np.float64),
         )
 
-    label, _ = guarded_clusters(3, a, b, w, lambda x, y: fn(x, y)[0], evidence=fn)
+    label, _ = guarded_clusters(3, a, b, w, lambda x, y: fn(x, y)[0], evidence=fn, margin=margin)
     return label
 
 
@@ -123,23 +129,10 @@ def test_a_household_conflict_keeps_the_pairs_balance() -> None:
 
 
 def _weak_copy(margin: float):  # type: ignore[no-untyped-def]
-    """Records 0 and 1: one person. Record 2: a copy linked to 0 at 3 bits (8 : 1), in
-    conflict with 1 (another e-mail and place); compared as one record the groups say 3 bits."""
-    weights = {(0, 1): 20.0, (0, 2): 3.0, (1, 2): -9.0}
+    """``_chain`` with the copy linked to 0 at 3 bits (8 : 1): compared as one record the
+    groups say 3 bits, between no margin and the whole one."""
     fields = {(0, 1): [12.0, 3.0, NAN], (0, 2): [1.0, 1.0, NAN], (1, 2): [-3.6, -3.6, NAN]}
-    a, b, w = np.array([0, 0]), np.array([1, 2]), np.array([20.0, 3.0])
-
-    def fn(x: I64, y: I64):  # type: ignore[no-untyped-def]
-        keys = [(min(p, q), max(p, q)) for p, q in zip(x.tolist(), y.tolist(), strict=True)]
-        return (
-            np.array([k == (1, 2) for k in keys], dtype=bool),
-            np.array([weights[k] for k in keys]),
-            np.zeros(len(keys)),
-            np.array([fields[k] for k in keys], dtype=np.float64),
-        )
-
-    label, _ = guarded_clusters(3, a, b, w, lambda x, y: fn(x, y)[0], evidence=fn, margin=margin)
-    return label
+    return _chain(fields, link=3.0, margin=margin)
 
 
 def test_the_groups_margin_follows_the_households_the_model_expects() -> None:
