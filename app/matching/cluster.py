@@ -55,12 +55,13 @@ CONFLICT_BITS = 10.0
 # (ours 0.9989 -> 0.9974); at 5 ours kept 0.9987 and gained 0.0025 recall.
 GROUP_BITS = 5.0
 GROUP_HOME = 0.25
-# That margin is against households, which both generators have. The model says how
-# many household pairs it expects per same-person pair (ours 0.17-0.21, outside 1.6-1.9,
-# FEBRL 0.002-0.01): at this share or more the margin is whole; below it shrinks in
-# proportion, so a file with next to no households -- where a corrupted copy of a person
-# is the usual conflict -- joins groups that say "one person" on balance (measured on
-# FEBRL3: 87 components split at 5 bits, none wrongly joined at 0; recall 0.989 -> 0.995).
+# That margin was measured on the two generators, which both have households. The model
+# says how many household pairs it expects per same-person pair (ours 0.17-0.21, outside
+# 1.6-1.9, FEBRL 0.002-0.01): at this share or more the margin is whole; below it, it
+# shrinks in proportion, so in a file with next to no households -- where the usual
+# conflict is a corrupted copy of one person -- groups that say "one person" on balance
+# are joined (FEBRL3: 87 components split at 5 bits; at 0 none was joined wrongly, and
+# recall went 0.989 -> 0.995).
 HOUSEHOLDS_FOR_FULL_MARGIN = 0.1
 
 
