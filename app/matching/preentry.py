@@ -57,9 +57,8 @@ class PreEntryIndex:
             ok = key >= 0
             for k, r in zip(key[ok].tolist(), rec[ok].tolist(), strict=True):
                 table[k].append(r)
-            if spec.largest:  # as in blocking: a larger group gives no candidates
-                table = {k: v for k, v in table.items() if len(v) <= spec.largest}
-            self._index[spec.name] = dict(table)
+            largest = spec.largest or len(rec)  # as in blocking: no larger group counts
+            self._index[spec.name] = {k: v for k, v in table.items() if len(v) <= largest}
 
     def __len__(self) -> int:
         return self.norm.n
