@@ -5,13 +5,15 @@ foreign and vanity phones, quoted e-mails, swapped date fields."""
 from __future__ import annotations
 
 import random
+import re
 from datetime import datetime
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from app.domain import fastpaths, normalise
-from app.domain.columns import dates, distinct, emails, packed, phones, zips
+from app.domain.columns import dates, distinct, emails, packed, phones, tokens, zips
 
 ODD_CHARS = ["\x00", "\x01", "\x1f", "\x7f", "\t", "\n", " ", "\u00a0", "\u2003", "é", "Ǆ",
              "٣", "３", "²", "😀", "\ud7ff", "ß", "İ"]  # fmt: skip
@@ -229,3 +231,26 @@ def test_text_frame_is_what_astype_str_makes_and_keeps_a_text_frame_as_it_is() -
 
     text = pd.DataFrame({"a": ["x", "", "y"], "b": ["1", "2", "3"]}, dtype=object)
     assert distinct.text_frame(text) is text  # already text: no copy
+
+
+def _plain_tokens(text: str, k_max: int) -> tuple[list[int], list[int]]:
+    """The reference: alphanumeric runs, packed one by one."""
+    found = re.findall(r"[A-Za-z0-9]+", text)[:k_max]
+    pad = [0] * (k_max - len(found))
+    return [tokens.pack(t) for t in found] + pad, [len(t) for t in found] + pad
+
+
+@pytest.mark.parametrize("k_max", [1, 3, 8])
+def test_token_codes_are_the_plain_tokens_packed(k_max: int) -> None:
+    rng = random.Random(k_max)
+    alphabet = "abcXYZ019 -'#é"
+    values = ["", " ", "a", "abcdefghijklmnopqrstuvwxyz", "12345678901234 x", " a  b c d e f g h i"]
+    values += [
+        "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))) for _ in range(3000)
+    ]
+    m, _ = packed.to_matrix(np.array(values, dtype=object), 24)
+    codes, lens = tokens.token_codes(m, k_max)
+    for i, value in enumerate(values):
+        want_codes, want_lens = _plain_tokens(value[:24], k_max)
+        assert codes[i].tolist() == want_codes, value
+        assert lens[i].tolist() == want_lens, value

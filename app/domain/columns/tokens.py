@@ -35,24 +35,30 @@ def token_codes(m: U32, k_max: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[
     """(codes, lengths), each (n, k_max): the first ``k_max`` alphanumeric tokens of each
     row packed base-37 (first 12 characters, case-insensitive; 0 = no token). Packed codes
     decode back to text with ``unpack``."""
-    codes = np.zeros((m.shape[0], k_max), dtype=np.int64)
-    lens = np.zeros((m.shape[0], k_max), dtype=np.int64)
-    for a in range(0, m.shape[0], _CHUNK):
+    n, width = m.shape
+    codes = np.zeros((n, k_max), dtype=np.int64)
+    lens = np.zeros((n, k_max), dtype=np.int64)
+    for a in range(0, n, _CHUNK):
         code = _alnum_code(m[a : a + _CHUNK])
         live = code > 0
-        start = live & np.concatenate([np.ones((len(code), 1), bool), ~live[:, :-1]], axis=1)
-        idx = np.cumsum(start, axis=1, dtype=np.int8)
-        idx[~live] = 0  # token k has idx k + 1
-        for k in range(k_max):
-            mask = idx == k + 1
-            pos = np.cumsum(mask, axis=1, dtype=np.int8)
-            n_k = pos[:, -1].astype(np.int64)
-            length = np.minimum(n_k, _MAX_PACK)[:, None]
-            exp = length - pos
-            keep = mask & (exp >= 0)
-            power = _POW37[np.where(keep, exp, 0)]
-            codes[a : a + len(code), k] = (power * np.where(keep, code, 0)).sum(axis=1)
-            lens[a : a + len(code), k] = n_k
+        edge = np.zeros((len(code), 1), dtype=bool)
+        before = np.concatenate([edge, live[:, :-1]], axis=1)
+        after = np.concatenate([live[:, 1:], edge], axis=1)
+        # Tokens as flat (start, end) positions, in order: one start and one end each.
+        starts = np.flatnonzero(live & ~before)
+        ends = np.flatnonzero(live & ~after)
+        rows = starts // width
+        k = np.arange(len(starts)) - np.searchsorted(starts, rows * width)
+        keep = k < k_max
+        starts, ends, rows, k = starts[keep], ends[keep], rows[keep], k[keep]
+        length = ends - starts + 1
+        flat = code.ravel()
+        value = np.zeros(len(starts), dtype=np.int64)
+        for j in range(min(_MAX_PACK, width)):
+            more = j < length
+            value = np.where(more, value * _BASE + flat[np.where(more, starts + j, 0)], value)
+        codes[a + rows, k] = value
+        lens[a + rows, k] = length
     return codes, lens
 
 
