@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scourgify import address_constants as usps
 from scourgify import normalize_address_record
@@ -66,13 +67,27 @@ _DIRECTIONS = np.array(
     ],
     dtype=np.int64,
 )
+# Words that say nothing of where: directions and unit designators. Street types stay:
+# USPS counts "PARK", "HILL" and "PINE" among them, which in a line name a place.
+_UNITS = np.unique(np.array([tokens.pack(w) for w in (*_UNIT, *_UNIT.values())]))
+_NOT_A_NAME = np.union1d(_UNITS, _DIRECTIONS)
+OTHER_WORDS = 4  # words of the street line after the first, kept for a swapped line order
+_TOKENS = 3 + OTHER_WORDS + 2  # house, a directional, the word, the others, two to skip
 
 
 def keys(streets: pd.Series) -> pd.DataFrame:
     """Vectorised matching keys: ``house`` number (-1 none) and ``word``, the first word of
-    the street name after any directional, packed (``tokens.pack``; 0 none)."""
-    m, _ = packed.to_matrix(streets.fillna("").astype(str).to_numpy(dtype=object), 24)
-    codes, lens = tokens.token_codes(m, 3)  # house, a directional, the street word
+    the street name after any directional, packed (``tokens.pack``; 0 none); ``other1`` ..
+    the next words of the line (not a direction, unit designator or number), so
+    "5 PINE HILL BEAUREPAIRE CRES" and "5 BEAUREPAIRE CRES PINE HILL" -- the two address
+    lines in either order -- can be told to be one street."""
+    m, _ = packed.to_matrix(streets.fillna("").astype(str).to_numpy(dtype=object), 48)
+    codes, lens = tokens.token_codes(m, _TOKENS)
+    # The unit first ("APT 4 123 MAIN ST": the lines the other way round): from the house on.
+    lead = np.isin(codes[:, 0], _UNITS) & _all_digits(codes[:, 2]) & (codes[:, 2] > 0)
+    if lead.any():
+        codes[lead, :-2], codes[lead, -2:] = codes[lead, 2:], 0
+        lens[lead, :-2], lens[lead, -2:] = lens[lead, 2:], 0
     first = codes[:, 0]
     # A house number is an all-digit first token (digits pack to 27..36 per character).
     digits_only = np.ones(len(first), dtype=bool)
@@ -87,10 +102,31 @@ def keys(streets: pd.Series) -> pd.DataFrame:
         value //= 37
     is_house = (first > 0) & digits_only & (lens[:, 0] <= 7)
     house = np.where(is_house, house, -1)
-    after = np.where(is_house[:, None], codes[:, 1:3], codes[:, 0:2])
+    after = np.where(is_house[:, None], codes[:, 1:], codes[:, :-1])
     skip = np.isin(after[:, 0], _DIRECTIONS) & (after[:, 1] > 0)
     word = np.where(skip, after[:, 1], after[:, 0])
-    return pd.DataFrame({"house": house, "word": np.where(is_house, word, 0)})
+    rest = np.where(skip[:, None], after[:, 2:], after[:, 1:-1])
+    named = (rest > 0) & ~np.isin(rest, _NOT_A_NAME) & ~_all_digits(rest)
+    # the named words moved to the front, in their order
+    order = np.argsort(~named, axis=1, kind="stable")
+    others = np.where(
+        np.take_along_axis(named, order, axis=1), np.take_along_axis(rest, order, axis=1), 0
+    )
+    out = {"house": house, "word": np.where(is_house, word, 0)}
+    for i in range(OTHER_WORDS):
+        out[f"other{i + 1}"] = np.where(is_house, others[:, i], 0)
+    return pd.DataFrame(out)
+
+
+def _all_digits(codes: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Packed tokens made of digits only (base-37 digits 27..36)."""
+    value = codes.copy()
+    out = value > 0
+    for _ in range(12):
+        r = value % 37
+        out &= (value == 0) | (r >= 27)
+        value //= 37
+    return out
 
 
 def standardise(streets: pd.Series) -> pd.DataFrame:

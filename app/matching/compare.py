@@ -69,6 +69,9 @@ FIELDS: tuple[Field, ...] = (
             # "neighbours").
             "same ZIP, no street on one",
             "same town, no street on one",
+            # The house and a street word shared, the two address lines in another order
+            # (or one missing): its own level, as strangers share such words more often.
+            "same address, lines in another order",
         ),
     ),
     Field("id", ("same", "one character off", "different")),
@@ -186,7 +189,8 @@ def dob_close(da: npt.NDArray[np.int32], db: npt.NDArray[np.int32]) -> npt.NDArr
 CHUNK = 400_000  # pairs compared at once: bounds the gathered fields' memory
 SPLIT_FROM = 100_000  # pairs worth two threads (the random pairs u is learned from, 200,000)
 COMPARED = (
-    "first", "last", "email", "phones", "house", "street", "zip5", "city", "dob", "ids", "suffix",
+    "first", "last", "email", "phones", "house", "street", "street_others", "zip5", "city", "dob",
+    "ids", "suffix",
 )  # fmt: skip
 
 
@@ -303,7 +307,7 @@ def _absent(R: dict[str, np.ndarray]) -> dict[str, npt.NDArray[np.bool_]]:
 
 def _location(norm: Norm, A: dict[str, np.ndarray], B: dict[str, np.ndarray]) -> I8:
     """Levels of ``location``: the street address within the same area (same ZIP or town,
-    or neither known), then the ZIP, then the town."""
+    or neither known; its two lines in either order), then the ZIP, then the town."""
     za, zb, ca, cb = A["zip5"], B["zip5"], A["city"], B["city"]
     ha, hb, sa, sb = A["house"], B["house"], A["street"], B["street"]
     zip_known, city_known = (za >= 0) & (zb >= 0), (ca >= 0) & (cb >= 0)
@@ -316,11 +320,18 @@ def _location(norm: Norm, A: dict[str, np.ndarray], B: dict[str, np.ndarray]) ->
     if len(rows):
         sim[rows] = pair_sim(sa[rows], sb[rows], norm.street_vocab) >= 0.88
     house = (ha >= 0) & (ha == hb)
-    address = house & (same_street | sim)
+    # The two address lines in the other order: one's street word among the other's words.
+    lines = np.zeros(len(za), dtype=bool)
+    rows = np.flatnonzero(streets & house & ~same_street & ~sim)
+    if len(rows):
+        oa, ob = A["street_others"][rows], B["street_others"][rows]
+        lines[rows] = (ob == sa[rows, None]).any(axis=1) | (oa == sb[rows, None]).any(axis=1)
+    address = house & (same_street | sim | lines)
     no_street = ~(streets & (ha >= 0) & (hb >= 0))
     return np.select(
         [
             address & same_street & ~other_area,
+            lines & ~other_area,
             address & ~other_area,
             same_street & ~other_area & (same_zip | same_city),
             address & other_area,
@@ -330,7 +341,7 @@ def _location(norm: Norm, A: dict[str, np.ndarray], B: dict[str, np.ndarray]) ->
             same_city,
             zip_known | city_known | ~no_street,
         ],
-        [1, 2, 3, 4, 8, 9, 5, 6, 7],
+        [1, 10, 2, 3, 4, 8, 9, 5, 6, 7],
         0,
     ).astype(np.int8)
 

@@ -21,6 +21,7 @@ _LABELS: dict[str, dict[int, str]] = {
         7: "lives elsewhere",
         8: "same ZIP (no street address on one)",
         9: "same town (no street address on one)",
+        10: "same street address, its lines in another order",
     },
     "id": {1: "same ID number", 2: "ID number one character off", 3: "different ID number"},
     "suffix": {

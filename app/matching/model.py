@@ -117,10 +117,13 @@ class Model:
     @classmethod
     def from_json(cls, text: str) -> Model:
         data = json.loads(text)
-        # A model saved before a field existed: that field at its shipped values.
+        # A model saved before a field existed, or before one of its levels: that field
+        # at its shipped values.
         for key, default in (("m", DEFAULT_M), ("h", DEFAULT_H), ("u", DEFAULT_U)):
             for name, probs in default.items():
-                data[key].setdefault(name, list(probs))
+                k_levels = len(FIELDS[FIELD_COL[name]].levels)
+                if len(data[key].get(name, ())) not in (k_levels, k_levels + 2):
+                    data[key][name] = list(probs)
         return cls(data["m"], data["h"], data["u"], float(data["prior"]), float(data["related"]))
 
 
@@ -419,7 +422,7 @@ DEFAULT_M = {
     # A typed birth date goes wrong by a digit or a swapped day/month ("close"), hardly
     # ever to another date altogether: that is a Jr. and a Sr.
     "dob": [0.92, 0.07, 0.01],
-    "location": [0.68, 0.03, 0.02, 0.005, 0.06, 0.03, 0.1, 0.05, 0.025],
+    "location": [0.68, 0.03, 0.02, 0.005, 0.06, 0.03, 0.1, 0.05, 0.025, 0.005],
     "id": [0.9, 0.05, 0.05],
     # Few people have a suffix, and a record often leaves it off; it is hardly ever
     # changed to another.
@@ -431,7 +434,7 @@ DEFAULT_H = {
     "email": [0.15, 0.85],
     "phone": [0.5, 0.005, 0.495],
     "dob": [0.02, 0.03, 0.95],
-    "location": [0.8, 0.03, 0.01, 0.005, 0.02, 0.01, 0.035, 0.06, 0.03],
+    "location": [0.8, 0.03, 0.01, 0.005, 0.02, 0.01, 0.035, 0.06, 0.03, 0.005],
     "id": [0.001, 0.01, 0.989],
     "suffix": [0.001, 0.3, 0.1, 0.599],
 }
@@ -441,7 +444,7 @@ DEFAULT_U = {
     "email": [1e-7, 1 - 1e-7],
     "phone": [1e-7, 4e-6, 1 - 4.1e-6],
     "dob": [5e-5, 5e-4, 0.99945],
-    "location": [1e-7, 1e-7, 1e-5, 1e-7, 0.008, 0.008, 0.98, 0.002, 0.002],
+    "location": [1e-7, 1e-7, 1e-5, 1e-7, 0.008, 0.008, 0.98, 0.002, 0.002, 1e-7],
     "id": [1e-7, 1e-5, 1 - 1.01e-5],
     "suffix": [2e-5, 0.01, 3e-5, 0.98995],
 }

@@ -48,6 +48,7 @@ CODED = (
     "phones",
     "house",
     "street",
+    "street_others",
     "zip5",
     "city",
     "dob",
@@ -80,6 +81,8 @@ class Norm:
     ids: I32 = field(default_factory=lambda: np.zeros((0, 1), np.int32))  # (n, k) id_vocab
     id_vocab: list[str] = field(default_factory=list)
     suffix: I8 = field(default_factory=lambda: np.zeros(0, np.int8))  # GENERATION_CODES, -1
+    # (n, k) the street line's other words (street_vocab): its two lines in either order
+    street_others: I32 = field(default_factory=lambda: np.zeros((0, 1), np.int32))
     stats: dict[str, int] = field(default_factory=dict)
     canon_vocab: list[str] = field(default_factory=list)
     sdx_vocab: list[str] = field(default_factory=list)
@@ -283,15 +286,18 @@ def _id_matrix(frame: pd.DataFrame, n: int) -> tuple[I32, list[str]]:
     return _drop_placeholders(out.astype(np.int64), -1).astype(np.int32), vocab
 
 
-def _street_keys(streets: pd.Series) -> tuple[I64, I32, list[str]]:
-    """(house number, street word code, street word vocabulary) of each record."""
+def _street_keys(streets: pd.Series) -> tuple[I64, I32, I32, list[str]]:
+    """(house number, street word code, codes of the line's other words, street word
+    vocabulary) of each record; one vocabulary for the first and the other words."""
     scodes, suniq = distinct(streets)
     keys = address.keys(pd.Series(suniq, dtype=object))
     house = keys["house"].to_numpy(dtype=np.int64)[scodes]
-    word = keys["word"].to_numpy(dtype=np.int64)
-    word_codes, word_uniques = pd.factorize(word)
-    street = np.where(word == 0, -1, word_codes).astype(np.int32)[scodes]
-    return house, street, [tokens.unpack(int(w)) for w in word_uniques.tolist()]
+    wanted = ["word"] + [f"other{i + 1}" for i in range(address.OTHER_WORDS)]
+    words = keys[wanted].to_numpy(dtype=np.int64)
+    word_codes, word_uniques = pd.factorize(words.ravel())
+    coded = np.where(words.ravel() == 0, -1, word_codes).astype(np.int32).reshape(words.shape)
+    vocab = [tokens.unpack(int(w)) for w in word_uniques.tolist()]
+    return house, coded[scodes, 0], coded[scodes, 1:], vocab
 
 
 def _generations(
@@ -390,7 +396,7 @@ def normalise(frame: pd.DataFrame) -> Norm:
     sdx, sdx_vocab = _recode(last, last_vocab, names.soundex)
     email = _drop_placeholders(email_codes(email_c, email_u), -1)
     phone_mat = _drop_placeholders(_phone_matrix(frame, n), 0)
-    house, street, street_vocab = _street_keys(col("street"))
+    house, street, street_others, street_vocab = _street_keys(col("street"))
     zip5, dob = zips(col("zip")), dobs(col("dob"))
     city, city_vocab = _codes(col("city"), names.fold)
     ids, id_vocab = _id_matrix(frame, n)
@@ -414,6 +420,7 @@ def normalise(frame: pd.DataFrame) -> Norm:
         phones=phone_mat,
         house=house,
         street=street,
+        street_others=street_others,
         street_vocab=street_vocab,
         zip5=zip5,
         dob=dob,

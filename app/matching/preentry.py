@@ -80,6 +80,10 @@ class PreEntryIndex:
         first = code(one.first_vocab, self._first, "first", int(one.first[0]))
         last = code(one.last_vocab, self._last, "last", int(one.last[0]))
         street = code(one.street_vocab, self._street, "street", int(one.street[0]))
+        others = [
+            code(one.street_vocab, self._street, "street", int(c))
+            for c in one.street_others[0].tolist()
+        ]
         city = code(one.city_vocab, self._city, "city", int(one.city[0]))
         ids = [code(one.id_vocab, self._id, "id", int(c)) for c in one.ids[0].tolist()]
         fv = n.first_vocab + extra["first"]
@@ -98,6 +102,7 @@ class PreEntryIndex:
             last_vocab=lv,
             last_sdx=np.array([sdx], dtype=np.int32),
             street=np.array([street], dtype=np.int32),
+            street_others=np.array([others], dtype=np.int32),
             street_vocab=n.street_vocab + extra["street"],
             city=np.array([city], dtype=np.int32),
             city_vocab=n.city_vocab + extra["city"],
@@ -172,6 +177,7 @@ def _stack(n: Norm, rows: np.ndarray, probe: Norm) -> Norm:
         phones=_phones(n.phones[rows], probe.phones),
         house=cat(n.house, probe.house),
         street=cat(n.street, probe.street),
+        street_others=cat(n.street_others, probe.street_others),
         street_vocab=probe.street_vocab,
         zip5=cat(n.zip5, probe.zip5),
         dob=cat(n.dob, probe.dob),

@@ -53,3 +53,28 @@ def test_a_missing_street_in_one_zip_is_its_own_level() -> None:
     assert _levels({**with_street, "zip": ""}, no_zip)["location"] == (
         "same town, no street on one"
     )
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        # FEBRL's second line (a property's name) before the street, or left off
+        ("5 Beaurepaire Crescent Pine Hill", "5 Pine Hill Beaurepaire Crescent"),
+        ("5 Beaurepaire Crescent Pine Hill", "5 Pine Hill"),
+        ("31 Julius Street Appleglen", "31 Applgelen Julius Street"),
+    ],
+)
+def test_address_lines_in_another_order_are_one_address(a: str, b: str) -> None:
+    home = {"first_name": "Emily", "last_name": "Green", "zip": "2290", "city": "Mount Colah"}
+    x, y = {**home, "street": a}, {**home, "street": b}
+    assert _levels(x, y)["location"] == "same address, lines in another order"
+    # the words alone, at another house, are no address
+    other_house = {**home, "street": b.replace(b.split()[0], "77", 1)}
+    assert _levels(x, other_house)["location"] == "same ZIP"
+
+
+def test_a_unit_written_before_the_street_is_the_same_address() -> None:
+    home = {"first_name": "Ann", "last_name": "Okafor", "zip": "48084", "city": "Troy"}
+    x = {**home, "street": "Apt 4 123 Main St"}
+    y = {**home, "street": "123 Main Street Apt 4"}
+    assert _levels(x, y)["location"] == "same address"

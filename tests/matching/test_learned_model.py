@@ -3,6 +3,8 @@ e-mail looks like counted on pairs that share something else."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 
@@ -84,3 +86,14 @@ def test_an_anchor_fields_m_comes_from_pairs_sharing_another_anchor() -> None:
     levels[:, f] = 1
     few = level_patterns.patterns(levels[:500])
     assert fs._anchors(*few) == {}  # too few anchored pairs: all pairs
+
+
+def test_a_model_saved_before_a_level_existed_loads_that_field_as_shipped() -> None:
+    saved = json.loads(fs.Model(fs.DEFAULT_M, fs.DEFAULT_H, fs.DEFAULT_U, 1e-4, 1e-5).to_json())
+    saved["m"]["location"] = saved["m"]["location"][:-1]  # one level fewer, as before
+    loaded = fs.Model.from_json(json.dumps(saved))
+    assert loaded.m["location"] == fs.DEFAULT_M["location"]
+    assert (
+        len(loaded.tables()[0][FIELD_INDEX["location"]])
+        == len(FIELDS[FIELD_INDEX["location"]].levels) + 2
+    )
