@@ -71,7 +71,7 @@ _DIRECTIONS = np.array(
 # USPS counts "PARK", "HILL" and "PINE" among them, which in a line name a place.
 _UNITS = np.unique(np.array([tokens.pack(w) for w in (*_UNIT, *_UNIT.values())]))
 _NOT_A_NAME = np.union1d(_UNITS, _DIRECTIONS)
-OTHER_WORDS = 4  # words of the street line after the first, kept for a swapped line order
+OTHER_WORDS = 3  # words of the street line after the first, kept for a swapped line order
 _TOKENS = 3 + OTHER_WORDS + 2  # house, a directional, the word, the others, two to skip
 
 
@@ -81,7 +81,19 @@ def keys(streets: pd.Series) -> pd.DataFrame:
     the next words of the line (not a direction, unit designator or number), so
     "5 PINE HILL BEAUREPAIRE CRES" and "5 BEAUREPAIRE CRES PINE HILL" -- the two address
     lines in either order -- can be told to be one street."""
-    m, _ = packed.to_matrix(streets.fillna("").astype(str).to_numpy(dtype=object), 48)
+    values = streets.fillna("").astype(str).to_numpy(dtype=object)
+    # in slices: a million streets as a character matrix would be ~200 MB at once
+    parts = [_keys(values[i : i + _SLICE]) for i in range(0, len(values), _SLICE)]
+    if not parts:
+        return _keys(values)
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
+_SLICE = 65_536
+
+
+def _keys(values: npt.NDArray[np.object_]) -> pd.DataFrame:
+    m, _ = packed.to_matrix(values, 48)
     codes, lens = tokens.token_codes(m, _TOKENS)
     # The unit first ("APT 4 123 MAIN ST": the lines the other way round): from the house on.
     lead = np.isin(codes[:, 0], _UNITS) & _all_digits(codes[:, 2]) & (codes[:, 2] > 0)
