@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app.matching import roles
+from app.matching import explain, roles
 from app.matching.compare import FIELDS, compare
 from app.matching.normalise import normalise
+from app.matching.pipeline import match_frame
 
 FIRST = dict(enumerate(FIELDS[0].levels, start=1))
 LOCATION = dict(enumerate(next(f for f in FIELDS if f.name == "location").levels, start=1))
@@ -78,3 +79,19 @@ def test_a_unit_written_before_the_street_is_the_same_address() -> None:
     x = {**home, "street": "Apt 4 123 Main St"}
     y = {**home, "street": "123 Main Street Apt 4"}
     assert _levels(x, y)["location"] == "same address"
+
+
+def test_lines_in_another_order_link_one_person_and_say_why() -> None:
+    home = {"first_name": "Hayden", "last_name": "Paine", "zip": "5118", "dob": "1904-03-21"}
+    rows = [
+        {**home, "city": "Richardson", "street": "77 Neales Street Tara Hills"},
+        {**home, "city": "Richardson", "street": "77 Tara Hills Neales Street"},
+        {**home, "first_name": "Juliana", "last_name": "Clarke", "dob": "1997-03-30",
+         "city": "Holsworthy", "zip": "4067", "street": "24 Jondol Place"},
+    ]  # fmt: skip
+    df = pd.DataFrame(rows)
+    result = match_frame(roles.role_frame(df, roles.resolve(list(df.columns), {})))
+    assert result.labels[0] == result.labels[1] != result.labels[2]
+    s = result.pairs
+    row = np.flatnonzero((s.a == 0) & (s.b == 1))
+    assert "same street address, its lines in another order" in explain.reasons(s, row)[0]
