@@ -84,9 +84,7 @@ def keys(streets: pd.Series) -> pd.DataFrame:
     values = streets.fillna("").astype(str).to_numpy(dtype=object)
     # in slices: a million streets as a character matrix would be ~200 MB at once
     parts = [_keys(values[i : i + _SLICE]) for i in range(0, len(values), _SLICE)]
-    if not parts:
-        return _keys(values)
-    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    return pd.concat(parts or [_keys(values)], ignore_index=True)
 
 
 _SLICE = 65_536
@@ -96,29 +94,19 @@ def _keys(values: npt.NDArray[np.object_]) -> pd.DataFrame:
     m, _ = packed.to_matrix(values, 48)
     codes, lens = tokens.token_codes(m, _TOKENS)
     # The unit first ("APT 4 123 MAIN ST": the lines the other way round): from the house on.
-    lead = np.isin(codes[:, 0], _UNITS) & _all_digits(codes[:, 2]) & (codes[:, 2] > 0)
+    lead = np.isin(codes[:, 0], _UNITS) & _as_number(codes[:, 2])[0]
     if lead.any():
         codes[lead, :-2], codes[lead, -2:] = codes[lead, 2:], 0
         lens[lead, :-2], lens[lead, -2:] = lens[lead, 2:], 0
-    first = codes[:, 0]
-    # A house number is an all-digit first token (digits pack to 27..36 per character).
-    digits_only = np.ones(len(first), dtype=bool)
-    value = first.copy()
-    house = np.zeros(len(first), dtype=np.int64)
-    place = np.ones(len(first), dtype=np.int64)
-    for _ in range(12):
-        r = value % 37
-        digits_only &= (value == 0) | (r >= 27)
-        house += np.where(value > 0, (r - 27) * place, 0)
-        place = np.where(value > 0, place * 10, place)
-        value //= 37
-    is_house = (first > 0) & digits_only & (lens[:, 0] <= 7)
+    # A house number is an all-digit first token.
+    digits_only, house = _as_number(codes[:, 0])
+    is_house = digits_only & (lens[:, 0] <= 7)
     house = np.where(is_house, house, -1)
     after = np.where(is_house[:, None], codes[:, 1:], codes[:, :-1])
     skip = np.isin(after[:, 0], _DIRECTIONS) & (after[:, 1] > 0)
     word = np.where(skip, after[:, 1], after[:, 0])
     rest = np.where(skip[:, None], after[:, 2:], after[:, 1:-1])
-    named = (rest > 0) & ~np.isin(rest, _NOT_A_NAME) & ~_all_digits(rest)
+    named = (rest > 0) & ~np.isin(rest, _NOT_A_NAME) & ~_as_number(rest)[0]
     # the named words moved to the front, in their order
     order = np.argsort(~named, axis=1, kind="stable")
     others = np.where(
@@ -130,15 +118,22 @@ def _keys(values: npt.NDArray[np.object_]) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def _all_digits(codes: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
-    """Packed tokens made of digits only (base-37 digits 27..36)."""
+def _as_number(
+    codes: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
+    """(made of digits only, the number they write) of packed tokens (digits pack to
+    27..36 per character; 0, no token, is no number)."""
     value = codes.copy()
-    out = value > 0
+    digits = value > 0
+    number = np.zeros(value.shape, dtype=np.int64)
+    place = np.ones(value.shape, dtype=np.int64)
     for _ in range(12):
         r = value % 37
-        out &= (value == 0) | (r >= 27)
+        digits &= (value == 0) | (r >= 27)
+        number += np.where(value > 0, (r - 27) * place, 0)
+        place = np.where(value > 0, place * 10, place)
         value //= 37
-    return out
+    return digits, number
 
 
 def standardise(streets: pd.Series) -> pd.DataFrame:
